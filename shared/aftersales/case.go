@@ -1,0 +1,177 @@
+package aftersales
+
+import (
+	"fmt"
+	"time"
+)
+
+// RefundDestination is where the money of a case goes.
+type RefundDestination string
+
+// The refund destinations.
+const (
+	RefundOriginal RefundDestination = "original" // back through the payment channel of the order
+	RefundBalance  RefundDestination = "balance"  // store balance, only when the buyer chose it
+)
+
+// CaseLine is one order line of a case, with the quantity claimed and the
+// amount it is worth. Kind and Category are copied from the order so that
+// rules and staff filters need not load the order.
+type CaseLine struct {
+	LineID   string
+	SKU      string
+	Name     string
+	Kind     LineKind
+	Category string
+	Quantity int
+	Amount   int64 // refundable amount of Quantity units when the case was created
+}
+
+// Evidence is a photo or video attached to a case.
+type Evidence struct {
+	ID          string
+	ContentType string
+	Size        int64
+	Status      string // "uploaded" once attached; later checks may mark it "verified" or "invalid"
+}
+
+// Decision records who decided a review and by which rule (F8).
+type Decision struct {
+	Outcome        string // approve, reject, manual, request_evidence
+	By             string // "rules" or "staff:<id>"
+	RuleID         string
+	RuleSetVersion int
+	Reason         string
+}
+
+// TimelineEntry is one immutable line of a case's history. Seq equals the case
+// version the change produced, so the timeline and the version never disagree.
+type TimelineEntry struct {
+	Seq    int
+	At     time.Time
+	Actor  string // "buyer:<id>", "staff:<id>", "rules", "system", "provider:<name>"
+	Action Action
+	From   Status
+	To     Status
+	Note   string
+}
+
+// NextStep tells everyone what the case waits for, from whom, and until when.
+type NextStep struct {
+	Actor    Actor
+	Action   string
+	Deadline time.Time // zero when the workflow has not set one yet
+}
+
+// Case is one after-sales application and everything that happened to it.
+type Case struct {
+	ID          string
+	OrderID     string
+	BuyerID     string
+	ShopID      string
+	Type        CaseType
+	Reason      string
+	Description string
+	Lines       []CaseLine
+	Currency    string
+	Requested   int64
+	Approved    int64
+	Refunded    int64
+	RefundTo    RefundDestination
+	Status      Status
+	Version     int
+	Evidence    []Evidence
+	Decision    *Decision
+	Timeline    []TimelineEntry
+
+	// WaitingFor names the wait the workflow is in (e.g. "review"); TaskToken
+	// completes it; Deadline is when its default outcome applies (F25).
+	WaitingFor string
+	TaskToken  string
+	Deadline   time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Change is one thing happening to a case.
+type Change struct {
+	Action Action
+	Actor  string
+	Note   string
+	At     time.Time
+}
+
+// Apply moves the case through the transition table: it checks that the
+// action is allowed in the current status for the case type, sets the new
+// status, bumps the version and appends the timeline entry. A refused action
+// is a KindConflict error and leaves the case untouched.
+func (c *Case) Apply(ch Change) error {
+	to, ok := Next(c.Status, ch.Action, c.Type)
+	if !ok {
+		return &Error{Kind: KindConflict, Op: "case.apply",
+			Msg: fmt.Sprintf("a %s case that is %s cannot %s", c.Type, statusWord(c.Status), ch.Action)}
+	}
+	from := c.Status
+	c.Status = to
+	c.Version++
+	c.UpdatedAt = ch.At.UTC()
+	if from != to {
+		// A wait belongs to the status it was started in.
+		c.WaitingFor, c.TaskToken, c.Deadline = "", "", time.Time{}
+	}
+	c.Timeline = append(c.Timeline, TimelineEntry{
+		Seq: c.Version, At: c.UpdatedAt, Actor: ch.Actor, Action: ch.Action, From: from, To: to, Note: ch.Note,
+	})
+	return nil
+}
+
+func statusWord(s Status) string {
+	if s == StatusNone {
+		return "new"
+	}
+	return string(s)
+}
+
+// Next returns what the case waits for, or nil when it has ended.
+func (c *Case) Next() *NextStep {
+	w, ok := waits[c.Status]
+	if !ok {
+		return nil
+	}
+	return &NextStep{Actor: w.actor, Action: w.action, Deadline: c.Deadline}
+}
+
+// Active reports whether the case still holds its order lines.
+func (c *Case) Active() bool { return !c.Status.Terminal() }
+
+// OwnedBy reports whether buyer is the case's buyer.
+func (c *Case) OwnedBy(buyer string) bool { return c.BuyerID == buyer }
+
+// AttachEvidence adds uploaded evidence to the case (F3, F4). It is a case
+// change of its own: versioned and on the timeline.
+func (c *Case) AttachEvidence(evs []Evidence, actor string, at time.Time) error {
+	var v Validation
+	if len(c.Evidence)+len(evs) > MaxEvidencePerCase {
+		v.Add("evidence_ids", "a case holds at most %d files; it has %d", MaxEvidencePerCase, len(c.Evidence))
+	}
+	have := map[string]bool{}
+	for _, e := range c.Evidence {
+		have[e.ID] = true
+	}
+	for i, e := range evs {
+		v.Check(!have[e.ID], fmt.Sprintf("evidence_ids[%d]", i), "%s is already attached", e.ID)
+		have[e.ID] = true
+	}
+	if err := v.Err("case.attach_evidence"); err != nil {
+		return err
+	}
+	if err := c.Apply(Change{Action: ActAttachEvidence, Actor: actor, At: at, Note: fmt.Sprintf("%d file(s)", len(evs))}); err != nil {
+		return err
+	}
+	for _, e := range evs {
+		e.Status = "uploaded"
+		c.Evidence = append(c.Evidence, e)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package aftersales
+
+import (
+	"context"
+	"time"
+)
+
+// Store outcomes that callers act on. Adapters wrap them in an *Error of the
+// same kind so that errors.Is and KindOf both work.
+var (
+	// ErrNotFound: no such item (or the caller may not know it exists).
+	ErrNotFound = E(KindNotFound, "", "not found")
+	// ErrLineHeld: an order line of a new case already has an active case.
+	ErrLineHeld = E(KindConflict, "", "an order line already has an active after-sales case")
+	// ErrVersionConflict: the case changed since it was read.
+	ErrVersionConflict = E(KindConflict, "", "the case was changed by someone else; reload and retry")
+	// ErrIdempotencyKeyTaken: another request created a case with the same key first.
+	ErrIdempotencyKeyTaken = E(KindPreconditionFailed, "", "the idempotency key was used by a concurrent request")
+)
+
+// CaseQuery selects cases for a list. BuyerID set means "my cases" (a buyer's
+// own, newest first); otherwise it is the staff queue with its filters.
+// Zero values mean "any".
+type CaseQuery struct {
+	BuyerID   string
+	Status    Status
+	Type      CaseType
+	Kind      LineKind // any line of the case is of this kind
+	Reason    string
+	From, To  time.Time // created at in [From, To)
+	MinAmount int64     // requested amount >= MinAmount (0: any)
+	MaxAmount int64     // requested amount <= MaxAmount (0: any)
+	Cursor    string    // opaque, from the previous page
+	Limit     int
+}
+
+// List limits of the API contract.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// CasePage is one page of a case list, newest first. NextCursor is empty on
+// the last page. Items carry no timeline (load the case for that).
+type CasePage struct {
+	Items      []Case
+	NextCursor string
+}
+
+// IdempotencyRecord remembers the response to a create request so that a
+// retried request (same key, same body) gets the same answer (24 h).
+type IdempotencyRecord struct {
+	Scope       string // the caller, so two buyers' keys never collide
+	Key         string
+	RequestHash string
+	CaseID      string
+	StatusCode  int
+	Response    []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// IdempotencyTTL is how long an idempotency record is honoured.
+const IdempotencyTTL = 24 * time.Hour
+
+// CaseStore keeps cases, their timelines and evidence uploads.
+type CaseStore interface {
+	// CreateCase writes a new case (version 1) with its first timeline entry,
+	// takes every order line it names (ErrLineHeld if one is held), and writes
+	// idem when not nil — all or nothing (ErrIdempotencyKeyTaken when the key
+	// was written meanwhile).
+	CreateCase(ctx context.Context, c *Case, idem *IdempotencyRecord) error
+	// GetCase returns the case with its timeline, or ErrNotFound.
+	GetCase(ctx context.Context, id string) (*Case, error)
+	// UpdateCase writes c if the stored version is still prev
+	// (ErrVersionConflict otherwise), appends the timeline entries with Seq >
+	// prev, and releases the case's order lines when it has ended.
+	UpdateCase(ctx context.Context, c *Case, prev int) error
+	// ListCases returns a page of cases matching q, newest first.
+	ListCases(ctx context.Context, q CaseQuery) (CasePage, error)
+
+	// PutUploads records declared evidence uploads.
+	PutUploads(ctx context.Context, ups []Upload) error
+	// GetUpload returns a declared upload (ErrNotFound if unknown or expired).
+	GetUpload(ctx context.Context, id string) (Upload, error)
+}
+
+// IdempotencyStore reads idempotency records (they are written by CreateCase).
+type IdempotencyStore interface {
+	// GetIdempotency returns the live record for scope and key, or ErrNotFound
+	// (also when it has expired: stores delete expired items lazily).
+	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, error)
+}
+
+// OrderStore keeps order snapshots and their after-sales ledger.
+type OrderStore interface {
+	// PutOrder stores the mall's snapshot. It never overwrites the ledger
+	// (Refunded, ActiveCaseID) of lines that already exist.
+	PutOrder(ctx context.Context, o *Order) error
+	// GetOrder returns the snapshot with its ledger, or ErrNotFound.
+	GetOrder(ctx context.Context, id string) (*Order, error)
+}
+
+// BlobInfo is what object storage knows about a stored file.
+type BlobInfo struct {
+	ContentType string
+	Size        int64
+}
+
+// EvidenceStore is object storage for evidence files.
+type EvidenceStore interface {
+	// PresignPut returns a URL that uploads exactly one object of the given
+	// content type and size to key until expires.
+	PresignPut(ctx context.Context, key, contentType string, size int64, expires time.Duration) (PresignedUpload, error)
+	// Stat returns the stored object's type and size, or ErrNotFound.
+	Stat(ctx context.Context, key string) (BlobInfo, error)
+}
+
+// Clock tells the time. Everything that compares or stamps time takes it from
+// a Clock so tests and the local stack can move time.
+type Clock interface {
+	Now() time.Time
+}
+
+// IDGenerator makes new identifiers, prefixed by kind ("as", "ev", "rf").
+type IDGenerator interface {
+	NewID(prefix string) string
+}

@@ -1,0 +1,193 @@
+package aftersales
+
+// Status is where a case is in its life. The set is closed; every change of
+// status goes through the transition table below.
+type Status string
+
+// The case statuses of the API contract.
+const (
+	StatusNone             Status = "" // before the case exists
+	StatusSubmitted        Status = "submitted"
+	StatusPendingReview    Status = "pending_review"
+	StatusAwaitingEvidence Status = "awaiting_evidence"
+	StatusAwaitingReturn   Status = "awaiting_return"
+	StatusReturnInTransit  Status = "return_in_transit"
+	StatusAwaitingReceipt  Status = "awaiting_receipt"
+	StatusRefunding        Status = "refunding"
+	StatusReshipping       Status = "reshipping"
+	StatusRejected         Status = "rejected"
+	StatusDisputed         Status = "disputed"
+	StatusEscalated        Status = "escalated"
+	StatusCompleted        Status = "completed"
+	StatusClosed           Status = "closed"
+	StatusCancelled        Status = "cancelled"
+)
+
+// Statuses lists every status a case can be in.
+var Statuses = []Status{
+	StatusSubmitted, StatusPendingReview, StatusAwaitingEvidence, StatusAwaitingReturn,
+	StatusReturnInTransit, StatusAwaitingReceipt, StatusRefunding, StatusReshipping,
+	StatusRejected, StatusDisputed, StatusEscalated, StatusCompleted, StatusClosed, StatusCancelled,
+}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	for _, x := range Statuses {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Terminal reports whether the case has ended; an ended case no longer holds
+// its order lines.
+func (s Status) Terminal() bool {
+	return s == StatusCompleted || s == StatusClosed || s == StatusCancelled
+}
+
+// Action is something that happens to a case. Actions name what happened,
+// not the status it leads to: the timeline reads as a history.
+type Action string
+
+// The actions.
+const (
+	ActSubmit          Action = "submit"           // buyer applies
+	ActAttachEvidence  Action = "attach_evidence"  // buyer adds evidence
+	ActSendToReview    Action = "send_to_review"   // rules ask for a person
+	ActRequestEvidence Action = "request_evidence" // rules or staff ask the buyer for evidence
+	ActApprove         Action = "approve"          // rules, staff, or a review deadline approve
+	ActReject          Action = "reject"           // rules or staff reject
+	ActShipReturn      Action = "ship_return"      // buyer posts the return waybill
+	ActReturnDelivered Action = "return_delivered" // courier reports the return delivered
+	ActConfirmReceipt  Action = "confirm_receipt"  // staff (or the receipt deadline) confirm receipt
+	ActReship          Action = "reship"           // staff ship the replacement of an exchange
+	ActRefundSucceeded Action = "refund_succeeded" // provider confirms the money arrived
+	ActRefundFailed    Action = "refund_failed"    // provider refused or closed the refund; staff must act
+	ActOpenDispute     Action = "open_dispute"     // buyer contests a rejection or an amount
+	ActAgree           Action = "agree"            // both sides agreed on a proposal
+	ActEscalate        Action = "escalate"         // no agreement by the deadline
+	ActArbitrate       Action = "arbitrate"        // platform decides for a refund
+	ActDismiss         Action = "dismiss"          // platform decides against the buyer
+	ActExpire          Action = "expire"           // a buyer deadline passed with no action
+	ActCancel          Action = "cancel"           // buyer withdraws
+)
+
+// Transition is one row of the transition table: in status From, Action
+// leads to status To, for the case types listed (all types when Types is nil).
+type Transition struct {
+	From   Status
+	Action Action
+	Types  []CaseType
+	To     Status
+}
+
+var (
+	refundTypes = []CaseType{RefundOnly, Claim}
+	returnTypes = []CaseType{ReturnRefund, Exchange}
+	refundBack  = []CaseType{ReturnRefund} // goods back, money out
+	goodsBack   = []CaseType{Exchange}     // goods back, goods out
+)
+
+// Transitions is THE transition table: the only place that says which action
+// may move a case from which status to which. Rows with From == To record an
+// action that changes the case without moving it (attaching evidence while
+// under review, a refund failure staff must look at).
+var Transitions = []Transition{
+	{StatusNone, ActSubmit, nil, StatusSubmitted},
+
+	{StatusSubmitted, ActAttachEvidence, nil, StatusSubmitted},
+	{StatusSubmitted, ActSendToReview, nil, StatusPendingReview},
+	{StatusSubmitted, ActRequestEvidence, nil, StatusAwaitingEvidence},
+	{StatusSubmitted, ActApprove, refundTypes, StatusRefunding},
+	{StatusSubmitted, ActApprove, returnTypes, StatusAwaitingReturn},
+	{StatusSubmitted, ActReject, nil, StatusRejected},
+	{StatusSubmitted, ActCancel, nil, StatusCancelled},
+
+	{StatusPendingReview, ActAttachEvidence, nil, StatusPendingReview},
+	{StatusPendingReview, ActRequestEvidence, nil, StatusAwaitingEvidence},
+	{StatusPendingReview, ActApprove, refundTypes, StatusRefunding},
+	{StatusPendingReview, ActApprove, returnTypes, StatusAwaitingReturn},
+	{StatusPendingReview, ActReject, nil, StatusRejected},
+	{StatusPendingReview, ActCancel, nil, StatusCancelled},
+
+	{StatusAwaitingEvidence, ActAttachEvidence, nil, StatusSubmitted},
+	{StatusAwaitingEvidence, ActExpire, nil, StatusClosed},
+	{StatusAwaitingEvidence, ActCancel, nil, StatusCancelled},
+
+	{StatusAwaitingReturn, ActShipReturn, returnTypes, StatusReturnInTransit},
+	{StatusAwaitingReturn, ActExpire, returnTypes, StatusClosed},
+	{StatusAwaitingReturn, ActCancel, returnTypes, StatusCancelled},
+
+	{StatusReturnInTransit, ActReturnDelivered, returnTypes, StatusAwaitingReceipt},
+	{StatusReturnInTransit, ActConfirmReceipt, refundBack, StatusRefunding},
+	{StatusReturnInTransit, ActConfirmReceipt, goodsBack, StatusReshipping},
+
+	{StatusAwaitingReceipt, ActConfirmReceipt, refundBack, StatusRefunding},
+	{StatusAwaitingReceipt, ActConfirmReceipt, goodsBack, StatusReshipping},
+
+	{StatusReshipping, ActReship, goodsBack, StatusCompleted},
+
+	{StatusRefunding, ActRefundSucceeded, nil, StatusCompleted},
+	{StatusRefunding, ActRefundFailed, nil, StatusRefunding},
+
+	{StatusRejected, ActOpenDispute, nil, StatusDisputed},
+	{StatusRejected, ActExpire, nil, StatusClosed},
+
+	{StatusDisputed, ActAgree, nil, StatusRefunding},
+	{StatusDisputed, ActEscalate, nil, StatusEscalated},
+	{StatusDisputed, ActCancel, nil, StatusClosed},
+
+	{StatusEscalated, ActArbitrate, nil, StatusRefunding},
+	{StatusEscalated, ActDismiss, nil, StatusClosed},
+}
+
+// Next looks up where action leads a case of type t in status from.
+func Next(from Status, action Action, t CaseType) (Status, bool) {
+	for _, tr := range Transitions {
+		if tr.From != from || tr.Action != action {
+			continue
+		}
+		if tr.Types == nil {
+			return tr.To, true
+		}
+		for _, x := range tr.Types {
+			if x == t {
+				return tr.To, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Actor is who acts next on a case, shown to buyers as "what happens next".
+type Actor string
+
+// The actors.
+const (
+	ActorSystem   Actor = "system"
+	ActorBuyer    Actor = "buyer"
+	ActorMerchant Actor = "merchant"
+	ActorCourier  Actor = "courier"
+	ActorProvider Actor = "provider"
+	ActorPlatform Actor = "platform"
+)
+
+// waits says, per status, who is expected to act next and what they do. It is
+// the source of the "next" step shown on every case.
+var waits = map[Status]struct {
+	actor  Actor
+	action string
+}{
+	StatusSubmitted:        {ActorSystem, "review"},
+	StatusPendingReview:    {ActorMerchant, "review"},
+	StatusAwaitingEvidence: {ActorBuyer, "add_evidence"},
+	StatusAwaitingReturn:   {ActorBuyer, "ship_return"},
+	StatusReturnInTransit:  {ActorCourier, "deliver_return"},
+	StatusAwaitingReceipt:  {ActorMerchant, "confirm_receipt"},
+	StatusRefunding:        {ActorProvider, "confirm_refund"},
+	StatusReshipping:       {ActorMerchant, "ship_replacement"},
+	StatusRejected:         {ActorBuyer, "dispute_or_accept"},
+	StatusDisputed:         {ActorMerchant, "resolve_dispute"},
+	StatusEscalated:        {ActorPlatform, "arbitrate"},
+}
