@@ -1,0 +1,142 @@
+package aftersales
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestProRata(t *testing.T) {
+	tests := []struct {
+		name        string
+		total       int64
+		part, whole int
+		want        int64
+	}{
+		{"one of two", 19800, 1, 2, 9900},
+		{"all units take the remainder", 10000, 3, 3, 10000},
+		{"rounds down", 10000, 1, 3, 3333},
+		{"two of three", 10000, 2, 3, 6666},
+		{"nothing", 10000, 0, 3, 0},
+		{"no units", 10000, 1, 0, 0},
+		{"more than whole", 10000, 5, 3, 10000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ProRata(tt.total, tt.part, tt.whole); got != tt.want {
+				t.Errorf("ProRata(%d, %d, %d) = %d, want %d", tt.total, tt.part, tt.whole, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRefundable(t *testing.T) {
+	tests := []struct {
+		name string
+		line OrderLine
+		qty  int
+		want int64
+	}{
+		{"untouched line", OrderLine{Quantity: 2, PaidAmount: 19800}, 1, 9900},
+		{"whole line", OrderLine{Quantity: 2, PaidAmount: 19800}, 2, 19800},
+		{"capped by earlier refunds", OrderLine{Quantity: 2, PaidAmount: 19800, Refunded: 15000}, 2, 4800},
+		{"fully refunded", OrderLine{Quantity: 2, PaidAmount: 19800, Refunded: 19800}, 1, 0},
+		{"held by an active case", OrderLine{Quantity: 2, PaidAmount: 19800, ActiveCaseID: "as_1"}, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.line.Refundable(tt.qty); got != tt.want {
+				t.Errorf("Refundable(%d) = %d, want %d", tt.qty, got, tt.want)
+			}
+		})
+	}
+}
+
+func validOrder() *Order {
+	return &Order{ID: "o-1", BuyerID: "b-1", Status: OrderPaid, Currency: CNY,
+		Payment: Payment{Channel: ChannelWeChatPay, TransactionID: "42", Amount: 19800},
+		Lines:   []OrderLine{{LineID: "l1", Kind: KindPhysical, Quantity: 2, UnitPrice: 9900, PaidAmount: 19800}}}
+}
+
+func TestOrderValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Order)
+		fields []string
+	}{
+		{"valid", func(*Order) {}, nil},
+		{"no id", func(o *Order) { o.ID = "" }, []string{"order_id"}},
+		{"no buyer", func(o *Order) { o.BuyerID = "" }, []string{"buyer_id"}},
+		{"bad status", func(o *Order) { o.Status = "lost" }, []string{"status"}},
+		{"bad currency", func(o *Order) { o.Currency = "yuan" }, []string{"currency"}},
+		{"bad channel", func(o *Order) { o.Payment.Channel = "cash" }, []string{"payment.channel"}},
+		{"no lines", func(o *Order) { o.Lines = nil }, []string{"lines"}},
+		{"bad line", func(o *Order) { o.Lines[0].Kind = "x"; o.Lines[0].Quantity = 0 }, []string{"lines[0].kind", "lines[0].quantity"}},
+		{"duplicate line", func(o *Order) { o.Lines = append(o.Lines, o.Lines[0]); o.Payment.Amount *= 2 }, []string{"lines[1].line_id"}},
+		{"lines above payment", func(o *Order) { o.Payment.Amount = 100 }, []string{"payment.amount"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := validOrder()
+			tt.mutate(o)
+			if got := fieldNames(o.Validate()); !slices.Equal(got, tt.fields) {
+				t.Errorf("fields = %v, want %v", got, tt.fields)
+			}
+		})
+	}
+}
+
+func TestValidateUploadFiles(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   []UploadFile
+		already int
+		fields  []string
+	}{
+		{"photo and video", []UploadFile{{"image/jpeg", 1 << 20}, {"video/mp4", 90 << 20}}, 0, nil},
+		{"none", nil, 0, []string{"files"}},
+		{"too many", make([]UploadFile, 2), 8, []string{"files", "files[0].content_type", "files[1].content_type"}},
+		{"wrong type", []UploadFile{{"application/pdf", 10}}, 0, []string{"files[0].content_type"}},
+		{"image too large", []UploadFile{{"image/png", 20<<20 + 1}}, 0, []string{"files[0].size"}},
+		{"video at the limit", []UploadFile{{"video/mp4", 100 << 20}}, 0, nil},
+		{"video too large", []UploadFile{{"video/mp4", 100<<20 + 1}}, 0, []string{"files[0].size"}},
+		{"empty file", []UploadFile{{"image/webp", 0}}, 0, []string{"files[0].size"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fieldNames(ValidateUploadFiles(tt.files, tt.already)); !slices.Equal(got, tt.fields) {
+				t.Errorf("fields = %v, want %v", got, tt.fields)
+			}
+		})
+	}
+}
+
+func TestReasons(t *testing.T) {
+	for _, typ := range CaseTypes {
+		rs := Reasons(typ)
+		if len(rs) == 0 {
+			t.Errorf("%s has no preset reasons", typ)
+		}
+		for _, r := range rs {
+			if r.Type != typ || r.LabelZH == "" || r.LabelEN == "" {
+				t.Errorf("reason %+v", r)
+			}
+			if got, ok := LookupReason(typ, r.Code); !ok || got != r {
+				t.Errorf("LookupReason(%s, %s) = %+v, %v", typ, r.Code, got, ok)
+			}
+		}
+	}
+	if _, ok := LookupReason(RefundOnly, "damaged"); ok {
+		t.Error("a reason of another type was accepted")
+	}
+	if len(Reasons("")) != len(reasons) {
+		t.Error("Reasons(\"\") does not list every reason")
+	}
+}
+
+func fieldNames(err error) []string {
+	var out []string
+	for _, f := range FieldsOf(err) {
+		out = append(out, f.Field)
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+package apigw
+
+import (
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// The wire shapes of API.md. They live here, not on domain types, so the
+// domain can change its fields without breaking clients and vice versa.
+
+type caseJSON struct {
+	ID          string         `json:"id"`
+	OrderID     string         `json:"order_id"`
+	BuyerID     string         `json:"buyer_id"`
+	ShopID      string         `json:"shop_id,omitempty"`
+	Type        string         `json:"type"`
+	Reason      string         `json:"reason"`
+	Description string         `json:"description"`
+	Lines       []caseLineJSON `json:"lines"`
+	Requested   int64          `json:"requested_amount"`
+	Approved    int64          `json:"approved_amount"`
+	Refunded    int64          `json:"refunded_amount"`
+	Currency    string         `json:"currency"`
+	RefundTo    string         `json:"refund_to"`
+	Status      string         `json:"status"`
+	Version     int            `json:"version"`
+	Evidence    []evidenceJSON `json:"evidence"`
+	Decision    *decisionJSON  `json:"decision"`
+	Next        *nextJSON      `json:"next"`
+	Timeline    []timelineJSON `json:"timeline,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+type caseLineJSON struct {
+	LineID   string `json:"line_id"`
+	SKU      string `json:"sku"`
+	Name     string `json:"name,omitempty"`
+	Kind     string `json:"kind"`
+	Category string `json:"category,omitempty"`
+	Quantity int    `json:"quantity"`
+	Amount   int64  `json:"amount"`
+}
+
+type evidenceJSON struct {
+	ID          string `json:"id"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	Status      string `json:"status"`
+}
+
+type decisionJSON struct {
+	Outcome        string `json:"outcome"`
+	By             string `json:"by"`
+	RuleID         string `json:"rule_id,omitempty"`
+	RuleSetVersion int    `json:"ruleset_version,omitempty"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+type nextJSON struct {
+	Actor    string     `json:"actor"`
+	Action   string     `json:"action"`
+	Deadline *time.Time `json:"deadline,omitempty"`
+}
+
+type timelineJSON struct {
+	Seq    int       `json:"seq"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Note   string    `json:"note"`
+}
+
+func toCaseJSON(c *aftersales.Case) caseJSON {
+	out := caseJSON{
+		ID: c.ID, OrderID: c.OrderID, BuyerID: c.BuyerID, ShopID: c.ShopID, Type: string(c.Type), Reason: c.Reason,
+		Description: c.Description, Requested: c.Requested, Approved: c.Approved, Refunded: c.Refunded,
+		Currency: c.Currency, RefundTo: string(c.RefundTo), Status: string(c.Status), Version: c.Version,
+		Lines: make([]caseLineJSON, 0, len(c.Lines)), Evidence: make([]evidenceJSON, 0, len(c.Evidence)),
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+	for _, l := range c.Lines {
+		out.Lines = append(out.Lines, caseLineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Quantity, l.Amount})
+	}
+	for _, e := range c.Evidence {
+		out.Evidence = append(out.Evidence, evidenceJSON{e.ID, e.ContentType, e.Size, e.Status})
+	}
+	if d := c.Decision; d != nil {
+		out.Decision = &decisionJSON{d.Outcome, d.By, d.RuleID, d.RuleSetVersion, d.Reason}
+	}
+	if n := c.Next(); n != nil {
+		out.Next = &nextJSON{Actor: string(n.Actor), Action: n.Action}
+		if !n.Deadline.IsZero() {
+			d := n.Deadline.UTC()
+			out.Next.Deadline = &d
+		}
+	}
+	for _, e := range c.Timeline {
+		out.Timeline = append(out.Timeline, timelineJSON{e.Seq, e.At.UTC(), e.Actor, string(e.Action), string(e.From), string(e.To), e.Note})
+	}
+	return out
+}
+
+type pageJSON[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+type createCaseRequest struct {
+	OrderID     string            `json:"order_id"`
+	Type        string            `json:"type"`
+	Reason      string            `json:"reason"`
+	Description string            `json:"description,omitempty"`
+	Lines       []lineRequestJSON `json:"lines"`
+	Amount      *int64            `json:"amount,omitempty"`
+	RefundTo    string            `json:"refund_to,omitempty"`
+	Evidence    []string          `json:"evidence,omitempty"`
+}
+
+type lineRequestJSON struct {
+	LineID   string `json:"line_id"`
+	Quantity int    `json:"quantity"`
+}
+
+func (r createCaseRequest) application() aftersales.Application {
+	app := aftersales.Application{
+		OrderID: r.OrderID, Type: aftersales.CaseType(r.Type), Reason: r.Reason, Description: r.Description,
+		Amount: r.Amount, RefundTo: aftersales.RefundDestination(r.RefundTo), EvidenceIDs: r.Evidence,
+	}
+	for _, l := range r.Lines {
+		app.Lines = append(app.Lines, aftersales.LineRequest{LineID: l.LineID, Quantity: l.Quantity})
+	}
+	return app
+}
+
+type uploadsRequest struct {
+	Files []struct {
+		ContentType string `json:"content_type"`
+		Size        int64  `json:"size"`
+	} `json:"files"`
+}
+
+type uploadJSON struct {
+	EvidenceID string            `json:"evidence_id"`
+	URL        string            `json:"url"`
+	Method     string            `json:"method"`
+	Headers    map[string]string `json:"headers"`
+	ExpiresAt  time.Time         `json:"expires_at"`
+}
+
+type attachRequest struct {
+	EvidenceIDs []string `json:"evidence_ids"`
+}
+
+type reasonJSON struct {
+	Code             string `json:"code"`
+	Type             string `json:"type"`
+	LabelZH          string `json:"label_zh"`
+	LabelEN          string `json:"label_en"`
+	EvidenceRequired bool   `json:"evidence_required"`
+}

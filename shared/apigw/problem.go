@@ -1,0 +1,105 @@
+package apigw
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// statusOf is the one table mapping error kinds to HTTP statuses.
+var statusOf = map[aftersales.Kind]int{
+	aftersales.KindInvalid:            http.StatusUnprocessableEntity,
+	aftersales.KindNotFound:           http.StatusNotFound,
+	aftersales.KindConflict:           http.StatusConflict,
+	aftersales.KindForbidden:          http.StatusForbidden,
+	aftersales.KindUnauthenticated:    http.StatusUnauthorized,
+	aftersales.KindPreconditionFailed: http.StatusPreconditionFailed,
+	aftersales.KindTransient:          http.StatusServiceUnavailable,
+	aftersales.KindInternal:           http.StatusInternalServerError,
+}
+
+// ProblemContentType is the media type of RFC 9457 problem details.
+const ProblemContentType = "application/problem+json"
+
+// problem is an RFC 9457 problem details object with the API's extensions:
+// the invalid fields and the request id to quote to support.
+type problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Errors    []fieldProblem `json:"errors,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+}
+
+type fieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// problemType names a kind of problem. URNs identify without pretending there
+// is a page to fetch (RFC 9457 section 3.1.1).
+func problemType(k aftersales.Kind) string {
+	return "urn:aftersales:problem:" + strings.ToLower(k.String())
+}
+
+// WriteError answers err as problem+json. Internal errors are logged with the
+// request id and never echoed: their text may hold table names or stack
+// details that help an attacker more than a client.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var mal *malformedError
+	if errors.As(err, &mal) {
+		writeProblem(w, r, problem{Type: "urn:aftersales:problem:malformed", Title: "Bad Request",
+			Status: http.StatusBadRequest, Detail: mal.Error()})
+		return
+	}
+	kind := aftersales.KindOf(err)
+	status := statusOf[kind]
+	p := problem{Type: problemType(kind), Title: http.StatusText(status), Status: status, Detail: aftersales.MessageOf(err)}
+	for _, f := range aftersales.FieldsOf(err) {
+		p.Errors = append(p.Errors, fieldProblem{f.Field, f.Message})
+	}
+	log := Logger(r.Context())
+	switch {
+	case kind == aftersales.KindInternal || kind == aftersales.KindTransient:
+		log.ErrorContext(r.Context(), "request failed", "kind", kind.String(), "err", err.Error())
+		if kind == aftersales.KindInternal {
+			p.Detail = "an internal error occurred; quote the request id to support"
+		}
+	default:
+		log.InfoContext(r.Context(), "request refused", "kind", kind.String(), "err", err.Error())
+	}
+	if kind == aftersales.KindUnauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)
+	}
+	writeProblem(w, r, p)
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	p.RequestID = RequestID(r.Context())
+	w.Header().Set("Content-Type", ProblemContentType)
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// malformedError is a body that is not JSON at all: 400, unlike a JSON body
+// with invalid fields, which is 422 and names them.
+type malformedError struct{ msg string }
+
+func (e *malformedError) Error() string { return e.msg }
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Default().Error("write response", "err", err.Error())
+	}
+}

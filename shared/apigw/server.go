@@ -1,0 +1,359 @@
+package apigw
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// Access says who may call a route.
+type Access int
+
+// Route access levels.
+const (
+	AnyCaller Access = iota // any authenticated caller (buyer or staff)
+	BuyerOnly               // buyers: their own cases
+	StaffOnly               // reviewer or admin
+)
+
+// Route is one operation of the API; the OpenAPI document lists the same set.
+type Route struct {
+	Method  string
+	Path    string // net/http pattern syntax: /v1/cases/{id}
+	Access  Access
+	handler func(http.ResponseWriter, *http.Request) error
+}
+
+// Server serves the buyer and staff routes of API.md.
+type Server struct {
+	svc    *aftersales.Service
+	auth   *Authenticator
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []Route
+}
+
+// NewServer wires the routes to the case service.
+func NewServer(svc *aftersales.Service, auth *Authenticator, log *slog.Logger) *Server {
+	s := &Server{svc: svc, auth: auth, log: log, mux: http.NewServeMux()}
+	s.routes = []Route{
+		{"POST", "/v1/cases", BuyerOnly, s.createCase},
+		{"GET", "/v1/cases", AnyCaller, s.listMyCases},
+		{"GET", "/v1/cases/{id}", AnyCaller, s.getMyCase},
+		{"POST", "/v1/evidence-uploads", BuyerOnly, s.requestUploads},
+		{"POST", "/v1/cases/{id}/evidence-uploads", BuyerOnly, s.requestUploads},
+		{"POST", "/v1/cases/{id}/evidence", BuyerOnly, s.attachEvidence},
+		{"POST", "/v1/cases/{id}/cancel", BuyerOnly, s.cancel},
+		{"GET", "/v1/reasons", AnyCaller, s.listReasons},
+		{"GET", "/v1/staff/cases", StaffOnly, s.listStaffCases},
+		{"GET", "/v1/staff/cases/{id}", StaffOnly, s.getStaffCase},
+	}
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, problem{Status: http.StatusNotFound, Title: "Not Found", Detail: "no such route: " + r.Method + " " + r.URL.Path})
+	})
+	return s
+}
+
+// Routes lists the operations the server serves.
+func (s *Server) Routes() []Route { return s.routes }
+
+// ServeHTTP serves one request: it stamps the request id, recovers panics as
+// 500 problems, and routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	serve(s.log, s.mux, w, r)
+}
+
+// Middleware wraps h with what every entry point shares: the request id on
+// the response and on every log line, an access log line, and panics turned
+// into 500 problems instead of a dead Lambda.
+func Middleware(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(log, h, w, r) })
+}
+
+func serve(log *slog.Logger, h http.Handler, w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := RequestID(r.Context())
+	l := log.With("request_id", id, "method", r.Method, "path", r.URL.Path)
+	r = r.WithContext(withLogger(r.Context(), l))
+	w.Header().Set("X-Request-Id", id)
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			l.Error("panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			WriteError(sw, r, fmt.Errorf("panic: %v", v))
+		}
+		Logger(r.Context()).Info("request", "status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+	}()
+	h.ServeHTTP(sw, r)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// wrap authenticates, checks the route's access level and turns a handler's
+// error into a problem response.
+func (s *Server) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.auth.Authenticate(r.Header.Get("Authorization"))
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		switch {
+		case rt.Access == StaffOnly && !p.IsStaff():
+			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for merchant staff"))
+			return
+		case rt.Access == BuyerOnly && !p.Has(aftersales.RoleBuyer):
+			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for buyers"))
+			return
+		}
+		ctx := withPrincipal(r.Context(), p)
+		l := Logger(ctx).With("principal", p.Actor())
+		if id := r.PathValue("id"); id != "" {
+			l = l.With("case_id", id)
+		}
+		r = r.WithContext(withLogger(ctx, l))
+		if err := rt.handler(w, r); err != nil {
+			WriteError(w, r, err)
+		}
+	})
+}
+
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
+	key := r.Header.Get("Idempotency-Key")
+	var req createCaseRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var v aftersales.Validation
+	v.Check(key != "" && len(key) <= 255, "Idempotency-Key", "the header is required (1 to 255 characters, e.g. a UUID per application)")
+	if err := v.Err("case.create"); err != nil {
+		return err
+	}
+	// Hash the decoded request, not the raw bytes: the same application
+	// re-sent with other whitespace or key order is the same request.
+	canonical, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(canonical)
+	res, err := s.svc.CreateCase(r.Context(), principal(r.Context()), req.application(), &aftersales.IdempotentRequest{
+		Key: key, RequestHash: hex.EncodeToString(sum[:]),
+		Render: func(c *aftersales.Case) (int, []byte, error) {
+			b, err := json.Marshal(toCaseJSON(c))
+			return http.StatusCreated, b, err
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if rec := res.Replayed; rec != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header().Set("Location", "/v1/cases/"+rec.CaseID)
+		w.WriteHeader(rec.StatusCode)
+		_, err := w.Write(rec.Response)
+		return err
+	}
+	Logger(r.Context()).Info("case created", "case_id", res.Case.ID, "order_id", res.Case.OrderID, "type", string(res.Case.Type))
+	w.Header().Set("Location", "/v1/cases/"+res.Case.ID)
+	writeJSON(w, http.StatusCreated, toCaseJSON(res.Case))
+	return nil
+}
+
+func (s *Server) getMyCase(w http.ResponseWriter, r *http.Request) error {
+	return s.getCase(w, r)
+}
+
+func (s *Server) getStaffCase(w http.ResponseWriter, r *http.Request) error {
+	return s.getCase(w, r)
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.svc.GetCase(r.Context(), principal(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toCaseJSON(c))
+	return nil
+}
+
+// listMyCases lists the caller's own cases (staff use /v1/staff/cases).
+func (s *Server) listMyCases(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r.Context())
+	q, err := parseCaseQuery(r, false)
+	if err != nil {
+		return err
+	}
+	q.BuyerID = p.ID
+	// Listing as a buyer even for staff tokens: "my cases" means mine.
+	page, err := s.svc.ListCases(r.Context(), aftersales.Principal{ID: p.ID, Roles: []aftersales.Role{aftersales.RoleBuyer}}, q)
+	if err != nil {
+		return err
+	}
+	writePage(w, page)
+	return nil
+}
+
+func (s *Server) listStaffCases(w http.ResponseWriter, r *http.Request) error {
+	q, err := parseCaseQuery(r, true)
+	if err != nil {
+		return err
+	}
+	page, err := s.svc.ListCases(r.Context(), principal(r.Context()), q)
+	if err != nil {
+		return err
+	}
+	writePage(w, page)
+	return nil
+}
+
+func writePage(w http.ResponseWriter, page aftersales.CasePage) {
+	out := pageJSON[caseJSON]{Items: make([]caseJSON, 0, len(page.Items)), NextCursor: page.NextCursor}
+	for i := range page.Items {
+		out.Items = append(out.Items, toCaseJSON(&page.Items[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// parseCaseQuery reads list parameters, naming each bad one. Buyers may only
+// filter by status; staff have every filter of API.md.
+func parseCaseQuery(r *http.Request, staff bool) (aftersales.CaseQuery, error) {
+	qs := r.URL.Query()
+	var v aftersales.Validation
+	q := aftersales.CaseQuery{Status: aftersales.Status(qs.Get("status")), Cursor: qs.Get("cursor")}
+	q.Limit = parseInt(&v, qs, "limit")
+	allowed := map[string]bool{"status": true, "cursor": true, "limit": true}
+	if staff {
+		for _, k := range []string{"type", "kind", "reason", "from", "to", "min_amount", "max_amount"} {
+			allowed[k] = true
+		}
+		q.Type = aftersales.CaseType(qs.Get("type"))
+		q.Kind = aftersales.LineKind(qs.Get("kind"))
+		q.Reason = qs.Get("reason")
+		q.From = parseTime(&v, qs, "from")
+		q.To = parseTime(&v, qs, "to")
+		q.MinAmount = int64(parseInt(&v, qs, "min_amount"))
+		q.MaxAmount = int64(parseInt(&v, qs, "max_amount"))
+	}
+	for k := range qs {
+		v.Check(allowed[k], k, "is not a parameter of this list")
+	}
+	return q, v.Err("case.list")
+}
+
+func parseInt(v *aftersales.Validation, qs map[string][]string, name string) int {
+	s := ""
+	if vs := qs[name]; len(vs) > 0 {
+		s = vs[0]
+	}
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if !v.Check(err == nil && n >= 0, name, "must be a whole number >= 0") {
+		return 0
+	}
+	return n
+}
+
+func parseTime(v *aftersales.Validation, qs map[string][]string, name string) time.Time {
+	s := ""
+	if vs := qs[name]; len(vs) > 0 {
+		s = vs[0]
+	}
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	v.Check(err == nil, name, "must be an RFC 3339 time such as 2026-11-11T00:00:00Z")
+	return t
+}
+
+func (s *Server) requestUploads(w http.ResponseWriter, r *http.Request) error {
+	var req uploadsRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	files := make([]aftersales.UploadFile, len(req.Files))
+	for i, f := range req.Files {
+		files[i] = aftersales.UploadFile{ContentType: f.ContentType, Size: f.Size}
+	}
+	ups, err := s.svc.RequestUploads(r.Context(), principal(r.Context()), r.PathValue("id"), files)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Uploads []uploadJSON `json:"uploads"`
+	}{Uploads: make([]uploadJSON, len(ups))}
+	for i, u := range ups {
+		out.Uploads[i] = uploadJSON{u.EvidenceID, u.URL, u.Method, u.Headers, u.ExpiresAt.UTC()}
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) attachEvidence(w http.ResponseWriter, r *http.Request) error {
+	var req attachRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	c, err := s.svc.AttachEvidence(r.Context(), principal(r.Context()), r.PathValue("id"), req.EvidenceIDs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toCaseJSON(c))
+	return nil
+}
+
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.svc.Cancel(r.Context(), principal(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toCaseJSON(c))
+	return nil
+}
+
+func (s *Server) listReasons(w http.ResponseWriter, r *http.Request) error {
+	t := aftersales.CaseType(r.URL.Query().Get("type"))
+	if t != "" && !t.Valid() {
+		var v aftersales.Validation
+		v.Add("type", "must be one of refund_only, return_refund, exchange, claim")
+		return v.Err("reasons.list")
+	}
+	rs := aftersales.Reasons(t)
+	out := pageJSON[reasonJSON]{Items: make([]reasonJSON, len(rs))}
+	for i, x := range rs {
+		out.Items[i] = reasonJSON{x.Code, string(x.Type), x.LabelZH, x.LabelEN, x.EvidenceRequired}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

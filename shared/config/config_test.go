@@ -1,0 +1,49 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	full := map[string]string{
+		EnvTableName: "t", EnvEvidenceBucket: "b", EnvJWTIssuer: "iss", EnvJWTAudience: "aud",
+		EnvJWTHS256Secret: "s", EnvMallWebhookSecret: "m",
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		required []string
+		wantErr  []string // every name the error must mention
+	}{
+		{"api complete", full, API, nil},
+		{"webhooks complete", full, Webhooks, nil},
+		{"nothing set", map[string]string{}, API, []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience, EnvJWTHS256Secret + " or " + EnvJWTPublicKeys}},
+		{"no jwt key", map[string]string{EnvTableName: "t", EnvEvidenceBucket: "b", EnvJWTIssuer: "i", EnvJWTAudience: "a"}, API, []string{EnvJWTHS256Secret}},
+		{"webhook secret missing", map[string]string{EnvTableName: "t"}, Webhooks, []string{EnvMallWebhookSecret}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env), tt.required...)
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if c.TableName != "t" || c.Region != "us-east-1" {
+					t.Errorf("config = %+v", c)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			for _, name := range tt.wantErr {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("error %q does not name %s", err, name)
+				}
+			}
+		})
+	}
+}

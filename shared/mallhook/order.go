@@ -1,0 +1,115 @@
+package mallhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// OrderJSON is the order snapshot as the mall sends it (API.md).
+type OrderJSON struct {
+	OrderID     string      `json:"order_id"`
+	BuyerID     string      `json:"buyer_id"`
+	BuyerPhone  string      `json:"buyer_phone,omitempty"`
+	ShopID      string      `json:"shop_id,omitempty"`
+	Status      string      `json:"status"`
+	PaidAt      *time.Time  `json:"paid_at"`
+	ShippedAt   *time.Time  `json:"shipped_at"`
+	DeliveredAt *time.Time  `json:"delivered_at"`
+	Currency    string      `json:"currency"`
+	Payment     PaymentJSON `json:"payment"`
+	MemberTier  string      `json:"member_tier,omitempty"`
+	Lines       []LineJSON  `json:"lines"`
+	Fees        FeesJSON    `json:"fees"`
+}
+
+// PaymentJSON is the payment of an order snapshot.
+type PaymentJSON struct {
+	Channel       string `json:"channel"`
+	TransactionID string `json:"transaction_id"`
+	Amount        int64  `json:"amount"`
+}
+
+// LineJSON is one line of an order snapshot.
+type LineJSON struct {
+	LineID     string `json:"line_id"`
+	SKU        string `json:"sku"`
+	Name       string `json:"name"`
+	Kind       string `json:"kind"`
+	Category   string `json:"category,omitempty"`
+	Bundle     string `json:"bundle,omitempty"`
+	Quantity   int    `json:"quantity"`
+	UnitPrice  int64  `json:"unit_price"`
+	PaidAmount int64  `json:"paid_amount"`
+}
+
+// FeesJSON are the order-level fees of a snapshot.
+type FeesJSON struct {
+	Shipping int64 `json:"shipping"`
+	Tariff   int64 `json:"tariff"`
+}
+
+// DecodeOrder parses and validates a snapshot, naming every invalid field.
+func DecodeOrder(body []byte) (*aftersales.Order, error) {
+	var in OrderJSON
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		var v aftersales.Validation
+		v.Add("body", "is not an order snapshot: %v", err)
+		return nil, v.Err("mallhook.decode")
+	}
+	o := in.Order()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Order converts the snapshot to the domain type.
+func (in OrderJSON) Order() *aftersales.Order {
+	o := &aftersales.Order{
+		ID: in.OrderID, BuyerID: in.BuyerID, BuyerPhone: in.BuyerPhone, ShopID: in.ShopID,
+		Status: aftersales.OrderStatus(in.Status), PaidAt: deref(in.PaidAt), ShippedAt: deref(in.ShippedAt),
+		DeliveredAt: deref(in.DeliveredAt), Currency: in.Currency, MemberTier: in.MemberTier,
+		Payment: aftersales.Payment{Channel: aftersales.PaymentChannel(in.Payment.Channel), TransactionID: in.Payment.TransactionID, Amount: in.Payment.Amount},
+		Fees:    aftersales.Fees{Shipping: in.Fees.Shipping, Tariff: in.Fees.Tariff},
+	}
+	for _, l := range in.Lines {
+		o.Lines = append(o.Lines, aftersales.OrderLine{LineID: l.LineID, SKU: l.SKU, Name: l.Name,
+			Kind: aftersales.LineKind(l.Kind), Category: l.Category, Bundle: l.Bundle, Quantity: l.Quantity,
+			UnitPrice: l.UnitPrice, PaidAmount: l.PaidAmount})
+	}
+	return o
+}
+
+// FromOrder converts a domain order to the mall's wire shape.
+func FromOrder(o *aftersales.Order) OrderJSON {
+	out := OrderJSON{
+		OrderID: o.ID, BuyerID: o.BuyerID, BuyerPhone: o.BuyerPhone, ShopID: o.ShopID, Status: string(o.Status),
+		PaidAt: ptr(o.PaidAt), ShippedAt: ptr(o.ShippedAt), DeliveredAt: ptr(o.DeliveredAt), Currency: o.Currency,
+		Payment:    PaymentJSON{string(o.Payment.Channel), o.Payment.TransactionID, o.Payment.Amount},
+		MemberTier: o.MemberTier, Fees: FeesJSON{o.Fees.Shipping, o.Fees.Tariff},
+	}
+	for _, l := range o.Lines {
+		out.Lines = append(out.Lines, LineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Bundle, l.Quantity, l.UnitPrice, l.PaidAmount})
+	}
+	return out
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func ptr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
