@@ -126,3 +126,9 @@ type Clock interface {
 type IDGenerator interface {
 	NewID(prefix string) string
 }
+
+// SystemClock is the wall clock, in UTC.
+type SystemClock struct{}
+
+// Now returns the current wall time in UTC.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }

@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -97,9 +98,22 @@ func (e *malformedError) Error() string { return e.msg }
 
 // writeJSON answers v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := marshal(v)
+	if err != nil {
+		slog.Default().Error("encode response", "err", err.Error())
+		status, b = http.StatusInternalServerError, []byte(`{"title":"Internal Server Error","status":500}`)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		slog.Default().Error("write response", "err", err.Error())
-	}
+	_, _ = w.Write(b)
+}
+
+// marshal encodes v without HTML escaping: presigned URLs must reach clients
+// with their '&' intact, not as \u0026.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return buf.Bytes(), err
 }

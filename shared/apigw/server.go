@@ -167,7 +167,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.svc.CreateCase(r.Context(), principal(r.Context()), req.application(), &aftersales.IdempotentRequest{
 		Key: key, RequestHash: hex.EncodeToString(sum[:]),
 		Render: func(c *aftersales.Case) (int, []byte, error) {
-			b, err := json.Marshal(toCaseJSON(c))
+			b, err := marshal(toCaseJSON(c))
 			return http.StatusCreated, b, err
 		},
 	})

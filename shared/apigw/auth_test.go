@@ -1,0 +1,106 @@
+package apigw
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+var now = time.Date(2026, 11, 11, 12, 0, 0, 0, time.UTC)
+
+func pemOf(t *testing.T, pub any) string {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+func TestAuthenticate(t *testing.T) {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	otherRSA, _ := rsa.GenerateKey(rand.Reader, 2048)
+	a, err := NewAuthenticator("iss", "aud", "secret", pemOf(t, &rsaKey.PublicKey)+pemOf(t, &ecKey.PublicKey), fixedClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(m jwt.SigningMethod, key any, mutate func(*claims)) string {
+		c := claims{Roles: []string{"reviewer"}, RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: "iss", Audience: jwt.ClaimStrings{"aud"}, Subject: "staff-1",
+			ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
+		}}
+		if mutate != nil {
+			mutate(&c)
+		}
+		s, err := jwt.NewWithClaims(m, c).SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + s
+	}
+	tests := []struct {
+		name      string
+		header    string
+		wantRoles []aftersales.Role
+	}{
+		{"hs256", sign(jwt.SigningMethodHS256, []byte("secret"), nil), []aftersales.Role{aftersales.RoleReviewer}},
+		{"rs256", sign(jwt.SigningMethodRS256, rsaKey, nil), []aftersales.Role{aftersales.RoleReviewer}},
+		{"es256", sign(jwt.SigningMethodES256, ecKey, nil), []aftersales.Role{aftersales.RoleReviewer}},
+		{"no roles claim means buyer", sign(jwt.SigningMethodHS256, []byte("secret"), func(c *claims) { c.Roles = nil }), []aftersales.Role{aftersales.RoleBuyer}},
+		{"unknown roles are dropped", sign(jwt.SigningMethodHS256, []byte("secret"), func(c *claims) { c.Roles = []string{"god", "admin"} }), []aftersales.Role{aftersales.RoleAdmin}},
+		{"missing header", "", nil},
+		{"basic scheme", "Basic dXNlcjpwYXNz", nil},
+		{"wrong secret", sign(jwt.SigningMethodHS256, []byte("other"), nil), nil},
+		{"unknown rsa key", sign(jwt.SigningMethodRS256, otherRSA, nil), nil},
+		{"wrong issuer", sign(jwt.SigningMethodHS256, []byte("secret"), func(c *claims) { c.Issuer = "x" }), nil},
+		{"wrong audience", sign(jwt.SigningMethodHS256, []byte("secret"), func(c *claims) { c.Audience = jwt.ClaimStrings{"x"} }), nil},
+		{"expired", sign(jwt.SigningMethodHS256, []byte("secret"), func(c *claims) { c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Hour)) }), nil},
+		{"no expiry", sign(jwt.SigningMethodHS256, []byte("secret"), func(c *claims) { c.ExpiresAt = nil }), nil},
+		{"no subject", sign(jwt.SigningMethodHS256, []byte("secret"), func(c *claims) { c.Subject = "" }), nil},
+		{"alg none", func() string {
+			s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: "iss", Subject: "x",
+				Audience: jwt.ClaimStrings{"aud"}, ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))}}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+			return "Bearer " + s
+		}(), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := a.Authenticate(tt.header)
+			if tt.wantRoles == nil {
+				if aftersales.KindOf(err) != aftersales.KindUnauthenticated {
+					t.Fatalf("err = %v, want Unauthenticated", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Authenticate: %v", err)
+			}
+			if p.ID != "staff-1" || !slices.Equal(p.Roles, tt.wantRoles) {
+				t.Errorf("principal = %+v, want roles %v", p, tt.wantRoles)
+			}
+		})
+	}
+}
+
+func TestNewAuthenticatorNeedsAKey(t *testing.T) {
+	if _, err := NewAuthenticator("iss", "aud", "", "", fixedClock(now)); err == nil {
+		t.Error("no key accepted")
+	}
+	if _, err := NewAuthenticator("iss", "aud", "", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", fixedClock(now)); err == nil {
+		t.Error("a broken PEM key accepted")
+	}
+}
