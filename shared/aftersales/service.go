@@ -193,7 +193,10 @@ func (s *Service) newCase(ctx context.Context, p Principal, app Application) (*C
 			}
 		}
 	}
-	evs := s.checkUploads(ctx, p, app.EvidenceIDs, "evidence", &v)
+	evs, err := s.checkUploads(ctx, p, app.EvidenceIDs, "evidence", &v)
+	if err != nil {
+		return nil, err
+	}
 	if err := v.Err(op); err != nil {
 		return nil, err
 	}
@@ -216,7 +219,10 @@ func (s *Service) newCase(ctx context.Context, p Principal, app Application) (*C
 
 // checkUploads resolves evidence ids to uploads of p's that are really in
 // object storage as declared, recording a field error for each that is not.
-func (s *Service) checkUploads(ctx context.Context, p Principal, ids []string, field string, v *Validation) []Evidence {
+//
+// Only "not found" becomes a field error: a storage outage is the caller's
+// to retry, not the buyer's to fix.
+func (s *Service) checkUploads(ctx context.Context, p Principal, ids []string, field string, v *Validation) ([]Evidence, error) {
 	var out []Evidence
 	seen := map[string]bool{}
 	for i, id := range ids {
@@ -226,11 +232,17 @@ func (s *Service) checkUploads(ctx context.Context, p Principal, ids []string, f
 		}
 		seen[id] = true
 		up, err := s.Cases.GetUpload(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
 		if err != nil || up.BuyerID != p.ID || !s.Clock.Now().Before(up.ExpiresAt) {
 			v.Add(f, "no upload %q of yours is known", id)
 			continue
 		}
 		info, err := s.Evidence.Stat(ctx, up.ObjectKey)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
 		if err != nil {
 			v.Add(f, "%s has not been uploaded yet", id)
 			continue
@@ -241,7 +253,7 @@ func (s *Service) checkUploads(ctx context.Context, p Principal, ids []string, f
 		}
 		out = append(out, Evidence{ID: id, ContentType: up.ContentType, Size: up.Size})
 	}
-	return out
+	return out, nil
 }
 
 // GetCase returns a case the principal may see: a buyer only their own (a
@@ -324,7 +336,10 @@ func (s *Service) RequestUploads(ctx context.Context, p Principal, caseID string
 func (s *Service) AttachEvidence(ctx context.Context, p Principal, caseID string, ids []string) (*Case, error) {
 	var v Validation
 	v.Check(len(ids) > 0, "evidence_ids", "must list at least one evidence id")
-	evs := s.checkUploads(ctx, p, ids, "evidence_ids", &v)
+	evs, err := s.checkUploads(ctx, p, ids, "evidence_ids", &v)
+	if err != nil {
+		return nil, err
+	}
 	if err := v.Err("case.attach_evidence"); err != nil {
 		return nil, err
 	}

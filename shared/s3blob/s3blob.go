@@ -1,0 +1,176 @@
+// Package s3blob keeps evidence files in Amazon S3: it implements
+// aftersales.EvidenceStore with presigned URLs, so that photos and videos go
+// from the buyer's device straight to the bucket and never through a Lambda
+// function (whose request payload is limited to 6 MB).
+//
+// A presigned PUT signs the object's Content-Type and Content-Length, so S3
+// refuses an upload of another type or size with 403 SignatureDoesNotMatch;
+// Stat then tells the service what was actually stored.
+//
+// The role that calls Stat needs s3:ListBucket on the bucket besides
+// s3:GetObject: without it S3 answers a missing object with 403 instead of
+// 404, and Stat would report a transient failure instead of ErrNotFound.
+package s3blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+var _ aftersales.EvidenceStore = (*Store)(nil)
+
+// MaxExpiry is the longest validity S3 accepts for a SigV4 presigned URL.
+const MaxExpiry = 7 * 24 * time.Hour
+
+// Store is the evidence bucket. It is safe for concurrent use.
+type Store struct {
+	client  *s3.Client
+	presign *s3.PresignClient
+	bucket  string
+	clock   aftersales.Clock
+}
+
+// New returns a Store for bucket. Presigned URLs are signed at clock's time,
+// not the SDK's wall clock, so that the expiry a URL carries is the ExpiresAt
+// the service reports, also when the local stack moves time.
+func New(client *s3.Client, bucket string, clock aftersales.Clock) *Store {
+	return &Store{client: client, presign: s3.NewPresignClient(client), bucket: bucket, clock: clock}
+}
+
+// PresignPut returns a URL that uploads one object of exactly contentType and
+// size to key until expires from now. The client must send the returned
+// headers with exactly these values: both are signed.
+func (s *Store) PresignPut(ctx context.Context, key, contentType string, size int64, expires time.Duration) (aftersales.PresignedUpload, error) {
+	const op = "s3blob.presign_put"
+	switch {
+	case key == "" || contentType == "":
+		return aftersales.PresignedUpload{}, misuse(op, "key and content type must not be empty")
+	case size <= 0:
+		// The SDK signs Content-Length only when it is positive: an empty
+		// object would get a URL that uploads any length.
+		return aftersales.PresignedUpload{}, misuse(op, "size must be at least 1 byte, not %d", size)
+	}
+	if err := checkExpiry(op, expires); err != nil {
+		return aftersales.PresignedUpload{}, err
+	}
+	at := s.signingTime()
+	req, err := s.presign.PresignPutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(key),
+		ContentType:   aws.String(contentType),
+		ContentLength: aws.Int64(size),
+	}, s3.WithPresignExpires(expires), signAt(at))
+	if err != nil {
+		return aftersales.PresignedUpload{}, aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	return aftersales.PresignedUpload{
+		URL:    req.URL,
+		Method: req.Method,
+		// Only what the client sets itself: Host comes from the URL.
+		Headers: map[string]string{
+			"Content-Type":   contentType,
+			"Content-Length": strconv.FormatInt(size, 10),
+		},
+		ExpiresAt: at.Add(expires),
+	}, nil
+}
+
+// PresignGet returns a URL that downloads the object at key until the
+// returned time, for staff looking at evidence. It does not check that the
+// object exists: the URL then answers 404.
+func (s *Store) PresignGet(ctx context.Context, key string, expires time.Duration) (string, time.Time, error) {
+	const op = "s3blob.presign_get"
+	if key == "" {
+		return "", time.Time{}, misuse(op, "key must not be empty")
+	}
+	if err := checkExpiry(op, expires); err != nil {
+		return "", time.Time{}, err
+	}
+	at := s.signingTime()
+	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(key),
+	}, s3.WithPresignExpires(expires), signAt(at))
+	if err != nil {
+		return "", time.Time{}, aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	return req.URL, at.Add(expires), nil
+}
+
+// Stat returns the stored object's content type and size, or an error of
+// KindNotFound wrapping aftersales.ErrNotFound when there is no object at key.
+// A HEAD response has no body, so a missing bucket is also reported as not
+// found; the deployment creates the bucket, so that is a configuration error
+// that shows up on the first upload.
+func (s *Store) Stat(ctx context.Context, key string) (aftersales.BlobInfo, error) {
+	const op = "s3blob.stat"
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		if isNotFound(err) {
+			return aftersales.BlobInfo{}, &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: "no such object", Err: aftersales.ErrNotFound}
+		}
+		return aftersales.BlobInfo{}, aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	return aftersales.BlobInfo{ContentType: aws.ToString(out.ContentType), Size: aws.ToInt64(out.ContentLength)}, nil
+}
+
+func isNotFound(err error) bool {
+	var nf *types.NotFound
+	var nsk *types.NoSuchKey
+	if errors.As(err, &nf) || errors.As(err, &nsk) {
+		return true
+	}
+	var api smithy.APIError
+	return errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchKey")
+}
+
+func checkExpiry(op string, expires time.Duration) error {
+	// X-Amz-Expires counts whole seconds; a fraction would make ExpiresAt
+	// later than the URL's real expiry.
+	if expires < time.Second || expires > MaxExpiry || expires%time.Second != 0 {
+		return misuse(op, "expiry must be a whole number of seconds from 1s to %s, not %s", MaxExpiry, expires)
+	}
+	return nil
+}
+
+// misuse reports arguments that the service validated before calling: a bug
+// of the caller, so KindInternal (never shown to a client), not KindInvalid.
+func misuse(op, format string, args ...any) error {
+	return aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf(format, args...))
+}
+
+// signingTime is now by the store's clock in whole seconds, the precision of
+// X-Amz-Date, so that ExpiresAt is exactly X-Amz-Date + X-Amz-Expires.
+func (s *Store) signingTime() time.Time {
+	return s.clock.Now().UTC().Truncate(time.Second)
+}
+
+// signAt makes one presign call sign at t. The SDK's presign middleware
+// always passes its own wall-clock time to the signer and offers no clock to
+// replace; the signer it calls is replaceable per call.
+func signAt(t time.Time) func(*s3.PresignOptions) {
+	return func(o *s3.PresignOptions) { o.Presigner = fixedTimePresigner{next: o.Presigner, at: t} }
+}
+
+type fixedTimePresigner struct {
+	next s3.HTTPPresignerV4
+	at   time.Time
+}
+
+func (p fixedTimePresigner) PresignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request,
+	payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions),
+) (string, http.Header, error) {
+	return p.next.PresignHTTP(ctx, creds, r, payloadHash, service, region, p.at, optFns...)
+}
