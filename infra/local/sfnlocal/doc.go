@@ -1,0 +1,62 @@
+// Package sfnlocal is an in-process AWS Step Functions (Standard
+// workflows) for the local stack and for tests: an Amazon States Language
+// interpreter behind the Step Functions JSON API, driven by a controllable
+// clock (package vclock).
+//
+// # Definitions
+//
+// CreateStateMachine validates the whole definition and refuses, with a
+// *DefinitionError naming the state and the field, anything the
+// interpreter does not implement: unknown fields, JSONata and variables,
+// distributed Map, activities, service integrations other than Lambda, and
+// intrinsic functions other than States.Format, StringToJson, JsonToString,
+// Array, ArrayLength, ArrayContains, ArrayGetItem, MathAdd, UUID, Hash,
+// Base64Encode, Base64Decode and JsonMerge. Nothing is silently ignored.
+//
+// # Functions
+//
+// Task resources are Lambda functions implemented by Go handlers registered
+// with RegisterFunction, by ARN or by function name:
+//
+//	svc.RegisterFunction("approve-refund", func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
+//		return json.RawMessage(`{"approved":true}`), nil
+//	})
+//
+// Three resources are supported: "arn:aws:states:::lambda:invoke" (the
+// result is {"ExecutedVersion":"$LATEST","Payload":<handler output>,
+// "StatusCode":200}), "arn:aws:states:::lambda:invoke.waitForTaskToken"
+// (the handler receives $$.Task.Token through Parameters; the result is
+// what SendTaskSuccess supplies) and a plain function ARN (the result is the
+// handler output).
+//
+// # Error names
+//
+// A handler error reaches Retry and Catch under the name Lambda's Go
+// runtime would report: the ErrorType() of an error implementing
+// ErrorTyper (TaskError is a ready-made one), otherwise the Go type name of
+// the error ("errorString" for errors.New). The cause is Lambda's JSON
+// {"errorMessage":...,"errorType":...}. A panic is Lambda.Unknown, an
+// unregistered function Lambda.ResourceNotFoundException, a task timeout
+// States.Timeout and a missed heartbeat States.HeartbeatTimeout.
+//
+// # Billing
+//
+// Each execution counts the state transitions Step Functions Standard
+// bills: one for every state entered, in any branch or Map iteration, plus
+// one for every retry attempt. See Execution.BilledTransitions and Metrics.
+//
+// # Scheduling
+//
+// Interpreter steps and handler calls run on two bounded sets of workers
+// (Options.Workers and Options.HandlerWorkers) whose goroutines exit when
+// idle; an execution waiting on a Wait state, a retry interval or a task
+// token holds no goroutine, only a clock timer or a token entry. WaitIdle
+// reports quiescence; with a *vclock.Clock, Advance waits for it before and
+// after every timer it fires, so once Advance returns the effects of the
+// time that passed are visible. A handler still running after
+// Options.SettleGrace of real time is assumed to be blocked until its
+// timeout and is not waited for, so a test can advance the clock to that
+// timeout. HeartbeatSeconds applies to .waitForTaskToken tasks, the only
+// kind that can send heartbeats; TimeoutSecondsPath and HeartbeatSecondsPath
+// are read from the effective input (after InputPath).
+package sfnlocal

@@ -1,0 +1,233 @@
+package sfnlocal
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ohler55/ojg/jp"
+)
+
+// path is a compiled ASL Path or Reference Path. A path starting with "$$"
+// addresses the context object instead of the state's input.
+type path struct {
+	src     string
+	context bool
+	expr    jp.Expr
+	// segs holds the steps of a definite path (one that can only select a
+	// single node: child names and non-negative indexes); nil otherwise.
+	segs     []any
+	definite bool
+}
+
+// env is what a path or intrinsic function is evaluated against: the value
+// "$" refers to and a lazily built context object for "$$".
+type env struct {
+	input   any
+	context func() any
+}
+
+// compilePath compiles a Path as the spec defines it: any JSONPath the
+// service accepts, including wildcards, descent, slices and filters.
+func compilePath(s string) (*path, error) {
+	p := &path{src: s}
+	rest := s
+	if strings.HasPrefix(s, "$$") {
+		p.context = true
+		rest = s[1:]
+	}
+	if !strings.HasPrefix(rest, "$") {
+		return nil, fmt.Errorf("path %q must start with \"$\"", s)
+	}
+	x, err := jp.ParseString(quoteDottedNames(rest))
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSONPath %q: %v", s, err)
+	}
+	if len(x) == 0 {
+		return nil, fmt.Errorf("invalid JSONPath %q", s)
+	}
+	if _, ok := x[0].(jp.Root); !ok {
+		return nil, fmt.Errorf("path %q must start with \"$\"", s)
+	}
+	p.expr = x
+	p.definite = true
+	p.segs = []any{}
+	for _, f := range x[1:] {
+		switch v := f.(type) {
+		case jp.Child:
+			p.segs = append(p.segs, string(v))
+		case jp.Nth:
+			if v < 0 {
+				p.definite = false
+			}
+			p.segs = append(p.segs, int(v))
+		case jp.Bracket:
+			// Marks bracket notation only; selects nothing by itself.
+		default:
+			p.definite = false
+		}
+	}
+	if !p.definite {
+		p.segs = nil
+	}
+	return p, nil
+}
+
+// compileRefPath compiles a Reference Path: a path that identifies exactly
+// one node, as required for ResultPath, Choice variables and the *Path
+// fields.
+func compileRefPath(s string) (*path, error) {
+	p, err := compilePath(s)
+	if err != nil {
+		return nil, err
+	}
+	if !p.definite {
+		return nil, fmt.Errorf("%q is not a reference path: only child names and non-negative array indexes are allowed", s)
+	}
+	return p, nil
+}
+
+// quoteDottedNames rewrites dotted names that ojg's parser rejects (such as
+// "$.order-id") into bracket notation, since the service accepts them.
+func quoteDottedNames(s string) string {
+	var b strings.Builder
+	depth := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && i+1 < len(s) {
+				b.WriteByte(c)
+				i++
+				b.WriteByte(s[i])
+				continue
+			}
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			if depth > 0 {
+				quote = c
+			}
+		case c == '[' || c == '(':
+			depth++
+		case c == ']' || c == ')':
+			depth--
+		case c == '.' && depth == 0 && i+1 < len(s) && s[i+1] != '.' && s[i+1] != '[':
+			j := i + 1
+			for j < len(s) && s[j] != '.' && s[j] != '[' {
+				j++
+			}
+			name := s[i+1 : j]
+			if needsQuoting(name) {
+				b.WriteString("['")
+				b.WriteString(strings.ReplaceAll(name, "'", "\\'"))
+				b.WriteString("']")
+				i = j - 1
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func needsQuoting(name string) bool {
+	if name == "*" || name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r == '-' || r == ':' || r == '#' || r == '/' || r == '+' {
+			return true
+		}
+	}
+	return false
+}
+
+// get evaluates the path. A definite path yields its single node (ok false
+// when it does not exist); any other path yields the array of all matches,
+// which may be empty, as the service does for wildcards and filters.
+func (p *path) get(e env) (any, bool) {
+	root := e.input
+	if p.context {
+		root = e.context()
+	}
+	if p.definite {
+		return lookup(root, p.segs)
+	}
+	res := p.expr.Get(root)
+	if res == nil {
+		res = []any{}
+	}
+	return res, true
+}
+
+func lookup(v any, segs []any) (any, bool) {
+	for _, s := range segs {
+		switch k := s.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			v, ok = m[k]
+			if !ok {
+				return nil, false
+			}
+		case int:
+			a, ok := v.([]any)
+			if !ok || k < 0 || k >= len(a) {
+				return nil, false
+			}
+			v = a[k]
+		}
+	}
+	return v, true
+}
+
+// set returns a copy of root with value placed at the path, creating
+// missing objects on the way, as ResultPath requires. Containers along the
+// path are copied, never modified, because root may be shared.
+func (p *path) set(root, value any) (any, error) {
+	return setAt(root, p.segs, value, p.src)
+}
+
+func setAt(v any, segs []any, value any, src string) (any, error) {
+	if len(segs) == 0 {
+		return value, nil
+	}
+	switch k := segs[0].(type) {
+	case string:
+		var m map[string]any
+		switch t := v.(type) {
+		case map[string]any:
+			m = make(map[string]any, len(t)+1)
+			for kk, vv := range t {
+				m[kk] = vv
+			}
+		case nil:
+			m = map[string]any{}
+		default:
+			return nil, fmt.Errorf("unable to apply ResultPath %q: the value at %q is a %s, not an object", src, k, typeName(v))
+		}
+		child, err := setAt(m[k], segs[1:], value, src)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = child
+		return m, nil
+	case int:
+		a, ok := v.([]any)
+		if !ok || k >= len(a) {
+			return nil, fmt.Errorf("unable to apply ResultPath %q: index %d does not exist", src, k)
+		}
+		c := append([]any(nil), a...)
+		child, err := setAt(c[k], segs[1:], value, src)
+		if err != nil {
+			return nil, err
+		}
+		c[k] = child
+		return c, nil
+	}
+	return nil, fmt.Errorf("unable to apply ResultPath %q", src)
+}
