@@ -1,0 +1,31 @@
+# The project's commands. `make test` is the test command of the README and CI.
+GO ?= go
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
+
+.PHONY: test tools vet local bench clean
+
+## test: every test of the project (installs the npm tools it needs first)
+# -count=1: Go's test cache cannot see files read by node or by emulators.
+# -race: the local Step Functions and the stores are concurrent by design.
+test: tools vet
+	$(GO) test -count=1 -race ./...
+
+## tools: npm tools the tests run (asl-validator), in _tools/ where go ./... does not look
+tools: _tools/node_modules/.package-lock.json
+
+_tools/node_modules/.package-lock.json: _tools/package.json _tools/package-lock.json
+	npm ci --prefix _tools --no-audit --no-fund --loglevel=error
+
+vet:
+	$(GO) vet ./...
+
+## local: run the whole system on this machine
+local:
+	$(GO) run ./infra/local
+
+## bench: the Go benchmarks
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+clean:
+	rm -rf build _tools/node_modules

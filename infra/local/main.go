@@ -1,0 +1,56 @@
+// Command local runs the whole after-sales system on this machine: the HTTP
+// API on 127.0.0.1:8080 and emulated AWS services on their usual local ports,
+// with demo data. See the printed quick start.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/aftersales/aftersales/infra/local/stack"
+	"github.com/aftersales/aftersales/infra/local/vclock"
+)
+
+func main() {
+	var o stack.Options
+	flag.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address of the HTTP API")
+	flag.StringVar(&o.DynamoAddr, "dynamodb-addr", "127.0.0.1:8000", "address of the emulated DynamoDB")
+	flag.StringVar(&o.S3Addr, "s3-addr", "127.0.0.1:9000", "address of the emulated S3")
+	flag.StringVar(&o.SFNAddr, "sfn-addr", "127.0.0.1:8083", "address of the local Step Functions")
+	flag.BoolVar(&o.Seed, "seed", true, "load the demo orders")
+	speed := flag.Float64("speed", 1, "how many times faster than wall time the clock runs (deadlines come sooner)")
+	level := flag.String("log-level", "info", "log level: debug, info, warn, error")
+	flag.Parse()
+	if err := run(o, *speed, *level); err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o stack.Options, speed float64, level string) error {
+	if speed <= 0 {
+		return fmt.Errorf("--speed must be positive, got %v", speed)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	o.Clock = vclock.Accelerated(speed)
+	o.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := stack.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Print(st.QuickStart())
+	fmt.Println("\nPress Ctrl-C to stop.")
+	<-ctx.Done()
+	fmt.Println("\nstopping...")
+	return st.Close()
+}

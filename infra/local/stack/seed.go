@@ -1,0 +1,81 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/mallhook"
+)
+
+// SeedOrders are the demo orders: every line kind, for two buyers, with
+// shipment and delivery times relative to now so the rules of later issues
+// (days since shipment, 24 h produce claims) have something to decide.
+func SeedOrders(now time.Time) []*aftersales.Order {
+	day := 24 * time.Hour
+	at := func(d time.Duration) time.Time { return now.Add(-d).UTC().Truncate(time.Second) }
+	wechat := func(amount int64, tx string) aftersales.Payment {
+		return aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: tx, Amount: amount}
+	}
+	alipay := func(amount int64, tx string) aftersales.Payment {
+		return aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: tx, Amount: amount}
+	}
+	line := func(id, sku, name string, kind aftersales.LineKind, cat string, qty int, unit int64) aftersales.OrderLine {
+		return aftersales.OrderLine{LineID: id, SKU: sku, Name: name, Kind: kind, Category: cat, Quantity: qty, UnitPrice: unit, PaidAmount: unit * int64(qty)}
+	}
+	order := func(id, buyer string, st aftersales.OrderStatus, paid, shipped, delivered time.Time, tier string, pay aftersales.Payment, fees aftersales.Fees, lines ...aftersales.OrderLine) *aftersales.Order {
+		return &aftersales.Order{ID: id, BuyerID: buyer, BuyerPhone: "1380000" + id[len(id)-4:], ShopID: "main", Status: st,
+			PaidAt: paid, ShippedAt: shipped, DeliveredAt: delivered, Currency: aftersales.CNY, Payment: pay,
+			MemberTier: tier, Lines: lines, Fees: fees}
+	}
+	var none time.Time
+	bundlePhone := line("l1", "PHONE-X", "Phone X", aftersales.KindPhysical, "phones", 1, 399900)
+	bundlePhone.Bundle = "phone-care"
+	bundleCare := line("l2", "CARE-SCREEN", "Screen insurance", aftersales.KindVirtual, "insurance", 1, 9900)
+	bundleCare.Bundle = "phone-care"
+	return []*aftersales.Order{
+		order("o-1001", "buyer-1", aftersales.OrderPaid, at(2*time.Hour), none, none, "regular", wechat(19800, "4200001001"), aftersales.Fees{},
+			line("l1", "TSHIRT-M", "T-shirt", aftersales.KindPhysical, "apparel", 2, 9900)),
+		order("o-1002", "buyer-1", aftersales.OrderDelivered, at(6*day), at(5*day), at(3*day), "gold", alipay(59900, "2026112722001002"), aftersales.Fees{Shipping: 1000},
+			line("l1", "SHOE-42", "Running shoes", aftersales.KindPhysical, "shoes", 1, 49900),
+			line("l2", "SOCKS-3", "Socks (3 pairs)", aftersales.KindPhysical, "apparel", 1, 9000)),
+		order("o-1003", "buyer-1", aftersales.OrderDelivered, at(2*day), at(36*time.Hour), at(6*time.Hour), "regular", wechat(10000, "4200001003"), aftersales.Fees{},
+			line("l1", "STRAWBERRY-5J", "Strawberries 5 jin", aftersales.KindProduce, "fruit", 5, 2000)),
+		order("o-1004", "buyer-1", aftersales.OrderCompleted, at(1*day), none, none, "regular", wechat(5000, "4200001004"), aftersales.Fees{},
+			line("l1", "COUPON-50", "Cinema coupon", aftersales.KindVirtual, "coupons", 1, 5000)),
+		order("o-1005", "buyer-2", aftersales.OrderDelivered, at(20*day), at(18*day), at(15*day), "platinum", alipay(329900, "2026112722001005"), aftersales.Fees{},
+			line("l1", "FRIDGE-300", "Refrigerator 300 L", aftersales.KindAppliance, "large_appliances", 1, 329900)),
+		order("o-1006", "buyer-2", aftersales.OrderShipped, at(4*day), at(3*day), none, "diamond", wechat(32000, "4200001006"), aftersales.Fees{Shipping: 2000, Tariff: 3000},
+			line("l1", "SERUM-JP", "Face serum (Japan)", aftersales.KindCrossBorder, "cosmetics", 1, 27000)),
+		order("o-1007", "buyer-2", aftersales.OrderPaid, at(10*day), none, none, "regular", wechat(20000, "4200001007"), aftersales.Fees{},
+			line("l1", "CONSOLE-PRE", "Game console (presale deposit + balance)", aftersales.KindPresale, "electronics", 1, 20000)),
+		order("o-1008", "buyer-2", aftersales.OrderDelivered, at(8*day), at(7*day), at(5*day), "gold", wechat(409800, "4200001008"), aftersales.Fees{},
+			bundlePhone, bundleCare),
+	}
+}
+
+// seed posts the demo orders through the mall webhook, signed, as the mall
+// would: the seed exercises the same path as real order events.
+func (s *Stack) seed(ctx context.Context) error {
+	for _, o := range SeedOrders(s.Clock.Now()) {
+		body, err := json.Marshal(mallhook.FromOrder(o))
+		if err != nil {
+			return err
+		}
+		status, resp, err := s.postOrder(ctx, body)
+		if err != nil {
+			return err
+		}
+		if status != http.StatusNoContent {
+			return fmt.Errorf("%w: %s: %d %s", errSeed, o.ID, status, resp)
+		}
+		s.remember(o.ID)
+	}
+	return nil
+}
+
+var errSeed = errors.New("seed order refused")

@@ -1,0 +1,303 @@
+// Package stack runs the whole system on one machine without an AWS
+// account: emulated DynamoDB and S3 on their usual local ports, the real
+// function handlers called in-process with the events API Gateway would send,
+// demo data, and the dev routes of API.md (/dev/token, /dev/orders,
+// /dev/clock). `go run ./infra/local` and the end-to-end tests both start it.
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aftersales/aftersales/infra/local/emulators"
+	"github.com/aftersales/aftersales/infra/local/sfnlocal"
+	"github.com/aftersales/aftersales/infra/local/vclock"
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/apigw"
+	"github.com/aftersales/aftersales/shared/config"
+	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/wire"
+)
+
+// Options configure a local stack. Zero values take the defaults of API.md.
+type Options struct {
+	Addr       string // HTTP API, default 127.0.0.1:8080
+	DynamoAddr string // default 127.0.0.1:8000
+	S3Addr     string // default 127.0.0.1:9000
+	SFNAddr    string // default 127.0.0.1:8083
+	Seed       bool   // load the demo orders
+	Clock      *vclock.Clock
+	Logger     *slog.Logger
+}
+
+// Names of the local resources.
+const (
+	TableName      = "aftersales"
+	EvidenceBucket = "aftersales-evidence"
+	JWTIssuer      = "aftersales-local"
+	JWTAudience    = "aftersales"
+)
+
+// Stack is a running local system.
+type Stack struct {
+	URL    string // base URL of the HTTP API, e.g. http://127.0.0.1:8080
+	Clock  *vclock.Clock
+	Config config.Config
+
+	log    *slog.Logger
+	dynamo *emulators.Dynamo
+	s3     *emulators.S3
+	// SFN is the local Step Functions; its JSON API is served at SFNURL.
+	SFN     *sfnlocal.Service
+	sfnURL  string
+	api     apigw.LambdaHandler
+	hooks   apigw.LambdaHandler
+	svc     *aftersales.Service
+	mu      sync.Mutex
+	orders  []string // ids of seeded and posted orders, in order
+	closers []func() error
+}
+
+// Start brings the stack up. On error everything started so far is stopped.
+func Start(ctx context.Context, o Options) (s *Stack, err error) {
+	o = withDefaults(o)
+	s = &Stack{Clock: o.Clock, log: o.Logger}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if s.dynamo, err = emulators.StartDynamo(o.DynamoAddr); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, s.dynamo.Close)
+	if s.s3, err = emulators.StartS3(o.S3Addr, emulators.WithS3Clock(o.Clock)); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, s.s3.Close)
+	s.SFN = sfnlocal.New(sfnlocal.Options{Clock: o.Clock, Logger: o.Logger})
+	s.closers = append(s.closers, func() error { s.SFN.Close(); return nil })
+	if s.sfnURL, err = s.serve(o.SFNAddr, s.SFN.Handler()); err != nil {
+		return nil, fmt.Errorf("stack: step functions: %w", err)
+	}
+	if err := dynamo.CreateTable(ctx, s.dynamo.Client(), TableName); err != nil {
+		return nil, fmt.Errorf("stack: create table: %w", err)
+	}
+	if err := s.s3.CreateBucket(ctx, EvidenceBucket); err != nil {
+		return nil, fmt.Errorf("stack: create bucket: %w", err)
+	}
+
+	s.Config = config.Config{
+		Stage: "local", Region: "us-east-1", TableName: TableName, EvidenceBucket: EvidenceBucket,
+		JWT:               config.JWT{Issuer: JWTIssuer, Audience: JWTAudience, HS256Secret: randomHex(32)},
+		MallWebhookSecret: randomHex(32),
+		Endpoints:         config.Endpoints{DynamoDB: s.dynamo.URL(), S3: s.s3.URL()},
+	}
+	deps := wire.Deps{Clock: o.Clock, Logger: o.Logger}
+	apiHandler, err := wire.API(ctx, s.Config, deps)
+	if err != nil {
+		return nil, err
+	}
+	hookHandler, err := wire.Webhooks(ctx, s.Config, deps)
+	if err != nil {
+		return nil, err
+	}
+	s.api, s.hooks = apigw.Lambda(apiHandler), apigw.Lambda(hookHandler)
+	if s.svc, err = wire.Service(ctx, s.Config, deps); err != nil {
+		return nil, err
+	}
+
+	if s.URL, err = s.serve(o.Addr, s.routes()); err != nil {
+		return nil, fmt.Errorf("stack: %w", err)
+	}
+
+	if o.Seed {
+		if err := s.seed(ctx); err != nil {
+			return nil, fmt.Errorf("stack: seed: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:8080"
+	}
+	if o.DynamoAddr == "" {
+		o.DynamoAddr = "127.0.0.1:8000"
+	}
+	if o.S3Addr == "" {
+		o.S3Addr = "127.0.0.1:9000"
+	}
+	if o.SFNAddr == "" {
+		o.SFNAddr = "127.0.0.1:8083"
+	}
+	if o.Clock == nil {
+		o.Clock = vclock.Real()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Close stops everything, newest first.
+func (s *Stack) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// serve listens on addr and serves h until Close; it returns the base URL.
+func (s *Stack) serve(addr string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	s.closers = append(s.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := srv.Shutdown(ctx)
+		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+			err = errors.Join(err, serr)
+		}
+		return err
+	})
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Token issues a bearer token for sub with roles, as /dev/token does.
+func (s *Stack) Token(sub string, roles ...string) (string, error) {
+	return apigw.SignHS256(s.Config.JWT.HS256Secret, JWTIssuer, JWTAudience, sub, roles, s.Clock.Now(), 24*time.Hour)
+}
+
+// DynamoURL and S3URL are the emulated AWS endpoints.
+func (s *Stack) DynamoURL() string { return s.dynamo.URL() }
+
+// S3URL is the emulated S3 endpoint.
+func (s *Stack) S3URL() string { return s.s3.URL() }
+
+// SFNURL is the local Step Functions endpoint.
+func (s *Stack) SFNURL() string { return s.sfnURL }
+
+// routes sends /v1 and /webhooks through the functions' Lambda handlers, as
+// API Gateway would, and serves the dev routes directly.
+func (s *Stack) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", s.lambda(func() apigw.LambdaHandler { return s.api }))
+	mux.Handle("/webhooks/", s.lambda(func() apigw.LambdaHandler { return s.hooks }))
+	mux.Handle("POST /dev/token", apigw.Middleware(s.log, http.HandlerFunc(s.devToken)))
+	mux.Handle("GET /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devListOrders)))
+	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
+	mux.Handle("POST /dev/clock", apigw.Middleware(s.log, http.HandlerFunc(s.devClock)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, s.QuickStart())
+	})
+	return withRequestID(mux)
+}
+
+// lambda invokes a function handler with the event API Gateway would build.
+func (s *Stack) lambda(fn func() apigw.LambdaHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := apigw.EventFromRequest(r, requestIDOf(r))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		resp, err := fn()(r.Context(), ev)
+		if err != nil {
+			// A Lambda error reaches API Gateway clients as a bare 500.
+			http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
+			return
+		}
+		if err := apigw.WriteResponse(w, resp); err != nil {
+			s.log.Error("write response", "err", err.Error())
+		}
+	})
+}
+
+type reqIDKey struct{}
+
+// withRequestID plays API Gateway's request id for every request.
+func withRequestID(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := randomHex(8)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reqIDKey{}, id)))
+	})
+}
+
+func requestIDOf(r *http.Request) string {
+	id, _ := r.Context().Value(reqIDKey{}).(string)
+	return id
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// QuickStart is the text printed at start and served at /: copy-paste lines
+// that walk through the API.
+func (s *Stack) QuickStart() string {
+	u := s.URL
+	var b strings.Builder
+	fmt.Fprintf(&b, `After-sales local stack
+  API            %s   (functions/api and functions/webhooks, called as Lambda handlers)
+  DynamoDB       %s   (table %s)
+  S3             %s   (bucket %s)
+  Step Functions %s   (local interpreter of statemachines/*.asl.json)
+  Any AWS credentials are accepted by the emulated endpoints.
+
+Quick start (copy and paste into a shell):
+
+  # a token for buyer-1, and the seeded orders
+  TOKEN=$(curl -s -X POST '%s/dev/token?raw=1' -d '{"sub":"buyer-1","roles":["buyer"]}')
+  curl -s %s/dev/orders
+
+  # apply for a refund of the unshipped T-shirt (order o-1001, line l1)
+  curl -s -X POST %s/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: demo-1' -d '{"order_id":"o-1001","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}'
+
+  # my cases, newest first; then one case with its timeline and next step
+  curl -s %s/v1/cases -H "Authorization: Bearer $TOKEN"
+  CASE=$(curl -s %s/v1/cases -H "Authorization: Bearer $TOKEN" | sed -E 's/.*"items":\[\{"id":"([^"]+)".*/\1/')
+  curl -s %s/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+
+  # upload a photo as evidence: ask for a URL, PUT the file, attach it
+  printf 'not really a jpeg' > /tmp/photo.jpg
+  UP=$(curl -s -X POST %s/v1/cases/$CASE/evidence-uploads -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"files":[{"content_type":"image/jpeg","size":17}]}')
+  URL=$(echo "$UP" | sed -E 's/.*"url":"([^"]+)".*/\1/; s/\\u0026/\&/g'); EV=$(echo "$UP" | sed -E 's/.*"evidence_id":"([^"]+)".*/\1/')
+  curl -s -X PUT "$URL" -H 'Content-Type: image/jpeg' --data-binary @/tmp/photo.jpg
+  curl -s -X POST %s/v1/cases/$CASE/evidence -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"evidence_ids\":[\"$EV\"]}"
+
+  # withdraw it
+  curl -s -X POST %s/v1/cases/$CASE/cancel -H "Authorization: Bearer $TOKEN"
+
+  # the staff queue (reviewer token)
+  STAFF=$(curl -s -X POST '%s/dev/token?raw=1' -d '{"sub":"staff-1","roles":["reviewer"]}')
+  curl -s '%s/v1/staff/cases?status=cancelled' -H "Authorization: Bearer $STAFF"
+
+  # move the clock (every deadline due by then fires)
+  curl -s -X POST %s/dev/clock -d '{"advance":"48h"}'
+`, u, s.dynamo.URL(), TableName, s.s3.URL(), EvidenceBucket, s.sfnURL,
+		u, u, u, u, u, u, u, u, u, u, u, u)
+	return b.String()
+}

@@ -1,0 +1,62 @@
+package wire
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/aftersales/aftersales/shared/apigw"
+	"github.com/aftersales/aftersales/shared/config"
+)
+
+// TestOpenAPIMatchesRouter checks that docs/openapi.yaml documents exactly
+// the operations the functions serve: no undocumented route, no documented
+// route that does not exist.
+func TestOpenAPIMatchesRouter(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		OpenAPI string                               `yaml:"openapi"`
+		Paths   map[string]map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("docs/openapi.yaml: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.1") {
+		t.Errorf("openapi version %q, want 3.1.x", doc.OpenAPI)
+	}
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" || method == "summary" || method == "description" {
+				continue
+			}
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	srv := apigw.NewServer(nil, nil, nil)
+	var served []string
+	for _, rt := range srv.Routes() {
+		served = append(served, rt.Method+" "+rt.Path)
+	}
+	for _, rt := range webhookRoutes(config.Config{}, nil, Deps{}) {
+		served = append(served, rt.method+" "+rt.path)
+	}
+	slices.Sort(documented)
+	slices.Sort(served)
+	for _, op := range served {
+		if !slices.Contains(documented, op) {
+			t.Errorf("served but not documented: %s", op)
+		}
+	}
+	for _, op := range documented {
+		if !slices.Contains(served, op) {
+			t.Errorf("documented but not served: %s", op)
+		}
+	}
+}

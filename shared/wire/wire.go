@@ -1,0 +1,107 @@
+// Package wire is the composition root of the functions: it builds the
+// adapters and services a function needs from its configuration. The Lambda
+// mains and the local stack both call it, so what runs locally is wired
+// exactly as what runs in the cloud.
+package wire
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/apigw"
+	"github.com/aftersales/aftersales/shared/awsenv"
+	"github.com/aftersales/aftersales/shared/config"
+	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/mallhook"
+	"github.com/aftersales/aftersales/shared/s3blob"
+	"github.com/aftersales/aftersales/shared/ulids"
+)
+
+// Deps are what a caller may supply instead of the defaults: the local stack
+// passes its controllable clock and its logger.
+type Deps struct {
+	Clock  aftersales.Clock
+	Logger *slog.Logger
+}
+
+func (d Deps) withDefaults(cfg config.Config) Deps {
+	if d.Clock == nil {
+		d.Clock = aftersales.SystemClock{}
+	}
+	if d.Logger == nil {
+		d.Logger = Logger(cfg.LogLevel)
+	}
+	return d
+}
+
+// Logger returns the JSON logger of the functions at level ("debug", "info",
+// "warn", "error"; default info).
+func Logger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}
+
+// Service builds the case service on DynamoDB and S3.
+func Service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Service, error) {
+	d = d.withDefaults(cfg)
+	ac, err := awsenv.Load(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	store := dynamo.New(awsenv.DynamoDB(ac, cfg.Endpoints.DynamoDB), cfg.TableName)
+	return &aftersales.Service{
+		Cases:       store,
+		Orders:      store,
+		Idempotency: store,
+		Evidence:    s3blob.New(awsenv.S3(ac, cfg.Endpoints.S3), cfg.EvidenceBucket, d.Clock),
+		Clock:       d.Clock,
+		IDs:         ulids.New(d.Clock),
+	}, nil
+}
+
+// API builds the HTTP API's handler (functions/api).
+func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
+	d = d.withDefaults(cfg)
+	svc, err := Service(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := apigw.NewAuthenticator(cfg.JWT.Issuer, cfg.JWT.Audience, cfg.JWT.HS256Secret, cfg.JWT.PublicKeysPEM, d.Clock)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.NewServer(svc, auth, d.Logger), nil
+}
+
+// Webhooks builds the handler of the webhook routes (functions/webhooks).
+func Webhooks(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
+	d = d.withDefaults(cfg)
+	svc, err := Service(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	for _, rt := range webhookRoutes(cfg, svc, d) {
+		mux.Handle(rt.method+" "+rt.path, rt.handler)
+	}
+	return apigw.Middleware(d.Logger, mux), nil
+}
+
+type webhookRoute struct {
+	method, path string
+	handler      http.Handler
+}
+
+// webhookRoutes lists the webhook operations; the OpenAPI test reads it too.
+func webhookRoutes(cfg config.Config, svc *aftersales.Service, d Deps) []webhookRoute {
+	return []webhookRoute{
+		{"POST", "/webhooks/mall/orders", &mallhook.Handler{Secret: cfg.MallWebhookSecret, Service: svc, Clock: d.Clock}},
+	}
+}
