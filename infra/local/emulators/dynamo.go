@@ -1,0 +1,135 @@
+package emulators
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	miniserver "github.com/truora/minidyn/server"
+)
+
+// DynamoRegion is the region the local DynamoDB's clients sign for. The
+// emulator checks no signature; the SDK only needs a region to build requests.
+const DynamoRegion = "us-east-1"
+
+// Dynamo is an in-memory DynamoDB: minidyn in its HTTP server mode, so that
+// the real SDK client and the real dynamo adapter are what gets exercised
+// (minidyn's in-process client differs from the service, e.g. it ends every
+// query with an empty, non-nil LastEvaluatedKey).
+//
+// What minidyn does not do, and so what the adapters must not rely on here:
+// TTL (items never expire: code checks expiry itself), Streams, ListTables,
+// consumed capacity, the 1 MB page limit and eventually consistent GSIs.
+type Dynamo struct {
+	srv    *http.Server
+	url    string
+	mini   *miniserver.Server
+	guard  *dynamoTableGuard
+	served chan error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// StartDynamo listens on addr and serves an empty DynamoDB until Close. An
+// address without a host (":0", ":8000") listens on 127.0.0.1 rather than on
+// every interface: the emulator accepts any credentials. "127.0.0.1:0" picks
+// a free port; the local stack uses 127.0.0.1:8000, DynamoDB Local's port.
+func StartDynamo(addr string) (*Dynamo, error) {
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("emulators: dynamodb: %w", err)
+	}
+	mini := miniserver.NewServer()
+	guard := &dynamoTableGuard{next: mini}
+	d := &Dynamo{
+		srv:    &http.Server{Handler: guard, ReadHeaderTimeout: 10 * time.Second},
+		url:    "http://" + ln.Addr().String(),
+		mini:   mini,
+		guard:  guard,
+		served: make(chan error, 1),
+	}
+	go func() { d.served <- d.srv.Serve(ln) }()
+	return d, nil
+}
+
+// URL is the endpoint of the emulator, e.g. "http://127.0.0.1:8000".
+func (d *Dynamo) URL() string { return d.url }
+
+// Client returns a new SDK client for the emulator; optFns adjust it (tests
+// that provoke failures turn retries off, for instance). The client is built
+// field by field rather than from config.LoadDefaultConfig, which reads the
+// machine's AWS_* environment (a CA bundle, profiles) that has no business
+// with a loopback endpoint.
+func (d *Dynamo) Client(optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       DynamoRegion,
+		BaseEndpoint: aws.String(d.url),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		// minidyn sends no X-Amz-Crc32 header; the SDK would reject every answer.
+		DisableValidateResponseChecksum: true,
+	}, optFns...)
+}
+
+// FailRequests makes every data request fail with an InternalServerError
+// (on) or work again (off), so that tests can check how adapters classify a
+// service failure.
+func (d *Dynamo) FailRequests(on bool) {
+	cond := miniserver.FailureConditionNone
+	if on {
+		cond = miniserver.FailureConditionInternalServerError
+	}
+	// minidyn sets the flag without a lock; taking the guard exclusively
+	// orders the change after every request in flight.
+	d.guard.mu.Lock()
+	defer d.guard.mu.Unlock()
+	d.mini.EmulateFailure(cond)
+}
+
+// Close stops the server, dropping open connections, and waits until it has
+// stopped serving. The tables are gone. Closing again returns the first
+// result, so a test can both close explicitly and register Close as cleanup.
+func (d *Dynamo) Close() error {
+	d.closeOnce.Do(func() {
+		d.closeErr = d.srv.Close()
+		if serr := <-d.served; !errors.Is(serr, http.ErrServerClosed) {
+			d.closeErr = errors.Join(d.closeErr, serr)
+		}
+	})
+	return d.closeErr
+}
+
+// dynamoTableGuard serialises table management against everything else.
+// minidyn locks its item operations but reads and writes its map of tables
+// without a lock in CreateTable, DeleteTable, UpdateTable and DescribeTable,
+// so a test creating its own table while another test writes to its table
+// would be a data race (and can crash the process with a concurrent map
+// write). Item operations still run concurrently with each other.
+type dynamoTableGuard struct {
+	mu   sync.RWMutex
+	next http.Handler
+}
+
+func (g *dynamoTableGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	op := target[strings.LastIndexByte(target, '.')+1:]
+	switch op {
+	case "CreateTable", "DeleteTable", "UpdateTable", "DescribeTable":
+		g.mu.Lock()
+		defer g.mu.Unlock()
+	default:
+		g.mu.RLock()
+		defer g.mu.RUnlock()
+	}
+	g.next.ServeHTTP(w, r)
+}

@@ -1,0 +1,188 @@
+package dynamo
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// item is one DynamoDB item. Records are converted by hand rather than with
+// the SDK's attributevalue package: the table layout is part of the contract
+// with the CDK stack and the local stack, so each attribute is named once,
+// here, and a zero value is left out explicitly (minidyn, the local stand-in,
+// mangles empty lists and maps, and DynamoDB rejects empty sets).
+type item = map[string]types.AttributeValue
+
+// timeLayout renders every stored time: UTC with a fixed number of fraction
+// digits, so that the strings sort as the instants do (sort keys, the expiry
+// condition on idempotency records) and a time round-trips to the nanosecond.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+func avS(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func avN(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+// writer fills an item, leaving out optional attributes that hold zero values.
+type writer item
+
+func (w writer) str(name, v string) {
+	if v != "" {
+		w[name] = avS(v)
+	}
+}
+
+// num always writes: amounts and versions are compared in expressions, where
+// a missing attribute would make "requested <= :max" false for a zero amount.
+func (w writer) num(name string, v int64) { w[name] = avN(v) }
+
+func (w writer) time(name string, t time.Time) {
+	if !t.IsZero() {
+		w[name] = avS(formatTime(t))
+	}
+}
+
+func (w writer) bytes(name string, b []byte) {
+	if len(b) > 0 {
+		w[name] = &types.AttributeValueMemberB{Value: b}
+	}
+}
+
+func (w writer) list(name string, l []types.AttributeValue) {
+	if len(l) > 0 {
+		w[name] = &types.AttributeValueMemberL{Value: l}
+	}
+}
+
+func (w writer) strSet(name string, ss []string) {
+	if len(ss) > 0 {
+		w[name] = &types.AttributeValueMemberSS{Value: ss}
+	}
+}
+
+func (w writer) mapValue(name string, m item) {
+	if len(m) > 0 {
+		w[name] = &types.AttributeValueMemberM{Value: m}
+	}
+}
+
+// reader reads attributes of an item, remembering the first malformed one so
+// that a converter can read every field and check once at the end. A missing
+// attribute reads as the zero value: writers leave zero values out.
+type reader struct {
+	it  item
+	err error
+}
+
+func (r *reader) fail(name, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("attribute %q is not %s", name, want)
+	}
+}
+
+func (r *reader) str(name string) string {
+	v, ok := r.it[name]
+	if !ok {
+		return ""
+	}
+	s, ok := v.(*types.AttributeValueMemberS)
+	if !ok {
+		r.fail(name, "a string")
+		return ""
+	}
+	return s.Value
+}
+
+func (r *reader) num(name string) int64 {
+	v, ok := r.it[name]
+	if !ok {
+		return 0
+	}
+	n, ok := v.(*types.AttributeValueMemberN)
+	if !ok {
+		r.fail(name, "a number")
+		return 0
+	}
+	i, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		r.fail(name, "an integer")
+	}
+	return i
+}
+
+func (r *reader) time(name string) time.Time {
+	s := r.str(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		r.fail(name, "a time")
+	}
+	return t
+}
+
+func (r *reader) bytes(name string) []byte {
+	v, ok := r.it[name]
+	if !ok {
+		return nil
+	}
+	b, ok := v.(*types.AttributeValueMemberB)
+	if !ok {
+		r.fail(name, "binary")
+		return nil
+	}
+	return b.Value
+}
+
+// maps reads a list of maps, the shape of every nested record.
+func (r *reader) maps(name string) []item {
+	v, ok := r.it[name]
+	if !ok {
+		return nil
+	}
+	l, ok := v.(*types.AttributeValueMemberL)
+	if !ok {
+		r.fail(name, "a list")
+		return nil
+	}
+	out := make([]item, len(l.Value))
+	for i, e := range l.Value {
+		m, ok := e.(*types.AttributeValueMemberM)
+		if !ok {
+			r.fail(name, "a list of maps")
+			return nil
+		}
+		out[i] = m.Value
+	}
+	return out
+}
+
+func (r *reader) mapValue(name string) (item, bool) {
+	v, ok := r.it[name]
+	if !ok {
+		return nil, false
+	}
+	m, ok := v.(*types.AttributeValueMemberM)
+	if !ok {
+		r.fail(name, "a map")
+		return nil, false
+	}
+	return m.Value, true
+}
+
+// sub reads a nested map with the same error memory as its parent.
+func (r *reader) sub(it item, read func(*reader)) {
+	s := reader{it: it}
+	read(&s)
+	if r.err == nil {
+		r.err = s.err
+	}
+}

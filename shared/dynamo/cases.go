@@ -1,0 +1,316 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// opRole says what an operation of a transaction was for, to turn its
+// cancellation reason into the domain's answer.
+type opRole struct {
+	kind   string // "idem", "line", "case", "event"
+	lineID string
+}
+
+// CreateCase writes the case, its timeline, the holds on its order lines and
+// the idempotency record in one transaction. Operations are listed in the
+// order their failures should be reported (see failedCheck): a taken
+// idempotency key first, because the service answers it by replaying the
+// twin request that won, then a held or unknown line, then the case itself.
+func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *aftersales.IdempotencyRecord) error {
+	const op = "dynamo.create_case"
+	ops := make([]types.TransactWriteItem, 0, 2+len(c.Lines)+len(c.Timeline))
+	roles := make([]opRole, 0, cap(ops))
+	if idem != nil {
+		// A record past its expiry may still be stored (TTL deletes lazily,
+		// minidyn never): it is overwritten rather than blocking its key.
+		var n names
+		cond := fmt.Sprintf("attribute_not_exists(%s) OR %s <= %s",
+			n.name(AttrPK), n.name(attrExpires), n.value(avS(formatTime(s.clock.Now()))))
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+			TableName: s.table, Item: idemItem(idem), ConditionExpression: aws.String(cond),
+			ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
+		}})
+		roles = append(roles, opRole{kind: "idem"})
+	}
+	for _, l := range c.Lines {
+		var n names
+		active := n.name(attrActiveCase)
+		ops = append(ops, types.TransactWriteItem{Update: &types.Update{
+			TableName:        s.table,
+			Key:              s.key(orderPK(c.OrderID), lineSK(l.LineID)),
+			UpdateExpression: aws.String("SET " + active + " = " + n.value(avS(c.ID))),
+			// A free line has no active_case, or an empty one (see lineFree).
+			ConditionExpression: aws.String(fmt.Sprintf("attribute_exists(%s) AND (attribute_not_exists(%s) OR %s = %s)",
+				n.name(AttrPK), active, active, n.value(avS(lineFree)))),
+			ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
+			// The old item tells a held line from one that does not exist.
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}})
+		roles = append(roles, opRole{kind: "line", lineID: l.LineID})
+	}
+	var n names
+	notExists := aws.String("attribute_not_exists(" + n.name(AttrPK) + ")")
+	ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+		TableName: s.table, Item: caseItem(c), ConditionExpression: notExists, ExpressionAttributeNames: n.names,
+	}})
+	roles = append(roles, opRole{kind: "case"})
+	for _, e := range c.Timeline {
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+			TableName: s.table, Item: eventItem(c.ID, e), ConditionExpression: notExists, ExpressionAttributeNames: n.names,
+		}})
+		roles = append(roles, opRole{kind: "event"})
+	}
+	if len(ops) > maxTransaction {
+		return &aftersales.Error{Kind: aftersales.KindInvalid, Op: op,
+			Msg: fmt.Sprintf("a case can name at most %d order lines", maxTransaction-(len(ops)-len(c.Lines)))}
+	}
+	// The SDK gives the transaction a client token once and keeps it across
+	// its retries, so a retry of a transaction that did commit succeeds
+	// instead of failing its own conditions.
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
+	if err == nil {
+		return nil
+	}
+	reasons, ok := cancelled(err)
+	if !ok || transientReason(reasons) {
+		return classify(op, err)
+	}
+	for i, r := range roles {
+		if !failedCheck(reasons, i) {
+			continue
+		}
+		switch r.kind {
+		case "idem":
+			return outcome(op, aftersales.ErrIdempotencyKeyTaken)
+		case "line":
+			if len(reasons[i].Item) == 0 {
+				return notFound(op, fmt.Sprintf("order %s has no line %q", c.OrderID, r.lineID))
+			}
+			return outcome(op, aftersales.ErrLineHeld)
+		default:
+			return &aftersales.Error{Kind: aftersales.KindConflict, Op: op,
+				Msg: "a case with this id already exists", Err: err}
+		}
+	}
+	return classify(op, err)
+}
+
+// GetCase reads the case item and its timeline with one strongly consistent
+// query on the case's partition (callers read to change: a stale read would
+// only buy a version conflict).
+func (s *Store) GetCase(ctx context.Context, id string) (*aftersales.Case, error) {
+	const op = "dynamo.get_case"
+	var n names
+	// Items that sort after the timeline (MSG#, REFUND#) are not read; any
+	// other kind of item in the range is skipped below.
+	kc := fmt.Sprintf("%s = %s AND %s BETWEEN %s AND %s", n.name(AttrPK), n.value(avS(casePK(id))),
+		n.name(AttrSK), n.value(avS(skCase)), n.value(avS(evtEnd)))
+	in := &dynamodb.QueryInput{
+		TableName: s.table, KeyConditionExpression: aws.String(kc), ConsistentRead: aws.Bool(true),
+		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
+	}
+	var c *aftersales.Case
+	var timeline []aftersales.TimelineEntry
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		for _, it := range out.Items {
+			sk, _ := it[AttrSK].(*types.AttributeValueMemberS)
+			switch {
+			case sk == nil:
+				return nil, aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf("item of case %s has no sort key", id))
+			case sk.Value == skCase:
+				got, err := caseFromItem(it)
+				if err != nil {
+					return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
+				}
+				c = &got
+			case strings.HasPrefix(sk.Value, evtPfx):
+				e, err := eventFromItem(it)
+				if err != nil {
+					return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
+				}
+				timeline = append(timeline, e)
+			}
+		}
+		// minidyn's in-process client ends with an empty, non-nil key; the
+		// length test is right for both.
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if c == nil {
+		return nil, notFound(op, "no such case")
+	}
+	c.Timeline = timeline // sorted by Seq: the sort key zero-pads it
+	return c, nil
+}
+
+// UpdateCase replaces the case item on condition that its version is still
+// prev, adds the timeline entries after prev, and releases the case's order
+// lines when this change ended it — all in one transaction.
+func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) error {
+	const op = "dynamo.update_case"
+	var n names
+	ops := make([]types.TransactWriteItem, 0, 1+len(c.Timeline)+len(c.Lines))
+	ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+		TableName: s.table, Item: caseItem(c),
+		ConditionExpression:      aws.String(n.name(attrVersion) + " = " + n.value(avN(int64(prev)))),
+		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}})
+	var en names
+	notExists := aws.String("attribute_not_exists(" + en.name(AttrPK) + ")")
+	events := 0
+	for _, e := range c.Timeline {
+		if e.Seq <= prev {
+			continue // already stored, and immutable
+		}
+		events++
+		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
+			TableName: s.table, Item: eventItem(c.ID, e), ConditionExpression: notExists, ExpressionAttributeNames: en.names,
+		}})
+	}
+	firstLine := len(ops)
+	if ends(c, prev) {
+		for _, l := range c.Lines {
+			var ln names
+			active := ln.name(attrActiveCase)
+			ops = append(ops, types.TransactWriteItem{Update: &types.Update{
+				TableName: s.table, Key: s.key(orderPK(c.OrderID), lineSK(l.LineID)),
+				UpdateExpression:         aws.String("SET " + active + " = " + ln.value(avS(lineFree))),
+				ConditionExpression:      aws.String(active + " = " + ln.value(avS(c.ID))),
+				ExpressionAttributeNames: ln.names, ExpressionAttributeValues: ln.values,
+			}})
+		}
+	}
+	if len(ops) > maxTransaction {
+		return aftersales.Wrap(aftersales.KindInternal, op,
+			fmt.Errorf("case %s: %d writes exceed one transaction", c.ID, len(ops)))
+	}
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
+	if err == nil {
+		return nil
+	}
+	reasons, ok := cancelled(err)
+	if !ok || transientReason(reasons) {
+		return classify(op, err)
+	}
+	switch {
+	case failedCheck(reasons, 0):
+		if len(reasons[0].Item) > 0 {
+			return outcome(op, aftersales.ErrVersionConflict)
+		}
+		// DynamoDB returns the old item with a failed check when there is
+		// one; minidyn never does for a Put, so look.
+		return s.missingOrConflict(ctx, op, c.ID)
+	case anyFailed(reasons, 1, 1+events):
+		return outcome(op, aftersales.ErrVersionConflict)
+	case anyFailed(reasons, firstLine, len(ops)):
+		return aftersales.Wrap(aftersales.KindInternal, op,
+			fmt.Errorf("case %s ended but does not hold all its order lines", c.ID))
+	}
+	return classify(op, err)
+}
+
+func anyFailed(reasons []types.CancellationReason, from, to int) bool {
+	for i := from; i < to; i++ {
+		if failedCheck(reasons, i) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Store) missingOrConflict(ctx context.Context, op, id string) error {
+	var n names
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: s.table, Key: s.key(casePK(id), skCase), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String(n.name(AttrPK)), ExpressionAttributeNames: n.names,
+	})
+	switch {
+	case err != nil:
+		return classify(op, err)
+	case len(out.Item) == 0:
+		return notFound(op, "no such case")
+	}
+	return outcome(op, aftersales.ErrVersionConflict)
+}
+
+// ends reports whether the change from version prev to c ended the case, so
+// that its order lines are free for a new case. Every change of status is on
+// the timeline (the entry of version prev+1 starts from the status at prev),
+// so the store needs no read to know what the status was.
+func ends(c *aftersales.Case, prev int) bool {
+	if !c.Status.Terminal() {
+		return false
+	}
+	for _, e := range c.Timeline {
+		if e.Seq == prev+1 {
+			return !e.From.Terminal()
+		}
+	}
+	return false
+}
+
+// PutUploads records declared uploads, all or none, so that the presigned
+// URLs handed out always have their records.
+func (s *Store) PutUploads(ctx context.Context, ups []aftersales.Upload) error {
+	const op = "dynamo.put_uploads"
+	for start := 0; start < len(ups); start += maxTransaction {
+		chunk := ups[start:min(start+maxTransaction, len(ups))]
+		ops := make([]types.TransactWriteItem, len(chunk))
+		for i, u := range chunk {
+			ops[i] = types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: uploadItem(u)}}
+		}
+		if _, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops}); err != nil {
+			return classify(op, err)
+		}
+	}
+	return nil
+}
+
+// GetUpload returns a declared upload that has not expired.
+func (s *Store) GetUpload(ctx context.Context, id string) (aftersales.Upload, error) {
+	const op = "dynamo.get_upload"
+	it, err := s.get(ctx, uploadPK(id), skUpload)
+	if err != nil {
+		return aftersales.Upload{}, classify(op, err)
+	}
+	if it == nil {
+		return aftersales.Upload{}, notFound(op, "no such upload")
+	}
+	u, err := uploadFromItem(it)
+	if err != nil {
+		return aftersales.Upload{}, aftersales.Wrap(aftersales.KindInternal, op, err)
+	}
+	if !s.clock.Now().Before(u.ExpiresAt) {
+		return aftersales.Upload{}, notFound(op, "no such upload")
+	}
+	return u, nil
+}
+
+// get reads one item consistently; nil when there is none.
+func (s *Store) get(ctx context.Context, pk, sk string) (item, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: s.table, Key: s.key(pk, sk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	return out.Item, nil
+}

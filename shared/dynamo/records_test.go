@@ -1,0 +1,225 @@
+package dynamo
+
+import (
+	"encoding/base64"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+var at = time.Date(2026, 11, 11, 8, 30, 0, 123456789, time.UTC)
+
+func fullCase() *aftersales.Case {
+	return &aftersales.Case{
+		ID: "as_1", OrderID: "o-1", BuyerID: "b-1", ShopID: "main", Type: aftersales.ReturnRefund,
+		Reason: "damaged", Description: "破损",
+		Lines: []aftersales.CaseLine{
+			{LineID: "l1", SKU: "S1", Name: "n1", Kind: aftersales.KindProduce, Category: "fruit", Quantity: 2, Amount: 1000},
+			{LineID: "l2", SKU: "S2", Name: "n2", Kind: aftersales.KindPhysical, Category: "box", Quantity: 1, Amount: 1},
+			{LineID: "l3", SKU: "S3", Name: "n3", Kind: aftersales.KindProduce, Category: "fruit", Quantity: 1, Amount: 0},
+		},
+		Currency: "CNY", Requested: 1001, Approved: 900, Refunded: 0, RefundTo: aftersales.RefundOriginal,
+		Status: aftersales.StatusPendingReview, Version: 3,
+		Evidence:   []aftersales.Evidence{{ID: "ev_1", ContentType: "image/png", Size: 10, Status: "uploaded"}},
+		Decision:   &aftersales.Decision{Outcome: "manual", By: "rules", RuleID: "r1", RuleSetVersion: 2},
+		WaitingFor: "review", TaskToken: "tok", Deadline: at.Add(48 * time.Hour),
+		CreatedAt: at, UpdatedAt: at.Add(time.Minute),
+	}
+}
+
+// TestRecordsRoundTrip: every record converts to an item and back to the
+// same value, zero values included.
+func TestRecordsRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		in   any
+		back func() (any, error)
+	}{
+		{"full case", fullCase(), func() (any, error) {
+			c, err := caseFromItem(caseItem(fullCase()))
+			return &c, err
+		}},
+		{"empty case", &aftersales.Case{ID: "as_0"}, func() (any, error) {
+			c, err := caseFromItem(caseItem(&aftersales.Case{ID: "as_0"}))
+			return &c, err
+		}},
+		{"timeline entry", aftersales.TimelineEntry{Seq: 12, At: at, Actor: "rules", Action: aftersales.ActApprove,
+			From: aftersales.StatusSubmitted, To: aftersales.StatusRefunding, Note: "auto"}, func() (any, error) {
+			return eventFromItem(eventItem("as_1", aftersales.TimelineEntry{Seq: 12, At: at, Actor: "rules", Action: aftersales.ActApprove,
+				From: aftersales.StatusSubmitted, To: aftersales.StatusRefunding, Note: "auto"}))
+		}},
+		{"idempotency record", aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
+			StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}, func() (any, error) {
+			return idemFromItem(idemItem(&aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
+				StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}))
+		}},
+		{"upload", aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
+			ContentType: "image/png", Size: 5, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}, func() (any, error) {
+			return uploadFromItem(uploadItem(aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
+				ContentType: "image/png", Size: 5, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}))
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.back()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.in) {
+				t.Fatalf("round trip:\n got %+v\nwant %+v", got, tc.in)
+			}
+		})
+	}
+}
+
+// TestCaseItemKeys: the case item carries the keys of every list index, and
+// the kinds of its lines once each for the kind filter.
+func TestCaseItemKeys(t *testing.T) {
+	c := fullCase()
+	it := caseItem(c)
+	shard := shardOf(c.ID)
+	want := map[string]string{
+		AttrPK:     "CASE#as_1",
+		AttrSK:     "CASE",
+		AttrGSI1PK: "BUYER#b-1",
+		AttrGSI2PK: "STATUS#pending_review#" + string(rune('0'+shard)),
+		AttrGSI3PK: "CASES#" + string(rune('0'+shard)),
+		AttrGSISK:  "2026-11-11T08:30:00.123456789Z#as_1",
+	}
+	for attr, v := range want {
+		s, ok := it[attr].(*types.AttributeValueMemberS)
+		if !ok || s.Value != v {
+			t.Errorf("%s = %v, want %q", attr, it[attr], v)
+		}
+	}
+	kinds, ok := it[attrLineKinds].(*types.AttributeValueMemberSS)
+	if !ok || !reflect.DeepEqual(kinds.Value, []string{"produce", "physical"}) {
+		t.Errorf("line kinds = %v, want [produce physical]", it[attrLineKinds])
+	}
+	if _, ok := caseItem(&aftersales.Case{ID: "x"})[attrLineKinds]; ok {
+		t.Error("a case without lines has a line kinds set; DynamoDB rejects empty sets")
+	}
+}
+
+// TestExpiryTTL: the TTL attribute never comes before the exact expiry, so
+// DynamoDB never deletes a live record.
+func TestExpiryTTL(t *testing.T) {
+	tests := []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"whole second", time.Unix(1800000000, 0), "1800000000"},
+		{"a nanosecond past", time.Unix(1800000000, 1), "1800000001"},
+		{"just before the next", time.Unix(1800000000, 999999999), "1800000001"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			it := uploadItem(aftersales.Upload{ID: "ev", ExpiresAt: tc.at})
+			if n, ok := it[AttrTTL].(*types.AttributeValueMemberN); !ok || n.Value != tc.want {
+				t.Fatalf("%s = %v, want %s", AttrTTL, it[AttrTTL], tc.want)
+			}
+		})
+	}
+}
+
+// TestMalformedItems: an item whose attributes have the wrong type is an
+// error, not a silently zero field.
+func TestMalformedItems(t *testing.T) {
+	withAttr := func(it item, name string, v types.AttributeValue) item {
+		it[name] = v
+		return it
+	}
+	tests := []struct {
+		name string
+		err  func() error
+		attr string
+	}{
+		{"version as a string", func() error {
+			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrVersion, avS("3")))
+			return err
+		}, attrVersion},
+		{"status as a number", func() error {
+			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrStatus, avN(1)))
+			return err
+		}, attrStatus},
+		{"a line that is not a map", func() error {
+			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{avS("l1")}}))
+			return err
+		}, attrLines},
+		{"a nested amount as a string", func() error {
+			bad := &types.AttributeValueMemberM{Value: item{attrLineID: avS("l1"), attrAmount: avS("x")}}
+			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{bad}}))
+			return err
+		}, attrAmount},
+		{"a time in another layout", func() error {
+			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrCreatedAt, avS("2026-11-11T08:30:00Z")))
+			return err
+		}, attrCreatedAt},
+		{"a fractional number", func() error {
+			_, err := orderFromItem(withAttr(orderItem(&aftersales.Order{ID: "o"}), attrFees,
+				&types.AttributeValueMemberM{Value: item{attrShipping: &types.AttributeValueMemberN{Value: "1.5"}}}))
+			return err
+		}, attrShipping},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.err()
+			if err == nil || !strings.Contains(err.Error(), tc.attr) {
+				t.Fatalf("got %v, want an error naming %q", err, tc.attr)
+			}
+		})
+	}
+}
+
+// TestShardOf: shards are stable, in range, and all used.
+func TestShardOf(t *testing.T) {
+	seen := map[int]int{}
+	for i := range 1000 {
+		id := "as_" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('0'+i%10)) + string(rune('A'+i/26%26))
+		s := shardOf(id)
+		if s < 0 || s >= StatusShards {
+			t.Fatalf("shard %d of %s out of range", s, id)
+		}
+		if s != shardOf(id) {
+			t.Fatalf("shard of %s changed", id)
+		}
+		seen[s]++
+	}
+	for s := range StatusShards {
+		if seen[s] < 1000/StatusShards/2 {
+			t.Errorf("shard %d got %d of 1000 ids: the hash does not spread", s, seen[s])
+		}
+	}
+}
+
+// TestCursor: a cursor names a list key; anything else is refused.
+func TestCursor(t *testing.T) {
+	key := "2026-11-11T08:30:00.123456789Z#as_1"
+	got, err := decodeCursor("op", encodeCursor(key))
+	if err != nil || got != key {
+		t.Fatalf("round trip: got %q, %v", got, err)
+	}
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for name, c := range map[string]string{
+		"empty JSON":     b64(`{}`),
+		"wrong field":    b64(`{"last":"` + key + `"}`),
+		"truncated":      encodeCursor(key)[:20],
+		"no separator":   b64(`{"after":"2026-11-11T08:30:00.123456789Zas_1"}`),
+		"not a time":     b64(`{"after":"2026-13-11T08:30:00.123456789Z#as_1"}`),
+		"standard b64":   base64.StdEncoding.EncodeToString([]byte(`{"after":"` + key + `"}`)),
+		"trailing bytes": encodeCursor(key) + "!",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := decodeCursor("op", c)
+			if aftersales.KindOf(err) != aftersales.KindInvalid || len(aftersales.FieldsOf(err)) != 1 || aftersales.FieldsOf(err)[0].Field != "cursor" {
+				t.Fatalf("got %v, want KindInvalid naming cursor", err)
+			}
+		})
+	}
+}

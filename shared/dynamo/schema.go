@@ -1,0 +1,225 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Key attributes of the table and of its global secondary indexes. The CDK
+// stack declares the same names; TestTableSchema pins them.
+const (
+	AttrPK = "pk"
+	AttrSK = "sk"
+
+	AttrGSI1PK = "gsi1pk" // BUYER#<buyer id>
+	AttrGSI2PK = "gsi2pk" // STATUS#<status>#<shard>
+	AttrGSI3PK = "gsi3pk" // CASES#<shard>
+	// AttrGSISK is the sort key of all three indexes: a case's creation time
+	// and id (see listKey), so every list reads newest first in one order.
+	AttrGSISK = "gsisk"
+
+	// AttrTTL holds the epoch second after which DynamoDB may delete an
+	// item (idempotency records, declared uploads). The stack enables TTL on
+	// it; code never relies on the deletion, which is lazy.
+	AttrTTL = "expires_at"
+)
+
+// Index names.
+const (
+	IndexBuyer    = "GSI1" // a buyer's cases, newest first
+	IndexStatus   = "GSI2" // the staff queue of one status, sharded
+	IndexAllCases = "GSI3" // every case, sharded, for the staff list without a status
+)
+
+// StatusShards is the number of partitions of each status in GSI2 (and of
+// GSI3). Eight spreads a promotion-day burst of new cases while keeping a
+// list at eight queries; changing it moves every case to new partitions, so
+// it needs a backfill.
+const StatusShards = 8
+
+// maxTransaction is DynamoDB's limit of writes in one TransactWriteItems.
+const maxTransaction = 100
+
+// Item attributes that are not keys. Names are lower snake case like the
+// API's JSON; reserved words (status, type, version, ...) are always written
+// through expression attribute names.
+const (
+	attrEntity       = "entity" // what the item is: case, event, order, line, idem, upload
+	attrID           = "id"
+	attrOrderID      = "order_id"
+	attrBuyerID      = "buyer_id"
+	attrShopID       = "shop_id"
+	attrCaseType     = "case_type"
+	attrReason       = "reason"
+	attrDescription  = "description"
+	attrLines        = "lines"
+	attrLineKinds    = "line_kinds" // string set of the kinds of the case's lines (staff filter)
+	attrCurrency     = "currency"
+	attrRequested    = "requested"
+	attrApproved     = "approved"
+	attrRefunded     = "refunded"
+	attrRefundTo     = "refund_to"
+	attrStatus       = "status"
+	attrVersion      = "version"
+	attrEvidence     = "evidence"
+	attrDecision     = "decision"
+	attrWaitingFor   = "waiting_for"
+	attrTaskToken    = "task_token"
+	attrDeadline     = "deadline"
+	attrCreatedAt    = "created_at"
+	attrUpdatedAt    = "updated_at"
+	attrCaseID       = "case_id"
+	attrSeq          = "seq"
+	attrAt           = "at"
+	attrActor        = "actor"
+	attrAction       = "action"
+	attrFromStatus   = "from_status"
+	attrToStatus     = "to_status"
+	attrNote         = "note"
+	attrLineID       = "line_id"
+	attrSKU          = "sku"
+	attrName         = "name"
+	attrKind         = "kind"
+	attrCategory     = "category"
+	attrBundle       = "bundle"
+	attrQuantity     = "quantity"
+	attrAmount       = "amount"
+	attrUnitPrice    = "unit_price"
+	attrPaidAmount   = "paid_amount"
+	attrActiveCase   = "active_case"
+	attrContentType  = "content_type"
+	attrSize         = "size"
+	attrOutcome      = "outcome"
+	attrBy           = "by"
+	attrRuleID       = "rule_id"
+	attrRuleSetVer   = "ruleset_version"
+	attrBuyerPhone   = "buyer_phone"
+	attrPaidAt       = "paid_at"
+	attrShippedAt    = "shipped_at"
+	attrDeliveredAt  = "delivered_at"
+	attrPayment      = "payment"
+	attrChannel      = "channel"
+	attrTransaction  = "transaction_id"
+	attrMemberTier   = "member_tier"
+	attrFees         = "fees"
+	attrShipping     = "shipping"
+	attrTariff       = "tariff"
+	attrScope        = "scope"
+	attrKey          = "idem_key"
+	attrRequestHash  = "request_hash"
+	attrStatusCode   = "status_code"
+	attrResponse     = "response"
+	attrExpires      = "expires" // exact expiry (timeLayout), compared in conditions
+	attrObjectKey    = "object_key"
+	entityCase       = "case"
+	entityEvent      = "event"
+	entityOrder      = "order"
+	entityLine       = "line"
+	entityIdempotent = "idem"
+	entityUpload     = "upload"
+)
+
+// lineFree is the active_case of a line whose case has ended. Releasing a
+// line sets it rather than removing the attribute because minidyn ignores
+// REMOVE in update expressions; a line item that never had a case has no
+// active_case at all, and both read as free.
+const lineFree = ""
+
+// Sort key values and prefixes.
+const (
+	skCase   = "CASE"
+	skOrder  = "ORDER"
+	skIdem   = "IDEM"
+	skUpload = "UPLOAD"
+	evtPfx   = "EVT#"
+	linePfx  = "LINE#"
+	// evtEnd sorts after every EVT# key ('$' follows '#'), bounding the
+	// query that reads a case and its timeline.
+	evtEnd = "EVT$"
+)
+
+func casePK(id string) string   { return "CASE#" + id }
+func orderPK(id string) string  { return "ORDER#" + id }
+func uploadPK(id string) string { return "UPLOAD#" + id }
+func lineSK(id string) string   { return linePfx + id }
+
+// eventSK zero-pads the sequence so that keys sort as numbers do.
+func eventSK(seq int) string { return fmt.Sprintf("%s%010d", evtPfx, seq) }
+
+// idemScopeEscaper keeps '#' out of the scope so that the boundary between
+// scope and key is unambiguous: without it buyer "a" with key "b#c" and
+// buyer "a#b" with key "c" would share a record.
+var idemScopeEscaper = strings.NewReplacer("%", "%25", "#", "%23")
+
+func idemPK(scope, key string) string {
+	return "IDEM#" + idemScopeEscaper.Replace(scope) + "#" + key
+}
+
+func buyerPK(buyer string) string { return "BUYER#" + buyer }
+
+func statusPK(status string, shard int) string {
+	return "STATUS#" + status + "#" + strconv.Itoa(shard)
+}
+
+func allCasesPK(shard int) string { return "CASES#" + strconv.Itoa(shard) }
+
+// shardOf spreads cases over the index partitions by a hash of their id, so
+// that a promotion-day burst of new cases writes StatusShards partitions of
+// the "submitted" queue instead of one hot partition.
+func shardOf(caseID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(caseID))
+	return int(h.Sum32() % StatusShards)
+}
+
+// TableSchema describes the single table: string keys pk/sk, three GSIs
+// projecting all attributes (list pages carry whole cases), on-demand
+// billing. TTL on AttrTTL is a separate call (UpdateTimeToLive) that the
+// stack makes and that minidyn does not support.
+func TableSchema(table string) *dynamodb.CreateTableInput {
+	key := func(pk, sk string) []types.KeySchemaElement {
+		return []types.KeySchemaElement{
+			{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(sk), KeyType: types.KeyTypeRange},
+		}
+	}
+	gsi := func(name, pk string) types.GlobalSecondaryIndex {
+		return types.GlobalSecondaryIndex{
+			IndexName:  aws.String(name),
+			KeySchema:  key(pk, AttrGSISK),
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}
+	}
+	var defs []types.AttributeDefinition
+	for _, a := range []string{AttrPK, AttrSK, AttrGSI1PK, AttrGSI2PK, AttrGSI3PK, AttrGSISK} {
+		defs = append(defs, types.AttributeDefinition{AttributeName: aws.String(a), AttributeType: types.ScalarAttributeTypeS})
+	}
+	return &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: defs,
+		KeySchema:            key(AttrPK, AttrSK),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			gsi(IndexBuyer, AttrGSI1PK),
+			gsi(IndexStatus, AttrGSI2PK),
+			gsi(IndexAllCases, AttrGSI3PK),
+		},
+	}
+}
+
+// CreateTable creates the table as TableSchema describes it. It is for the
+// local stack and tests; in AWS the CDK stack owns the table. It fails if the
+// table exists, so that a stale schema is never silently reused.
+func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	if _, err := client.CreateTable(ctx, TableSchema(table)); err != nil {
+		return fmt.Errorf("dynamo: create table %s: %w", table, err)
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// The ports this package implements.
+var (
+	_ aftersales.CaseStore        = (*Store)(nil)
+	_ aftersales.IdempotencyStore = (*Store)(nil)
+	_ aftersales.OrderStore       = (*Store)(nil)
+)
+
+// Store keeps cases, orders, idempotency records and declared uploads in one
+// DynamoDB table. It is safe for concurrent use; build it once per process.
+type Store struct {
+	client *dynamodb.Client
+	table  *string
+	clock  aftersales.Clock
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock that decides whether idempotency records and
+// uploads have expired. The local stack and tests pass their movable clock;
+// by default it is the system clock.
+func WithClock(c aftersales.Clock) Option { return func(s *Store) { s.clock = c } }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now().UTC() }
+
+// New returns a Store on table through client.
+func New(client *dynamodb.Client, table string, opts ...Option) *Store {
+	s := &Store{client: client, table: aws.String(table), clock: systemClock{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// outcome wraps one of the domain's sentinel errors in an *Error of the same
+// kind, so that callers can test it with errors.Is and map it with KindOf.
+func outcome(op string, sentinel *aftersales.Error) error {
+	return &aftersales.Error{Kind: sentinel.Kind, Op: op, Msg: sentinel.Msg, Err: sentinel}
+}
+
+func notFound(op, msg string) error {
+	return &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: msg, Err: aftersales.ErrNotFound}
+}
+
+// retryable names the service errors that a later attempt may not meet:
+// throttling, capacity, service failures and conflicts with concurrent
+// transactions on the same items.
+var retryable = map[string]bool{
+	"ProvisionedThroughputExceededException": true,
+	"ThrottlingException":                    true,
+	"RequestLimitExceeded":                   true,
+	"InternalServerError":                    true,
+	"ServiceUnavailable":                     true,
+	"TransactionConflictException":           true,
+	"TransactionInProgressException":         true,
+	// Cancellation reason codes of the same nature.
+	"TransactionConflict":           true,
+	"ThrottlingError":               true,
+	"ProvisionedThroughputExceeded": true,
+}
+
+// classify wraps an unexpected error from the SDK with the kind that tells
+// the caller (and Step Functions' Retry) whether trying again may help.
+func classify(op string, err error) error {
+	var ae smithy.APIError
+	var send *smithyhttp.RequestSendError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return aftersales.Wrap(aftersales.KindTransient, op, err)
+	case errors.As(err, &ae) && retryable[ae.ErrorCode()]:
+		return aftersales.Wrap(aftersales.KindTransient, op, err)
+	case errors.As(err, &send):
+		return aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	return aftersales.Wrap(aftersales.KindInternal, op, err)
+}
+
+// cancelled returns the cancellation reasons of a cancelled transaction, or
+// ok false for any other error.
+func cancelled(err error) (reasons []types.CancellationReason, ok bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, false
+	}
+	return tce.CancellationReasons, true
+}
+
+// failedCheck reports whether the i-th operation of a cancelled transaction
+// failed its condition. Real DynamoDB flags every operation whose condition
+// failed; minidyn flags only the first, so transactions list their
+// operations in the order their failures should be reported.
+func failedCheck(reasons []types.CancellationReason, i int) bool {
+	return i < len(reasons) && aws.ToString(reasons[i].Code) == "ConditionalCheckFailed"
+}
+
+// transientReason reports whether the transaction was cancelled for a
+// reason other than a condition that a retry may not meet again.
+func transientReason(reasons []types.CancellationReason) bool {
+	for _, r := range reasons {
+		if retryable[aws.ToString(r.Code)] {
+			return true
+		}
+	}
+	return false
+}
+
+// names collects expression attribute names and values, so that every
+// attribute is referred to by placeholder (reserved words such as status,
+// type and version need it) and only used values are sent (DynamoDB rejects
+// unused ones).
+type names struct {
+	names  map[string]string
+	values map[string]types.AttributeValue
+}
+
+func (n *names) name(attr string) string {
+	if n.names == nil {
+		n.names = map[string]string{}
+	}
+	p := "#" + attr
+	n.names[p] = attr
+	return p
+}
+
+func (n *names) value(v types.AttributeValue) string {
+	if n.values == nil {
+		n.values = map[string]types.AttributeValue{}
+	}
+	p := ":v" + strconv.Itoa(len(n.values))
+	n.values[p] = v
+	return p
+}
+
+func (s *Store) key(pk, sk string) item {
+	return item{AttrPK: avS(pk), AttrSK: avS(sk)}
+}

@@ -1,0 +1,152 @@
+package dynamo_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/aftersales/aftersales/infra/local/emulators"
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/storetest"
+)
+
+// startDynamo runs minidyn in server mode for the test; the adapter talks to
+// it through the real SDK client, as it talks to DynamoDB.
+func startDynamo(t testing.TB) *emulators.Dynamo {
+	t.Helper()
+	d, err := emulators.StartDynamo("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return d
+}
+
+var tables atomic.Int64
+
+// newTable creates a table of its own for a test, so tests share no items.
+func newTable(t testing.TB, client *dynamodb.Client) string {
+	t.Helper()
+	name := fmt.Sprintf("aftersales-%d", tables.Add(1))
+	if err := dynamo.CreateTable(t.Context(), client, name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestConformance(t *testing.T) {
+	d := startDynamo(t)
+	client := d.Client()
+	storetest.Run(t, func(t *testing.T) storetest.Stores {
+		clock := storetest.NewFakeClock(storetest.Epoch)
+		s := dynamo.New(client, newTable(t, client), dynamo.WithClock(clock))
+		return storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock}
+	})
+}
+
+// TestTableSchema pins the layout that the CDK stack mirrors: renaming a
+// key or an index here without changing the stack would break production.
+func TestTableSchema(t *testing.T) {
+	in := dynamo.TableSchema("aftersales")
+	keys := func(ks []types.KeySchemaElement) string {
+		var out []string
+		for _, k := range ks {
+			out = append(out, aws.ToString(k.AttributeName)+":"+string(k.KeyType))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := keys(in.KeySchema); got != "pk:HASH,sk:RANGE" {
+		t.Errorf("table keys %s", got)
+	}
+	if in.BillingMode != types.BillingModePayPerRequest {
+		t.Errorf("billing mode %s", in.BillingMode)
+	}
+	want := map[string]string{
+		"GSI1": "gsi1pk:HASH,gsisk:RANGE",
+		"GSI2": "gsi2pk:HASH,gsisk:RANGE",
+		"GSI3": "gsi3pk:HASH,gsisk:RANGE",
+	}
+	got := map[string]string{}
+	for _, g := range in.GlobalSecondaryIndexes {
+		got[aws.ToString(g.IndexName)] = keys(g.KeySchema)
+		if g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll {
+			t.Errorf("%s does not project all attributes; list pages are whole cases", aws.ToString(g.IndexName))
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("indexes %v, want %v", got, want)
+	}
+
+	d := startDynamo(t)
+	client := d.Client()
+	table := newTable(t, client)
+	out, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(out.Table.GlobalSecondaryIndexes); n != 3 {
+		t.Errorf("created table has %d indexes, want 3", n)
+	}
+	if err := dynamo.CreateTable(t.Context(), client, table); err == nil {
+		t.Error("creating an existing table succeeded; a stale schema would be reused silently")
+	}
+}
+
+// TestServiceFailures: errors of the service reach callers classified, so
+// that the API answers 503 and Step Functions retries Transient ones only.
+func TestServiceFailures(t *testing.T) {
+	d := startDynamo(t)
+	// One attempt: the SDK would otherwise retry a 500 with backoff.
+	client := d.Client(func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+	clock := storetest.NewFakeClock(storetest.Epoch)
+	s := dynamo.New(client, newTable(t, client), dynamo.WithClock(clock))
+	missing := dynamo.New(client, "no-such-table", dynamo.WithClock(clock))
+	c := &aftersales.Case{ID: "as_1", OrderID: "o-1", BuyerID: "b", Status: aftersales.StatusSubmitted, Version: 1}
+	calls := []struct {
+		name string
+		call func(s *dynamo.Store) error
+	}{
+		{"CreateCase", func(s *dynamo.Store) error { return s.CreateCase(t.Context(), c, nil) }},
+		{"GetCase", func(s *dynamo.Store) error { _, err := s.GetCase(t.Context(), "as_1"); return err }},
+		{"UpdateCase", func(s *dynamo.Store) error { return s.UpdateCase(t.Context(), c, 1) }},
+		{"ListCases", func(s *dynamo.Store) error { _, err := s.ListCases(t.Context(), aftersales.CaseQuery{}); return err }},
+		{"PutUploads", func(s *dynamo.Store) error { return s.PutUploads(t.Context(), []aftersales.Upload{{ID: "ev_1"}}) }},
+		{"GetUpload", func(s *dynamo.Store) error { _, err := s.GetUpload(t.Context(), "ev_1"); return err }},
+		{"GetIdempotency", func(s *dynamo.Store) error { _, err := s.GetIdempotency(t.Context(), "b", "k"); return err }},
+		{"PutOrder", func(s *dynamo.Store) error { return s.PutOrder(t.Context(), &aftersales.Order{ID: "o-1"}) }},
+		{"GetOrder", func(s *dynamo.Store) error { _, err := s.GetOrder(t.Context(), "o-1"); return err }},
+	}
+	for _, call := range calls {
+		t.Run(call.name+" while the service fails", func(t *testing.T) {
+			d.FailRequests(true)
+			defer d.FailRequests(false)
+			if err := call.call(s); aftersales.KindOf(err) != aftersales.KindTransient {
+				t.Fatalf("got %v (kind %v), want KindTransient", err, aftersales.KindOf(err))
+			}
+		})
+		t.Run(call.name+" on a missing table", func(t *testing.T) {
+			if err := call.call(missing); aftersales.KindOf(err) != aftersales.KindInternal {
+				t.Fatalf("got %v (kind %v), want KindInternal", err, aftersales.KindOf(err))
+			}
+		})
+	}
+	t.Run("a cancelled context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := s.GetCase(ctx, "as_1"); aftersales.KindOf(err) != aftersales.KindTransient {
+			t.Fatalf("got %v (kind %v), want KindTransient", err, aftersales.KindOf(err))
+		}
+	})
+}

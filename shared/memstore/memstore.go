@@ -1,0 +1,417 @@
+// Package memstore keeps cases, orders, idempotency records and declared
+// uploads in memory, with the semantics of the DynamoDB adapter (package
+// dynamo): all-or-nothing case creation, one active case per order line,
+// optimistic locking on the case version, expiry judged by an injected
+// clock, and the same list order and cursors. Unit tests of the service and
+// of handlers use it; storetest holds both implementations to one suite.
+//
+// Everything is copied on the way in and on the way out, so a caller can
+// never change stored state through a slice or pointer it holds.
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// The ports this package implements.
+var (
+	_ aftersales.CaseStore        = (*Store)(nil)
+	_ aftersales.IdempotencyStore = (*Store)(nil)
+	_ aftersales.OrderStore       = (*Store)(nil)
+)
+
+// Store is an in-memory store, safe for concurrent use.
+type Store struct {
+	clock aftersales.Clock
+
+	mu      sync.Mutex
+	cases   map[string]*aftersales.Case // with timelines
+	orders  map[string]*aftersales.Order
+	ledgers map[lineRef]ledger
+	idem    map[idemRef]aftersales.IdempotencyRecord
+	uploads map[string]aftersales.Upload
+}
+
+type lineRef struct{ order, line string }
+
+type idemRef struct{ scope, key string }
+
+// ledger is our part of an order line: the mall's snapshots never write it.
+type ledger struct {
+	refunded   int64
+	activeCase string
+}
+
+// New returns an empty store that judges expiry by clock (the system clock
+// when nil).
+func New(clock aftersales.Clock) *Store {
+	if clock == nil {
+		clock = systemClock{}
+	}
+	return &Store{
+		clock:   clock,
+		cases:   map[string]*aftersales.Case{},
+		orders:  map[string]*aftersales.Order{},
+		ledgers: map[lineRef]ledger{},
+		idem:    map[idemRef]aftersales.IdempotencyRecord{},
+		uploads: map[string]aftersales.Upload{},
+	}
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now().UTC() }
+
+func outcome(op string, sentinel *aftersales.Error) error {
+	return &aftersales.Error{Kind: sentinel.Kind, Op: op, Msg: sentinel.Msg, Err: sentinel}
+}
+
+func notFound(op, msg string) error {
+	return &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: msg, Err: aftersales.ErrNotFound}
+}
+
+// CreateCase writes the case with its timeline, takes its order lines and
+// writes idem, or changes nothing. Failures are reported in the order the
+// DynamoDB adapter reports them: a live idempotency record, then a line that
+// is held or unknown, then an existing case.
+func (s *Store) CreateCase(_ context.Context, c *aftersales.Case, idem *aftersales.IdempotencyRecord) error {
+	const op = "memstore.create_case"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if idem != nil {
+		if old, ok := s.idem[idemRef{idem.Scope, idem.Key}]; ok && s.live(old.ExpiresAt) {
+			return outcome(op, aftersales.ErrIdempotencyKeyTaken)
+		}
+	}
+	for _, l := range c.Lines {
+		led, ok := s.ledgers[lineRef{c.OrderID, l.LineID}]
+		switch {
+		case !ok:
+			return notFound(op, fmt.Sprintf("order %s has no line %q", c.OrderID, l.LineID))
+		case led.activeCase != "":
+			return outcome(op, aftersales.ErrLineHeld)
+		}
+	}
+	if _, ok := s.cases[c.ID]; ok {
+		return &aftersales.Error{Kind: aftersales.KindConflict, Op: op, Msg: "a case with this id already exists"}
+	}
+	for _, l := range c.Lines {
+		ref := lineRef{c.OrderID, l.LineID}
+		led := s.ledgers[ref]
+		led.activeCase = c.ID
+		s.ledgers[ref] = led
+	}
+	s.cases[c.ID] = cloneCase(c)
+	if idem != nil {
+		s.idem[idemRef{idem.Scope, idem.Key}] = cloneIdem(*idem)
+	}
+	return nil
+}
+
+// GetCase returns a copy of the case with its timeline.
+func (s *Store) GetCase(_ context.Context, id string) (*aftersales.Case, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cases[id]
+	if !ok {
+		return nil, notFound("memstore.get_case", "no such case")
+	}
+	return cloneCase(c), nil
+}
+
+// UpdateCase replaces the case if its version is still prev, appends the
+// timeline entries after prev (stored entries are immutable) and releases
+// the case's order lines when this change ended it.
+func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) error {
+	const op = "memstore.update_case"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.cases[c.ID]
+	switch {
+	case !ok:
+		return notFound(op, "no such case")
+	case old.Version != prev:
+		return outcome(op, aftersales.ErrVersionConflict)
+	}
+	release := ends(c, prev)
+	if release {
+		for _, l := range c.Lines {
+			if s.ledgers[lineRef{c.OrderID, l.LineID}].activeCase != c.ID {
+				return aftersales.Wrap(aftersales.KindInternal, op,
+					fmt.Errorf("case %s ended but does not hold all its order lines", c.ID))
+			}
+		}
+	}
+	timeline := cloneSlice(old.Timeline)
+	for _, e := range c.Timeline {
+		if e.Seq <= prev {
+			continue
+		}
+		if slices.ContainsFunc(timeline, func(x aftersales.TimelineEntry) bool { return x.Seq == e.Seq }) {
+			return outcome(op, aftersales.ErrVersionConflict)
+		}
+		timeline = append(timeline, e)
+	}
+	stored := cloneCase(c)
+	stored.Timeline = timeline
+	normalizeTimeline(stored.Timeline)
+	if release {
+		for _, l := range c.Lines {
+			ref := lineRef{c.OrderID, l.LineID}
+			led := s.ledgers[ref]
+			led.activeCase = ""
+			s.ledgers[ref] = led
+		}
+	}
+	s.cases[c.ID] = stored
+	return nil
+}
+
+// ends reports whether the change from version prev to c ended the case: it
+// is terminal now and the entry of version prev+1 started from a status that
+// was not. The DynamoDB adapter decides the same way, without a read.
+func ends(c *aftersales.Case, prev int) bool {
+	if !c.Status.Terminal() {
+		return false
+	}
+	for _, e := range c.Timeline {
+		if e.Seq == prev+1 {
+			return !e.From.Terminal()
+		}
+	}
+	return false
+}
+
+// ListCases returns a page of cases newest first, with the cursors of the
+// DynamoDB adapter: the list key of the last item returned.
+func (s *Store) ListCases(_ context.Context, q aftersales.CaseQuery) (aftersales.CasePage, error) {
+	const op = "memstore.list_cases"
+	var after string
+	if q.Cursor != "" {
+		var err error
+		if after, err = decodeCursor(op, q.Cursor); err != nil {
+			return aftersales.CasePage{}, err
+		}
+	}
+	limit := pageSize(q.Limit)
+	s.mu.Lock()
+	type keyed struct {
+		key string
+		c   *aftersales.Case
+	}
+	var all []keyed
+	for _, c := range s.cases {
+		k := listKey(c)
+		if matches(q, c) && (after == "" || k < after) {
+			all = append(all, keyed{k, c})
+		}
+	}
+	slices.SortFunc(all, func(a, b keyed) int { return cmp.Compare(b.key, a.key) })
+	var page aftersales.CasePage
+	for i, k := range all {
+		if i == limit {
+			page.NextCursor = encodeCursor(all[i-1].key)
+			break
+		}
+		c := cloneCase(k.c)
+		c.Timeline = nil
+		page.Items = append(page.Items, *c)
+	}
+	s.mu.Unlock()
+	return page, nil
+}
+
+func matches(q aftersales.CaseQuery, c *aftersales.Case) bool {
+	created := c.CreatedAt
+	return (q.BuyerID == "" || c.BuyerID == q.BuyerID) &&
+		(q.Status == "" || c.Status == q.Status) &&
+		(q.Type == "" || c.Type == q.Type) &&
+		(q.Reason == "" || c.Reason == q.Reason) &&
+		(q.Kind == "" || slices.ContainsFunc(c.Lines, func(l aftersales.CaseLine) bool { return l.Kind == q.Kind })) &&
+		(q.From.IsZero() || !created.Before(q.From)) &&
+		(q.To.IsZero() || created.Before(q.To)) &&
+		(q.MinAmount == 0 || c.Requested >= q.MinAmount) &&
+		(q.MaxAmount == 0 || c.Requested <= q.MaxAmount)
+}
+
+func pageSize(limit int) int {
+	switch {
+	case limit <= 0:
+		return aftersales.DefaultPageSize
+	case limit > aftersales.MaxPageSize:
+		return aftersales.MaxPageSize
+	}
+	return limit
+}
+
+// timeLayout and listKey are the DynamoDB adapter's: a fixed-width UTC time
+// sorts as the instant does, and the id breaks ties.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func listKey(c *aftersales.Case) string { return c.CreatedAt.UTC().Format(timeLayout) + "#" + c.ID }
+
+type cursor struct {
+	After string `json:"after"`
+}
+
+func encodeCursor(after string) string {
+	b, _ := json.Marshal(cursor{After: after}) // a struct of one string always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(op, s string) (string, error) {
+	invalid := func() error {
+		var v aftersales.Validation
+		v.Add("cursor", "is not a cursor returned by this list; start again without it")
+		return v.Err(op)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", invalid()
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return "", invalid()
+	}
+	n := len(timeLayout)
+	if len(c.After) < n+2 || c.After[n] != '#' {
+		return "", invalid()
+	}
+	if _, err := time.Parse(timeLayout, c.After[:n]); err != nil {
+		return "", invalid()
+	}
+	return c.After, nil
+}
+
+// PutUploads records declared uploads.
+func (s *Store) PutUploads(_ context.Context, ups []aftersales.Upload) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range ups {
+		s.uploads[u.ID] = normalizeUpload(u)
+	}
+	return nil
+}
+
+// GetUpload returns a declared upload that has not expired.
+func (s *Store) GetUpload(_ context.Context, id string) (aftersales.Upload, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.uploads[id]
+	if !ok || !s.live(u.ExpiresAt) {
+		return aftersales.Upload{}, notFound("memstore.get_upload", "no such upload")
+	}
+	return u, nil
+}
+
+// GetIdempotency returns the record for scope and key unless it has expired.
+func (s *Store) GetIdempotency(_ context.Context, scope, key string) (aftersales.IdempotencyRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.idem[idemRef{scope, key}]
+	if !ok || !s.live(rec.ExpiresAt) {
+		return aftersales.IdempotencyRecord{}, notFound("memstore.get_idempotency", "no such idempotency key")
+	}
+	return cloneIdem(rec), nil
+}
+
+func (s *Store) live(expires time.Time) bool { return s.clock.Now().Before(expires) }
+
+// PutOrder stores the snapshot and creates the ledger of its new lines. The
+// Refunded and ActiveCaseID of o's lines are ignored: the ledger is ours.
+func (s *Store) PutOrder(_ context.Context, o *aftersales.Order) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored := cloneOrder(o)
+	for i := range stored.Lines {
+		stored.Lines[i].Refunded, stored.Lines[i].ActiveCaseID = 0, ""
+		ref := lineRef{o.ID, stored.Lines[i].LineID}
+		if _, ok := s.ledgers[ref]; !ok {
+			s.ledgers[ref] = ledger{}
+		}
+	}
+	s.orders[o.ID] = stored
+	return nil
+}
+
+// GetOrder returns the snapshot with the ledger of its lines.
+func (s *Store) GetOrder(_ context.Context, id string) (*aftersales.Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return nil, notFound("memstore.get_order", "no such order")
+	}
+	out := cloneOrder(o)
+	for i := range out.Lines {
+		led := s.ledgers[lineRef{id, out.Lines[i].LineID}]
+		out.Lines[i].Refunded, out.Lines[i].ActiveCaseID = led.refunded, led.activeCase
+	}
+	return out, nil
+}
+
+// cloneSlice copies s; an empty slice becomes nil, as it reads back from
+// DynamoDB.
+func cloneSlice[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return append([]T(nil), s...)
+}
+
+// utc normalises a time the way a round trip through DynamoDB does: UTC, no
+// monotonic reading, so that both stores return equal values.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func cloneCase(c *aftersales.Case) *aftersales.Case {
+	out := *c
+	out.Lines = cloneSlice(c.Lines)
+	out.Evidence = cloneSlice(c.Evidence)
+	out.Timeline = cloneSlice(c.Timeline)
+	normalizeTimeline(out.Timeline)
+	if c.Decision != nil {
+		d := *c.Decision
+		out.Decision = &d
+	}
+	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
+	return &out
+}
+
+func normalizeTimeline(es []aftersales.TimelineEntry) {
+	for i := range es {
+		es[i].At = utc(es[i].At)
+	}
+	slices.SortStableFunc(es, func(a, b aftersales.TimelineEntry) int { return cmp.Compare(a.Seq, b.Seq) })
+}
+
+func cloneOrder(o *aftersales.Order) *aftersales.Order {
+	out := *o
+	out.Lines = cloneSlice(o.Lines)
+	out.PaidAt, out.ShippedAt, out.DeliveredAt, out.UpdatedAt = utc(o.PaidAt), utc(o.ShippedAt), utc(o.DeliveredAt), utc(o.UpdatedAt)
+	return &out
+}
+
+func cloneIdem(r aftersales.IdempotencyRecord) aftersales.IdempotencyRecord {
+	r.Response = cloneSlice(r.Response)
+	r.CreatedAt, r.ExpiresAt = utc(r.CreatedAt), utc(r.ExpiresAt)
+	return r
+}
+
+func normalizeUpload(u aftersales.Upload) aftersales.Upload {
+	u.CreatedAt, u.ExpiresAt = utc(u.CreatedAt), utc(u.ExpiresAt)
+	return u
+}
