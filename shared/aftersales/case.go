@@ -42,6 +42,7 @@ type Decision struct {
 	RuleID         string
 	RuleSetVersion int
 	Reason         string
+	Level          Role // manual review: who may decide (reviewer or admin)
 }
 
 // TimelineEntry is one immutable line of a case's history. Seq equals the case

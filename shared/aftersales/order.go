@@ -70,6 +70,7 @@ type OrderLine struct {
 	Kind       LineKind
 	Category   string
 	Bundle     string // groups the components of a bundle (phone + screen insurance); empty otherwise
+	Redeemed   bool   // virtual goods: the coupon code or membership has been used (F18)
 	Quantity   int
 	UnitPrice  int64
 	PaidAmount int64

@@ -71,6 +71,8 @@ const (
 	ActDismiss         Action = "dismiss"          // platform decides against the buyer
 	ActExpire          Action = "expire"           // a buyer deadline passed with no action
 	ActCancel          Action = "cancel"           // buyer withdraws
+	ActAwait           Action = "await"            // the workflow starts waiting (deadline set)
+	ActRemind          Action = "remind"           // a deadline without a default outcome passed; staff are reminded
 )
 
 // Transition is one row of the transition table: in status From, Action
@@ -140,6 +142,19 @@ var Transitions = []Transition{
 
 	{StatusEscalated, ActArbitrate, nil, StatusRefunding},
 	{StatusEscalated, ActDismiss, nil, StatusClosed},
+
+	// The workflow records each wait it starts (with its deadline) as a
+	// change of its own: the task token is stored under a new version, so a
+	// decision taken before the token existed cannot silently lose it.
+	{StatusPendingReview, ActAwait, nil, StatusPendingReview},
+	{StatusAwaitingEvidence, ActAwait, nil, StatusAwaitingEvidence},
+	{StatusAwaitingReturn, ActAwait, returnTypes, StatusAwaitingReturn},
+	{StatusReturnInTransit, ActAwait, returnTypes, StatusReturnInTransit},
+	{StatusAwaitingReceipt, ActAwait, returnTypes, StatusAwaitingReceipt},
+	{StatusReshipping, ActAwait, goodsBack, StatusReshipping},
+	{StatusRefunding, ActAwait, nil, StatusRefunding},
+	{StatusRejected, ActAwait, nil, StatusRejected},
+	{StatusReshipping, ActRemind, goodsBack, StatusReshipping},
 }
 
 // Next looks up where action leads a case of type t in status from.

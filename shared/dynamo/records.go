@@ -82,6 +82,7 @@ func caseItem(c *aftersales.Case) item {
 		dw.str(attrRuleID, d.RuleID)
 		dw.num(attrRuleSetVer, int64(d.RuleSetVersion))
 		dw.str(attrReason, d.Reason)
+		dw.str(attrLevel, string(d.Level))
 		w.mapValue(attrDecision, m)
 	}
 	w.str(attrWaitingFor, c.WaitingFor)
@@ -148,6 +149,7 @@ func caseFromItem(it item) (aftersales.Case, error) {
 				RuleID:         dr.str(attrRuleID),
 				RuleSetVersion: int(dr.num(attrRuleSetVer)),
 				Reason:         dr.str(attrReason),
+				Level:          aftersales.Role(dr.str(attrLevel)),
 			}
 		})
 	}
@@ -227,6 +229,9 @@ func orderItem(o *aftersales.Order) item {
 		lw.str(attrKind, string(l.Kind))
 		lw.str(attrCategory, l.Category)
 		lw.str(attrBundle, l.Bundle)
+		if l.Redeemed {
+			lw.num(attrRedeemed, 1)
+		}
 		lw.num(attrQuantity, int64(l.Quantity))
 		lw.num(attrUnitPrice, l.UnitPrice)
 		lw.num(attrPaidAmount, l.PaidAmount)
@@ -280,6 +285,7 @@ func orderFromItem(it item) (*aftersales.Order, error) {
 				Kind:       aftersales.LineKind(lr.str(attrKind)),
 				Category:   lr.str(attrCategory),
 				Bundle:     lr.str(attrBundle),
+				Redeemed:   lr.num(attrRedeemed) == 1,
 				Quantity:   int(lr.num(attrQuantity)),
 				UnitPrice:  lr.num(attrUnitPrice),
 				PaidAmount: lr.num(attrPaidAmount),

@@ -89,6 +89,8 @@ const (
 	attrKind         = "kind"
 	attrCategory     = "category"
 	attrBundle       = "bundle"
+	attrRedeemed     = "redeemed"
+	attrLevel        = "level"
 	attrQuantity     = "quantity"
 	attrAmount       = "amount"
 	attrUnitPrice    = "unit_price"

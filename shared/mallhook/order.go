@@ -40,6 +40,7 @@ type LineJSON struct {
 	Kind       string `json:"kind"`
 	Category   string `json:"category,omitempty"`
 	Bundle     string `json:"bundle,omitempty"`
+	Redeemed   bool   `json:"redeemed,omitempty"`
 	Quantity   int    `json:"quantity"`
 	UnitPrice  int64  `json:"unit_price"`
 	PaidAmount int64  `json:"paid_amount"`
@@ -79,7 +80,7 @@ func (in OrderJSON) Order() *aftersales.Order {
 	}
 	for _, l := range in.Lines {
 		o.Lines = append(o.Lines, aftersales.OrderLine{LineID: l.LineID, SKU: l.SKU, Name: l.Name,
-			Kind: aftersales.LineKind(l.Kind), Category: l.Category, Bundle: l.Bundle, Quantity: l.Quantity,
+			Kind: aftersales.LineKind(l.Kind), Category: l.Category, Bundle: l.Bundle, Redeemed: l.Redeemed, Quantity: l.Quantity,
 			UnitPrice: l.UnitPrice, PaidAmount: l.PaidAmount})
 	}
 	return o
@@ -94,7 +95,7 @@ func FromOrder(o *aftersales.Order) OrderJSON {
 		MemberTier: o.MemberTier, Fees: FeesJSON{o.Fees.Shipping, o.Fees.Tariff},
 	}
 	for _, l := range o.Lines {
-		out.Lines = append(out.Lines, LineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Bundle, l.Quantity, l.UnitPrice, l.PaidAmount})
+		out.Lines = append(out.Lines, LineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Bundle, l.Redeemed, l.Quantity, l.UnitPrice, l.PaidAmount})
 	}
 	return out
 }

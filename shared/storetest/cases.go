@@ -24,7 +24,7 @@ func fullCase(t *testing.T, o *aftersales.Order) *aftersales.Case {
 		{ID: "ev_1", ContentType: "image/jpeg", Size: 183220, Status: "uploaded"},
 		{ID: "ev_2", ContentType: "video/mp4", Size: 20 << 20, Status: "verified"},
 	}
-	c.Decision = &aftersales.Decision{Outcome: "manual", By: "rules", RuleID: "big-ticket", RuleSetVersion: 3, Reason: "above threshold"}
+	c.Decision = &aftersales.Decision{Outcome: "manual", By: "rules", RuleID: "big-ticket", RuleSetVersion: 3, Reason: "above threshold", Level: aftersales.RoleAdmin}
 	c.WaitingFor, c.TaskToken = "review", "AAAAKgAAAAIAAAAAAAAAAT...token"
 	c.Deadline = at.Add(48*time.Hour + 5)
 	c.Timeline[0].Note = "applied from the mini-program"

@@ -105,6 +105,7 @@ func orderLine(id string, kind aftersales.LineKind, qty int, paid int64) aftersa
 	return aftersales.OrderLine{
 		LineID: id, SKU: "SKU-" + id, Name: "商品 " + id, Kind: kind, Category: "cat-" + string(kind),
 		Quantity: qty, UnitPrice: paid / int64(qty), PaidAmount: paid,
+		Bundle: "bundle-" + id, Redeemed: kind == aftersales.KindVirtual,
 	}
 }
 
