@@ -85,6 +85,10 @@ type Case struct {
 	Decision    *Decision
 	Timeline    []TimelineEntry
 
+	Return          *Shipment // the buyer's return parcel
+	ReturnCondition string    // sellable or defective, from the merchant's inspection
+	Replacement     *Shipment // the replacement of an exchange
+
 	// WaitingFor names the wait the workflow is in (e.g. "review"); TaskToken
 	// completes it; Deadline is when its default outcome applies (F25).
 	WaitingFor string

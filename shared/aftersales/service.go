@@ -17,6 +17,12 @@ type Service struct {
 	Evidence    EvidenceStore
 	Clock       Clock
 	IDs         IDGenerator
+
+	// The workflow's ports.
+	Rules   RuleSetStore
+	Waits   Waits
+	Intake  Intake
+	Refunds Refunder
 }
 
 // Application is a buyer's request to open a case (F2).
@@ -50,6 +56,10 @@ type IdempotentRequest struct {
 type CreateResult struct {
 	Case     *Case
 	Replayed *IdempotencyRecord
+	// EnqueueErr is set when the case was written but could not be handed
+	// to the workflow; the sweeper will hand it over later, so the request
+	// still succeeded.
+	EnqueueErr error
 }
 
 // MaxDescriptionRunes bounds the free text of an application.
@@ -89,7 +99,11 @@ func (s *Service) CreateCase(ctx context.Context, p Principal, app Application, 
 	case err != nil:
 		return CreateResult{}, err
 	}
-	return CreateResult{Case: c}, nil
+	res := CreateResult{Case: c}
+	if s.Intake != nil {
+		res.EnqueueErr = s.Intake.EnqueueCase(ctx, c.ID)
+	}
+	return res, nil
 }
 
 // replay answers a request whose idempotency key was seen before; done is

@@ -73,6 +73,7 @@ const (
 	ActCancel          Action = "cancel"           // buyer withdraws
 	ActAwait           Action = "await"            // the workflow starts waiting (deadline set)
 	ActRemind          Action = "remind"           // a deadline without a default outcome passed; staff are reminded
+	ActWorkflowFailed  Action = "workflow_failed"  // the workflow hit an error it could not retry; staff must act
 )
 
 // Transition is one row of the transition table: in status From, Action
@@ -95,7 +96,7 @@ var (
 // may move a case from which status to which. Rows with From == To record an
 // action that changes the case without moving it (attaching evidence while
 // under review, a refund failure staff must look at).
-var Transitions = []Transition{
+var Transitions = append([]Transition{
 	{StatusNone, ActSubmit, nil, StatusSubmitted},
 
 	{StatusSubmitted, ActAttachEvidence, nil, StatusSubmitted},
@@ -155,6 +156,18 @@ var Transitions = []Transition{
 	{StatusRefunding, ActAwait, nil, StatusRefunding},
 	{StatusRejected, ActAwait, nil, StatusRejected},
 	{StatusReshipping, ActRemind, goodsBack, StatusReshipping},
+}, stays(ActWorkflowFailed)...)
+
+// stays lists, for every status a case can still leave, a row where action
+// keeps the case where it is.
+func stays(action Action) []Transition {
+	var out []Transition
+	for _, s := range Statuses {
+		if !s.Terminal() {
+			out = append(out, Transition{s, action, nil, s})
+		}
+	}
+	return out
 }
 
 // Next looks up where action leads a case of type t in status from.

@@ -55,6 +55,14 @@ func NewServer(svc *aftersales.Service, auth *Authenticator, log *slog.Logger) *
 		{"GET", "/v1/reasons", AnyCaller, s.listReasons},
 		{"GET", "/v1/staff/cases", StaffOnly, s.listStaffCases},
 		{"GET", "/v1/staff/cases/{id}", StaffOnly, s.getStaffCase},
+		{"POST", "/v1/cases/{id}/return-shipment", BuyerOnly, caseAction(s.returnShipment)},
+		{"POST", "/v1/staff/cases/{id}/approve", StaffOnly, caseAction(s.approve)},
+		{"POST", "/v1/staff/cases/{id}/reject", StaffOnly, caseAction(s.reject)},
+		{"POST", "/v1/staff/cases/{id}/request-evidence", StaffOnly, caseAction(s.requestEvidence)},
+		{"POST", "/v1/staff/cases/{id}/receipt", StaffOnly, caseAction(s.receipt)},
+		{"POST", "/v1/staff/cases/{id}/reship", StaffOnly, caseAction(s.reship)},
+		{"GET", "/v1/staff/ruleset", StaffOnly, s.getRuleSet},
+		{"PUT", "/v1/staff/ruleset", StaffOnly, s.putRuleSet},
 	}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
@@ -183,6 +191,9 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	Logger(r.Context()).Info("case created", "case_id", res.Case.ID, "order_id", res.Case.OrderID, "type", string(res.Case.Type))
+	if res.EnqueueErr != nil {
+		Logger(r.Context()).Warn("case not handed to the workflow; the sweeper will", "case_id", res.Case.ID, "err", res.EnqueueErr.Error())
+	}
 	w.Header().Set("Location", "/v1/cases/"+res.Case.ID)
 	writeJSON(w, http.StatusCreated, toCaseJSON(res.Case))
 	return nil

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/aftersales/aftersales/shared/config"
 )
@@ -61,6 +63,24 @@ func S3(ac aws.Config, endpoint string) *s3.Client {
 			o.UsePathStyle = true
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		}
+	})
+}
+
+// SFN returns a Step Functions client, at endpoint when it is set.
+func SFN(ac aws.Config, endpoint string) *sfn.Client {
+	return sfn.NewFromConfig(ac, func(o *sfn.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+}
+
+// SQS returns an SQS client, at endpoint when it is set.
+func SQS(ac aws.Config, endpoint string) *sqs.Client {
+	return sqs.NewFromConfig(ac, func(o *sqs.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
 }

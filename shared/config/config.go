@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Environment variable names shared by the functions, the local stack and the
@@ -22,11 +23,17 @@ const (
 	EnvJWTPublicKeys     = "JWT_PUBLIC_KEYS_PEM"
 	EnvMallWebhookSecret = "MALL_WEBHOOK_SECRET"
 	EnvLogLevel          = "LOG_LEVEL"
+	EnvStateMachineARN   = "CASE_STATE_MACHINE_ARN"
+	EnvIntakeQueueURL    = "INTAKE_QUEUE_URL"
+	EnvProviderMode      = "PROVIDER_MODE" // sandbox (default) or live
+	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
 
 	// Endpoint overrides point the SDK clients at local stand-ins. They are
 	// empty in the cloud, where the SDK resolves the regional endpoints.
 	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
 	EnvS3Endpoint       = "S3_ENDPOINT"
+	EnvSQSEndpoint      = "SQS_ENDPOINT"
+	EnvSFNEndpoint      = "SFN_ENDPOINT"
 )
 
 // Config is everything a function may need; each function requires the part
@@ -39,6 +46,10 @@ type Config struct {
 	JWT               JWT
 	MallWebhookSecret string
 	LogLevel          string
+	StateMachineARN   string
+	IntakeQueueURL    string
+	ProviderMode      string
+	SweepGrace        time.Duration
 	Endpoints         Endpoints
 }
 
@@ -53,8 +64,10 @@ type JWT struct {
 
 // Endpoints overrides AWS service endpoints (local stack only).
 type Endpoints struct {
-	DynamoDB string
-	S3       string
+	DynamoDB      string
+	S3            string
+	SQS           string
+	StepFunctions string
 }
 
 // Load reads the configuration from getenv (os.Getenv in functions) and
@@ -74,12 +87,30 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 			HS256Secret:   getenv(EnvJWTHS256Secret),
 			PublicKeysPEM: getenv(EnvJWTPublicKeys),
 		},
-		Endpoints: Endpoints{DynamoDB: getenv(EnvDynamoDBEndpoint), S3: getenv(EnvS3Endpoint)},
+		StateMachineARN: getenv(EnvStateMachineARN),
+		IntakeQueueURL:  getenv(EnvIntakeQueueURL),
+		ProviderMode:    getenv(EnvProviderMode),
+		SweepGrace:      5 * time.Minute,
+		Endpoints: Endpoints{DynamoDB: getenv(EnvDynamoDBEndpoint), S3: getenv(EnvS3Endpoint),
+			SQS: getenv(EnvSQSEndpoint), StepFunctions: getenv(EnvSFNEndpoint)},
+	}
+	if c.ProviderMode == "" {
+		c.ProviderMode = ProviderSandbox
 	}
 	if c.Region == "" {
 		c.Region = "us-east-1"
 	}
 	var missing []string
+	if v := getenv(EnvSweepGrace); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("config: %s must be a positive duration such as 5m, got %q", EnvSweepGrace, v)
+		}
+		c.SweepGrace = d
+	}
+	if c.ProviderMode != ProviderSandbox && c.ProviderMode != ProviderLive {
+		return c, fmt.Errorf("config: %s must be %s or %s, got %q", EnvProviderMode, ProviderSandbox, ProviderLive, c.ProviderMode)
+	}
 	for _, name := range required {
 		if getenv(name) == "" {
 			missing = append(missing, name)
@@ -95,9 +126,18 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 	return c, nil
 }
 
-// API lists the variables the HTTP API function requires.
-var API = []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience}
+// Provider modes: sandbox pays every refund at once (no provider is called);
+// live calls the payment providers.
+const (
+	ProviderSandbox = "sandbox"
+	ProviderLive    = "live"
+)
 
-// Webhooks lists the variables the webhooks function requires.
-var Webhooks = []string{EnvTableName, EnvMallWebhookSecret}
-
+// The variables each function requires.
+var (
+	API      = []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience, EnvStateMachineARN, EnvIntakeQueueURL}
+	Webhooks = []string{EnvTableName, EnvMallWebhookSecret}
+	Tasks    = []string{EnvTableName, EnvStateMachineARN}
+	Intake   = []string{EnvTableName, EnvStateMachineARN}
+	Sweeper  = []string{EnvTableName, EnvStateMachineARN, EnvIntakeQueueURL}
+)

@@ -1,0 +1,154 @@
+package aftersales
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// The waits of a case workflow (F25). Each names a step where the case waits
+// for someone, and each has a deadline after which its default outcome
+// applies, so that no case can wait forever. They are the values of
+// Case.WaitingFor.
+const (
+	WaitReview   = "review"   // merchant reviews; at the deadline: approved
+	WaitEvidence = "evidence" // buyer adds evidence; at the deadline: closed
+	WaitReturn   = "return"   // buyer ships the return; at the deadline: closed
+	WaitReceipt  = "receipt"  // merchant confirms receipt; at the deadline: treated as received (refunded)
+	WaitReship   = "reship"   // merchant ships an exchange's replacement; at the deadline: staff are reminded
+	WaitRefund   = "refund"   // provider notifies the refund; at the deadline: its status is queried
+	WaitDispute  = "dispute"  // buyer may dispute a rejection; at the deadline: closed
+)
+
+// WaitNames lists every wait name, in the order a case meets them.
+var WaitNames = []string{WaitReview, WaitEvidence, WaitReturn, WaitReceipt, WaitReship, WaitRefund, WaitDispute}
+
+// MaxDeadline bounds every deadline: a longer wait would keep money and goods
+// in limbo longer than any marketplace allows, and is most likely a typo
+// ("720h" meant as "72h").
+const MaxDeadline = 30 * 24 * time.Hour
+
+// Deadlines are the merchant's time limits (F25, F26): how long each wait
+// lasts before its default outcome applies.
+type Deadlines struct {
+	// ReviewUnshipped and ReviewShipped bound the merchant's review. An
+	// unshipped order gets the shorter one: the buyer is waiting for money
+	// the merchant has not earned yet.
+	ReviewUnshipped time.Duration
+	ReviewShipped   time.Duration
+	// ReviewSLA is the review time promised to members of a tier (F24, e.g.
+	// diamond: 1 h), keyed by the tier exactly as the mall sends it. It is
+	// what the buyer is shown; missing it earns the member's compensation,
+	// it does not approve the case: the default approval still waits for
+	// ReviewUnshipped or ReviewShipped, so an admin-level review of a large
+	// amount cannot be skipped by an hour's silence at night.
+	ReviewSLA map[string]time.Duration
+	Evidence  time.Duration // buyer adds evidence; then the case is closed
+	Return    time.Duration // buyer ships the return; then the case is closed
+	Receipt   time.Duration // merchant confirms receipt; then the case proceeds as received
+	Reship    time.Duration // merchant ships an exchange's replacement; then staff are reminded
+	Refund    time.Duration // provider's refund notification; then the refund status is queried
+	Dispute   time.Duration // buyer may dispute a rejection; then the case is closed
+}
+
+// DefaultDeadlines are the time limits of a merchant who set none, taken from
+// common marketplace practice.
+func DefaultDeadlines() Deadlines {
+	return Deadlines{
+		ReviewUnshipped: 48 * time.Hour,
+		ReviewShipped:   5 * 24 * time.Hour,
+		ReviewSLA:       map[string]time.Duration{"diamond": time.Hour},
+		Evidence:        72 * time.Hour,
+		Return:          7 * 24 * time.Hour,
+		Receipt:         10 * 24 * time.Hour,
+		Reship:          3 * 24 * time.Hour,
+		Refund:          10 * time.Minute,
+		Dispute:         7 * 24 * time.Hour,
+	}
+}
+
+// For returns how long wait lasts for case c of order o before its default
+// outcome applies: the timeout of the workflow's wait and the case's
+// Deadline. It returns 0 for an unknown wait name; callers pass the Wait
+// constants, and a caller that does not must not mistake 0 for "now".
+func (d Deadlines) For(wait string, c *Case, o *Order) time.Duration {
+	switch wait {
+	case WaitReview:
+		if unshipped(o) {
+			return d.ReviewUnshipped
+		}
+		return d.ReviewShipped
+	case WaitEvidence:
+		return d.Evidence
+	case WaitReturn:
+		return d.Return
+	case WaitReceipt:
+		return d.Receipt
+	case WaitReship:
+		return d.Reship
+	case WaitRefund:
+		return d.Refund
+	case WaitDispute:
+		return d.Dispute
+	}
+	return 0
+}
+
+// Promised returns the deadline shown to the buyer for wait (F5, F24): the
+// review SLA of the buyer's member tier when it is shorter than the review
+// deadline, otherwise the same as For. A case whose review outlasts the
+// promise is a missed SLA, not an approval.
+func (d Deadlines) Promised(wait string, c *Case, o *Order) time.Duration {
+	full := d.For(wait, c, o)
+	if wait != WaitReview || o == nil {
+		return full
+	}
+	if sla, ok := d.ReviewSLA[o.MemberTier]; ok && sla < full {
+		return sla
+	}
+	return full
+}
+
+// unshipped reports whether the order's goods are still with the merchant.
+// An unknown order counts as shipped, which gives the merchant the longer
+// review time rather than approving behind their back.
+func unshipped(o *Order) bool { return o != nil && o.Status == OrderPaid }
+
+// validate records every invalid deadline under the codec's JSON names.
+func (d Deadlines) validate(v *Validation) {
+	check := func(field string, x time.Duration) {
+		v.Check(x > 0 && x <= MaxDeadline, field, "must be positive and at most %s (a duration such as \"48h\"), not %s", FormatDuration(MaxDeadline), FormatDuration(x))
+	}
+	check("deadlines.review_unshipped", d.ReviewUnshipped)
+	check("deadlines.review_shipped", d.ReviewShipped)
+	tiers := make([]string, 0, len(d.ReviewSLA))
+	for t := range d.ReviewSLA {
+		tiers = append(tiers, t)
+	}
+	slices.Sort(tiers) // one error order for one input
+	for _, t := range tiers {
+		if v.Check(t != "", "deadlines.review_sla", "names a tier with an empty name") {
+			check("deadlines.review_sla."+t, d.ReviewSLA[t])
+		}
+	}
+	check("deadlines.evidence", d.Evidence)
+	check("deadlines.return", d.Return)
+	check("deadlines.receipt", d.Receipt)
+	check("deadlines.reship", d.Reship)
+	check("deadlines.refund", d.Refund)
+	check("deadlines.dispute", d.Dispute)
+}
+
+// FormatDuration writes a duration the way a merchant would ("120h", "10m")
+// rather than Go's "120h0m0s"; time.ParseDuration reads it back.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d != 0 && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d != 0 && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	case d != 0 && d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return d.String()
+}

@@ -1,0 +1,62 @@
+package memstore
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/ruleset"
+)
+
+var _ aftersales.RuleSetStore = (*RuleSets)(nil)
+
+// RuleSets keeps rule set versions in memory. Like the DynamoDB adapter it
+// stores each version as its JSON document, so a caller's later edits of a
+// rule set it stored cannot change the stored version.
+type RuleSets struct {
+	mu     sync.Mutex
+	newest int
+	docs   map[int][]byte
+	meta   map[int]aftersales.RuleSet // version and audit fields only
+}
+
+// NewRuleSets returns an empty rule set store.
+func NewRuleSets() *RuleSets {
+	return &RuleSets{docs: map[int][]byte{}, meta: map[int]aftersales.RuleSet{}}
+}
+
+// GetRuleSet returns the newest version, or ErrNotFound.
+func (r *RuleSets) GetRuleSet(context.Context) (*aftersales.RuleSet, error) {
+	const op = "memstore.get_ruleset"
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.newest == 0 {
+		return nil, &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: "no rule set stored", Err: aftersales.ErrNotFound}
+	}
+	rs, err := ruleset.Decode(r.docs[r.newest])
+	if err != nil {
+		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
+	}
+	m := r.meta[r.newest]
+	rs.Version, rs.UpdatedAt, rs.UpdatedBy = m.Version, m.UpdatedAt, m.UpdatedBy
+	return rs, nil
+}
+
+// PutRuleSet stores rs as a new version; a version that exists already is a
+// conflict (someone saved first).
+func (r *RuleSets) PutRuleSet(_ context.Context, rs *aftersales.RuleSet) error {
+	const op = "memstore.put_ruleset"
+	doc, err := ruleset.Encode(rs)
+	if err != nil {
+		return aftersales.Wrap(aftersales.KindInternal, op, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, taken := r.docs[rs.Version]; taken {
+		return &aftersales.Error{Kind: aftersales.KindConflict, Op: op, Msg: aftersales.ErrVersionConflict.Msg, Err: aftersales.ErrVersionConflict}
+	}
+	r.docs[rs.Version] = doc
+	r.meta[rs.Version] = aftersales.RuleSet{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy}
+	r.newest = max(r.newest, rs.Version)
+	return nil
+}

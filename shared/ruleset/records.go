@@ -1,0 +1,159 @@
+package ruleset
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// The records below are the JSON schema: their tags are the field names of
+// the wire format and of the paths in error messages. Pointers mark fields
+// whose absence means something (a default, or "any").
+
+type ruleSetJSON struct {
+	Version            int            `json:"version"`
+	UpdatedAt          time.Time      `json:"updated_at,omitzero"`
+	UpdatedBy          string         `json:"updated_by,omitempty"`
+	AdminApprovalAbove *int64         `json:"admin_approval_above"`
+	Rules              []ruleJSON     `json:"rules"`
+	Deadlines          *deadlinesJSON `json:"deadlines"`
+}
+
+type ruleJSON struct {
+	ID          string        `json:"id"`
+	Description string        `json:"description,omitempty"`
+	When        conditionJSON `json:"when"`
+	Then        outcomeJSON   `json:"then"`
+}
+
+type conditionJSON struct {
+	CaseTypes             []aftersales.CaseType    `json:"case_types,omitempty"`
+	OrderStatuses         []aftersales.OrderStatus `json:"order_statuses,omitempty"`
+	PaidMoreThanDays      *int                     `json:"paid_more_than_days,omitempty"`
+	PaidWithinDays        *int                     `json:"paid_within_days,omitempty"`
+	ShippedMoreThanDays   *int                     `json:"shipped_more_than_days,omitempty"`
+	ShippedWithinDays     *int                     `json:"shipped_within_days,omitempty"`
+	DeliveredMoreThanDays *int                     `json:"delivered_more_than_days,omitempty"`
+	DeliveredWithinDays   *int                     `json:"delivered_within_days,omitempty"`
+	LineKinds             []aftersales.LineKind    `json:"line_kinds,omitempty"`
+	OnlyLineKinds         []aftersales.LineKind    `json:"only_line_kinds,omitempty"`
+	Categories            []string                 `json:"categories,omitempty"`
+	AmountAbove           *int64                   `json:"amount_above,omitempty"`
+	AmountAtMost          *int64                   `json:"amount_at_most,omitempty"`
+	MemberTiers           []string                 `json:"member_tiers,omitempty"`
+	RefundsAtLeast        *int                     `json:"refunds_90d_at_least,omitempty"`
+	RefundsAtMost         *int                     `json:"refunds_90d_at_most,omitempty"`
+	HasEvidence           *bool                    `json:"has_evidence,omitempty"`
+	Reasons               []string                 `json:"reasons,omitempty"`
+	VirtualUnused         *bool                    `json:"virtual_unused,omitempty"`
+}
+
+type outcomeJSON struct {
+	Decision aftersales.OutcomeKind `json:"decision"`
+	Level    aftersales.Role        `json:"level,omitempty"`
+	Reason   string                 `json:"reason,omitempty"`
+}
+
+type deadlinesJSON struct {
+	ReviewUnshipped *duration           `json:"review_unshipped"`
+	ReviewShipped   *duration           `json:"review_shipped"`
+	ReviewSLA       map[string]duration `json:"review_sla"`
+	Evidence        *duration           `json:"evidence"`
+	Return          *duration           `json:"return"`
+	Receipt         *duration           `json:"receipt"`
+	Reship          *duration           `json:"reship"`
+	Refund          *duration           `json:"refund"`
+	Dispute         *duration           `json:"dispute"`
+}
+
+// duration is a Go duration string on the wire ("48h", "10m").
+type duration time.Duration
+
+// MarshalJSON writes the duration as a merchant would ("120h", not "120h0m0s").
+func (d duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(aftersales.FormatDuration(time.Duration(d)))
+}
+
+// UnmarshalJSON reads a Go duration string.
+func (d *duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	x, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"48h\" or \"10m\"", s)
+	}
+	*d = duration(x)
+	return nil
+}
+
+var recordType = reflect.TypeFor[ruleSetJSON]()
+
+func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
+	rs := &aftersales.RuleSet{Version: r.Version, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy,
+		AdminApprovalAbove: aftersales.DefaultAdminApprovalAbove, Deadlines: r.Deadlines.toDomain()}
+	if r.AdminApprovalAbove != nil {
+		rs.AdminApprovalAbove = *r.AdminApprovalAbove
+	}
+	for _, x := range r.Rules {
+		rs.Rules = append(rs.Rules, aftersales.Rule{ID: x.ID, Description: x.Description,
+			When: aftersales.Condition(x.When),
+			Then: aftersales.Outcome(x.Then)})
+	}
+	return rs
+}
+
+// toDomain fills each deadline left out with its default, so that a set
+// written before a deadline existed keeps working when one is added.
+func (d *deadlinesJSON) toDomain() aftersales.Deadlines {
+	out := aftersales.DefaultDeadlines()
+	if d == nil {
+		return out
+	}
+	for _, f := range []struct {
+		from *duration
+		to   *time.Duration
+	}{
+		{d.ReviewUnshipped, &out.ReviewUnshipped}, {d.ReviewShipped, &out.ReviewShipped},
+		{d.Evidence, &out.Evidence}, {d.Return, &out.Return}, {d.Receipt, &out.Receipt},
+		{d.Reship, &out.Reship}, {d.Refund, &out.Refund}, {d.Dispute, &out.Dispute},
+	} {
+		if f.from != nil {
+			*f.to = time.Duration(*f.from)
+		}
+	}
+	if d.ReviewSLA != nil {
+		out.ReviewSLA = make(map[string]time.Duration, len(d.ReviewSLA))
+		for tier, x := range d.ReviewSLA {
+			out.ReviewSLA[tier] = time.Duration(x)
+		}
+	}
+	return out
+}
+
+func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
+	admin := rs.AdminApprovalAbove
+	out := ruleSetJSON{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy,
+		AdminApprovalAbove: &admin, Rules: make([]ruleJSON, 0, len(rs.Rules))}
+	for _, r := range rs.Rules {
+		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
+			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})
+	}
+	d := rs.Deadlines
+	dur := func(x time.Duration) *duration { v := duration(x); return &v }
+	out.Deadlines = &deadlinesJSON{
+		ReviewUnshipped: dur(d.ReviewUnshipped), ReviewShipped: dur(d.ReviewShipped),
+		// Always an object, never absent: absent would read back as the default SLAs.
+		ReviewSLA: make(map[string]duration, len(d.ReviewSLA)),
+		Evidence:  dur(d.Evidence), Return: dur(d.Return), Receipt: dur(d.Receipt),
+		Reship: dur(d.Reship), Refund: dur(d.Refund), Dispute: dur(d.Dispute),
+	}
+	for tier, x := range d.ReviewSLA {
+		out.Deadlines.ReviewSLA[tier] = duration(x)
+	}
+	return out
+}

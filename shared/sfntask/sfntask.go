@@ -1,0 +1,94 @@
+// Package sfntask is the entry point of the workflow's task states
+// (functions/tasks): it decodes the task input the state machine sends,
+// dispatches by task name to the case service, and reports errors under the
+// names the ASL Retry and Catch clauses match (`AfterSales.<Kind>`).
+package sfntask
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/stepfn"
+)
+
+// Input is the payload of every task state.
+type Input struct {
+	Task        string          `json:"task"`
+	CaseID      string          `json:"case_id"`
+	Token       string          `json:"token,omitempty"`
+	WaitSeconds int64           `json:"wait_seconds,omitempty"`
+	Error       json.RawMessage `json:"error,omitempty"`
+}
+
+// Handler runs task states against the case service.
+type Handler struct {
+	Service *aftersales.Service
+	Logger  *slog.Logger
+}
+
+// Handle is the Lambda handler. Waits return nothing useful (the state
+// machine waits for the task token); other tasks return the step result.
+func (h *Handler) Handle(ctx context.Context, in Input) (*stepfn.Result, error) {
+	log := h.Logger.With("case_id", in.CaseID, "task", in.Task)
+	res, err := h.run(ctx, in)
+	if err != nil {
+		kind := aftersales.KindOf(err)
+		log.ErrorContext(ctx, "task failed", "kind", kind.String(), "err", err.Error())
+		// Lambda reports an InvokeResponse_Error's Type as the errorType the
+		// state machine matches; any other error would be reported under its
+		// Go type name.
+		return nil, messages.InvokeResponse_Error{Type: ErrorName(kind), Message: err.Error()}
+	}
+	log.InfoContext(ctx, "task done", "status", res.Status)
+	return res, nil
+}
+
+// ErrorName is the name a task error of kind k has in the state machine.
+func ErrorName(k aftersales.Kind) string { return "AfterSales." + k.String() }
+
+func (h *Handler) run(ctx context.Context, in Input) (*stepfn.Result, error) {
+	svc := h.Service
+	if in.CaseID == "" {
+		return nil, aftersales.E(aftersales.KindInvalid, "task", "case_id is required")
+	}
+	var (
+		res aftersales.StepResult
+		err error
+	)
+	switch in.Task {
+	case "review":
+		res, err = svc.Review(ctx, in.CaseID)
+	case "deadline":
+		res, err = svc.Deadline(ctx, in.CaseID)
+	case "wait":
+		err = svc.BeginWait(ctx, in.CaseID, in.Token, in.WaitSeconds)
+		res = aftersales.StepResult{CaseID: in.CaseID}
+	case "refund":
+		err = svc.RequestRefund(ctx, in.CaseID, in.Token, in.WaitSeconds)
+		res = aftersales.StepResult{CaseID: in.CaseID}
+	case "fail":
+		err = svc.RecordFailure(ctx, in.CaseID, failureNote(in.Error))
+		res = aftersales.StepResult{CaseID: in.CaseID}
+	default:
+		return nil, aftersales.E(aftersales.KindInvalid, "task", fmt.Sprintf("unknown task %q", in.Task))
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := stepfn.ResultOf(res)
+	return &r, nil
+}
+
+// failureNote keeps the error name of a Catch result for the timeline.
+func failureNote(raw json.RawMessage) string {
+	var e struct{ Error, Cause string }
+	if json.Unmarshal(raw, &e) != nil || e.Error == "" {
+		return "workflow failed"
+	}
+	return "workflow failed: " + e.Error
+}

@@ -1,0 +1,92 @@
+// Package stepfn is the Step Functions adapter: it starts case workflows
+// (one execution per case, named by the case id) and completes their waits
+// with SendTaskSuccess.
+package stepfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+var _ aftersales.Waits = (*Workflows)(nil)
+
+// Workflows talks to the case state machine.
+type Workflows struct {
+	client  *sfn.Client
+	machine string // state machine ARN
+}
+
+// New returns the adapter for the state machine machineARN.
+func New(client *sfn.Client, machineARN string) *Workflows {
+	return &Workflows{client: client, machine: machineARN}
+}
+
+// Result is the JSON every workflow step returns and routes on.
+type Result struct {
+	CaseID      string `json:"case_id"`
+	Status      string `json:"status"`
+	WaitSeconds int64  `json:"wait_seconds"`
+}
+
+// ResultOf converts a step result to its JSON shape.
+func ResultOf(r aftersales.StepResult) Result {
+	return Result{CaseID: r.CaseID, Status: string(r.Status), WaitSeconds: r.WaitSeconds}
+}
+
+// Start starts the workflow of a case. The execution is named by the case id,
+// so a repeated start (a redelivered intake message, the sweeper) cannot
+// create a second one: the service returns the running execution for the same
+// input, and ExecutionAlreadyExists once it has ended, which counts as done.
+func (w *Workflows) Start(ctx context.Context, caseID string) error {
+	input, err := json.Marshal(map[string]string{"case_id": caseID})
+	if err != nil {
+		return err
+	}
+	_, err = w.client.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(w.machine), Name: aws.String(caseID), Input: aws.String(string(input)),
+	})
+	var exists *types.ExecutionAlreadyExists
+	switch {
+	case err == nil, errors.As(err, &exists):
+		return nil
+	default:
+		return classify("stepfn.start", err)
+	}
+}
+
+// CompleteWait resumes the workflow waiting on token.
+func (w *Workflows) CompleteWait(ctx context.Context, token string, r aftersales.StepResult) error {
+	out, err := json.Marshal(ResultOf(r))
+	if err != nil {
+		return err
+	}
+	_, err = w.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(out))})
+	var (
+		gone    *types.TaskDoesNotExist
+		timeout *types.TaskTimedOut
+		invalid *types.InvalidToken
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &gone), errors.As(err, &timeout), errors.As(err, &invalid):
+		return &aftersales.Error{Kind: aftersales.KindConflict, Op: "stepfn.complete", Msg: aftersales.ErrWaitGone.Msg,
+			Err: fmt.Errorf("%w: %v", aftersales.ErrWaitGone, err)}
+	default:
+		return classify("stepfn.complete", err)
+	}
+}
+
+// classify marks Step Functions failures as transient: throttling and
+// service errors are what a retry with backoff is for.
+func classify(op string, err error) error {
+	return &aftersales.Error{Kind: aftersales.KindTransient, Op: op, Err: err}
+}
