@@ -22,6 +22,7 @@ func main() {
 	flag.StringVar(&o.DynamoAddr, "dynamodb-addr", "127.0.0.1:8000", "address of the emulated DynamoDB")
 	flag.StringVar(&o.S3Addr, "s3-addr", "127.0.0.1:9000", "address of the emulated S3")
 	flag.StringVar(&o.SFNAddr, "sfn-addr", "127.0.0.1:8083", "address of the local Step Functions")
+	flag.StringVar(&o.SQSAddr, "sqs-addr", "127.0.0.1:9324", "address of the local SQS")
 	flag.BoolVar(&o.Seed, "seed", true, "load the demo orders")
 	speed := flag.Float64("speed", 1, "how many times faster than wall time the clock runs (deadlines come sooner)")
 	level := flag.String("log-level", "info", "log level: debug, info, warn, error")

@@ -180,3 +180,27 @@ func (c *Case) AttachEvidence(evs []Evidence, actor string, at time.Time) error 
 	}
 	return nil
 }
+
+// RefundShares splits the case's refunded amount over its lines in
+// proportion to their amounts (the last line takes the rounding remainder),
+// which is what the order ledger records per line when the case ends.
+func (c *Case) RefundShares() map[string]int64 {
+	shares := make(map[string]int64, len(c.Lines))
+	if c.Refunded <= 0 || len(c.Lines) == 0 {
+		return shares
+	}
+	var total int64
+	for _, l := range c.Lines {
+		total += l.Amount
+	}
+	left := c.Refunded
+	for i, l := range c.Lines {
+		share := left
+		if i < len(c.Lines)-1 && total > 0 {
+			share = c.Refunded * l.Amount / total
+		}
+		shares[l.LineID] = share
+		left -= share
+	}
+	return shares
+}

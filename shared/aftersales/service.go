@@ -384,6 +384,9 @@ const maxChangeAttempts = 3
 
 // change loads a case, applies fn and writes it conditionally on the version
 // it read, retrying from a fresh read when someone else changed it meanwhile.
+// When the change moved the case out of a wait (a cancellation, evidence
+// that answers a request), the waiting workflow is resumed at once rather
+// than at the wait's deadline.
 func (s *Service) change(ctx context.Context, p Principal, caseID string, buyerOnly bool, fn func(*Case) error) (*Case, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := s.GetCase(ctx, p, caseID)
@@ -393,7 +396,7 @@ func (s *Service) change(ctx context.Context, p Principal, caseID string, buyerO
 		if buyerOnly && !c.OwnedBy(p.ID) {
 			return nil, E(KindForbidden, "case.change", "only the case's buyer may do this")
 		}
-		prev := c.Version
+		prev, token := c.Version, c.TaskToken
 		if err := fn(c); err != nil {
 			return nil, err
 		}
@@ -404,6 +407,13 @@ func (s *Service) change(ctx context.Context, p Principal, caseID string, buyerO
 		if err != nil {
 			return nil, err
 		}
-		return c, nil
+		if token == "" || c.TaskToken != "" || s.Waits == nil {
+			return c, nil
+		}
+		res, err := s.step(ctx, c)
+		if err != nil {
+			return c, err
+		}
+		return c, s.complete(ctx, token, res)
 	}
 }

@@ -184,12 +184,20 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 	}
 	firstLine := len(ops)
 	if ends(c, prev) {
+		// The case releases its lines and books what it refunded on them, in
+		// the same transaction: the hold guaranteed that nobody else refunded
+		// these lines meanwhile.
+		shares := c.RefundShares()
 		for _, l := range c.Lines {
 			var ln names
 			active := ln.name(attrActiveCase)
+			update := "SET " + active + " = " + ln.value(avS(lineFree))
+			if share := shares[l.LineID]; share > 0 {
+				update += " ADD " + ln.name(attrRefunded) + " " + ln.value(avN(share))
+			}
 			ops = append(ops, types.TransactWriteItem{Update: &types.Update{
 				TableName: s.table, Key: s.key(orderPK(c.OrderID), lineSK(l.LineID)),
-				UpdateExpression:         aws.String("SET " + active + " = " + ln.value(avS(lineFree))),
+				UpdateExpression:         aws.String(update),
 				ConditionExpression:      aws.String(active + " = " + ln.value(avS(c.ID))),
 				ExpressionAttributeNames: ln.names, ExpressionAttributeValues: ln.values,
 			}})

@@ -165,10 +165,12 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 	stored.Timeline = timeline
 	normalizeTimeline(stored.Timeline)
 	if release {
+		shares := c.RefundShares()
 		for _, l := range c.Lines {
 			ref := lineRef{c.OrderID, l.LineID}
 			led := s.ledgers[ref]
 			led.activeCase = ""
+			led.refunded += shares[l.LineID]
 			s.ledgers[ref] = led
 		}
 	}

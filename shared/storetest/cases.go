@@ -229,6 +229,9 @@ func testEndingReleasesLines(t *testing.T, s Stores) {
 			create(t, s, a, nil)
 			for j, act := range tc.actions {
 				prev := a.Version
+				if act == aftersales.ActRefundSucceeded {
+					a.Refunded = 12000 // a partial refund of the 14900 the lines are worth
+				}
 				apply(t, a, act, "staff:s1", Epoch.Add(time.Duration(j+1)*time.Hour))
 				update(t, s, a, prev)
 				if ended := j == len(tc.actions)-1; !ended && holder(t, s, o.ID, "l1") != a.ID {
@@ -238,9 +241,18 @@ func testEndingReleasesLines(t *testing.T, s Stores) {
 			if a.Status != tc.want {
 				t.Fatalf("test setup: case is %s, want %s", a.Status, tc.want)
 			}
+			// The ending change books the refund on the lines, pro rata
+			// to their amounts (9900 and 5000 of 14900).
+			wantRefunded := map[string]int64{"l1": 0, "l2": 0}
+			if tc.want == aftersales.StatusCompleted {
+				wantRefunded = map[string]int64{"l1": 12000 * 9900 / 14900, "l2": 12000 - 12000*9900/14900}
+			}
 			for _, line := range []string{"l1", "l2"} {
 				if got := holder(t, s, o.ID, line); got != "" {
 					t.Errorf("line %s still held by %q after the case ended", line, got)
+				}
+				if got := refundedOn(t, s, o.ID, line); got != wantRefunded[line] {
+					t.Errorf("line %s: refunded %d, want %d", line, got, wantRefunded[line])
 				}
 			}
 			b := submitted(t, fmt.Sprintf("as_%d_b", i), o, aftersales.RefundOnly, "wrong_item", Epoch.Add(5*time.Hour), "l1")
@@ -253,6 +265,9 @@ func testEndingReleasesLines(t *testing.T, s Stores) {
 			update(t, s, a, prev)
 			if got := holder(t, s, o.ID, "l1"); got != b.ID {
 				t.Errorf("line l1 held by %q after the ended case changed, want %q", got, b.ID)
+			}
+			if got := refundedOn(t, s, o.ID, "l1"); got != wantRefunded["l1"] {
+				t.Errorf("a change after the end booked the refund again: l1 refunded %d", got)
 			}
 		})
 	}
@@ -525,4 +540,18 @@ func testConcurrentCreate(t *testing.T, s Stores) {
 	if got := holder(t, s, "o-1", "l1"); got != winner {
 		t.Errorf("line held by %q, want the winner %q", got, winner)
 	}
+}
+
+// refundedOn returns the ledger's refunded amount of an order line.
+func refundedOn(t *testing.T, s Stores, orderID, lineID string) int64 {
+	t.Helper()
+	o, err := s.Orders.GetOrder(t.Context(), orderID)
+	if err != nil {
+		t.Fatalf("get order %s: %v", orderID, err)
+	}
+	l, ok := o.Line(lineID)
+	if !ok {
+		t.Fatalf("order %s has no line %s", orderID, lineID)
+	}
+	return l.Refunded
 }

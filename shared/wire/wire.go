@@ -6,6 +6,7 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -18,6 +19,11 @@ import (
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/mallhook"
 	"github.com/aftersales/aftersales/shared/s3blob"
+	"github.com/aftersales/aftersales/shared/sandboxpay"
+	"github.com/aftersales/aftersales/shared/sfntask"
+	"github.com/aftersales/aftersales/shared/sqsbus"
+	"github.com/aftersales/aftersales/shared/sqsevent"
+	"github.com/aftersales/aftersales/shared/stepfn"
 	"github.com/aftersales/aftersales/shared/ulids"
 )
 
@@ -26,6 +32,9 @@ import (
 type Deps struct {
 	Clock  aftersales.Clock
 	Logger *slog.Logger
+	// Intake replaces the SQS intake queue (the local stack wraps it to
+	// simulate a lost message).
+	Intake aftersales.Intake
 }
 
 func (d Deps) withDefaults(cfg config.Config) Deps {
@@ -48,21 +57,77 @@ func Logger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
 }
 
-// Service builds the case service on DynamoDB and S3.
+// Service builds the case service on DynamoDB, S3, SQS and Step Functions.
 func Service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Service, error) {
+	svc, _, err := service(ctx, cfg, d)
+	return svc, err
+}
+
+func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Service, *stepfn.Workflows, error) {
 	d = d.withDefaults(cfg)
 	ac, err := awsenv.Load(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	store := dynamo.New(awsenv.DynamoDB(ac, cfg.Endpoints.DynamoDB), cfg.TableName)
-	return &aftersales.Service{
+	if cfg.ProviderMode == config.ProviderLive {
+		return nil, nil, errors.New("wire: provider mode live needs the payment providers, which are not built yet; use sandbox")
+	}
+	store := dynamo.New(awsenv.DynamoDB(ac, cfg.Endpoints.DynamoDB), cfg.TableName, dynamo.WithClock(d.Clock))
+	flows := stepfn.New(awsenv.SFN(ac, cfg.Endpoints.StepFunctions), cfg.StateMachineARN)
+	refunds := &sandboxpay.Refunder{}
+	svc := &aftersales.Service{
 		Cases:       store,
 		Orders:      store,
 		Idempotency: store,
+		Rules:       store,
 		Evidence:    s3blob.New(awsenv.S3(ac, cfg.Endpoints.S3), cfg.EvidenceBucket, d.Clock),
 		Clock:       d.Clock,
 		IDs:         ulids.New(d.Clock),
+		Waits:       flows,
+		Refunds:     refunds,
+	}
+	switch {
+	case d.Intake != nil:
+		svc.Intake = d.Intake
+	case cfg.IntakeQueueURL != "":
+		svc.Intake = sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.IntakeQueueURL)
+	}
+	refunds.Confirm = svc.ConfirmRefund
+	return svc, flows, nil
+}
+
+// Tasks builds the handler of the workflow's task states (functions/tasks).
+func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, error) {
+	d = d.withDefaults(cfg)
+	svc, err := Service(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	return &sfntask.Handler{Service: svc, Logger: d.Logger}, nil
+}
+
+// Intake builds the consumer of the intake queue (functions/intake).
+func Intake(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Intake, error) {
+	d = d.withDefaults(cfg)
+	_, flows, err := service(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	return &sqsevent.Intake{Workflows: flows, Logger: d.Logger}, nil
+}
+
+// Sweeper builds the scheduled sweep (functions/sweeper): it re-enqueues
+// cases still submitted after the grace period.
+func Sweeper(ctx context.Context, cfg config.Config, d Deps) (func(context.Context) (int, error), error) {
+	d = d.withDefaults(cfg)
+	svc, err := Service(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (int, error) {
+		n, err := svc.Sweep(ctx, cfg.SweepGrace)
+		d.Logger.InfoContext(ctx, "sweep", "requeued", n)
+		return n, err
 	}, nil
 }
 

@@ -23,7 +23,7 @@ var start = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 func startStack(t testing.TB) *Stack {
 	t.Helper()
 	st, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0",
+		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
 		Seed: true, Clock: vclock.New(start),
 	})
 	if err != nil {
@@ -37,23 +37,30 @@ func startStack(t testing.TB) *Stack {
 	return st
 }
 
-// client talks to the stack over real HTTP as one caller.
+// client talks to the stack over real HTTP as one caller. It signs a fresh
+// token for every request, as a logged-in client refreshes its session, so
+// tests can move the clock days ahead.
 type client struct {
 	t     testing.TB
 	st    *Stack
-	token string
+	sub   string
+	roles []string
+	token string // fixed token instead (for bad tokens)
 }
 
 func (st *Stack) as(t testing.TB, sub string, roles ...string) *client {
-	t.Helper()
-	tok := ""
-	if sub != "" {
-		var err error
-		if tok, err = st.Token(sub, roles...); err != nil {
-			t.Fatal(err)
-		}
+	return &client{t: t, st: st, sub: sub, roles: roles}
+}
+
+func (c *client) bearer() string {
+	if c.token != "" || c.sub == "" {
+		return c.token
 	}
-	return &client{t: t, st: st, token: tok}
+	tok, err := c.st.Token(c.sub, c.roles...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return tok
 }
 
 type response struct {
@@ -86,8 +93,8 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if tok := c.bearer(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
@@ -105,7 +112,15 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 }
 
 type caseBody struct {
-	ID              string `json:"id"`
+	ID             string `json:"id"`
+	ApprovedAmount int64  `json:"approved_amount"`
+	RefundedAmount int64  `json:"refunded_amount"`
+	Decision       *struct {
+		Outcome        string `json:"outcome"`
+		By             string `json:"by"`
+		RuleID         string `json:"rule_id"`
+		RuleSetVersion int    `json:"ruleset_version"`
+	} `json:"decision"`
 	OrderID         string `json:"order_id"`
 	BuyerID         string `json:"buyer_id"`
 	Type            string `json:"type"`
@@ -125,8 +140,9 @@ type caseBody struct {
 		Status      string `json:"status"`
 	} `json:"evidence"`
 	Next *struct {
-		Actor  string `json:"actor"`
-		Action string `json:"action"`
+		Actor    string     `json:"actor"`
+		Action   string     `json:"action"`
+		Deadline *time.Time `json:"deadline"`
 	} `json:"next"`
 	Timeline []struct {
 		Seq    int    `json:"seq"`
@@ -203,14 +219,14 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 	st := startStack(t)
 	buyer := st.as(t, "buyer-1", "buyer")
 
-	res := buyer.do("POST", "/v1/cases", refundApp("o-1001", "l1", 1), "Idempotency-Key", "k-1")
+	res := buyer.do("POST", "/v1/cases", refundApp("o-1002", "l1", 1), "Idempotency-Key", "k-1")
 	if res.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.status, res.body)
 	}
 	var c caseBody
 	res.decode(t, &c)
-	if !strings.HasPrefix(c.ID, "as_") || c.Status != "submitted" || c.Version != 1 || c.RequestedAmount != 9900 ||
-		c.Currency != "CNY" || len(c.Lines) != 1 || c.Lines[0].Amount != 9900 || c.BuyerID != "buyer-1" {
+	if !strings.HasPrefix(c.ID, "as_") || c.Status != "submitted" || c.Version != 1 || c.RequestedAmount != 49900 ||
+		c.Currency != "CNY" || len(c.Lines) != 1 || c.Lines[0].Amount != 49900 || c.BuyerID != "buyer-1" {
 		t.Fatalf("created case %+v", c)
 	}
 	if c.Next == nil || c.Next.Actor != "system" || len(c.Timeline) != 1 || c.Timeline[0].Actor != "buyer:buyer-1" || c.Timeline[0].To != "submitted" {
@@ -220,10 +236,11 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 		t.Errorf("Location = %q", loc)
 	}
 
-	var got caseBody
-	buyer.do("GET", "/v1/cases/"+c.ID, nil).decode(t, &got)
-	if got.ID != c.ID || got.Version != 1 {
-		t.Fatalf("get: %+v", got)
+	// The rules send a delivered order's refund to a person.
+	st.settle(t)
+	got := st.get(t, buyer, c.ID)
+	if got.Status != "pending_review" || got.Version != 3 || got.Next == nil || got.Next.Actor != "merchant" {
+		t.Fatalf("after the rules: %+v", got)
 	}
 
 	var page struct {
@@ -268,31 +285,36 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 		t.Fatalf("PUT to presigned URL: %d", putRes.StatusCode)
 	}
 
-	// Attach from "another terminal": a new client with a fresh token.
+	// Attach from "another terminal": a new client.
 	other := st.as(t, "buyer-1", "buyer")
 	res = other.do("POST", "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": []string{up.EvidenceID}})
 	if res.status != http.StatusOK {
 		t.Fatalf("attach: %d %s", res.status, res.body)
 	}
 	res.decode(t, &got)
-	if got.Version != 2 || len(got.Evidence) != 1 || got.Evidence[0].Size != int64(len(photo)) || got.Evidence[0].Status != "uploaded" ||
-		got.Timeline[1].Action != "attach_evidence" {
+	if got.Version != 4 || len(got.Evidence) != 1 || got.Evidence[0].Size != int64(len(photo)) || got.Evidence[0].Status != "uploaded" ||
+		got.Timeline[3].Action != "attach_evidence" || got.Status != "pending_review" {
 		t.Fatalf("after attach: %+v", got)
 	}
 
 	res = buyer.do("POST", "/v1/cases/"+c.ID+"/cancel", nil)
 	res.decode(t, &got)
-	if res.status != http.StatusOK || got.Status != "cancelled" || got.Version != 3 || got.Next != nil {
+	if res.status != http.StatusOK || got.Status != "cancelled" || got.Version != 5 || got.Next != nil {
 		t.Fatalf("cancel: %d %+v", res.status, got)
+	}
+	st.settle(t)
+	if e, err := st.Execution(c.ID); err != nil || e.Status != "SUCCEEDED" {
+		t.Errorf("the workflow of a cancelled case did not end: %+v %v", e, err)
 	}
 	// Cancelled twice: the case has ended.
 	buyer.do("POST", "/v1/cases/"+c.ID+"/cancel", nil).problem(t, http.StatusConflict)
 
 	// The line is free again: a new application on it is accepted.
-	res = buyer.do("POST", "/v1/cases", refundApp("o-1001", "l1", 2), "Idempotency-Key", "k-2")
+	res = buyer.do("POST", "/v1/cases", refundApp("o-1002", "l1", 1), "Idempotency-Key", "k-2")
 	if res.status != http.StatusCreated {
 		t.Fatalf("re-apply after cancel: %d %s", res.status, res.body)
 	}
+	st.settle(t)
 
 	// Staff see both, newest first.
 	staff := st.as(t, "staff-1", "reviewer")
@@ -302,7 +324,7 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 	}
 	var sc caseBody
 	staff.do("GET", "/v1/staff/cases/"+c.ID, nil).decode(t, &sc)
-	if sc.Status != "cancelled" || len(sc.Timeline) != 3 {
+	if sc.Status != "cancelled" || len(sc.Timeline) != 5 {
 		t.Fatalf("staff get: %+v", sc)
 	}
 }
@@ -314,6 +336,7 @@ func TestIdempotentCreate(t *testing.T) {
 	if first.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", first.status, first.body)
 	}
+	st.settle(t) // the workflow writes too; let it finish before counting items
 	items := st.itemCount(t)
 	again := buyer.do("POST", "/v1/cases", refundApp("o-1001", "l1", 1), "Idempotency-Key", "same")
 	if again.status != http.StatusCreated || !bytes.Equal(bytes.TrimSpace(again.body), bytes.TrimSpace(first.body)) {
@@ -340,9 +363,13 @@ func TestAccessControl(t *testing.T) {
 	st := startStack(t)
 	buyer := st.as(t, "buyer-1", "buyer")
 	var c caseBody
-	buyer.do("POST", "/v1/cases", refundApp("o-1001", "l1", 1), "Idempotency-Key", "k").decode(t, &c)
+	buyer.do("POST", "/v1/cases", refundApp("o-1002", "l1", 1), "Idempotency-Key", "k").decode(t, &c)
+	st.settle(t) // in review now: the line stays held
 
-	st.as(t, "buyer-1", "buyer").do("POST", "/v1/cases", refundApp("o-1001", "l1", 1), "Idempotency-Key", "k2").problem(t, http.StatusConflict)
+	p := st.as(t, "buyer-1", "buyer").do("POST", "/v1/cases", refundApp("o-1002", "l1", 1), "Idempotency-Key", "k2").problem(t, http.StatusConflict)
+	if p.Type != "urn:aftersales:problem:conflict" {
+		t.Errorf("second active case on a line: %+v", p)
+	}
 
 	stranger := st.as(t, "buyer-2", "buyer")
 	stranger.do("GET", "/v1/cases/"+c.ID, nil).problem(t, http.StatusNotFound)
@@ -364,7 +391,7 @@ func TestAccessControl(t *testing.T) {
 			t.Errorf("%s: type %q", path, p.Type)
 		}
 	}
-	bad := &client{t: t, st: st, token: "not-a-jwt"}
+	bad := &client{t: t, st: st, sub: "x", token: "not-a-jwt"}
 	bad.do("GET", "/v1/cases", nil).problem(t, http.StatusUnauthorized)
 
 	buyer.do("GET", "/v1/staff/cases", nil).problem(t, http.StatusForbidden)
@@ -380,6 +407,7 @@ func TestInvalidApplications(t *testing.T) {
 	// A case with 9 files already, for the "too many files" case.
 	var full caseBody
 	buyer.do("POST", "/v1/cases", refundApp("o-1002", "l2", 1), "Idempotency-Key", "full").decode(t, &full)
+	st.settle(t) // the workflow writes too; let it finish before counting items
 
 	app := func(mut func(map[string]any)) map[string]any {
 		a := refundApp("o-1001", "l1", 1)
@@ -432,7 +460,7 @@ func TestInvalidApplications(t *testing.T) {
 
 	t.Run("malformed JSON", func(t *testing.T) {
 		req, _ := http.NewRequest("POST", st.URL+"/v1/cases", strings.NewReader("{not json"))
-		req.Header.Set("Authorization", "Bearer "+buyer.token)
+		req.Header.Set("Authorization", "Bearer "+buyer.bearer())
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", "m")
 		res, err := http.DefaultClient.Do(req)

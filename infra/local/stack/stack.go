@@ -16,16 +16,20 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aftersales/aftersales/infra/local/emulators"
+	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
+	"github.com/aftersales/aftersales/infra/local/sqslocal"
 	"github.com/aftersales/aftersales/infra/local/vclock"
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/wire"
+	"github.com/aftersales/aftersales/statemachines"
 )
 
 // Options configure a local stack. Zero values take the defaults of API.md.
@@ -34,6 +38,7 @@ type Options struct {
 	DynamoAddr string // default 127.0.0.1:8000
 	S3Addr     string // default 127.0.0.1:9000
 	SFNAddr    string // default 127.0.0.1:8083
+	SQSAddr    string // default 127.0.0.1:9324
 	Seed       bool   // load the demo orders
 	Clock      *vclock.Clock
 	Logger     *slog.Logger
@@ -57,14 +62,22 @@ type Stack struct {
 	dynamo *emulators.Dynamo
 	s3     *emulators.S3
 	// SFN is the local Step Functions; its JSON API is served at SFNURL.
-	SFN     *sfnlocal.Service
-	sfnURL  string
-	api     apigw.LambdaHandler
-	hooks   apigw.LambdaHandler
-	svc     *aftersales.Service
-	mu      sync.Mutex
-	orders  []string // ids of seeded and posted orders, in order
-	closers []func() error
+	SFN    *sfnlocal.Service
+	sfnURL string
+	// SQS is the local SQS; its JSON API is served at sqsURL.
+	SQS       *sqslocal.Server
+	sqsURL    string
+	deps      wire.Deps
+	intake    *switchableIntake
+	mappings  []*esm.Mapping
+	stopped   atomic.Bool
+	stopSweep func() bool
+	api       apigw.LambdaHandler
+	hooks     apigw.LambdaHandler
+	svc       *aftersales.Service
+	mu        sync.Mutex
+	orders    []string // ids of seeded and posted orders, in order
+	closers   []func() error
 }
 
 // Start brings the stack up. On error everything started so far is stopped.
@@ -86,8 +99,12 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.closers = append(s.closers, s.s3.Close)
 	s.SFN = sfnlocal.New(sfnlocal.Options{Clock: o.Clock, Logger: o.Logger})
 	s.closers = append(s.closers, func() error { s.SFN.Close(); return nil })
-	if s.sfnURL, err = s.serve(o.SFNAddr, s.SFN.Handler()); err != nil {
+	if s.sfnURL, err = s.serve("step functions", o.SFNAddr, s.SFN.Handler()); err != nil {
 		return nil, fmt.Errorf("stack: step functions: %w", err)
+	}
+	s.SQS = sqslocal.New(sqslocal.Options{Clock: o.Clock})
+	if s.sqsURL, err = s.serve("sqs", o.SQSAddr, s.SQS.Handler()); err != nil {
+		return nil, fmt.Errorf("stack: sqs: %w", err)
 	}
 	if err := dynamo.CreateTable(ctx, s.dynamo.Client(), TableName); err != nil {
 		return nil, fmt.Errorf("stack: create table: %w", err)
@@ -100,9 +117,16 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		Stage: "local", Region: "us-east-1", TableName: TableName, EvidenceBucket: EvidenceBucket,
 		JWT:               config.JWT{Issuer: JWTIssuer, Audience: JWTAudience, HS256Secret: randomHex(32)},
 		MallWebhookSecret: randomHex(32),
-		Endpoints:         config.Endpoints{DynamoDB: s.dynamo.URL(), S3: s.s3.URL()},
+		ProviderMode:      config.ProviderSandbox,
+		SweepGrace:        5 * time.Minute,
+		Endpoints: config.Endpoints{DynamoDB: s.dynamo.URL(), S3: s.s3.URL(),
+			SQS: s.sqsURL, StepFunctions: s.sfnURL},
 	}
-	deps := wire.Deps{Clock: o.Clock, Logger: o.Logger}
+	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger}
+	if err := s.startWorkflow(ctx); err != nil {
+		return nil, fmt.Errorf("stack: workflow: %w", err)
+	}
+	deps := s.deps
 	apiHandler, err := wire.API(ctx, s.Config, deps)
 	if err != nil {
 		return nil, err
@@ -116,7 +140,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 
-	if s.URL, err = s.serve(o.Addr, s.routes()); err != nil {
+	if s.URL, err = s.serve("api", o.Addr, s.routes()); err != nil {
 		return nil, fmt.Errorf("stack: %w", err)
 	}
 
@@ -141,6 +165,9 @@ func withDefaults(o Options) Options {
 	if o.SFNAddr == "" {
 		o.SFNAddr = "127.0.0.1:8083"
 	}
+	if o.SQSAddr == "" {
+		o.SQSAddr = "127.0.0.1:9324"
+	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
 	}
@@ -161,7 +188,7 @@ func (s *Stack) Close() error {
 }
 
 // serve listens on addr and serves h until Close; it returns the base URL.
-func (s *Stack) serve(addr string, h http.Handler) (string, error) {
+func (s *Stack) serve(name, addr string, h http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", err
@@ -170,13 +197,22 @@ func (s *Stack) serve(addr string, h http.Handler) (string, error) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	s.closers = append(s.closers, func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Finish in-flight requests, but do not wait for connections that
+		// were dialled and never used: net/http counts those as busy for
+		// five seconds. Whatever is left after a moment is closed.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		err := srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = srv.Close()
+		}
 		if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("stop the %s server on %s: %w", name, ln.Addr(), err)
+		}
+		return nil
 	})
 	return "http://" + ln.Addr().String(), nil
 }
@@ -262,7 +298,8 @@ func (s *Stack) QuickStart() string {
   API            %s   (functions/api and functions/webhooks, called as Lambda handlers)
   DynamoDB       %s   (table %s)
   S3             %s   (bucket %s)
-  Step Functions %s   (local interpreter of statemachines/*.asl.json)
+  SQS            %s   (queues %s, %s)
+  Step Functions %s   (state machine %s from statemachines/%s)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell):
@@ -297,7 +334,8 @@ Quick start (copy and paste into a shell):
 
   # move the clock (every deadline due by then fires)
   curl -s -X POST %s/dev/clock -d '{"advance":"48h"}'
-`, u, s.dynamo.URL(), TableName, s.s3.URL(), EvidenceBucket, s.sfnURL,
+`, u, s.dynamo.URL(), TableName, s.s3.URL(), EvidenceBucket, s.sqsURL, IntakeQueue, IntakeDLQ,
+		s.sfnURL, CaseStateMachine, statemachines.Case,
 		u, u, u, u, u, u, u, u, u, u, u, u)
 	return b.String()
 }

@@ -1,0 +1,190 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/aftersales/aftersales/infra/local/esm"
+	"github.com/aftersales/aftersales/infra/local/sfnlocal"
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/awsenv"
+	"github.com/aftersales/aftersales/shared/sfntask"
+	"github.com/aftersales/aftersales/shared/sqsbus"
+	"github.com/aftersales/aftersales/shared/wire"
+	"github.com/aftersales/aftersales/statemachines"
+)
+
+// Names of the local workflow resources, as the CDK stack names them.
+const (
+	IntakeQueue      = "aftersales-intake"
+	IntakeDLQ        = "aftersales-intake-dlq"
+	CaseStateMachine = "aftersales-case"
+	TasksFunction    = "aftersales-tasks"
+	// SweepEvery is the sweeper's schedule.
+	SweepEvery = 5 * time.Minute
+	// maxReceives is the redrive policy of every queue: after 5 receives a
+	// message goes to the dead-letter queue.
+	maxReceives = 5
+)
+
+// createQueue creates a queue with its dead-letter queue and returns its URL.
+func createQueue(ctx context.Context, client *sqs.Client, name, dlq string) (string, error) {
+	d, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(dlq)})
+	if err != nil {
+		return "", err
+	}
+	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: d.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return "", err
+	}
+	redrive, _ := json.Marshal(map[string]string{
+		"deadLetterTargetArn": attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)],
+		"maxReceiveCount":     fmt.Sprint(maxReceives),
+	})
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: map[string]string{
+		string(sqstypes.QueueAttributeNameRedrivePolicy):     string(redrive),
+		string(sqstypes.QueueAttributeNameVisibilityTimeout): "30",
+	}})
+	if err != nil {
+		return "", err
+	}
+	return *q.QueueUrl, nil
+}
+
+// startWorkflow creates the queues and the state machine, registers the
+// tasks function and starts the intake poller and the sweeper schedule.
+func (s *Stack) startWorkflow(ctx context.Context) error {
+	sqsClient := awsenv.SQS(awsenv.Local(s.Config.Region), s.sqsURL)
+	url, err := createQueue(ctx, sqsClient, IntakeQueue, IntakeDLQ)
+	if err != nil {
+		return fmt.Errorf("create intake queue: %w", err)
+	}
+	def, err := statemachines.Files.ReadFile(statemachines.Case)
+	if err != nil {
+		return err
+	}
+	tasksARN := fmt.Sprintf("arn:aws:lambda:%s:123456789012:function:%s", s.Config.Region, TasksFunction)
+	sm, err := s.SFN.CreateStateMachine(CaseStateMachine, string(def), map[string]string{statemachines.TasksFunctionArn: tasksARN})
+	if err != nil {
+		return fmt.Errorf("state machine %s: %w", statemachines.Case, err)
+	}
+	s.Config.StateMachineARN, s.Config.IntakeQueueURL = sm.ARN, url
+	s.intake = &switchableIntake{next: sqsbus.New(sqsClient, url)}
+	s.deps.Intake = s.intake
+
+	tasks, err := wire.Tasks(ctx, s.Config, s.deps)
+	if err != nil {
+		return err
+	}
+	s.SFN.RegisterFunction(tasksARN, lambdaTask(tasks))
+	intake, err := wire.Intake(ctx, s.Config, s.deps)
+	if err != nil {
+		return err
+	}
+	m, err := esm.Start(context.WithoutCancel(ctx), sqsClient, url, intake.Handle, esm.Options{BatchSize: 10, MaximumConcurrency: 5, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.mappings = append(s.mappings, m)
+	s.closers = append(s.closers, func() error { m.Stop(); return nil })
+
+	sweep, err := wire.Sweeper(ctx, s.Config, s.deps)
+	if err != nil {
+		return err
+	}
+	s.scheduleSweep(sweep)
+	return nil
+}
+
+// scheduleSweep runs the sweeper every SweepEvery on the stack's clock, as
+// the EventBridge schedule does in the cloud.
+func (s *Stack) scheduleSweep(sweep func(context.Context) (int, error)) {
+	var tick func()
+	tick = func() {
+		if s.stopped.Load() {
+			return
+		}
+		if _, err := sweep(context.Background()); err != nil {
+			s.log.Error("sweep", "err", err.Error())
+		}
+		s.stopSweep = s.Clock.AfterFunc(SweepEvery, tick)
+	}
+	s.stopSweep = s.Clock.AfterFunc(SweepEvery, tick)
+	s.closers = append(s.closers, func() error {
+		s.stopped.Store(true)
+		s.stopSweep()
+		return nil
+	})
+}
+
+// lambdaTask calls the tasks function as Lambda would: the payload decoded
+// into its input type, an InvokeResponse_Error reported under its Type.
+func lambdaTask(h *sfntask.Handler) sfnlocal.Handler {
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		var in sfntask.Input
+		if err := json.Unmarshal(payload, &in); err != nil {
+			return nil, &sfnlocal.TaskError{Name: "Runtime.UnmarshalError", Cause: err.Error()}
+		}
+		out, err := h.Handle(ctx, in)
+		var ie messages.InvokeResponse_Error
+		if errors.As(err, &ie) {
+			return nil, &sfnlocal.TaskError{Name: ie.Type, Cause: ie.Message}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(out)
+	}
+}
+
+// switchableIntake can be made to fail, to lose intake messages on purpose.
+type switchableIntake struct {
+	next aftersales.Intake
+	fail atomic.Bool
+}
+
+func (i *switchableIntake) EnqueueCase(ctx context.Context, caseID string) error {
+	if i.fail.Load() {
+		return aftersales.E(aftersales.KindTransient, "intake", "the intake queue is down (simulated)")
+	}
+	return i.next.EnqueueCase(ctx, caseID)
+}
+
+// FailIntake makes sending to the intake queue fail (on) or work (off), to
+// show that the sweeper recovers cases whose message was lost.
+func (s *Stack) FailIntake(on bool) { s.intake.fail.Store(on) }
+
+// WaitIdle returns once the queues are drained and no workflow has work to
+// do: what tests and the benchmark wait for instead of sleeping.
+func (s *Stack) WaitIdle(ctx context.Context) error {
+	for range 3 {
+		for _, m := range s.mappings {
+			if err := m.WaitIdle(ctx); err != nil {
+				return err
+			}
+		}
+		if err := s.SFN.WaitIdle(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Execution describes the workflow execution of a case.
+func (s *Stack) Execution(caseID string) (*sfnlocal.Execution, error) {
+	// Executions are named by case id: arn:...:stateMachine:<machine> ->
+	// arn:...:execution:<machine>:<case id>.
+	arn := strings.Replace(s.Config.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + caseID
+	return s.SFN.DescribeExecution(arn)
+}
