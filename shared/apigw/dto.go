@@ -29,8 +29,24 @@ type caseJSON struct {
 	Decision    *decisionJSON  `json:"decision"`
 	Next        *nextJSON      `json:"next"`
 	Timeline    []timelineJSON `json:"timeline,omitempty"`
+	Return      *shipmentJSON  `json:"return,omitempty"`
+	Condition   string         `json:"return_condition,omitempty"`
+	Replacement *shipmentJSON  `json:"replacement,omitempty"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+type shipmentJSON struct {
+	Courier        string    `json:"courier"`
+	TrackingNumber string    `json:"tracking_number"`
+	At             time.Time `json:"at"`
+}
+
+func toShipmentJSON(sh *aftersales.Shipment) *shipmentJSON {
+	if sh == nil {
+		return nil
+	}
+	return &shipmentJSON{sh.Courier, sh.TrackingNumber, sh.At.UTC()}
 }
 
 type caseLineJSON struct {
@@ -81,6 +97,7 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		Currency: c.Currency, RefundTo: string(c.RefundTo), Status: string(c.Status), Version: c.Version,
 		Lines: make([]caseLineJSON, 0, len(c.Lines)), Evidence: make([]evidenceJSON, 0, len(c.Evidence)),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		Return: toShipmentJSON(c.Return), Condition: c.ReturnCondition, Replacement: toShipmentJSON(c.Replacement),
 	}
 	for _, l := range c.Lines {
 		out.Lines = append(out.Lines, caseLineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Quantity, l.Amount})

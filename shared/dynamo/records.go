@@ -90,7 +90,34 @@ func caseItem(c *aftersales.Case) item {
 	w.time(attrDeadline, c.Deadline)
 	w.time(attrCreatedAt, c.CreatedAt)
 	w.time(attrUpdatedAt, c.UpdatedAt)
+	w.mapValue(attrReturn, shipmentItem(c.Return))
+	w.str(attrReturnCondition, c.ReturnCondition)
+	w.mapValue(attrReplacement, shipmentItem(c.Replacement))
 	return it
+}
+
+func shipmentItem(sh *aftersales.Shipment) item {
+	if sh == nil {
+		return nil
+	}
+	m := item{}
+	w := writer(m)
+	w.str(attrCourier, sh.Courier)
+	w.str(attrTracking, sh.TrackingNumber)
+	w.time(attrAt, sh.At)
+	return m
+}
+
+func (r *reader) shipment(name string) *aftersales.Shipment {
+	m, ok := r.mapValue(name)
+	if !ok {
+		return nil
+	}
+	var sh aftersales.Shipment
+	r.sub(m, func(sr *reader) {
+		sh = aftersales.Shipment{Courier: sr.str(attrCourier), TrackingNumber: sr.str(attrTracking), At: sr.time(attrAt)}
+	})
+	return &sh
 }
 
 // caseFromItem converts a case item (from the table or from an index that
@@ -153,6 +180,9 @@ func caseFromItem(it item) (aftersales.Case, error) {
 			}
 		})
 	}
+	c.Return = r.shipment(attrReturn)
+	c.ReturnCondition = r.str(attrReturnCondition)
+	c.Replacement = r.shipment(attrReplacement)
 	if r.err != nil {
 		return aftersales.Case{}, fmt.Errorf("case item %s: %w", c.ID, r.err)
 	}

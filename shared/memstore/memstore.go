@@ -389,7 +389,17 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 		d := *c.Decision
 		out.Decision = &d
 	}
+	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
+	return &out
+}
+
+func cloneShipment(sh *aftersales.Shipment) *aftersales.Shipment {
+	if sh == nil {
+		return nil
+	}
+	out := *sh
+	out.At = utc(sh.At)
 	return &out
 }
 
