@@ -23,6 +23,8 @@ type Service struct {
 	Waits   Waits
 	Intake  Intake
 	Refunds Refunder
+	Jobs    ReviewJobStore
+	Reviews ReviewQueue
 }
 
 // Application is a buyer's request to open a case (F2).

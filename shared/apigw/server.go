@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -63,6 +64,8 @@ func NewServer(svc *aftersales.Service, auth *Authenticator, log *slog.Logger) *
 		{"POST", "/v1/staff/cases/{id}/reship", StaffOnly, caseAction(s.reship)},
 		{"GET", "/v1/staff/ruleset", StaffOnly, s.getRuleSet},
 		{"PUT", "/v1/staff/ruleset", StaffOnly, s.putRuleSet},
+		{"POST", "/v1/staff/reviews", StaffOnly, s.startBatchReview},
+		{"GET", "/v1/staff/reviews/{id}", StaffOnly, s.getBatchReview},
 	}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
@@ -144,7 +147,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		ctx := withPrincipal(r.Context(), p)
 		l := Logger(ctx).With("principal", p.Actor())
-		if id := r.PathValue("id"); id != "" {
+		if id := r.PathValue("id"); strings.HasPrefix(id, "as_") {
 			l = l.With("case_id", id)
 		}
 		r = r.WithContext(withLogger(ctx, l))

@@ -25,6 +25,7 @@ const (
 	EnvLogLevel          = "LOG_LEVEL"
 	EnvStateMachineARN   = "CASE_STATE_MACHINE_ARN"
 	EnvIntakeQueueURL    = "INTAKE_QUEUE_URL"
+	EnvReviewQueueURL    = "REVIEW_QUEUE_URL"
 	EnvProviderMode      = "PROVIDER_MODE" // sandbox (default) or live
 	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
 
@@ -48,6 +49,7 @@ type Config struct {
 	LogLevel          string
 	StateMachineARN   string
 	IntakeQueueURL    string
+	ReviewQueueURL    string
 	ProviderMode      string
 	SweepGrace        time.Duration
 	Endpoints         Endpoints
@@ -89,6 +91,7 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		},
 		StateMachineARN: getenv(EnvStateMachineARN),
 		IntakeQueueURL:  getenv(EnvIntakeQueueURL),
+		ReviewQueueURL:  getenv(EnvReviewQueueURL),
 		ProviderMode:    getenv(EnvProviderMode),
 		SweepGrace:      5 * time.Minute,
 		Endpoints: Endpoints{DynamoDB: getenv(EnvDynamoDBEndpoint), S3: getenv(EnvS3Endpoint),
@@ -135,7 +138,8 @@ const (
 
 // The variables each function requires.
 var (
-	API      = []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience, EnvStateMachineARN, EnvIntakeQueueURL}
+	API      = []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience, EnvStateMachineARN, EnvIntakeQueueURL, EnvReviewQueueURL}
+	Reviews  = []string{EnvTableName, EnvStateMachineARN}
 	Webhooks = []string{EnvTableName, EnvMallWebhookSecret}
 	Tasks    = []string{EnvTableName, EnvStateMachineARN}
 	Intake   = []string{EnvTableName, EnvStateMachineARN}

@@ -10,7 +10,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestLoad(t *testing.T) {
 	full := map[string]string{
 		EnvTableName: "t", EnvEvidenceBucket: "b", EnvJWTIssuer: "iss", EnvJWTAudience: "aud",
-		EnvJWTHS256Secret: "s", EnvMallWebhookSecret: "m", EnvStateMachineARN: "arn", EnvIntakeQueueURL: "q",
+		EnvJWTHS256Secret: "s", EnvMallWebhookSecret: "m", EnvStateMachineARN: "arn", EnvIntakeQueueURL: "q", EnvReviewQueueURL: "r",
 	}
 	tests := []struct {
 		name     string
@@ -21,7 +21,7 @@ func TestLoad(t *testing.T) {
 		{"api complete", full, API, nil},
 		{"webhooks complete", full, Webhooks, nil},
 		{"nothing set", map[string]string{}, API, []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience, EnvJWTHS256Secret + " or " + EnvJWTPublicKeys}},
-		{"no jwt key", map[string]string{EnvTableName: "t", EnvEvidenceBucket: "b", EnvJWTIssuer: "i", EnvJWTAudience: "a", EnvStateMachineARN: "x", EnvIntakeQueueURL: "q"}, API, []string{EnvJWTHS256Secret}},
+		{"no jwt key", map[string]string{EnvTableName: "t", EnvEvidenceBucket: "b", EnvJWTIssuer: "i", EnvJWTAudience: "a", EnvStateMachineARN: "x", EnvIntakeQueueURL: "q", EnvReviewQueueURL: "r"}, API, []string{EnvJWTHS256Secret}},
 		{"bad provider mode", map[string]string{EnvTableName: "t", EnvStateMachineARN: "x", EnvProviderMode: "yolo"}, Tasks, []string{EnvProviderMode}},
 		{"bad sweep grace", map[string]string{EnvTableName: "t", EnvStateMachineARN: "x", EnvIntakeQueueURL: "q", EnvSweepGrace: "soon"}, Sweeper, []string{EnvSweepGrace}},
 		{"webhook secret missing", map[string]string{EnvTableName: "t"}, Webhooks, []string{EnvMallWebhookSecret}},

@@ -56,6 +56,22 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestReviewJobConformance(t *testing.T) {
+	d := startDynamo(t)
+	client := d.Client()
+	storetest.RunJobs(t, func(t *testing.T) aftersales.ReviewJobStore {
+		return dynamo.New(client, newTable(t, client))
+	})
+}
+
+func TestRuleSetStore(t *testing.T) {
+	d := startDynamo(t)
+	client := d.Client()
+	storetest.RunRuleSets(t, func(t *testing.T) aftersales.RuleSetStore {
+		return dynamo.New(client, newTable(t, client))
+	})
+}
+
 // TestTableSchema pins the layout that the CDK stack mirrors: renaming a
 // key or an index here without changing the stack would break production.
 func TestTableSchema(t *testing.T) {

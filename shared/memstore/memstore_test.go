@@ -3,6 +3,7 @@ package memstore_test
 import (
 	"testing"
 
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/memstore"
 	"github.com/aftersales/aftersales/shared/storetest"
 )
@@ -13,4 +14,12 @@ func TestConformance(t *testing.T) {
 		s := memstore.New(clock)
 		return storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock}
 	})
+}
+
+func TestReviewJobConformance(t *testing.T) {
+	storetest.RunJobs(t, func(t *testing.T) aftersales.ReviewJobStore { return memstore.NewJobs() })
+}
+
+func TestRuleSetStore(t *testing.T) {
+	storetest.RunRuleSets(t, func(t *testing.T) aftersales.RuleSetStore { return memstore.NewRuleSets() })
 }

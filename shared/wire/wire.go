@@ -35,6 +35,18 @@ type Deps struct {
 	// Intake replaces the SQS intake queue (the local stack wraps it to
 	// simulate a lost message).
 	Intake aftersales.Intake
+	// Store replaces DynamoDB (the local stack's scale runs use the
+	// in-memory store: minidyn's transactions cost O(table size)).
+	Store Store
+}
+
+// Store is every store port in one: what the DynamoDB adapter implements.
+type Store interface {
+	aftersales.CaseStore
+	aftersales.OrderStore
+	aftersales.IdempotencyStore
+	aftersales.RuleSetStore
+	aftersales.ReviewJobStore
 }
 
 func (d Deps) withDefaults(cfg config.Config) Deps {
@@ -85,6 +97,14 @@ func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Servic
 		IDs:         ulids.New(d.Clock),
 		Waits:       flows,
 		Refunds:     refunds,
+	}
+	if d.Store != nil {
+		svc.Cases, svc.Orders, svc.Idempotency, svc.Rules, svc.Jobs = d.Store, d.Store, d.Store, d.Store, d.Store
+	} else {
+		svc.Jobs = store
+	}
+	if cfg.ReviewQueueURL != "" {
+		svc.Reviews = sqsbus.Reviews{Queue: sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.ReviewQueueURL)}
 	}
 	switch {
 	case d.Intake != nil:
@@ -170,3 +190,15 @@ func webhookRoutes(cfg config.Config, svc *aftersales.Service, d Deps) []webhook
 		{"POST", "/webhooks/mall/orders", &mallhook.Handler{Secret: cfg.MallWebhookSecret, Service: svc, Clock: d.Clock}},
 	}
 }
+
+// Reviews builds the consumer of the batch review queue (functions/reviews).
+func Reviews(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Reviews, error) {
+	d = d.withDefaults(cfg)
+	svc, err := Service(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	return &sqsevent.Reviews{Service: svc, Logger: d.Logger}, nil
+}
+
+var _ Store = (*dynamo.Store)(nil)

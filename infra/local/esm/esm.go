@@ -150,7 +150,7 @@ func Start(ctx context.Context, client Client, queueURL string, handler Handler,
 		client: client, url: queueURL, arn: arn, region: parts[3], handler: handler, opts: o,
 		log:       log.With("queue", parts[5]),
 		invokeCtx: context.WithoutCancel(ctx),
-		slots:     make(chan struct{}, 1000),
+		slots:     make(chan struct{}, o.MaximumConcurrency),
 		changed:   make(chan struct{}),
 	}
 	m.pollCtx, m.cancel = context.WithCancel(ctx)

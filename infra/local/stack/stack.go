@@ -28,6 +28,7 @@ import (
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/memstore"
 	"github.com/aftersales/aftersales/shared/wire"
 	"github.com/aftersales/aftersales/statemachines"
 )
@@ -40,8 +41,12 @@ type Options struct {
 	SFNAddr    string // default 127.0.0.1:8083
 	SQSAddr    string // default 127.0.0.1:9324
 	Seed       bool   // load the demo orders
-	Clock      *vclock.Clock
-	Logger     *slog.Logger
+	// MemoryStore keeps cases in memory instead of the emulated DynamoDB,
+	// for scale runs: minidyn copies its whole table in every transaction,
+	// so its cost grows with the table. Same ports, same conformance suite.
+	MemoryStore bool
+	Clock       *vclock.Clock
+	Logger      *slog.Logger
 }
 
 // Names of the local resources.
@@ -123,6 +128,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 			SQS: s.sqsURL, StepFunctions: s.sfnURL},
 	}
 	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger}
+	if o.MemoryStore {
+		s.deps.Store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
+	}
 	if err := s.startWorkflow(ctx); err != nil {
 		return nil, fmt.Errorf("stack: workflow: %w", err)
 	}
@@ -338,4 +346,11 @@ Quick start (copy and paste into a shell):
 		s.sfnURL, CaseStateMachine, statemachines.Case,
 		u, u, u, u, u, u, u, u, u, u, u, u)
 	return b.String()
+}
+
+// memoryStore is every store port in memory.
+type memoryStore struct {
+	*memstore.Store
+	*memstore.RuleSets
+	*memstore.Jobs
 }

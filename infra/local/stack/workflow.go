@@ -28,6 +28,8 @@ import (
 const (
 	IntakeQueue      = "aftersales-intake"
 	IntakeDLQ        = "aftersales-intake-dlq"
+	ReviewQueue      = "aftersales-reviews"
+	ReviewDLQ        = "aftersales-reviews-dlq"
 	CaseStateMachine = "aftersales-case"
 	TasksFunction    = "aftersales-tasks"
 	// SweepEvery is the sweeper's schedule.
@@ -79,7 +81,11 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("state machine %s: %w", statemachines.Case, err)
 	}
-	s.Config.StateMachineARN, s.Config.IntakeQueueURL = sm.ARN, url
+	reviewURL, err := createQueue(ctx, sqsClient, ReviewQueue, ReviewDLQ)
+	if err != nil {
+		return fmt.Errorf("create review queue: %w", err)
+	}
+	s.Config.StateMachineARN, s.Config.IntakeQueueURL, s.Config.ReviewQueueURL = sm.ARN, url, reviewURL
 	s.intake = &switchableIntake{next: sqsbus.New(sqsClient, url)}
 	s.deps.Intake = s.intake
 
@@ -98,6 +104,19 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	}
 	s.mappings = append(s.mappings, m)
 	s.closers = append(s.closers, func() error { m.Stop(); return nil })
+
+	reviews, err := wire.Reviews(ctx, s.Config, s.deps)
+	if err != nil {
+		return err
+	}
+	// Batch decisions call SendTaskSuccess (refill 500/s in AWS): the
+	// mapping's maximum concurrency is what paces them.
+	rm, err := esm.Start(context.WithoutCancel(ctx), sqsClient, reviewURL, reviews.Handle, esm.Options{BatchSize: 10, MaximumConcurrency: 20, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.mappings = append(s.mappings, rm)
+	s.closers = append(s.closers, func() error { rm.Stop(); return nil })
 
 	sweep, err := wire.Sweeper(ctx, s.Config, s.deps)
 	if err != nil {

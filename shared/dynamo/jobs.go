@@ -1,0 +1,151 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+var _ aftersales.ReviewJobStore = (*Store)(nil)
+
+// Batch review jobs: JOB#<id> / JOB holds the request and the counters;
+// JOB#<id> / ITEM#<case id> holds one case's result, written once (its
+// attribute_not_exists condition makes a redelivered item a no-op) in the
+// same transaction that bumps the counter.
+const (
+	jobPfx         = "JOB#"
+	skJob          = "JOB"
+	jobItemPfx     = "ITEM#"
+	attrDecisionOf = "decision_kind"
+	attrByID       = "by_id"
+	attrByRoles    = "by_roles"
+	attrTotal      = "total"
+	attrSucceeded  = "succeeded"
+	attrFailed     = "failed"
+	attrFailure    = "failure"
+	entityJob      = "review_job"
+	entityJobItem  = "review_item"
+)
+
+func jobPK(id string) string { return jobPfx + id }
+
+// CreateReviewJob stores a new job.
+func (s *Store) CreateReviewJob(ctx context.Context, j *aftersales.ReviewJob) error {
+	const op = "dynamo.create_review_job"
+	it := s.key(jobPK(j.ID), skJob)
+	w := writer(it)
+	w.str(attrEntity, entityJob)
+	w.str(attrID, j.ID)
+	w.str(attrDecisionOf, j.Decision)
+	w.str(attrReason, j.Reason)
+	w.str(attrByID, j.By.ID)
+	roles := make([]string, len(j.By.Roles))
+	for i, r := range j.By.Roles {
+		roles[i] = string(r)
+	}
+	w.strSet(attrByRoles, roles)
+	w.num(attrTotal, int64(j.Total))
+	w.num(attrSucceeded, 0)
+	w.num(attrFailed, 0)
+	w.time(attrCreatedAt, j.CreatedAt)
+	var n names
+	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: it,
+		ConditionExpression: aws.String("attribute_not_exists(" + n.name(AttrPK) + ")"), ExpressionAttributeNames: n.names})
+	if err != nil {
+		return classify(op, err)
+	}
+	return nil
+}
+
+// GetReviewJob reads the job and its first failures.
+func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.ReviewJob, error) {
+	const op = "dynamo.get_review_job"
+	it, err := s.get(ctx, jobPK(id), skJob)
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	if it == nil {
+		return nil, notFound(op, "no such review job")
+	}
+	r := reader{it: it}
+	j := &aftersales.ReviewJob{ID: r.str(attrID), Decision: r.str(attrDecisionOf), Reason: r.str(attrReason),
+		By: aftersales.Principal{ID: r.str(attrByID)}, Total: int(r.num(attrTotal)),
+		Succeeded: int(r.num(attrSucceeded)), Failed: int(r.num(attrFailed)), CreatedAt: r.time(attrCreatedAt)}
+	if ss, ok := it[attrByRoles].(*types.AttributeValueMemberSS); ok {
+		for _, role := range ss.Value {
+			j.By.Roles = append(j.By.Roles, aftersales.Role(role))
+		}
+	}
+	if r.err != nil {
+		return nil, aftersales.Wrap(aftersales.KindInternal, op, r.err)
+	}
+	if j.Failed == 0 {
+		return j, nil
+	}
+	var n names
+	in := &dynamodb.QueryInput{
+		TableName: s.table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression: aws.String(fmt.Sprintf("%s = %s AND begins_with(%s, %s)",
+			n.name(AttrPK), n.value(avS(jobPK(id))), n.name(AttrSK), n.value(avS(jobItemPfx)))),
+		FilterExpression:         aws.String("attribute_exists(" + n.name(attrFailure) + ")"),
+		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
+	}
+	for len(j.Failures) < aftersales.MaxListedFailures {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		for _, it := range out.Items {
+			if len(j.Failures) == aftersales.MaxListedFailures {
+				break
+			}
+			ir := reader{it: it}
+			j.Failures = append(j.Failures, aftersales.ReviewFailure{CaseID: ir.str(attrCaseID), Error: ir.str(attrFailure)})
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	return j, nil
+}
+
+// RecordReviewResult writes one case's result and bumps the job's counter in
+// one transaction; a result already written makes it a no-op.
+func (s *Store) RecordReviewResult(ctx context.Context, jobID, caseID, failure string) (bool, error) {
+	const op = "dynamo.record_review_result"
+	it := s.key(jobPK(jobID), jobItemPfx+caseID)
+	w := writer(it)
+	w.str(attrEntity, entityJobItem)
+	w.str(attrCaseID, caseID)
+	w.str(attrFailure, failure)
+	counter := attrSucceeded
+	if failure != "" {
+		counter = attrFailed
+	}
+	var pn, un names
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: it,
+			ConditionExpression: aws.String("attribute_not_exists(" + pn.name(AttrPK) + ")"), ExpressionAttributeNames: pn.names}},
+		{Update: &types.Update{TableName: s.table, Key: s.key(jobPK(jobID), skJob),
+			UpdateExpression:         aws.String("ADD " + un.name(counter) + " " + un.value(avN(1))),
+			ConditionExpression:      aws.String("attribute_exists(" + un.name(AttrPK) + ")"),
+			ExpressionAttributeNames: un.names, ExpressionAttributeValues: un.values}},
+	}})
+	if err == nil {
+		return true, nil
+	}
+	reasons, ok := cancelled(err)
+	switch {
+	case ok && failedCheck(reasons, 0):
+		return false, nil
+	case ok && failedCheck(reasons, 1):
+		return false, notFound(op, "no such review job")
+	}
+	return false, classify(op, err)
+}
