@@ -56,7 +56,7 @@ func toJobJSON(j *aftersales.ReviewJob) jobJSON {
 // startBatchReview serves POST /v1/staff/reviews: 202 with the job.
 func (s *Server) startBatchReview(w http.ResponseWriter, r *http.Request) error {
 	var req batchRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeLimit(r, &req, maxBatchBodyBytes); err != nil {
 		return err
 	}
 	br := aftersales.BatchReview{CaseIDs: req.CaseIDs, Decision: req.Decision, Reason: req.Reason}

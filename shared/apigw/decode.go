@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,15 +20,28 @@ const maxBodyBytes = 64 << 10
 // decode reads a JSON body into v strictly: one object, no unknown fields,
 // each type error naming its field. A body that is not JSON at all is a
 // malformedError (400); a JSON body with bad fields is KindInvalid (422).
-func decode(r *http.Request, v any) error {
+func decode(r *http.Request, v any) error { return decodeLimit(r, v, maxBodyBytes) }
+
+// maxBatchBodyBytes fits a batch review of MaxBatchReview case ids.
+const maxBatchBodyBytes = 1 << 20
+
+// decodeLimit is decode with a body size limit; a larger body is 413.
+func decodeLimit(r *http.Request, v any, limit int64) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		var val aftersales.Validation
 		val.Add("Content-Type", "must be application/json")
 		return val.Err("decode")
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return &malformedError{msg: "the body could not be read"}
+	}
+	if int64(len(body)) > limit {
+		return &tooLargeError{limit: limit}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil && dec.More() {
 		err = errors.New("the body holds more than one JSON value")
 	}

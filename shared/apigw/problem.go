@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -52,6 +53,12 @@ func problemType(k aftersales.Kind) string {
 // request id and never echoed: their text may hold table names or stack
 // details that help an attacker more than a client.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	var big *tooLargeError
+	if errors.As(err, &big) {
+		writeProblem(w, r, problem{Type: "urn:aftersales:problem:too-large", Title: http.StatusText(http.StatusRequestEntityTooLarge),
+			Status: http.StatusRequestEntityTooLarge, Detail: big.Error()})
+		return
+	}
 	var mal *malformedError
 	if errors.As(err, &mal) {
 		writeProblem(w, r, problem{Type: "urn:aftersales:problem:malformed", Title: "Bad Request",
@@ -95,6 +102,13 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p problem) {
 type malformedError struct{ msg string }
 
 func (e *malformedError) Error() string { return e.msg }
+
+// tooLargeError is a body above the route's limit: 413.
+type tooLargeError struct{ limit int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("the body is larger than %d bytes", e.limit)
+}
 
 // writeJSON answers v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
