@@ -260,6 +260,7 @@ func (s *Service) Deadline(ctx context.Context, caseID string) (StepResult, erro
 		case WaitReview:
 			ch.Action, ch.Note = ActApprove, "not reviewed in time: approved"
 			c.Approved = c.Requested
+			c.Decision = &Decision{Outcome: "approve", By: ActorDeadline, Reason: "not reviewed in time"}
 		case WaitEvidence, WaitReturn, WaitDispute:
 			ch.Action = ActExpire
 		case WaitReceipt:

@@ -35,6 +35,9 @@ type Deps struct {
 	// Intake replaces the SQS intake queue (the local stack wraps it to
 	// simulate a lost message).
 	Intake aftersales.Intake
+	// OnRefund, when set, sees every refund request before the payment
+	// route does (the local benchmark times submit -> refund requested).
+	OnRefund func(aftersales.RefundRequest)
 	// Store replaces DynamoDB (the local stack's scale runs use the
 	// in-memory store: minidyn's transactions cost O(table size)).
 	Store Store
@@ -97,6 +100,9 @@ func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Servic
 		IDs:         ulids.New(d.Clock),
 		Waits:       flows,
 		Refunds:     refunds,
+	}
+	if d.OnRefund != nil {
+		svc.Refunds = observedRefunder{Refunder: refunds, observe: d.OnRefund}
 	}
 	if d.Store != nil {
 		svc.Cases, svc.Orders, svc.Idempotency, svc.Rules, svc.Jobs = d.Store, d.Store, d.Store, d.Store, d.Store
@@ -202,3 +208,14 @@ func Reviews(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Reviews,
 }
 
 var _ Store = (*dynamo.Store)(nil)
+
+// observedRefunder tells an observer about each refund request.
+type observedRefunder struct {
+	aftersales.Refunder
+	observe func(aftersales.RefundRequest)
+}
+
+func (o observedRefunder) Refund(ctx context.Context, r aftersales.RefundRequest) error {
+	o.observe(r)
+	return o.Refunder.Refund(ctx, r)
+}

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,8 +12,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/mallhook"
+	"github.com/aftersales/aftersales/shared/sfntask"
+	"github.com/aftersales/aftersales/shared/wire"
 )
 
 var tokenPlaceholder = regexp.MustCompile(`\{\{token:([^:}]+):([^}]+)\}\}`)
@@ -121,4 +126,96 @@ func TestReplayFixtures(t *testing.T) {
 			t.Error("a refused webhook wrote items")
 		}
 	})
+}
+
+// loadJSON reads a fixture of events/ with its placeholders filled in.
+func loadJSON(t *testing.T, name string, vars map[string]string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	for k, val := range vars {
+		s = strings.ReplaceAll(s, "{{"+k+"}}", val)
+	}
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// TestReplayQueueAndTaskFixtures sends the SQS and task fixtures to the
+// intake, reviews and tasks handlers as Lambda would.
+func TestReplayQueueAndTaskFixtures(t *testing.T) {
+	st := startStack(t)
+	ctx := context.Background()
+	c := st.apply(t, st.as(t, "buyer-1", "buyer"), app("o-1002", "return_refund", "size_not_fit", "l1", 1))
+	wantStatus(t, c, "pending_review")
+	vars := map[string]string{"case_id": c.ID}
+
+	intake, err := wire.Intake(ctx, st.Config, st.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SQSEvent
+	loadJSON(t, "sqs/intake.json", vars, &ev)
+	resp, err := intake.Handle(ctx, ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		// The case's execution exists already: starting it again is done,
+		// and a message that is not an intake message is dropped, not retried.
+		t.Fatalf("intake: %+v %v", resp, err)
+	}
+
+	tasks, err := wire.Tasks(ctx, st.Config, st.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		fixture string
+		status  string // "" for tasks that return no status
+		errName string
+	}{
+		{"tasks/review.json", "pending_review", ""},      // idempotent: the case was reviewed already
+		{"tasks/deadline.json", "awaiting_return", ""},   // the review deadline: approved by default
+		{"tasks/wait.json", "", ""},                      // records the return wait
+		{"tasks/fail.json", "", ""},                      // records a workflow failure on the timeline
+		{"tasks/unknown.json", "", "AfterSales.Invalid"}, // never retried
+	} {
+		t.Run(tt.fixture, func(t *testing.T) {
+			var in sfntask.Input
+			loadJSON(t, tt.fixture, vars, &in)
+			out, err := tasks.Handle(ctx, in)
+			var ie messages.InvokeResponse_Error
+			switch {
+			case tt.errName != "":
+				if !errors.As(err, &ie) || ie.Type != tt.errName {
+					t.Fatalf("error %v, want %s", err, tt.errName)
+				}
+			case err != nil:
+				t.Fatalf("task: %v", err)
+			case tt.status != "" && out.Status != tt.status:
+				t.Fatalf("status %s, want %s", out.Status, tt.status)
+			}
+		})
+	}
+	got := st.get(t, st.as(t, "buyer-1", "buyer"), c.ID)
+	if !contains(actions(got), "workflow_failed") || got.Status != "awaiting_return" {
+		t.Errorf("after the task fixtures: %s %v", got.Status, actions(got))
+	}
+
+	reviews, err := wire.Reviews(ctx, st.Config, st.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &aftersales.ReviewJob{ID: "job_fixture", Decision: "approve", By: aftersales.Principal{ID: "s1", Roles: []aftersales.Role{aftersales.RoleReviewer}}, Total: 1}
+	if err := st.svc.Jobs.CreateReviewJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	loadJSON(t, "sqs/reviews.json", map[string]string{"case_id": c.ID, "job_id": job.ID}, &ev)
+	if resp, err := reviews.Handle(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("reviews: %+v %v", resp, err)
+	}
+	if j, err := st.svc.Jobs.GetReviewJob(ctx, job.ID); err != nil || j.Failed != 1 || !j.Done() {
+		t.Fatalf("job %+v %v (the case is no longer in review: a recorded failure)", j, err)
+	}
 }

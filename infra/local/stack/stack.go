@@ -45,8 +45,10 @@ type Options struct {
 	// for scale runs: minidyn copies its whole table in every transaction,
 	// so its cost grows with the table. Same ports, same conformance suite.
 	MemoryStore bool
-	Clock       *vclock.Clock
-	Logger      *slog.Logger
+	// OnRefund sees every refund request (benchmarks time submit -> refund).
+	OnRefund func(aftersales.RefundRequest)
+	Clock    *vclock.Clock
+	Logger   *slog.Logger
 }
 
 // Names of the local resources.
@@ -127,7 +129,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		Endpoints: config.Endpoints{DynamoDB: s.dynamo.URL(), S3: s.s3.URL(),
 			SQS: s.sqsURL, StepFunctions: s.sfnURL},
 	}
-	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger}
+	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, OnRefund: o.OnRefund}
 	if o.MemoryStore {
 		s.deps.Store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
 	}

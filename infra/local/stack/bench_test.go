@@ -1,0 +1,98 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/infra/local/vclock"
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// BenchmarkSubmitToRefundRequested measures, on the whole local stack (HTTP,
+// the api Lambda handler, the intake queue and poller, the local Step
+// Functions running statemachines/case.asl.json, the tasks handler, the
+// rules), how long an auto-approved refund-only case takes from the start of
+// POST /v1/cases to the refund request reaching the payment route, at 1, 16
+// and 64 concurrent clients. It reports p50/p99 latency and cases per second.
+// Cases live in the in-memory store (minidyn's transactions cost O(table)).
+func BenchmarkSubmitToRefundRequested(b *testing.B) {
+	for _, clients := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			var mu sync.Mutex
+			requested := map[string]time.Time{}
+			st, err := Start(context.Background(), Options{
+				Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
+				Clock: vclock.New(start), MemoryStore: true,
+				OnRefund: func(r aftersales.RefundRequest) {
+					now := time.Now()
+					mu.Lock()
+					requested[r.CaseID] = now
+					mu.Unlock()
+				},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			for i := range b.N {
+				o := &aftersales.Order{ID: fmt.Sprintf("bench-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid,
+					PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
+					Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint(i), Amount: 9900},
+					Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "S", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
+				if err := st.svc.PutOrder(context.Background(), o); err != nil {
+					b.Fatal(err)
+				}
+			}
+			submitted := make([]time.Time, b.N)
+			ids := make([]string, b.N)
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			began := time.Now()
+			for range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					c := st.as(b, "bench-buyer", "buyer")
+					for i := int(next.Add(1) - 1); i < b.N; i = int(next.Add(1) - 1) {
+						submitted[i] = time.Now()
+						res := c.do("POST", "/v1/cases", app(fmt.Sprintf("bench-%d", i), "refund_only", "wrong_item", "l1", 1), "Idempotency-Key", fmt.Sprint(i))
+						if res.status != http.StatusCreated {
+							b.Errorf("create: %d %s", res.status, res.body)
+							return
+						}
+						var cb caseBody
+						res.decode(b, &cb)
+						ids[i] = cb.ID
+					}
+				}()
+			}
+			wg.Wait()
+			if err := st.WaitIdle(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			elapsed := time.Since(began)
+			b.StopTimer()
+			lat := make([]time.Duration, 0, b.N)
+			mu.Lock()
+			for i, id := range ids {
+				at, ok := requested[id]
+				if !ok {
+					b.Fatalf("case %s never requested its refund", id)
+				}
+				lat = append(lat, at.Sub(submitted[i]))
+			}
+			mu.Unlock()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "cases/s")
+		})
+	}
+}
