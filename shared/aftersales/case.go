@@ -62,6 +62,9 @@ type NextStep struct {
 	Actor    Actor
 	Action   string
 	Deadline time.Time // zero when the workflow has not set one yet
+	// DefaultAt is when the wait's default outcome applies (F25), when it is
+	// later than the Deadline promised (a member tier's SLA).
+	DefaultAt time.Time
 }
 
 // Case is one after-sales application and everything that happened to it.
@@ -94,6 +97,10 @@ type Case struct {
 	WaitingFor string
 	TaskToken  string
 	Deadline   time.Time
+	// PromisedBy is an earlier deadline promised to the buyer (a member
+	// tier's review SLA, F24); missing it is an SLA miss, not the default
+	// outcome, which still waits for Deadline.
+	PromisedBy time.Time
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -123,7 +130,7 @@ func (c *Case) Apply(ch Change) error {
 	c.UpdatedAt = ch.At.UTC()
 	if from != to {
 		// A wait belongs to the status it was started in.
-		c.WaitingFor, c.TaskToken, c.Deadline = "", "", time.Time{}
+		c.WaitingFor, c.TaskToken, c.Deadline, c.PromisedBy = "", "", time.Time{}, time.Time{}
 	}
 	c.Timeline = append(c.Timeline, TimelineEntry{
 		Seq: c.Version, At: c.UpdatedAt, Actor: ch.Actor, Action: ch.Action, From: from, To: to, Note: ch.Note,
@@ -144,7 +151,11 @@ func (c *Case) Next() *NextStep {
 	if !ok {
 		return nil
 	}
-	return &NextStep{Actor: w.actor, Action: w.action, Deadline: c.Deadline}
+	n := &NextStep{Actor: w.actor, Action: w.action, Deadline: c.Deadline}
+	if !c.PromisedBy.IsZero() && c.PromisedBy.Before(c.Deadline) {
+		n.Deadline, n.DefaultAt = c.PromisedBy, c.Deadline
+	}
+	return n
 }
 
 // Active reports whether the case still holds its order lines.

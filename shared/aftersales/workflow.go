@@ -139,9 +139,12 @@ func (s *Service) Review(ctx context.Context, caseID string) (StepResult, error)
 	if err != nil {
 		return StepResult{}, err
 	}
-	refunds, err := s.refundsSince(ctx, c.BuyerID, s.Clock.Now().Add(-90*24*time.Hour))
-	if err != nil {
-		return StepResult{}, err
+	refunds := 0
+	if usesRefundHistory(rs) {
+		// Only rules that look at the buyer's history pay for reading it.
+		if refunds, err = s.refundsSince(ctx, c.BuyerID, s.Clock.Now().Add(-90*24*time.Hour)); err != nil {
+			return StepResult{}, err
+		}
 	}
 	d := Decide(DecisionInput{Case: c, Order: o, RefundsLast90Days: refunds, Now: s.Clock.Now()}, rs)
 	prev := c.Version
@@ -176,6 +179,17 @@ func applyDecision(c *Case, d Decision, at time.Time) error {
 	dd := d
 	c.Decision = &dd
 	return c.Apply(ch)
+}
+
+// usesRefundHistory reports whether any rule has a condition on the buyer's
+// refund count.
+func usesRefundHistory(rs *RuleSet) bool {
+	for _, r := range rs.Rules {
+		if r.When.RefundsAtLeast != nil || r.When.RefundsAtMost != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // refundsSince counts the buyer's cases created since t that ended with money back.
@@ -227,12 +241,30 @@ func (s *Service) BeginWait(ctx context.Context, caseID, token string, seconds i
 			return err
 		}
 		c.WaitingFor, c.TaskToken, c.Deadline = wait, token, deadline
+		if promised, err := s.promise(ctx, wait, c); err != nil {
+			return err
+		} else if promised.Before(deadline) {
+			c.PromisedBy = promised
+		}
 		err = s.Cases.UpdateCase(ctx, c, prev)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxChangeAttempts {
 			continue
 		}
 		return err
 	}
+}
+
+// promise is the deadline shown to the buyer for wait, from now.
+func (s *Service) promise(ctx context.Context, wait string, c *Case) (time.Time, error) {
+	rs, err := s.ruleSet(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	o, err := s.Orders.GetOrder(ctx, c.OrderID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.Clock.Now().Add(rs.Deadlines.Promised(wait, c, o)).UTC(), nil
 }
 
 // complete resumes a workflow, treating a wait that already ended as done:

@@ -75,9 +75,10 @@ type decisionJSON struct {
 }
 
 type nextJSON struct {
-	Actor    string     `json:"actor"`
-	Action   string     `json:"action"`
-	Deadline *time.Time `json:"deadline,omitempty"`
+	Actor     string     `json:"actor"`
+	Action    string     `json:"action"`
+	Deadline  *time.Time `json:"deadline,omitempty"`
+	DefaultAt *time.Time `json:"default_at,omitempty"`
 }
 
 type timelineJSON struct {
@@ -113,6 +114,10 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		if !n.Deadline.IsZero() {
 			d := n.Deadline.UTC()
 			out.Next.Deadline = &d
+		}
+		if !n.DefaultAt.IsZero() {
+			d := n.DefaultAt.UTC()
+			out.Next.DefaultAt = &d
 		}
 	}
 	for _, e := range c.Timeline {

@@ -88,6 +88,7 @@ func caseItem(c *aftersales.Case) item {
 	w.str(attrWaitingFor, c.WaitingFor)
 	w.str(attrTaskToken, c.TaskToken)
 	w.time(attrDeadline, c.Deadline)
+	w.time(attrPromisedBy, c.PromisedBy)
 	w.time(attrCreatedAt, c.CreatedAt)
 	w.time(attrUpdatedAt, c.UpdatedAt)
 	w.mapValue(attrReturn, shipmentItem(c.Return))
@@ -142,6 +143,7 @@ func caseFromItem(it item) (aftersales.Case, error) {
 		WaitingFor:  r.str(attrWaitingFor),
 		TaskToken:   r.str(attrTaskToken),
 		Deadline:    r.time(attrDeadline),
+		PromisedBy:  r.time(attrPromisedBy),
 		CreatedAt:   r.time(attrCreatedAt),
 		UpdatedAt:   r.time(attrUpdatedAt),
 	}

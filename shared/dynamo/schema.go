@@ -92,6 +92,7 @@ const (
 	attrRedeemed        = "redeemed"
 	attrReturn          = "return_shipment"
 	attrReturnCondition = "return_condition"
+	attrPromisedBy      = "promised_by"
 	attrReplacement     = "replacement"
 	attrCourier         = "courier"
 	attrTracking        = "tracking_number"

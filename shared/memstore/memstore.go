@@ -391,6 +391,7 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	}
 	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
+	out.PromisedBy = utc(c.PromisedBy)
 	return &out
 }
 

@@ -41,7 +41,7 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 			}
 			defer st.Close()
 			for i := range b.N {
-				o := &aftersales.Order{ID: fmt.Sprintf("bench-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid,
+				o := &aftersales.Order{ID: fmt.Sprintf("bench-%d", i), BuyerID: fmt.Sprintf("bench-buyer-%d", i%1000), Status: aftersales.OrderPaid,
 					PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
 					Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint(i), Amount: 9900},
 					Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "S", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
@@ -59,8 +59,8 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					c := st.as(b, "bench-buyer", "buyer")
 					for i := int(next.Add(1) - 1); i < b.N; i = int(next.Add(1) - 1) {
+						c := st.as(b, fmt.Sprintf("bench-buyer-%d", i%1000), "buyer")
 						submitted[i] = time.Now()
 						res := c.do("POST", "/v1/cases", app(fmt.Sprintf("bench-%d", i), "refund_only", "wrong_item", "l1", 1), "Idempotency-Key", fmt.Sprint(i))
 						if res.status != http.StatusCreated {
@@ -74,8 +74,17 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 				}()
 			}
 			wg.Wait()
-			if err := st.WaitIdle(context.Background()); err != nil {
-				b.Fatal(err)
+			// Wait for the last refund request, polling with a deadline.
+			for deadline := time.Now().Add(time.Minute); ; {
+				mu.Lock()
+				n := len(requested)
+				mu.Unlock()
+				if n == b.N || time.Now().After(deadline) {
+					break
+				}
+				if err := st.WaitIdle(context.Background()); err != nil {
+					b.Fatal(err)
+				}
 			}
 			elapsed := time.Since(began)
 			b.StopTimer()
@@ -84,7 +93,9 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 			for i, id := range ids {
 				at, ok := requested[id]
 				if !ok {
-					b.Fatalf("case %s never requested its refund", id)
+					c, err := st.svc.Cases.GetCase(context.Background(), id)
+					e, _ := st.Execution(id)
+					b.Fatalf("case %s never requested its refund: %+v %v; execution %+v", id, c, err, e)
 				}
 				lat = append(lat, at.Sub(submitted[i]))
 			}

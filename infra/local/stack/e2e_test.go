@@ -140,9 +140,10 @@ type caseBody struct {
 		Status      string `json:"status"`
 	} `json:"evidence"`
 	Next *struct {
-		Actor    string     `json:"actor"`
-		Action   string     `json:"action"`
-		Deadline *time.Time `json:"deadline"`
+		Actor     string     `json:"actor"`
+		Action    string     `json:"action"`
+		Deadline  *time.Time `json:"deadline"`
+		DefaultAt *time.Time `json:"default_at"`
 	} `json:"next"`
 	Timeline []struct {
 		Seq    int    `json:"seq"`

@@ -372,3 +372,18 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// TestDiamondReviewSLA: a diamond member is promised review within the hour
+// (F24); the default approval still waits for the normal deadline.
+func TestDiamondReviewSLA(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-2", "buyer")
+	c := st.apply(t, buyer, app("o-1006", "refund_only", "not_received", "l1", 1))
+	wantStatus(t, c, "pending_review")
+	if c.Next == nil || c.Next.Deadline == nil || !c.Next.Deadline.Equal(start.Add(time.Hour)) ||
+		c.Next.DefaultAt == nil || !c.Next.DefaultAt.Equal(start.Add(5*24*time.Hour)) {
+		t.Fatalf("next %+v, want a 1 h promise and the default at 5 days", c.Next)
+	}
+	st.advance(t, 2*time.Hour)
+	wantStatus(t, st.get(t, buyer, c.ID), "pending_review")
+}
