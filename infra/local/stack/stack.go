@@ -227,9 +227,13 @@ func (s *Stack) serve(name, addr string, h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
+// devTokenTTL is long because /dev/clock moves time by days: a demo token
+// should outlive the deadlines it is used to watch.
+const devTokenTTL = 90 * 24 * time.Hour
+
 // Token issues a bearer token for sub with roles, as /dev/token does.
 func (s *Stack) Token(sub string, roles ...string) (string, error) {
-	return apigw.SignHS256(s.Config.JWT.HS256Secret, JWTIssuer, JWTAudience, sub, roles, s.Clock.Now(), 24*time.Hour)
+	return apigw.SignHS256(s.Config.JWT.HS256Secret, JWTIssuer, JWTAudience, sub, roles, s.Clock.Now(), devTokenTTL)
 }
 
 // DynamoURL and S3URL are the emulated AWS endpoints.
@@ -302,53 +306,68 @@ func randomHex(n int) string {
 // QuickStart is the text printed at start and served at /: copy-paste lines
 // that walk through the API.
 func (s *Stack) QuickStart() string {
-	u := s.URL
-	var b strings.Builder
-	fmt.Fprintf(&b, `After-sales local stack
-  API            %s   (functions/api and functions/webhooks, called as Lambda handlers)
-  DynamoDB       %s   (table %s)
-  S3             %s   (bucket %s)
-  SQS            %s   (queues %s, %s)
-  Step Functions %s   (state machine %s from statemachines/%s)
+	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
+		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+" (+ DLQs)",
+		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case)
+	return r.Replace(quickStart)
+}
+
+const quickStart = `After-sales local stack
+  API            {API}   (functions/api and functions/webhooks, called as Lambda handlers)
+  DynamoDB       {DYNAMO}   (table {TABLE})
+  S3             {S3}   (bucket {BUCKET})
+  SQS            {SQS}   (queues {QUEUES})
+  Step Functions {SFN}   (state machine {MACHINE} from statemachines/{FILE})
   Any AWS credentials are accepted by the emulated endpoints.
 
-Quick start (copy and paste into a shell):
+Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
 
-  # a token for buyer-1, and the seeded orders
-  TOKEN=$(curl -s -X POST '%s/dev/token?raw=1' -d '{"sub":"buyer-1","roles":["buyer"]}')
-  curl -s %s/dev/orders
+  # tokens for a buyer and a reviewer; the seeded orders
+  TOKEN=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"buyer-1","roles":["buyer"]}')
+  STAFF=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"staff-1","roles":["reviewer"]}')
+  curl -s {API}/dev/orders
 
-  # apply for a refund of the unshipped T-shirt (order o-1001, line l1)
-  curl -s -X POST %s/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -H 'Idempotency-Key: demo-1' -d '{"order_id":"o-1001","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}'
+  # 1. refund of an unshipped T-shirt: the merchant's rules approve it and the
+  #    (sandbox) payment route pays it at once: completed, with its timeline
+  R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: demo-1' -d '{"order_id":"o-1001","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}')
+  CASE=$(echo "$R" | sed -E 's/^\{"id":"([^"]+)".*/\1/'); echo $CASE
+  curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
-  # my cases, newest first; then one case with its timeline and next step
-  curl -s %s/v1/cases -H "Authorization: Bearer $TOKEN"
-  CASE=$(curl -s %s/v1/cases -H "Authorization: Bearer $TOKEN" | sed -E 's/.*"items":\[\{"id":"([^"]+)".*/\1/')
-  curl -s %s/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+  # 2. return of delivered shoes: the rules send it to a person (next: merchant, deadline in 5 days)
+  R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: demo-2' -d '{"order_id":"o-1002","type":"return_refund","reason":"size_not_fit","lines":[{"line_id":"l1","quantity":1}]}')
+  CASE=$(echo "$R" | sed -E 's/^\{"id":"([^"]+)".*/\1/'); echo $CASE
+  curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
-  # upload a photo as evidence: ask for a URL, PUT the file, attach it
+  #    a photo as evidence: ask for an upload URL, PUT the file straight to S3, attach it
   printf 'not really a jpeg' > /tmp/photo.jpg
-  UP=$(curl -s -X POST %s/v1/cases/$CASE/evidence-uploads -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  UP=$(curl -s -X POST {API}/v1/cases/$CASE/evidence-uploads -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '{"files":[{"content_type":"image/jpeg","size":17}]}')
-  URL=$(echo "$UP" | sed -E 's/.*"url":"([^"]+)".*/\1/; s/\\u0026/\&/g'); EV=$(echo "$UP" | sed -E 's/.*"evidence_id":"([^"]+)".*/\1/')
+  URL=$(echo "$UP" | sed -E 's/.*"url":"([^"]+)".*/\1/'); EV=$(echo "$UP" | sed -E 's/.*"evidence_id":"([^"]+)".*/\1/')
   curl -s -X PUT "$URL" -H 'Content-Type: image/jpeg' --data-binary @/tmp/photo.jpg
-  curl -s -X POST %s/v1/cases/$CASE/evidence -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"evidence_ids\":[\"$EV\"]}"
+  curl -s -X POST {API}/v1/cases/$CASE/evidence -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"evidence_ids\":[\"$EV\"]}"
 
-  # withdraw it
-  curl -s -X POST %s/v1/cases/$CASE/cancel -H "Authorization: Bearer $TOKEN"
+  #    the reviewer's queue; approve; the buyer ships the return; the merchant confirms receipt: refunded
+  curl -s '{API}/v1/staff/cases?status=pending_review' -H "Authorization: Bearer $STAFF"
+  curl -s -X POST {API}/v1/staff/cases/$CASE/approve -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"note":"ok"}'
+  curl -s -X POST {API}/v1/cases/$CASE/return-shipment -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"courier":"shunfeng","tracking_number":"SF1234567890"}'
+  curl -s -X POST {API}/v1/staff/cases/$CASE/receipt -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"condition":"sellable"}'
+  curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
-  # the staff queue (reviewer token)
-  STAFF=$(curl -s -X POST '%s/dev/token?raw=1' -d '{"sub":"staff-1","roles":["reviewer"]}')
-  curl -s '%s/v1/staff/cases?status=cancelled' -H "Authorization: Bearer $STAFF"
+  # 3. a spoiled-produce claim without a photo: the buyer is asked for evidence within 72 h ...
+  R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: demo-3' -d '{"order_id":"o-1003","type":"claim","reason":"produce_spoiled","lines":[{"line_id":"l1","quantity":1}]}')
+  CASE=$(echo "$R" | sed -E 's/^\{"id":"([^"]+)".*/\1/'); echo $CASE
+  #    ... move the clock 73 hours: the deadline passes and the case is closed (see its timeline)
+  curl -s -X POST {API}/dev/clock -d '{"advance":"73h"}'
+  curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
-  # move the clock (every deadline due by then fires)
-  curl -s -X POST %s/dev/clock -d '{"advance":"48h"}'
-`, u, s.dynamo.URL(), TableName, s.s3.URL(), EvidenceBucket, s.sqsURL, IntakeQueue, IntakeDLQ,
-		s.sfnURL, CaseStateMachine, statemachines.Case,
-		u, u, u, u, u, u, u, u, u, u, u, u)
-	return b.String()
-}
+  # the rule set in force (docs/RULES.md); my cases, newest first
+  curl -s {API}/v1/staff/ruleset -H "Authorization: Bearer $STAFF"
+  curl -s {API}/v1/cases -H "Authorization: Bearer $TOKEN"
+`
 
 // memoryStore is every store port in memory.
 type memoryStore struct {
