@@ -4,10 +4,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/config"
@@ -15,15 +11,8 @@ import (
 )
 
 func main() {
-	cfg, err := config.Load(os.Getenv, config.API...)
-	if err != nil {
-		slog.Error("start", "err", err.Error())
-		os.Exit(1)
-	}
-	h, err := wire.API(context.Background(), cfg, wire.Deps{})
-	if err != nil {
-		slog.Error("start", "err", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(apigw.Lambda(h))
+	wire.Run(config.API, func(ctx context.Context, cfg config.Config) (any, error) {
+		h, err := wire.API(ctx, cfg, wire.Deps{})
+		return apigw.Lambda(h), err
+	})
 }

@@ -4,25 +4,17 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/wire"
 )
 
 func main() {
-	cfg, err := config.Load(os.Getenv, config.Intake...)
-	if err != nil {
-		slog.Error("start", "err", err.Error())
-		os.Exit(1)
-	}
-	h, err := wire.Intake(context.Background(), cfg, wire.Deps{})
-	if err != nil {
-		slog.Error("start", "err", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	wire.Run(config.Intake, func(ctx context.Context, cfg config.Config) (any, error) {
+		h, err := wire.Intake(ctx, cfg, wire.Deps{})
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	})
 }
