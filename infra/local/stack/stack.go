@@ -104,7 +104,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, s.s3.Close)
-	s.SFN = sfnlocal.New(sfnlocal.Options{Clock: o.Clock, Logger: o.Logger})
+	// Our task handlers always return (none blocks until its timeout), so
+	// waiting for them is right even when a loaded machine makes them slow;
+	// the default grace of 2 s let WaitIdle return early under -race.
+	s.SFN = sfnlocal.New(sfnlocal.Options{Clock: o.Clock, Logger: o.Logger, SettleGrace: 30 * time.Second})
 	s.closers = append(s.closers, func() error { s.SFN.Close(); return nil })
 	if s.sfnURL, err = s.serve("step functions", o.SFNAddr, s.SFN.Handler()); err != nil {
 		return nil, fmt.Errorf("stack: step functions: %w", err)
