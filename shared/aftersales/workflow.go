@@ -277,13 +277,18 @@ func (s *Service) complete(ctx context.Context, token string, res StepResult) er
 	return err
 }
 
-// Deadline applies the default outcome of the wait the case is in when its
-// deadline passed (F25). A case that moved on meanwhile is returned as is.
-func (s *Service) Deadline(ctx context.Context, caseID string) (StepResult, error) {
+// Deadline applies the default outcome of a wait whose deadline passed
+// (F25). waitedIn is the status the case was in when the workflow began the
+// wait: a case that moved on meanwhile (a decision that raced the deadline)
+// is returned as it is, never given the default outcome of its new wait.
+func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn Status) (StepResult, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := s.Cases.GetCase(ctx, caseID)
 		if err != nil {
 			return StepResult{}, err
+		}
+		if waitOf[c.Status] != waitOf[waitedIn] {
+			return s.step(ctx, c)
 		}
 		prev := c.Version
 		now := s.Clock.Now()

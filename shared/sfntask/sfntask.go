@@ -21,6 +21,7 @@ type Input struct {
 	Task        string          `json:"task"`
 	CaseID      string          `json:"case_id"`
 	Token       string          `json:"token,omitempty"`
+	Status      string          `json:"status,omitempty"` // deadline: the status the wait began in
 	WaitSeconds int64           `json:"wait_seconds,omitempty"`
 	Error       json.RawMessage `json:"error,omitempty"`
 }
@@ -64,7 +65,7 @@ func (h *Handler) run(ctx context.Context, in Input) (*stepfn.Result, error) {
 	case "review":
 		res, err = svc.Review(ctx, in.CaseID)
 	case "deadline":
-		res, err = svc.Deadline(ctx, in.CaseID)
+		res, err = svc.Deadline(ctx, in.CaseID, aftersales.Status(in.Status))
 	case "wait":
 		err = svc.BeginWait(ctx, in.CaseID, in.Token, in.WaitSeconds)
 		res = aftersales.StepResult{CaseID: in.CaseID}

@@ -1,0 +1,230 @@
+package aftersales_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/memstore"
+	"github.com/aftersales/aftersales/shared/storetest"
+)
+
+// fakeWaits records completed waits; a token in gone answers ErrWaitGone.
+type fakeWaits struct {
+	mu        sync.Mutex
+	completed map[string]aftersales.StepResult
+	gone      map[string]bool
+}
+
+func (f *fakeWaits) CompleteWait(_ context.Context, token string, r aftersales.StepResult) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gone[token] {
+		return &aftersales.Error{Kind: aftersales.KindConflict, Err: aftersales.ErrWaitGone}
+	}
+	f.completed[token] = r
+	return nil
+}
+
+type noBlobs struct{}
+
+func (noBlobs) PresignPut(context.Context, string, string, int64, time.Duration) (aftersales.PresignedUpload, error) {
+	return aftersales.PresignedUpload{}, errors.New("not used")
+}
+func (noBlobs) Stat(context.Context, string) (aftersales.BlobInfo, error) {
+	return aftersales.BlobInfo{}, aftersales.ErrNotFound
+}
+
+type seqIDs struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (s *seqIDs) NewID(prefix string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	return fmt.Sprintf("%s_%04d", prefix, s.n)
+}
+
+var (
+	buyer    = aftersales.Principal{ID: "b1", Roles: []aftersales.Role{aftersales.RoleBuyer}}
+	reviewer = aftersales.Principal{ID: "s1", Roles: []aftersales.Role{aftersales.RoleReviewer}}
+)
+
+func newService(t *testing.T) (*aftersales.Service, *fakeWaits) {
+	t.Helper()
+	clock := storetest.NewFakeClock(storetest.Epoch)
+	store := memstore.New(clock)
+	waits := &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}
+	svc := &aftersales.Service{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
+		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: waits, Jobs: memstore.NewJobs()}
+	o := &aftersales.Order{ID: "o1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
+		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),
+		Payment: aftersales.Payment{Channel: aftersales.ChannelAlipay, Amount: 30000},
+		Lines: []aftersales.OrderLine{
+			{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 2, UnitPrice: 10000, PaidAmount: 20000},
+			{LineID: "l2", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 10000, PaidAmount: 10000}}}
+	if err := svc.PutOrder(t.Context(), o); err != nil {
+		t.Fatal(err)
+	}
+	return svc, waits
+}
+
+func app(lines ...string) aftersales.Application {
+	a := aftersales.Application{OrderID: "o1", Type: aftersales.ReturnRefund, Reason: "size_not_fit"}
+	for _, l := range lines {
+		a.Lines = append(a.Lines, aftersales.LineRequest{LineID: l, Quantity: 1})
+	}
+	return a
+}
+
+// inReview creates a case, runs the rules and records the review wait.
+func inReview(t *testing.T, svc *aftersales.Service, token string, lines ...string) *aftersales.Case {
+	t.Helper()
+	res, err := svc.CreateCase(t.Context(), buyer, app(lines...), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := svc.Review(t.Context(), res.Case.ID)
+	if err != nil || step.Status != aftersales.StatusPendingReview || step.WaitSeconds != 5*24*3600 {
+		t.Fatalf("review: %+v %v", step, err)
+	}
+	if err := svc.BeginWait(t.Context(), res.Case.ID, token, step.WaitSeconds); err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.Cases.GetCase(t.Context(), res.Case.ID)
+	if err != nil || c.TaskToken != token || c.WaitingFor != aftersales.WaitReview {
+		t.Fatalf("after BeginWait: %+v %v", c, err)
+	}
+	return c
+}
+
+func TestDecisionsCompleteTheWaitOnce(t *testing.T) {
+	svc, waits := newService(t)
+	c := inReview(t, svc, "tok-1", "l1")
+	got, err := svc.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != aftersales.StatusAwaitingReturn || got.Approved != 10000 || got.Decision.By != "staff:s1" {
+		t.Fatalf("approved case %+v", got)
+	}
+	if r := waits.completed["tok-1"]; r.Status != aftersales.StatusAwaitingReturn || r.WaitSeconds != 7*24*3600 {
+		t.Fatalf("wait completed with %+v", r)
+	}
+	_, err = svc.Reject(t.Context(), reviewer, c.ID, "too late")
+	if aftersales.KindOf(err) != aftersales.KindConflict {
+		t.Fatalf("a second decision: %v, want Conflict", err)
+	}
+}
+
+func TestDecisionBeforeTheWaitIsRecorded(t *testing.T) {
+	svc, waits := newService(t)
+	res, err := svc.CreateCase(t.Context(), buyer, app("l1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Review(t.Context(), res.Case.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Approve(t.Context(), reviewer, res.Case.ID, aftersales.Approval{})
+	if aftersales.KindOf(err) != aftersales.KindConflict {
+		t.Fatalf("approve before the token is stored: %v, want Conflict (retry)", err)
+	}
+	// The buyer cancels in that window; the wait that begins later ends at once.
+	if _, err := svc.Cancel(t.Context(), buyer, res.Case.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.BeginWait(t.Context(), res.Case.ID, "late", 100); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := waits.completed["late"]; !ok || r.Status != aftersales.StatusCancelled {
+		t.Fatalf("late wait completed with %+v (%v)", r, ok)
+	}
+}
+
+func TestPartialApprovalNeedsANoteAndAdminAboveThreshold(t *testing.T) {
+	svc, _ := newService(t)
+	c := inReview(t, svc, "tok", "l1")
+	five := int64(5000)
+	tests := []struct {
+		name  string
+		p     aftersales.Principal
+		a     aftersales.Approval
+		kind  aftersales.Kind
+		field string
+	}{
+		{"above requested", reviewer, aftersales.Approval{Amount: ptr(10001)}, aftersales.KindInvalid, "amount"},
+		{"zero", reviewer, aftersales.Approval{Amount: ptr(0)}, aftersales.KindInvalid, "amount"},
+		{"partial without a note", reviewer, aftersales.Approval{Amount: &five}, aftersales.KindInvalid, "note"},
+		{"a buyer", buyer, aftersales.Approval{}, aftersales.KindForbidden, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := svc.Approve(t.Context(), tt.p, c.ID, tt.a)
+			if aftersales.KindOf(err) != tt.kind {
+				t.Fatalf("err %v, want %v", err, tt.kind)
+			}
+			if tt.field != "" && (len(aftersales.FieldsOf(err)) != 1 || aftersales.FieldsOf(err)[0].Field != tt.field) {
+				t.Errorf("fields %+v, want %s", aftersales.FieldsOf(err), tt.field)
+			}
+		})
+	}
+	got, err := svc.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{Amount: &five, Note: "half"})
+	if err != nil || got.Approved != 5000 {
+		t.Fatalf("partial approval: %+v %v", got, err)
+	}
+
+	// Above the admin threshold (500 CNY) a reviewer may not approve.
+	rs := aftersales.DefaultRuleSet()
+	rs.AdminApprovalAbove = 5000
+	if _, err := svc.PutRuleSet(t.Context(), aftersales.Principal{ID: "boss", Roles: []aftersales.Role{aftersales.RoleAdmin}}, rs); err != nil {
+		t.Fatal(err)
+	}
+	c2 := inReview(t, svc, "tok-2", "l2")
+	if _, err := svc.Approve(t.Context(), reviewer, c2.ID, aftersales.Approval{}); aftersales.KindOf(err) != aftersales.KindForbidden {
+		t.Fatalf("reviewer above the threshold: %v", err)
+	}
+}
+
+func TestBatchItemRedeliveredAfterItsDecisionCountsOnce(t *testing.T) {
+	svc, _ := newService(t)
+	c := inReview(t, svc, "tok", "l1")
+	job := &aftersales.ReviewJob{ID: "job_1", Decision: "approve", By: reviewer, Total: 1}
+	if err := svc.Jobs.CreateReviewJob(t.Context(), job); err != nil {
+		t.Fatal(err)
+	}
+	// The decision was applied, then the consumer died before recording it.
+	if _, err := svc.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the redelivery, and a duplicate of it
+		if err := svc.ReviewOne(t.Context(), aftersales.ReviewItem{JobID: "job_1", CaseID: c.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j, err := svc.Jobs.GetReviewJob(t.Context(), "job_1")
+	if err != nil || j.Succeeded != 1 || j.Failed != 0 {
+		t.Fatalf("job %+v %v", j, err)
+	}
+}
+
+func TestDeadlineAfterADecisionKeepsTheDecision(t *testing.T) {
+	svc, waits := newService(t)
+	c := inReview(t, svc, "tok", "l1")
+	waits.gone["tok"] = true // the review wait timed out just as staff decided
+	if _, err := svc.Reject(t.Context(), reviewer, c.ID, "worn"); err != nil {
+		t.Fatalf("a decision racing the deadline: %v", err)
+	}
+	step, err := svc.Deadline(t.Context(), c.ID, aftersales.StatusPendingReview)
+	if err != nil || step.Status != aftersales.StatusRejected {
+		t.Fatalf("the deadline path then routes on %+v %v, want rejected", step, err)
+	}
+}
+
+func ptr(v int64) *int64 { return &v }
