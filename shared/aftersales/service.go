@@ -37,6 +37,40 @@ type Application struct {
 	Amount      *int64 // nil: the refundable amount of the lines
 	RefundTo    RefundDestination
 	EvidenceIDs []string
+	Claim       *ClaimDetails // claims: what was damaged, from which the amount is computed (F16)
+}
+
+// ClaimDetails say how much of the claimed goods is affected: a count of
+// spoiled items, or a spoiled weight out of the delivered weight ("5 jin of
+// strawberries, 1 jin bad: 20%").
+type ClaimDetails struct {
+	SpoiledQuantity int
+	SpoiledWeight   int64 // grams
+	TotalWeight     int64 // grams
+}
+
+// claimAmount computes a claim's amount from its details, capped by what is
+// refundable; ok is false when the details are invalid (recorded in v).
+func claimAmount(cd *ClaimDetails, lines []CaseLine, refundable int64, v *Validation) (int64, string) {
+	var qty int
+	for _, l := range lines {
+		qty += l.Quantity
+	}
+	switch {
+	case cd.SpoiledQuantity > 0 && cd.SpoiledWeight > 0:
+		v.Add("claim", "give spoiled_quantity or spoiled_weight, not both")
+	case cd.SpoiledQuantity > 0:
+		if v.Check(cd.SpoiledQuantity <= qty, "claim.spoiled_quantity", "must be at most %d, the claimed quantity", qty) {
+			return ProRata(refundable, cd.SpoiledQuantity, qty), fmt.Sprintf("%d of %d spoiled", cd.SpoiledQuantity, qty)
+		}
+	case cd.SpoiledWeight > 0:
+		if v.Check(cd.TotalWeight >= cd.SpoiledWeight, "claim.total_weight", "must be at least the spoiled weight") {
+			return refundable * cd.SpoiledWeight / cd.TotalWeight, fmt.Sprintf("%d g of %d g spoiled", cd.SpoiledWeight, cd.TotalWeight)
+		}
+	default:
+		v.Add("claim", "give spoiled_quantity, or spoiled_weight with total_weight")
+	}
+	return 0, ""
 }
 
 // LineRequest names an order line and how many of its units the case is about.
@@ -164,7 +198,7 @@ func (s *Service) newCase(ctx context.Context, p Principal, app Application) (*C
 		ID: s.IDs.NewID("as"), OrderID: app.OrderID, BuyerID: p.ID, Type: app.Type, Reason: app.Reason,
 		Description: app.Description, RefundTo: app.RefundTo, CreatedAt: now, UpdatedAt: now,
 	}
-	held := false
+	held, claimNote := false, ""
 	if len(app.Lines) == 0 {
 		v.Add("lines", "must name at least one order line")
 	}
@@ -201,6 +235,12 @@ func (s *Service) newCase(ctx context.Context, p Principal, app Application) (*C
 			v.Check(app.Amount == nil || *app.Amount == 0, "amount", "an exchange refunds no money; leave it out")
 		case refundable == 0:
 			v.Add("lines", "nothing is left to refund on these lines")
+		case app.Claim != nil && app.Type != Claim:
+			v.Add("claim", "only claims carry claim details")
+		case app.Claim != nil && app.Amount != nil:
+			v.Add("amount", "a claim with details has its amount computed from them; leave it out")
+		case app.Claim != nil:
+			c.Requested, claimNote = claimAmount(app.Claim, c.Lines, refundable, &v)
 		case app.Amount == nil:
 			c.Requested = refundable
 		default:
@@ -219,7 +259,10 @@ func (s *Service) newCase(ctx context.Context, p Principal, app Application) (*C
 	if held {
 		return nil, &Error{Kind: KindConflict, Op: op, Msg: ErrLineHeld.Msg, Err: ErrLineHeld}
 	}
-	if err := c.Apply(Change{Action: ActSubmit, Actor: p.Actor(), At: now}); err != nil {
+	if claimNote != "" {
+		claimNote = fmt.Sprintf("claim computed: %s, %s", claimNote, Money{c.Requested, c.Currency})
+	}
+	if err := c.Apply(Change{Action: ActSubmit, Actor: p.Actor(), At: now, Note: claimNote}); err != nil {
 		return nil, err
 	}
 	for _, e := range evs {

@@ -228,3 +228,48 @@ func TestDeadlineAfterADecisionKeepsTheDecision(t *testing.T) {
 }
 
 func ptr(v int64) *int64 { return &v }
+
+func TestClaimAmountComputedFromDetails(t *testing.T) {
+	svc, _ := newService(t)
+	claim := func(cd *aftersales.ClaimDetails, amount *int64) (*aftersales.Case, error) {
+		a := aftersales.Application{OrderID: "o1", Type: aftersales.Claim, Reason: "produce_spoiled",
+			Lines: []aftersales.LineRequest{{LineID: "l1", Quantity: 2}}, Claim: cd, Amount: amount}
+		res, err := svc.CreateCase(t.Context(), buyer, a, nil)
+		return res.Case, err
+	}
+	tests := []struct {
+		name  string
+		cd    *aftersales.ClaimDetails
+		want  int64
+		field string
+	}{
+		{"one of two spoiled", &aftersales.ClaimDetails{SpoiledQuantity: 1}, 10000, ""},
+		{"1 jin of 5 by weight", &aftersales.ClaimDetails{SpoiledWeight: 500, TotalWeight: 2500}, 4000, ""},
+		{"more spoiled than claimed", &aftersales.ClaimDetails{SpoiledQuantity: 3}, 0, "claim.spoiled_quantity"},
+		{"weight without total", &aftersales.ClaimDetails{SpoiledWeight: 500}, 0, "claim.total_weight"},
+		{"nothing said", &aftersales.ClaimDetails{}, 0, "claim"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := claim(tt.cd, nil)
+			if tt.field != "" {
+				if f := aftersales.FieldsOf(err); len(f) != 1 || f[0].Field != tt.field {
+					t.Fatalf("err %v, want a field error on %s", err, tt.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Requested != tt.want || c.Timeline[0].Note == "" {
+				t.Fatalf("requested %d (note %q), want %d", c.Requested, c.Timeline[0].Note, tt.want)
+			}
+			if _, err := svc.Cancel(t.Context(), buyer, c.ID); err != nil { // free the line for the next case
+				t.Fatal(err)
+			}
+		})
+	}
+	if _, err := claim(&aftersales.ClaimDetails{SpoiledQuantity: 1}, ptr(100)); aftersales.KindOf(err) != aftersales.KindInvalid {
+		t.Errorf("claim details with an amount: %v", err)
+	}
+}

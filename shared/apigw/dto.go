@@ -140,6 +140,13 @@ type createCaseRequest struct {
 	Amount      *int64            `json:"amount,omitempty"`
 	RefundTo    string            `json:"refund_to,omitempty"`
 	Evidence    []string          `json:"evidence,omitempty"`
+	Claim       *claimJSON        `json:"claim,omitempty"`
+}
+
+type claimJSON struct {
+	SpoiledQuantity int   `json:"spoiled_quantity,omitempty"`
+	SpoiledWeight   int64 `json:"spoiled_weight,omitempty"`
+	TotalWeight     int64 `json:"total_weight,omitempty"`
 }
 
 type lineRequestJSON struct {
@@ -154,6 +161,9 @@ func (r createCaseRequest) application() aftersales.Application {
 	}
 	for _, l := range r.Lines {
 		app.Lines = append(app.Lines, aftersales.LineRequest{LineID: l.LineID, Quantity: l.Quantity})
+	}
+	if c := r.Claim; c != nil {
+		app.Claim = &aftersales.ClaimDetails{SpoiledQuantity: c.SpoiledQuantity, SpoiledWeight: c.SpoiledWeight, TotalWeight: c.TotalWeight}
 	}
 	return app
 }
