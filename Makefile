@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # -count=1: Go's test cache cannot see files read by node or by emulators.
 # -race: the local Step Functions and the stores are concurrent by design.
 test: tools vet
-	$(GO) test -count=1 -race ./...
+	$(GO) test -count=1 -race -timeout 30m ./...
 
 ## tools: npm tools the tests run (asl-validator), in _tools/ where go ./... does not look
 tools: _tools/node_modules/.package-lock.json

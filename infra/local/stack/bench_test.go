@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/aftersales/aftersales/infra/local/vclock"
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -105,5 +107,47 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "cases/s")
 		})
+	}
+}
+
+// BenchmarkCreateCaseHandler measures POST /v1/cases through the api
+// function's Lambda handler (event in, response out: routing, JWT, decoding,
+// validation, the DynamoDB transaction on minidyn). The intake queue is
+// switched off so the workflow does not run alongside.
+func BenchmarkCreateCaseHandler(b *testing.B) {
+	st, err := Start(context.Background(), Options{
+		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
+		Clock: vclock.New(start),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	st.FailIntake(true)
+	tok, err := st.Token("bench-buyer", "buyer")
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]events.APIGatewayV2HTTPRequest, b.N)
+	for i := range b.N {
+		o := &aftersales.Order{ID: fmt.Sprintf("h-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid, Currency: aftersales.CNY,
+			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, Amount: 9900},
+			Lines:   []aftersales.OrderLine{{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
+		if err := st.svc.PutOrder(context.Background(), o); err != nil {
+			b.Fatal(err)
+		}
+		body := fmt.Sprintf(`{"order_id":"h-%d","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}`, i)
+		evs[i] = events.APIGatewayV2HTTPRequest{RawPath: "/v1/cases", Body: body,
+			Headers: map[string]string{"authorization": "Bearer " + tok, "content-type": "application/json", "idempotency-key": fmt.Sprint(i)},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: fmt.Sprint(i),
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "POST", Path: "/v1/cases"}}}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		res, err := st.api(context.Background(), evs[i])
+		if err != nil || res.StatusCode != http.StatusCreated {
+			b.Fatalf("create: %d %s %v", res.StatusCode, res.Body, err)
+		}
 	}
 }
