@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -291,22 +292,29 @@ func (s *Store) PutUploads(ctx context.Context, ups []aftersales.Upload) error {
 
 // GetUpload returns a declared upload that has not expired.
 func (s *Store) GetUpload(ctx context.Context, id string) (aftersales.Upload, error) {
-	const op = "dynamo.get_upload"
-	it, err := s.get(ctx, uploadPK(id), skUpload)
+	return getLive(ctx, s, "dynamo.get_upload", uploadPK(id), skUpload, "no such upload", uploadFromItem,
+		func(u aftersales.Upload) time.Time { return u.ExpiresAt })
+}
+
+// getLive reads an item that expires (DynamoDB's TTL deletes lazily, minidyn
+// never): a missing or expired item is not found.
+func getLive[T any](ctx context.Context, s *Store, op, pk, sk, missing string, decode func(item) (T, error), expires func(T) time.Time) (T, error) {
+	var zero T
+	it, err := s.get(ctx, pk, sk)
 	if err != nil {
-		return aftersales.Upload{}, classify(op, err)
+		return zero, classify(op, err)
 	}
 	if it == nil {
-		return aftersales.Upload{}, notFound(op, "no such upload")
+		return zero, notFound(op, missing)
 	}
-	u, err := uploadFromItem(it)
+	v, err := decode(it)
 	if err != nil {
-		return aftersales.Upload{}, aftersales.Wrap(aftersales.KindInternal, op, err)
+		return zero, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
-	if !s.clock.Now().Before(u.ExpiresAt) {
-		return aftersales.Upload{}, notFound(op, "no such upload")
+	if !s.clock.Now().Before(expires(v)) {
+		return zero, notFound(op, missing)
 	}
-	return u, nil
+	return v, nil
 }
 
 // get reads one item consistently; nil when there is none.

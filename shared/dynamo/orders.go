@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -101,20 +102,6 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 
 // GetIdempotency returns the record for scope and key unless it has expired.
 func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (aftersales.IdempotencyRecord, error) {
-	const op = "dynamo.get_idempotency"
-	it, err := s.get(ctx, idemPK(scope, key), skIdem)
-	if err != nil {
-		return aftersales.IdempotencyRecord{}, classify(op, err)
-	}
-	if it == nil {
-		return aftersales.IdempotencyRecord{}, notFound(op, "no such idempotency key")
-	}
-	rec, err := idemFromItem(it)
-	if err != nil {
-		return aftersales.IdempotencyRecord{}, aftersales.Wrap(aftersales.KindInternal, op, err)
-	}
-	if !s.clock.Now().Before(rec.ExpiresAt) {
-		return aftersales.IdempotencyRecord{}, notFound(op, "no such idempotency key")
-	}
-	return rec, nil
+	return getLive(ctx, s, "dynamo.get_idempotency", idemPK(scope, key), skIdem, "no such idempotency key", idemFromItem,
+		func(r aftersales.IdempotencyRecord) time.Time { return r.ExpiresAt })
 }
