@@ -2,7 +2,7 @@
 GO ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: test tools vet local bench clean
+.PHONY: test tools vet local bench build synth clean
 
 ## test: every test of the project (installs the npm tools it needs first)
 # -count=1: Go's test cache cannot see files read by node or by emulators.
@@ -23,9 +23,17 @@ vet:
 local:
 	$(GO) run ./infra/local
 
+## build: every function to build/<name>/bootstrap (linux/arm64) for cdk deploy
+build:
+	$(GO) run ./infra/cmd/build
+
+## synth: the CloudFormation template into cdk.out, offline
+synth: build
+	$(GO) run ./infra
+
 ## bench: the Go benchmarks
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 clean:
-	rm -rf build _tools/node_modules
+	rm -rf build cdk.out _tools/node_modules _cdk/node_modules

@@ -24,7 +24,8 @@ import (
 	"github.com/aftersales/aftersales/statemachines"
 )
 
-// Names of the local workflow resources, as the CDK stack names them.
+// Names of the local workflow resources (in the cloud, CDK generates the
+// queue names and names the state machine aftersales-<stage>-case).
 const (
 	IntakeQueue      = "aftersales-intake"
 	IntakeDLQ        = "aftersales-intake-dlq"
