@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,7 +35,7 @@ func (s *Store) ListCases(ctx context.Context, q aftersales.CaseQuery) (aftersal
 	var after string
 	if q.Cursor != "" {
 		var err error
-		if after, err = decodeCursor(op, q.Cursor); err != nil {
+		if after, err = aftersales.DecodeCursor(op, q.Cursor); err != nil {
 			return aftersales.CasePage{}, err
 		}
 	}
@@ -72,7 +70,7 @@ func (s *Store) ListCases(ctx context.Context, q aftersales.CaseQuery) (aftersal
 			return page, nil // every partition is exhausted: the last page
 		}
 		if len(page.Items) == limit {
-			page.NextCursor = encodeCursor(last)
+			page.NextCursor = aftersales.EncodeCursor(last)
 			return page, nil
 		}
 		next := streams[best].buf[0]
@@ -236,41 +234,4 @@ func (s *Store) refill(ctx context.Context, st *stream) error {
 		}
 	}
 	return nil
-}
-
-// cursor is the opaque position of a list page: base64url of this JSON.
-type cursor struct {
-	After string `json:"after"`
-}
-
-func encodeCursor(after string) string {
-	b, _ := json.Marshal(cursor{After: after}) // a struct of one string always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// decodeCursor returns the list key a cursor names, or a KindInvalid error
-// naming the cursor field: a client that edits or truncates a cursor gets a
-// 400, never a page from an arbitrary position.
-func decodeCursor(op, s string) (string, error) {
-	invalid := func() error {
-		var v aftersales.Validation
-		v.Add("cursor", "is not a cursor returned by this list; start again without it")
-		return v.Err(op)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return "", invalid()
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil {
-		return "", invalid()
-	}
-	n := len(timeLayout)
-	if len(c.After) < n+2 || c.After[n] != '#' {
-		return "", invalid()
-	}
-	if _, err := parseTime(c.After[:n]); err != nil {
-		return "", invalid()
-	}
-	return c.After, nil
 }

@@ -10,11 +10,6 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
-// listKey is the sort key of a case in every list index: creation time at
-// fixed width, then the id to break ties, so that the order is total and a
-// cursor can name a position exactly.
-func listKey(c *aftersales.Case) string { return formatTime(c.CreatedAt) + "#" + c.ID }
-
 // caseItem is the case item without its timeline (events are items of their
 // own) but with the list index keys derived from it.
 func caseItem(c *aftersales.Case) item {
@@ -23,7 +18,7 @@ func caseItem(c *aftersales.Case) item {
 	w.str(AttrPK, casePK(c.ID))
 	w.str(AttrSK, skCase)
 	w.str(attrEntity, entityCase)
-	lk := listKey(c)
+	lk := aftersales.ListPosition(c)
 	shard := shardOf(c.ID)
 	w.str(AttrGSI1PK, buyerPK(c.BuyerID))
 	w.str(AttrGSI2PK, statusPK(string(c.Status), shard))

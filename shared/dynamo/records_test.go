@@ -201,7 +201,7 @@ func TestShardOf(t *testing.T) {
 // TestCursor: a cursor names a list key; anything else is refused.
 func TestCursor(t *testing.T) {
 	key := "2026-11-11T08:30:00.123456789Z#as_1"
-	got, err := decodeCursor("op", encodeCursor(key))
+	got, err := aftersales.DecodeCursor("op", aftersales.EncodeCursor(key))
 	if err != nil || got != key {
 		t.Fatalf("round trip: got %q, %v", got, err)
 	}
@@ -209,14 +209,14 @@ func TestCursor(t *testing.T) {
 	for name, c := range map[string]string{
 		"empty JSON":     b64(`{}`),
 		"wrong field":    b64(`{"last":"` + key + `"}`),
-		"truncated":      encodeCursor(key)[:20],
+		"truncated":      aftersales.EncodeCursor(key)[:20],
 		"no separator":   b64(`{"after":"2026-11-11T08:30:00.123456789Zas_1"}`),
 		"not a time":     b64(`{"after":"2026-13-11T08:30:00.123456789Z#as_1"}`),
 		"standard b64":   base64.StdEncoding.EncodeToString([]byte(`{"after":"` + key + `"}`)),
-		"trailing bytes": encodeCursor(key) + "!",
+		"trailing bytes": aftersales.EncodeCursor(key) + "!",
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := decodeCursor("op", c)
+			_, err := aftersales.DecodeCursor("op", c)
 			if aftersales.KindOf(err) != aftersales.KindInvalid || len(aftersales.FieldsOf(err)) != 1 || aftersales.FieldsOf(err)[0].Field != "cursor" {
 				t.Fatalf("got %v, want KindInvalid naming cursor", err)
 			}

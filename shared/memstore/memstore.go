@@ -12,8 +12,6 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -200,7 +198,7 @@ func (s *Store) ListCases(_ context.Context, q aftersales.CaseQuery) (aftersales
 	var after string
 	if q.Cursor != "" {
 		var err error
-		if after, err = decodeCursor(op, q.Cursor); err != nil {
+		if after, err = aftersales.DecodeCursor(op, q.Cursor); err != nil {
 			return aftersales.CasePage{}, err
 		}
 	}
@@ -212,7 +210,7 @@ func (s *Store) ListCases(_ context.Context, q aftersales.CaseQuery) (aftersales
 	}
 	var all []keyed
 	for _, c := range s.cases {
-		k := listKey(c)
+		k := aftersales.ListPosition(c)
 		if matches(q, c) && (after == "" || k < after) {
 			all = append(all, keyed{k, c})
 		}
@@ -221,7 +219,7 @@ func (s *Store) ListCases(_ context.Context, q aftersales.CaseQuery) (aftersales
 	var page aftersales.CasePage
 	for i, k := range all {
 		if i == limit {
-			page.NextCursor = encodeCursor(all[i-1].key)
+			page.NextCursor = aftersales.EncodeCursor(all[i-1].key)
 			break
 		}
 		c := cloneCase(k.c)
@@ -253,45 +251,6 @@ func pageSize(limit int) int {
 		return aftersales.MaxPageSize
 	}
 	return limit
-}
-
-// timeLayout and listKey are the DynamoDB adapter's: a fixed-width UTC time
-// sorts as the instant does, and the id breaks ties.
-const timeLayout = "2006-01-02T15:04:05.000000000Z"
-
-func listKey(c *aftersales.Case) string { return c.CreatedAt.UTC().Format(timeLayout) + "#" + c.ID }
-
-type cursor struct {
-	After string `json:"after"`
-}
-
-func encodeCursor(after string) string {
-	b, _ := json.Marshal(cursor{After: after}) // a struct of one string always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(op, s string) (string, error) {
-	invalid := func() error {
-		var v aftersales.Validation
-		v.Add("cursor", "is not a cursor returned by this list; start again without it")
-		return v.Err(op)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return "", invalid()
-	}
-	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil {
-		return "", invalid()
-	}
-	n := len(timeLayout)
-	if len(c.After) < n+2 || c.After[n] != '#' {
-		return "", invalid()
-	}
-	if _, err := time.Parse(timeLayout, c.After[:n]); err != nil {
-		return "", invalid()
-	}
-	return c.After, nil
 }
 
 // PutUploads records declared uploads.
