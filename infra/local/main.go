@@ -1,6 +1,7 @@
 // Command local runs the whole after-sales system on this machine: the HTTP
 // API on 127.0.0.1:8080 and emulated AWS services on their usual local ports,
-// with demo data. See the printed quick start.
+// with demo data. See the printed quick start. `local bench [flags]` runs
+// the promotion-day benchmark instead (package bench).
 package main
 
 import (
@@ -12,11 +13,15 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/aftersales/aftersales/infra/local/bench"
 	"github.com/aftersales/aftersales/infra/local/stack"
 	"github.com/aftersales/aftersales/infra/local/vclock"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		os.Exit(bench.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	var o stack.Options
 	flag.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address of the HTTP API")
 	flag.StringVar(&o.DynamoAddr, "dynamodb-addr", "127.0.0.1:8000", "address of the emulated DynamoDB")

@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+// Main runs `go run ./infra/local bench [flags]` with the arguments after
+// "bench" and returns the exit code. It prints progress on stderr, the
+// Markdown report on stdout, and writes bench.md and bench.json under --out.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	fs.IntVar(&cfg.Cases, "cases", 20000, "applications in the burst (and in the paced run)")
+	fs.IntVar(&cfg.Clients, "clients", 64, "concurrent HTTP clients")
+	fs.DurationVar(&cfg.Paced, "paced", 0, "also submit --cases spread over this long (e.g. 60s); 0 skips the paced run")
+	fs.IntVar(&cfg.Batch, "batch", 10000, "pending_review cases approved in one batch; 0 skips it")
+	fs.DurationVar(&cfg.Sample, "sample", 0, "how often the intake queue depth is sampled (default 100ms)")
+	fs.DurationVar(&cfg.Timeout, "timeout", 0, "longest wait for a phase's cases to be decided (default 10m)")
+	out := fs.String("out", "docs/bench", "directory for bench.md and bench.json; empty writes no files")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || cfg.Cases <= 0 || cfg.Clients <= 0 || cfg.Batch < 0 || cfg.Paced < 0 {
+		fmt.Fprintln(stderr, "bench: --cases and --clients must be positive, --batch and --paced not negative; no arguments")
+		return 2
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+		if f, ok := stderr.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				cfg.Terminal = true
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	md := rep.Markdown()
+	fmt.Fprint(stdout, md)
+	if *out != "" {
+		if err := write(*out, rep, md); err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "bench: wrote %s and %s\n", filepath.Join(*out, "bench.md"), filepath.Join(*out, "bench.json"))
+	}
+	if rep.Burst.Lost+rep.Burst.Duplicated > 0 || (rep.Paced != nil && rep.Paced.Lost+rep.Paced.Duplicated > 0) {
+		fmt.Fprintln(stderr, "bench: cases were lost or duplicated")
+		return 1
+	}
+	return 0
+}
+
+func write(dir string, rep *Report, md string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bench.json"), append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "bench.md"), []byte(md), 0o644)
+}

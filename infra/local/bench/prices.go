@@ -1,0 +1,45 @@
+package bench
+
+// PriceTable is a set of AWS list prices in US dollars, with where and when
+// they were read.
+type PriceTable struct {
+	Region  string   `json:"region"`
+	AsOf    string   `json:"as_of"`
+	Sources []string `json:"sources"`
+	// Per single unit (one transition, one request, one GB-second).
+	SFNTransition     float64 `json:"sfn_standard_transition"`
+	HTTPAPIRequest    float64 `json:"http_api_request"`
+	LambdaRequest     float64 `json:"lambda_request"`
+	LambdaArmGBSecond float64 `json:"lambda_arm64_gb_second"`
+	DynamoWriteUnit   float64 `json:"dynamodb_write_request_unit"`
+	DynamoReadUnit    float64 `json:"dynamodb_read_request_unit"`
+	SQSRequest        float64 `json:"sqs_request"`
+	S3Put             float64 `json:"s3_put"`
+	S3Get             float64 `json:"s3_get"`
+}
+
+// Prices are the us-east-1 list prices the cost model uses, without free
+// tiers. They are the figures quoted in issue 7 for the AWS pricing pages
+// listed in Sources, recorded here on AsOf; they have not been checked
+// against those pages since. Update them (and AsOf) from the pages.
+var Prices = PriceTable{
+	Region: "us-east-1",
+	AsOf:   "2026-11-27",
+	Sources: []string{
+		"https://aws.amazon.com/step-functions/pricing/ (Standard: $0.025 per 1,000 state transitions)",
+		"https://aws.amazon.com/api-gateway/pricing/ (HTTP APIs: $1.00 per million requests, first 300 million)",
+		"https://aws.amazon.com/lambda/pricing/ (arm64: $0.0000133334 per GB-s; $0.20 per million requests)",
+		"https://aws.amazon.com/dynamodb/pricing/on-demand/ ($0.625 per million write units, $0.125 per million read units)",
+		"https://aws.amazon.com/sqs/pricing/ (standard queues: $0.40 per million requests)",
+		"https://aws.amazon.com/s3/pricing/ (S3 Standard: PUT $0.005 and GET $0.0004 per 1,000)",
+	},
+	SFNTransition:     0.025 / 1e3,
+	HTTPAPIRequest:    1.00 / 1e6,
+	LambdaRequest:     0.20 / 1e6,
+	LambdaArmGBSecond: 0.0000133334,
+	DynamoWriteUnit:   0.625 / 1e6,
+	DynamoReadUnit:    0.125 / 1e6,
+	SQSRequest:        0.40 / 1e6,
+	S3Put:             0.005 / 1e3,
+	S3Get:             0.0004 / 1e3,
+}

@@ -1,0 +1,39 @@
+package stack
+
+import (
+	"context"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// PutOrder stores an order through the case service, as the mall's order
+// events do: the benchmark (infra/local/bench) creates its orders with it.
+func (s *Stack) PutOrder(ctx context.Context, o *aftersales.Order) error {
+	return s.svc.PutOrder(ctx, o)
+}
+
+// Case reads a case from the store, bypassing the HTTP API: the benchmark
+// checks every case's final state with it.
+func (s *Stack) Case(ctx context.Context, id string) (*aftersales.Case, error) {
+	return s.svc.Cases.GetCase(ctx, id)
+}
+
+// ExecutionTasks counts the Lambda task invocations an execution of a case
+// made so far (TaskStarted and LambdaFunctionStarted history events).
+func (s *Stack) ExecutionTasks(caseID string) (int, error) {
+	e, err := s.Execution(caseID)
+	if err != nil {
+		return 0, err
+	}
+	h, err := s.SFN.History(e.ARN)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, ev := range h {
+		if ev.Type == "TaskStarted" || ev.Type == "LambdaFunctionStarted" {
+			n++
+		}
+	}
+	return n, nil
+}
