@@ -114,6 +114,10 @@ func TestMainWritesReports(t *testing.T) {
 	if err != nil || string(md) != stdout.String() {
 		t.Errorf("bench.md differs from stdout (%v)", err)
 	}
+	svg, err := os.ReadFile(filepath.Join(dir, "bench.svg"))
+	if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("<polyline")) || !bytes.HasSuffix(svg, []byte("</svg>\n")) {
+		t.Errorf("bench.svg is not the chart (%v): %.200s", err, svg)
+	}
 	if code := Main([]string{"--cases", "0"}, &stdout, &stderr); code != 2 {
 		t.Errorf("--cases 0: exit %d, want 2", code)
 	}

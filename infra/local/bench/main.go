@@ -14,7 +14,8 @@ import (
 
 // Main runs `go run ./infra/local bench [flags]` with the arguments after
 // "bench" and returns the exit code. It prints progress on stderr, the
-// Markdown report on stdout, and writes bench.md and bench.json under --out.
+// Markdown report on stdout, and writes bench.md, bench.json and the chart
+// bench.svg under --out.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -56,7 +57,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "bench:", err)
 			return 1
 		}
-		fmt.Fprintf(stderr, "bench: wrote %s and %s\n", filepath.Join(*out, "bench.md"), filepath.Join(*out, "bench.json"))
+		fmt.Fprintf(stderr, "bench: wrote bench.md, bench.json and bench.svg in %s\n", *out)
 	}
 	if rep.Burst.Lost+rep.Burst.Duplicated > 0 || (rep.Paced != nil && rep.Paced.Lost+rep.Paced.Duplicated > 0) {
 		fmt.Fprintln(stderr, "bench: cases were lost or duplicated")
@@ -76,5 +77,16 @@ func write(dir string, rep *Report, md string) error {
 	if err := os.WriteFile(filepath.Join(dir, "bench.json"), append(raw, '\n'), 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "bench.md"), []byte(md), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "bench.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "bench.svg"))
+	if err != nil {
+		return err
+	}
+	if err := WriteSVG(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
