@@ -2,7 +2,6 @@ package aftersales
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -40,36 +39,24 @@ func (s *Service) completeWait(ctx context.Context, p Principal, caseID, wait st
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		c, err := s.GetCase(ctx, p, caseID)
-		if err != nil {
-			return nil, err
-		}
-		if waitOf[c.Status] != wait {
-			return nil, E(KindConflict, "case."+wait, fmt.Sprintf("the case is %s, not waiting for %s", c.Status, wait))
-		}
-		if c.TaskToken == "" {
-			// Between the status change and the workflow recording its wait:
-			// milliseconds. The client retries.
-			return nil, E(KindConflict, "case."+wait, "the case is being processed; retry in a moment")
-		}
-		prev, token := c.Version, c.TaskToken
-		if err := fn(c, rs); err != nil {
-			return nil, err
-		}
-		err = s.Cases.UpdateCase(ctx, c, prev)
-		if errors.Is(err, ErrVersionConflict) && attempt < maxChangeAttempts {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		res, err := s.step(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		return c, s.complete(ctx, token, res)
+	var token string
+	c, _, err := s.update(ctx, caseID, func(ctx context.Context, id string) (*Case, error) { return s.GetCase(ctx, p, id) },
+		func(c *Case) error {
+			if waitOf[c.Status] != wait {
+				return E(KindConflict, "case."+wait, fmt.Sprintf("the case is %s, not waiting for %s", c.Status, wait))
+			}
+			if c.TaskToken == "" {
+				// Between the status change and the workflow recording its
+				// wait: milliseconds. The client retries.
+				return E(KindConflict, "case."+wait, "the case is being processed; retry in a moment")
+			}
+			token = c.TaskToken
+			return fn(c, rs)
+		})
+	if err != nil {
+		return nil, err
 	}
+	return c, s.resume(ctx, token, c)
 }
 
 func staffOnly(p Principal, op string) error {

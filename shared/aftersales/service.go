@@ -427,38 +427,63 @@ func (s *Service) PutOrder(ctx context.Context, o *Order) error {
 // handful of actors, so more than a few lost races means something is wrong.
 const maxChangeAttempts = 3
 
-// change loads a case, applies fn and writes it conditionally on the version
-// it read, retrying from a fresh read when someone else changed it meanwhile.
-// When the change moved the case out of a wait (a cancellation, evidence
-// that answers a request), the waiting workflow is resumed at once rather
-// than at the wait's deadline.
-func (s *Service) change(ctx context.Context, p Principal, caseID string, buyerOnly bool, fn func(*Case) error) (*Case, error) {
+// errNoChange is what an update's fn returns to write nothing.
+var errNoChange = errors.New("no change")
+
+// update is the one optimistic-lock loop of the service: it loads the case
+// with load, lets fn change it, writes it conditionally on the version it
+// read, and starts over from a fresh read when a concurrent writer won. fn
+// returns errNoChange to write nothing; wrote says whether a write happened.
+// The returned case is as written, or as read when nothing was written.
+func (s *Service) update(ctx context.Context, caseID string, load func(context.Context, string) (*Case, error), fn func(*Case) error) (c *Case, wrote bool, err error) {
 	for attempt := 1; ; attempt++ {
-		c, err := s.GetCase(ctx, p, caseID)
-		if err != nil {
-			return nil, err
+		if c, err = load(ctx, caseID); err != nil {
+			return nil, false, err
 		}
-		if buyerOnly && !c.OwnedBy(p.ID) {
-			return nil, E(KindForbidden, "case.change", "only the case's buyer may do this")
-		}
-		prev, token := c.Version, c.TaskToken
-		if err := fn(c); err != nil {
-			return nil, err
+		prev := c.Version
+		switch err := fn(c); {
+		case errors.Is(err, errNoChange):
+			return c, false, nil
+		case err != nil:
+			return nil, false, err
 		}
 		err = s.Cases.UpdateCase(ctx, c, prev)
 		if errors.Is(err, ErrVersionConflict) && attempt < maxChangeAttempts {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if token == "" || c.TaskToken != "" || s.Waits == nil {
-			return c, nil
-		}
-		res, err := s.step(ctx, c)
-		if err != nil {
-			return c, err
-		}
-		return c, s.complete(ctx, token, res)
+		return c, true, nil
 	}
+}
+
+// resume hands the case back to the workflow waiting on token, with the
+// deadline of the wait its status is in now.
+func (s *Service) resume(ctx context.Context, token string, c *Case) error {
+	res, err := s.step(ctx, c)
+	if err != nil {
+		return err
+	}
+	return s.complete(ctx, token, res)
+}
+
+// change is update for a principal: the case must be visible to p (and,
+// with buyerOnly, be p's own). When the change moved the case out of a wait
+// (a cancellation, evidence that answers a request), the waiting workflow is
+// resumed at once rather than at the wait's deadline.
+func (s *Service) change(ctx context.Context, p Principal, caseID string, buyerOnly bool, fn func(*Case) error) (*Case, error) {
+	var token string
+	c, _, err := s.update(ctx, caseID, func(ctx context.Context, id string) (*Case, error) { return s.GetCase(ctx, p, id) },
+		func(c *Case) error {
+			if buyerOnly && !c.OwnedBy(p.ID) {
+				return E(KindForbidden, "case.change", "only the case's buyer may do this")
+			}
+			token = c.TaskToken
+			return fn(c)
+		})
+	if err != nil || token == "" || c.TaskToken != "" || s.Waits == nil {
+		return c, err
+	}
+	return c, s.resume(ctx, token, c)
 }

@@ -217,23 +217,11 @@ func (s *Service) refundsSince(ctx context.Context, buyer string, t time.Time) (
 // case's status, with its deadline (F5, F25). If the case has already moved
 // on (someone acted before the wait began), it completes the wait at once.
 func (s *Service) BeginWait(ctx context.Context, caseID, token string, seconds int64) error {
-	for attempt := 1; ; attempt++ {
-		c, err := s.Cases.GetCase(ctx, caseID)
-		if err != nil {
-			return err
-		}
+	c, wrote, err := s.update(ctx, caseID, s.Cases.GetCase, func(c *Case) error {
 		wait, waiting := waitOf[c.Status]
 		if !waiting || c.TaskToken == token {
-			res, err := s.step(ctx, c)
-			if err != nil {
-				return err
-			}
-			if c.TaskToken == token {
-				return nil // a retried task: the wait is already recorded
-			}
-			return s.complete(ctx, token, res)
+			return errNoChange
 		}
-		prev := c.Version
 		now := s.Clock.Now()
 		deadline := now.Add(time.Duration(seconds) * time.Second).UTC()
 		if err := c.Apply(Change{Action: ActAwait, Actor: ActorWorkflow, At: now,
@@ -241,17 +229,19 @@ func (s *Service) BeginWait(ctx context.Context, caseID, token string, seconds i
 			return err
 		}
 		c.WaitingFor, c.TaskToken, c.Deadline = wait, token, deadline
-		if promised, err := s.promise(ctx, wait, c); err != nil {
+		promised, err := s.promise(ctx, wait, c)
+		if err != nil {
 			return err
-		} else if promised.Before(deadline) {
+		}
+		if promised.Before(deadline) {
 			c.PromisedBy = promised
 		}
-		err = s.Cases.UpdateCase(ctx, c, prev)
-		if errors.Is(err, ErrVersionConflict) && attempt < maxChangeAttempts {
-			continue
-		}
-		return err
+		return nil
+	})
+	if err != nil || wrote || c.TaskToken == token {
+		return err // recorded now, or by an earlier try of this task
 	}
+	return s.resume(ctx, token, c) // the case moved on before the wait began
 }
 
 // promise is the deadline shown to the buyer for wait, from now.
@@ -282,17 +272,12 @@ func (s *Service) complete(ctx context.Context, token string, res StepResult) er
 // wait: a case that moved on meanwhile (a decision that raced the deadline)
 // is returned as it is, never given the default outcome of its new wait.
 func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn Status) (StepResult, error) {
-	for attempt := 1; ; attempt++ {
-		c, err := s.Cases.GetCase(ctx, caseID)
-		if err != nil {
-			return StepResult{}, err
-		}
+	query := false
+	c, _, err := s.update(ctx, caseID, s.Cases.GetCase, func(c *Case) error {
 		if waitOf[c.Status] != waitOf[waitedIn] {
-			return s.step(ctx, c)
+			return errNoChange
 		}
-		prev := c.Version
-		now := s.Clock.Now()
-		ch := Change{Actor: ActorDeadline, At: now, Note: "deadline passed"}
+		ch := Change{Actor: ActorDeadline, At: s.Clock.Now(), Note: "deadline passed"}
 		switch waitOf[c.Status] {
 		case WaitReview:
 			ch.Action, ch.Note = ActApprove, "not reviewed in time: approved"
@@ -305,22 +290,20 @@ func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn Status) 
 		case WaitReship:
 			ch.Action, ch.Note = ActRemind, "replacement not shipped in time"
 		case WaitRefund:
-			return s.queryRefund(ctx, c)
+			query = true
+			return errNoChange
 		default:
-			return s.step(ctx, c)
+			return errNoChange
 		}
-		if err := c.Apply(ch); err != nil {
-			return StepResult{}, err
-		}
-		err = s.Cases.UpdateCase(ctx, c, prev)
-		if errors.Is(err, ErrVersionConflict) && attempt < maxChangeAttempts {
-			continue
-		}
-		if err != nil {
-			return StepResult{}, err
-		}
-		return s.step(ctx, c)
+		return c.Apply(ch)
+	})
+	switch {
+	case err != nil:
+		return StepResult{}, err
+	case query:
+		return s.queryRefund(ctx, c)
 	}
+	return s.step(ctx, c)
 }
 
 // OutRefundNo is the deterministic refund number of a case's n-th refund:
@@ -379,65 +362,29 @@ func (s *Service) ConfirmRefund(ctx context.Context, caseID, outRefundNo string)
 }
 
 func (s *Service) settleRefund(ctx context.Context, caseID, actor string) error {
-	for attempt := 1; ; attempt++ {
-		c, err := s.Cases.GetCase(ctx, caseID)
-		if err != nil {
-			return err
-		}
+	var token string
+	c, wrote, err := s.update(ctx, caseID, s.Cases.GetCase, func(c *Case) error {
 		if c.Status != StatusRefunding {
-			return nil // already settled: a duplicate notification
+			return errNoChange // already settled: a duplicate notification
 		}
-		prev, token := c.Version, c.TaskToken
+		token = c.TaskToken
 		c.Refunded = c.Approved
-		if err := c.Apply(Change{Action: ActRefundSucceeded, Actor: actor, At: s.Clock.Now(),
-			Note: fmt.Sprintf("%s arrived", Money{c.Refunded, c.Currency})}); err != nil {
-			return err
-		}
-		err = s.Cases.UpdateCase(ctx, c, prev)
-		if errors.Is(err, ErrVersionConflict) && attempt < maxChangeAttempts {
-			continue
-		}
-		if err != nil || token == "" {
-			return err
-		}
-		res, err := s.step(ctx, c)
-		if err != nil {
-			return err
-		}
-		return s.complete(ctx, token, res)
+		return c.Apply(Change{Action: ActRefundSucceeded, Actor: actor, At: s.Clock.Now(),
+			Note: fmt.Sprintf("%s arrived", Money{c.Refunded, c.Currency})})
+	})
+	if err != nil || !wrote || token == "" {
+		return err
 	}
+	return s.resume(ctx, token, c)
 }
 
 // RecordFailure notes on the case's timeline that its workflow failed, so
 // staff see it; the case keeps its status for them to act on.
 func (s *Service) RecordFailure(ctx context.Context, caseID, cause string) error {
-	_, err := s.systemChange(ctx, caseID, func(c *Case) error {
+	_, _, err := s.update(ctx, caseID, s.Cases.GetCase, func(c *Case) error {
 		return c.Apply(Change{Action: ActWorkflowFailed, Actor: ActorWorkflow, At: s.Clock.Now(), Note: cause})
 	})
 	return err
-}
-
-// systemChange is change for the workflow itself: no principal, no
-// visibility check.
-func (s *Service) systemChange(ctx context.Context, caseID string, fn func(*Case) error) (*Case, error) {
-	for attempt := 1; ; attempt++ {
-		c, err := s.Cases.GetCase(ctx, caseID)
-		if err != nil {
-			return nil, err
-		}
-		prev := c.Version
-		if err := fn(c); err != nil {
-			return nil, err
-		}
-		err = s.Cases.UpdateCase(ctx, c, prev)
-		if errors.Is(err, ErrVersionConflict) && attempt < maxChangeAttempts {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
 }
 
 // Sweep hands every case still submitted after grace back to the workflow:
