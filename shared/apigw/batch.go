@@ -77,7 +77,7 @@ func (s *Server) startBatchReview(w http.ResponseWriter, r *http.Request) error 
 	}
 	Logger(r.Context()).Info("batch review started", "job_id", job.ID, "total", job.Total, "decision", job.Decision)
 	w.Header().Set("Location", "/v1/staff/reviews/"+job.ID)
-	writeJSON(w, http.StatusAccepted, toJobJSON(job))
+	WriteJSON(w, http.StatusAccepted, toJobJSON(job))
 	return nil
 }
 
@@ -86,6 +86,6 @@ func (s *Server) getBatchReview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toJobJSON(job))
+	WriteJSON(w, http.StatusOK, toJobJSON(job))
 	return nil
 }

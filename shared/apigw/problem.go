@@ -110,8 +110,9 @@ func (e *tooLargeError) Error() string {
 	return fmt.Sprintf("the body is larger than %d bytes", e.limit)
 }
 
-// writeJSON answers v as JSON with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers v as JSON with status, without HTML escaping (see
+// marshal); every JSON answer of the API and the local dev routes goes here.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	b, err := marshal(v)
 	if err != nil {
 		slog.Default().Error("encode response", "err", err.Error())

@@ -46,7 +46,7 @@ func caseAction[T any](fn func(r *http.Request, p aftersales.Principal, id strin
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, toCaseJSON(c))
+		WriteJSON(w, http.StatusOK, toCaseJSON(c))
 		return nil
 	}
 }

@@ -48,14 +48,14 @@ func NewServer(svc *aftersales.Service, auth *Authenticator, log *slog.Logger) *
 	s.routes = []Route{
 		{"POST", "/v1/cases", BuyerOnly, s.createCase},
 		{"GET", "/v1/cases", AnyCaller, s.listMyCases},
-		{"GET", "/v1/cases/{id}", AnyCaller, s.getMyCase},
+		{"GET", "/v1/cases/{id}", AnyCaller, s.getCase},
 		{"POST", "/v1/evidence-uploads", BuyerOnly, s.requestUploads},
 		{"POST", "/v1/cases/{id}/evidence-uploads", BuyerOnly, s.requestUploads},
 		{"POST", "/v1/cases/{id}/evidence", BuyerOnly, s.attachEvidence},
 		{"POST", "/v1/cases/{id}/cancel", BuyerOnly, s.cancel},
 		{"GET", "/v1/reasons", AnyCaller, s.listReasons},
 		{"GET", "/v1/staff/cases", StaffOnly, s.listStaffCases},
-		{"GET", "/v1/staff/cases/{id}", StaffOnly, s.getStaffCase},
+		{"GET", "/v1/staff/cases/{id}", StaffOnly, s.getCase},
 		{"POST", "/v1/cases/{id}/return-shipment", BuyerOnly, caseAction(s.returnShipment)},
 		{"POST", "/v1/staff/cases/{id}/approve", StaffOnly, caseAction(s.approve)},
 		{"POST", "/v1/staff/cases/{id}/reject", StaffOnly, caseAction(s.reject)},
@@ -198,16 +198,8 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		Logger(r.Context()).Warn("case not handed to the workflow; the sweeper will", "case_id", res.Case.ID, "err", res.EnqueueErr.Error())
 	}
 	w.Header().Set("Location", "/v1/cases/"+res.Case.ID)
-	writeJSON(w, http.StatusCreated, toCaseJSON(res.Case))
+	WriteJSON(w, http.StatusCreated, toCaseJSON(res.Case))
 	return nil
-}
-
-func (s *Server) getMyCase(w http.ResponseWriter, r *http.Request) error {
-	return s.getCase(w, r)
-}
-
-func (s *Server) getStaffCase(w http.ResponseWriter, r *http.Request) error {
-	return s.getCase(w, r)
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
@@ -215,7 +207,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toCaseJSON(c))
+	WriteJSON(w, http.StatusOK, toCaseJSON(c))
 	return nil
 }
 
@@ -254,7 +246,7 @@ func writePage(w http.ResponseWriter, page aftersales.CasePage) {
 	for i := range page.Items {
 		out.Items = append(out.Items, toCaseJSON(&page.Items[i]))
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // parseCaseQuery reads list parameters, naming each bad one. Buyers may only
@@ -330,7 +322,7 @@ func (s *Server) requestUploads(w http.ResponseWriter, r *http.Request) error {
 	for i, u := range ups {
 		out.Uploads[i] = uploadJSON{u.EvidenceID, u.URL, u.Method, u.Headers, u.ExpiresAt.UTC()}
 	}
-	writeJSON(w, http.StatusCreated, out)
+	WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -343,7 +335,7 @@ func (s *Server) attachEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toCaseJSON(c))
+	WriteJSON(w, http.StatusOK, toCaseJSON(c))
 	return nil
 }
 
@@ -352,7 +344,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toCaseJSON(c))
+	WriteJSON(w, http.StatusOK, toCaseJSON(c))
 	return nil
 }
 
@@ -368,6 +360,6 @@ func (s *Server) listReasons(w http.ResponseWriter, r *http.Request) error {
 	for i, x := range rs {
 		out.Items[i] = reasonJSON{x.Code, string(x.Type), x.LabelZH, x.LabelEN, x.EvidenceRequired}
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }

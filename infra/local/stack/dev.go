@@ -7,6 +7,7 @@ import (
 
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -30,7 +31,7 @@ func (s *Stack) devToken(w http.ResponseWriter, r *http.Request) {
 		switch aftersales.Role(role) {
 		case aftersales.RoleBuyer, aftersales.RoleReviewer, aftersales.RoleAdmin:
 		default:
-			v.Add("roles["+itoa(i)+"]", "must be buyer, reviewer or admin")
+			v.Add("roles["+strconv.Itoa(i)+"]", "must be buyer, reviewer or admin")
 		}
 	}
 	if err := v.Err("dev.token"); err != nil {
@@ -47,7 +48,7 @@ func (s *Stack) devToken(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(tok))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+	apigw.WriteJSON(w, http.StatusOK, map[string]string{"token": tok})
 }
 
 // devListOrders serves GET /dev/orders: the seeded and posted orders as they
@@ -65,7 +66,7 @@ func (s *Stack) devListOrders(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, mallhook.FromOrder(o))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	apigw.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // devPostOrder serves POST /dev/orders: it signs the snapshot with the mall's
@@ -142,18 +143,5 @@ func (s *Stack) devClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Clock.Advance(d)
-	writeJSON(w, http.StatusOK, map[string]time.Time{"now": now.UTC()})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
+	apigw.WriteJSON(w, http.StatusOK, map[string]time.Time{"now": now.UTC()})
 }
