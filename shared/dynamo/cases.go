@@ -120,36 +120,21 @@ func (s *Store) GetCase(ctx context.Context, id string) (*aftersales.Case, error
 	}
 	var c *aftersales.Case
 	var timeline []aftersales.TimelineEntry
-	for {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, classify(op, err)
+	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
+		switch {
+		case sk == skCase:
+			got, err := caseFromItem(it)
+			c = &got
+			return true, err
+		case strings.HasPrefix(sk, evtPfx):
+			e, err := eventFromItem(it)
+			timeline = append(timeline, e)
+			return true, err
 		}
-		for _, it := range out.Items {
-			sk, _ := it[AttrSK].(*types.AttributeValueMemberS)
-			switch {
-			case sk == nil:
-				return nil, aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf("item of case %s has no sort key", id))
-			case sk.Value == skCase:
-				got, err := caseFromItem(it)
-				if err != nil {
-					return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
-				}
-				c = &got
-			case strings.HasPrefix(sk.Value, evtPfx):
-				e, err := eventFromItem(it)
-				if err != nil {
-					return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
-				}
-				timeline = append(timeline, e)
-			}
-		}
-		// minidyn's in-process client ends with an empty, non-nil key; the
-		// length test is right for both.
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if c == nil {
 		return nil, notFound(op, "no such case")

@@ -95,22 +95,13 @@ func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.Review
 		FilterExpression:         aws.String("attribute_exists(" + n.name(attrFailure) + ")"),
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 	}
-	for len(j.Failures) < aftersales.MaxListedFailures {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, classify(op, err)
-		}
-		for _, it := range out.Items {
-			if len(j.Failures) == aftersales.MaxListedFailures {
-				break
-			}
-			ir := reader{it: it}
-			j.Failures = append(j.Failures, aftersales.ReviewFailure{CaseID: ir.str(attrCaseID), Error: ir.str(attrFailure)})
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	err = s.queryItems(ctx, op, in, func(_ string, it item) (bool, error) {
+		ir := reader{it: it}
+		j.Failures = append(j.Failures, aftersales.ReviewFailure{CaseID: ir.str(attrCaseID), Error: ir.str(attrFailure)})
+		return len(j.Failures) < aftersales.MaxListedFailures, ir.err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return j, nil
 }

@@ -63,32 +63,21 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 	}
 	var o *aftersales.Order
 	ledgers := map[string]ledger{}
-	for {
-		out, err := s.client.Query(ctx, in)
-		if err != nil {
-			return nil, classify(op, err)
+	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
+		var err error
+		switch {
+		case sk == skOrder:
+			o, err = orderFromItem(it)
+		case strings.HasPrefix(sk, linePfx):
+			var lineID string
+			var l ledger
+			lineID, l, err = ledgerFromItem(it)
+			ledgers[lineID] = l
 		}
-		for _, it := range out.Items {
-			sk, _ := it[AttrSK].(*types.AttributeValueMemberS)
-			switch {
-			case sk == nil:
-				return nil, aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf("item of order %s has no sort key", id))
-			case sk.Value == skOrder:
-				if o, err = orderFromItem(it); err != nil {
-					return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
-				}
-			case strings.HasPrefix(sk.Value, linePfx):
-				lineID, l, err := ledgerFromItem(it)
-				if err != nil {
-					return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
-				}
-				ledgers[lineID] = l
-			}
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if o == nil {
 		return nil, notFound(op, "no such order")

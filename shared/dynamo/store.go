@@ -153,3 +153,34 @@ func (n *names) value(v types.AttributeValue) string {
 func (s *Store) key(pk, sk string) item {
 	return item{AttrPK: avS(pk), AttrSK: avS(sk)}
 }
+
+// queryItems runs a query page by page and hands every item, with its sort
+// key, to fn until fn says stop. Errors fn returns mean a malformed item and
+// come back as KindInternal.
+func (s *Store) queryItems(ctx context.Context, op string, in *dynamodb.QueryInput, fn func(sk string, it item) (more bool, err error)) error {
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return classify(op, err)
+		}
+		for _, it := range out.Items {
+			sk, _ := it[AttrSK].(*types.AttributeValueMemberS)
+			if sk == nil {
+				return aftersales.Wrap(aftersales.KindInternal, op, errors.New("an item has no sort key"))
+			}
+			more, err := fn(sk.Value, it)
+			if err != nil {
+				return aftersales.Wrap(aftersales.KindInternal, op, err)
+			}
+			if !more {
+				return nil
+			}
+		}
+		// minidyn's in-process client ends with an empty, non-nil key; the
+		// length test is right for both.
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
