@@ -99,12 +99,9 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := esm.Start(context.WithoutCancel(ctx), sqsClient, url, intake.Handle, esm.Options{BatchSize: 10, MaximumConcurrency: 5, Logger: s.log})
-	if err != nil {
+	if err := s.consume(ctx, sqsClient, url, intake.Handle, 5); err != nil {
 		return err
 	}
-	s.mappings = append(s.mappings, m)
-	s.closers = append(s.closers, func() error { m.Stop(); return nil })
 
 	reviews, err := wire.Reviews(ctx, s.Config, s.deps)
 	if err != nil {
@@ -112,18 +109,28 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	}
 	// Batch decisions call SendTaskSuccess (refill 500/s in AWS): the
 	// mapping's maximum concurrency is what paces them.
-	rm, err := esm.Start(context.WithoutCancel(ctx), sqsClient, reviewURL, reviews.Handle, esm.Options{BatchSize: 10, MaximumConcurrency: 20, Logger: s.log})
-	if err != nil {
+	if err := s.consume(ctx, sqsClient, reviewURL, reviews.Handle, 20); err != nil {
 		return err
 	}
-	s.mappings = append(s.mappings, rm)
-	s.closers = append(s.closers, func() error { rm.Stop(); return nil })
 
 	sweep, err := wire.Sweeper(ctx, s.Config, s.deps)
 	if err != nil {
 		return err
 	}
 	s.scheduleSweep(sweep)
+	return nil
+}
+
+// consume starts an event source mapping that feeds the queue's batches to
+// handler, as Lambda's SQS poller does (batches of 10, partial batch
+// failures), with at most concurrency batches at once.
+func (s *Stack) consume(ctx context.Context, client *sqs.Client, url string, handler esm.Handler, concurrency int) error {
+	m, err := esm.Start(context.WithoutCancel(ctx), client, url, handler, esm.Options{BatchSize: 10, MaximumConcurrency: concurrency, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.mappings = append(s.mappings, m)
+	s.closers = append(s.closers, func() error { m.Stop(); return nil })
 	return nil
 }
 
