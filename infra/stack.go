@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,8 +33,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/statemachines"
 )
 
@@ -53,7 +56,7 @@ type AfterSalesStackProps struct {
 
 // Functions are the Lambda functions of the stack, one per functions/<name>,
 // each a folder of AssetDir.
-var Functions = []string{"api", "webhooks", "tasks", "intake", "reviews", "sweeper"}
+var Functions = []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "sweeper"}
 
 // Consumer settings shared with the local stack's pollers
 // (infra/local/stack/workflow.go): batch size, maximum concurrency and the
@@ -67,6 +70,10 @@ const (
 	// Batch decisions call SendTaskSuccess (500/s refill): the mapping's
 	// concurrency is what paces a 10,000-case batch.
 	reviewsConcurrency = 20
+	// Refund notifications arrive one by one and each settles one case;
+	// providers retry for a day, so a small pool is plenty and keeps a
+	// burst from contending with the workflow's own writes.
+	inboundConcurrency = 5
 	// visibilityFactor: AWS asks for a visibility timeout of at least six
 	// times the consumer's timeout, so a batch retried by Lambda is not
 	// redelivered to another poller meanwhile.
@@ -83,20 +90,80 @@ type fnSpec struct {
 	extra    []string
 }
 
+// providerEnv are the payment providers' settings: the fields of the
+// provider secrets (providerSecrets) and the notification URLs on the HTTP
+// API. The endpoint overrides (WECHATPAY_ENDPOINT, ALIPAY_ENDPOINT) point
+// at the local fakes and are never set in the cloud.
+var providerEnv = []string{
+	config.EnvWeChatPayMchID, config.EnvWeChatPayAppID, config.EnvWeChatPayMchSerialNo,
+	config.EnvWeChatPayMchPrivateKey, config.EnvWeChatPayAPIv3Key, config.EnvWeChatPayPublicKeyID,
+	config.EnvWeChatPayPublicKey, config.EnvWeChatPayNotifyURL,
+	config.EnvAlipayAppID, config.EnvAlipayAppPrivateKey, config.EnvAlipayPublicKey, config.EnvAlipayNotifyURL,
+}
+
+// serviceEnv are the optional variables of every function that builds the
+// service (shared/wire.Service): where domain events go, and the payment
+// routes, which the service builds whatever the function then calls.
+var serviceEnv = append([]string{config.EnvEventBusName}, providerEnv...)
+
 // specs size each function by role: the API and the tasks answer people and
 // the workflow, so they get more memory (arm64 CPU scales with it); queue
 // consumers and the sweeper do little per item.
 var specs = map[string]fnSpec{
 	// HTTP APIs give up after 30 s; 10 s answers well before with a 5xx.
-	"api": {memory: 512, timeout: 10, required: config.API, extra: []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}},
+	"api": {memory: 512, timeout: 10, required: config.API,
+		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceEnv)},
 	// Providers retry when we answer slowly (WeChat Pay waits 5 s).
-	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks},
-	"tasks":    {memory: 512, timeout: 30, required: config.Tasks},
-	"intake":   {memory: 256, timeout: 10, required: config.Intake},
-	"reviews":  {memory: 256, timeout: 30, required: config.Reviews},
+	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: serviceEnv},
+	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: serviceEnv},
+	// Starts executions only (wire.Intake uses the workflows, never the
+	// service's payment routes or events).
+	"intake": {memory: 256, timeout: 10, required: config.Intake},
+	// One notification settles one case: a few writes, SendTaskSuccess and
+	// at most one event.
+	"inbound": {memory: 256, timeout: 30, required: config.Inbound, extra: serviceEnv},
+	"reviews": {memory: 256, timeout: 30, required: config.Reviews, extra: serviceEnv},
 	// Runs every 5 minutes; it must end before the next run starts.
-	"sweeper": {memory: 256, timeout: 60, required: config.Sweeper, extra: []string{config.EnvSweepGrace}},
+	"sweeper": {memory: 256, timeout: 60, required: config.Sweeper,
+		extra: slices.Concat([]string{config.EnvSweepGrace}, serviceEnv)},
 }
+
+// secretField is one JSON key of a secret and the variable it becomes ("":
+// not passed to any function yet).
+type secretField struct{ key, env string }
+
+// providerSecrets are the fields of the provider secrets, named
+// aftersales/<stage>/provider/<name>. The merchant fills them in before
+// switching providerMode to live.
+var providerSecrets = []struct {
+	name        string
+	description string
+	fields      []secretField
+}{
+	{"wechatpay", "WeChat Pay v3: mch_id, app_id, the API certificate's mch_serial_no and mch_private_key_pem " +
+		"(apiclient_key.pem), apiv3_key (32 bytes), and the platform public key (public_key_id PUB_KEY_ID_..., public_key_pem)",
+		[]secretField{
+			{"mch_id", config.EnvWeChatPayMchID}, {"app_id", config.EnvWeChatPayAppID},
+			{"mch_serial_no", config.EnvWeChatPayMchSerialNo}, {"mch_private_key_pem", config.EnvWeChatPayMchPrivateKey},
+			{"apiv3_key", config.EnvWeChatPayAPIv3Key}, {"public_key_id", config.EnvWeChatPayPublicKeyID},
+			{"public_key_pem", config.EnvWeChatPayPublicKey},
+		}},
+	{"alipay", "Alipay: app_id, the app's RSA2 app_private_key_pem, and alipay_public_key_pem (the Alipay public key of the app)",
+		[]secretField{
+			{"app_id", config.EnvAlipayAppID}, {"app_private_key_pem", config.EnvAlipayAppPrivateKey},
+			{"alipay_public_key_pem", config.EnvAlipayPublicKey},
+		}},
+	// The courier adapter is not wired yet.
+	{"kuaidi100", "Kuaidi100: customer, key and salt (not used yet)",
+		[]secretField{{"customer", ""}, {"key", ""}, {"salt", ""}}},
+}
+
+// Paths of the payment providers' notifications, served by the webhooks
+// function (docs/openapi.yaml); their full URLs are the notify URLs.
+const (
+	wechatPayNotifyPath = "/webhooks/wechatpay"
+	alipayNotifyPath    = "/webhooks/alipay"
+)
 
 // commonEnv are set on every function.
 var commonEnv = []string{config.EnvStage, config.EnvLogLevel, config.EnvProviderMode}
@@ -173,6 +240,11 @@ func (b *builder) build(definition string) {
 	_, evidence := b.buckets()
 	intakeDLQ, intake := b.queue("Intake", specs["intake"].timeout)
 	reviewDLQ, reviews := b.queue("Reviews", specs["reviews"].timeout)
+	inboundDLQ, inbound := b.queue("Inbound", specs["inbound"].timeout)
+	bus := awsevents.NewEventBus(st, jsii.String("EventBus"), &awsevents.EventBusProps{
+		EventBusName: jsii.String("aftersales-" + s.Stage),
+		Description:  jsii.String("Domain events of the after-sales stack " + s.Stage + " (source aftersales): add rules for refund.balance_credited and refund.failed"),
+	})
 
 	jwtKeys := awssecretsmanager.NewSecret(st, jsii.String("JwtKeys"), &awssecretsmanager.SecretProps{
 		SecretName:  jsii.String(b.name("jwt")),
@@ -192,34 +264,40 @@ func (b *builder) build(definition string) {
 			PasswordLength:     jsii.Number(48),
 		},
 	})
-	// The payment and courier providers are not wired yet; their secrets
-	// exist so the merchant can fill them in before switching to live.
-	providers := map[string][]string{
-		"wechatpay": {"mch_id", "mch_serial_no", "mch_private_key_pem", "apiv3_key", "platform_public_key_pem"},
-		"alipay":    {"app_id", "app_private_key_pem", "alipay_public_key_pem"},
-		"kuaidi100": {"customer", "key", "salt"},
-	}
-	var providerSecrets []awssecretsmanager.Secret
-	for _, name := range []string{"wechatpay", "alipay", "kuaidi100"} {
+	// The payment providers' secrets start with every field empty (sandbox
+	// mode needs none); the merchant fills them in before switching to
+	// live. Their fields reach the functions like the JWT keys do.
+	b.env = map[string]*string{}
+	// secretEnv names the variables that carry a secret's value.
+	secretEnv := map[string]bool{config.EnvJWTHS256Secret: true, config.EnvJWTPublicKeys: true, config.EnvMallWebhookSecret: true}
+	var secrets []awssecretsmanager.Secret
+	for _, p := range providerSecrets {
 		fields := map[string]string{}
-		for _, f := range providers[name] {
-			fields[f] = ""
+		for _, f := range p.fields {
+			fields[f.key] = ""
 		}
 		tmpl, _ := json.Marshal(fields)
-		providerSecrets = append(providerSecrets, awssecretsmanager.NewSecret(st, jsii.String("Provider-"+name), &awssecretsmanager.SecretProps{
-			SecretName:  jsii.String(b.name("provider/" + name)),
-			Description: jsii.String("Credentials of " + name + " (fill in every field before provider mode live)"),
+		secret := awssecretsmanager.NewSecret(st, jsii.String("Provider-"+p.name), &awssecretsmanager.SecretProps{
+			SecretName:  jsii.String(b.name("provider/" + p.name)),
+			Description: jsii.String(p.description + "; fill in every field before providerMode live, then deploy with a new secretsRevision"),
 			// A generated key keeps the template free of any value; the
 			// fields are the merchant's to fill.
 			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 				SecretStringTemplate: jsii.String(string(tmpl)),
 				GenerateStringKey:    jsii.String("unused"),
 			},
-		}))
+		})
+		secrets = append(secrets, secret)
+		for _, f := range p.fields {
+			if f.env != "" {
+				b.env[f.env] = secret.SecretValueFromJson(jsii.String(f.key)).UnsafeUnwrap()
+				secretEnv[f.env] = true
+			}
+		}
 	}
 
 	// Every function gets the variables of its spec, and only those.
-	b.env = map[string]*string{
+	maps.Copy(b.env, map[string]*string{
 		config.EnvStage:             jsii.String(s.Stage),
 		config.EnvLogLevel:          jsii.String(s.LogLevel),
 		config.EnvProviderMode:      jsii.String(s.ProviderMode),
@@ -232,8 +310,10 @@ func (b *builder) build(definition string) {
 		config.EnvMallWebhookSecret: mallSecret.SecretValue().UnsafeUnwrap(),
 		config.EnvIntakeQueueURL:    intake.QueueUrl(),
 		config.EnvReviewQueueURL:    reviews.QueueUrl(),
+		config.EnvInboundQueueURL:   inbound.QueueUrl(),
 		config.EnvSweepGrace:        jsii.String(s.SweepGrace),
-	}
+		config.EnvEventBusName:      bus.EventBusName(),
+	})
 	// The state machine names the tasks function in its definition, and the
 	// tasks function needs the state machine's ARN: built from its fixed
 	// name, that ARN depends on no resource, which breaks the cycle.
@@ -274,26 +354,36 @@ func (b *builder) build(definition string) {
 	api := b.function("api")
 	webhooks := b.function("webhooks")
 	intakeFn := b.function("intake")
+	inboundFn := b.function("inbound")
 	reviewsFn := b.function("reviews")
 	sweeper := b.function("sweeper")
+	// The notify URLs name the HTTP API, whose integrations name the api and
+	// webhooks functions. No cycle: the API resource itself references no
+	// function (its routes, integrations and permissions do), so the
+	// functions may depend on it.
+	httpAPI := b.httpAPI(api, webhooks)
+	endpoint := *httpAPI.ApiEndpoint()
+	b.env[config.EnvWeChatPayNotifyURL] = jsii.String(endpoint + wechatPayNotifyPath)
+	b.env[config.EnvAlipayNotifyURL] = jsii.String(endpoint + alipayNotifyPath)
 	for _, name := range Functions {
 		b.setEnv(name)
-	}
-	// Secret values reach the functions as dynamic references resolved at
-	// deploy; a new revision changes the description, which makes
-	// CloudFormation update the function and resolve them again.
-	for _, fn := range []awslambda.Function{api, webhooks} {
-		fn.Node().DefaultChild().(awslambda.CfnFunction).SetDescription(jsii.String("After-sales, secrets revision " + s.SecretsRevision))
+		// Secret values reach the functions as dynamic references resolved
+		// at deploy; a new revision changes the description, which makes
+		// CloudFormation update the function and resolve them again.
+		if slices.ContainsFunc(EnvNames(name), func(k string) bool { return secretEnv[k] }) {
+			b.fns[name].Node().DefaultChild().(awslambda.CfnFunction).SetDescription(jsii.String("After-sales " + name + ", secrets revision " + s.SecretsRevision))
+		}
 	}
 
 	// Least privilege, grant by grant: what each function's code calls.
-	for _, fn := range []awslambda.Function{api, webhooks, tasks, reviewsFn} {
+	for _, fn := range []awslambda.Function{api, webhooks, tasks, inboundFn, reviewsFn} {
 		table.GrantReadWriteData(fn)
 	}
 	table.GrantReadData(sweeper) // lists submitted cases only
 	for _, fn := range []awslambda.Function{api, reviewsFn} {
 		sm.GrantTaskResponse(fn) // decisions resume waits
 	}
+	sm.GrantTaskResponse(inboundFn) // settled refunds resume the refund wait
 	// Confirmed refunds resume waits too; the same grant through the ARN
 	// by name, as a grant on sm would make the tasks function depend on it.
 	tasks.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -304,6 +394,14 @@ func (b *builder) build(definition string) {
 	intake.GrantSendMessages(api)
 	intake.GrantSendMessages(sweeper)
 	reviews.GrantSendMessages(api)
+	inbound.GrantSendMessages(webhooks) // verified notifications
+	// Every function that builds the service may publish domain events
+	// (refund.balance_credited, refund.failed), on this bus only.
+	for _, name := range Functions {
+		if slices.Contains(EnvNames(name), config.EnvEventBusName) {
+			bus.GrantPutEventsTo(b.fns[name], nil)
+		}
+	}
 	// Presigned PUT/GET are signed with the api function's role, and
 	// attaching evidence HEADs the object: PutObject and GetObject under
 	// evidence/. ListBucket makes a missing object answer 404 instead of
@@ -328,6 +426,11 @@ func (b *builder) build(definition string) {
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(reviewsConcurrency),
 	}))
+	inboundFn.AddEventSource(awslambdaeventsources.NewSqsEventSource(inbound, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(batchSize),
+		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(inboundConcurrency),
+	}))
 
 	awsevents.NewRule(st, jsii.String("SweepSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("Re-queue cases still submitted after the grace period"),
@@ -339,7 +442,7 @@ func (b *builder) build(definition string) {
 		})},
 	})
 
-	httpAPI := b.httpAPI(api, webhooks)
+	refundFailed, refundFailedLogs := b.refundFailures(bus)
 
 	b.alarms = awssns.NewTopic(st, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("After-sales alarms (" + s.Stage + ")"),
@@ -351,7 +454,7 @@ func (b *builder) build(definition string) {
 	for _, q := range []struct {
 		id  string
 		dlq awssqs.Queue
-	}{{"IntakeDLQ", intakeDLQ}, {"ReviewsDLQ", reviewDLQ}} {
+	}{{"IntakeDLQ", intakeDLQ}, {"ReviewsDLQ", reviewDLQ}, {"InboundDLQ", inboundDLQ}} {
 		b.alarm(q.id+"Messages", "A message gave up after 5 receives: inspect it and redrive the queue",
 			q.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(5))}), 0)
 	}
@@ -375,11 +478,14 @@ func (b *builder) build(definition string) {
 		},
 	})
 	b.alarm("Api5xxRate", "More than 1% of API requests answered 5xx over 5 minutes", rate, 1)
+	// Any match is an alarm (Sum > 0, that is >= 1 event in 5 minutes).
+	b.alarm("RefundFailed", "A refund failed (closed or abnormal at the provider, no payment route, or refused by the "+
+		"order ledger): its case waits for staff to retry it or refund to store balance; the events are in the log group "+
+		"of the RefundFailuresLogGroup output", refundFailed, 0)
 
 	out := func(id, value, desc string) {
 		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
 	}
-	endpoint := *httpAPI.ApiEndpoint()
 	out("ApiUrl", endpoint+"/v1", "Base URL of the buyer and staff API")
 	out("MallWebhookUrl", endpoint+"/webhooks/mall/orders", "Paste into the mall's order event settings")
 	out("EvidenceBucketName", *evidence.BucketName(), "S3 bucket of the buyers' evidence")
@@ -389,11 +495,15 @@ func (b *builder) build(definition string) {
 	// Names as chosen here: the secrets' SecretName is parsed from the ARN.
 	out("JwtSecretName", b.name("jwt"), "Set hs256_secret or public_keys_pem")
 	out("MallWebhookSecretName", b.name("mall-webhook"), "Copy its value into the mall")
-	for _, name := range []string{"wechatpay", "alipay", "kuaidi100"} {
-		out("SecretName"+name, b.name("provider/"+name), "Fill in before provider mode live")
+	for _, p := range providerSecrets {
+		out("SecretName"+p.name, b.name("provider/"+p.name), "Fill in before provider mode live")
 	}
+	out("EventBusName", *bus.EventBusName(), "EventBridge bus of the domain events (source aftersales): add rules for "+
+		"detail-type refund.balance_credited (credit the buyer's store balance) and refund.failed")
+	out("EventBusArn", *bus.EventBusArn(), "ARN of the domain event bus")
+	out("RefundFailuresLogGroup", *refundFailedLogs.LogGroupName(), "Every refund.failed event: what the RefundFailed alarm counted")
 
-	b.suppress(append([]awssecretsmanager.Secret{jwtKeys, mallSecret}, providerSecrets...), httpAPI, sm)
+	b.suppress(append([]awssecretsmanager.Secret{jwtKeys, mallSecret}, secrets...), httpAPI, sm)
 }
 
 // name prefixes resource names chosen by us (secrets, log groups), so that
@@ -564,6 +674,55 @@ func (b *builder) setEnv(name string) {
 	}
 }
 
+// refundFailures keeps every refund.failed event of bus in a log group (an
+// EventBridge rule with the log group as its target) and returns the rule's
+// MatchedEvents, which the RefundFailed alarm watches, and the log group.
+//
+// The rule and its target are L1: the L2 CloudWatchLogGroup target writes
+// the log group's resource policy through a custom resource (a Node.js
+// Lambda function with a wildcard policy); AWS::Logs::ResourcePolicy does
+// the same natively.
+func (b *builder) refundFailures(bus awsevents.EventBus) (awscloudwatch.IMetric, awslogs.LogGroup) {
+	st := b.stack
+	// EventBridge writes to log groups named /aws/events/...
+	logs := awslogs.NewLogGroup(st, jsii.String("RefundFailedEvents"), &awslogs.LogGroupProps{
+		LogGroupName: jsii.String("/aws/events/" + b.name("refund-failed")),
+		Retention:    b.retention,
+	})
+	logs.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources:  &[]*string{logs.LogGroupArn()},
+	}))
+	ruleName := "aftersales-" + b.s.Stage + "-refund-failed"
+	awsevents.NewCfnRule(st, jsii.String("RefundFailedRule"), &awsevents.CfnRuleProps{
+		Name:         jsii.String(ruleName),
+		Description:  jsii.String("Refunds that failed and wait for staff: kept in a log group, counted by the RefundFailed alarm"),
+		EventBusName: bus.EventBusName(),
+		EventPattern: map[string]any{"source": []string{eventbus.Source}, "detail-type": []string{aftersales.EventRefundFailed}},
+		State:        jsii.String("ENABLED"),
+		Targets: &[]*awsevents.CfnRule_TargetProperty{{
+			Id: jsii.String("RefundFailedLog"),
+			// The target names the log group without the ":*" of its ARN.
+			Arn: st.FormatArn(&awscdk.ArnComponents{
+				Service:      jsii.String("logs"),
+				Resource:     jsii.String("log-group"),
+				ResourceName: logs.LogGroupName(),
+				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			}),
+		}},
+	})
+	// Rules on a custom bus report their metrics with both dimensions; a
+	// metric with RuleName alone is the default bus's and stays empty.
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/Events"),
+		MetricName:    jsii.String("MatchedEvents"),
+		DimensionsMap: &map[string]*string{"EventBusName": bus.EventBusName(), "RuleName": jsii.String(ruleName)},
+		Statistic:     jsii.String("Sum"),
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+	}), logs
+}
+
 // httpAPI routes /v1 to the api function and /webhooks to the webhooks
 // function, on one throttled, access-logged $default stage.
 func (b *builder) httpAPI(api, webhooks awslambda.Function) awsapigatewayv2.HttpApi {
@@ -615,8 +774,11 @@ func (b *builder) httpAPI(api, webhooks awslambda.Function) awsapigatewayv2.Http
 			&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{JwtAudience: jsii.Strings(b.s.JWTAudience)})
 	}
 	httpAPI.AddRoutes(v1)
-	// Providers post their notifications; they carry signatures, not
-	// bearer tokens, which the webhooks function verifies.
+	// Providers post their notifications (the mall's orders, WeChat Pay's
+	// and Alipay's refund notifications at wechatPayNotifyPath and
+	// alipayNotifyPath, ...); they carry signatures, not bearer tokens,
+	// which the webhooks function verifies. One route for all of them: the
+	// function's own router answers 404 for any other path.
 	httpAPI.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 		Path:        jsii.String("/webhooks/{proxy+}"),
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},

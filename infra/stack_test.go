@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -130,6 +131,46 @@ func (s *synthesized) fn(t *testing.T, name string) (string, resource) {
 	return "", resource{}
 }
 
+// route finds the route API Gateway picks for method and path (the most
+// specific match: an exact path, else the longest greedy {proxy+} prefix)
+// and returns the function its integration invokes and its authorization
+// type.
+func (s *synthesized) route(t *testing.T, method, path string) (fn, auth string) {
+	t.Helper()
+	best := -1
+	var match resource
+	for _, r := range s.ofType("AWS::ApiGatewayV2::Route") {
+		m, p, _ := strings.Cut(r.Properties["RouteKey"].(string), " ")
+		if m != method && m != "ANY" {
+			continue
+		}
+		score := -1
+		if p == path {
+			score = 1 << 20
+		} else if prefix, ok := strings.CutSuffix(p, "{proxy+}"); ok && strings.HasPrefix(path, prefix) && len(path) > len(prefix) {
+			score = len(prefix)
+		}
+		if score > best {
+			best, match = score, r
+		}
+	}
+	if best < 0 {
+		t.Fatalf("no route for %s %s", method, path)
+	}
+	raw, _ := json.Marshal(match.Properties["Target"])
+	integration := regexp.MustCompile(`"integrations/",\{"Ref":"([^"]+)"\}`).FindSubmatch(raw)
+	if integration == nil {
+		t.Fatalf("route %v: target %s is no integration", match.Properties["RouteKey"], raw)
+	}
+	uri := getAtt(s.res[string(integration[1])].Properties["IntegrationUri"])
+	for _, name := range Functions {
+		if regexp.MustCompile(`^Fn` + name + `[0-9A-F]{8}$`).MatchString(uri) {
+			fn = name
+		}
+	}
+	return fn, fmt.Sprint(match.Properties["AuthorizationType"])
+}
+
 // noPanic turns a failed assertions.* check (a jsii panic) into a test
 // error with its message.
 func noPanic(t *testing.T, what string, f func()) {
@@ -159,9 +200,10 @@ func getAtt(v any) string {
 func TestResourceCounts(t *testing.T) {
 	s := defaultSynth(t)
 	want := map[string]int{
+		// No other function: no custom resource brings its own.
 		"AWS::Lambda::Function":            len(Functions),
-		"AWS::Lambda::EventSourceMapping":  2, // intake, reviews
-		"AWS::SQS::Queue":                  4, // two queues, two DLQs
+		"AWS::Lambda::EventSourceMapping":  3, // intake, inbound, reviews
+		"AWS::SQS::Queue":                  6, // three queues, three DLQs
 		"AWS::DynamoDB::Table":             1,
 		"AWS::S3::Bucket":                  2, // evidence and its access logs
 		"AWS::StepFunctions::StateMachine": 1,
@@ -169,14 +211,16 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::ApiGatewayV2::Stage":         1,
 		"AWS::ApiGatewayV2::Route":         2,
 		"AWS::ApiGatewayV2::Authorizer":    0,
-		"AWS::Events::Rule":                1,
+		"AWS::Events::Rule":                2, // the sweeper's schedule, refund failures
+		"AWS::Events::EventBus":            1,
+		"AWS::Logs::ResourcePolicy":        1, // EventBridge writes the refund failures
 		"AWS::SecretsManager::Secret":      5, // jwt, mall, wechatpay, alipay, kuaidi100
 		"AWS::SNS::Topic":                  1,
 		"AWS::SNS::Subscription":           0, // no alarmEmail by default
-		// 2 DLQs + failed and timed-out executions + 6 functions + API 5xx
-		"AWS::CloudWatch::Alarm": 2 + 2 + len(Functions) + 1,
-		// 6 functions, the API's access logs, the workflow
-		"AWS::Logs::LogGroup": len(Functions) + 2,
+		// 3 DLQs + failed and timed-out executions + functions + API 5xx + refund failures
+		"AWS::CloudWatch::Alarm": 3 + 2 + len(Functions) + 1 + 1,
+		// functions, the API's access logs, the workflow, refund failures
+		"AWS::Logs::LogGroup": len(Functions) + 3,
 	}
 	for typ, n := range want {
 		noPanic(t, typ, func() { s.template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
@@ -204,18 +248,24 @@ func TestFunctions(t *testing.T) {
 	s := defaultSynth(t)
 	common := []string{config.EnvStage, config.EnvLogLevel, config.EnvProviderMode}
 	// What each main passes to config.Load, plus the optional variables it
-	// reads: the JWT keys (api) and the grace period (sweeper).
+	// reads: the JWT keys (api), the grace period (sweeper), and, in every
+	// function that builds the service, the event bus and the payment
+	// providers' settings (never their endpoint overrides).
 	want := map[string][]string{
-		"api":      append(slices.Clone(config.API), config.EnvJWTHS256Secret, config.EnvJWTPublicKeys),
-		"webhooks": config.Webhooks,
-		"tasks":    config.Tasks,
+		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars),
+		"webhooks": slices.Concat(config.Webhooks, serviceVars),
+		"tasks":    slices.Concat(config.Tasks, serviceVars),
 		"intake":   config.Intake,
-		"reviews":  config.Reviews,
-		"sweeper":  append(slices.Clone(config.Sweeper), config.EnvSweepGrace),
+		"inbound":  slices.Concat(config.Inbound, serviceVars),
+		"reviews":  slices.Concat(config.Reviews, serviceVars),
+		"sweeper":  slices.Concat(config.Sweeper, []string{config.EnvSweepGrace}, serviceVars),
 	}
 	logGroups := s.ofType("AWS::Logs::LogGroup")
 	for _, name := range Functions {
 		t.Run(name, func(t *testing.T) {
+			if _, ok := want[name]; !ok {
+				t.Fatalf("no expected environment for %s: add it to this test", name)
+			}
 			_, fn := s.fn(t, name)
 			p := fn.Properties
 			if got := fmt.Sprint(p["Architectures"]); got != "[arm64]" {
@@ -243,6 +293,14 @@ func TestFunctions(t *testing.T) {
 			if !slices.Equal(got, exp) {
 				t.Errorf("environment %v, want %v", got, exp)
 			}
+			if names := slices.Sorted(slices.Values(EnvNames(name))); !slices.Equal(names, exp) {
+				t.Errorf("EnvNames(%q) = %v, want %v", name, names, exp)
+			}
+			for _, k := range got {
+				if strings.HasSuffix(k, "_ENDPOINT") {
+					t.Errorf("%s is set: endpoint overrides are for the local stack only", k)
+				}
+			}
 			if p["MemorySize"] == nil || p["Timeout"] == nil {
 				t.Errorf("memory %v timeout %v: both must be set per role", p["MemorySize"], p["Timeout"])
 			}
@@ -259,13 +317,137 @@ func TestFunctions(t *testing.T) {
 	}
 }
 
+// serviceVars are the optional variables of every function that builds the
+// service, as shared/config names them.
+var serviceVars = []string{
+	config.EnvEventBusName,
+	config.EnvWeChatPayMchID, config.EnvWeChatPayAppID, config.EnvWeChatPayMchSerialNo, config.EnvWeChatPayMchPrivateKey,
+	config.EnvWeChatPayAPIv3Key, config.EnvWeChatPayPublicKeyID, config.EnvWeChatPayPublicKey, config.EnvWeChatPayNotifyURL,
+	config.EnvAlipayAppID, config.EnvAlipayAppPrivateKey, config.EnvAlipayPublicKey, config.EnvAlipayNotifyURL,
+}
+
+// TestProviderSettings checks where the payment providers' settings come
+// from: each credential is a dynamic reference to its field of the
+// provider's secret, the notify URLs are the HTTP API's, and a new
+// secretsRevision updates every function that reads a secret.
+func TestProviderSettings(t *testing.T) {
+	s := defaultSynth(t)
+	var apiID string
+	for id := range s.ofType("AWS::ApiGatewayV2::Api") {
+		apiID = id
+	}
+	fromSecret := func(secret, field string) string {
+		return `^\{"Fn::Join":\["",\["\{\{resolve:secretsmanager:",\{"Ref":"Provider` + secret + `[0-9A-F]{8}"\},":SecretString:` + field + `::\}\}"\]\]\}$`
+	}
+	atAPI := func(path string) string {
+		return `^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["` + apiID + `","ApiEndpoint"\]\},"` + path + `"\]\]\}$`
+	}
+	want := []struct {
+		env, value string
+	}{
+		{config.EnvWeChatPayMchID, fromSecret("wechatpay", "mch_id")},
+		{config.EnvWeChatPayAppID, fromSecret("wechatpay", "app_id")},
+		{config.EnvWeChatPayMchSerialNo, fromSecret("wechatpay", "mch_serial_no")},
+		{config.EnvWeChatPayMchPrivateKey, fromSecret("wechatpay", "mch_private_key_pem")},
+		{config.EnvWeChatPayAPIv3Key, fromSecret("wechatpay", "apiv3_key")},
+		{config.EnvWeChatPayPublicKeyID, fromSecret("wechatpay", "public_key_id")},
+		{config.EnvWeChatPayPublicKey, fromSecret("wechatpay", "public_key_pem")},
+		{config.EnvWeChatPayNotifyURL, atAPI("/webhooks/wechatpay")},
+		{config.EnvAlipayAppID, fromSecret("alipay", "app_id")},
+		{config.EnvAlipayAppPrivateKey, fromSecret("alipay", "app_private_key_pem")},
+		{config.EnvAlipayPublicKey, fromSecret("alipay", "alipay_public_key_pem")},
+		{config.EnvAlipayNotifyURL, atAPI("/webhooks/alipay")},
+	}
+	for _, name := range Functions {
+		_, fn := s.fn(t, name)
+		vars := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+		builds := vars[config.EnvEventBusName] != nil
+		for _, w := range want {
+			t.Run(name+"/"+w.env, func(t *testing.T) {
+				v, ok := vars[w.env]
+				if !builds {
+					if ok {
+						t.Errorf("set on a function that builds no service")
+					}
+					return
+				}
+				raw, _ := json.Marshal(v)
+				if !regexp.MustCompile(w.value).Match(raw) {
+					t.Errorf("value %s, want it to match %s", raw, w.value)
+				}
+			})
+		}
+		t.Run(name+"/secrets revision", func(t *testing.T) {
+			raw, _ := json.Marshal(vars)
+			reads := strings.Contains(string(raw), "resolve:secretsmanager")
+			desc, _ := fn.Properties["Description"].(string)
+			if has := strings.HasSuffix(desc, "secrets revision "+DefaultSettings().SecretsRevision); has != reads {
+				t.Errorf("description %q, reads secrets %v: a function reading secrets names the secretsRevision, and only such a one", desc, reads)
+			}
+		})
+	}
+	// The secrets' templates have exactly the fields the functions read,
+	// empty, plus the generated key that keeps them free of values.
+	secrets := map[string][]string{
+		"wechatpay": {"mch_id", "app_id", "mch_serial_no", "mch_private_key_pem", "apiv3_key", "public_key_id", "public_key_pem"},
+		"alipay":    {"app_id", "app_private_key_pem", "alipay_public_key_pem"},
+	}
+	for name, fields := range secrets {
+		t.Run("secret "+name, func(t *testing.T) {
+			var found bool
+			for id, r := range s.ofType("AWS::SecretsManager::Secret") {
+				if !regexp.MustCompile(`^Provider` + name + `[0-9A-F]{8}$`).MatchString(id) {
+					continue
+				}
+				found = true
+				if r.Properties["Name"] != "aftersales/prod/provider/"+name {
+					t.Errorf("name %v", r.Properties["Name"])
+				}
+				gen, _ := r.Properties["GenerateSecretString"].(map[string]any)
+				var tmpl map[string]string
+				if err := json.Unmarshal([]byte(fmt.Sprint(gen["SecretStringTemplate"])), &tmpl); err != nil {
+					t.Fatalf("template %v: %v", gen["SecretStringTemplate"], err)
+				}
+				got := slices.Sorted(maps.Keys(tmpl))
+				if exp := slices.Sorted(slices.Values(fields)); !slices.Equal(got, exp) {
+					t.Errorf("template fields %v, want %v", got, exp)
+				}
+				for k, v := range tmpl {
+					if v != "" {
+						t.Errorf("template field %s = %q: a template holds no value", k, v)
+					}
+				}
+				if gen["GenerateStringKey"] == nil || slices.Contains(fields, fmt.Sprint(gen["GenerateStringKey"])) {
+					t.Errorf("generated key %v overwrites a field", gen["GenerateStringKey"])
+				}
+			}
+			if !found {
+				t.Fatalf("no secret provider/%s", name)
+			}
+		})
+	}
+}
+
 func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 	s := defaultSynth(t)
 	queues := s.ofType("AWS::SQS::Queue")
+	tlsOnly := map[string]bool{}
+	for _, pol := range s.ofType("AWS::SQS::QueuePolicy") {
+		raw, _ := json.Marshal(pol.Properties["PolicyDocument"])
+		if !strings.Contains(string(raw), `"Condition":{"Bool":{"aws:SecureTransport":"false"}},"Effect":"Deny"`) {
+			continue
+		}
+		for _, q := range pol.Properties["Queues"].([]any) {
+			tlsOnly[getAtt(q)] = true
+		}
+	}
 	dlqs := map[string]bool{}
 	for id, q := range queues {
 		if q.Properties["SqsManagedSseEnabled"] != true {
 			t.Errorf("queue %s is not encrypted (SqsManagedSseEnabled)", id)
+		}
+		if !tlsOnly[id] {
+			t.Errorf("queue %s: no policy denying requests without TLS", id)
 		}
 		if rp, ok := q.Properties["RedrivePolicy"].(map[string]any); ok {
 			target := getAtt(rp["deadLetterTargetArn"])
@@ -288,8 +470,8 @@ func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 			t.Errorf("queue %s has no dead-letter queue", id)
 		}
 	}
-	if consumed != 2 || len(dlqs) != 2 {
-		t.Errorf("%d consumed queues and %d DLQs, want 2 and 2", consumed, len(dlqs))
+	if consumed != 3 || len(dlqs) != 3 {
+		t.Errorf("%d consumed queues and %d DLQs, want 3 and 3 (intake, reviews, inbound)", consumed, len(dlqs))
 	}
 }
 
@@ -585,6 +767,25 @@ func TestHTTPAPI(t *testing.T) {
 	if fmt.Sprint(routes) != fmt.Sprint(want) {
 		t.Errorf("routes %v, want %v", routes, want)
 	}
+	for _, tc := range []struct {
+		name, method, path, fn string
+	}{
+		{"buyer API", "POST", "/v1/cases", "api"},
+		{"staff API", "GET", "/v1/refunds", "api"},
+		{"mall order events", "POST", "/webhooks/mall/orders", "webhooks"},
+		{"WeChat Pay refund notifications", "POST", wechatPayNotifyPath, "webhooks"},
+		{"Alipay refund notifications", "POST", alipayNotifyPath, "webhooks"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fn, auth := s.route(t, tc.method, tc.path)
+			if fn != tc.fn {
+				t.Errorf("%s %s goes to %q, want the %s function", tc.method, tc.path, fn, tc.fn)
+			}
+			if auth != "NONE" { // without jwtAuthorizer, nothing stands in front
+				t.Errorf("%s %s: authorization %s, want NONE", tc.method, tc.path, auth)
+			}
+		})
+	}
 	for id, st := range s.ofType("AWS::ApiGatewayV2::Stage") {
 		p := st.Properties
 		rs, _ := p["DefaultRouteSettings"].(map[string]any)
@@ -619,7 +820,8 @@ func TestAlarms(t *testing.T) {
 			watched["math"]++
 		}
 	}
-	want := map[string]int{"ApproximateNumberOfMessagesVisible": 2, "ExecutionsFailed": 1, "ExecutionsTimedOut": 1, "Errors": len(Functions), "math": 1}
+	want := map[string]int{"ApproximateNumberOfMessagesVisible": 3, "ExecutionsFailed": 1, "ExecutionsTimedOut": 1,
+		"Errors": len(Functions), "math": 1, "MatchedEvents": 1}
 	if fmt.Sprint(watched) != fmt.Sprint(want) {
 		t.Errorf("alarms watch %v, want %v", watched, want)
 	}
@@ -682,6 +884,11 @@ func TestOptions(t *testing.T) {
 	}
 	if len(auths) != 1 {
 		t.Errorf("%d authorizers, want 1", len(auths))
+	}
+	for _, path := range []string{wechatPayNotifyPath, alipayNotifyPath, "/webhooks/mall/orders"} {
+		if fn, auth := s.route(t, "POST", path); fn != "webhooks" || auth != "NONE" {
+			t.Errorf("POST %s: function %q authorization %s, want webhooks without JWT", path, fn, auth)
+		}
 	}
 	for _, r := range s.ofType("AWS::ApiGatewayV2::Route") {
 		want := "JWT"
@@ -767,5 +974,266 @@ func TestMissingBinariesFailClearly(t *testing.T) {
 	_, err := NewAfterSalesStack(app, "AfterSales-missing", &AfterSalesStackProps{Settings: DefaultSettings(), Root: "..", AssetDir: assets})
 	if err == nil || !strings.Contains(err.Error(), "infra/cmd/build") || !strings.Contains(err.Error(), filepath.Join("tasks", "bootstrap")) {
 		t.Errorf("err = %v, want one naming the missing binary and the build command", err)
+	}
+}
+
+// policyOwners maps each IAM policy of the template to the functions whose
+// roles it is attached to.
+func (s *synthesized) policyOwners(t *testing.T) map[string][]string {
+	t.Helper()
+	roleFn := map[string]string{}
+	for _, name := range Functions {
+		_, fn := s.fn(t, name)
+		roleFn[getAtt(fn.Properties["Role"])] = name
+	}
+	out := map[string][]string{}
+	for id, p := range s.ofType("AWS::IAM::Policy") {
+		roles, _ := p.Properties["Roles"].([]any)
+		for _, r := range roles {
+			if fn, ok := roleFn[getAtt(r)]; ok {
+				out[id] = append(out[id], fn)
+			}
+		}
+	}
+	return out
+}
+
+// grantees returns the functions allowed action on the resource with
+// logical id res (through GetAtt or Ref), and reports any statement that
+// allows the action on a wildcard resource.
+func (s *synthesized) grantees(t *testing.T, action, res string) []string {
+	t.Helper()
+	owners := s.policyOwners(t)
+	var fns []string
+	for id, sts := range allowStatements(s) {
+		for _, st := range sts {
+			raw, _ := json.Marshal(st["Action"])
+			if !strings.Contains(string(raw), `"`+action+`"`) {
+				continue
+			}
+			resources, ok := st["Resource"].([]any)
+			if !ok {
+				resources = []any{st["Resource"]}
+			}
+			for _, r := range resources {
+				if r == "*" {
+					t.Errorf("%s allows %s on every resource", id, action)
+				}
+				if getAtt(r) == res {
+					fns = append(fns, owners[id]...)
+				}
+			}
+		}
+	}
+	slices.Sort(fns)
+	return slices.Compact(fns)
+}
+
+// only returns the single resource of type typ whose logical id starts with
+// prefix.
+func (s *synthesized) only(t *testing.T, typ, prefix string) (string, resource) {
+	t.Helper()
+	var ids []string
+	for id := range s.ofType(typ) {
+		if strings.HasPrefix(id, prefix) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("%d %s named %s*, want 1: %v", len(ids), typ, prefix, ids)
+	}
+	return ids[0], s.res[ids[0]]
+}
+
+// TestRefundExecution covers what refund execution added to the stack: the
+// inbound queue and its consumer, the domain event bus, and the refund
+// failure rule with its alarm.
+func TestRefundExecution(t *testing.T) {
+	s := defaultSynth(t)
+	queueID, queue := s.only(t, "AWS::SQS::Queue", "InboundQueue")
+	dlqID, _ := s.only(t, "AWS::SQS::Queue", "InboundDLQ")
+	busID, bus := s.only(t, "AWS::Events::EventBus", "EventBus")
+	inboundFn, _ := s.fn(t, "inbound")
+	var rule resource
+	for _, r := range s.ofType("AWS::Events::Rule") {
+		if r.Properties["EventBusName"] != nil {
+			rule = r
+		}
+	}
+	stage := DefaultSettings().Stage
+	for _, tc := range []struct {
+		name  string
+		check func(t *testing.T)
+	}{
+		{"inbound queue redrives to its DLQ after 5 receives", func(t *testing.T) {
+			rp, _ := queue.Properties["RedrivePolicy"].(map[string]any)
+			if getAtt(rp["deadLetterTargetArn"]) != dlqID || rp["maxReceiveCount"] != float64(maxReceiveCount) {
+				t.Errorf("redrive %v, want %s after %d receives", rp, dlqID, maxReceiveCount)
+			}
+			if queue.Properties["SqsManagedSseEnabled"] != true {
+				t.Error("not encrypted")
+			}
+		}},
+		{"inbound DLQ has an alarm", func(t *testing.T) {
+			var found bool
+			for _, a := range s.ofType("AWS::CloudWatch::Alarm") {
+				raw, _ := json.Marshal(a.Properties["Dimensions"])
+				found = found || (a.Properties["MetricName"] == "ApproximateNumberOfMessagesVisible" &&
+					strings.Contains(string(raw), `"Fn::GetAtt":["`+dlqID+`","QueueName"]`))
+			}
+			if !found {
+				t.Error("no alarm on the inbound DLQ's visible messages")
+			}
+		}},
+		{"inbound consumes the queue with partial batch failures", func(t *testing.T) {
+			var found int
+			for id, m := range s.ofType("AWS::Lambda::EventSourceMapping") {
+				p := m.Properties
+				if getAtt(p["EventSourceArn"]) != queueID {
+					continue
+				}
+				found++
+				if getAtt(p["FunctionName"]) != inboundFn {
+					t.Errorf("%s: the inbound queue feeds %v, want the inbound function", id, p["FunctionName"])
+				}
+				sc, _ := p["ScalingConfig"].(map[string]any)
+				if p["BatchSize"] != float64(batchSize) || fmt.Sprint(p["FunctionResponseTypes"]) != "[ReportBatchItemFailures]" ||
+					sc["MaximumConcurrency"] != float64(inboundConcurrency) {
+					t.Errorf("%s: batch %v, responses %v, scaling %v; want %d, [ReportBatchItemFailures], %d",
+						id, p["BatchSize"], p["FunctionResponseTypes"], sc, batchSize, inboundConcurrency)
+				}
+			}
+			if found != 1 {
+				t.Errorf("%d mappings read the inbound queue, want 1", found)
+			}
+		}},
+		{"only webhooks sends to the inbound queue", func(t *testing.T) {
+			if got := s.grantees(t, "sqs:SendMessage", queueID); fmt.Sprint(got) != "[webhooks]" {
+				t.Errorf("senders %v, want [webhooks]", got)
+			}
+		}},
+		{"only inbound receives and deletes from the inbound queue", func(t *testing.T) {
+			for _, a := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage"} {
+				if got := s.grantees(t, a, queueID); fmt.Sprint(got) != "[inbound]" {
+					t.Errorf("%s: %v, want [inbound]", a, got)
+				}
+			}
+		}},
+		{"inbound resumes refund waits", func(t *testing.T) {
+			sm, _ := s.only(t, "AWS::StepFunctions::StateMachine", "CaseWorkflow")
+			if got := s.grantees(t, "states:SendTaskSuccess", sm); !slices.Contains(got, "inbound") {
+				t.Errorf("SendTaskSuccess on the workflow: %v, want inbound among them", got)
+			}
+		}},
+		{"bus named from the stage", func(t *testing.T) {
+			if bus.Properties["Name"] != "aftersales-"+stage {
+				t.Errorf("bus name %v, want aftersales-%s", bus.Properties["Name"], stage)
+			}
+		}},
+		{"PutEvents on the bus only, for every function that builds the service", func(t *testing.T) {
+			var want []string
+			for _, name := range Functions {
+				_, fn := s.fn(t, name)
+				v := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)[config.EnvEventBusName]
+				if v == nil {
+					continue
+				}
+				want = append(want, name)
+				if getAtt(v) != busID {
+					t.Errorf("%s: %s = %v, want the bus's name", name, config.EnvEventBusName, v)
+				}
+			}
+			slices.Sort(want)
+			if got := s.grantees(t, "events:PutEvents", busID); !slices.Equal(got, want) {
+				t.Errorf("PutEvents granted to %v, want %v", got, want)
+			}
+			if builders := []string{"api", "inbound", "reviews", "sweeper", "tasks", "webhooks"}; !slices.Equal(want, builders) {
+				t.Errorf("functions with %s: %v, want %v", config.EnvEventBusName, want, builders)
+			}
+			for id, sts := range allowStatements(s) {
+				for _, st := range sts {
+					raw, _ := json.Marshal(st)
+					if strings.Contains(string(raw), `"events:PutEvents"`) && getAtt(st["Resource"]) != busID {
+						t.Errorf("%s allows PutEvents on %v, want the bus only", id, st["Resource"])
+					}
+				}
+			}
+		}},
+		{"refund.failed rule on the bus keeps the events in a log group", func(t *testing.T) {
+			p := rule.Properties
+			if getAtt(p["EventBusName"]) != busID {
+				t.Fatalf("no rule on the bus")
+			}
+			if got := fmt.Sprint(p["EventPattern"]); got != "map[detail-type:[refund.failed] source:[aftersales]]" {
+				t.Errorf("pattern %s", got)
+			}
+			if p["Name"] != "aftersales-"+stage+"-refund-failed" || p["State"] != "ENABLED" {
+				t.Errorf("name %v state %v", p["Name"], p["State"])
+			}
+			logsID, logs := s.only(t, "AWS::Logs::LogGroup", "RefundFailedEvents")
+			targets, _ := p["Targets"].([]any)
+			raw, _ := json.Marshal(targets)
+			if len(targets) != 1 || !strings.Contains(string(raw), `":log-group:",{"Ref":"`+logsID+`"}`) {
+				t.Errorf("targets %s, want the log group %s", raw, logsID)
+			}
+			if !strings.HasPrefix(fmt.Sprint(logs.Properties["LogGroupName"]), "/aws/events/") ||
+				logs.Properties["RetentionInDays"] != float64(DefaultSettings().LogRetentionDays) {
+				t.Errorf("log group %v", logs.Properties)
+			}
+			var allowed bool
+			for _, pol := range s.ofType("AWS::Logs::ResourcePolicy") {
+				raw, _ := json.Marshal(pol.Properties["PolicyDocument"])
+				allowed = allowed || (strings.Contains(string(raw), `\"Principal\":{\"Service\":\"events.amazonaws.com\"}`) &&
+					strings.Contains(string(raw), `logs:PutLogEvents`) && strings.Contains(string(raw), `"Fn::GetAtt":["`+logsID+`","Arn"]`))
+			}
+			if !allowed {
+				t.Error("no resource policy lets EventBridge write to the log group")
+			}
+		}},
+		{"alarm on the rule's MatchedEvents", func(t *testing.T) {
+			var found int
+			for id, a := range s.ofType("AWS::CloudWatch::Alarm") {
+				p := a.Properties
+				if p["MetricName"] != "MatchedEvents" {
+					continue
+				}
+				found++
+				dims := map[string]any{}
+				for _, d := range p["Dimensions"].([]any) {
+					m := d.(map[string]any)
+					dims[m["Name"].(string)] = m["Value"]
+				}
+				// A rule on a custom bus reports with both dimensions.
+				if len(dims) != 2 || dims["RuleName"] != rule.Properties["Name"] || getAtt(dims["EventBusName"]) != busID {
+					t.Errorf("%s: dimensions %v, want RuleName %v and EventBusName of the bus", id, dims, rule.Properties["Name"])
+				}
+				atLeastOne := (p["ComparisonOperator"] == "GreaterThanThreshold" && p["Threshold"] == float64(0)) ||
+					(p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" && p["Threshold"] == float64(1))
+				if p["Namespace"] != "AWS/Events" || p["Statistic"] != "Sum" || p["Period"] != float64(300) ||
+					p["EvaluationPeriods"] != float64(1) || !atLeastOne {
+					t.Errorf("%s: %v, want Sum of AWS/Events MatchedEvents >= 1 in one 5-minute period", id, p)
+				}
+			}
+			if found != 1 {
+				t.Errorf("%d MatchedEvents alarms, want 1", found)
+			}
+		}},
+		{"outputs name the bus and the failures' log group", func(t *testing.T) {
+			outs := s.template.ToJSON()
+			raw, _ := json.Marshal((*outs)["Outputs"])
+			var o map[string]struct{ Value any }
+			if err := json.Unmarshal(raw, &o); err != nil {
+				t.Fatal(err)
+			}
+			if getAtt(o["EventBusName"].Value) != busID {
+				t.Errorf("EventBusName output %v, want the bus's name", o["EventBusName"].Value)
+			}
+			logsID, _ := s.only(t, "AWS::Logs::LogGroup", "RefundFailedEvents")
+			if getAtt(o["RefundFailuresLogGroup"].Value) != logsID {
+				t.Errorf("RefundFailuresLogGroup output %v", o["RefundFailuresLogGroup"].Value)
+			}
+		}},
+	} {
+		t.Run(tc.name, tc.check)
 	}
 }

@@ -92,6 +92,14 @@ type Case struct {
 	ReturnCondition string    // sellable or defective, from the merchant's inspection
 	Replacement     *Shipment // the replacement of an exchange
 
+	// RefundSeq numbers the case's current refund (0: none requested yet);
+	// staff retrying a closed refund move it on, so the retry gets a new
+	// out_refund_no while a repeated step re-sends the same one.
+	RefundSeq int
+	// RefundFailed says the current refund failed (closed by the provider,
+	// or no payment route): staff must retry it or refund to balance.
+	RefundFailed bool
+
 	// WaitingFor names the wait the workflow is in (e.g. "review"); TaskToken
 	// completes it; Deadline is when its default outcome applies (F25).
 	WaitingFor string
@@ -152,6 +160,9 @@ func (c *Case) Next() *NextStep {
 		return nil
 	}
 	n := &NextStep{Actor: w.actor, Action: w.action, Deadline: c.Deadline}
+	if c.Status == StatusRefunding && c.RefundFailed {
+		n.Actor, n.Action = ActorMerchant, "retry_refund"
+	}
 	if !c.PromisedBy.IsZero() && c.PromisedBy.Before(c.Deadline) {
 		n.Deadline, n.DefaultAt = c.PromisedBy, c.Deadline
 	}
@@ -192,26 +203,6 @@ func (c *Case) AttachEvidence(evs []Evidence, actor string, at time.Time) error 
 	return nil
 }
 
-// RefundShares splits the case's refunded amount over its lines in
-// proportion to their amounts (the last line takes the rounding remainder),
-// which is what the order ledger records per line when the case ends.
-func (c *Case) RefundShares() map[string]int64 {
-	shares := make(map[string]int64, len(c.Lines))
-	if c.Refunded <= 0 || len(c.Lines) == 0 {
-		return shares
-	}
-	var total int64
-	for _, l := range c.Lines {
-		total += l.Amount
-	}
-	left := c.Refunded
-	for i, l := range c.Lines {
-		share := left
-		if i < len(c.Lines)-1 && total > 0 {
-			share = c.Refunded * l.Amount / total
-		}
-		shares[l.LineID] = share
-		left -= share
-	}
-	return shares
-}
+// RefundShares splits the case's refunded amount over its lines as the
+// order ledger books it (see sharesOf).
+func (c *Case) RefundShares() map[string]int64 { return sharesOf(c.Lines, c.Refunded) }

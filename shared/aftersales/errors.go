@@ -150,3 +150,10 @@ func (v *Validation) Err(op string) error {
 	}
 	return &Error{Kind: KindInvalid, Op: op, Msg: "the request has invalid fields", Fields: v.fields}
 }
+
+// Invalid is a KindInvalid error naming one field.
+func Invalid(op, field, format string, args ...any) error {
+	var v Validation
+	v.Add(field, format, args...)
+	return v.Err(op)
+}

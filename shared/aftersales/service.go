@@ -22,9 +22,17 @@ type Service struct {
 	Rules   RuleSetStore
 	Waits   Waits
 	Intake  Intake
-	Refunds Refunder
-	Jobs    ReviewJobStore
 	Reviews ReviewQueue
+	Jobs    ReviewJobStore
+
+	// The refund ports (F11-F13): the ledger, the payment routes by
+	// channel (wechatpay, alipay, balance), and provider notification
+	// receipts.
+	Refunds       RefundStore
+	Payments      map[PaymentChannel]RefundProvider
+	Notifications NotificationStore
+	Notices       NoticeQueue
+	Events        EventPublisher // domain events; nil publishes none
 }
 
 // Application is a buyer's request to open a case (F2).

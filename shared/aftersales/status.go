@@ -64,6 +64,8 @@ const (
 	ActReship          Action = "reship"           // staff ship the replacement of an exchange
 	ActRefundSucceeded Action = "refund_succeeded" // provider confirms the money arrived
 	ActRefundFailed    Action = "refund_failed"    // provider refused or closed the refund; staff must act
+	ActRefundStarted   Action = "refund_started"   // the provider accepted the refund: "expected in 1-3 working days"
+	ActRetryRefund     Action = "retry_refund"     // staff send a failed refund again (or to store balance)
 	ActOpenDispute     Action = "open_dispute"     // buyer contests a rejection or an amount
 	ActAgree           Action = "agree"            // both sides agreed on a proposal
 	ActEscalate        Action = "escalate"         // no agreement by the deadline
@@ -133,6 +135,9 @@ var Transitions = append([]Transition{
 
 	{StatusRefunding, ActRefundSucceeded, nil, StatusCompleted},
 	{StatusRefunding, ActRefundFailed, nil, StatusRefunding},
+	{StatusRefunding, ActRefundStarted, nil, StatusRefunding},
+	{StatusRefunding, ActRetryRefund, nil, StatusRefunding},
+	{StatusRefunding, ActRemind, nil, StatusRefunding},
 
 	{StatusRejected, ActOpenDispute, nil, StatusDisputed},
 	{StatusRejected, ActExpire, nil, StatusClosed},

@@ -36,34 +36,6 @@ type RuleSetStore interface {
 	PutRuleSet(ctx context.Context, rs *RuleSet) error
 }
 
-// RefundRequest asks a payment route to return money for a case.
-type RefundRequest struct {
-	CaseID        string
-	OrderID       string
-	OutRefundNo   string // deterministic: the provider deduplicates retries on it
-	Amount        Money
-	Channel       PaymentChannel
-	Destination   RefundDestination
-	TransactionID string
-}
-
-// RefundState is what a provider says of a refund.
-type RefundState string
-
-// The refund states providers report.
-const (
-	RefundPending   RefundState = "pending"
-	RefundSucceeded RefundState = "succeeded"
-	RefundFailed    RefundState = "failed"
-)
-
-// Refunder starts refunds and answers status queries. Confirmations arrive
-// later through Service.ConfirmRefund (a provider notification).
-type Refunder interface {
-	Refund(ctx context.Context, r RefundRequest) error
-	Query(ctx context.Context, outRefundNo string) (RefundState, error)
-}
-
 // StepResult is what every workflow step returns to the state machine: the
 // case's status (which the machine routes on) and how long the next wait
 // may last.
@@ -117,7 +89,13 @@ func (s *Service) step(ctx context.Context, c *Case) (StepResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.WaitSeconds = max(int64(rs.Deadlines.For(wait, c, o)/time.Second), 1)
+	d := rs.Deadlines.For(wait, c, o)
+	if wait == WaitRefund {
+		if d, err = s.refundWait(ctx, c); err != nil {
+			return res, err
+		}
+	}
+	res.WaitSeconds = max(int64(d/time.Second), 1)
 	return res, nil
 }
 
@@ -301,81 +279,9 @@ func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn Status) 
 	case err != nil:
 		return StepResult{}, err
 	case query:
-		return s.queryRefund(ctx, c)
+		return s.pollRefund(ctx, c)
 	}
 	return s.step(ctx, c)
-}
-
-// OutRefundNo is the deterministic refund number of a case's n-th refund:
-// a retried step sends the same number and the provider deduplicates.
-func OutRefundNo(caseID string, n int) string { return fmt.Sprintf("%s-%d", caseID, n) }
-
-// RequestRefund asks the payment route for the case's approved amount and
-// waits on token for the confirmation (F11).
-func (s *Service) RequestRefund(ctx context.Context, caseID, token string, seconds int64) error {
-	if err := s.BeginWait(ctx, caseID, token, seconds); err != nil {
-		return err
-	}
-	c, err := s.Cases.GetCase(ctx, caseID)
-	if err != nil {
-		return err
-	}
-	if c.Status != StatusRefunding {
-		return nil
-	}
-	o, err := s.Orders.GetOrder(ctx, c.OrderID)
-	if err != nil {
-		return err
-	}
-	return s.Refunds.Refund(ctx, RefundRequest{
-		CaseID: c.ID, OrderID: c.OrderID, OutRefundNo: OutRefundNo(c.ID, 1),
-		Amount: Money{Amount: c.Approved, Currency: c.Currency}, Channel: o.Payment.Channel,
-		Destination: c.RefundTo, TransactionID: o.Payment.TransactionID,
-	})
-}
-
-// queryRefund asks the provider when its notification is late.
-func (s *Service) queryRefund(ctx context.Context, c *Case) (StepResult, error) {
-	state, err := s.Refunds.Query(ctx, OutRefundNo(c.ID, 1))
-	if err != nil {
-		return StepResult{}, err
-	}
-	if state == RefundSucceeded {
-		if err := s.settleRefund(ctx, c.ID, "provider:query"); err != nil {
-			return StepResult{}, err
-		}
-		c, err = s.Cases.GetCase(ctx, c.ID)
-		if err != nil {
-			return StepResult{}, err
-		}
-	}
-	return s.step(ctx, c)
-}
-
-// ConfirmRefund records a provider's confirmation that the money arrived and
-// resumes the workflow. Duplicate confirmations change nothing.
-func (s *Service) ConfirmRefund(ctx context.Context, caseID, outRefundNo string) error {
-	if outRefundNo != OutRefundNo(caseID, 1) {
-		return E(KindNotFound, "refund.confirm", "no such refund for this case")
-	}
-	return s.settleRefund(ctx, caseID, "provider")
-}
-
-func (s *Service) settleRefund(ctx context.Context, caseID, actor string) error {
-	var token string
-	c, wrote, err := s.update(ctx, caseID, s.Cases.GetCase, func(c *Case) error {
-		if c.Status != StatusRefunding {
-			return errNoChange // already settled: a duplicate notification
-		}
-		token = c.TaskToken
-		c.Refunded = c.Approved
-		return c.Apply(Change{Action: ActRefundSucceeded, Actor: actor, At: s.Clock.Now(),
-			Note: fmt.Sprintf("%s arrived", Money{c.Refunded, c.Currency})})
-	})
-	if err != nil || !wrote || token == "" {
-		return err
-	}
-	return s.resume(ctx, token, c)
 }
 
 // RecordFailure notes on the case's timeline that its workflow failed, so

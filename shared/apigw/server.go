@@ -66,6 +66,9 @@ func NewServer(svc *aftersales.Service, auth *Authenticator, log *slog.Logger) *
 		{"PUT", "/v1/staff/ruleset", StaffOnly, s.putRuleSet},
 		{"POST", "/v1/staff/reviews", StaffOnly, s.startBatchReview},
 		{"GET", "/v1/staff/reviews/{id}", StaffOnly, s.getBatchReview},
+		{"GET", "/v1/staff/refunds", StaffOnly, s.listRefunds},
+		{"GET", "/v1/staff/refunds/export", StaffOnly, s.exportRefunds},
+		{"POST", "/v1/staff/cases/{id}/retry-refund", StaffOnly, caseAction(s.retryRefund)},
 	}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))

@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -83,4 +84,10 @@ func SQS(ac aws.Config, endpoint string) *sqs.Client {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
+}
+
+// EventBridge returns an EventBridge client. There is no local stand-in:
+// the local stack publishes to an in-memory recorder instead.
+func EventBridge(ac aws.Config) *eventbridge.Client {
+	return eventbridge.NewFromConfig(ac)
 }

@@ -28,6 +28,24 @@ const (
 	EnvReviewQueueURL    = "REVIEW_QUEUE_URL"
 	EnvProviderMode      = "PROVIDER_MODE" // sandbox (default) or live
 	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
+	EnvInboundQueueURL   = "INBOUND_QUEUE_URL"
+	EnvEventBusName      = "EVENT_BUS_NAME" // domain events (balance refunds the mall credits); empty: logged only
+
+	// WeChat Pay v3 (merchant credentials and the platform's public key).
+	EnvWeChatPayMchID         = "WECHATPAY_MCH_ID"
+	EnvWeChatPayAppID         = "WECHATPAY_APP_ID"
+	EnvWeChatPayMchSerialNo   = "WECHATPAY_MCH_SERIAL_NO"
+	EnvWeChatPayMchPrivateKey = "WECHATPAY_MCH_PRIVATE_KEY_PEM"
+	EnvWeChatPayAPIv3Key      = "WECHATPAY_APIV3_KEY"
+	EnvWeChatPayPublicKeyID   = "WECHATPAY_PUBLIC_KEY_ID" // serial of the platform key notifications are signed with
+	EnvWeChatPayPublicKey     = "WECHATPAY_PUBLIC_KEY_PEM"
+	EnvWeChatPayNotifyURL     = "WECHATPAY_NOTIFY_URL"
+	EnvWeChatPayEndpoint      = "WECHATPAY_ENDPOINT" // base URL override (local sandbox); empty: https://api.mch.weixin.qq.com
+	EnvAlipayAppID            = "ALIPAY_APP_ID"
+	EnvAlipayAppPrivateKey    = "ALIPAY_APP_PRIVATE_KEY_PEM"
+	EnvAlipayPublicKey        = "ALIPAY_PUBLIC_KEY_PEM"
+	EnvAlipayNotifyURL        = "ALIPAY_NOTIFY_URL"
+	EnvAlipayEndpoint         = "ALIPAY_ENDPOINT" // gateway override (local sandbox); empty: https://openapi.alipay.com/gateway.do
 
 	// Endpoint overrides point the SDK clients at local stand-ins. They are
 	// empty in the cloud, where the SDK resolves the regional endpoints.
@@ -52,7 +70,30 @@ type Config struct {
 	ReviewQueueURL    string
 	ProviderMode      string
 	SweepGrace        time.Duration
+	InboundQueueURL   string
+	EventBusName      string
+	WeChatPay         WeChatPay
+	Alipay            Alipay
 	Endpoints         Endpoints
+}
+
+// WeChatPay is the merchant's WeChat Pay v3 account (live provider mode).
+// The route is configured when MchID is set.
+type WeChatPay struct {
+	MchID, AppID, MchSerialNo string
+	MchPrivateKeyPEM          string
+	APIv3Key                  string
+	PublicKeyID, PublicKeyPEM string // the platform's key, which signs answers and notifications
+	NotifyURL                 string
+	Endpoint                  string
+}
+
+// Alipay is the merchant's Alipay app (live provider mode). The route is
+// configured when AppID is set.
+type Alipay struct {
+	AppID, AppPrivateKeyPEM, PublicKeyPEM string
+	NotifyURL                             string
+	Endpoint                              string
 }
 
 // JWT says which bearer tokens the API accepts. At least one of HS256Secret
@@ -94,6 +135,18 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		ReviewQueueURL:  getenv(EnvReviewQueueURL),
 		ProviderMode:    getenv(EnvProviderMode),
 		SweepGrace:      5 * time.Minute,
+		InboundQueueURL: getenv(EnvInboundQueueURL),
+		EventBusName:    getenv(EnvEventBusName),
+		WeChatPay: WeChatPay{
+			MchID: getenv(EnvWeChatPayMchID), AppID: getenv(EnvWeChatPayAppID), MchSerialNo: getenv(EnvWeChatPayMchSerialNo),
+			MchPrivateKeyPEM: getenv(EnvWeChatPayMchPrivateKey), APIv3Key: getenv(EnvWeChatPayAPIv3Key),
+			PublicKeyID: getenv(EnvWeChatPayPublicKeyID), PublicKeyPEM: getenv(EnvWeChatPayPublicKey),
+			NotifyURL: getenv(EnvWeChatPayNotifyURL), Endpoint: getenv(EnvWeChatPayEndpoint),
+		},
+		Alipay: Alipay{
+			AppID: getenv(EnvAlipayAppID), AppPrivateKeyPEM: getenv(EnvAlipayAppPrivateKey),
+			PublicKeyPEM: getenv(EnvAlipayPublicKey), NotifyURL: getenv(EnvAlipayNotifyURL), Endpoint: getenv(EnvAlipayEndpoint),
+		},
 		Endpoints: Endpoints{DynamoDB: getenv(EnvDynamoDBEndpoint), S3: getenv(EnvS3Endpoint),
 			SQS: getenv(EnvSQSEndpoint), StepFunctions: getenv(EnvSFNEndpoint)},
 	}
@@ -123,14 +176,31 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 	if needJWT && c.JWT.HS256Secret == "" && c.JWT.PublicKeysPEM == "" {
 		missing = append(missing, EnvJWTHS256Secret+" or "+EnvJWTPublicKeys)
 	}
+	if c.ProviderMode == ProviderLive {
+		missing = append(missing, missingOf(getenv, c.WeChatPay.MchID != "", EnvWeChatPayMchSerialNo, EnvWeChatPayMchPrivateKey,
+			EnvWeChatPayAPIv3Key, EnvWeChatPayPublicKeyID, EnvWeChatPayPublicKey, EnvWeChatPayNotifyURL)...)
+		missing = append(missing, missingOf(getenv, c.Alipay.AppID != "", EnvAlipayAppPrivateKey, EnvAlipayPublicKey)...)
+	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("config: missing environment variables: %s", strings.Join(missing, ", "))
 	}
 	return c, nil
 }
 
+// missingOf names the variables of names that are empty, when used: a
+// provider's settings are all or nothing.
+func missingOf(getenv func(string) string, used bool, names ...string) []string {
+	var missing []string
+	for _, name := range names {
+		if used && getenv(name) == "" {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
 // Provider modes: sandbox pays every refund at once (no provider is called);
-// live calls the payment providers.
+// live calls the payment providers configured (WECHATPAY_*, ALIPAY_*).
 const (
 	ProviderSandbox = "sandbox"
 	ProviderLive    = "live"
@@ -140,7 +210,8 @@ const (
 var (
 	API      = []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience, EnvStateMachineARN, EnvIntakeQueueURL, EnvReviewQueueURL}
 	Reviews  = []string{EnvTableName, EnvStateMachineARN}
-	Webhooks = []string{EnvTableName, EnvMallWebhookSecret}
+	Webhooks = []string{EnvTableName, EnvMallWebhookSecret, EnvInboundQueueURL}
+	Inbound  = []string{EnvTableName, EnvStateMachineARN}
 	Tasks    = []string{EnvTableName, EnvStateMachineARN}
 	Intake   = []string{EnvTableName, EnvStateMachineARN}
 	Sweeper  = []string{EnvTableName, EnvStateMachineARN, EnvIntakeQueueURL}

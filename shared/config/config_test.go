@@ -11,7 +11,10 @@ func TestLoad(t *testing.T) {
 	full := map[string]string{
 		EnvTableName: "t", EnvEvidenceBucket: "b", EnvJWTIssuer: "iss", EnvJWTAudience: "aud",
 		EnvJWTHS256Secret: "s", EnvMallWebhookSecret: "m", EnvStateMachineARN: "arn", EnvIntakeQueueURL: "q", EnvReviewQueueURL: "r",
+		EnvInboundQueueURL: "i",
 	}
+	liveHalfWeChat := map[string]string{EnvTableName: "t", EnvStateMachineARN: "arn", EnvProviderMode: ProviderLive,
+		EnvWeChatPayMchID: "190000", EnvWeChatPayMchSerialNo: "serial", EnvAlipayAppID: "2021"}
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -20,6 +23,9 @@ func TestLoad(t *testing.T) {
 	}{
 		{"api complete", full, API, nil},
 		{"webhooks complete", full, Webhooks, nil},
+		{"inbound complete", full, Inbound, nil},
+		{"live provider settings are all or nothing", liveHalfWeChat, Inbound, []string{EnvWeChatPayMchPrivateKey,
+			EnvWeChatPayAPIv3Key, EnvWeChatPayPublicKeyID, EnvWeChatPayPublicKey, EnvWeChatPayNotifyURL, EnvAlipayAppPrivateKey, EnvAlipayPublicKey}},
 		{"nothing set", map[string]string{}, API, []string{EnvTableName, EnvEvidenceBucket, EnvJWTIssuer, EnvJWTAudience, EnvJWTHS256Secret + " or " + EnvJWTPublicKeys}},
 		{"no jwt key", map[string]string{EnvTableName: "t", EnvEvidenceBucket: "b", EnvJWTIssuer: "i", EnvJWTAudience: "a", EnvStateMachineARN: "x", EnvIntakeQueueURL: "q", EnvReviewQueueURL: "r"}, API, []string{EnvJWTHS256Secret}},
 		{"bad provider mode", map[string]string{EnvTableName: "t", EnvStateMachineARN: "x", EnvProviderMode: "yolo"}, Tasks, []string{EnvProviderMode}},

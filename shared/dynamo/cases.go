@@ -170,20 +170,15 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 	}
 	firstLine := len(ops)
 	if ends(c, prev) {
-		// The case releases its lines and books what it refunded on them, in
-		// the same transaction: the hold guaranteed that nobody else refunded
-		// these lines meanwhile.
-		shares := c.RefundShares()
+		// The case releases its lines in the same transaction. It books
+		// nothing on them: BeginRefund booked each refund when it was made,
+		// under the condition that keeps refunds within what was paid.
 		for _, l := range c.Lines {
 			var ln names
 			active := ln.name(attrActiveCase)
-			update := "SET " + active + " = " + ln.value(avS(lineFree))
-			if share := shares[l.LineID]; share > 0 {
-				update += " ADD " + ln.name(attrRefunded) + " " + ln.value(avN(share))
-			}
 			ops = append(ops, types.TransactWriteItem{Update: &types.Update{
 				TableName: s.table, Key: s.key(orderPK(c.OrderID), lineSK(l.LineID)),
-				UpdateExpression:         aws.String(update),
+				UpdateExpression:         aws.String("SET " + active + " = " + ln.value(avS(lineFree))),
 				ConditionExpression:      aws.String(active + " = " + ln.value(avS(c.ID))),
 				ExpressionAttributeNames: ln.names, ExpressionAttributeValues: ln.values,
 			}})

@@ -1,5 +1,6 @@
 // Package dynamo is the DynamoDB adapter of the after-sales domain: one
-// Store implements aftersales.CaseStore, IdempotencyStore and OrderStore on a
+// Store implements aftersales.CaseStore, IdempotencyStore, OrderStore,
+// RefundStore, NotificationStore, ReviewJobStore and RuleSetStore on a
 // single table. The CDK stack and the local stack create the table as
 // TableSchema describes it; this comment is the reference for both.
 //
@@ -8,40 +9,54 @@
 // The table has string keys pk (partition) and sk (sort):
 //
 //	item             pk                          sk                    notes
-//	case             CASE#<case id>              CASE                  the whole case but its timeline; list index keys
-//	timeline entry   CASE#<case id>              EVT#<seq, 10 digits>  immutable; seq = the case version it produced
-//	order snapshot   ORDER#<order id>            ORDER                 the mall's snapshot, lines without ledger
-//	order line       ORDER#<order id>            LINE#<line id>        ledger: paid_amount, quantity, refunded, active_case
-//	idempotency      IDEM#<scope>#<key>          IDEM                  TTL; '#' and '%' of the scope are %-escaped
-//	declared upload  UPLOAD#<evidence id>        UPLOAD                TTL
+//	case             CASE#<case id>              CASE                    the whole case but its timeline; list index keys
+//	timeline entry   CASE#<case id>              EVT#<seq, 10 digits>    immutable; seq = the case version it produced
+//	refund           CASE#<case id>              REFUND#<out_refund_no>  the whole refund, shares as a map; ledger list keys
+//	order snapshot   ORDER#<order id>            ORDER                   the mall's snapshot, lines without ledger
+//	order line       ORDER#<order id>            LINE#<line id>          ledger: paid_amount, quantity, refunded, active_case
+//	idempotency      IDEM#<scope>#<key>          IDEM                    TTL; '#' and '%' of the scope are %-escaped
+//	webhook receipt  HOOK#<provider>#<id>        HOOK                    TTL 30 days; the provider %-escaped like a scope
+//	declared upload  UPLOAD#<evidence id>        UPLOAD                  TTL
+//	review job       JOB#<job id>                JOB, ITEM#<case id>     see jobs.go
+//	rule set         RULESET                     V#<version, 10 digits>  see rulesets.go
 //
-// Every item has an entity attribute (case, event, order, line, idem,
-// upload) so that exports and streams can tell items apart without parsing
-// keys. Times are strings in UTC with nine fraction digits
+// Every item has an entity attribute (case, event, refund, order, line,
+// idem, hook, upload, review_job, review_item, ruleset) so that exports and
+// streams can tell items apart without parsing keys. Refund keys sort after
+// the timeline (EVT$), so reading a case never reads its refunds. Times are strings in UTC with nine fraction digits
 // (2006-01-02T15:04:05.000000000Z), so that they sort as instants do.
 // Amounts are integer minor units.
 //
 // # Global secondary indexes
 //
-// All three project ALL attributes (a list page is made of whole cases) and
-// share the sort key gsisk = <created_at>#<case id>, which orders every case
-// list newest first when read backwards and gives ties a stable order.
-// Only case items carry these attributes.
+// All three project ALL attributes (a list page is made of whole cases or
+// whole refunds) and share the sort key gsisk = <created_at>#<id> (the case
+// id, or the refund's out_refund_no), which orders every list newest first
+// when read backwards and gives ties a stable order. Only case and refund
+// items carry these attributes, each under partition keys of its own, so
+// the ledger needs no index of its own:
 //
 //	index  partition key                          serves
 //	GSI1   gsi1pk = BUYER#<buyer id>              a buyer's cases
+//	       gsi1pk = REFUNDS_BY_ORDER#<order id>   an order's refunds
 //	GSI2   gsi2pk = STATUS#<status>#<0..7>        the staff queue of one status
+//	       gsi2pk = REFUNDS_BY_PHONE#<phone>      the refunds of a buyer's phone
 //	GSI3   gsi3pk = CASES#<0..7>                  the staff list of every status
+//	       gsi3pk = REFUNDS#<0..7>                the whole ledger (date ranges)
 //
-// The shard (0..StatusShards-1) is an FNV-1a hash of the case id, so that a
-// promotion-day burst spreads over eight partitions; lists query the eight
-// and merge them. A case item is always written whole (Put), so a change of
-// status moves it between GSI2 partitions by itself.
+// The shard (0..StatusShards-1) is an FNV-1a hash of the case id (of the
+// out_refund_no for refunds), so that a promotion-day burst spreads over
+// eight partitions; lists query the eight and merge them. Creation-time
+// ranges are key conditions on gsisk; other filters are filter expressions.
+// Case and refund items are always written whole (Put), so a change of
+// status moves a case between GSI2 partitions by itself. A refund without
+// an order id or phone has no GSI1 or GSI2 key and is in those lists under
+// no key at all.
 //
 // TTL is enabled on expires_at (epoch seconds, rounded up). DynamoDB deletes
 // expired items days late and minidyn never does, so reads compare the exact
 // expires attribute with the clock, and a create overwrites an expired
-// idempotency record instead of being blocked by it.
+// idempotency record (or webhook receipt) instead of being blocked by it.
 //
 // # Invariants kept by the database
 //
@@ -53,10 +68,26 @@
 //     version is the one read, the new timeline entries on condition that
 //     they do not exist, and, when the change ended the case, the release of
 //     its line items (active_case set to "") on condition that this case
-//     held them.
+//     held them. It never writes refunded: only refunds book the ledger.
+//   - BeginRefund is one transaction: the refund item on condition that it
+//     does not exist, and for every line with a positive share, ADD share
+//     to refunded on condition that paid_amount = :paid AND paid_amount >=
+//     :share AND (attribute_not_exists(refunded) OR refunded <= :paid -
+//     :share), :paid being the paid amount read just before (expressions
+//     cannot add, so the bound is computed by the client and the value it
+//     was computed from is pinned). Refunds can never take a line past what
+//     was paid, however many race: the loser's condition sees the winner's
+//     booking. A missing line fails the condition too.
+//   - UpdateRefund is one transaction: the refund item on condition that its
+//     status is the one read, and, when it closes an open (requested or
+//     processing) refund, ADD -share to refunded of each line on condition
+//     that refunded >= share. A closed refund never changes status again.
+//   - RecordNotification puts the receipt on condition that none exists or
+//     the stored one has expired.
 //   - PutOrder never writes refunded or active_case of an existing line item.
 //
-// A transaction holds at most 100 writes, so a case names at most 97 lines.
+// A transaction holds at most 100 writes, so a case names at most 97 lines
+// and a refund touches at most 99.
 //
 // # minidyn
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -39,45 +40,14 @@ func (s *Store) ListCases(ctx context.Context, q aftersales.CaseQuery) (aftersal
 			return aftersales.CasePage{}, err
 		}
 	}
-	lo, hi := bounds(q, after)
-	if lo != "" && hi != "" && hi <= lo {
-		// Nothing can be in range, and DynamoDB rejects a BETWEEN whose
-		// bounds are reversed.
-		return aftersales.CasePage{}, nil
+	lq := listQuery{filters: func(n *names) []string { return caseFilters(q, n) }}
+	lq.index, lq.pkAttr, lq.pks = partitions(q)
+	lq.lo, lq.hi = bounds(q.From, q.To, after)
+	items, next, err := readList(ctx, s, lq, limit, caseFromItem)
+	if err != nil {
+		return aftersales.CasePage{}, classify(op, err)
 	}
-	index, pkAttr, pks := partitions(q)
-	streams := make([]*stream, len(pks))
-	for i, pk := range pks {
-		// One item more than the page: the merge peeks at the next case to
-		// know whether there is a next page, so the last page never carries
-		// a cursor to an empty one.
-		streams[i] = s.newStream(q, index, pkAttr, pk, lo, hi, int32(limit+1))
-	}
-
-	var page aftersales.CasePage
-	var last string
-	for {
-		if err := s.fill(ctx, streams); err != nil {
-			return aftersales.CasePage{}, classify(op, err)
-		}
-		best := -1
-		for i, st := range streams {
-			if len(st.buf) > 0 && (best < 0 || st.buf[0].key > streams[best].buf[0].key) {
-				best = i
-			}
-		}
-		if best < 0 {
-			return page, nil // every partition is exhausted: the last page
-		}
-		if len(page.Items) == limit {
-			page.NextCursor = aftersales.EncodeCursor(last)
-			return page, nil
-		}
-		next := streams[best].buf[0]
-		streams[best].buf = streams[best].buf[1:]
-		page.Items = append(page.Items, next.c)
-		last = next.key
-	}
+	return aftersales.CasePage{Items: items, NextCursor: next}, nil
 }
 
 func pageSize(limit int) int {
@@ -95,12 +65,12 @@ func pageSize(limit int) int {
 // creation time at fixed width, so "created >= From" is "key >= From" and
 // "created < To" is "key < To" (a key whose time equals To is longer than
 // To's string and sorts after it).
-func bounds(q aftersales.CaseQuery, after string) (lo, hi string) {
-	if !q.From.IsZero() {
-		lo = formatTime(q.From)
+func bounds(from, to time.Time, after string) (lo, hi string) {
+	if !from.IsZero() {
+		lo = formatTime(from)
 	}
-	if !q.To.IsZero() {
-		hi = formatTime(q.To)
+	if !to.IsZero() {
+		hi = formatTime(to)
 	}
 	if after != "" && (hi == "" || after < hi) {
 		hi = after
@@ -115,50 +85,25 @@ func partitions(q aftersales.CaseQuery) (index, pkAttr string, pks []string) {
 	case q.BuyerID != "":
 		return IndexBuyer, AttrGSI1PK, []string{buyerPK(q.BuyerID)}
 	case q.Status != "":
-		pks = make([]string, StatusShards)
-		for i := range pks {
-			pks[i] = statusPK(string(q.Status), i)
-		}
-		return IndexStatus, AttrGSI2PK, pks
+		return IndexStatus, AttrGSI2PK, shards(func(i int) string { return statusPK(string(q.Status), i) })
 	}
-	pks = make([]string, StatusShards)
+	return IndexAllCases, AttrGSI3PK, shards(allCasesPK)
+}
+
+func shards(pk func(int) string) []string {
+	pks := make([]string, StatusShards)
 	for i := range pks {
-		pks[i] = allCasesPK(i)
+		pks[i] = pk(i)
 	}
-	return IndexAllCases, AttrGSI3PK, pks
+	return pks
 }
 
-// listed is a case read from a list index with its list key.
-type listed struct {
-	key string
-	c   aftersales.Case
-}
-
-// stream reads one index partition, newest first, a page at a time.
-type stream struct {
-	in   *dynamodb.QueryInput
-	buf  []listed
-	done bool
-	// skip is the exclusive upper bound when the key condition could only
-	// say BETWEEN (inclusive): at most one item, the cursor's own, has it.
-	skip string
-}
-
-func (s *Store) newStream(q aftersales.CaseQuery, index, pkAttr, pk, lo, hi string, limit int32) *stream {
-	var n names
-	st := &stream{}
-	kc := n.name(pkAttr) + " = " + n.value(avS(pk))
-	switch {
-	case lo != "" && hi != "":
-		kc += fmt.Sprintf(" AND %s BETWEEN %s AND %s", n.name(AttrGSISK), n.value(avS(lo)), n.value(avS(hi)))
-		st.skip = hi
-	case lo != "":
-		kc += fmt.Sprintf(" AND %s >= %s", n.name(AttrGSISK), n.value(avS(lo)))
-	case hi != "":
-		kc += fmt.Sprintf(" AND %s < %s", n.name(AttrGSISK), n.value(avS(hi)))
-	}
+// caseFilters are the conditions of q that the key condition cannot say.
+func caseFilters(q aftersales.CaseQuery, n *names) []string {
 	var filters []string
-	if q.Status != "" && index != IndexStatus {
+	if q.Status != "" && q.BuyerID != "" {
+		// The buyer's partition holds every status (the status index would
+		// have made this the key condition).
 		filters = append(filters, n.name(attrStatus)+" = "+n.value(avS(string(q.Status))))
 	}
 	if q.Type != "" {
@@ -176,9 +121,97 @@ func (s *Store) newStream(q aftersales.CaseQuery, index, pkAttr, pk, lo, hi stri
 	if q.MaxAmount > 0 {
 		filters = append(filters, n.name(attrRequested)+" <= "+n.value(avN(q.MaxAmount)))
 	}
+	return filters
+}
+
+// listQuery is one list read: the partitions of an index that can hold the
+// items, list-key bounds (lo inclusive, hi exclusive, "" for none) and the
+// conditions on other attributes.
+type listQuery struct {
+	index, pkAttr string
+	pks           []string
+	lo, hi        string
+	filters       func(n *names) []string
+}
+
+// readList reads one page of a list, newest first, merging the partitions
+// of lq, and returns the cursor of the next page ("" on the last one).
+// Errors are the SDK's or a malformed item's, for the caller to classify.
+func readList[T any](ctx context.Context, s *Store, lq listQuery, limit int, decode func(item) (T, error)) ([]T, string, error) {
+	if lq.lo != "" && lq.hi != "" && lq.hi <= lq.lo {
+		// Nothing can be in range, and DynamoDB rejects a BETWEEN whose
+		// bounds are reversed.
+		return nil, "", nil
+	}
+	streams := make([]*stream[T], len(lq.pks))
+	for i, pk := range lq.pks {
+		// One item more than the page: the merge peeks at the next item to
+		// know whether there is a next page, so the last page never carries
+		// a cursor to an empty one.
+		streams[i] = newStream(s, lq, pk, int32(limit+1), decode)
+	}
+	var items []T
+	var last string
+	for {
+		if err := fill(ctx, s, streams); err != nil {
+			return nil, "", err
+		}
+		best := -1
+		for i, st := range streams {
+			if len(st.buf) > 0 && (best < 0 || st.buf[0].key > streams[best].buf[0].key) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return items, "", nil // every partition is exhausted: the last page
+		}
+		if len(items) == limit {
+			return items, aftersales.EncodeCursor(last), nil
+		}
+		next := streams[best].buf[0]
+		streams[best].buf = streams[best].buf[1:]
+		items = append(items, next.v)
+		last = next.key
+	}
+}
+
+// listed is an item read from a list index with its list key.
+type listed[T any] struct {
+	key string
+	v   T
+}
+
+// stream reads one index partition, newest first, a page at a time.
+type stream[T any] struct {
+	in     *dynamodb.QueryInput
+	decode func(item) (T, error)
+	buf    []listed[T]
+	done   bool
+	// skip is the exclusive upper bound when the key condition could only
+	// say BETWEEN (inclusive): at most one item, the cursor's own, has it.
+	skip string
+}
+
+func newStream[T any](s *Store, lq listQuery, pk string, limit int32, decode func(item) (T, error)) *stream[T] {
+	var n names
+	st := &stream[T]{decode: decode}
+	kc := n.name(lq.pkAttr) + " = " + n.value(avS(pk))
+	switch {
+	case lq.lo != "" && lq.hi != "":
+		kc += fmt.Sprintf(" AND %s BETWEEN %s AND %s", n.name(AttrGSISK), n.value(avS(lq.lo)), n.value(avS(lq.hi)))
+		st.skip = lq.hi
+	case lq.lo != "":
+		kc += fmt.Sprintf(" AND %s >= %s", n.name(AttrGSISK), n.value(avS(lq.lo)))
+	case lq.hi != "":
+		kc += fmt.Sprintf(" AND %s < %s", n.name(AttrGSISK), n.value(avS(lq.hi)))
+	}
+	var filters []string
+	if lq.filters != nil {
+		filters = lq.filters(&n)
+	}
 	st.in = &dynamodb.QueryInput{
 		TableName:                 s.table,
-		IndexName:                 aws.String(index),
+		IndexName:                 aws.String(lq.index),
 		KeyConditionExpression:    aws.String(kc),
 		ExpressionAttributeNames:  n.names,
 		ExpressionAttributeValues: n.values,
@@ -193,21 +226,21 @@ func (s *Store) newStream(q aftersales.CaseQuery, index, pkAttr, pk, lo, hi stri
 
 // fill reads, concurrently, every partition that has nothing buffered and
 // is not exhausted, until it has an item or is exhausted: the merge needs
-// the head of every partition to know which case is newest.
-func (s *Store) fill(ctx context.Context, streams []*stream) error {
+// the head of every partition to know which item is newest.
+func fill[T any](ctx context.Context, s *Store, streams []*stream[T]) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(streams))
 	for i, st := range streams {
 		if len(st.buf) > 0 || st.done {
 			continue
 		}
-		wg.Go(func() { errs[i] = s.refill(ctx, st) })
+		wg.Go(func() { errs[i] = st.refill(ctx, s) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (s *Store) refill(ctx context.Context, st *stream) error {
+func (st *stream[T]) refill(ctx context.Context, s *Store) error {
 	for len(st.buf) == 0 && !st.done {
 		out, err := s.client.Query(ctx, st.in)
 		if err != nil {
@@ -216,16 +249,16 @@ func (s *Store) refill(ctx context.Context, st *stream) error {
 		for _, it := range out.Items {
 			key, _ := it[AttrGSISK].(*types.AttributeValueMemberS)
 			if key == nil {
-				return fmt.Errorf("case item without %s in %s", AttrGSISK, aws.ToString(st.in.IndexName))
+				return fmt.Errorf("list item without %s in %s", AttrGSISK, aws.ToString(st.in.IndexName))
 			}
 			if key.Value == st.skip {
 				continue
 			}
-			c, err := caseFromItem(it)
+			v, err := st.decode(it)
 			if err != nil {
 				return err
 			}
-			st.buf = append(st.buf, listed{key: key.Value, c: c})
+			st.buf = append(st.buf, listed[T]{key: key.Value, v: v})
 		}
 		if len(out.LastEvaluatedKey) == 0 {
 			st.done = true

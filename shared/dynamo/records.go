@@ -89,6 +89,10 @@ func caseItem(c *aftersales.Case) item {
 	w.mapValue(attrReturn, shipmentItem(c.Return))
 	w.str(attrReturnCondition, c.ReturnCondition)
 	w.mapValue(attrReplacement, shipmentItem(c.Replacement))
+	w.num(attrRefundSeq, int64(c.RefundSeq))
+	if c.RefundFailed {
+		w.num(attrRefundFailed, 1)
+	}
 	return it
 }
 
@@ -141,6 +145,9 @@ func caseFromItem(it item) (aftersales.Case, error) {
 		PromisedBy:  r.time(attrPromisedBy),
 		CreatedAt:   r.time(attrCreatedAt),
 		UpdatedAt:   r.time(attrUpdatedAt),
+
+		RefundSeq:    int(r.num(attrRefundSeq)),
+		RefundFailed: r.num(attrRefundFailed) == 1,
 	}
 	for _, m := range r.maps(attrLines) {
 		r.sub(m, func(lr *reader) {
@@ -424,4 +431,120 @@ func expiry(w writer, at time.Time) {
 		secs++
 	}
 	w.num(AttrTTL, secs)
+}
+
+// refundPosition is a refund's list key (gsisk) and cursor position: its
+// creation time and number, in the layout of case positions, so that
+// aftersales.EncodeCursor and DecodeCursor serve the ledger unchanged.
+func refundPosition(r *aftersales.Refund) string {
+	return aftersales.ListPosition(&aftersales.Case{ID: r.OutRefundNo, CreatedAt: r.CreatedAt})
+}
+
+// refundItem is a refund with the keys of the ledger lists: by order (GSI1),
+// by the buyer's phone (GSI2) and every refund, sharded (GSI3). An empty
+// order id or phone leaves that index key out, so the refund is simply not
+// in that list. Refund items are always written whole (Put), which is the
+// safe way to set index keys in minidyn.
+func refundItem(r *aftersales.Refund) item {
+	it := item{}
+	w := writer(it)
+	w.str(AttrPK, casePK(r.CaseID))
+	w.str(AttrSK, refundSK(r.OutRefundNo))
+	w.str(attrEntity, entityRefund)
+	w.str(AttrGSI1PK, nonEmpty(r.OrderID, refundsByOrderPK))
+	w.str(AttrGSI2PK, nonEmpty(r.BuyerPhone, refundsByPhonePK))
+	w.str(AttrGSI3PK, allRefundsPK(shardOf(r.OutRefundNo)))
+	w.str(AttrGSISK, refundPosition(r))
+
+	w.str(attrOutRefundNo, r.OutRefundNo)
+	w.str(attrCaseID, r.CaseID)
+	w.num(attrSeq, int64(r.Seq))
+	w.str(attrOrderID, r.OrderID)
+	w.str(attrBuyerID, r.BuyerID)
+	w.str(attrBuyerPhone, r.BuyerPhone)
+	w.num(attrAmount, r.Amount.Amount)
+	w.str(attrCurrency, r.Amount.Currency)
+	shares := item{}
+	for line, v := range r.Shares {
+		shares[line] = avN(v)
+	}
+	w.mapValue(attrShares, shares)
+	w.str(attrChannel, string(r.Channel))
+	w.str(attrDestination, string(r.Destination))
+	w.str(attrTransaction, r.TransactionID)
+	w.num(attrOrderTotal, r.OrderTotal)
+	w.str(attrReason, r.Reason)
+	w.str(attrStatus, string(r.Status))
+	w.str(attrProviderRefund, r.ProviderRefundID)
+	w.str(attrAccount, r.Account)
+	w.num(attrQueries, int64(r.Queries))
+	w.str(attrApprovedBy, r.ApprovedBy)
+	w.time(attrApprovedAt, r.ApprovedAt)
+	w.time(attrCreatedAt, r.CreatedAt)
+	w.time(attrUpdatedAt, r.UpdatedAt)
+	w.time(attrArrivedAt, r.ArrivedAt)
+	return it
+}
+
+func nonEmpty(v string, key func(string) string) string {
+	if v == "" {
+		return ""
+	}
+	return key(v)
+}
+
+// refundFromItem converts a refund item (from the table or from an index
+// that projects all attributes) back.
+func refundFromItem(it item) (aftersales.Refund, error) {
+	r := reader{it: it}
+	rf := aftersales.Refund{
+		OutRefundNo:      r.str(attrOutRefundNo),
+		CaseID:           r.str(attrCaseID),
+		Seq:              int(r.num(attrSeq)),
+		OrderID:          r.str(attrOrderID),
+		BuyerID:          r.str(attrBuyerID),
+		BuyerPhone:       r.str(attrBuyerPhone),
+		Amount:           aftersales.Money{Amount: r.num(attrAmount), Currency: r.str(attrCurrency)},
+		Channel:          aftersales.PaymentChannel(r.str(attrChannel)),
+		Destination:      aftersales.RefundDestination(r.str(attrDestination)),
+		TransactionID:    r.str(attrTransaction),
+		OrderTotal:       r.num(attrOrderTotal),
+		Reason:           r.str(attrReason),
+		Status:           aftersales.RefundStatus(r.str(attrStatus)),
+		ProviderRefundID: r.str(attrProviderRefund),
+		Account:          r.str(attrAccount),
+		Queries:          int(r.num(attrQueries)),
+		ApprovedBy:       r.str(attrApprovedBy),
+		ApprovedAt:       r.time(attrApprovedAt),
+		CreatedAt:        r.time(attrCreatedAt),
+		UpdatedAt:        r.time(attrUpdatedAt),
+		ArrivedAt:        r.time(attrArrivedAt),
+	}
+	if m, ok := r.mapValue(attrShares); ok && len(m) > 0 {
+		rf.Shares = make(map[string]int64, len(m))
+		r.sub(m, func(sr *reader) {
+			for line := range m {
+				rf.Shares[line] = sr.num(line)
+			}
+		})
+	}
+	if r.err != nil {
+		return aftersales.Refund{}, fmt.Errorf("refund item %s: %w", rf.OutRefundNo, r.err)
+	}
+	return rf, nil
+}
+
+// hookItem is the receipt of a provider notification; it expires (TTL) when
+// the provider can no longer replay the notification.
+func hookItem(provider, id string, at time.Time) item {
+	it := item{}
+	w := writer(it)
+	w.str(AttrPK, hookPK(provider, id))
+	w.str(AttrSK, skHook)
+	w.str(attrEntity, entityHook)
+	w.str(attrProvider, provider)
+	w.str(attrNotificationID, id)
+	w.time(attrAt, at)
+	expiry(w, at.Add(aftersales.NotificationTTL))
+	return it
 }

@@ -28,7 +28,20 @@ func fullCase() *aftersales.Case {
 		Evidence:   []aftersales.Evidence{{ID: "ev_1", ContentType: "image/png", Size: 10, Status: "uploaded"}},
 		Decision:   &aftersales.Decision{Outcome: "manual", By: "rules", RuleID: "r1", RuleSetVersion: 2},
 		WaitingFor: "review", TaskToken: "tok", Deadline: at.Add(48 * time.Hour),
+		RefundSeq: 2, RefundFailed: true,
 		CreatedAt: at, UpdatedAt: at.Add(time.Minute),
+	}
+}
+
+func fullRefund() *aftersales.Refund {
+	return &aftersales.Refund{
+		OutRefundNo: "as_1-2", CaseID: "as_1", Seq: 2, OrderID: "o-1", BuyerID: "b-1", BuyerPhone: "13800000000",
+		Amount: aftersales.Money{Amount: 1001, Currency: "CNY"}, Shares: map[string]int64{"l1": 1000, "l#2": 1},
+		Channel: aftersales.ChannelWeChatPay, Destination: aftersales.RefundOriginal,
+		TransactionID: "4200-1", OrderTotal: 1801, Reason: "破损",
+		Status: aftersales.RefundSucceeded, ProviderRefundID: "5030", Account: "支付用户零钱", Queries: 4,
+		ApprovedBy: "staff:s1", ApprovedAt: at.Add(-time.Minute),
+		CreatedAt: at, UpdatedAt: at.Add(time.Hour), ArrivedAt: at.Add(time.Hour - 1),
 	}
 }
 
@@ -57,6 +70,14 @@ func TestRecordsRoundTrip(t *testing.T) {
 			StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}, func() (any, error) {
 			return idemFromItem(idemItem(&aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
 				StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}))
+		}},
+		{"full refund", fullRefund(), func() (any, error) {
+			r, err := refundFromItem(refundItem(fullRefund()))
+			return &r, err
+		}},
+		{"empty refund", &aftersales.Refund{OutRefundNo: "as_0-1"}, func() (any, error) {
+			r, err := refundFromItem(refundItem(&aftersales.Refund{OutRefundNo: "as_0-1"}))
+			return &r, err
 		}},
 		{"upload", aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
 			ContentType: "image/png", Size: 5, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}, func() (any, error) {
@@ -103,6 +124,66 @@ func TestCaseItemKeys(t *testing.T) {
 	}
 	if _, ok := caseItem(&aftersales.Case{ID: "x"})[attrLineKinds]; ok {
 		t.Error("a case without lines has a line kinds set; DynamoDB rejects empty sets")
+	}
+}
+
+// TestRefundItemKeys: a refund item lives in its case's partition and
+// carries the ledger list keys under refund-only partitions; an order id or
+// phone it lacks leaves that index key out rather than writing an empty one.
+func TestRefundItemKeys(t *testing.T) {
+	shard := string(rune('0' + shardOf("as_1-2")))
+	tests := []struct {
+		name string
+		r    *aftersales.Refund
+		want map[string]string // "" = absent
+	}{
+		{"every list", fullRefund(), map[string]string{
+			AttrPK:     "CASE#as_1",
+			AttrSK:     "REFUND#as_1-2",
+			attrEntity: "refund",
+			AttrGSI1PK: "REFUNDS_BY_ORDER#o-1",
+			AttrGSI2PK: "REFUNDS_BY_PHONE#13800000000",
+			AttrGSI3PK: "REFUNDS#" + shard,
+			AttrGSISK:  "2026-11-11T08:30:00.123456789Z#as_1-2",
+		}},
+		{"no phone", func() *aftersales.Refund { r := fullRefund(); r.BuyerPhone = ""; return r }(), map[string]string{
+			AttrGSI1PK: "REFUNDS_BY_ORDER#o-1",
+			AttrGSI2PK: "",
+			AttrGSI3PK: "REFUNDS#" + shard,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			it := refundItem(tc.r)
+			for attr, v := range tc.want {
+				got, ok := it[attr].(*types.AttributeValueMemberS)
+				switch {
+				case v == "" && it[attr] != nil:
+					t.Errorf("%s = %v, want it left out", attr, it[attr])
+				case v != "" && (!ok || got.Value != v):
+					t.Errorf("%s = %v, want %q", attr, it[attr], v)
+				}
+			}
+		})
+	}
+	if refundSK("x") <= evtEnd {
+		t.Error("refund keys sort inside the timeline range: GetCase would read refunds as events")
+	}
+}
+
+// TestHookItem: a notification receipt is keyed by provider and id, the
+// provider escaped, and expires NotificationTTL after it was taken.
+func TestHookItem(t *testing.T) {
+	it := hookItem("a#b", "c", at)
+	if pk := it[AttrPK].(*types.AttributeValueMemberS).Value; pk != "HOOK#a%23b#c" || pk == hookPK("a", "b#c") {
+		t.Errorf("pk %q: provider and id are not kept apart", pk)
+	}
+	r := reader{it: it}
+	if got := r.time(attrExpires); !got.Equal(at.Add(aftersales.NotificationTTL)) {
+		t.Errorf("expires %v, want %v", got, at.Add(aftersales.NotificationTTL))
+	}
+	if _, ok := it[AttrTTL].(*types.AttributeValueMemberN); !ok {
+		t.Errorf("no TTL attribute: receipts would never be deleted")
 	}
 }
 

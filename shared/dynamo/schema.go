@@ -18,24 +18,27 @@ const (
 	AttrPK = "pk"
 	AttrSK = "sk"
 
-	AttrGSI1PK = "gsi1pk" // BUYER#<buyer id>
-	AttrGSI2PK = "gsi2pk" // STATUS#<status>#<shard>
-	AttrGSI3PK = "gsi3pk" // CASES#<shard>
-	// AttrGSISK is the sort key of all three indexes: a case's creation time
-	// and id (see listKey), so every list reads newest first in one order.
+	AttrGSI1PK = "gsi1pk" // BUYER#<buyer id>; refunds: REFUNDS_BY_ORDER#<order id>
+	AttrGSI2PK = "gsi2pk" // STATUS#<status>#<shard>; refunds: REFUNDS_BY_PHONE#<phone>
+	AttrGSI3PK = "gsi3pk" // CASES#<shard>; refunds: REFUNDS#<shard>
+	// AttrGSISK is the sort key of all three indexes: an item's creation
+	// time and id (aftersales.ListPosition), so every list reads newest first
+	// in one order.
 	AttrGSISK = "gsisk"
 
 	// AttrTTL holds the epoch second after which DynamoDB may delete an
-	// item (idempotency records, declared uploads). The stack enables TTL on
-	// it; code never relies on the deletion, which is lazy.
+	// item (idempotency records, webhook receipts, declared uploads). The
+	// stack enables TTL on it; code never relies on the deletion, which is
+	// lazy.
 	AttrTTL = "expires_at"
 )
 
-// Index names.
+// Index names. Refund items reuse the indexes under partition keys of their
+// own (see doc.go), so the names say what they serve for cases.
 const (
-	IndexBuyer    = "GSI1" // a buyer's cases, newest first
-	IndexStatus   = "GSI2" // the staff queue of one status, sharded
-	IndexAllCases = "GSI3" // every case, sharded, for the staff list without a status
+	IndexBuyer    = "GSI1" // a buyer's cases, newest first; an order's refunds
+	IndexStatus   = "GSI2" // the staff queue of one status, sharded; a phone's refunds
+	IndexAllCases = "GSI3" // every case, sharded, for the staff list without a status; every refund, sharded
 )
 
 // StatusShards is the number of partitions of each status in GSI2 (and of
@@ -51,7 +54,7 @@ const maxTransaction = 100
 // API's JSON; reserved words (status, type, version, ...) are always written
 // through expression attribute names.
 const (
-	attrEntity          = "entity" // what the item is: case, event, order, line, idem, upload
+	attrEntity          = "entity" // what the item is: case, event, refund, order, line, idem, hook, upload, ...
 	attrID              = "id"
 	attrOrderID         = "order_id"
 	attrBuyerID         = "buyer_id"
@@ -126,12 +129,28 @@ const (
 	attrResponse        = "response"
 	attrExpires         = "expires" // exact expiry (timeLayout), compared in conditions
 	attrObjectKey       = "object_key"
+	attrRefundSeq       = "refund_seq"
+	attrRefundFailed    = "refund_failed" // 1 when set, left out otherwise
+	attrOutRefundNo     = "out_refund_no"
+	attrShares          = "shares" // map line id -> amount booked on it
+	attrDestination     = "destination"
+	attrOrderTotal      = "order_total"
+	attrProviderRefund  = "provider_refund_id"
+	attrAccount         = "account"
+	attrQueries         = "queries"
+	attrApprovedBy      = "approved_by"
+	attrApprovedAt      = "approved_at"
+	attrArrivedAt       = "arrived_at"
+	attrProvider        = "provider"
+	attrNotificationID  = "notification_id"
 	entityCase          = "case"
 	entityEvent         = "event"
 	entityOrder         = "order"
 	entityLine          = "line"
 	entityIdempotent    = "idem"
 	entityUpload        = "upload"
+	entityRefund        = "refund"
+	entityHook          = "hook"
 )
 
 // lineFree is the active_case of a line whose case has ended. Releasing a
@@ -146,8 +165,12 @@ const (
 	skOrder  = "ORDER"
 	skIdem   = "IDEM"
 	skUpload = "UPLOAD"
+	skHook   = "HOOK"
 	evtPfx   = "EVT#"
 	linePfx  = "LINE#"
+	// refundPfx sorts after evtEnd, so reading a case and its timeline never
+	// reads its refunds.
+	refundPfx = "REFUND#"
 	// evtEnd sorts after every EVT# key ('$' follows '#'), bounding the
 	// query that reads a case and its timeline.
 	evtEnd = "EVT$"
@@ -157,6 +180,7 @@ func casePK(id string) string   { return "CASE#" + id }
 func orderPK(id string) string  { return "ORDER#" + id }
 func uploadPK(id string) string { return "UPLOAD#" + id }
 func lineSK(id string) string   { return linePfx + id }
+func refundSK(no string) string { return refundPfx + no }
 
 // eventSK zero-pads the sequence so that keys sort as numbers do.
 func eventSK(seq int) string { return fmt.Sprintf("%s%010d", evtPfx, seq) }
@@ -170,7 +194,20 @@ func idemPK(scope, key string) string {
 	return "IDEM#" + idemScopeEscaper.Replace(scope) + "#" + key
 }
 
+// hookPK escapes the provider as idemPK escapes a scope, so that provider
+// "a#b" with id "c" and provider "a" with id "b#c" keep apart.
+func hookPK(provider, id string) string {
+	return "HOOK#" + idemScopeEscaper.Replace(provider) + "#" + id
+}
+
 func buyerPK(buyer string) string { return "BUYER#" + buyer }
+
+// Refund partitions of the list indexes. Their prefixes differ from every
+// case partition (BUYER#, STATUS#, CASES#), so a case list never meets a
+// refund and the other way round.
+func refundsByOrderPK(order string) string { return "REFUNDS_BY_ORDER#" + order }
+func refundsByPhonePK(phone string) string { return "REFUNDS_BY_PHONE#" + phone }
+func allRefundsPK(shard int) string        { return "REFUNDS#" + strconv.Itoa(shard) }
 
 func statusPK(status string, shard int) string {
 	return "STATUS#" + status + "#" + strconv.Itoa(shard)
@@ -178,9 +215,9 @@ func statusPK(status string, shard int) string {
 
 func allCasesPK(shard int) string { return "CASES#" + strconv.Itoa(shard) }
 
-// shardOf spreads cases over the index partitions by a hash of their id, so
-// that a promotion-day burst of new cases writes StatusShards partitions of
-// the "submitted" queue instead of one hot partition.
+// shardOf spreads cases (and refunds) over the index partitions by a hash of
+// their id, so that a promotion-day burst of new cases writes StatusShards
+// partitions of the "submitted" queue instead of one hot partition.
 func shardOf(caseID string) int {
 	h := fnv.New32a()
 	h.Write([]byte(caseID))

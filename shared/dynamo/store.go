@@ -22,8 +22,9 @@ var (
 	_ aftersales.OrderStore       = (*Store)(nil)
 )
 
-// Store keeps cases, orders, idempotency records and declared uploads in one
-// DynamoDB table. It is safe for concurrent use; build it once per process.
+// Store keeps cases, orders and their ledger, refunds, idempotency records,
+// webhook receipts and declared uploads in one DynamoDB table. It is safe
+// for concurrent use; build it once per process.
 type Store struct {
 	client *dynamodb.Client
 	table  *string
@@ -33,8 +34,8 @@ type Store struct {
 // Option configures a Store.
 type Option func(*Store)
 
-// WithClock sets the clock that decides whether idempotency records and
-// uploads have expired. The local stack and tests pass their movable clock;
+// WithClock sets the clock that decides whether idempotency records,
+// webhook receipts and uploads have expired. The local stack and tests pass their movable clock;
 // by default it is the system clock.
 func WithClock(c aftersales.Clock) Option { return func(s *Store) { s.clock = c } }
 

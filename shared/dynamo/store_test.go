@@ -56,6 +56,21 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestRefundConformance holds the refund ledger to the suite through the
+// real SDK: the over-refund conditions are minidyn's to enforce.
+func TestRefundConformance(t *testing.T) {
+	d := startDynamo(t)
+	client := d.Client()
+	storetest.RunRefunds(t, func(t *testing.T) storetest.RefundStores {
+		clock := storetest.NewFakeClock(storetest.Epoch)
+		s := dynamo.New(client, newTable(t, client), dynamo.WithClock(clock))
+		return storetest.RefundStores{
+			Stores:  storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock},
+			Refunds: s, Notifications: s,
+		}
+	})
+}
+
 func TestReviewJobConformance(t *testing.T) {
 	d := startDynamo(t)
 	client := d.Client()
@@ -130,6 +145,10 @@ func TestServiceFailures(t *testing.T) {
 	s := dynamo.New(client, newTable(t, client), dynamo.WithClock(clock))
 	missing := dynamo.New(client, "no-such-table", dynamo.WithClock(clock))
 	c := &aftersales.Case{ID: "as_1", OrderID: "o-1", BuyerID: "b", Status: aftersales.StatusSubmitted, Version: 1}
+	refund := &aftersales.Refund{OutRefundNo: "as_1-1", CaseID: "as_1", OrderID: "o-1", Shares: map[string]int64{"l1": 100},
+		Status: aftersales.RefundRequested, CreatedAt: storetest.Epoch}
+	closed := *refund
+	closed.Status = aftersales.RefundClosed
 	calls := []struct {
 		name string
 		call func(s *dynamo.Store) error
@@ -143,6 +162,21 @@ func TestServiceFailures(t *testing.T) {
 		{"GetIdempotency", func(s *dynamo.Store) error { _, err := s.GetIdempotency(t.Context(), "b", "k"); return err }},
 		{"PutOrder", func(s *dynamo.Store) error { return s.PutOrder(t.Context(), &aftersales.Order{ID: "o-1"}) }},
 		{"GetOrder", func(s *dynamo.Store) error { _, err := s.GetOrder(t.Context(), "o-1"); return err }},
+		{"BeginRefund", func(s *dynamo.Store) error { return s.BeginRefund(t.Context(), refund) }},
+		{"GetRefund", func(s *dynamo.Store) error {
+			_, err := s.GetRefund(t.Context(), "as_1", refund.OutRefundNo)
+			return err
+		}},
+		{"UpdateRefund", func(s *dynamo.Store) error { return s.UpdateRefund(t.Context(), &closed, aftersales.RefundRequested) }},
+		{"ListRefunds", func(s *dynamo.Store) error {
+			_, err := s.ListRefunds(t.Context(), aftersales.RefundQuery{})
+			return err
+		}},
+		{"NotificationSeen", func(s *dynamo.Store) error { _, err := s.NotificationSeen(t.Context(), "wechatpay", "n1"); return err }},
+		{"RecordNotification", func(s *dynamo.Store) error {
+			_, err := s.RecordNotification(t.Context(), "wechatpay", "n1", storetest.Epoch)
+			return err
+		}},
 	}
 	for _, call := range calls {
 		t.Run(call.name+" while the service fails", func(t *testing.T) {

@@ -1,8 +1,10 @@
-// Package memstore keeps cases, orders, idempotency records and declared
-// uploads in memory, with the semantics of the DynamoDB adapter (package
-// dynamo): all-or-nothing case creation, one active case per order line,
-// optimistic locking on the case version, expiry judged by an injected
-// clock, and the same list order and cursors. Unit tests of the service and
+// Package memstore keeps cases, orders, idempotency records, declared
+// uploads, refunds and notification receipts in memory, with the semantics
+// of the DynamoDB adapter (package dynamo): all-or-nothing case creation,
+// one active case per order line, optimistic locking on the case version,
+// refunds booked on the order ledger all or nothing and never past what was
+// paid, expiry judged by an injected clock, and the same list order and
+// cursors. Unit tests of the service and
 // of handlers use it; storetest holds both implementations to one suite.
 //
 // Everything is copied on the way in and on the way out, so a caller can
@@ -22,9 +24,11 @@ import (
 
 // The ports this package implements.
 var (
-	_ aftersales.CaseStore        = (*Store)(nil)
-	_ aftersales.IdempotencyStore = (*Store)(nil)
-	_ aftersales.OrderStore       = (*Store)(nil)
+	_ aftersales.CaseStore         = (*Store)(nil)
+	_ aftersales.IdempotencyStore  = (*Store)(nil)
+	_ aftersales.OrderStore        = (*Store)(nil)
+	_ aftersales.RefundStore       = (*Store)(nil)
+	_ aftersales.NotificationStore = (*Store)(nil)
 )
 
 // Store is an in-memory store, safe for concurrent use.
@@ -37,16 +41,26 @@ type Store struct {
 	ledgers map[lineRef]ledger
 	idem    map[idemRef]aftersales.IdempotencyRecord
 	uploads map[string]aftersales.Upload
+	refunds map[refundRef]*aftersales.Refund
+	hooks   map[hookRef]time.Time // receipt -> expiry
 }
 
 type lineRef struct{ order, line string }
 
 type idemRef struct{ scope, key string }
 
-// ledger is our part of an order line: the mall's snapshots never write it.
+type refundRef struct{ caseID, no string }
+
+type hookRef struct{ provider, id string }
+
+// ledger is our part of an order line: the mall's snapshots never write it,
+// except paid, the amount refunds are bounded by, which the latest snapshot
+// naming the line sets (as PutOrder sets paid_amount on a DynamoDB line
+// item, which a later snapshot leaving the line out keeps).
 type ledger struct {
 	refunded   int64
 	activeCase string
+	paid       int64
 }
 
 // New returns an empty store that judges expiry by clock (the system clock
@@ -62,6 +76,8 @@ func New(clock aftersales.Clock) *Store {
 		ledgers: map[lineRef]ledger{},
 		idem:    map[idemRef]aftersales.IdempotencyRecord{},
 		uploads: map[string]aftersales.Upload{},
+		refunds: map[refundRef]*aftersales.Refund{},
+		hooks:   map[hookRef]time.Time{},
 	}
 }
 
@@ -128,7 +144,8 @@ func (s *Store) GetCase(_ context.Context, id string) (*aftersales.Case, error) 
 
 // UpdateCase replaces the case if its version is still prev, appends the
 // timeline entries after prev (stored entries are immutable) and releases
-// the case's order lines when this change ended it.
+// the case's order lines when this change ended it. It books nothing on the
+// ledger: BeginRefund and UpdateRefund do.
 func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) error {
 	const op = "memstore.update_case"
 	s.mu.Lock()
@@ -163,12 +180,10 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 	stored.Timeline = timeline
 	normalizeTimeline(stored.Timeline)
 	if release {
-		shares := c.RefundShares()
 		for _, l := range c.Lines {
 			ref := lineRef{c.OrderID, l.LineID}
 			led := s.ledgers[ref]
 			led.activeCase = ""
-			led.refunded += shares[l.LineID]
 			s.ledgers[ref] = led
 		}
 	}
@@ -296,9 +311,9 @@ func (s *Store) PutOrder(_ context.Context, o *aftersales.Order) error {
 	for i := range stored.Lines {
 		stored.Lines[i].Refunded, stored.Lines[i].ActiveCaseID = 0, ""
 		ref := lineRef{o.ID, stored.Lines[i].LineID}
-		if _, ok := s.ledgers[ref]; !ok {
-			s.ledgers[ref] = ledger{}
-		}
+		led := s.ledgers[ref]
+		led.paid = stored.Lines[i].PaidAmount
+		s.ledgers[ref] = led
 	}
 	s.orders[o.ID] = stored
 	return nil

@@ -16,6 +16,17 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestRefundConformance(t *testing.T) {
+	storetest.RunRefunds(t, func(t *testing.T) storetest.RefundStores {
+		clock := storetest.NewFakeClock(storetest.Epoch)
+		s := memstore.New(clock)
+		return storetest.RefundStores{
+			Stores:  storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock},
+			Refunds: s, Notifications: s,
+		}
+	})
+}
+
 func TestReviewJobConformance(t *testing.T) {
 	storetest.RunJobs(t, func(t *testing.T) aftersales.ReviewJobStore { return memstore.NewJobs() })
 }

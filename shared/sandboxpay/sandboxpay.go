@@ -1,8 +1,8 @@
-// Package sandboxpay is a payment route that pays every refund: the
-// provider mode "sandbox" of a deployment, and the local stack's default.
-// It confirms each refund through Service.ConfirmRefund, the same path a
-// real provider's notification takes, so the workflow's task-token wait is
-// exercised end to end.
+// Package sandboxpay is a payment route that pays every refund at once
+// without calling anybody: the provider mode "sandbox" of a deployment
+// (a trial before the merchant has provider keys). Each refund still goes
+// through the ledger, its database limit and the case workflow; only the
+// provider's answer is made up.
 package sandboxpay
 
 import (
@@ -11,24 +11,27 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
-var _ aftersales.Refunder = (*Refunder)(nil)
+var _ aftersales.RefundProvider = (*Provider)(nil)
 
-// Refunder confirms every refund at once through Confirm.
-type Refunder struct {
-	// Confirm is called as a provider notification would be; the wiring sets
-	// it to the case service's ConfirmRefund.
-	Confirm func(ctx context.Context, caseID, outRefundNo string) error
+// Provider answers every refund as paid.
+type Provider struct {
+	Clock aftersales.Clock
 }
 
-// Refund accepts the refund and confirms it.
-func (r *Refunder) Refund(ctx context.Context, req aftersales.RefundRequest) error {
-	if req.Amount.Amount <= 0 {
-		return aftersales.E(aftersales.KindInvalid, "sandboxpay.refund", "the amount must be positive")
+// Refund reports the refund paid.
+func (p *Provider) Refund(_ context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
+	if r.Amount.Amount <= 0 {
+		return aftersales.RefundResult{}, aftersales.Invalid("sandboxpay.refund", "amount", "must be positive")
 	}
-	return r.Confirm(ctx, req.CaseID, req.OutRefundNo)
+	return p.paid(r), nil
 }
 
 // Query reports every refund as paid: the sandbox never loses one.
-func (r *Refunder) Query(context.Context, string) (aftersales.RefundState, error) {
-	return aftersales.RefundSucceeded, nil
+func (p *Provider) Query(_ context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
+	return p.paid(r), nil
+}
+
+func (p *Provider) paid(r aftersales.RefundRequest) aftersales.RefundResult {
+	return aftersales.RefundResult{State: aftersales.StateSucceeded, ProviderRefundID: "sandbox:" + r.OutRefundNo,
+		Account: "sandbox", ArrivedAt: p.Clock.Now()}
 }

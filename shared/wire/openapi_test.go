@@ -8,6 +8,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/aftersales/aftersales/infra/local/fakealipay"
+	"github.com/aftersales/aftersales/infra/local/fakewechat"
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/config"
 )
@@ -44,7 +47,11 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	for _, rt := range srv.Routes() {
 		served = append(served, rt.Method+" "+rt.Path)
 	}
-	for _, rt := range webhookRoutes(config.Config{}, nil, Deps{}) {
+	routes, err := webhookRoutes(liveConfig(t), nil, Deps{Clock: aftersales.SystemClock{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range routes {
 		served = append(served, rt.method+" "+rt.path)
 	}
 	slices.Sort(documented)
@@ -59,4 +66,30 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 			t.Errorf("documented but not served: %s", op)
 		}
 	}
+}
+
+// liveConfig is a live-mode configuration with both providers, keyed by
+// the local fakes' generated keys.
+func liveConfig(t *testing.T) config.Config {
+	t.Helper()
+	fw, err := fakewechat.New(fakewechat.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fw.Close)
+	fa, err := fakealipay.New(fakealipay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fa.Close)
+	env := fw.Env("http://127.0.0.1:1", "http://127.0.0.1:2/webhooks/wechatpay")
+	env[config.EnvProviderMode] = config.ProviderLive
+	env[config.EnvAlipayAppID] = fa.AppID()
+	env[config.EnvAlipayAppPrivateKey] = fa.AppPrivateKeyPEM()
+	env[config.EnvAlipayPublicKey] = fa.AlipayPublicKeyPEM()
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -6,7 +6,7 @@ package wire
 
 import (
 	"context"
-	"errors"
+
 	"log/slog"
 	"net/http"
 	"os"
@@ -17,9 +17,9 @@ import (
 	"github.com/aftersales/aftersales/shared/awsenv"
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/mallhook"
 	"github.com/aftersales/aftersales/shared/s3blob"
-	"github.com/aftersales/aftersales/shared/sandboxpay"
 	"github.com/aftersales/aftersales/shared/sfntask"
 	"github.com/aftersales/aftersales/shared/sqsbus"
 	"github.com/aftersales/aftersales/shared/sqsevent"
@@ -38,6 +38,12 @@ type Deps struct {
 	// OnRefund, when set, sees every refund request before the payment
 	// route does (the local benchmark times submit -> refund requested).
 	OnRefund func(aftersales.RefundRequest)
+	// Events replaces the EventBridge publisher (the local stack records
+	// events in memory).
+	Events aftersales.EventPublisher
+	// WrapPayment, when set, wraps each payment route (the local stack's
+	// chaos run injects crashes after the provider call).
+	WrapPayment func(aftersales.PaymentChannel, aftersales.RefundProvider) aftersales.RefundProvider
 	// Store replaces DynamoDB (the local stack's scale runs use the
 	// in-memory store: minidyn's transactions cost O(table size)).
 	Store Store
@@ -50,6 +56,8 @@ type Store interface {
 	aftersales.IdempotencyStore
 	aftersales.RuleSetStore
 	aftersales.ReviewJobStore
+	aftersales.RefundStore
+	aftersales.NotificationStore
 }
 
 func (d Deps) withDefaults(cfg config.Config) Deps {
@@ -84,30 +92,29 @@ func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Servic
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.ProviderMode == config.ProviderLive {
-		return nil, nil, errors.New("wire: provider mode live needs the payment providers, which are not built yet; use sandbox")
-	}
 	store := dynamo.New(awsenv.DynamoDB(ac, cfg.Endpoints.DynamoDB), cfg.TableName, dynamo.WithClock(d.Clock))
 	flows := stepfn.New(awsenv.SFN(ac, cfg.Endpoints.StepFunctions), cfg.StateMachineARN)
-	refunds := &sandboxpay.Refunder{}
-	svc := &aftersales.Service{
-		Cases:       store,
-		Orders:      store,
-		Idempotency: store,
-		Rules:       store,
-		Evidence:    s3blob.New(awsenv.S3(ac, cfg.Endpoints.S3), cfg.EvidenceBucket, d.Clock),
-		Clock:       d.Clock,
-		IDs:         ulids.New(d.Clock),
-		Waits:       flows,
-		Refunds:     refunds,
-	}
-	if d.OnRefund != nil {
-		svc.Refunds = observedRefunder{Refunder: refunds, observe: d.OnRefund}
-	}
+	var st Store = store
 	if d.Store != nil {
-		svc.Cases, svc.Orders, svc.Idempotency, svc.Rules, svc.Jobs = d.Store, d.Store, d.Store, d.Store, d.Store
-	} else {
-		svc.Jobs = store
+		st = d.Store
+	}
+	svc := &aftersales.Service{
+		Cases: st, Orders: st, Idempotency: st, Rules: st, Jobs: st, Refunds: st, Notifications: st,
+		Evidence: s3blob.New(awsenv.S3(ac, cfg.Endpoints.S3), cfg.EvidenceBucket, d.Clock),
+		Clock:    d.Clock,
+		IDs:      ulids.New(d.Clock),
+		Waits:    flows,
+	}
+	events := d.Events
+	if events == nil {
+		events = eventbus.Log{Logger: d.Logger}
+		if cfg.EventBusName != "" {
+			events = eventbus.New(awsenv.EventBridge(ac), cfg.EventBusName)
+		}
+	}
+	svc.Events = events
+	if svc.Payments, err = payments(cfg, d, events); err != nil {
+		return nil, nil, err
 	}
 	if cfg.ReviewQueueURL != "" {
 		svc.Reviews = sqsbus.Reviews{Queue: sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.ReviewQueueURL)}
@@ -118,7 +125,9 @@ func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Servic
 	case cfg.IntakeQueueURL != "":
 		svc.Intake = sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.IntakeQueueURL)
 	}
-	refunds.Confirm = svc.ConfirmRefund
+	if cfg.InboundQueueURL != "" {
+		svc.Notices = sqsbus.Inbound{Queue: sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.InboundQueueURL)}
+	}
 	return svc, flows, nil
 }
 
@@ -178,8 +187,12 @@ func Webhooks(ctx context.Context, cfg config.Config, d Deps) (http.Handler, err
 	if err != nil {
 		return nil, err
 	}
+	routes, err := webhookRoutes(cfg, svc, d)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	for _, rt := range webhookRoutes(cfg, svc, d) {
+	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, rt.handler)
 	}
 	return apigw.Middleware(d.Logger, mux), nil
@@ -191,10 +204,21 @@ type webhookRoute struct {
 }
 
 // webhookRoutes lists the webhook operations; the OpenAPI test reads it too.
-func webhookRoutes(cfg config.Config, svc *aftersales.Service, d Deps) []webhookRoute {
-	return []webhookRoute{
-		{"POST", "/webhooks/mall/orders", &mallhook.Handler{Secret: cfg.MallWebhookSecret, Service: svc, Clock: d.Clock}},
+func webhookRoutes(cfg config.Config, svc *aftersales.Service, d Deps) ([]webhookRoute, error) {
+	routes, err := notificationRoutes(cfg, svc, d)
+	return append(routes, webhookRoute{"POST", "/webhooks/mall/orders",
+		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Service: svc, Clock: d.Clock}}), err
+}
+
+// Inbound builds the consumer of the inbound queue (functions/inbound):
+// verified provider notifications that complete refunds.
+func Inbound(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Inbound, error) {
+	d = d.withDefaults(cfg)
+	svc, err := Service(ctx, cfg, d)
+	if err != nil {
+		return nil, err
 	}
+	return &sqsevent.Inbound{Service: svc, Logger: d.Logger}, nil
 }
 
 // Reviews builds the consumer of the batch review queue (functions/reviews).
@@ -209,13 +233,13 @@ func Reviews(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Reviews,
 
 var _ Store = (*dynamo.Store)(nil)
 
-// observedRefunder tells an observer about each refund request.
-type observedRefunder struct {
-	aftersales.Refunder
+// observedProvider tells an observer about each refund request.
+type observedProvider struct {
+	aftersales.RefundProvider
 	observe func(aftersales.RefundRequest)
 }
 
-func (o observedRefunder) Refund(ctx context.Context, r aftersales.RefundRequest) error {
+func (o observedProvider) Refund(ctx context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
 	o.observe(r)
-	return o.Refunder.Refund(ctx, r)
+	return o.RefundProvider.Refund(ctx, r)
 }

@@ -145,3 +145,9 @@ func (s *Stack) devClock(w http.ResponseWriter, r *http.Request) {
 	now := s.Clock.Advance(d)
 	apigw.WriteJSON(w, http.StatusOK, map[string]time.Time{"now": now.UTC()})
 }
+
+// devEvents lists the domain events published so far (in the cloud they go
+// to the EventBridge bus): balance credits for the mall, refund failures.
+func (s *Stack) devEvents(w http.ResponseWriter, r *http.Request) {
+	apigw.WriteJSON(w, http.StatusOK, map[string]any{"items": s.Events.Events()})
+}

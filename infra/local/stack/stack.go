@@ -21,6 +21,8 @@ import (
 
 	"github.com/aftersales/aftersales/infra/local/emulators"
 	"github.com/aftersales/aftersales/infra/local/esm"
+	"github.com/aftersales/aftersales/infra/local/fakealipay"
+	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
 	"github.com/aftersales/aftersales/infra/local/sqslocal"
 	"github.com/aftersales/aftersales/infra/local/vclock"
@@ -28,6 +30,7 @@ import (
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/memstore"
 	"github.com/aftersales/aftersales/shared/wire"
 	"github.com/aftersales/aftersales/statemachines"
@@ -40,6 +43,17 @@ type Options struct {
 	S3Addr     string // default 127.0.0.1:9000
 	SFNAddr    string // default 127.0.0.1:8083
 	SQSAddr    string // default 127.0.0.1:9324
+	// WeChatPayAddr and AlipayAddr serve the payment sandboxes (fakes of
+	// the providers' APIs), default 127.0.0.1:8091 and 127.0.0.1:8092.
+	WeChatPayAddr string
+	AlipayAddr    string
+	// RefundDelay is how long the WeChat Pay sandbox keeps a refund
+	// PROCESSING before it notifies success; 0 settles at the clock's next
+	// tick (a sandbox answering at once).
+	RefundDelay time.Duration
+	// WrapPayment wraps each payment route (the chaos run injects crashes
+	// after the provider call).
+	WrapPayment func(aftersales.PaymentChannel, aftersales.RefundProvider) aftersales.RefundProvider
 	Seed       bool   // load the demo orders
 	// MemoryStore keeps cases in memory instead of the emulated DynamoDB,
 	// for scale runs: minidyn copies its whole table in every transaction,
@@ -64,6 +78,9 @@ type Stack struct {
 	URL    string // base URL of the HTTP API, e.g. http://127.0.0.1:8080
 	Clock  *vclock.Clock
 	Config config.Config
+	// Events holds the domain events published (the cloud's EventBridge
+	// bus); GET /dev/events shows them.
+	Events *eventbus.Recorder
 
 	log    *slog.Logger
 	dynamo *emulators.Dynamo
@@ -71,6 +88,10 @@ type Stack struct {
 	// SFN is the local Step Functions; its JSON API is served at SFNURL.
 	SFN    *sfnlocal.Service
 	sfnURL string
+	// WeChatPay and Alipay are the payment sandboxes the stack's refunds
+	// go to, signed and verified as the real providers do.
+	WeChatPay *fakewechat.Server
+	Alipay    *fakealipay.Server
 	// SQS is the local SQS; its JSON API is served at sqsURL.
 	SQS       *sqslocal.Server
 	sqsURL    string
@@ -123,16 +144,28 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, fmt.Errorf("stack: create bucket: %w", err)
 	}
 
+	// The API's address is taken now: the payment providers are told
+	// where to notify before the API serves.
+	apiLn, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("stack: api: %w", err)
+	}
+	s.URL = "http://" + apiLn.Addr().String()
 	s.Config = config.Config{
 		Stage: "local", Region: "us-east-1", TableName: TableName, EvidenceBucket: EvidenceBucket,
 		JWT:               config.JWT{Issuer: JWTIssuer, Audience: JWTAudience, HS256Secret: randomHex(32)},
 		MallWebhookSecret: randomHex(32),
-		ProviderMode:      config.ProviderSandbox,
+		ProviderMode:      config.ProviderLive,
 		SweepGrace:        5 * time.Minute,
 		Endpoints: config.Endpoints{DynamoDB: s.dynamo.URL(), S3: s.s3.URL(),
 			SQS: s.sqsURL, StepFunctions: s.sfnURL},
 	}
-	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, OnRefund: o.OnRefund}
+	if err := s.startPayments(o); err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: payment sandboxes: %w", err)
+	}
+	s.Events = &eventbus.Recorder{}
+	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, OnRefund: o.OnRefund, Events: s.Events, WrapPayment: o.WrapPayment}
 	if o.MemoryStore {
 		s.deps.Store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
 	}
@@ -153,9 +186,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 
-	if s.URL, err = s.serve("api", o.Addr, s.routes()); err != nil {
-		return nil, fmt.Errorf("stack: %w", err)
-	}
+	s.serveOn("api", apiLn, s.routes())
 
 	if o.Seed {
 		if err := s.seed(ctx); err != nil {
@@ -180,6 +211,12 @@ func withDefaults(o Options) Options {
 	}
 	if o.SQSAddr == "" {
 		o.SQSAddr = "127.0.0.1:9324"
+	}
+	if o.WeChatPayAddr == "" {
+		o.WeChatPayAddr = "127.0.0.1:8091"
+	}
+	if o.AlipayAddr == "" {
+		o.AlipayAddr = "127.0.0.1:8092"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
@@ -206,6 +243,12 @@ func (s *Stack) serve(name, addr string, h http.Handler) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.serveOn(name, ln, h)
+	return "http://" + ln.Addr().String(), nil
+}
+
+// serveOn serves h on ln until Close.
+func (s *Stack) serveOn(name string, ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -227,7 +270,6 @@ func (s *Stack) serve(name, addr string, h http.Handler) (string, error) {
 		}
 		return nil
 	})
-	return "http://" + ln.Addr().String(), nil
 }
 
 // devTokenTTL is long because /dev/clock moves time by days: a demo token
@@ -258,6 +300,7 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devListOrders)))
 	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
 	mux.Handle("POST /dev/clock", apigw.Middleware(s.log, http.HandlerFunc(s.devClock)))
+	mux.Handle("GET /dev/events", apigw.Middleware(s.log, http.HandlerFunc(s.devEvents)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, s.QuickStart())
@@ -310,7 +353,7 @@ func randomHex(n int) string {
 // that walk through the API.
 func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
-		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+" (+ DLQs)",
+		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+" (+ DLQs)",
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case)
 	return r.Replace(quickStart)
 }

@@ -31,6 +31,8 @@ const (
 	IntakeDLQ        = "aftersales-intake-dlq"
 	ReviewQueue      = "aftersales-reviews"
 	ReviewDLQ        = "aftersales-reviews-dlq"
+	InboundQueue     = "aftersales-inbound"
+	InboundDLQ       = "aftersales-inbound-dlq"
 	CaseStateMachine = "aftersales-case"
 	TasksFunction    = "aftersales-tasks"
 	// SweepEvery is the sweeper's schedule.
@@ -86,7 +88,12 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create review queue: %w", err)
 	}
+	inboundURL, err := createQueue(ctx, sqsClient, InboundQueue, InboundDLQ)
+	if err != nil {
+		return fmt.Errorf("create inbound queue: %w", err)
+	}
 	s.Config.StateMachineARN, s.Config.IntakeQueueURL, s.Config.ReviewQueueURL = sm.ARN, url, reviewURL
+	s.Config.InboundQueueURL = inboundURL
 	s.intake = &switchableIntake{next: sqsbus.New(sqsClient, url)}
 	s.deps.Intake = s.intake
 
@@ -110,6 +117,14 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	// Batch decisions call SendTaskSuccess (refill 500/s in AWS): the
 	// mapping's maximum concurrency is what paces them.
 	if err := s.consume(ctx, sqsClient, reviewURL, reviews.Handle, 20); err != nil {
+		return err
+	}
+
+	inbound, err := wire.Inbound(ctx, s.Config, s.deps)
+	if err != nil {
+		return err
+	}
+	if err := s.consume(ctx, sqsClient, inboundURL, inbound.Handle, 5); err != nil {
 		return err
 	}
 
@@ -192,10 +207,14 @@ func (i *switchableIntake) EnqueueCase(ctx context.Context, caseID string) error
 // show that the sweeper recovers cases whose message was lost.
 func (s *Stack) FailIntake(on bool) { s.intake.fail.Store(on) }
 
-// WaitIdle returns once the queues are drained and no workflow has work to
-// do: what tests and the benchmark wait for instead of sleeping.
+// WaitIdle returns once the queues are drained, no workflow has work to do
+// and the payment sandboxes have delivered what fell due: what tests and
+// the benchmark wait for instead of sleeping. It moves no time forward: a
+// zero advance only fires timers already due (a sandbox answering at once).
 func (s *Stack) WaitIdle(ctx context.Context) error {
-	for range 3 {
+	for range 4 {
+		s.Clock.Advance(0)
+		s.WeChatPay.Quiesce()
 		for _, m := range s.mappings {
 			if err := m.WaitIdle(ctx); err != nil {
 				return err

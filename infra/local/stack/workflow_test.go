@@ -91,9 +91,18 @@ func TestAutoApprovedRefundCompletes(t *testing.T) {
 	if c.RefundedAmount != 9900 || c.ApprovedAmount != 9900 {
 		t.Errorf("approved %d refunded %d", c.ApprovedAmount, c.RefundedAmount)
 	}
-	want := []string{"submit", "approve", "await", "refund_succeeded"}
+	// The WeChat Pay sandbox accepted the refund (PROCESSING: "expected in
+	// 1-3 working days"), then its signed, encrypted notification reached
+	// /webhooks/wechatpay and completed the refund's wait.
+	want := []string{"submit", "approve", "await", "refund_started", "refund_succeeded"}
 	if got := actions(c); !equal(got, want) {
 		t.Errorf("timeline %v, want %v", got, want)
+	}
+	if last := c.Timeline[len(c.Timeline)-1]; last.Actor != "provider:wechatpay" {
+		t.Errorf("refund confirmed by %q, want provider:wechatpay (the notification)", last.Actor)
+	}
+	if n := st.WeChatPay.Payouts(c.ID + "-1"); n != 1 {
+		t.Errorf("the WeChat Pay sandbox paid %s %d times", c.ID+"-1", n)
 	}
 	if n := st.billedTransitions(t, c.ID); n > 8 {
 		t.Errorf("auto-approved refund took %d billed transitions, want <= 8", n)

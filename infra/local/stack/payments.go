@@ -1,0 +1,51 @@
+package stack
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/aftersales/aftersales/infra/local/fakealipay"
+	"github.com/aftersales/aftersales/infra/local/fakewechat"
+	"github.com/aftersales/aftersales/shared/config"
+)
+
+// startPayments starts the WeChat Pay and Alipay sandboxes with fresh keys
+// and configures the stack's live payment routes to use them, exactly as a
+// deployment is configured with a merchant's keys: requests are signed by
+// the providers' libraries and checked by the sandboxes, and WeChat Pay's
+// notifications come back signed and encrypted to /webhooks/wechatpay.
+func (s *Stack) startPayments(o Options) error {
+	settle := o.RefundDelay
+	if settle == 0 {
+		settle = -1 // at the clock's next tick
+	}
+	var err error
+	s.WeChatPay, err = fakewechat.New(fakewechat.Options{
+		Now: o.Clock.Now, AfterFunc: o.Clock.AfterFunc, OnSettle: o.Clock.OnSettle, SettleDelay: settle,
+		Logf: func(format string, args ...any) { s.log.Debug("wechatpay sandbox", "msg", fmt.Sprintf(format, args...)) },
+	})
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, func() error { s.WeChatPay.Close(); return nil })
+	wechatURL, err := s.serve("wechatpay sandbox", o.WeChatPayAddr, s.WeChatPay.Handler())
+	if err != nil {
+		return err
+	}
+	s.Alipay, err = fakealipay.New(fakealipay.Options{Now: o.Clock.Now, AfterFunc: o.Clock.AfterFunc})
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, func() error { s.Alipay.Close(); return nil })
+	alipayURL, err := s.serve("alipay sandbox", o.AlipayAddr, s.Alipay.Handler())
+	if err != nil {
+		return err
+	}
+	w := s.WeChatPay.PEMConfig(wechatURL, s.URL+"/webhooks/wechatpay")
+	s.Config.WeChatPay = config.WeChatPay{MchID: w.MchID, MchSerialNo: w.MchSerialNo, MchPrivateKeyPEM: w.MchPrivateKeyPEM,
+		APIv3Key: w.APIv3Key, PublicKeyID: w.PublicKeyID, PublicKeyPEM: w.PublicKeyPEM, NotifyURL: w.NotifyURL, Endpoint: w.Endpoint}
+	s.Config.Alipay = config.Alipay{AppID: s.Alipay.AppID(), AppPrivateKeyPEM: s.Alipay.AppPrivateKeyPEM(),
+		PublicKeyPEM: s.Alipay.AlipayPublicKeyPEM(), NotifyURL: s.URL + "/webhooks/alipay", Endpoint: alipayURL}
+	s.log.Info("payment sandboxes", slog.String("wechatpay", wechatURL), slog.String("alipay", alipayURL))
+	return nil
+}

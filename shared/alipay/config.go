@@ -1,0 +1,179 @@
+package alipay
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	alipaysdk "github.com/smartwalle/alipay/v3"
+
+	"github.com/aftersales/aftersales/shared/config"
+)
+
+// ProductionGateway is Alipay's open API gateway, used when
+// Config.Endpoint is empty.
+const ProductionGateway = "https://openapi.alipay.com/gateway.do"
+
+// DefaultTimeout bounds one call to the gateway when Config.HTTPClient is
+// nil. Alipay answers in well under a second; waiting longer only delays the
+// retry that the workflow makes anyway (refunds are idempotent).
+const DefaultTimeout = 10 * time.Second
+
+// chinaTime is the zone Alipay writes its times in (gmt_refund_pay,
+// gmt_refund, the request timestamp). China has kept UTC+8 without daylight
+// saving since 1991, so a fixed zone is exact and needs no tzdata in the
+// Lambda image.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// Config is what the adapter needs to talk to Alipay as one app.
+type Config struct {
+	// AppID is the Alipay open platform app id (应用 APPID).
+	AppID string
+	// AppPrivateKey signs our requests: the app's RSA2 private key, PEM
+	// (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY") or the bare base64
+	// that Alipay's key tool prints.
+	AppPrivateKey string
+	// AlipayPublicKey verifies Alipay's responses and notifications: the
+	// "支付宝公钥" of the app, PEM ("PUBLIC KEY") or bare base64.
+	AlipayPublicKey string
+	// NotifyURL is sent as the notify_url of refund requests. Alipay posts
+	// refund notifications to the notify_url of the payment; the fake uses
+	// this one. Empty: none is sent.
+	NotifyURL string
+	// Endpoint overrides the gateway URL (the local fake); empty means
+	// ProductionGateway.
+	Endpoint string
+	// HTTPClient sends the requests; nil means a client with DefaultTimeout.
+	// It is copied, never modified.
+	HTTPClient *http.Client
+}
+
+// LoadConfig builds a Config from the strings deployments carry and checks
+// that the keys parse and the endpoint is a URL. Keys may have their
+// newlines escaped as `\n`, because multi-line values rarely survive
+// environment variables and secret editors intact.
+func LoadConfig(appID, appPrivateKeyPEM, alipayPublicKeyPEM, notifyURL, endpoint string) (Config, error) {
+	c := Config{
+		AppID:           strings.TrimSpace(appID),
+		AppPrivateKey:   unescapePEM(appPrivateKeyPEM),
+		AlipayPublicKey: unescapePEM(alipayPublicKeyPEM),
+		NotifyURL:       strings.TrimSpace(notifyURL),
+		Endpoint:        strings.TrimSpace(endpoint),
+	}
+	if _, err := newClient(c); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// ConfigFromEnv reads the ALIPAY_* variables (named in shared/config)
+// through getenv, e.g. os.Getenv, with LoadConfig.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	return LoadConfig(getenv(config.EnvAlipayAppID), getenv(config.EnvAlipayAppPrivateKey),
+		getenv(config.EnvAlipayPublicKey), getenv(config.EnvAlipayNotifyURL), getenv(config.EnvAlipayEndpoint))
+}
+
+// unescapePEM trims s and turns `\n` escapes back into newlines when it has
+// no real newline.
+func unescapePEM(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "\n") && strings.Contains(s, `\n`) {
+		s = strings.ReplaceAll(s, `\n`, "\n")
+	}
+	return s
+}
+
+// parseEndpoint checks a gateway URL: absolute http(s), no fragment.
+func parseEndpoint(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %q: %w", s, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+		return nil, fmt.Errorf("endpoint %q: want an absolute http(s) URL", s)
+	}
+	return u, nil
+}
+
+// newClient builds the library client for cfg.
+//
+// The library's isProduction flag only picks the default gateway and decides
+// whether a response or notification naming an unknown alipay_cert_sn makes
+// the client download that certificate from the gateway. We run in the
+// public key mode and always name the gateway ourselves, so the flag is
+// false: a forged notification carrying alipay_cert_sn is refused instead of
+// triggering an outbound call, and no request can go to a host we did not
+// configure.
+func newClient(cfg Config) (*alipaysdk.Client, error) {
+	var errs []error
+	if strings.TrimSpace(cfg.AppID) == "" {
+		errs = append(errs, errors.New("the app id is missing"))
+	}
+	if cfg.AppPrivateKey == "" {
+		errs = append(errs, errors.New("the app private key is missing"))
+	}
+	if cfg.AlipayPublicKey == "" {
+		errs = append(errs, errors.New("the Alipay public key is missing"))
+	}
+	gateway := cfg.Endpoint
+	if gateway == "" {
+		gateway = ProductionGateway
+	}
+	if _, err := parseEndpoint(gateway); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("alipay config: %w", err)
+	}
+
+	hc := &http.Client{Timeout: DefaultTimeout}
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient
+		hc = &copied
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = statusTransport{base: base}
+
+	c, err := alipaysdk.New(cfg.AppID, cfg.AppPrivateKey, false,
+		alipaysdk.WithSandboxGateway(gateway), // with isProduction false, this sets the gateway; see above
+		alipaysdk.WithHTTPClient(hc),
+		alipaysdk.WithTimeLocation(chinaTime))
+	if err != nil {
+		return nil, fmt.Errorf("alipay config: the app private key: %w", err)
+	}
+	if err := c.LoadAliPayPublicKey(cfg.AlipayPublicKey); err != nil {
+		return nil, fmt.Errorf("alipay config: the Alipay public key: %w", err)
+	}
+	return c, nil
+}
+
+// statusError is an HTTP answer that is not the gateway's 200: the library
+// would only see a body it cannot decode.
+type statusError struct{ code int }
+
+func (e *statusError) Error() string { return fmt.Sprintf("alipay gateway answered HTTP %d", e.code) }
+
+// statusTransport turns non-2xx answers into a statusError, so that a 502
+// from a load balancer is reported as such rather than as a JSON error.
+type statusTransport struct{ base http.RoundTripper }
+
+// RoundTrip sends req and checks the status.
+func (t statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+		return nil, &statusError{code: resp.StatusCode}
+	}
+	return resp, nil
+}

@@ -1,0 +1,51 @@
+package sqsevent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/sqsbus"
+)
+
+// Inbound consumes the inbound queue (functions/inbound): verified provider
+// notifications that complete refunds.
+type Inbound struct {
+	Service *aftersales.Service
+	Logger  *slog.Logger
+}
+
+// Handle records each notification. Duplicates and notifications about
+// refunds that are already final change nothing. A notification about an
+// unknown refund is retried and, after the queue's five receives, parked in
+// its dead-letter queue (with an alarm) for a person to look at: it may
+// belong to a refund made outside this system.
+func (h *Inbound) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var resp events.SQSEventResponse
+	for _, m := range ev.Records {
+		var msg sqsbus.NoticeMessage
+		if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.OutRefundNo == "" {
+			h.Logger.ErrorContext(ctx, "inbound message dropped: not a refund notice", "message_id", m.MessageId)
+			continue
+		}
+		err := h.Service.RefundNotified(ctx, msg.Notice())
+		switch {
+		case err == nil:
+			h.Logger.InfoContext(ctx, "refund notice taken", "out_refund_no", msg.OutRefundNo, "state", msg.State,
+				"notification_id", msg.NotificationID)
+			continue
+		case errors.Is(err, aftersales.ErrNotFound):
+			h.Logger.WarnContext(ctx, "refund notice for an unknown refund: parked", "out_refund_no", msg.OutRefundNo,
+				"channel", msg.Channel, "notification_id", msg.NotificationID, "receive_count", m.Attributes["ApproximateReceiveCount"])
+		default:
+			h.Logger.WarnContext(ctx, "refund notice failed; it will be retried", "out_refund_no", msg.OutRefundNo,
+				"message_id", m.MessageId, "err", err.Error())
+		}
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+	}
+	return resp, nil
+}
