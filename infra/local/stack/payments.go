@@ -22,7 +22,9 @@ func (s *Stack) startPayments(o Options) error {
 	var err error
 	s.WeChatPay, err = fakewechat.New(fakewechat.Options{
 		Now: o.Clock.Now, AfterFunc: o.Clock.AfterFunc, OnSettle: o.Clock.OnSettle, SettleDelay: settle,
-		Logf: func(format string, args ...any) { s.log.Debug("wechatpay sandbox", "msg", fmt.Sprintf(format, args...)) },
+		Logf: func(format string, args ...any) {
+			s.log.Debug("wechatpay sandbox", "msg", fmt.Sprintf(format, args...))
+		},
 	})
 	if err != nil {
 		return err

@@ -165,8 +165,8 @@ func TestRefundLedgerAndExport(t *testing.T) {
 	var page struct {
 		Items []struct {
 			ID, CaseID, Channel, Status, ApprovedBy, ProviderRefundID, BuyerPhone string
-			Amount                                                             int64
-			ArrivedAt                                                          *time.Time
+			Amount                                                                int64
+			ArrivedAt                                                             *time.Time
 		} `json:"items"`
 	}
 	res := staff.do("GET", "/v1/staff/refunds", nil)

@@ -54,7 +54,7 @@ type Options struct {
 	// WrapPayment wraps each payment route (the chaos run injects crashes
 	// after the provider call).
 	WrapPayment func(aftersales.PaymentChannel, aftersales.RefundProvider) aftersales.RefundProvider
-	Seed       bool   // load the demo orders
+	Seed        bool // load the demo orders
 	// MemoryStore keeps cases in memory instead of the emulated DynamoDB,
 	// for scale runs: minidyn copies its whole table in every transaction,
 	// so its cost grows with the table. Same ports, same conformance suite.
