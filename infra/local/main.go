@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/aftersales/aftersales/infra/local/bench"
 	"github.com/aftersales/aftersales/infra/local/stack"
@@ -28,6 +29,9 @@ func main() {
 	flag.StringVar(&o.S3Addr, "s3-addr", "127.0.0.1:9000", "address of the emulated S3")
 	flag.StringVar(&o.SFNAddr, "sfn-addr", "127.0.0.1:8083", "address of the local Step Functions")
 	flag.StringVar(&o.SQSAddr, "sqs-addr", "127.0.0.1:9324", "address of the local SQS")
+	flag.StringVar(&o.WeChatPayAddr, "wechatpay-addr", "127.0.0.1:8091", "address of the WeChat Pay sandbox")
+	flag.StringVar(&o.AlipayAddr, "alipay-addr", "127.0.0.1:8092", "address of the Alipay sandbox")
+	flag.DurationVar(&o.RefundDelay, "refund-delay", 2*time.Second, "how long the WeChat Pay sandbox keeps a refund processing before it notifies success")
 	flag.BoolVar(&o.Seed, "seed", true, "load the demo orders")
 	speed := flag.Float64("speed", 1, "how many times faster than wall time the clock runs (deadlines come sooner)")
 	level := flag.String("log-level", "info", "log level: debug, info, warn, error")

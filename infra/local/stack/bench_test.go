@@ -29,7 +29,7 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 			var mu sync.Mutex
 			requested := map[string]time.Time{}
 			st, err := Start(context.Background(), Options{
-				Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
+				Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
 				Clock: vclock.New(start), MemoryStore: true,
 				OnRefund: func(r aftersales.RefundRequest) {
 					now := time.Now()
@@ -116,7 +116,7 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 // switched off so the workflow does not run alongside.
 func BenchmarkCreateCaseHandler(b *testing.B) {
 	st, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
+		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
 		Clock: vclock.New(start),
 	})
 	if err != nil {
