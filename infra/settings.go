@@ -187,11 +187,7 @@ func (s Settings) Validate() error {
 		errs = append(errs, fmt.Sprintf("%s %q: lower-case letters, digits and '-', starting with a letter, at most 20", CtxStage, s.Stage))
 	}
 	switch s.ProviderMode {
-	case config.ProviderSandbox:
-	case config.ProviderLive:
-		// shared/wire refuses live mode until the payment providers exist;
-		// deploying it would make every function fail at start.
-		errs = append(errs, fmt.Sprintf("%s %q: the payment providers are not built yet; use %q", CtxProviderMode, s.ProviderMode, config.ProviderSandbox))
+	case config.ProviderSandbox, config.ProviderLive:
 	default:
 		errs = append(errs, fmt.Sprintf("%s %q: want %q or %q", CtxProviderMode, s.ProviderMode, config.ProviderSandbox, config.ProviderLive))
 	}

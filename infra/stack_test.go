@@ -946,7 +946,6 @@ func TestSettingsFromContext(t *testing.T) {
 		t.Errorf("JSON context read as %+v, %v", got, err)
 	}
 	for _, bad := range []map[string]any{
-		{CtxProviderMode: "live"}, // refused until the providers exist
 		{CtxProviderMode: "prod"},
 		{CtxStage: "Prod"},
 		{CtxCORSOrigins: "https://a.example/path"},

@@ -151,3 +151,70 @@ func BenchmarkCreateCaseHandler(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkApprovalToRefundConfirmed measures, one case at a time, how long
+// an auto-approved refund takes from the refund request (the approval's
+// step) to the case being completed by the WeChat Pay sandbox's signed
+// notification: the provider call, the sandbox answering at once, the
+// notification through /webhooks/wechatpay, the inbound queue and poller,
+// and the workflow resumed. Confirmation is observed by WaitIdle, so the
+// figures are upper bounds that include its polling.
+func BenchmarkApprovalToRefundConfirmed(b *testing.B) {
+	var mu sync.Mutex
+	requested := map[string]time.Time{}
+	st, err := Start(context.Background(), Options{
+		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
+		WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0", Clock: vclock.New(start), MemoryStore: true,
+		OnRefund: func(r aftersales.RefundRequest) {
+			mu.Lock()
+			requested[r.CaseID] = time.Now()
+			mu.Unlock()
+		},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for i := range b.N {
+		o := &aftersales.Order{ID: fmt.Sprintf("confirm-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid,
+			PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
+			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint("tx-", i), Amount: 9900},
+			Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "S", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
+		if err := st.svc.PutOrder(context.Background(), o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	buyer := st.as(b, "bench-buyer", "buyer")
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		res := buyer.do("POST", "/v1/cases", app(fmt.Sprintf("confirm-%d", i), "refund_only", "wrong_item", "l1", 1), "Idempotency-Key", fmt.Sprint(i))
+		if res.status != http.StatusCreated {
+			b.Fatalf("create: %d %s", res.status, res.body)
+		}
+		var cb caseBody
+		res.decode(b, &cb)
+		for deadline := time.Now().Add(time.Minute); ; {
+			if err := st.WaitIdle(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			c, err := st.svc.Cases.GetCase(context.Background(), cb.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c.Status == aftersales.StatusCompleted {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("case %s is %s after a minute", c.ID, c.Status)
+			}
+		}
+		mu.Lock()
+		lat = append(lat, time.Since(requested[cb.ID]))
+		mu.Unlock()
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}

@@ -30,7 +30,7 @@ func (s *Stack) startPayments(o Options) error {
 		return err
 	}
 	s.closers = append(s.closers, func() error { s.WeChatPay.Close(); return nil })
-	wechatURL, err := s.serve("wechatpay sandbox", o.WeChatPayAddr, s.WeChatPay.Handler())
+	s.wechatURL, err = s.serve("wechatpay sandbox", o.WeChatPayAddr, s.WeChatPay.Handler())
 	if err != nil {
 		return err
 	}
@@ -39,15 +39,15 @@ func (s *Stack) startPayments(o Options) error {
 		return err
 	}
 	s.closers = append(s.closers, func() error { s.Alipay.Close(); return nil })
-	alipayURL, err := s.serve("alipay sandbox", o.AlipayAddr, s.Alipay.Handler())
+	s.alipayURL, err = s.serve("alipay sandbox", o.AlipayAddr, s.Alipay.Handler())
 	if err != nil {
 		return err
 	}
-	w := s.WeChatPay.PEMConfig(wechatURL, s.URL+"/webhooks/wechatpay")
+	w := s.WeChatPay.PEMConfig(s.wechatURL, s.URL+"/webhooks/wechatpay")
 	s.Config.WeChatPay = config.WeChatPay{MchID: w.MchID, MchSerialNo: w.MchSerialNo, MchPrivateKeyPEM: w.MchPrivateKeyPEM,
 		APIv3Key: w.APIv3Key, PublicKeyID: w.PublicKeyID, PublicKeyPEM: w.PublicKeyPEM, NotifyURL: w.NotifyURL, Endpoint: w.Endpoint}
 	s.Config.Alipay = config.Alipay{AppID: s.Alipay.AppID(), AppPrivateKeyPEM: s.Alipay.AppPrivateKeyPEM(),
-		PublicKeyPEM: s.Alipay.AlipayPublicKeyPEM(), NotifyURL: s.URL + "/webhooks/alipay", Endpoint: alipayURL}
-	s.log.Info("payment sandboxes", slog.String("wechatpay", wechatURL), slog.String("alipay", alipayURL))
+		PublicKeyPEM: s.Alipay.AlipayPublicKeyPEM(), NotifyURL: s.URL + "/webhooks/alipay", Endpoint: s.alipayURL}
+	s.log.Info("payment sandboxes", slog.String("wechatpay", s.wechatURL), slog.String("alipay", s.alipayURL))
 	return nil
 }

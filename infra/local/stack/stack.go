@@ -92,6 +92,8 @@ type Stack struct {
 	// go to, signed and verified as the real providers do.
 	WeChatPay *fakewechat.Server
 	Alipay    *fakealipay.Server
+	wechatURL string
+	alipayURL string
 	// SQS is the local SQS; its JSON API is served at sqsURL.
 	SQS       *sqslocal.Server
 	sqsURL    string
@@ -354,7 +356,8 @@ func randomHex(n int) string {
 func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
 		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+" (+ DLQs)",
-		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case)
+		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
+		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL)
 	return r.Replace(quickStart)
 }
 
@@ -364,6 +367,8 @@ const quickStart = `After-sales local stack
   S3             {S3}   (bucket {BUCKET})
   SQS            {SQS}   (queues {QUEUES})
   Step Functions {SFN}   (state machine {MACHINE} from statemachines/{FILE})
+  WeChat Pay     {WECHAT}   (sandbox of the v3 refund API; keys generated at start)
+  Alipay         {ALIPAY}   (sandbox of the gateway; keys generated at start)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -373,12 +378,14 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   STAFF=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"staff-1","roles":["reviewer"]}')
   curl -s {API}/dev/orders
 
-  # 1. refund of an unshipped T-shirt: the merchant's rules approve it and the
-  #    (sandbox) payment route pays it at once: completed, with its timeline
+  # 1. refund of an unshipped T-shirt: the merchant's rules approve it and the refund goes
+  #    to the WeChat Pay sandbox ({WECHAT}): refunding, "initiated, expected in 1-3 working days" ...
   R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -H 'Idempotency-Key: demo-1' -d '{"order_id":"o-1001","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}')
   CASE=$(echo "$R" | sed -E 's/^\{"id":"([^"]+)".*/\1/'); echo $CASE
   curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+  #    ... a moment later its signed, encrypted notification reaches /webhooks/wechatpay: completed
+  sleep 3; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
   # 2. return of delivered shoes: the rules send it to a person (next: merchant, deadline in 5 days)
   R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
@@ -409,6 +416,10 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   #    ... move the clock 73 hours: the deadline passes and the case is closed (see its timeline)
   curl -s -X POST {API}/dev/clock -d '{"advance":"73h"}'
   curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+
+  # the refund ledger (WeChat Pay and Alipay rows), and the CSV export for reconciliation
+  curl -s {API}/v1/staff/refunds -H "Authorization: Bearer $STAFF"
+  curl -s {API}/v1/staff/refunds/export -H "Authorization: Bearer $STAFF"
 
   # the rule set in force (docs/RULES.md); my cases, newest first
   curl -s {API}/v1/staff/ruleset -H "Authorization: Bearer $STAFF"
