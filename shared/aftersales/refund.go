@@ -3,6 +3,7 @@ package aftersales
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -207,3 +208,35 @@ type NoticeQueue interface {
 // NotificationTTL is how long notification receipts are kept: providers
 // retry for a day, so a month is ample.
 const NotificationTTL = 30 * 24 * time.Hour
+
+// LineShare is the part of a refund booked on one order line.
+type LineShare struct {
+	LineID string
+	Amount int64
+}
+
+// Bookings returns the shares of r that touch the ledger, in line order (so
+// that stores write them in a stable order). A zero share books nothing and
+// is left out; a negative one would take money off the ledger and is
+// refused, as is a refund touching more than maxLines lines (what one store
+// transaction holds).
+func (r *Refund) Bookings(op string, maxLines int) ([]LineShare, error) {
+	var out []LineShare
+	var v Validation
+	for line, amount := range r.Shares {
+		switch {
+		case amount < 0:
+			v.Add("shares."+line, "must not be negative")
+		case amount > 0:
+			out = append(out, LineShare{line, amount})
+		}
+	}
+	if err := v.Err(op); err != nil {
+		return nil, err
+	}
+	if len(out) > maxLines {
+		return nil, &Error{Kind: KindInvalid, Op: op, Msg: fmt.Sprintf("a refund can touch at most %d order lines", maxLines)}
+	}
+	slices.SortFunc(out, func(a, b LineShare) int { return strings.Compare(a.LineID, b.LineID) })
+	return out, nil
+}

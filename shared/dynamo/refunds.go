@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -26,38 +25,6 @@ var (
 // the mall): the condition pins the amount read, so it must be read again.
 const bookAttempts = 3
 
-// share is one order line's part of a refund, as booked on the ledger.
-type share struct {
-	lineID string
-	amount int64
-}
-
-// bookings returns the shares of r that touch the ledger, in line order (so
-// that transactions list their operations in a stable order). A zero share
-// books nothing and is left out; a negative one would take money off the
-// ledger and is refused, as is a refund the transaction limit cannot hold.
-func bookings(op string, r *aftersales.Refund) ([]share, error) {
-	var out []share
-	var v aftersales.Validation
-	for line, amount := range r.Shares {
-		switch {
-		case amount < 0:
-			v.Add("shares."+line, "must not be negative")
-		case amount > 0:
-			out = append(out, share{line, amount})
-		}
-	}
-	if err := v.Err(op); err != nil {
-		return nil, err
-	}
-	if len(out) > maxTransaction-1 {
-		return nil, &aftersales.Error{Kind: aftersales.KindInvalid, Op: op,
-			Msg: fmt.Sprintf("a refund can touch at most %d order lines", maxTransaction-1)}
-	}
-	slices.SortFunc(out, func(a, b share) int { return strings.Compare(a.lineID, b.lineID) })
-	return out, nil
-}
-
 // BeginRefund stores r and books its shares on the order's line items in
 // one transaction. The refund item goes first, on condition that it does
 // not exist, so that a retried step meets ErrRefundExists (and carries on
@@ -77,7 +44,7 @@ func bookings(op string, r *aftersales.Refund) ([]share, error) {
 // whole booking is read and tried again.
 func (s *Store) BeginRefund(ctx context.Context, r *aftersales.Refund) error {
 	const op = "dynamo.begin_refund"
-	shares, err := bookings(op, r)
+	shares, err := r.Bookings(op, maxTransaction-1)
 	if err != nil {
 		return err
 	}
@@ -127,7 +94,7 @@ func (s *Store) paidAmounts(ctx context.Context, op, orderID string) (map[string
 }
 
 // book is one attempt of BeginRefund with the paid amounts read.
-func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, shares []share, paid map[string]int64) error {
+func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, shares []aftersales.LineShare, paid map[string]int64) error {
 	var n names
 	ops := make([]types.TransactWriteItem, 0, 1+len(shares))
 	ops = append(ops, types.TransactWriteItem{Put: &types.Put{
@@ -138,14 +105,14 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 		// A line without an item is pinned at paid 0: its condition fails
 		// on the missing paid_amount, and were the line created meanwhile
 		// with nothing paid, on the bound.
-		p := paid[sh.lineID]
+		p := paid[sh.LineID]
 		var ln names
 		paidAttr, refunded := ln.name(attrPaidAmount), ln.name(attrRefunded)
 		cond := fmt.Sprintf("%s = %s AND %s >= %s AND (attribute_not_exists(%s) OR %s <= %s)",
-			paidAttr, ln.value(avN(p)), paidAttr, ln.value(avN(sh.amount)), refunded, refunded, ln.value(avN(p-sh.amount)))
+			paidAttr, ln.value(avN(p)), paidAttr, ln.value(avN(sh.Amount)), refunded, refunded, ln.value(avN(p-sh.Amount)))
 		ops = append(ops, types.TransactWriteItem{Update: &types.Update{
-			TableName: s.table, Key: s.key(orderPK(r.OrderID), lineSK(sh.lineID)),
-			UpdateExpression:         aws.String("ADD " + refunded + " " + ln.value(avN(sh.amount))),
+			TableName: s.table, Key: s.key(orderPK(r.OrderID), lineSK(sh.LineID)),
+			UpdateExpression:         aws.String("ADD " + refunded + " " + ln.value(avN(sh.Amount))),
 			ConditionExpression:      aws.String(cond),
 			ExpressionAttributeNames: ln.names, ExpressionAttributeValues: ln.values,
 			// The old item tells a changed paid amount from a full line.
@@ -169,7 +136,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 		}
 		if old := reasons[1+i].Item; len(old) > 0 {
 			lr := reader{it: old}
-			if now := lr.num(attrPaidAmount); lr.err == nil && now != paid[sh.lineID] {
+			if now := lr.num(attrPaidAmount); lr.err == nil && now != paid[sh.LineID] {
 				return errPaidChanged
 			}
 		}
@@ -219,10 +186,10 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 	if prev == aftersales.RefundClosed && r.Status != prev {
 		return errReopen(op)
 	}
-	var giveBack []share
+	var giveBack []aftersales.LineShare
 	if r.Status == aftersales.RefundClosed && openRefund(prev) {
 		var err error
-		if giveBack, err = bookings(op, r); err != nil {
+		if giveBack, err = r.Bookings(op, maxTransaction-1); err != nil {
 			return err
 		}
 	}
@@ -238,10 +205,10 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 		var ln names
 		refunded := ln.name(attrRefunded)
 		ops = append(ops, types.TransactWriteItem{Update: &types.Update{
-			TableName: s.table, Key: s.key(orderPK(r.OrderID), lineSK(sh.lineID)),
-			UpdateExpression: aws.String("ADD " + refunded + " " + ln.value(avN(-sh.amount))),
+			TableName: s.table, Key: s.key(orderPK(r.OrderID), lineSK(sh.LineID)),
+			UpdateExpression: aws.String("ADD " + refunded + " " + ln.value(avN(-sh.Amount))),
 			ConditionExpression: aws.String(fmt.Sprintf("attribute_exists(%s) AND %s >= %s",
-				ln.name(AttrPK), refunded, ln.value(avN(sh.amount)))),
+				ln.name(AttrPK), refunded, ln.value(avN(sh.Amount)))),
 			ExpressionAttributeNames: ln.names, ExpressionAttributeValues: ln.values,
 		}})
 	}

@@ -47,7 +47,7 @@ func TestBookTellsChangedPaidFromFullLine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &aftersales.Refund{OutRefundNo: aftersales.OutRefundNo("as_1", i+1), CaseID: "as_1", OrderID: "o-1",
 				Shares: map[string]int64{"l1": tc.share}, Status: aftersales.RefundRequested}
-			shares, err := bookings("test", r)
+			shares, err := r.Bookings("test", maxTransaction-1)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -17,44 +16,13 @@ import (
 // which is the refund itself.
 const maxRefundLines = 99
 
-// share is one order line's part of a refund, as booked on the ledger.
-type share struct {
-	lineID string
-	amount int64
-}
-
-// bookings returns the shares of r that touch the ledger, as the DynamoDB
-// adapter does: zero shares are left out, negative ones and refunds of more
-// than maxRefundLines lines are refused.
-func bookings(op string, r *aftersales.Refund) ([]share, error) {
-	var out []share
-	var v aftersales.Validation
-	for line, amount := range r.Shares {
-		switch {
-		case amount < 0:
-			v.Add("shares."+line, "must not be negative")
-		case amount > 0:
-			out = append(out, share{line, amount})
-		}
-	}
-	if err := v.Err(op); err != nil {
-		return nil, err
-	}
-	if len(out) > maxRefundLines {
-		return nil, &aftersales.Error{Kind: aftersales.KindInvalid, Op: op,
-			Msg: fmt.Sprintf("a refund can touch at most %d order lines", maxRefundLines)}
-	}
-	slices.SortFunc(out, func(a, b share) int { return strings.Compare(a.lineID, b.lineID) })
-	return out, nil
-}
-
 // BeginRefund stores r and adds its shares to the refunded amount of its
 // order lines, or changes nothing: ErrRefundExists when the number is taken
 // (reported first, as the DynamoDB adapter does), ErrOverRefund when a line
 // is unknown or its refunds would pass what was paid for it.
 func (s *Store) BeginRefund(_ context.Context, r *aftersales.Refund) error {
 	const op = "memstore.begin_refund"
-	shares, err := bookings(op, r)
+	shares, err := r.Bookings(op, maxRefundLines)
 	if err != nil {
 		return err
 	}
@@ -65,15 +33,15 @@ func (s *Store) BeginRefund(_ context.Context, r *aftersales.Refund) error {
 		return outcome(op, aftersales.ErrRefundExists)
 	}
 	for _, sh := range shares {
-		led, ok := s.ledgers[lineRef{r.OrderID, sh.lineID}]
-		if !ok || sh.amount > led.paid || led.refunded > led.paid-sh.amount {
+		led, ok := s.ledgers[lineRef{r.OrderID, sh.LineID}]
+		if !ok || sh.Amount > led.paid || led.refunded > led.paid-sh.Amount {
 			return outcome(op, aftersales.ErrOverRefund)
 		}
 	}
 	for _, sh := range shares {
-		lr := lineRef{r.OrderID, sh.lineID}
+		lr := lineRef{r.OrderID, sh.LineID}
 		led := s.ledgers[lr]
-		led.refunded += sh.amount
+		led.refunded += sh.Amount
 		s.ledgers[lr] = led
 	}
 	s.refunds[ref] = cloneRefund(r)
@@ -103,10 +71,10 @@ func (s *Store) UpdateRefund(_ context.Context, r *aftersales.Refund, prev after
 	if prev == aftersales.RefundClosed && r.Status != prev {
 		return aftersales.E(aftersales.KindConflict, op, "a closed refund cannot change status: its booking was given back")
 	}
-	var giveBack []share
+	var giveBack []aftersales.LineShare
 	if r.Status == aftersales.RefundClosed && openRefund(prev) {
 		var err error
-		if giveBack, err = bookings(op, r); err != nil {
+		if giveBack, err = r.Bookings(op, maxRefundLines); err != nil {
 			return err
 		}
 	}
@@ -121,15 +89,15 @@ func (s *Store) UpdateRefund(_ context.Context, r *aftersales.Refund, prev after
 		return outcome(op, aftersales.ErrRefundChanged)
 	}
 	for _, sh := range giveBack {
-		if led, ok := s.ledgers[lineRef{r.OrderID, sh.lineID}]; !ok || led.refunded < sh.amount {
+		if led, ok := s.ledgers[lineRef{r.OrderID, sh.LineID}]; !ok || led.refunded < sh.Amount {
 			return aftersales.Wrap(aftersales.KindInternal, op,
 				fmt.Errorf("refund %s closed but its order lines do not hold its booking", r.OutRefundNo))
 		}
 	}
 	for _, sh := range giveBack {
-		lr := lineRef{r.OrderID, sh.lineID}
+		lr := lineRef{r.OrderID, sh.LineID}
 		led := s.ledgers[lr]
-		led.refunded -= sh.amount
+		led.refunded -= sh.Amount
 		s.ledgers[lr] = led
 	}
 	s.refunds[ref] = cloneRefund(r)
