@@ -104,31 +104,42 @@ func expect(seeded []*aftersales.Case, q aftersales.CaseQuery) []string {
 // each page, and returns the items in order.
 func collect(t *testing.T, s Stores, q aftersales.CaseQuery) []aftersales.Case {
 	t.Helper()
-	limit := q.Limit
+	return collectPages(t, q.Limit, q.Cursor, func(cursor string) ([]aftersales.Case, string, error) {
+		q.Cursor = cursor
+		page, err := s.Cases.ListCases(t.Context(), q)
+		return page.Items, page.NextCursor, err
+	})
+}
+
+// collectPages follows a list's cursors from cursor (list reads one
+// page), checking that every page but the last is full and none
+// exceeds limit (0: the default page size), and returns the items in order.
+func collectPages[T any](t *testing.T, limit int, cursor string, list func(cursor string) ([]T, string, error)) []T {
+	t.Helper()
 	if limit == 0 {
 		limit = aftersales.DefaultPageSize
 	}
-	var all []aftersales.Case
+	var all []T
 	for pages := 1; ; pages++ {
 		if pages > 200 {
 			t.Fatalf("more than 200 pages: the cursor does not advance")
 		}
-		page, err := s.Cases.ListCases(t.Context(), q)
+		items, next, err := list(cursor)
 		must(t, fmt.Sprintf("list page %d", pages), err)
-		if len(page.Items) > limit {
-			t.Fatalf("page %d has %d items, limit %d", pages, len(page.Items), limit)
+		if len(items) > limit {
+			t.Fatalf("page %d has %d items, limit %d", pages, len(items), limit)
 		}
-		if page.NextCursor != "" && len(page.Items) < limit {
-			t.Fatalf("page %d has %d items and a next cursor: only the last page may be short", pages, len(page.Items))
+		if next != "" && len(items) < limit {
+			t.Fatalf("page %d has %d items and a next cursor: only the last page may be short", pages, len(items))
 		}
-		if len(page.Items) == 0 && pages > 1 {
+		if len(items) == 0 && pages > 1 {
 			t.Fatalf("page %d is empty: the page before it should have been the last", pages)
 		}
-		all = append(all, page.Items...)
-		if page.NextCursor == "" {
+		all = append(all, items...)
+		if next == "" {
 			return all
 		}
-		q.Cursor = page.NextCursor
+		cursor = next
 	}
 }
 

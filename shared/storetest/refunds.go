@@ -619,32 +619,11 @@ func expectRefunds(seeded []*aftersales.Refund, q aftersales.RefundQuery) []stri
 // collectRefunds reads every page of q, checking the shape of each page.
 func collectRefunds(t *testing.T, s RefundStores, q aftersales.RefundQuery) []aftersales.Refund {
 	t.Helper()
-	limit := q.Limit
-	if limit == 0 {
-		limit = aftersales.DefaultPageSize
-	}
-	var all []aftersales.Refund
-	for pages := 1; ; pages++ {
-		if pages > 200 {
-			t.Fatalf("more than 200 pages: the cursor does not advance")
-		}
+	return collectPages(t, q.Limit, q.Cursor, func(cursor string) ([]aftersales.Refund, string, error) {
+		q.Cursor = cursor
 		page, err := s.Refunds.ListRefunds(t.Context(), q)
-		must(t, fmt.Sprintf("list page %d", pages), err)
-		if len(page.Items) > limit {
-			t.Fatalf("page %d has %d items, limit %d", pages, len(page.Items), limit)
-		}
-		if page.NextCursor != "" && len(page.Items) < limit {
-			t.Fatalf("page %d has %d items and a next cursor: only the last page may be short", pages, len(page.Items))
-		}
-		if len(page.Items) == 0 && pages > 1 {
-			t.Fatalf("page %d is empty: the page before it should have been the last", pages)
-		}
-		all = append(all, page.Items...)
-		if page.NextCursor == "" {
-			return all
-		}
-		q.Cursor = page.NextCursor
-	}
+		return page.Items, page.NextCursor, err
+	})
 }
 
 // testListRefunds: the ledger by date range (across every shard), by order
