@@ -59,8 +59,8 @@ type Config struct {
 func LoadConfig(appID, appPrivateKeyPEM, alipayPublicKeyPEM, notifyURL, endpoint string) (Config, error) {
 	c := Config{
 		AppID:           strings.TrimSpace(appID),
-		AppPrivateKey:   unescapePEM(appPrivateKeyPEM),
-		AlipayPublicKey: unescapePEM(alipayPublicKeyPEM),
+		AppPrivateKey:   config.PEM(appPrivateKeyPEM),
+		AlipayPublicKey: config.PEM(alipayPublicKeyPEM),
 		NotifyURL:       strings.TrimSpace(notifyURL),
 		Endpoint:        strings.TrimSpace(endpoint),
 	}
@@ -75,16 +75,6 @@ func LoadConfig(appID, appPrivateKeyPEM, alipayPublicKeyPEM, notifyURL, endpoint
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return LoadConfig(getenv(config.EnvAlipayAppID), getenv(config.EnvAlipayAppPrivateKey),
 		getenv(config.EnvAlipayPublicKey), getenv(config.EnvAlipayNotifyURL), getenv(config.EnvAlipayEndpoint))
-}
-
-// unescapePEM trims s and turns `\n` escapes back into newlines when it has
-// no real newline.
-func unescapePEM(s string) string {
-	s = strings.TrimSpace(s)
-	if !strings.Contains(s, "\n") && strings.Contains(s, `\n`) {
-		s = strings.ReplaceAll(s, `\n`, "\n")
-	}
-	return s
 }
 
 // parseEndpoint checks a gateway URL: absolute http(s), no fragment.

@@ -216,3 +216,14 @@ var (
 	Intake   = []string{EnvTableName, EnvStateMachineARN}
 	Sweeper  = []string{EnvTableName, EnvStateMachineARN, EnvIntakeQueueURL}
 )
+
+// PEM returns a PEM value as read from the environment or a secret, where
+// newlines are often stored as `\n` escapes: trimmed, with the escapes
+// turned back into newlines when it has no real newline.
+func PEM(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "\n") && strings.Contains(s, `\n`) {
+		s = strings.ReplaceAll(s, `\n`, "\n")
+	}
+	return s
+}

@@ -76,13 +76,9 @@ func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *afters
 	// The SDK gives the transaction a client token once and keeps it across
 	// its retries, so a retry of a transaction that did commit succeeds
 	// instead of failing its own conditions.
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
-	if err == nil {
-		return nil
-	}
-	reasons, ok := cancelled(err)
-	if !ok || transientReason(reasons) {
-		return classify(op, err)
+	reasons, err := s.transact(ctx, op, ops)
+	if reasons == nil {
+		return err
 	}
 	for i, r := range roles {
 		if !failedCheck(reasons, i) {
@@ -101,7 +97,7 @@ func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *afters
 				Msg: "a case with this id already exists", Err: err}
 		}
 	}
-	return classify(op, err)
+	return err
 }
 
 // GetCase reads the case item and its timeline with one strongly consistent
@@ -188,13 +184,9 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("case %s: %d writes exceed one transaction", c.ID, len(ops)))
 	}
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
-	if err == nil {
-		return nil
-	}
-	reasons, ok := cancelled(err)
-	if !ok || transientReason(reasons) {
-		return classify(op, err)
+	reasons, err := s.transact(ctx, op, ops)
+	if reasons == nil {
+		return err
 	}
 	switch {
 	case failedCheck(reasons, 0):
@@ -210,7 +202,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("case %s ended but does not hold all its order lines", c.ID))
 	}
-	return classify(op, err)
+	return err
 }
 
 func anyFailed(reasons []types.CancellationReason, from, to int) bool {

@@ -119,13 +119,9 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}})
 	}
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
-	if err == nil {
-		return nil
-	}
-	reasons, ok := cancelled(err)
-	if !ok || transientReason(reasons) {
-		return classify(op, err)
+	reasons, err := s.transact(ctx, op, ops)
+	if reasons == nil {
+		return err
 	}
 	if failedCheck(reasons, 0) {
 		return outcome(op, aftersales.ErrRefundExists)
@@ -142,7 +138,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 		}
 		return outcome(op, aftersales.ErrOverRefund)
 	}
-	return classify(op, err)
+	return err
 }
 
 // GetRefund reads a case's refund by number, consistently (callers read to
@@ -212,13 +208,9 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 			ExpressionAttributeNames: ln.names, ExpressionAttributeValues: ln.values,
 		}})
 	}
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
-	if err == nil {
-		return nil
-	}
-	reasons, ok := cancelled(err)
-	if !ok || transientReason(reasons) {
-		return classify(op, err)
+	reasons, err := s.transact(ctx, op, ops)
+	if reasons == nil {
+		return err
 	}
 	switch {
 	case failedCheck(reasons, 0):
@@ -238,7 +230,7 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("refund %s closed but its order lines do not hold its booking", r.OutRefundNo))
 	}
-	return classify(op, err)
+	return err
 }
 
 // ListRefunds returns a page of the refund ledger, newest first by creation

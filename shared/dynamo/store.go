@@ -95,6 +95,23 @@ func classify(op string, err error) error {
 	return aftersales.Wrap(aftersales.KindInternal, op, err)
 }
 
+// transact writes ops in one transaction. When the transaction was
+// cancelled by its conditions it returns their reasons, for the caller to
+// tell which condition failed, together with the classified error to return
+// when none of its cases applies; reasons is nil when it committed (err
+// nil) or failed for any other reason, transient cancellations included.
+func (s *Store) transact(ctx context.Context, op string, ops []types.TransactWriteItem) (reasons []types.CancellationReason, err error) {
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
+	if err == nil {
+		return nil, nil
+	}
+	reasons, ok := cancelled(err)
+	if !ok || transientReason(reasons) {
+		return nil, classify(op, err)
+	}
+	return reasons, classify(op, err)
+}
+
 // cancelled returns the cancellation reasons of a cancelled transaction, or
 // ok false for any other error.
 func cancelled(err error) (reasons []types.CancellationReason, ok bool) {

@@ -136,14 +136,14 @@ func (p PEMConfig) Config() (Config, error) {
 	}
 	var errs []error
 	if p.MchPrivateKeyPEM != "" {
-		k, err := utils.LoadPrivateKey(unescapePEM(p.MchPrivateKeyPEM))
+		k, err := utils.LoadPrivateKey(config.PEM(p.MchPrivateKeyPEM))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("merchant private key: %w", err))
 		}
 		c.MchPrivateKey = k
 	}
 	if p.PublicKeyPEM != "" {
-		k, err := utils.LoadPublicKey(unescapePEM(p.PublicKeyPEM))
+		k, err := utils.LoadPublicKey(config.PEM(p.PublicKeyPEM))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("platform public key: %w", err))
 		}
@@ -168,16 +168,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		NotifyURL:        getenv(config.EnvWeChatPayNotifyURL),
 		Endpoint:         getenv(config.EnvWeChatPayEndpoint),
 	}.Config()
-}
-
-// unescapePEM turns `\n` escapes back into newlines when the value has no
-// real newline.
-func unescapePEM(s string) string {
-	s = strings.TrimSpace(s)
-	if !strings.Contains(s, "\n") && strings.Contains(s, `\n`) {
-		s = strings.ReplaceAll(s, `\n`, "\n")
-	}
-	return s
 }
 
 // parseEndpoint checks an endpoint override: an absolute http(s) URL without
