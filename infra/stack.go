@@ -90,15 +90,15 @@ type fnSpec struct {
 	extra    []string
 }
 
-// providerEnv are the payment providers' settings: the fields of the
-// provider secrets (providerSecrets) and the notification URLs on the HTTP
-// API. The endpoint overrides (WECHATPAY_ENDPOINT, ALIPAY_ENDPOINT) point
-// at the local fakes and are never set in the cloud.
+// providerEnv are the payment providers' settings: the ARNs of the
+// provider secrets, which functions read at start (config.ProviderSecrets:
+// keys stay out of the function configuration and Lambda's 4 KB of
+// environment), and the notification URLs on the HTTP API. The endpoint
+// overrides (WECHATPAY_ENDPOINT, ALIPAY_ENDPOINT) point at the local fakes
+// and are never set in the cloud.
 var providerEnv = []string{
-	config.EnvWeChatPayMchID, config.EnvWeChatPayAppID, config.EnvWeChatPayMchSerialNo,
-	config.EnvWeChatPayMchPrivateKey, config.EnvWeChatPayAPIv3Key, config.EnvWeChatPayPublicKeyID,
-	config.EnvWeChatPayPublicKey, config.EnvWeChatPayNotifyURL,
-	config.EnvAlipayAppID, config.EnvAlipayAppPrivateKey, config.EnvAlipayPublicKey, config.EnvAlipayNotifyURL,
+	config.EnvWeChatPaySecretARN, config.EnvWeChatPayNotifyURL,
+	config.EnvAlipaySecretARN, config.EnvAlipayNotifyURL,
 }
 
 // serviceEnv are the optional variables of every function that builds the
@@ -128,34 +128,33 @@ var specs = map[string]fnSpec{
 		extra: slices.Concat([]string{config.EnvSweepGrace}, serviceEnv)},
 }
 
-// secretField is one JSON key of a secret and the variable it becomes ("":
-// not passed to any function yet).
-type secretField struct{ key, env string }
-
-// providerSecrets are the fields of the provider secrets, named
-// aftersales/<stage>/provider/<name>. The merchant fills them in before
-// switching providerMode to live.
+// providerSecrets are the provider secrets, named
+// aftersales/<stage>/provider/<name>, with the fields functions read
+// (config.ProviderSecrets) and the variable carrying each one's ARN. The
+// merchant fills them in before switching providerMode to live.
 var providerSecrets = []struct {
 	name        string
 	description string
-	fields      []secretField
+	fields      []string
+	arnEnv      string // "": not read by any function yet
 }{
 	{"wechatpay", "WeChat Pay v3: mch_id, app_id, the API certificate's mch_serial_no and mch_private_key_pem " +
 		"(apiclient_key.pem), apiv3_key (32 bytes), and the platform public key (public_key_id PUB_KEY_ID_..., public_key_pem)",
-		[]secretField{
-			{"mch_id", config.EnvWeChatPayMchID}, {"app_id", config.EnvWeChatPayAppID},
-			{"mch_serial_no", config.EnvWeChatPayMchSerialNo}, {"mch_private_key_pem", config.EnvWeChatPayMchPrivateKey},
-			{"apiv3_key", config.EnvWeChatPayAPIv3Key}, {"public_key_id", config.EnvWeChatPayPublicKeyID},
-			{"public_key_pem", config.EnvWeChatPayPublicKey},
-		}},
+		secretFields(config.EnvWeChatPaySecretARN), config.EnvWeChatPaySecretARN},
 	{"alipay", "Alipay: app_id, the app's RSA2 app_private_key_pem, and alipay_public_key_pem (the Alipay public key of the app)",
-		[]secretField{
-			{"app_id", config.EnvAlipayAppID}, {"app_private_key_pem", config.EnvAlipayAppPrivateKey},
-			{"alipay_public_key_pem", config.EnvAlipayPublicKey},
-		}},
+		secretFields(config.EnvAlipaySecretARN), config.EnvAlipaySecretARN},
 	// The courier adapter is not wired yet.
-	{"kuaidi100", "Kuaidi100: customer, key and salt (not used yet)",
-		[]secretField{{"customer", ""}, {"key", ""}, {"salt", ""}}},
+	{"kuaidi100", "Kuaidi100: customer, key and salt (not used yet)", []string{"customer", "key", "salt"}, ""},
+}
+
+// secretFields are the JSON fields of the secret whose ARN arnEnv carries.
+func secretFields(arnEnv string) []string {
+	for _, spec := range config.ProviderSecrets {
+		if spec.ARNEnv == arnEnv {
+			return slices.Sorted(maps.Keys(spec.Fields))
+		}
+	}
+	panic("no provider secret read through " + arnEnv)
 }
 
 // Paths of the payment providers' notifications, served by the webhooks
@@ -266,15 +265,16 @@ func (b *builder) build(definition string) {
 	})
 	// The payment providers' secrets start with every field empty (sandbox
 	// mode needs none); the merchant fills them in before switching to
-	// live. Their fields reach the functions like the JWT keys do.
+	// live. Functions get their ARNs and read them at start.
 	b.env = map[string]*string{}
 	// secretEnv names the variables that carry a secret's value.
 	secretEnv := map[string]bool{config.EnvJWTHS256Secret: true, config.EnvJWTPublicKeys: true, config.EnvMallWebhookSecret: true}
 	var secrets []awssecretsmanager.Secret
+	secretByARNEnv := map[string]awssecretsmanager.Secret{}
 	for _, p := range providerSecrets {
 		fields := map[string]string{}
 		for _, f := range p.fields {
-			fields[f.key] = ""
+			fields[f] = ""
 		}
 		tmpl, _ := json.Marshal(fields)
 		secret := awssecretsmanager.NewSecret(st, jsii.String("Provider-"+p.name), &awssecretsmanager.SecretProps{
@@ -288,11 +288,12 @@ func (b *builder) build(definition string) {
 			},
 		})
 		secrets = append(secrets, secret)
-		for _, f := range p.fields {
-			if f.env != "" {
-				b.env[f.env] = secret.SecretValueFromJson(jsii.String(f.key)).UnsafeUnwrap()
-				secretEnv[f.env] = true
-			}
+		if p.arnEnv != "" {
+			b.env[p.arnEnv] = secret.SecretArn()
+			secretByARNEnv[p.arnEnv] = secret
+			// A new secretsRevision still matters: functions read the
+			// secret at cold start, and updating them starts new ones.
+			secretEnv[p.arnEnv] = true
 		}
 	}
 
@@ -372,6 +373,12 @@ func (b *builder) build(definition string) {
 		// CloudFormation update the function and resolve them again.
 		if slices.ContainsFunc(EnvNames(name), func(k string) bool { return secretEnv[k] }) {
 			b.fns[name].Node().DefaultChild().(awslambda.CfnFunction).SetDescription(jsii.String("After-sales " + name + ", secrets revision " + s.SecretsRevision))
+		}
+		// A function given a provider secret's ARN reads it at start.
+		for env, secret := range secretByARNEnv {
+			if slices.Contains(EnvNames(name), env) {
+				secret.GrantRead(b.fns[name], nil)
+			}
 		}
 	}
 

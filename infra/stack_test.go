@@ -321,23 +321,22 @@ func TestFunctions(t *testing.T) {
 // service, as shared/config names them.
 var serviceVars = []string{
 	config.EnvEventBusName,
-	config.EnvWeChatPayMchID, config.EnvWeChatPayAppID, config.EnvWeChatPayMchSerialNo, config.EnvWeChatPayMchPrivateKey,
-	config.EnvWeChatPayAPIv3Key, config.EnvWeChatPayPublicKeyID, config.EnvWeChatPayPublicKey, config.EnvWeChatPayNotifyURL,
-	config.EnvAlipayAppID, config.EnvAlipayAppPrivateKey, config.EnvAlipayPublicKey, config.EnvAlipayNotifyURL,
+	config.EnvWeChatPaySecretARN, config.EnvWeChatPayNotifyURL, config.EnvAlipaySecretARN, config.EnvAlipayNotifyURL,
 }
 
 // TestProviderSettings checks where the payment providers' settings come
-// from: each credential is a dynamic reference to its field of the
-// provider's secret, the notify URLs are the HTTP API's, and a new
-// secretsRevision updates every function that reads a secret.
+// from: functions that build the service get each provider secret's ARN
+// (and may read that secret, nothing else), the notify URLs are the HTTP
+// API's, and a new secretsRevision updates every function that reads a
+// secret.
 func TestProviderSettings(t *testing.T) {
 	s := defaultSynth(t)
 	var apiID string
 	for id := range s.ofType("AWS::ApiGatewayV2::Api") {
 		apiID = id
 	}
-	fromSecret := func(secret, field string) string {
-		return `^\{"Fn::Join":\["",\["\{\{resolve:secretsmanager:",\{"Ref":"Provider` + secret + `[0-9A-F]{8}"\},":SecretString:` + field + `::\}\}"\]\]\}$`
+	secretARN := func(secret string) string {
+		return `^\{"Ref":"Provider` + secret + `[0-9A-F]{8}"\}$`
 	}
 	atAPI := func(path string) string {
 		return `^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["` + apiID + `","ApiEndpoint"\]\},"` + path + `"\]\]\}$`
@@ -345,17 +344,9 @@ func TestProviderSettings(t *testing.T) {
 	want := []struct {
 		env, value string
 	}{
-		{config.EnvWeChatPayMchID, fromSecret("wechatpay", "mch_id")},
-		{config.EnvWeChatPayAppID, fromSecret("wechatpay", "app_id")},
-		{config.EnvWeChatPayMchSerialNo, fromSecret("wechatpay", "mch_serial_no")},
-		{config.EnvWeChatPayMchPrivateKey, fromSecret("wechatpay", "mch_private_key_pem")},
-		{config.EnvWeChatPayAPIv3Key, fromSecret("wechatpay", "apiv3_key")},
-		{config.EnvWeChatPayPublicKeyID, fromSecret("wechatpay", "public_key_id")},
-		{config.EnvWeChatPayPublicKey, fromSecret("wechatpay", "public_key_pem")},
+		{config.EnvWeChatPaySecretARN, secretARN("wechatpay")},
 		{config.EnvWeChatPayNotifyURL, atAPI("/webhooks/wechatpay")},
-		{config.EnvAlipayAppID, fromSecret("alipay", "app_id")},
-		{config.EnvAlipayAppPrivateKey, fromSecret("alipay", "app_private_key_pem")},
-		{config.EnvAlipayPublicKey, fromSecret("alipay", "alipay_public_key_pem")},
+		{config.EnvAlipaySecretARN, secretARN("alipay")},
 		{config.EnvAlipayNotifyURL, atAPI("/webhooks/alipay")},
 	}
 	for _, name := range Functions {
@@ -379,18 +370,31 @@ func TestProviderSettings(t *testing.T) {
 		}
 		t.Run(name+"/secrets revision", func(t *testing.T) {
 			raw, _ := json.Marshal(vars)
-			reads := strings.Contains(string(raw), "resolve:secretsmanager")
+			reads := strings.Contains(string(raw), "resolve:secretsmanager") || vars[config.EnvWeChatPaySecretARN] != nil
 			desc, _ := fn.Properties["Description"].(string)
 			if has := strings.HasSuffix(desc, "secrets revision "+DefaultSettings().SecretsRevision); has != reads {
 				t.Errorf("description %q, reads secrets %v: a function reading secrets names the secretsRevision, and only such a one", desc, reads)
 			}
 		})
 	}
-	// The secrets' templates have exactly the fields the functions read,
-	// empty, plus the generated key that keeps them free of values.
-	secrets := map[string][]string{
-		"wechatpay": {"mch_id", "app_id", "mch_serial_no", "mch_private_key_pem", "apiv3_key", "public_key_id", "public_key_pem"},
-		"alipay":    {"app_id", "app_private_key_pem", "alipay_public_key_pem"},
+	for _, name := range []string{"wechatpay", "alipay"} {
+		t.Run("who reads "+name, func(t *testing.T) {
+			id, _ := s.only(t, "AWS::SecretsManager::Secret", "Provider"+name)
+			got := s.grantees(t, "secretsmanager:GetSecretValue", id)
+			if fmt.Sprint(got) != "[api inbound reviews sweeper tasks webhooks]" {
+				t.Errorf("readers %v, want the functions that build the service", got)
+			}
+		})
+	}
+	// The secrets' templates have exactly the fields the functions read
+	// (config.ProviderSecrets), empty, plus the generated key that keeps
+	// them free of values.
+	secrets := map[string][]string{}
+	for _, spec := range config.ProviderSecrets {
+		secrets[spec.Name] = slices.Collect(maps.Keys(spec.Fields))
+	}
+	if len(secrets["wechatpay"]) != 7 || len(secrets["alipay"]) != 3 {
+		t.Fatalf("provider secret fields %v", secrets)
 	}
 	for name, fields := range secrets {
 		t.Run("secret "+name, func(t *testing.T) {

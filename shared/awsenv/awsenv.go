@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -90,4 +91,21 @@ func SQS(ac aws.Config, endpoint string) *sqs.Client {
 // the local stack publishes to an in-memory recorder instead.
 func EventBridge(ac aws.Config) *eventbridge.Client {
 	return eventbridge.NewFromConfig(ac)
+}
+
+// SecretReader returns a function that reads a Secrets Manager secret's
+// string by ARN, with the SDK's default configuration in region. Functions
+// use it at cold start for the payment providers' keys.
+func SecretReader(ctx context.Context, region string) func(arn string) ([]byte, error) {
+	return func(arn string) ([]byte, error) {
+		ac, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+		if err != nil {
+			return nil, fmt.Errorf("awsenv: load AWS configuration: %w", err)
+		}
+		out, err := secretsmanager.NewFromConfig(ac).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+		if err != nil {
+			return nil, err
+		}
+		return []byte(aws.ToString(out.SecretString)), nil
+	}
 }

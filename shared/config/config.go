@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,6 +47,11 @@ const (
 	EnvAlipayPublicKey        = "ALIPAY_PUBLIC_KEY_PEM"
 	EnvAlipayNotifyURL        = "ALIPAY_NOTIFY_URL"
 	EnvAlipayEndpoint         = "ALIPAY_ENDPOINT" // gateway override (local sandbox); empty: https://openapi.alipay.com/gateway.do
+
+	// The providers' Secrets Manager secrets, read at cold start (see
+	// ProviderSecrets): their fields stand for the variables above.
+	EnvWeChatPaySecretARN = "WECHATPAY_SECRET_ARN"
+	EnvAlipaySecretARN    = "ALIPAY_SECRET_ARN"
 
 	// Endpoint overrides point the SDK clients at local stand-ins. They are
 	// empty in the cloud, where the SDK resolves the regional endpoints.
@@ -216,6 +222,63 @@ var (
 	Intake   = []string{EnvTableName, EnvStateMachineARN}
 	Sweeper  = []string{EnvTableName, EnvStateMachineARN, EnvIntakeQueueURL}
 )
+
+// SecretSpec describes a JSON secret whose fields stand for configuration
+// variables: a provider's keys are kept in Secrets Manager and read when a
+// function starts, so they neither sit in the function's configuration nor
+// count against Lambda's 4 KB of environment.
+type SecretSpec struct {
+	Name   string            // aftersales/<stage>/provider/<Name>
+	ARNEnv string            // the variable holding the secret's ARN
+	Fields map[string]string // JSON field -> the variable it stands for
+}
+
+// ProviderSecrets are the payment providers' secrets. The CDK stack creates
+// them with these fields; functions read them at start (wire.Run).
+var ProviderSecrets = []SecretSpec{
+	{Name: "wechatpay", ARNEnv: EnvWeChatPaySecretARN, Fields: map[string]string{
+		"mch_id": EnvWeChatPayMchID, "app_id": EnvWeChatPayAppID, "mch_serial_no": EnvWeChatPayMchSerialNo,
+		"mch_private_key_pem": EnvWeChatPayMchPrivateKey, "apiv3_key": EnvWeChatPayAPIv3Key,
+		"public_key_id": EnvWeChatPayPublicKeyID, "public_key_pem": EnvWeChatPayPublicKey,
+	}},
+	{Name: "alipay", ARNEnv: EnvAlipaySecretARN, Fields: map[string]string{
+		"app_id": EnvAlipayAppID, "app_private_key_pem": EnvAlipayAppPrivateKey, "alipay_public_key_pem": EnvAlipayPublicKey,
+	}},
+}
+
+// WithSecrets returns getenv overlaid with the fields of the secrets whose
+// ARN variables are set, read by fetch (a secret's JSON by ARN). A variable
+// set in the environment wins over the secret (local runs set them
+// directly); empty fields stand for nothing, so an unused provider's empty
+// secret leaves it unconfigured.
+func WithSecrets(getenv func(string) string, fetch func(arn string) ([]byte, error)) (func(string) string, error) {
+	values := map[string]string{}
+	for _, spec := range ProviderSecrets {
+		arn := getenv(spec.ARNEnv)
+		if arn == "" {
+			continue
+		}
+		raw, err := fetch(arn)
+		if err != nil {
+			return nil, fmt.Errorf("config: read the %s secret: %w", spec.Name, err)
+		}
+		var fields map[string]string
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return nil, fmt.Errorf("config: the %s secret is not a JSON object of strings: %w", spec.Name, err)
+		}
+		for key, env := range spec.Fields {
+			if v := fields[key]; v != "" {
+				values[env] = v
+			}
+		}
+	}
+	return func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return values[name]
+	}, nil
+}
 
 // PEM returns a PEM value as read from the environment or a secret, where
 // newlines are often stored as `\n` escapes: trimmed, with the escapes

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -50,6 +51,56 @@ func TestLoad(t *testing.T) {
 			for _, name := range tt.wantErr {
 				if !strings.Contains(err.Error(), name) {
 					t.Errorf("error %q does not name %s", err, name)
+				}
+			}
+		})
+	}
+}
+
+func TestWithSecrets(t *testing.T) {
+	secrets := map[string]string{
+		"arn:wechat": `{"mch_id":"1900000001","mch_private_key_pem":"-----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY-----","app_id":"","unused":"x"}`,
+		"arn:alipay": `{"app_id":"","app_private_key_pem":"","alipay_public_key_pem":""}`,
+		"arn:bad":    `not json`,
+	}
+	fetch := func(arn string) ([]byte, error) {
+		s, ok := secrets[arn]
+		if !ok {
+			return nil, errors.New("AccessDenied")
+		}
+		return []byte(s), nil
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    map[string]string // variable -> value seen through the overlay
+		wantErr string
+	}{
+		{"no secret ARNs: the environment as it is", map[string]string{EnvWeChatPayMchID: "env"},
+			map[string]string{EnvWeChatPayMchID: "env", EnvAlipayAppID: ""}, ""},
+		{"secret fields stand for their variables", map[string]string{EnvWeChatPaySecretARN: "arn:wechat", EnvAlipaySecretARN: "arn:alipay"},
+			map[string]string{EnvWeChatPayMchID: "1900000001", EnvWeChatPayMchPrivateKey: "-----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY-----",
+				EnvWeChatPayAppID: "", EnvAlipayAppID: "", "unused": ""}, ""},
+		{"the environment wins over the secret", map[string]string{EnvWeChatPaySecretARN: "arn:wechat", EnvWeChatPayMchID: "local"},
+			map[string]string{EnvWeChatPayMchID: "local"}, ""},
+		{"an unreadable secret is named", map[string]string{EnvAlipaySecretARN: "arn:missing"}, nil, "alipay secret: AccessDenied"},
+		{"a secret that is not JSON is named", map[string]string{EnvWeChatPaySecretARN: "arn:bad"}, nil, "wechatpay secret is not a JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv, err := WithSecrets(env(tt.env), fetch)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range tt.want {
+				if got := getenv(k); got != want {
+					t.Errorf("%s = %q, want %q", k, got, want)
 				}
 			}
 		})
