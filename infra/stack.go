@@ -102,9 +102,10 @@ var providerEnv = []string{
 }
 
 // serviceEnv are the optional variables of every function that builds the
-// service (shared/wire.Service): where domain events go, and the payment
-// routes, which the service builds whatever the function then calls.
-var serviceEnv = append([]string{config.EnvEventBusName}, providerEnv...)
+// service (shared/wire.Service): where domain events go. The payment
+// routes are the tasks' alone (they call the providers), and the webhooks
+// verify the providers' notifications: only those two get providerEnv.
+var serviceEnv = []string{config.EnvEventBusName}
 
 // specs size each function by role: the API and the tasks answer people and
 // the workflow, so they get more memory (arm64 CPU scales with it); queue
@@ -114,8 +115,8 @@ var specs = map[string]fnSpec{
 	"api": {memory: 512, timeout: 10, required: config.API,
 		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceEnv)},
 	// Providers retry when we answer slowly (WeChat Pay waits 5 s).
-	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: serviceEnv},
-	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: serviceEnv},
+	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: slices.Concat(serviceEnv, providerEnv)},
+	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv)},
 	// Starts executions only (wire.Intake uses the workflows, never the
 	// service's payment routes or events).
 	"intake": {memory: 256, timeout: 10, required: config.Intake},

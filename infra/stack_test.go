@@ -253,8 +253,8 @@ func TestFunctions(t *testing.T) {
 	// providers' settings (never their endpoint overrides).
 	want := map[string][]string{
 		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars),
-		"webhooks": slices.Concat(config.Webhooks, serviceVars),
-		"tasks":    slices.Concat(config.Tasks, serviceVars),
+		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars),
+		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars),
 		"intake":   config.Intake,
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
 		"reviews":  slices.Concat(config.Reviews, serviceVars),
@@ -318,14 +318,16 @@ func TestFunctions(t *testing.T) {
 }
 
 // serviceVars are the optional variables of every function that builds the
-// service, as shared/config names them.
-var serviceVars = []string{
-	config.EnvEventBusName,
-	config.EnvWeChatPaySecretARN, config.EnvWeChatPayNotifyURL, config.EnvAlipaySecretARN, config.EnvAlipayNotifyURL,
-}
+// service, as shared/config names them; providerVars are the payment
+// providers' settings, for the tasks (refunds) and the webhooks
+// (notifications) only.
+var (
+	serviceVars  = []string{config.EnvEventBusName}
+	providerVars = []string{config.EnvWeChatPaySecretARN, config.EnvWeChatPayNotifyURL, config.EnvAlipaySecretARN, config.EnvAlipayNotifyURL}
+)
 
 // TestProviderSettings checks where the payment providers' settings come
-// from: functions that build the service get each provider secret's ARN
+// from: the tasks and the webhooks get each provider secret's ARN
 // (and may read that secret, nothing else), the notify URLs are the HTTP
 // API's, and a new secretsRevision updates every function that reads a
 // secret.
@@ -352,13 +354,13 @@ func TestProviderSettings(t *testing.T) {
 	for _, name := range Functions {
 		_, fn := s.fn(t, name)
 		vars := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
-		builds := vars[config.EnvEventBusName] != nil
+		pays := name == "tasks" || name == "webhooks"
 		for _, w := range want {
 			t.Run(name+"/"+w.env, func(t *testing.T) {
 				v, ok := vars[w.env]
-				if !builds {
+				if !pays {
 					if ok {
-						t.Errorf("set on a function that builds no service")
+						t.Errorf("set on a function that neither refunds nor verifies notifications")
 					}
 					return
 				}
@@ -381,8 +383,8 @@ func TestProviderSettings(t *testing.T) {
 		t.Run("who reads "+name, func(t *testing.T) {
 			id, _ := s.only(t, "AWS::SecretsManager::Secret", "Provider"+name)
 			got := s.grantees(t, "secretsmanager:GetSecretValue", id)
-			if fmt.Sprint(got) != "[api inbound reviews sweeper tasks webhooks]" {
-				t.Errorf("readers %v, want the functions that build the service", got)
+			if fmt.Sprint(got) != "[tasks webhooks]" {
+				t.Errorf("readers %v, want the tasks (refunds) and the webhooks (notifications)", got)
 			}
 		})
 	}

@@ -16,5 +16,5 @@ func main() {
 			return nil, err
 		}
 		return h.Handle, nil
-	})
+	}, wire.ProviderSecrets)
 }

@@ -1,5 +1,5 @@
 // Command webhooks is the Lambda function behind /webhooks/...: signed
-// callbacks from the mall (and, later, payment providers and couriers).
+// callbacks from the mall and the payment providers (and, later, couriers).
 package main
 
 import (
@@ -14,5 +14,5 @@ func main() {
 	wire.Run(config.Webhooks, func(ctx context.Context, cfg config.Config) (any, error) {
 		h, err := wire.Webhooks(ctx, cfg, wire.Deps{})
 		return apigw.Lambda(h), err
-	})
+	}, wire.ProviderSecrets)
 }

@@ -82,6 +82,11 @@ func routeOf(c *Case, o *Order) PaymentChannel {
 	return o.Payment.Channel
 }
 
+// errNoPayments: a service built without payment routes (only the
+// workflow's tasks have them) reached a refund; never a reason to fail the
+// refund itself.
+var errNoPayments = E(KindInternal, "refund", "this service has no payment routes")
+
 func refundSeq(c *Case) int { return max(c.RefundSeq, 1) }
 
 // currentRefund loads the case's current refund (ErrNotFound before it is
@@ -130,6 +135,9 @@ func (s *Service) beginRefund(ctx context.Context, c *Case) (*Refund, error) {
 		Status: RefundRequested, CreatedAt: now, UpdatedAt: now,
 	}
 	r.ApprovedBy, r.ApprovedAt = approval(c)
+	if s.Payments == nil {
+		return nil, errNoPayments
+	}
 	if _, ok := s.Payments[r.Channel]; !ok {
 		return nil, s.failRefund(ctx, c.ID, seq, fmt.Sprintf("no payment route for channel %s: refund to balance or pay by hand", r.Channel))
 	}
@@ -191,6 +199,9 @@ func (r *Refund) request() RefundRequest {
 // (staff act); a transient failure is returned for the step to retry with
 // the same number.
 func (s *Service) sendRefund(ctx context.Context, r *Refund) error {
+	if s.Payments == nil {
+		return errNoPayments
+	}
 	p, ok := s.Payments[r.Channel]
 	if !ok {
 		return s.failRefund(ctx, r.CaseID, r.Seq, fmt.Sprintf("no payment route for channel %s", r.Channel))
@@ -414,6 +425,9 @@ func (s *Service) pollRefund(ctx context.Context, c *Case) (StepResult, error) {
 // queryRefund asks r's provider for its status; a provider that never
 // received it (a crash between booking and sending) is sent it again.
 func (s *Service) queryRefund(ctx context.Context, r *Refund) error {
+	if s.Payments == nil {
+		return errNoPayments
+	}
 	p, ok := s.Payments[r.Channel]
 	if !ok {
 		return s.failRefund(ctx, r.CaseID, r.Seq, fmt.Sprintf("no payment route for channel %s", r.Channel))

@@ -11,15 +11,36 @@ import (
 	"github.com/aftersales/aftersales/shared/config"
 )
 
-// Run is the body of every functions/<name>/main.go: read the payment
-// providers' secrets (when their ARNs are set), load the configuration
+// Option changes how Run starts a function.
+type Option func(*runOptions)
+
+type runOptions struct {
+	// secrets reads a secret by ARN; nil reads none.
+	secrets func(ctx context.Context, region string) func(arn string) ([]byte, error)
+}
+
+// ProviderSecrets makes Run read the payment providers' secrets
+// (config.ProviderSecrets, when their ARN variables are set) before it
+// loads the configuration: for the functions that call the providers or
+// verify their notifications. The others neither read the keys nor link the
+// Secrets Manager client.
+func ProviderSecrets(o *runOptions) { o.secrets = awsenv.SecretReader }
+
+// Run is the body of every functions/<name>/main.go: load the configuration
 // (naming every missing variable), build the handler once per cold start,
 // and hand it to the Lambda runtime. A start failure exits with the reason
 // logged, which Lambda reports as an init error.
-func Run(required []string, build func(context.Context, config.Config) (any, error)) {
+func Run(required []string, build func(context.Context, config.Config) (any, error), opts ...Option) {
 	ctx := context.Background()
+	var o runOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	getenv, err := os.Getenv, error(nil)
+	if o.secrets != nil {
+		getenv, err = config.WithSecrets(os.Getenv, o.secrets(ctx, os.Getenv(config.EnvRegion)))
+	}
 	var cfg config.Config
-	getenv, err := config.WithSecrets(os.Getenv, awsenv.SecretReader(ctx, os.Getenv(config.EnvRegion)))
 	if err == nil {
 		cfg, err = config.Load(getenv, required...)
 	}

@@ -113,9 +113,6 @@ func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Servic
 		}
 	}
 	svc.Events = events
-	if svc.Payments, err = payments(cfg, d, events); err != nil {
-		return nil, nil, err
-	}
 	if cfg.ReviewQueueURL != "" {
 		svc.Reviews = sqsbus.Reviews{Queue: sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.ReviewQueueURL)}
 	}
@@ -132,10 +129,16 @@ func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Servic
 }
 
 // Tasks builds the handler of the workflow's task states (functions/tasks).
+// Only the tasks call payment providers (the refund step and its status
+// queries), so only they get payment routes: the other functions neither
+// hold the providers' keys nor link their libraries.
 func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, error) {
 	d = d.withDefaults(cfg)
 	svc, err := Service(ctx, cfg, d)
 	if err != nil {
+		return nil, err
+	}
+	if svc.Payments, err = payments(cfg, d, svc.Events); err != nil {
 		return nil, err
 	}
 	return &sfntask.Handler{Service: svc, Logger: d.Logger}, nil
