@@ -202,7 +202,3 @@ func (c *Case) AttachEvidence(evs []Evidence, actor string, at time.Time) error 
 	}
 	return nil
 }
-
-// RefundShares splits the case's refunded amount over its lines as the
-// order ledger books it (see sharesOf).
-func (c *Case) RefundShares() map[string]int64 { return sharesOf(c.Lines, c.Refunded) }
