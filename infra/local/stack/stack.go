@@ -407,7 +407,8 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s -X POST {API}/v1/cases/$CASE/return-shipment -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d '{"courier":"shunfeng","tracking_number":"SF1234567890"}'
   curl -s -X POST {API}/v1/staff/cases/$CASE/receipt -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"condition":"sellable"}'
-  curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+  #    (the refund goes back through the Alipay sandbox, which pays synchronously: completed a moment later)
+  sleep 1; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
   # 3. a spoiled-produce claim without a photo: the buyer is asked for evidence within 72 h ...
   R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
