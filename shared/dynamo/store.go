@@ -100,7 +100,22 @@ func classify(op string, err error) error {
 // tell which condition failed, together with the classified error to return
 // when none of its cases applies; reasons is nil when it committed (err
 // nil) or failed for any other reason, transient cancellations included.
+//
+// A single write is sent as a plain conditional write, not a transaction:
+// it is as atomic, and DynamoDB bills a transactional write twice. Its
+// failed condition is reported as the transaction's would be.
 func (s *Store) transact(ctx context.Context, op string, ops []types.TransactWriteItem) (reasons []types.CancellationReason, err error) {
+	if len(ops) == 1 && ops[0].ConditionCheck == nil {
+		err = s.writeOne(ctx, ops[0])
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return []types.CancellationReason{{Code: aws.String("ConditionalCheckFailed"), Item: ccf.Item}}, classify(op, err)
+		}
+		if err != nil {
+			return nil, classify(op, err)
+		}
+		return nil, nil
+	}
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
 	if err == nil {
 		return nil, nil
@@ -110,6 +125,34 @@ func (s *Store) transact(ctx context.Context, op string, ops []types.TransactWri
 		return nil, classify(op, err)
 	}
 	return reasons, classify(op, err)
+}
+
+// writeOne sends one write of a transaction as a conditional write.
+func (s *Store) writeOne(ctx context.Context, w types.TransactWriteItem) error {
+	var err error
+	switch {
+	case w.Put != nil:
+		p := w.Put
+		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
+			ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
+			ExpressionAttributeValues:           p.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(p.ReturnValuesOnConditionCheckFailure)})
+	case w.Update != nil:
+		u := w.Update
+		_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key,
+			UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(u.ReturnValuesOnConditionCheckFailure)})
+	case w.Delete != nil:
+		d := w.Delete
+		_, err = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: d.TableName, Key: d.Key,
+			ConditionExpression: d.ConditionExpression, ExpressionAttributeNames: d.ExpressionAttributeNames,
+			ExpressionAttributeValues:           d.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(d.ReturnValuesOnConditionCheckFailure)})
+	default:
+		err = errors.New("dynamo: empty write")
+	}
+	return err
 }
 
 // cancelled returns the cancellation reasons of a cancelled transaction, or
