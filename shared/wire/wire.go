@@ -12,6 +12,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/awsenv"
@@ -47,6 +49,9 @@ type Deps struct {
 	// Store replaces DynamoDB (the local stack's scale runs use the
 	// in-memory store: minidyn's transactions cost O(table size)).
 	Store Store
+	// APIOptions are added to every AWS SDK client's middleware stack (the
+	// local benchmark meters the calls a case costs).
+	APIOptions []func(*middleware.Stack) error
 }
 
 // Store is every store port in one: what the DynamoDB adapter implements.
@@ -92,6 +97,7 @@ func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Servic
 	if err != nil {
 		return nil, nil, err
 	}
+	ac.APIOptions = append(ac.APIOptions, d.APIOptions...)
 	store := dynamo.New(awsenv.DynamoDB(ac, cfg.Endpoints.DynamoDB), cfg.TableName, dynamo.WithClock(d.Clock))
 	flows := stepfn.New(awsenv.SFN(ac, cfg.Endpoints.StepFunctions), cfg.StateMachineARN)
 	var st Store = store

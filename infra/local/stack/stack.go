@@ -19,6 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/smithy-go/middleware"
+
 	"github.com/aftersales/aftersales/infra/local/emulators"
 	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
@@ -61,8 +64,42 @@ type Options struct {
 	MemoryStore bool
 	// OnRefund sees every refund request (benchmarks time submit -> refund).
 	OnRefund func(aftersales.RefundRequest)
-	Clock    *vclock.Clock
-	Logger   *slog.Logger
+	// APIOptions are added to every AWS SDK client of the stack and its
+	// functions (the benchmark's meter counts billed requests with them).
+	APIOptions []func(*middleware.Stack) error
+	// Observe, when set, sees every function invocation: it is called with
+	// the function's name (api, webhooks, tasks, intake, reviews, inbound,
+	// sweeper) before the handler runs, returns the context the handler
+	// gets, and its returned func is called when the handler returns.
+	Observe Observer
+	Clock   *vclock.Clock
+	Logger  *slog.Logger
+}
+
+// Observer sees function invocations; see Options.Observe.
+type Observer func(ctx context.Context, function string) (context.Context, func())
+
+// Names of the local functions, as Observe sees them (the cloud names them
+// aftersales-<stage>-<name>).
+const (
+	FunctionAPI      = "api"
+	FunctionWebhooks = "webhooks"
+	FunctionTasks    = "tasks"
+	FunctionIntake   = "intake"
+	FunctionReviews  = "reviews"
+	FunctionInbound  = "inbound"
+	FunctionSweeper  = "sweeper"
+)
+
+// observe runs f as an invocation of function.
+func (s *Stack) observe(ctx context.Context, function string, f func(context.Context)) {
+	if s.observer == nil {
+		f(ctx)
+		return
+	}
+	ctx, done := s.observer(ctx, function)
+	defer done()
+	f(ctx)
 }
 
 // Names of the local resources.
@@ -105,6 +142,8 @@ type Stack struct {
 	api       apigw.LambdaHandler
 	hooks     apigw.LambdaHandler
 	svc       *aftersales.Service
+	observer  Observer
+	fns       functions // tasks, intake, reviews, inbound, sweeper (api and hooks above)
 	mu        sync.Mutex
 	orders    []string // ids of seeded and posted orders, in order
 	closers   []func() error
@@ -113,7 +152,7 @@ type Stack struct {
 // Start brings the stack up. On error everything started so far is stopped.
 func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	o = withDefaults(o)
-	s = &Stack{Clock: o.Clock, log: o.Logger}
+	s = &Stack{Clock: o.Clock, log: o.Logger, observer: o.Observe}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -167,7 +206,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, fmt.Errorf("stack: payment sandboxes: %w", err)
 	}
 	s.Events = &eventbus.Recorder{}
-	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, OnRefund: o.OnRefund, Events: s.Events, WrapPayment: o.WrapPayment}
+	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, OnRefund: o.OnRefund, Events: s.Events, WrapPayment: o.WrapPayment,
+		APIOptions: o.APIOptions}
 	if o.MemoryStore {
 		s.deps.Store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
 	}
@@ -296,8 +336,8 @@ func (s *Stack) SFNURL() string { return s.sfnURL }
 // API Gateway would, and serves the dev routes directly.
 func (s *Stack) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", s.lambda(func() apigw.LambdaHandler { return s.api }))
-	mux.Handle("/webhooks/", s.lambda(func() apigw.LambdaHandler { return s.hooks }))
+	mux.Handle("/v1/", s.lambda(FunctionAPI, func() apigw.LambdaHandler { return s.api }))
+	mux.Handle("/webhooks/", s.lambda(FunctionWebhooks, func() apigw.LambdaHandler { return s.hooks }))
 	mux.Handle("POST /dev/token", apigw.Middleware(s.log, http.HandlerFunc(s.devToken)))
 	mux.Handle("GET /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devListOrders)))
 	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
@@ -311,14 +351,15 @@ func (s *Stack) routes() http.Handler {
 }
 
 // lambda invokes a function handler with the event API Gateway would build.
-func (s *Stack) lambda(fn func() apigw.LambdaHandler) http.Handler {
+func (s *Stack) lambda(name string, fn func() apigw.LambdaHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := apigw.EventFromRequest(r, requestIDOf(r))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		resp, err := fn()(r.Context(), ev)
+		var resp events.APIGatewayV2HTTPResponse
+		s.observe(r.Context(), name, func(ctx context.Context) { resp, err = fn()(ctx, ev) })
 		if err != nil {
 			// A Lambda error reaches API Gateway clients as a bare 500.
 			http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -20,6 +21,7 @@ import (
 	"github.com/aftersales/aftersales/shared/awsenv"
 	"github.com/aftersales/aftersales/shared/sfntask"
 	"github.com/aftersales/aftersales/shared/sqsbus"
+	"github.com/aftersales/aftersales/shared/stepfn"
 	"github.com/aftersales/aftersales/shared/wire"
 	"github.com/aftersales/aftersales/statemachines"
 )
@@ -70,7 +72,9 @@ func createQueue(ctx context.Context, client *sqs.Client, name, dlq string) (str
 // startWorkflow creates the queues and the state machine, registers the
 // tasks function and starts the intake poller and the sweeper schedule.
 func (s *Stack) startWorkflow(ctx context.Context) error {
-	sqsClient := awsenv.SQS(awsenv.Local(s.Config.Region), s.sqsURL)
+	ac := awsenv.Local(s.Config.Region)
+	ac.APIOptions = s.deps.APIOptions
+	sqsClient := awsenv.SQS(ac, s.sqsURL)
 	url, err := createQueue(ctx, sqsClient, IntakeQueue, IntakeDLQ)
 	if err != nil {
 		return fmt.Errorf("create intake queue: %w", err)
@@ -101,12 +105,14 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.SFN.RegisterFunction(tasksARN, lambdaTask(tasks))
+	s.fns.tasks = tasks
+	s.SFN.RegisterFunction(tasksARN, s.lambdaTask(tasks))
 	intake, err := wire.Intake(ctx, s.Config, s.deps)
 	if err != nil {
 		return err
 	}
-	if err := s.consume(ctx, sqsClient, url, intake.Handle, 5); err != nil {
+	s.fns.intake = intake.Handle
+	if err := s.consume(ctx, sqsClient, url, FunctionIntake, intake.Handle, 5); err != nil {
 		return err
 	}
 
@@ -116,7 +122,8 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	}
 	// Batch decisions call SendTaskSuccess (refill 500/s in AWS): the
 	// mapping's maximum concurrency is what paces them.
-	if err := s.consume(ctx, sqsClient, reviewURL, reviews.Handle, 20); err != nil {
+	s.fns.reviews = reviews.Handle
+	if err := s.consume(ctx, sqsClient, reviewURL, FunctionReviews, reviews.Handle, 20); err != nil {
 		return err
 	}
 
@@ -124,7 +131,8 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.consume(ctx, sqsClient, inboundURL, inbound.Handle, 5); err != nil {
+	s.fns.inbound = inbound.Handle
+	if err := s.consume(ctx, sqsClient, inboundURL, FunctionInbound, inbound.Handle, 5); err != nil {
 		return err
 	}
 
@@ -132,6 +140,7 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.fns.sweeper = sweep
 	s.scheduleSweep(sweep)
 	return nil
 }
@@ -139,8 +148,12 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 // consume starts an event source mapping that feeds the queue's batches to
 // handler, as Lambda's SQS poller does (batches of 10, partial batch
 // failures), with at most concurrency batches at once.
-func (s *Stack) consume(ctx context.Context, client *sqs.Client, url string, handler esm.Handler, concurrency int) error {
-	m, err := esm.Start(context.WithoutCancel(ctx), client, url, handler, esm.Options{BatchSize: 10, MaximumConcurrency: concurrency, Logger: s.log})
+func (s *Stack) consume(ctx context.Context, client *sqs.Client, url, function string, handler esm.Handler, concurrency int) error {
+	observed := func(ctx context.Context, ev events.SQSEvent) (res events.SQSEventResponse, err error) {
+		s.observe(ctx, function, func(ctx context.Context) { res, err = handler(ctx, ev) })
+		return res, err
+	}
+	m, err := esm.Start(context.WithoutCancel(ctx), client, url, observed, esm.Options{BatchSize: 10, MaximumConcurrency: concurrency, Logger: s.log})
 	if err != nil {
 		return err
 	}
@@ -157,9 +170,11 @@ func (s *Stack) scheduleSweep(sweep func(context.Context) (int, error)) {
 		if s.stopped.Load() {
 			return
 		}
-		if _, err := sweep(context.Background()); err != nil {
-			s.log.Error("sweep", "err", err.Error())
-		}
+		s.observe(context.Background(), FunctionSweeper, func(ctx context.Context) {
+			if _, err := sweep(ctx); err != nil {
+				s.log.Error("sweep", "err", err.Error())
+			}
+		})
 		s.stopSweep = s.Clock.AfterFunc(SweepEvery, tick)
 	}
 	s.stopSweep = s.Clock.AfterFunc(SweepEvery, tick)
@@ -172,13 +187,15 @@ func (s *Stack) scheduleSweep(sweep func(context.Context) (int, error)) {
 
 // lambdaTask calls the tasks function as Lambda would: the payload decoded
 // into its input type, an InvokeResponse_Error reported under its Type.
-func lambdaTask(h *sfntask.Handler) sfnlocal.Handler {
+func (s *Stack) lambdaTask(h *sfntask.Handler) sfnlocal.Handler {
 	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
 		var in sfntask.Input
 		if err := json.Unmarshal(payload, &in); err != nil {
 			return nil, &sfnlocal.TaskError{Name: "Runtime.UnmarshalError", Cause: err.Error()}
 		}
-		out, err := h.Handle(ctx, in)
+		var out *stepfn.Result
+		var err error
+		s.observe(ctx, FunctionTasks, func(ctx context.Context) { out, err = h.Handle(ctx, in) })
 		var ie messages.InvokeResponse_Error
 		if errors.As(err, &ie) {
 			return nil, &sfnlocal.TaskError{Name: ie.Type, Cause: ie.Message}
@@ -188,6 +205,14 @@ func lambdaTask(h *sfntask.Handler) sfnlocal.Handler {
 		}
 		return json.Marshal(out)
 	}
+}
+
+// functions are the handlers of the stack's functions, kept for benchmarks
+// that invoke one function directly (functions_bench_test.go).
+type functions struct {
+	tasks                    *sfntask.Handler
+	intake, reviews, inbound esm.Handler
+	sweeper                  func(context.Context) (int, error)
 }
 
 // switchableIntake can be made to fail, to lose intake messages on purpose.
