@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/aftersales/aftersales/infra/local/bench"
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/statemachines"
@@ -303,6 +304,10 @@ func TestFunctions(t *testing.T) {
 			}
 			if p["MemorySize"] == nil || p["Timeout"] == nil {
 				t.Errorf("memory %v timeout %v: both must be set per role", p["MemorySize"], p["Timeout"])
+			}
+			// The benchmark's cost model prices duration at these sizes.
+			if mb, ok := p["MemorySize"].(float64); !ok || int(mb) != bench.FunctionMemoryMB[name] {
+				t.Errorf("memory %v MB, the cost model (infra/local/bench) assumes %d MB", p["MemorySize"], bench.FunctionMemoryMB[name])
 			}
 		})
 	}

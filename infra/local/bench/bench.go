@@ -29,6 +29,12 @@ type Config struct {
 	Clients int           // concurrent HTTP clients
 	Paced   time.Duration // spread Cases over this long in a second run; 0 skips it
 	Batch   int           // pending_review cases approved in one batch; 0 skips it
+	// Functions builds the bootstraps and runs the per-function Go
+	// benchmarks (from the repository root).
+	Functions bool
+	// CostCases is how many cases of each full path the metered cost
+	// phase runs; 0 skips it.
+	CostCases int
 	// Sample is how often the intake queue depth is sampled.
 	Sample time.Duration
 	// Progress receives progress lines (nil: none); Terminal rewrites one
@@ -126,9 +132,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	rep.Paths = b.pathStats()
-	rep.Cost = costModel(rep.Paths, Prices)
 	m := st.SFN.Metrics()
 	rep.Executions = ExecutionCounts{Started: m.ExecutionsStarted, Cases: int64(len(b.cases)), Failed: m.Failed + m.TimedOut + m.Aborted}
+	if cfg.CostCases > 0 {
+		if rep.Cost, err = b.costPhase(ctx, cfg.CostCases); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Functions {
+		if rep.Functions, err = measureFunctions(ctx, cfg.Progress); err != nil {
+			return nil, err
+		}
+	}
 	rep.Elapsed = Duration(time.Since(rep.StartedAt))
 	return rep, nil
 }

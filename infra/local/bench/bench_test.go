@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // paced run, a batch) and checks its invariants, never its timings.
 func TestSmallRun(t *testing.T) {
 	var progress bytes.Buffer
-	rep, err := Run(t.Context(), Config{Cases: 200, Clients: 8, Paced: 500 * time.Millisecond, Batch: 100,
+	rep, err := Run(t.Context(), Config{Cases: 200, Clients: 8, Paced: 500 * time.Millisecond, Batch: 100, CostCases: 5,
 		Progress: &progress, ProgressEvery: 50 * time.Millisecond, Sample: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -65,19 +66,12 @@ func TestSmallRun(t *testing.T) {
 	if p := paths[PathRefundAuto]; p.MinTransitions != 5 || p.MaxTransitions != 5 {
 		t.Errorf("refund-auto transitions %+v, want 5 (docs/WORKFLOW.md)", p)
 	}
-	if len(rep.Cost) != len(rep.Paths)+1 {
-		t.Errorf("cost rows %+v", rep.Cost)
-	}
-	for _, c := range rep.Cost {
-		if c.Total <= 0 || c.Total != c.StepFunctions+c.HTTPAPI+c.LambdaRequests {
-			t.Errorf("cost %+v", c)
-		}
-	}
+	checkCost(t, rep.Cost, 5)
 	if !strings.Contains(progress.String(), "[burst") || !strings.Contains(progress.String(), "[batch") {
 		t.Errorf("progress lines:\n%s", progress.String())
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"## Burst intake", "## Paced intake", "## Batch review", "## List price per 1,000 cases", "| lost (accepted, never decided) | 0 |"} {
+	for _, want := range []string{"## Burst intake", "## Paced intake", "## Batch review", "## Cost per case, metered", "## List price per 1,000 cases", "| lost (accepted, never decided) | 0 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
@@ -92,7 +86,7 @@ func TestSmallRun(t *testing.T) {
 func TestMainWritesReports(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"--cases", "20", "--clients", "4", "--batch", "10", "--out", dir}, &stdout, &stderr); code != 0 {
+	if code := Main([]string{"--cases", "20", "--clients", "4", "--batch", "10", "--cost-cases", "2", "--functions=false", "--out", dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "bench.json"))
@@ -120,5 +114,81 @@ func TestMainWritesReports(t *testing.T) {
 	}
 	if code := Main([]string{"--cases", "0"}, &stdout, &stderr); code != 2 {
 		t.Errorf("--cases 0: exit %d, want 2", code)
+	}
+}
+
+// checkCost checks the metered phase adds up: every case ended, each path
+// made the calls its steps need, and the prices are the sums of their lines.
+func checkCost(t *testing.T, c *CostPhase, k int) {
+	t.Helper()
+	if c == nil || len(c.Paths) != len(Mix) {
+		t.Fatalf("cost phase %+v", c)
+	}
+	by := map[string]MeteredPath{}
+	for _, mp := range c.Paths {
+		by[mp.Path] = mp
+		o := mp.PerCase
+		if mp.Cases != k || mp.Statuses["completed"] != k {
+			t.Errorf("%s: %d cases, statuses %v", mp.Path, mp.Cases, mp.Statuses)
+		}
+		// Every path is refunded through WeChat Pay and confirmed by its
+		// notification: one webhook call, one inbound message, one refund.
+		if o.Invocations["webhooks"] < 1 || o.Invocations["inbound"] <= 0 || o.ProviderCalls["tasks"] < 1 || o.Invocations["tasks"] < 2 {
+			t.Errorf("%s: invocations %v, provider calls %v", mp.Path, o.Invocations, o.ProviderCalls)
+		}
+		if o.WriteUnits <= 0 || o.ReadUnits <= 0 || o.SQSRequests <= 0 || o.GBSeconds <= 0 || o.Transitions < 5 {
+			t.Errorf("%s: operations %+v", mp.Path, o)
+		}
+		if o.HTTPRequests != o.Invocations["api"]+o.Invocations["webhooks"] {
+			t.Errorf("%s: %.2f HTTP requests for %v", mp.Path, o.HTTPRequests, o.Invocations)
+		}
+		r := mp.Cost
+		if sum := r.StepFunctions + r.HTTPAPI + r.LambdaRequests + r.LambdaDuration + r.DynamoDB + r.SQS + r.S3 + r.EventBridge; r.Total <= 0 || math.Abs(sum-r.Total) > 1e-12 {
+			t.Errorf("%s: cost %+v", mp.Path, r)
+		}
+	}
+	// docs/WORKFLOW.md: 5 billed transitions for refund-auto, 11 for the others.
+	for path, want := range map[string]float64{CostRefundAuto: 5, CostReturnRefund: 11, CostClaimEvidence: 11} {
+		if got := by[path].PerCase.Transitions; got != want {
+			t.Errorf("%s: %.2f transitions per case, docs/WORKFLOW.md says %.0f", path, got, want)
+		}
+	}
+	// The claim uploads one photo straight to S3; the others touch no S3.
+	if by[CostClaimEvidence].PerCase.S3Put != 1 || by[CostRefundAuto].PerCase.S3Put != 0 {
+		t.Errorf("S3 PUTs per case: claim %.2f, refund %.2f", by[CostClaimEvidence].PerCase.S3Put, by[CostRefundAuto].PerCase.S3Put)
+	}
+	var mix float64
+	for _, m := range Mix {
+		mix += m.Weight * by[m.Path].Cost.Total
+	}
+	if math.Abs(mix-c.Mix.Total) > 1e-12 {
+		t.Errorf("mix %.6f, weighted paths %.6f", c.Mix.Total, mix)
+	}
+}
+
+func TestParseFunctionBench(t *testing.T) {
+	out := []byte(`goos: linux
+goarch: amd64
+pkg: github.com/aftersales/aftersales/infra/local/stack
+BenchmarkFunction/api-2         	    5000	    230000 ns/op	     41000 cpu-ns/op	   52000 B/op	     610 allocs/op
+BenchmarkFunction/tasks-2       	    2000	    510000.5 ns/op	     99000 cpu-ns/op	   70000 B/op	     900 allocs/op
+PASS
+`)
+	got, err := parseFunctionBench(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FunctionStats{{Name: "api", NsPerOp: 230000, CPUNsPerOp: 41000, BytesPerOp: 52000, AllocsPerOp: 610},
+		{Name: "tasks", NsPerOp: 510000.5, CPUNsPerOp: 99000, BytesPerOp: 70000, AllocsPerOp: 900}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	for name, bad := range map[string]string{
+		"no results":       "PASS\n",
+		"a metric missing": "BenchmarkFunction/api-2  10  5 ns/op  3 B/op  1 allocs/op\n",
+	} {
+		if _, err := parseFunctionBench([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }

@@ -1,5 +1,7 @@
 package bench
 
+import "time"
+
 // PriceTable is a set of AWS list prices in US dollars, with where and when
 // they were read.
 type PriceTable struct {
@@ -16,6 +18,7 @@ type PriceTable struct {
 	SQSRequest        float64 `json:"sqs_request"`
 	S3Put             float64 `json:"s3_put"`
 	S3Get             float64 `json:"s3_get"`
+	EventBridgeEvent  float64 `json:"eventbridge_custom_event"`
 }
 
 // Prices are the us-east-1 list prices the cost model uses, without free
@@ -32,6 +35,7 @@ var Prices = PriceTable{
 		"https://aws.amazon.com/dynamodb/pricing/on-demand/ ($0.625 per million write units, $0.125 per million read units)",
 		"https://aws.amazon.com/sqs/pricing/ (standard queues: $0.40 per million requests)",
 		"https://aws.amazon.com/s3/pricing/ (S3 Standard: PUT $0.005 and GET $0.0004 per 1,000)",
+		"https://aws.amazon.com/eventbridge/pricing/ (custom events: $1.00 per million)",
 	},
 	SFNTransition:     0.025 / 1e3,
 	HTTPAPIRequest:    1.00 / 1e6,
@@ -42,4 +46,32 @@ var Prices = PriceTable{
 	SQSRequest:        0.40 / 1e6,
 	S3Put:             0.005 / 1e3,
 	S3Get:             0.0004 / 1e3,
+	EventBridgeEvent:  1.00 / 1e6,
+}
+
+// Assumptions turn what the local stack measures into what a cloud
+// invocation would be billed for. Locally every AWS request is a loopback
+// call to an in-process stand-in, so a function's local duration lacks
+// the network waits of the cloud: the model adds a fixed latency per AWS
+// request and per payment provider call made inside each invocation.
+type Assumptions struct {
+	AWSCallLatency      Duration `json:"aws_call_latency_ms"`
+	ProviderCallLatency Duration `json:"provider_call_latency_ms"`
+	Note                string   `json:"note"`
+}
+
+// Assume are the figures the cost model uses: DynamoDB, SQS and Step
+// Functions answer in single-digit to low double-digit milliseconds inside
+// a region; the providers' refund APIs are across the Pacific from
+// us-east-1.
+var Assume = Assumptions{
+	AWSCallLatency:      Duration(10 * time.Millisecond),
+	ProviderCallLatency: Duration(300 * time.Millisecond),
+	Note:                "billed duration = local handler time + 10 ms per AWS request + 300 ms per payment provider call; cold starts not included",
+}
+
+// FunctionMemoryMB is each function's memory size, as infra/stack.go
+// deploys it (infra's template test checks they agree).
+var FunctionMemoryMB = map[string]int{
+	"api": 512, "webhooks": 256, "tasks": 512, "intake": 256, "inbound": 256, "reviews": 256, "sweeper": 256,
 }

@@ -39,7 +39,8 @@ type Report struct {
 	Paced      *Intake         `json:"paced,omitempty"`
 	Batch      *Batch          `json:"batch,omitempty"`
 	Paths      []PathStats     `json:"paths"`
-	Cost       []CostRow       `json:"cost_per_1000_cases"`
+	Cost       *CostPhase      `json:"cost,omitempty"`
+	Functions  []FunctionStats `json:"functions,omitempty"`
 	Executions ExecutionCounts `json:"executions"`
 	Prices     PriceTable      `json:"prices"`
 }
@@ -126,48 +127,8 @@ type PathStats struct {
 	sumTransitions, sumTasks int64
 }
 
-// CostRow is the list price per 1,000 cases of one path, by line.
-type CostRow struct {
-	Path           string  `json:"path"`
-	StepFunctions  float64 `json:"step_functions_usd"`
-	HTTPAPI        float64 `json:"http_api_usd"`
-	LambdaRequests float64 `json:"lambda_requests_usd"`
-	Total          float64 `json:"total_usd"`
-}
-
-// costModel prices 1,000 cases of each measured path, and the issue's
-// typical mix (60% refund_only, 30% return_refund, 10% claim) from the
-// paths the burst measured.
-func costModel(paths []PathStats, p PriceTable) []CostRow {
-	var rows []CostRow
-	by := map[string]CostRow{}
-	for _, s := range paths {
-		r := CostRow{Path: s.Path,
-			StepFunctions: 1000 * s.MeanTransitions * p.SFNTransition,
-			HTTPAPI:       1000 * s.HTTPRequests * p.HTTPAPIRequest,
-			// the api function once per HTTP request, the tasks function
-			// once per task state (intake and reviews pollers not counted)
-			LambdaRequests: 1000 * (s.HTTPRequests + s.TaskInvocations) * p.LambdaRequest}
-		r.Total = r.StepFunctions + r.HTTPAPI + r.LambdaRequests
-		rows = append(rows, r)
-		by[s.Path] = r
-	}
-	mix := CostRow{Path: "typical mix 60/30/10 (as measured, returns and claims up to their first wait)"}
-	for path, w := range map[string]float64{PathRefundAuto: 0.6, PathReturnToReview: 0.3, PathClaimToEvidence: 0.1} {
-		r, ok := by[path]
-		if !ok {
-			return rows
-		}
-		mix.StepFunctions += w * r.StepFunctions
-		mix.HTTPAPI += w * r.HTTPAPI
-		mix.LambdaRequests += w * r.LambdaRequests
-	}
-	mix.Total = mix.StepFunctions + mix.HTTPAPI + mix.LambdaRequests
-	return append(rows, mix)
-}
-
 func reportConfig(c Config) map[string]any {
-	return map[string]any{"cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch,
+	return map[string]any{"cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch, "cost_cases_per_path": c.CostCases, "functions": c.Functions,
 		"sample": c.Sample.String(), "store": "memory", "clock": "virtual, fixed (wall time measured)"}
 }
 
@@ -225,12 +186,12 @@ func (r *Report) Markdown() string {
 		w("| %s | %s | %d | %.2f (%d-%d) | %.2f | %.3f |\n", p.Path, p.Ends, p.Cases, p.MeanTransitions, p.MinTransitions, p.MaxTransitions, p.TaskInvocations, p.HTTPRequests)
 	}
 	w("\nExecutions started %d for %d accepted cases; failed, timed out or aborted: %d.\n\n", r.Executions.Started, r.Executions.Cases, r.Executions.Failed)
-	w("## List price per 1,000 cases (%s, prices as of %s)\n\n", r.Prices.Region, r.Prices.AsOf)
-	w("| path | Step Functions | HTTP API | Lambda requests | total |\n| --- | --- | --- | --- | --- |\n")
-	for _, c := range r.Cost {
-		w("| %s | $%.4f | $%.4f | $%.4f | $%.4f |\n", c.Path, c.StepFunctions, c.HTTPAPI, c.LambdaRequests, c.Total)
+	if c := r.Cost; c != nil {
+		c.markdown(w, r.Prices)
 	}
-	w("\nNot priced yet: Lambda GB-seconds, the intake and reviews functions' invocations, DynamoDB read/write units, SQS requests, S3 requests.\nSources: %s.\n", strings.Join(r.Prices.Sources, "; "))
+	if len(r.Functions) > 0 {
+		functionsMarkdown(w, r.Functions)
+	}
 	return b.String()
 }
 
