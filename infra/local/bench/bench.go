@@ -29,6 +29,9 @@ type Config struct {
 	Clients int           // concurrent HTTP clients
 	Paced   time.Duration // spread Cases over this long in a second run; 0 skips it
 	Batch   int           // pending_review cases approved in one batch; 0 skips it
+	// Latency is how many refund-only cases are timed one at a time from
+	// submit to completed; 0 skips it.
+	Latency int
 	// Functions builds the bootstraps and runs the per-function Go
 	// benchmarks (from the repository root).
 	Functions bool
@@ -128,6 +131,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.Batch > 0 {
 		if rep.Batch, err = b.batch(ctx, cfg.Batch); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Latency > 0 {
+		if rep.Completion, err = b.completion(ctx, cfg.Latency); err != nil {
 			return nil, err
 		}
 	}

@@ -15,7 +15,7 @@ import (
 // paced run, a batch) and checks its invariants, never its timings.
 func TestSmallRun(t *testing.T) {
 	var progress bytes.Buffer
-	rep, err := Run(t.Context(), Config{Cases: 200, Clients: 8, Paced: 500 * time.Millisecond, Batch: 100, CostCases: 5,
+	rep, err := Run(t.Context(), Config{Cases: 200, Clients: 8, Paced: 500 * time.Millisecond, Batch: 100, CostCases: 5, Latency: 20,
 		Progress: &progress, ProgressEvery: 50 * time.Millisecond, Sample: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func TestSmallRun(t *testing.T) {
 		t.Fatalf("batch %+v", bt)
 	}
 	if rep.Executions.Started != rep.Executions.Cases || rep.Executions.Failed != 0 ||
-		rep.Executions.Cases != int64(rep.Burst.Accepted+rep.Paced.Accepted+bt.Total) {
+		rep.Executions.Cases != int64(rep.Burst.Accepted+rep.Paced.Accepted+bt.Total+rep.Completion.Latency.N) {
 		t.Errorf("executions %+v", rep.Executions)
 	}
 	paths := map[string]PathStats{}
@@ -67,11 +67,14 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("refund-auto transitions %+v, want 5 (docs/WORKFLOW.md)", p)
 	}
 	checkCost(t, rep.Cost, 5)
+	if c := rep.Completion; c == nil || c.Latency.N != 20 || c.Latency.P50 <= 0 || c.Latency.Max < c.Latency.P99 {
+		t.Errorf("completion %+v", c)
+	}
 	if !strings.Contains(progress.String(), "[burst") || !strings.Contains(progress.String(), "[batch") {
 		t.Errorf("progress lines:\n%s", progress.String())
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"## Burst intake", "## Paced intake", "## Batch review", "## Cost per case, metered", "## List price per 1,000 cases", "| lost (accepted, never decided) | 0 |"} {
+	for _, want := range []string{"## Burst intake", "## Paced intake", "## Batch review", "## Submit -> completed", "## Cost per case, metered", "## List price per 1,000 cases", "| lost (accepted, never decided) | 0 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
@@ -86,7 +89,7 @@ func TestSmallRun(t *testing.T) {
 func TestMainWritesReports(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"--cases", "20", "--clients", "4", "--batch", "10", "--cost-cases", "2", "--functions=false", "--out", dir}, &stdout, &stderr); code != 0 {
+	if code := Main([]string{"--cases", "20", "--clients", "4", "--batch", "10", "--cost-cases", "2", "--latency", "3", "--functions=false", "--out", dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "bench.json"))

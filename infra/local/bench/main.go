@@ -25,6 +25,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Paced, "paced", 0, "also submit --cases spread over this long (e.g. 60s); 0 skips the paced run")
 	fs.IntVar(&cfg.Batch, "batch", 10000, "pending_review cases approved in one batch; 0 skips it")
 	fs.IntVar(&cfg.CostCases, "cost-cases", 50, "cases of each full path in the metered cost phase; 0 skips it")
+	fs.IntVar(&cfg.Latency, "latency", 500, "refund-only cases timed one at a time from submit to completed; 0 skips it")
 	fs.BoolVar(&cfg.Functions, "functions", true, "build the bootstraps and run the per-function Go benchmarks (from the repository)")
 	fs.DurationVar(&cfg.Sample, "sample", 0, "how often the intake queue depth is sampled (default 100ms)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "longest wait for a phase's cases to be decided (default 10m)")
@@ -33,8 +34,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 || cfg.Cases <= 0 || cfg.Clients <= 0 || cfg.Batch < 0 || cfg.Paced < 0 || cfg.CostCases < 0 {
-		fmt.Fprintln(stderr, "bench: --cases and --clients must be positive, --batch, --paced and --cost-cases not negative; no arguments")
+	if fs.NArg() > 0 || cfg.Cases <= 0 || cfg.Clients <= 0 || cfg.Batch < 0 || cfg.Paced < 0 || cfg.CostCases < 0 || cfg.Latency < 0 {
+		fmt.Fprintln(stderr, "bench: --cases and --clients must be positive, --batch, --paced, --latency and --cost-cases not negative; no arguments")
 		return 2
 	}
 	if !*quiet {

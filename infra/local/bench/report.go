@@ -38,6 +38,7 @@ type Report struct {
 	Burst      *Intake         `json:"burst"`
 	Paced      *Intake         `json:"paced,omitempty"`
 	Batch      *Batch          `json:"batch,omitempty"`
+	Completion *Completion     `json:"completion,omitempty"`
 	Paths      []PathStats     `json:"paths"`
 	Cost       *CostPhase      `json:"cost,omitempty"`
 	Functions  []FunctionStats `json:"functions,omitempty"`
@@ -128,7 +129,7 @@ type PathStats struct {
 }
 
 func reportConfig(c Config) map[string]any {
-	return map[string]any{"cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch, "cost_cases_per_path": c.CostCases, "functions": c.Functions,
+	return map[string]any{"cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch, "cost_cases_per_path": c.CostCases, "latency_cases": c.Latency, "functions": c.Functions,
 		"sample": c.Sample.String(), "store": "memory", "clock": "virtual, fixed (wall time measured)"}
 }
 
@@ -180,6 +181,11 @@ func (r *Report) Markdown() string {
 		for _, f := range bt.Failures {
 			w("- failure: %s\n", f)
 		}
+	}
+	if c := r.Completion; c != nil {
+		w("## Submit -> completed (sandbox answering at once)\n\n")
+		w("%d auto-approved refund-only cases, one at a time: the application, the rules, the refund request to the WeChat Pay sandbox, its signed and encrypted notification through /webhooks/wechatpay and the inbound queue, the case completed. Read every %s.\n\n", c.Latency.N, c.PollEvery)
+		w("| p50 | p99 | max |\n| --- | --- | --- |\n| %s | %s | %s |\n\n", c.Latency.P50, c.Latency.P99, c.Latency.Max)
 	}
 	w("## Operations per case by path\n\n| path | stops at | cases | billed transitions mean (min-max) | task invocations | HTTP API requests |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, p := range r.Paths {
