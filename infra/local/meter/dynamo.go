@@ -20,7 +20,9 @@ type Table struct {
 }
 
 // NewTable describes a table from its schema; client must not carry the
-// meter's middleware (it reads items to size them).
+// meter's middleware (it reads items to size them). Indexes are taken to
+// project all attributes, as the project's do: any change of an item in an
+// index writes its index entry.
 func NewTable(client *dynamodb.Client, schema *dynamodb.CreateTableInput) *Table {
 	t := &Table{name: aws.ToString(schema.TableName), client: client}
 	for _, k := range schema.KeySchema {
