@@ -225,8 +225,10 @@ func (s *Store) ListCases(_ context.Context, q aftersales.CaseQuery) (aftersales
 	}
 	var all []keyed
 	for _, c := range s.cases {
-		k := aftersales.ListPosition(c)
-		if matches(q, c) && (after == "" || k < after) {
+		if !matches(q, c) {
+			continue // before the list key: a sweep looks at every case
+		}
+		if k := aftersales.ListPosition(c); after == "" || k < after {
 			all = append(all, keyed{k, c})
 		}
 	}

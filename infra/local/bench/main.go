@@ -24,7 +24,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Clients, "clients", 64, "concurrent HTTP clients")
 	fs.DurationVar(&cfg.Paced, "paced", 0, "also submit --cases spread over this long (e.g. 60s); 0 skips the paced run")
 	fs.IntVar(&cfg.Batch, "batch", 10000, "pending_review cases approved in one batch; 0 skips it")
-	fs.IntVar(&cfg.CostCases, "cost-cases", 50, "cases of each full path in the metered cost phase; 0 skips it")
+	fs.IntVar(&cfg.CostCases, "cost-cases", 20, "cases of each full path in the metered cost phase; 0 skips it")
 	fs.IntVar(&cfg.Latency, "latency", 500, "refund-only cases timed one at a time from submit to completed; 0 skips it")
 	fs.BoolVar(&cfg.Functions, "functions", true, "build the bootstraps and run the per-function Go benchmarks (from the repository)")
 	fs.DurationVar(&cfg.Sample, "sample", 0, "how often the intake queue depth is sampled (default 100ms)")

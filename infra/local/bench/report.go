@@ -161,7 +161,7 @@ func (r *Report) Markdown() string {
 		if in.PacedOver > 0 {
 			w("| paced over | %s |\n", in.PacedOver)
 		}
-		w("| all answered after | %s |\n| all decided (stack idle) after | %s |\n", in.SubmitDuration, in.AllDecided)
+		w("| all answered after | %s |\n| all settled (stack idle: decided, refunds confirmed) after | %s |\n", in.SubmitDuration, in.AllDecided)
 		w("| intake queue max visible / in flight | %d / %d |\n\n", in.MaxQueueVisible, in.MaxQueueInFlight)
 		w("Statuses reached by path:\n\n")
 		for _, p := range slices.Sorted(maps.Keys(in.Statuses)) {
