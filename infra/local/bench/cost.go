@@ -63,6 +63,7 @@ type Operations struct {
 	HTTPRequests  float64            `json:"http_api_requests"`
 	Invocations   map[string]float64 `json:"invocations"`
 	LocalSeconds  map[string]float64 `json:"local_seconds"`
+	OwnSeconds    map[string]float64 `json:"own_seconds"`
 	AWSCalls      map[string]float64 `json:"aws_calls"`
 	ProviderCalls map[string]float64 `json:"provider_calls"`
 	GBSeconds     float64            `json:"lambda_gb_seconds_modelled"`
@@ -254,7 +255,7 @@ func (b *bench) meterPath(ctx context.Context, m *meter.Meter, p costPath, k int
 // billed duration in the cloud (see Assumptions).
 func perCase(d meter.Counts, transitions int64, events, k int, a Assumptions) Operations {
 	per := func(n int64) float64 { return float64(n) / float64(k) }
-	o := Operations{Transitions: per(transitions), Invocations: map[string]float64{}, LocalSeconds: map[string]float64{},
+	o := Operations{Transitions: per(transitions), Invocations: map[string]float64{}, LocalSeconds: map[string]float64{}, OwnSeconds: map[string]float64{},
 		AWSCalls: map[string]float64{}, ProviderCalls: map[string]float64{}, Requests: map[string]float64{},
 		WriteUnits: d.WriteUnits / float64(k), ReadUnits: d.ReadUnits / float64(k), SQSRequests: per(d.SQSRequests()),
 		S3Put: per(d.S3Put), S3Get: per(d.S3Get), Events: per(int64(events))}
@@ -264,7 +265,11 @@ func perCase(d meter.Counts, transitions int64, events, k int, a Assumptions) Op
 		o.LocalSeconds[fn] = local / float64(k)
 		o.AWSCalls[fn] = per(d.AWSCalls[fn])
 		o.ProviderCalls[fn] = per(d.ProviderCalls[fn])
-		cloud := local + float64(d.AWSCalls[fn])*time.Duration(a.AWSCallLatency).Seconds() + float64(d.ProviderCalls[fn])*time.Duration(a.ProviderCallLatency).Seconds()
+		// The handler's own time (its local time less its waits on the
+		// stand-ins and the provider sandboxes), plus the cloud's waits.
+		own := max(0, local-d.CallTime[fn].Seconds())
+		o.OwnSeconds[fn] = own / float64(k)
+		cloud := own + float64(d.AWSCalls[fn])*time.Duration(a.AWSCallLatency).Seconds() + float64(d.ProviderCalls[fn])*time.Duration(a.ProviderCallLatency).Seconds()
 		o.GBSeconds += cloud / float64(k) * float64(FunctionMemoryMB[fn]) / 1024
 	}
 	o.HTTPRequests = o.Invocations[stack.FunctionAPI] + o.Invocations[stack.FunctionWebhooks]
@@ -399,12 +404,14 @@ type meteredProvider struct {
 }
 
 func (p meteredProvider) Refund(ctx context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
-	p.m.ProviderCall(ctx)
+	began := time.Now()
+	defer func() { p.m.ProviderCall(ctx, time.Since(began)) }()
 	return p.RefundProvider.Refund(ctx, r)
 }
 
 func (p meteredProvider) Query(ctx context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
-	p.m.ProviderCall(ctx)
+	began := time.Now()
+	defer func() { p.m.ProviderCall(ctx, time.Since(began)) }()
 	return p.RefundProvider.Query(ctx, r)
 }
 
@@ -435,7 +442,7 @@ func (c *CostPhase) markdown(w func(string, ...any), p PriceTable) {
 	for _, r := range append(costRows(c.Paths), c.Mix) {
 		w("| %s | $%.4f | $%.4f | $%.4f | $%.4f | $%.4f | $%.4f | $%.4f | $%.4f | **$%.4f** |\n", r.Path, r.StepFunctions, r.HTTPAPI, r.LambdaRequests, r.LambdaDuration, r.DynamoDB, r.SQS, r.S3, r.EventBridge, r.Total)
 	}
-	w("\nModel: %s; memory per function as deployed (%s). Not per case: the SQS pollers' empty receives, the sweeper's schedule, alarms, secrets and logs (see docs/PERFORMANCE.md).\nSources: %s.\n",
+	w("\nModel: %s; memory per function as deployed (%s). Not per case: the SQS pollers' empty receives, the sweeper's schedule, alarms, secrets, logs and storage (see docs/PERFORMANCE.md).\nSources: %s.\n\n",
 		c.Assumptions.Note, memoryList(), strings.Join(p.Sources, "; "))
 }
 

@@ -51,9 +51,11 @@ var Prices = PriceTable{
 
 // Assumptions turn what the local stack measures into what a cloud
 // invocation would be billed for. Locally every AWS request is a loopback
-// call to an in-process stand-in, so a function's local duration lacks
-// the network waits of the cloud: the model adds a fixed latency per AWS
-// request and per payment provider call made inside each invocation.
+// call to an in-process stand-in (minidyn's transactions are slow, the
+// meter reads items to size them) and every provider call goes to a local
+// sandbox: the model bills the handler's own time (its local duration less
+// the time it waited on those calls) plus a fixed latency per AWS request
+// and per payment provider call made inside each invocation.
 type Assumptions struct {
 	AWSCallLatency      Duration `json:"aws_call_latency_ms"`
 	ProviderCallLatency Duration `json:"provider_call_latency_ms"`
@@ -67,7 +69,7 @@ type Assumptions struct {
 var Assume = Assumptions{
 	AWSCallLatency:      Duration(10 * time.Millisecond),
 	ProviderCallLatency: Duration(300 * time.Millisecond),
-	Note:                "billed duration = local handler time + 10 ms per AWS request + 300 ms per payment provider call; cold starts not included",
+	Note:                "billed duration = the handler's own time (local duration less its waits on the stand-ins) + 10 ms per AWS request + 300 ms per payment provider call; cold starts not included",
 }
 
 // FunctionMemoryMB is each function's memory size, as infra/stack.go

@@ -54,6 +54,10 @@ type Counts struct {
 	// invocation would wait on the network for).
 	AWSCalls      map[string]int64
 	ProviderCalls map[string]int64
+	// CallTime is the wall time a function's invocations spent waiting on
+	// those calls (and on the meter's own sizing reads): locally the
+	// stand-ins' time, which the cost model replaces with cloud latencies.
+	CallTime map[string]time.Duration
 	// Requests counts every SDK request by operation, e.g.
 	// "dynamodb.TransactWriteItems", "sqs.SendMessage".
 	Requests map[string]int64
@@ -71,7 +75,7 @@ type Counts struct {
 
 func newCounts() Counts {
 	return Counts{Invocations: map[string]int64{}, Duration: map[string]time.Duration{}, AWSCalls: map[string]int64{},
-		ProviderCalls: map[string]int64{}, Requests: map[string]int64{}, ReadByOp: map[string]float64{}, WriteByOp: map[string]float64{}}
+		ProviderCalls: map[string]int64{}, CallTime: map[string]time.Duration{}, Requests: map[string]int64{}, ReadByOp: map[string]float64{}, WriteByOp: map[string]float64{}}
 }
 
 // Snapshot returns a copy of the counts so far.
@@ -79,7 +83,7 @@ func (m *Meter) Snapshot() Counts {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return Counts{Invocations: maps.Clone(m.c.Invocations), Duration: maps.Clone(m.c.Duration), AWSCalls: maps.Clone(m.c.AWSCalls),
-		ProviderCalls: maps.Clone(m.c.ProviderCalls), Requests: maps.Clone(m.c.Requests), EmptyReceives: m.c.EmptyReceives,
+		ProviderCalls: maps.Clone(m.c.ProviderCalls), CallTime: maps.Clone(m.c.CallTime), Requests: maps.Clone(m.c.Requests), EmptyReceives: m.c.EmptyReceives,
 		ReadUnits: m.c.ReadUnits, WriteUnits: m.c.WriteUnits, ReadByOp: maps.Clone(m.c.ReadByOp), WriteByOp: maps.Clone(m.c.WriteByOp),
 		S3Put: m.c.S3Put, S3Get: m.c.S3Get}
 }
@@ -101,6 +105,11 @@ func (c Counts) Sub(prev Counts) Counts {
 	for k, v := range c.Duration {
 		if v -= prev.Duration[k]; v != 0 {
 			d.Duration[k] = v
+		}
+	}
+	for k, v := range c.CallTime {
+		if v -= prev.CallTime[k]; v != 0 {
+			d.CallTime[k] = v
 		}
 	}
 	for k, v := range c.ReadByOp {
@@ -150,11 +159,15 @@ func (m *Meter) Observe(ctx context.Context, function string) (context.Context, 
 	}
 }
 
-// ProviderCall records a call to a payment provider made with ctx.
-func (m *Meter) ProviderCall(ctx context.Context) {
+// ProviderCall records a call to a payment provider made with ctx that
+// took took.
+func (m *Meter) ProviderCall(ctx context.Context, took time.Duration) {
 	fn, _ := ctx.Value(functionKey{}).(string)
 	m.mu.Lock()
 	m.c.ProviderCalls[fn]++
+	if fn != "" {
+		m.c.CallTime[fn] += took
+	}
 	m.mu.Unlock()
 }
 
@@ -175,6 +188,7 @@ func (m *Meter) APIOption(stack *middleware.Stack) error {
 }
 
 func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	began := time.Now()
 	op := operationOf(in.Parameters)
 	table := m.table.Load()
 	if !strings.HasPrefix(op, "dynamodb.") {
@@ -200,6 +214,7 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 	m.c.Requests[op]++
 	if fn != "" {
 		m.c.AWSCalls[fn]++
+		m.c.CallTime[fn] += time.Since(began)
 	}
 	if table != nil {
 		m.c.ReadUnits += read

@@ -132,6 +132,10 @@ func TestDynamoUnits(t *testing.T) {
 	if all.Invocations["api"] != 1 || all.Duration["api"] < time.Millisecond || all.AWSCalls["api"] != int64(len(steps)) {
 		t.Errorf("invocations %v, duration %v, calls %v", all.Invocations, all.Duration, all.AWSCalls)
 	}
+	// The invocation waited on its calls for part of its (rounded-up) time.
+	if wait := all.CallTime["api"]; wait <= 0 || wait > all.Duration["api"] {
+		t.Errorf("call time %v of an invocation of %v", wait, all.Duration["api"])
+	}
 	if all.Requests["dynamodb.PutItem"] != 2 || all.Requests["dynamodb.TransactWriteItems"] != 1 || all.Requests["dynamodb.GetItem"] != 2 {
 		t.Errorf("requests %v (sizing reads must not be counted)", all.Requests)
 	}
