@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -181,18 +182,21 @@ type costPath struct {
 	name, steps string
 	order       string // the burst path whose order it uses
 	want        aftersales.Status
-	after       []func(ctx context.Context, b *bench, m *meter.Meter, i int, id string) error
+	after       []costStep
 }
+
+// costStep acts on case id, the i-th of its path, once the stack is idle.
+type costStep func(ctx context.Context, b *bench, m *meter.Meter, i int, id string) error
 
 var costPaths = []costPath{
 	{name: CostRefundAuto, order: PathRefundAuto, want: aftersales.StatusCompleted,
 		steps: "apply; rules approve; refund by WeChat Pay, confirmed by its notification; buyer views the case"},
 	{name: CostReturnRefund, order: PathReturnToReview, want: aftersales.StatusCompleted,
 		steps: "apply; to a person; staff approve; buyer ships; staff confirm receipt; refund confirmed by notification; buyer views the case",
-		after: []func(context.Context, *bench, *meter.Meter, int, string) error{staffApprove(nil), shipReturn, confirmReceipt}},
+		after: []costStep{staffApprove(nil), shipReturn, confirmReceipt}},
 	{name: CostClaimEvidence, order: PathClaimToEvidence, want: aftersales.StatusCompleted,
 		steps: "apply without a photo; evidence asked; upload URL, photo PUT to S3, attach; rules again, to a person; staff approve a partial amount; refund confirmed by notification; buyer views the case",
-		after: []func(context.Context, *bench, *meter.Meter, int, string) error{attachEvidence, staffApprove(map[string]any{"amount": 1000, "note": "one of five jin spoiled"})}},
+		after: []costStep{attachEvidence, staffApprove(map[string]any{"amount": 1000, "note": "one of five jin spoiled"})}},
 }
 
 // meterPath runs k cases of p and returns their operations per case.
@@ -218,7 +222,7 @@ func (b *bench) meterPath(ctx context.Context, m *meter.Meter, p costPath, k int
 	if err != nil {
 		return nil, err
 	}
-	steps := append(p.after, viewCase)
+	steps := slices.Concat(p.after, []costStep{viewCase})
 	for _, step := range steps {
 		if err := b.st.WaitIdle(ctx); err != nil {
 			return nil, err
@@ -295,7 +299,7 @@ func (b *bench) each(n int, f func(i int) error) error {
 			for i := range next {
 				if err := f(i); err != nil {
 					mu.Lock()
-					first = cmpOr(first, err)
+					first = cmp.Or(first, err)
 					mu.Unlock()
 				}
 			}
@@ -307,13 +311,6 @@ func (b *bench) each(n int, f func(i int) error) error {
 	close(next)
 	wg.Wait()
 	return first
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // do sends one request as sub with roles and checks the status.
@@ -332,7 +329,7 @@ func (b *bench) do(ctx context.Context, sub, role, method, path string, body any
 	return raw, nil
 }
 
-func staffApprove(body map[string]any) func(context.Context, *bench, *meter.Meter, int, string) error {
+func staffApprove(body map[string]any) costStep {
 	if body == nil {
 		body = map[string]any{"note": "ok"}
 	}
