@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -31,8 +32,8 @@ func (b *bench) completion(ctx context.Context, n int) (*Completion, error) {
 	if err != nil {
 		return nil, err
 	}
-	done := 0
-	stop := b.progress("latency", func() string { return fmt.Sprintf("%d/%d cases completed, one at a time", done, n) })
+	var done atomic.Int64 // read by the progress line
+	stop := b.progress("latency", func() string { return fmt.Sprintf("%d/%d cases completed, one at a time", done.Load(), n) })
 	defer stop()
 	var took []time.Duration
 	for i := range n {
@@ -48,7 +49,7 @@ func (b *bench) completion(ctx context.Context, n int) (*Completion, error) {
 		b.mu.Lock()
 		b.cases = append(b.cases, benchCase{ID: r.caseID, Path: PathRefundAuto})
 		b.mu.Unlock()
-		done++
+		done.Add(1)
 	}
 	p := percentiles(took)
 	p.Note = "submit -> completed, refund confirmed by the sandbox's notification, one case at a time"
