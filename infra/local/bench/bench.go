@@ -153,6 +153,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	rep.Elapsed = Duration(time.Since(rep.StartedAt))
+	rep.Summary = rep.Goals()
 	return rep, nil
 }
 
@@ -505,6 +506,7 @@ func (b *bench) intake(ctx context.Context, phase string, n int, paced time.Dura
 		b.cases = append(b.cases, benchCase{ID: r.caseID, Path: r.path})
 		if refunds := b.refunds[r.caseID]; len(refunds) > 0 && r.path == PathRefundAuto {
 			decision = append(decision, refunds[0].Sub(r.submitted))
+			in.LastRefundRequested = max(in.LastRefundRequested, Duration(refunds[0].Sub(began)))
 		}
 	}
 	for _, r := range results {

@@ -30,6 +30,9 @@ func TestSmallRun(t *testing.T) {
 		if in.Accepted+in.RejectedTotal() != in.Submitted || in.Submitted != 200 {
 			t.Errorf("%s: accepted %d + rejected %d != submitted %d", name, in.Accepted, in.RejectedTotal(), in.Submitted)
 		}
+		if in.LastRefundRequested <= 0 || in.LastRefundRequested > in.AllDecided {
+			t.Errorf("%s: last refund requested after %v, all settled after %v", name, in.LastRefundRequested, in.AllDecided)
+		}
 		if in.HTTP.N != in.Accepted || len(in.QueueDepth) == 0 {
 			t.Errorf("%s: %d latencies for %d accepted, %d depth samples", name, in.HTTP.N, in.Accepted, len(in.QueueDepth))
 		}
@@ -74,7 +77,7 @@ func TestSmallRun(t *testing.T) {
 		t.Errorf("progress lines:\n%s", progress.String())
 	}
 	md := rep.Markdown()
-	for _, want := range []string{"## Burst intake", "## Paced intake", "## Batch review", "## Submit -> completed", "## Cost per case, metered", "## List price per 1,000 cases", "| lost (accepted, never decided) | 0 |"} {
+	for _, want := range []string{"## Summary: the goals of issue 7", "## Burst intake", "## Paced intake", "## Batch review", "## Submit -> completed", "## Cost per case, metered", "## List price per 1,000 cases", "| lost (accepted, never decided) | 0 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
@@ -192,6 +195,41 @@ PASS
 	} {
 		if _, err := parseFunctionBench([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestGoals(t *testing.T) {
+	met := &Report{
+		Burst:     &Intake{Submitted: 10, Accepted: 10, Rejected: map[string]int{}},
+		Paced:     &Intake{DecisionLatency: Percentiles{N: 5, P99: Duration(10 * time.Millisecond)}},
+		Batch:     &Batch{Total: 10000, TimeToDone: Duration(3 * time.Second)},
+		Paths:     []PathStats{{Path: PathRefundAuto, Cases: 6, MaxTransitions: 5}},
+		Cost:      &CostPhase{Mix: CostRow{Total: 0.2494}},
+		Functions: []FunctionStats{{Name: "api", BootstrapBytes: 10_810_000}, {Name: "intake", BootstrapBytes: 9_000_000}},
+	}
+	for _, g := range met.Goals() {
+		if g.Verdict != "met" {
+			t.Errorf("%s: %s (%s), want met", g.Goal, g.Verdict, g.Measured)
+		}
+	}
+	missed := &Report{
+		Burst:     &Intake{Submitted: 10, Accepted: 9, Lost: 1, Rejected: map[string]int{"503": 1}},
+		Paced:     &Intake{DecisionLatency: Percentiles{N: 5, P99: Duration(300 * time.Millisecond)}},
+		Batch:     &Batch{Total: 10000, TimeToDone: Duration(31 * time.Second)},
+		Paths:     []PathStats{{Path: PathRefundAuto, Cases: 6, MaxTransitions: 9}},
+		Cost:      &CostPhase{Mix: CostRow{Total: 0.2601}},
+		Functions: []FunctionStats{{Name: "api", BootstrapBytes: 12_450_000}},
+	}
+	want := []string{"missed by 2 cases", "missed by 50ms", "missed by 1s", "missed by 1", "missed by $0.0101", "missed by 0.45 MB"}
+	for i, g := range missed.Goals() {
+		if g.Verdict != want[i] {
+			t.Errorf("%s: %q, want %q", g.Goal, g.Verdict, want[i])
+		}
+	}
+	for _, g := range (&Report{}).Goals() {
+		if g.Verdict != "not measured" {
+			t.Errorf("%s: %q for a run without that phase", g.Goal, g.Verdict)
 		}
 	}
 }

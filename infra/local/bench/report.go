@@ -42,6 +42,7 @@ type Report struct {
 	Paths      []PathStats     `json:"paths"`
 	Cost       *CostPhase      `json:"cost,omitempty"`
 	Functions  []FunctionStats `json:"functions,omitempty"`
+	Summary    []Goal          `json:"goals"` // Goals() at the end of the run
 	Executions ExecutionCounts `json:"executions"`
 	Prices     PriceTable      `json:"prices"`
 }
@@ -56,23 +57,26 @@ type ExecutionCounts struct {
 
 // Intake is one intake phase.
 type Intake struct {
-	Submitted        int                       `json:"submitted"`
-	PacedOver        Duration                  `json:"paced_over_ms,omitempty"`
-	Accepted         int                       `json:"accepted"`
-	Rejected         map[string]int            `json:"rejected"` // by "status problem-type"
-	Lost             int                       `json:"lost"`
-	LostIDs          []string                  `json:"lost_ids,omitempty"`
-	Duplicated       int                       `json:"duplicated"`
-	DuplicateWhy     []string                  `json:"duplicate_why,omitempty"`
-	Unexpected       int                       `json:"unexpected_status"`
-	Statuses         map[string]map[string]int `json:"statuses"` // path -> status -> cases
-	HTTP             Percentiles               `json:"http_latency"`
-	DecisionLatency  Percentiles               `json:"decision_latency"`
-	SubmitDuration   Duration                  `json:"submit_duration_ms"`
-	AllDecided       Duration                  `json:"all_decided_ms"`
-	MaxQueueVisible  int                       `json:"max_queue_visible"`
-	MaxQueueInFlight int                       `json:"max_queue_in_flight"`
-	QueueDepth       []DepthSample             `json:"queue_depth"`
+	Submitted       int                       `json:"submitted"`
+	PacedOver       Duration                  `json:"paced_over_ms,omitempty"`
+	Accepted        int                       `json:"accepted"`
+	Rejected        map[string]int            `json:"rejected"` // by "status problem-type"
+	Lost            int                       `json:"lost"`
+	LostIDs         []string                  `json:"lost_ids,omitempty"`
+	Duplicated      int                       `json:"duplicated"`
+	DuplicateWhy    []string                  `json:"duplicate_why,omitempty"`
+	Unexpected      int                       `json:"unexpected_status"`
+	Statuses        map[string]map[string]int `json:"statuses"` // path -> status -> cases
+	HTTP            Percentiles               `json:"http_latency"`
+	DecisionLatency Percentiles               `json:"decision_latency"`
+	SubmitDuration  Duration                  `json:"submit_duration_ms"`
+	AllDecided      Duration                  `json:"all_decided_ms"` // the stack idle: decided, refunds confirmed
+	// LastRefundRequested is when the last auto-approved case's refund
+	// was requested, since the phase began: every refund-only case decided.
+	LastRefundRequested Duration      `json:"last_refund_requested_ms"`
+	MaxQueueVisible     int           `json:"max_queue_visible"`
+	MaxQueueInFlight    int           `json:"max_queue_in_flight"`
+	QueueDepth          []DepthSample `json:"queue_depth"`
 }
 
 // RejectedTotal sums the rejections.
@@ -140,6 +144,7 @@ func (r *Report) Markdown() string {
 	w("# Promotion-day benchmark (local stack)\n\n")
 	w("Run %s, %s in all. Cases %v, clients %v, paced %v, batch %v; memory store, virtual clock (fixed), wall time measured.\n\n",
 		r.StartedAt.Format(time.RFC3339), r.Elapsed, r.Config["cases"], r.Config["clients"], r.Config["paced"], r.Config["batch"])
+	goalsMarkdown(w, r.Goals())
 	for _, ph := range []struct {
 		name string
 		in   *Intake
@@ -161,7 +166,7 @@ func (r *Report) Markdown() string {
 		if in.PacedOver > 0 {
 			w("| paced over | %s |\n", in.PacedOver)
 		}
-		w("| all answered after | %s |\n| all settled (stack idle: decided, refunds confirmed) after | %s |\n", in.SubmitDuration, in.AllDecided)
+		w("| all answered after | %s |\n| last auto-approved refund requested after | %s |\n| all settled (stack idle: decided, refunds confirmed) after | %s |\n", in.SubmitDuration, in.LastRefundRequested, in.AllDecided)
 		w("| intake queue max visible / in flight | %d / %d |\n\n", in.MaxQueueVisible, in.MaxQueueInFlight)
 		w("Statuses reached by path:\n\n")
 		for _, p := range slices.Sorted(maps.Keys(in.Statuses)) {
