@@ -108,8 +108,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg = cfg.withDefaults()
 	b := &bench{cfg: cfg, refunds: map[string][]time.Time{}}
 	st, err := stack.Start(ctx, stack.Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-		Clock: vclock.New(epoch), MemoryStore: true, OnRefund: b.onRefund,
+		AnyPorts: true, Clock: vclock.New(epoch), MemoryStore: true, OnRefund: b.onRefund,
 	})
 	if err != nil {
 		return nil, err

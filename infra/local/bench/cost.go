@@ -142,8 +142,7 @@ func mixRow(rows map[string]CostRow) (CostRow, bool) {
 func (b *bench) costPhase(ctx context.Context, k int) (*CostPhase, error) {
 	m := meter.New()
 	st, err := stack.Start(ctx, stack.Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-		Clock: vclock.New(epoch), APIOptions: []func(*middleware.Stack) error{m.APIOption}, Observe: m.Observe,
+		AnyPorts: true, Clock: vclock.New(epoch), APIOptions: []func(*middleware.Stack) error{m.APIOption}, Observe: m.Observe,
 		WrapPayment: func(_ aftersales.PaymentChannel, p aftersales.RefundProvider) aftersales.RefundProvider {
 			return meteredProvider{p, m}
 		},

@@ -29,8 +29,7 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 			var mu sync.Mutex
 			requested := map[string]time.Time{}
 			st, err := Start(context.Background(), Options{
-				Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-				Clock: vclock.New(start), MemoryStore: true,
+				AnyPorts: true, Clock: vclock.New(start), MemoryStore: true,
 				OnRefund: func(r aftersales.RefundRequest) {
 					now := time.Now()
 					mu.Lock()
@@ -116,8 +115,7 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 // switched off so the workflow does not run alongside.
 func BenchmarkCreateCaseHandler(b *testing.B) {
 	st, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-		Clock: vclock.New(start),
+		AnyPorts: true, Clock: vclock.New(start),
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -163,8 +161,7 @@ func BenchmarkApprovalToRefundConfirmed(b *testing.B) {
 	var mu sync.Mutex
 	requested := map[string]time.Time{}
 	st, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
-		WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0", Clock: vclock.New(start), MemoryStore: true,
+		AnyPorts: true, Clock: vclock.New(start), MemoryStore: true,
 		OnRefund: func(r aftersales.RefundRequest) {
 			mu.Lock()
 			requested[r.CaseID] = time.Now()

@@ -49,9 +49,7 @@ func TestRefundChaos(t *testing.T) {
 	const cases = 1000
 	crash := &crashAfterCall{rate: 5, crashed: map[string]bool{}}
 	st, err := Start(t.Context(), Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
-		WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-		Clock: vclock.New(start), MemoryStore: true, RefundDelay: 5 * time.Second,
+		AnyPorts: true, Clock: vclock.New(start), MemoryStore: true, RefundDelay: 5 * time.Second,
 		WrapPayment: func(ch aftersales.PaymentChannel, p aftersales.RefundProvider) aftersales.RefundProvider {
 			if ch != aftersales.ChannelWeChatPay {
 				return p

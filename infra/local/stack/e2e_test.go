@@ -23,8 +23,7 @@ var start = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 func startStack(t testing.TB) *Stack {
 	t.Helper()
 	st, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-		Seed: true, Clock: vclock.New(start),
+		AnyPorts: true, Seed: true, Clock: vclock.New(start),
 	})
 	if err != nil {
 		t.Fatalf("start stack: %v", err)

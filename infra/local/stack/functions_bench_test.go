@@ -408,9 +408,7 @@ func prepareSweeper(b *testing.B, st *Stack) func(*testing.B) {
 func startFunctionStack(b *testing.B, refundDelay time.Duration) *Stack {
 	b.Helper()
 	st, err := Start(context.Background(), Options{
-		Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0",
-		WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-		Clock: vclock.New(start), MemoryStore: true, RefundDelay: refundDelay,
+		AnyPorts: true, Clock: vclock.New(start), MemoryStore: true, RefundDelay: refundDelay,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -49,9 +49,7 @@ func postNotification(t *testing.T, st *Stack, header http.Header, body []byte) 
 // stale and replayed notifications about a refund in progress: every one is
 // refused or acknowledged without effect; only the genuine one completes it.
 func TestWeChatPayNotificationsAreVerified(t *testing.T) {
-	st, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0",
-		SFNAddr: "127.0.0.1:0", SQSAddr: "127.0.0.1:0", WeChatPayAddr: "127.0.0.1:0", AlipayAddr: "127.0.0.1:0",
-		Seed: true, Clock: vclock.New(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)), RefundDelay: 30 * 24 * time.Hour})
+	st, err := Start(t.Context(), Options{AnyPorts: true, Seed: true, Clock: vclock.New(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)), RefundDelay: 30 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

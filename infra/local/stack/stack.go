@@ -50,6 +50,10 @@ type Options struct {
 	// the providers' APIs), default 127.0.0.1:8091 and 127.0.0.1:8092.
 	WeChatPayAddr string
 	AlipayAddr    string
+	// AnyPorts puts every server whose address is not set on a free
+	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
+	// side by side.
+	AnyPorts bool
 	// RefundDelay is how long the WeChat Pay sandbox keeps a refund
 	// PROCESSING before it notifies success; 0 settles at the clock's next
 	// tick (a sandbox answering at once).
@@ -239,6 +243,13 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 }
 
 func withDefaults(o Options) Options {
+	if o.AnyPorts {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr} {
+			if *addr == "" {
+				*addr = "127.0.0.1:0"
+			}
+		}
+	}
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:8080"
 	}
