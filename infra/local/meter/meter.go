@@ -90,41 +90,25 @@ func (m *Meter) Snapshot() Counts {
 
 // Sub returns c minus prev: what happened between two snapshots.
 func (c Counts) Sub(prev Counts) Counts {
-	d := newCounts()
-	sub := func(dst, a, b map[string]int64) {
-		for k, v := range a {
-			if v -= b[k]; v != 0 {
-				dst[k] = v
-			}
+	return Counts{
+		Invocations: subMap(c.Invocations, prev.Invocations), Duration: subMap(c.Duration, prev.Duration),
+		AWSCalls: subMap(c.AWSCalls, prev.AWSCalls), ProviderCalls: subMap(c.ProviderCalls, prev.ProviderCalls),
+		CallTime: subMap(c.CallTime, prev.CallTime), Requests: subMap(c.Requests, prev.Requests),
+		EmptyReceives: c.EmptyReceives - prev.EmptyReceives,
+		ReadUnits:     c.ReadUnits - prev.ReadUnits, WriteUnits: c.WriteUnits - prev.WriteUnits,
+		ReadByOp: subMap(c.ReadByOp, prev.ReadByOp), WriteByOp: subMap(c.WriteByOp, prev.WriteByOp),
+		S3Put: c.S3Put - prev.S3Put, S3Get: c.S3Get - prev.S3Get,
+	}
+}
+
+// subMap is a minus b, key by key, without the keys that did not change.
+func subMap[V int64 | float64 | time.Duration](a, b map[string]V) map[string]V {
+	d := make(map[string]V, len(a))
+	for k, v := range a {
+		if v -= b[k]; v != 0 {
+			d[k] = v
 		}
 	}
-	sub(d.Invocations, c.Invocations, prev.Invocations)
-	sub(d.AWSCalls, c.AWSCalls, prev.AWSCalls)
-	sub(d.ProviderCalls, c.ProviderCalls, prev.ProviderCalls)
-	sub(d.Requests, c.Requests, prev.Requests)
-	for k, v := range c.Duration {
-		if v -= prev.Duration[k]; v != 0 {
-			d.Duration[k] = v
-		}
-	}
-	for k, v := range c.CallTime {
-		if v -= prev.CallTime[k]; v != 0 {
-			d.CallTime[k] = v
-		}
-	}
-	for k, v := range c.ReadByOp {
-		if v -= prev.ReadByOp[k]; v != 0 {
-			d.ReadByOp[k] = v
-		}
-	}
-	for k, v := range c.WriteByOp {
-		if v -= prev.WriteByOp[k]; v != 0 {
-			d.WriteByOp[k] = v
-		}
-	}
-	d.EmptyReceives = c.EmptyReceives - prev.EmptyReceives
-	d.ReadUnits, d.WriteUnits = c.ReadUnits-prev.ReadUnits, c.WriteUnits-prev.WriteUnits
-	d.S3Put, d.S3Get = c.S3Put-prev.S3Put, c.S3Get-prev.S3Get
 	return d
 }
 
