@@ -169,9 +169,6 @@ func (c *Case) Next() *NextStep {
 	return n
 }
 
-// Active reports whether the case still holds its order lines.
-func (c *Case) Active() bool { return !c.Status.Terminal() }
-
 // OwnedBy reports whether buyer is the case's buyer.
 func (c *Case) OwnedBy(buyer string) bool { return c.BuyerID == buyer }
 

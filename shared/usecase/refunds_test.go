@@ -1,4 +1,4 @@
-package aftersales_test
+package usecase_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/memstore"
 	"github.com/aftersales/aftersales/shared/storetest"
+	"github.com/aftersales/aftersales/shared/usecase"
 )
 
 // scriptedProvider answers refunds as told and counts what it paid, keyed
@@ -67,7 +68,7 @@ func (r *recordedEvents) Publish(_ context.Context, e aftersales.DomainEvent) er
 }
 
 type refundFixture struct {
-	svc     *aftersales.Service
+	svc     *usecase.Services
 	waits   *fakeWaits
 	clock   *storetest.FakeClock
 	wechat  *scriptedProvider
@@ -86,18 +87,18 @@ func newRefundService(t *testing.T) *refundFixture {
 		wechat: newProvider(aftersales.StateProcessing), balance: newProvider(aftersales.StateSucceeded),
 		events: &recordedEvents{},
 	}
-	f.svc = &aftersales.Service{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
+	f.svc = usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
 		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
 		Refunds: store, Notifications: store, Events: f.events,
 		Payments: map[aftersales.PaymentChannel]aftersales.RefundProvider{
-			aftersales.ChannelWeChatPay: f.wechat, aftersales.ChannelBalance: f.balance}}
+			aftersales.ChannelWeChatPay: f.wechat, aftersales.ChannelBalance: f.balance}})
 	o := &aftersales.Order{ID: "o2", BuyerID: "b1", BuyerPhone: "13800000000", Status: aftersales.OrderPaid,
 		Currency: aftersales.CNY,
 		Payment:  aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "4200001", Amount: 15000},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 10000, PaidAmount: 10000},
 			{LineID: "l2", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 5000, PaidAmount: 5000}}}
-	if err := f.svc.PutOrder(t.Context(), o); err != nil {
+	if err := f.svc.Orders.PutOrder(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -110,11 +111,11 @@ func (f *refundFixture) refunding(t *testing.T, lines ...string) *aftersales.Cas
 	for _, l := range lines {
 		a.Lines = append(a.Lines, aftersales.LineRequest{LineID: l, Quantity: 1})
 	}
-	res, err := f.svc.CreateCase(t.Context(), buyer, a, nil)
+	res, err := f.svc.Cases.CreateCase(t.Context(), buyer, a, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	step, err := f.svc.Review(t.Context(), res.Case.ID)
+	step, err := f.svc.Workflow.Review(t.Context(), res.Case.ID)
 	if err != nil || step.Status != aftersales.StatusRefunding {
 		t.Fatalf("review: %+v %v", step, err)
 	}
@@ -126,7 +127,7 @@ func (f *refundFixture) refunding(t *testing.T, lines ...string) *aftersales.Cas
 
 func (f *refundFixture) caseOf(t *testing.T, id string) *aftersales.Case {
 	t.Helper()
-	c, err := f.svc.Cases.GetCase(t.Context(), id)
+	c, err := f.svc.Workflow.Cases.GetCase(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func (f *refundFixture) caseOf(t *testing.T, id string) *aftersales.Case {
 
 func (f *refundFixture) refunded(t *testing.T, line string) int64 {
 	t.Helper()
-	o, err := f.svc.Orders.GetOrder(t.Context(), "o2")
+	o, err := f.svc.Workflow.Orders.GetOrder(t.Context(), "o2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func hasAction(c *aftersales.Case, a aftersales.Action) int {
 func TestRefundCompletesOnTheNotificationOnce(t *testing.T) {
 	f := newRefundService(t)
 	c := f.refunding(t, "l1")
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
 		t.Fatal(err)
 	}
 	no := aftersales.OutRefundNo(c.ID, 1)
@@ -173,7 +174,7 @@ func TestRefundCompletesOnTheNotificationOnce(t *testing.T) {
 		t.Fatalf("ledger booked %d on l1 when the refund was requested, want 10000", f.refunded(t, "l1"))
 	}
 	for i := range 3 { // the same notification three times, the second and third as replays
-		if err := f.svc.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n-1")); err != nil {
+		if err := f.svc.Refunds.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n-1")); err != nil {
 			t.Fatalf("notification %d: %v", i, err)
 		}
 	}
@@ -184,7 +185,7 @@ func TestRefundCompletesOnTheNotificationOnce(t *testing.T) {
 	if r := f.waits.completed["tok-1"]; r.Status != aftersales.StatusCompleted {
 		t.Fatalf("the refund wait was completed with %+v", r)
 	}
-	r, err := f.svc.Refunds.GetRefund(t.Context(), c.ID, no)
+	r, err := f.svc.Refunds.Refunds.GetRefund(t.Context(), c.ID, no)
 	if err != nil || r.Status != aftersales.RefundSucceeded || r.ArrivedAt.IsZero() || r.ApprovedBy != aftersales.ActorRules ||
 		r.BuyerPhone != "13800000000" || r.Account != "支付用户零钱" {
 		t.Fatalf("refund row %+v %v", r, err)
@@ -202,13 +203,13 @@ func TestNotificationBeforeTheAnswerIsRecordedAndTheAnswerChangesNothing(t *test
 	// overtakes the answer: the answer must not move the refund back.
 	f.wechat.answer = aftersales.StateProcessing
 	f.wechat.crash = true // the first call's answer is lost: the step is retried
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-1", 60); aftersales.KindOf(err) != aftersales.KindTransient {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-1", 60); aftersales.KindOf(err) != aftersales.KindTransient {
 		t.Fatalf("a lost answer: %v, want a transient error for the retry", err)
 	}
-	if err := f.svc.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n-1")); err != nil {
+	if err := f.svc.Refunds.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n-1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-2", 60); err != nil { // the retried step
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-2", 60); err != nil { // the retried step
 		t.Fatal(err)
 	}
 	got := f.caseOf(t, c.ID)
@@ -224,10 +225,10 @@ func TestCrashAfterTheProviderCallResendsTheSameNumber(t *testing.T) {
 	f := newRefundService(t)
 	c := f.refunding(t, "l1", "l2")
 	f.wechat.crash = true
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-1", 60); err == nil {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-1", 60); err == nil {
 		t.Fatal("the crash was not reported")
 	}
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-2", 60); err != nil {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-2", 60); err != nil {
 		t.Fatal(err)
 	}
 	no := aftersales.OutRefundNo(c.ID, 1)
@@ -242,13 +243,13 @@ func TestCrashAfterTheProviderCallResendsTheSameNumber(t *testing.T) {
 func TestPollBackOffThenSuccessByQuery(t *testing.T) {
 	f := newRefundService(t)
 	c := f.refunding(t, "l1")
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
 		t.Fatal(err)
 	}
 	f.wechat.query = aftersales.StateProcessing
 	var waits []int64
 	for range 6 {
-		step, err := f.svc.Deadline(t.Context(), c.ID, aftersales.StatusRefunding)
+		step, err := f.svc.Workflow.Deadline(t.Context(), c.ID, aftersales.StatusRefunding)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,7 +262,7 @@ func TestPollBackOffThenSuccessByQuery(t *testing.T) {
 		}
 	}
 	f.wechat.query = aftersales.StateSucceeded
-	step, err := f.svc.Deadline(t.Context(), c.ID, aftersales.StatusRefunding)
+	step, err := f.svc.Workflow.Deadline(t.Context(), c.ID, aftersales.StatusRefunding)
 	if err != nil || step.Status != aftersales.StatusCompleted {
 		t.Fatalf("after a successful query: %+v %v", step, err)
 	}
@@ -273,11 +274,11 @@ func TestPollBackOffThenSuccessByQuery(t *testing.T) {
 func TestClosedRefundGivesTheLedgerBackAndStaffRetryToBalance(t *testing.T) {
 	f := newRefundService(t)
 	c := f.refunding(t, "l1")
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
 		t.Fatal(err)
 	}
 	no := aftersales.OutRefundNo(c.ID, 1)
-	if err := f.svc.RefundNotified(t.Context(), notice(no, aftersales.StateClosed, "n-1")); err != nil {
+	if err := f.svc.Refunds.RefundNotified(t.Context(), notice(no, aftersales.StateClosed, "n-1")); err != nil {
 		t.Fatal(err)
 	}
 	got := f.caseOf(t, c.ID)
@@ -295,33 +296,33 @@ func TestClosedRefundGivesTheLedgerBackAndStaffRetryToBalance(t *testing.T) {
 		t.Fatalf("events %+v, want one refund.failed", f.events.events)
 	}
 	// The staff's wait passes: a reminder, and the case keeps waiting.
-	if err := f.svc.BeginWait(t.Context(), c.ID, "tok-2", 86400); err != nil {
+	if err := f.svc.Workflow.BeginWait(t.Context(), c.ID, "tok-2", 86400); err != nil {
 		t.Fatal(err)
 	}
-	step, err := f.svc.Deadline(t.Context(), c.ID, aftersales.StatusRefunding)
+	step, err := f.svc.Workflow.Deadline(t.Context(), c.ID, aftersales.StatusRefunding)
 	if err != nil || step.Status != aftersales.StatusRefunding || hasAction(f.caseOf(t, c.ID), aftersales.ActRemind) != 1 {
 		t.Fatalf("deadline of a failed refund: %+v %v", step, err)
 	}
-	if err := f.svc.BeginWait(t.Context(), c.ID, "tok-3", 86400); err != nil {
+	if err := f.svc.Workflow.BeginWait(t.Context(), c.ID, "tok-3", 86400); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.RetryRefund(t.Context(), buyer, c.ID, aftersales.RefundBalance); aftersales.KindOf(err) != aftersales.KindForbidden {
+	if _, err := f.svc.Refunds.RetryRefund(t.Context(), buyer, c.ID, aftersales.RefundBalance); aftersales.KindOf(err) != aftersales.KindForbidden {
 		t.Fatalf("a buyer retrying: %v", err)
 	}
-	if _, err := f.svc.RetryRefund(t.Context(), reviewer, c.ID, "cash"); aftersales.KindOf(err) != aftersales.KindInvalid {
+	if _, err := f.svc.Refunds.RetryRefund(t.Context(), reviewer, c.ID, "cash"); aftersales.KindOf(err) != aftersales.KindInvalid {
 		t.Fatalf("retry to cash: %v", err)
 	}
-	got, err = f.svc.RetryRefund(t.Context(), reviewer, c.ID, aftersales.RefundBalance)
+	got, err = f.svc.Refunds.RetryRefund(t.Context(), reviewer, c.ID, aftersales.RefundBalance)
 	if err != nil || got.RefundSeq != 2 || got.RefundFailed || got.RefundTo != aftersales.RefundBalance {
 		t.Fatalf("retry: %+v %v", got, err)
 	}
 	if r := f.waits.completed["tok-3"]; r.Status != aftersales.StatusRefunding {
 		t.Fatalf("the retry resumed the wait with %+v", r)
 	}
-	if _, err := f.svc.RetryRefund(t.Context(), reviewer, c.ID, ""); aftersales.KindOf(err) != aftersales.KindConflict {
+	if _, err := f.svc.Refunds.RetryRefund(t.Context(), reviewer, c.ID, ""); aftersales.KindOf(err) != aftersales.KindConflict {
 		t.Fatalf("a second retry: %v, want Conflict", err)
 	}
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-4", 60); err != nil {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-4", 60); err != nil {
 		t.Fatal(err)
 	}
 	got = f.caseOf(t, c.ID)
@@ -330,7 +331,7 @@ func TestClosedRefundGivesTheLedgerBackAndStaffRetryToBalance(t *testing.T) {
 		t.Fatalf("after the retry: %s, balance calls %v, ledger %d", got.Status, f.balance.calls, f.refunded(t, "l1"))
 	}
 	// A late notification about the first, closed refund changes nothing.
-	if err := f.svc.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n-2")); err != nil {
+	if err := f.svc.Refunds.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n-2")); err != nil {
 		t.Fatal(err)
 	}
 	if again := f.caseOf(t, c.ID); again.Version != got.Version {
@@ -342,11 +343,11 @@ func TestProviderRefusalFailsTheRefundForStaff(t *testing.T) {
 	f := newRefundService(t)
 	c := f.refunding(t, "l1")
 	f.wechat.refuse = true
-	if err := f.svc.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
+	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-1", 60); err != nil {
 		t.Fatal(err)
 	}
 	got := f.caseOf(t, c.ID)
-	r, err := f.svc.Refunds.GetRefund(t.Context(), c.ID, aftersales.OutRefundNo(c.ID, 1))
+	r, err := f.svc.Refunds.Refunds.GetRefund(t.Context(), c.ID, aftersales.OutRefundNo(c.ID, 1))
 	if err != nil || r.Status != aftersales.RefundClosed || !got.RefundFailed || f.refunded(t, "l1") != 0 {
 		t.Fatalf("refused refund: %+v %v; case failed=%v; ledger %d", r, err, got.RefundFailed, f.refunded(t, "l1"))
 	}
@@ -355,7 +356,7 @@ func TestProviderRefusalFailsTheRefundForStaff(t *testing.T) {
 func TestNotificationsForUnknownRefundsAreNotFound(t *testing.T) {
 	f := newRefundService(t)
 	for _, no := range []string{"as_nope-1", "garbage", "as_x-0"} {
-		err := f.svc.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n"))
+		err := f.svc.Refunds.RefundNotified(t.Context(), notice(no, aftersales.StateSucceeded, "n"))
 		if !errors.Is(err, aftersales.ErrNotFound) {
 			t.Errorf("%s: %v, want ErrNotFound", no, err)
 		}
@@ -372,10 +373,10 @@ func (q *noticeQueue) EnqueueNotice(_ context.Context, n aftersales.RefundNotice
 func TestAcceptNoticeDropsReplays(t *testing.T) {
 	f := newRefundService(t)
 	q := &noticeQueue{}
-	f.svc.Notices = q
+	f.svc.Refunds.Notices = q
 	n := notice("as_1-1", aftersales.StateSucceeded, "n-1")
 	for i, wantDup := range []bool{false, true, true} {
-		dup, err := f.svc.AcceptNotice(t.Context(), n)
+		dup, err := f.svc.Refunds.AcceptNotice(t.Context(), n)
 		if err != nil || dup != wantDup {
 			t.Fatalf("accept #%d: dup=%v %v, want dup=%v", i, dup, err, wantDup)
 		}
@@ -384,7 +385,7 @@ func TestAcceptNoticeDropsReplays(t *testing.T) {
 		t.Fatalf("queued %d times, want 1", len(q.sent))
 	}
 	f.clock.Advance(aftersales.NotificationTTL + time.Hour) // receipts expire after 30 days
-	if dup, err := f.svc.AcceptNotice(t.Context(), n); err != nil || dup {
+	if dup, err := f.svc.Refunds.AcceptNotice(t.Context(), n); err != nil || dup {
 		t.Fatalf("after the receipt expired: dup=%v %v", dup, err)
 	}
 }

@@ -1,4 +1,4 @@
-package aftersales_test
+package usecase_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/memstore"
 	"github.com/aftersales/aftersales/shared/storetest"
+	"github.com/aftersales/aftersales/shared/usecase"
 )
 
 // fakeWaits records completed waits; a token in gone answers ErrWaitGone.
@@ -56,20 +57,20 @@ var (
 	reviewer = aftersales.Principal{ID: "s1", Roles: []aftersales.Role{aftersales.RoleReviewer}}
 )
 
-func newService(t *testing.T) (*aftersales.Service, *fakeWaits) {
+func newService(t *testing.T) (*usecase.Services, *fakeWaits) {
 	t.Helper()
 	clock := storetest.NewFakeClock(storetest.Epoch)
 	store := memstore.New(clock)
 	waits := &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}
-	svc := &aftersales.Service{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
-		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: waits, Jobs: memstore.NewJobs()}
+	svc := usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
+		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: waits, Jobs: memstore.NewJobs(), Refunds: store})
 	o := &aftersales.Order{ID: "o1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
 		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),
 		Payment: aftersales.Payment{Channel: aftersales.ChannelAlipay, Amount: 30000},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 2, UnitPrice: 10000, PaidAmount: 20000},
 			{LineID: "l2", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 10000, PaidAmount: 10000}}}
-	if err := svc.PutOrder(t.Context(), o); err != nil {
+	if err := svc.Orders.PutOrder(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	return svc, waits
@@ -84,20 +85,20 @@ func app(lines ...string) aftersales.Application {
 }
 
 // inReview creates a case, runs the rules and records the review wait.
-func inReview(t *testing.T, svc *aftersales.Service, token string, lines ...string) *aftersales.Case {
+func inReview(t *testing.T, svc *usecase.Services, token string, lines ...string) *aftersales.Case {
 	t.Helper()
-	res, err := svc.CreateCase(t.Context(), buyer, app(lines...), nil)
+	res, err := svc.Cases.CreateCase(t.Context(), buyer, app(lines...), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	step, err := svc.Review(t.Context(), res.Case.ID)
+	step, err := svc.Workflow.Review(t.Context(), res.Case.ID)
 	if err != nil || step.Status != aftersales.StatusPendingReview || step.WaitSeconds != 5*24*3600 {
 		t.Fatalf("review: %+v %v", step, err)
 	}
-	if err := svc.BeginWait(t.Context(), res.Case.ID, token, step.WaitSeconds); err != nil {
+	if err := svc.Workflow.BeginWait(t.Context(), res.Case.ID, token, step.WaitSeconds); err != nil {
 		t.Fatal(err)
 	}
-	c, err := svc.Cases.GetCase(t.Context(), res.Case.ID)
+	c, err := svc.Workflow.Cases.GetCase(t.Context(), res.Case.ID)
 	if err != nil || c.TaskToken != token || c.WaitingFor != aftersales.WaitReview {
 		t.Fatalf("after BeginWait: %+v %v", c, err)
 	}
@@ -107,7 +108,7 @@ func inReview(t *testing.T, svc *aftersales.Service, token string, lines ...stri
 func TestDecisionsCompleteTheWaitOnce(t *testing.T) {
 	svc, waits := newService(t)
 	c := inReview(t, svc, "tok-1", "l1")
-	got, err := svc.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{})
+	got, err := svc.Review.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestDecisionsCompleteTheWaitOnce(t *testing.T) {
 	if r := waits.completed["tok-1"]; r.Status != aftersales.StatusAwaitingReturn || r.WaitSeconds != 7*24*3600 {
 		t.Fatalf("wait completed with %+v", r)
 	}
-	_, err = svc.Reject(t.Context(), reviewer, c.ID, "too late")
+	_, err = svc.Review.Reject(t.Context(), reviewer, c.ID, "too late")
 	if aftersales.KindOf(err) != aftersales.KindConflict {
 		t.Fatalf("a second decision: %v, want Conflict", err)
 	}
@@ -125,22 +126,22 @@ func TestDecisionsCompleteTheWaitOnce(t *testing.T) {
 
 func TestDecisionBeforeTheWaitIsRecorded(t *testing.T) {
 	svc, waits := newService(t)
-	res, err := svc.CreateCase(t.Context(), buyer, app("l1"), nil)
+	res, err := svc.Cases.CreateCase(t.Context(), buyer, app("l1"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Review(t.Context(), res.Case.ID); err != nil {
+	if _, err := svc.Workflow.Review(t.Context(), res.Case.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = svc.Approve(t.Context(), reviewer, res.Case.ID, aftersales.Approval{})
+	_, err = svc.Review.Approve(t.Context(), reviewer, res.Case.ID, aftersales.Approval{})
 	if aftersales.KindOf(err) != aftersales.KindConflict {
 		t.Fatalf("approve before the token is stored: %v, want Conflict (retry)", err)
 	}
 	// The buyer cancels in that window; the wait that begins later ends at once.
-	if _, err := svc.Cancel(t.Context(), buyer, res.Case.ID); err != nil {
+	if _, err := svc.Cases.Cancel(t.Context(), buyer, res.Case.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.BeginWait(t.Context(), res.Case.ID, "late", 100); err != nil {
+	if err := svc.Workflow.BeginWait(t.Context(), res.Case.ID, "late", 100); err != nil {
 		t.Fatal(err)
 	}
 	if r, ok := waits.completed["late"]; !ok || r.Status != aftersales.StatusCancelled {
@@ -166,7 +167,7 @@ func TestPartialApprovalNeedsANoteAndAdminAboveThreshold(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := svc.Approve(t.Context(), tt.p, c.ID, tt.a)
+			_, err := svc.Review.Approve(t.Context(), tt.p, c.ID, tt.a)
 			if aftersales.KindOf(err) != tt.kind {
 				t.Fatalf("err %v, want %v", err, tt.kind)
 			}
@@ -175,7 +176,7 @@ func TestPartialApprovalNeedsANoteAndAdminAboveThreshold(t *testing.T) {
 			}
 		})
 	}
-	got, err := svc.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{Amount: &five, Note: "half"})
+	got, err := svc.Review.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{Amount: &five, Note: "half"})
 	if err != nil || got.Approved != 5000 {
 		t.Fatalf("partial approval: %+v %v", got, err)
 	}
@@ -183,11 +184,11 @@ func TestPartialApprovalNeedsANoteAndAdminAboveThreshold(t *testing.T) {
 	// Above the admin threshold (500 CNY) a reviewer may not approve.
 	rs := aftersales.DefaultRuleSet()
 	rs.AdminApprovalAbove = 5000
-	if _, err := svc.PutRuleSet(t.Context(), aftersales.Principal{ID: "boss", Roles: []aftersales.Role{aftersales.RoleAdmin}}, rs); err != nil {
+	if _, err := svc.RuleSets.PutRuleSet(t.Context(), aftersales.Principal{ID: "boss", Roles: []aftersales.Role{aftersales.RoleAdmin}}, rs); err != nil {
 		t.Fatal(err)
 	}
 	c2 := inReview(t, svc, "tok-2", "l2")
-	if _, err := svc.Approve(t.Context(), reviewer, c2.ID, aftersales.Approval{}); aftersales.KindOf(err) != aftersales.KindForbidden {
+	if _, err := svc.Review.Approve(t.Context(), reviewer, c2.ID, aftersales.Approval{}); aftersales.KindOf(err) != aftersales.KindForbidden {
 		t.Fatalf("reviewer above the threshold: %v", err)
 	}
 }
@@ -196,19 +197,19 @@ func TestBatchItemRedeliveredAfterItsDecisionCountsOnce(t *testing.T) {
 	svc, _ := newService(t)
 	c := inReview(t, svc, "tok", "l1")
 	job := &aftersales.ReviewJob{ID: "job_1", Decision: "approve", By: reviewer, Total: 1}
-	if err := svc.Jobs.CreateReviewJob(t.Context(), job); err != nil {
+	if err := svc.Review.Jobs.CreateReviewJob(t.Context(), job); err != nil {
 		t.Fatal(err)
 	}
 	// The decision was applied, then the consumer died before recording it.
-	if _, err := svc.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{}); err != nil {
+	if _, err := svc.Review.Approve(t.Context(), reviewer, c.ID, aftersales.Approval{}); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 { // the redelivery, and a duplicate of it
-		if err := svc.ReviewOne(t.Context(), aftersales.ReviewItem{JobID: "job_1", CaseID: c.ID}); err != nil {
+		if err := svc.Review.ReviewOne(t.Context(), aftersales.ReviewItem{JobID: "job_1", CaseID: c.ID}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	j, err := svc.Jobs.GetReviewJob(t.Context(), "job_1")
+	j, err := svc.Review.Jobs.GetReviewJob(t.Context(), "job_1")
 	if err != nil || j.Succeeded != 1 || j.Failed != 0 {
 		t.Fatalf("job %+v %v", j, err)
 	}
@@ -218,10 +219,10 @@ func TestDeadlineAfterADecisionKeepsTheDecision(t *testing.T) {
 	svc, waits := newService(t)
 	c := inReview(t, svc, "tok", "l1")
 	waits.gone["tok"] = true // the review wait timed out just as staff decided
-	if _, err := svc.Reject(t.Context(), reviewer, c.ID, "worn"); err != nil {
+	if _, err := svc.Review.Reject(t.Context(), reviewer, c.ID, "worn"); err != nil {
 		t.Fatalf("a decision racing the deadline: %v", err)
 	}
-	step, err := svc.Deadline(t.Context(), c.ID, aftersales.StatusPendingReview)
+	step, err := svc.Workflow.Deadline(t.Context(), c.ID, aftersales.StatusPendingReview)
 	if err != nil || step.Status != aftersales.StatusRejected {
 		t.Fatalf("the deadline path then routes on %+v %v, want rejected", step, err)
 	}
@@ -234,7 +235,7 @@ func TestClaimAmountComputedFromDetails(t *testing.T) {
 	claim := func(cd *aftersales.ClaimDetails, amount *int64) (*aftersales.Case, error) {
 		a := aftersales.Application{OrderID: "o1", Type: aftersales.Claim, Reason: "produce_spoiled",
 			Lines: []aftersales.LineRequest{{LineID: "l1", Quantity: 2}}, Claim: cd, Amount: amount}
-		res, err := svc.CreateCase(t.Context(), buyer, a, nil)
+		res, err := svc.Cases.CreateCase(t.Context(), buyer, a, nil)
 		return res.Case, err
 	}
 	tests := []struct {
@@ -264,7 +265,7 @@ func TestClaimAmountComputedFromDetails(t *testing.T) {
 			if c.Requested != tt.want || c.Timeline[0].Note == "" {
 				t.Fatalf("requested %d (note %q), want %d", c.Requested, c.Timeline[0].Note, tt.want)
 			}
-			if _, err := svc.Cancel(t.Context(), buyer, c.ID); err != nil { // free the line for the next case
+			if _, err := svc.Cases.Cancel(t.Context(), buyer, c.ID); err != nil { // free the line for the next case
 				t.Fatal(err)
 			}
 		})

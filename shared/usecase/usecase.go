@@ -1,0 +1,91 @@
+// Package usecase wires the use cases to each other and to their ports.
+// Each use case is a package of its own beside this one (cases, review,
+// returns, refunds, workflow, rulesets, orders), built on the shared steps
+// of casework and the domain of shared/aftersales. A function fills only
+// the ports its use cases call; the local stack and the tests fill them
+// all.
+package usecase
+
+import (
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/cases"
+	"github.com/aftersales/aftersales/shared/usecase/orders"
+	"github.com/aftersales/aftersales/shared/usecase/refunds"
+	"github.com/aftersales/aftersales/shared/usecase/returns"
+	"github.com/aftersales/aftersales/shared/usecase/review"
+	"github.com/aftersales/aftersales/shared/usecase/rulesets"
+	"github.com/aftersales/aftersales/shared/usecase/workflow"
+)
+
+// Ports are every port the use cases take. A port left nil is one the
+// caller promises never to reach.
+type Ports struct {
+	Cases         aftersales.CaseStore
+	Orders        aftersales.OrderStore
+	Idempotency   aftersales.IdempotencyStore
+	Evidence      aftersales.EvidenceStore
+	Rules         aftersales.RuleSetStore
+	Jobs          aftersales.ReviewJobStore
+	Refunds       aftersales.RefundStore
+	Notifications aftersales.NotificationStore
+
+	Waits    aftersales.Waits
+	Intake   aftersales.Intake
+	Reviews  aftersales.ReviewQueue
+	Notices  aftersales.NoticeQueue
+	Payments map[aftersales.PaymentChannel]aftersales.RefundProvider
+	Events   aftersales.EventPublisher
+
+	Clock aftersales.Clock
+	IDs   aftersales.IDGenerator
+}
+
+// Services are the use cases, wired to each other: the workflow resumes
+// waits for the others, and polls refunds at the refund wait's deadline.
+type Services struct {
+	Cases    *cases.Service
+	Review   *review.Service
+	Returns  *returns.Service
+	Refunds  *refunds.Service
+	Workflow *workflow.Service
+	RuleSets *rulesets.Service
+	Orders   *orders.Service
+}
+
+// New builds the use cases on p.
+func New(p Ports) *Services {
+	wf := &workflow.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Refunds: p.Refunds,
+		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock}
+	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
+		Notifications: p.Notifications, Notices: p.Notices, Events: p.Events, Workflow: wf, Clock: p.Clock}
+	wf.Polls = rf
+	return &Services{
+		Cases: &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence,
+			Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs},
+		Review: &review.Service{Cases: p.Cases, Rules: p.Rules, Jobs: p.Jobs, Queue: p.Reviews, Workflow: wf,
+			Clock: p.Clock, IDs: p.IDs},
+		Returns:  &returns.Service{Cases: p.Cases, Workflow: wf, Clock: p.Clock},
+		Refunds:  rf,
+		Workflow: wf,
+		RuleSets: &rulesets.Service{Rules: p.Rules, Clock: p.Clock},
+		Orders:   &orders.Service{Orders: p.Orders, Clock: p.Clock},
+	}
+}
+
+// Store is every store port in one: what the DynamoDB and the in-memory
+// adapters implement.
+type Store interface {
+	aftersales.CaseStore
+	aftersales.OrderStore
+	aftersales.IdempotencyStore
+	aftersales.RuleSetStore
+	aftersales.ReviewJobStore
+	aftersales.RefundStore
+	aftersales.NotificationStore
+}
+
+// WithStore returns p with every store port taken from s.
+func (p Ports) WithStore(s Store) Ports {
+	p.Cases, p.Orders, p.Idempotency, p.Rules, p.Jobs, p.Refunds, p.Notifications = s, s, s, s, s, s, s
+	return p
+}

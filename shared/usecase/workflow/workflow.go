@@ -1,0 +1,213 @@
+// Package workflow is the use case of the case workflow's own steps (F5,
+// F7, F8, F25): the rules decide a new case, every wait is recorded with its
+// deadline, a passed deadline applies its default outcome, a failed
+// execution is noted for staff, and the sweep re-queues cases whose intake
+// message was lost. It also resumes a waiting workflow for the other use
+// cases (casework.Resumer), computing how long the case's next wait lasts.
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/casework"
+)
+
+// RefundLookup reads a case's refund: the refund wait's length depends on
+// how many times it was queried.
+type RefundLookup interface {
+	GetRefund(ctx context.Context, caseID, outRefundNo string) (*aftersales.Refund, error)
+}
+
+// RefundPoller acts at the deadline of a refund wait: it sends, queries,
+// settles or reminds, and returns the case as it is afterwards. The refunds
+// use case implements it.
+type RefundPoller interface {
+	PollRefund(ctx context.Context, c *aftersales.Case) (*aftersales.Case, error)
+}
+
+// Service runs the workflow's steps. A function builds it with the ports
+// its steps use: the sweeper needs Cases, Intake and Clock only.
+type Service struct {
+	Cases   aftersales.CaseStore
+	Orders  aftersales.OrderStore
+	Rules   aftersales.RuleSetStore
+	Refunds RefundLookup
+	Polls   RefundPoller
+	Waits   aftersales.Waits
+	Intake  aftersales.Intake
+	Clock   aftersales.Clock
+}
+
+var _ casework.Resumer = (*Service)(nil)
+
+// Step builds the result of a step for c, with the deadline of the wait its
+// status is in.
+func (s *Service) Step(ctx context.Context, c *aftersales.Case) (aftersales.StepResult, error) {
+	res := aftersales.StepResult{CaseID: c.ID, Status: c.Status}
+	wait, ok := aftersales.WaitOf(c.Status)
+	if !ok {
+		return res, nil
+	}
+	rs, err := casework.RuleSet(ctx, s.Rules)
+	if err != nil {
+		return res, err
+	}
+	o, err := s.Orders.GetOrder(ctx, c.OrderID)
+	if err != nil {
+		return res, err
+	}
+	d := rs.Deadlines.For(wait, c, o)
+	if wait == aftersales.WaitRefund {
+		if d, err = s.refundWait(ctx, c, o); err != nil {
+			return res, err
+		}
+	}
+	res.WaitSeconds = max(int64(d/time.Second), 1)
+	return res, nil
+}
+
+// refundWait is how long the refunding case c waits before the next look at
+// its refund.
+func (s *Service) refundWait(ctx context.Context, c *aftersales.Case, o *aftersales.Order) (time.Duration, error) {
+	if c.RefundFailed {
+		return aftersales.RefundStaffWait, nil
+	}
+	r, err := s.Refunds.GetRefund(ctx, c.ID, c.CurrentOutRefundNo())
+	switch {
+	case errors.Is(err, aftersales.ErrNotFound):
+		return aftersales.RefundPollDelay(aftersales.RefundRoute(c, o), 0), nil
+	case err != nil:
+		return 0, err
+	}
+	return aftersales.RefundPollDelay(r.Channel, r.Queries), nil
+}
+
+// Resume hands the case back to the workflow waiting on token, with the
+// deadline of the wait its status is in now. A wait that already ended is
+// treated as done: its deadline path reads the case and routes on what it
+// finds.
+func (s *Service) Resume(ctx context.Context, token string, c *aftersales.Case) error {
+	res, err := s.Step(ctx, c)
+	if err != nil {
+		return err
+	}
+	err = s.Waits.CompleteWait(ctx, token, res)
+	if errors.Is(err, aftersales.ErrWaitGone) {
+		return nil
+	}
+	return err
+}
+
+// BeginWait records that the workflow waits on token for the wait of the
+// case's status, with its deadline (F5, F25). If the case has already moved
+// on (someone acted before the wait began), it completes the wait at once.
+func (s *Service) BeginWait(ctx context.Context, caseID, token string, seconds int64) error {
+	c, wrote, err := casework.Update(ctx, s.Cases, caseID, s.Cases.GetCase, func(c *aftersales.Case) error {
+		wait, waiting := aftersales.WaitOf(c.Status)
+		if !waiting || c.TaskToken == token {
+			return casework.ErrNoChange
+		}
+		now := s.Clock.Now()
+		deadline := now.Add(time.Duration(seconds) * time.Second).UTC()
+		if err := c.Apply(aftersales.Change{Action: aftersales.ActAwait, Actor: aftersales.ActorWorkflow, At: now,
+			Note: fmt.Sprintf("%s until %s", wait, deadline.Format(time.RFC3339))}); err != nil {
+			return err
+		}
+		c.WaitingFor, c.TaskToken, c.Deadline = wait, token, deadline
+		promised, err := s.promise(ctx, wait, c)
+		if err != nil {
+			return err
+		}
+		if promised.Before(deadline) {
+			c.PromisedBy = promised
+		}
+		return nil
+	})
+	if err != nil || wrote || c.TaskToken == token {
+		return err // recorded now, or by an earlier try of this task
+	}
+	return s.Resume(ctx, token, c) // the case moved on before the wait began
+}
+
+// promise is the deadline shown to the buyer for wait, from now.
+func (s *Service) promise(ctx context.Context, wait string, c *aftersales.Case) (time.Time, error) {
+	rs, err := casework.RuleSet(ctx, s.Rules)
+	if err != nil {
+		return time.Time{}, err
+	}
+	o, err := s.Orders.GetOrder(ctx, c.OrderID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return s.Clock.Now().Add(rs.Deadlines.Promised(wait, c, o)).UTC(), nil
+}
+
+// Deadline applies the default outcome of a wait whose deadline passed
+// (F25). waitedIn is the status the case was in when the workflow began the
+// wait: a case that moved on meanwhile (a decision that raced the deadline)
+// is returned as it is, never given the default outcome of its new wait.
+func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn aftersales.Status) (aftersales.StepResult, error) {
+	poll := false
+	c, _, err := casework.Update(ctx, s.Cases, caseID, s.Cases.GetCase, func(c *aftersales.Case) error {
+		wait, _ := aftersales.WaitOf(c.Status)
+		if was, _ := aftersales.WaitOf(waitedIn); wait != was {
+			return casework.ErrNoChange
+		}
+		ch := aftersales.Change{Actor: aftersales.ActorDeadline, At: s.Clock.Now(), Note: "deadline passed"}
+		switch wait {
+		case aftersales.WaitReview:
+			ch.Action, ch.Note = aftersales.ActApprove, "not reviewed in time: approved"
+			c.Approved = c.Requested
+			c.Decision = &aftersales.Decision{Outcome: "approve", By: aftersales.ActorDeadline, Reason: "not reviewed in time"}
+		case aftersales.WaitEvidence, aftersales.WaitReturn, aftersales.WaitDispute:
+			ch.Action = aftersales.ActExpire
+		case aftersales.WaitReceipt:
+			ch.Action, ch.Note = aftersales.ActConfirmReceipt, "receipt not confirmed in time: treated as received"
+		case aftersales.WaitReship:
+			ch.Action, ch.Note = aftersales.ActRemind, "replacement not shipped in time"
+		case aftersales.WaitRefund:
+			poll = true
+			return casework.ErrNoChange
+		default:
+			return casework.ErrNoChange
+		}
+		return c.Apply(ch)
+	})
+	if err == nil && poll {
+		c, err = s.Polls.PollRefund(ctx, c)
+	}
+	if err != nil {
+		return aftersales.StepResult{}, err
+	}
+	return s.Step(ctx, c)
+}
+
+// RecordFailure notes on the case's timeline that its workflow failed, so
+// staff see it; the case keeps its status for them to act on.
+func (s *Service) RecordFailure(ctx context.Context, caseID, cause string) error {
+	_, _, err := casework.Update(ctx, s.Cases, caseID, s.Cases.GetCase, func(c *aftersales.Case) error {
+		return c.Apply(aftersales.Change{Action: aftersales.ActWorkflowFailed, Actor: aftersales.ActorWorkflow, At: s.Clock.Now(), Note: cause})
+	})
+	return err
+}
+
+// Sweep hands every case still submitted after grace back to the workflow:
+// the safety net for an intake message lost after the case was written.
+// Starting a case's workflow twice is harmless (executions are named by case
+// id), so the sweeper need not know which cases have one.
+func (s *Service) Sweep(ctx context.Context, grace time.Duration) (int, error) {
+	n := 0
+	q := aftersales.CaseQuery{Status: aftersales.StatusSubmitted, To: s.Clock.Now().Add(-grace), Limit: aftersales.MaxPageSize}
+	err := casework.EachPage(ctx, s.Cases, q, func(c aftersales.Case) error {
+		if err := s.Intake.EnqueueCase(ctx, c.ID); err != nil {
+			return err
+		}
+		n++
+		return nil
+	})
+	return n, err
+}
