@@ -39,7 +39,7 @@ func BenchmarkCreateCase(b *testing.B) {
 	}
 	for _, bc := range benches {
 		b.Run(bc.name, func(b *testing.B) {
-			d := startDynamo(b)
+			d := dynamo.StartMinidyn(b)
 			client := d.Client()
 			clock := storetest.NewFakeClock(storetest.Epoch)
 			var (
@@ -55,7 +55,7 @@ func BenchmarkCreateCase(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				table = newTable(b, client)
+				table = dynamo.NewTable(b, client)
 				s = dynamo.New(client, table, dynamo.WithClock(clock))
 				mk := func(i int) *aftersales.Case {
 					o := &aftersales.Order{ID: fmt.Sprintf("o-%d", i), BuyerID: fmt.Sprintf("b-%d", i%50), ShopID: "main",

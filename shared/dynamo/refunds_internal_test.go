@@ -4,7 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/aftersales/aftersales/infra/local/emulators"
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
@@ -15,20 +14,7 @@ import (
 // land between the read and the transaction, so book is given the stale
 // paid amounts directly.
 func TestBookTellsChangedPaidFromFullLine(t *testing.T) {
-	d, err := emulators.StartDynamo("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	client := d.Client()
-	if err := CreateTable(t.Context(), client, "book"); err != nil {
-		t.Fatal(err)
-	}
-	s := New(client, "book")
+	s := newTestStore(t)
 	o := &aftersales.Order{ID: "o-1", Lines: []aftersales.OrderLine{{LineID: "l1", Quantity: 1, PaidAmount: 9900}}}
 	if err := s.PutOrder(t.Context(), o); err != nil {
 		t.Fatal(err)

@@ -2,56 +2,25 @@ package dynamo_test
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/aftersales/aftersales/infra/local/emulators"
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/storetest"
 )
 
-// startDynamo runs minidyn in server mode for the test; the adapter talks to
-// it through the real SDK client, as it talks to DynamoDB.
-func startDynamo(t testing.TB) *emulators.Dynamo {
-	t.Helper()
-	d, err := emulators.StartDynamo("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return d
-}
-
-var tables atomic.Int64
-
-// newTable creates a table of its own for a test, so tests share no items.
-func newTable(t testing.TB, client *dynamodb.Client) string {
-	t.Helper()
-	name := fmt.Sprintf("aftersales-%d", tables.Add(1))
-	if err := dynamo.CreateTable(t.Context(), client, name); err != nil {
-		t.Fatal(err)
-	}
-	return name
-}
-
 func TestConformance(t *testing.T) {
-	d := startDynamo(t)
+	d := dynamo.StartMinidyn(t)
 	client := d.Client()
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		clock := storetest.NewFakeClock(storetest.Epoch)
-		s := dynamo.New(client, newTable(t, client), dynamo.WithClock(clock))
+		s := dynamo.New(client, dynamo.NewTable(t, client), dynamo.WithClock(clock))
 		return storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock}
 	})
 }
@@ -59,11 +28,11 @@ func TestConformance(t *testing.T) {
 // TestRefundConformance holds the refund ledger to the suite through the
 // real SDK: the over-refund conditions are minidyn's to enforce.
 func TestRefundConformance(t *testing.T) {
-	d := startDynamo(t)
+	d := dynamo.StartMinidyn(t)
 	client := d.Client()
 	storetest.RunRefunds(t, func(t *testing.T) storetest.RefundStores {
 		clock := storetest.NewFakeClock(storetest.Epoch)
-		s := dynamo.New(client, newTable(t, client), dynamo.WithClock(clock))
+		s := dynamo.New(client, dynamo.NewTable(t, client), dynamo.WithClock(clock))
 		return storetest.RefundStores{
 			Stores:  storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock},
 			Refunds: s, Notifications: s,
@@ -72,18 +41,18 @@ func TestRefundConformance(t *testing.T) {
 }
 
 func TestReviewJobConformance(t *testing.T) {
-	d := startDynamo(t)
+	d := dynamo.StartMinidyn(t)
 	client := d.Client()
 	storetest.RunJobs(t, func(t *testing.T) aftersales.ReviewJobStore {
-		return dynamo.New(client, newTable(t, client))
+		return dynamo.New(client, dynamo.NewTable(t, client))
 	})
 }
 
 func TestRuleSetStore(t *testing.T) {
-	d := startDynamo(t)
+	d := dynamo.StartMinidyn(t)
 	client := d.Client()
 	storetest.RunRuleSets(t, func(t *testing.T) aftersales.RuleSetStore {
-		return dynamo.New(client, newTable(t, client))
+		return dynamo.New(client, dynamo.NewTable(t, client))
 	})
 }
 
@@ -120,9 +89,9 @@ func TestTableSchema(t *testing.T) {
 		t.Errorf("indexes %v, want %v", got, want)
 	}
 
-	d := startDynamo(t)
+	d := dynamo.StartMinidyn(t)
 	client := d.Client()
-	table := newTable(t, client)
+	table := dynamo.NewTable(t, client)
 	out, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	if err != nil {
 		t.Fatal(err)
@@ -138,11 +107,11 @@ func TestTableSchema(t *testing.T) {
 // TestServiceFailures: errors of the service reach callers classified, so
 // that the API answers 503 and Step Functions retries Transient ones only.
 func TestServiceFailures(t *testing.T) {
-	d := startDynamo(t)
+	d := dynamo.StartMinidyn(t)
 	// One attempt: the SDK would otherwise retry a 500 with backoff.
 	client := d.Client(func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
 	clock := storetest.NewFakeClock(storetest.Epoch)
-	s := dynamo.New(client, newTable(t, client), dynamo.WithClock(clock))
+	s := dynamo.New(client, dynamo.NewTable(t, client), dynamo.WithClock(clock))
 	missing := dynamo.New(client, "no-such-table", dynamo.WithClock(clock))
 	c := &aftersales.Case{ID: "as_1", OrderID: "o-1", BuyerID: "b", Status: aftersales.StatusSubmitted, Version: 1}
 	refund := &aftersales.Refund{OutRefundNo: "as_1-1", CaseID: "as_1", OrderID: "o-1", Shares: map[string]int64{"l1": 100},
