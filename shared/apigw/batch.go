@@ -71,7 +71,7 @@ func (s *Server) startBatchReview(w http.ResponseWriter, r *http.Request) error 
 		}
 		br.Filter = &q
 	}
-	job, err := s.svc.StartBatchReview(r.Context(), principal(r.Context()), br)
+	job, err := s.svc.Reviews.StartBatchReview(r.Context(), principal(r.Context()), br)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Server) startBatchReview(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) getBatchReview(w http.ResponseWriter, r *http.Request) error {
-	job, err := s.svc.GetReviewJob(r.Context(), principal(r.Context()), r.PathValue("id"))
+	job, err := s.svc.Reviews.GetReviewJob(r.Context(), principal(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

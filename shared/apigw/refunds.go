@@ -70,7 +70,7 @@ func (s *Server) listRefunds(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.svc.ListRefunds(r.Context(), principal(r.Context()), q)
+	page, err := s.svc.Refunds.ListRefunds(r.Context(), principal(r.Context()), q)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Server) exportRefunds(w http.ResponseWriter, r *http.Request) error {
 	}
 	q.Limit = aftersales.MaxPageSize
 	p := principal(r.Context())
-	page, err := s.svc.ListRefunds(r.Context(), p, q)
+	page, err := s.svc.Refunds.ListRefunds(r.Context(), p, q)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Server) exportRefunds(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 		q.Cursor = page.NextCursor
-		if page, err = s.svc.ListRefunds(r.Context(), p, q); err != nil {
+		if page, err = s.svc.Refunds.ListRefunds(r.Context(), p, q); err != nil {
 			// The status is sent: end the file without totals, so it cannot
 			// pass for a complete export, and log why.
 			Logger(r.Context()).Error("refund export cut short", "err", err.Error())
@@ -130,5 +130,5 @@ type retryRefundRequest struct {
 }
 
 func (s *Server) retryRefund(r *http.Request, p aftersales.Principal, id string, b retryRefundRequest) (*aftersales.Case, error) {
-	return s.svc.RetryRefund(r.Context(), p, id, aftersales.RefundDestination(b.RefundTo))
+	return s.svc.Refunds.RetryRefund(r.Context(), p, id, aftersales.RefundDestination(b.RefundTo))
 }

@@ -52,31 +52,31 @@ func caseAction[T any](fn func(r *http.Request, p aftersales.Principal, id strin
 }
 
 func (s *Server) approve(r *http.Request, p aftersales.Principal, id string, b approveRequest) (*aftersales.Case, error) {
-	return s.svc.Approve(r.Context(), p, id, aftersales.Approval{Amount: b.Amount, Note: b.Note})
+	return s.svc.Reviews.Approve(r.Context(), p, id, aftersales.Approval{Amount: b.Amount, Note: b.Note})
 }
 
 func (s *Server) reject(r *http.Request, p aftersales.Principal, id string, b rejectRequest) (*aftersales.Case, error) {
-	return s.svc.Reject(r.Context(), p, id, b.Reason)
+	return s.svc.Reviews.Reject(r.Context(), p, id, b.Reason)
 }
 
 func (s *Server) requestEvidence(r *http.Request, p aftersales.Principal, id string, b noteRequest) (*aftersales.Case, error) {
-	return s.svc.RequestEvidence(r.Context(), p, id, b.Note)
+	return s.svc.Reviews.RequestEvidence(r.Context(), p, id, b.Note)
 }
 
 func (s *Server) receipt(r *http.Request, p aftersales.Principal, id string, b receiptRequest) (*aftersales.Case, error) {
-	return s.svc.ConfirmReceipt(r.Context(), p, id, b.Condition, b.Note)
+	return s.svc.Returns.ConfirmReceipt(r.Context(), p, id, b.Condition, b.Note)
 }
 
 func (s *Server) reship(r *http.Request, p aftersales.Principal, id string, b shipmentRequest) (*aftersales.Case, error) {
-	return s.svc.Reship(r.Context(), p, id, b.shipment())
+	return s.svc.Returns.Reship(r.Context(), p, id, b.shipment())
 }
 
 func (s *Server) returnShipment(r *http.Request, p aftersales.Principal, id string, b shipmentRequest) (*aftersales.Case, error) {
-	return s.svc.ShipReturn(r.Context(), p, id, b.shipment())
+	return s.svc.Returns.ShipReturn(r.Context(), p, id, b.shipment())
 }
 
 func (s *Server) getRuleSet(w http.ResponseWriter, r *http.Request) error {
-	rs, err := s.svc.CurrentRuleSet(r.Context())
+	rs, err := s.svc.RuleSets.CurrentRuleSet(r.Context())
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) putRuleSet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	saved, err := s.svc.PutRuleSet(r.Context(), principal(r.Context()), rs)
+	saved, err := s.svc.RuleSets.PutRuleSet(r.Context(), principal(r.Context()), rs)
 	if err != nil {
 		return err
 	}

@@ -35,15 +35,15 @@ type Route struct {
 
 // Server serves the buyer and staff routes of API.md.
 type Server struct {
-	svc    *aftersales.Service
+	svc    Services
 	auth   *Authenticator
 	log    *slog.Logger
 	mux    *http.ServeMux
 	routes []Route
 }
 
-// NewServer wires the routes to the case service.
-func NewServer(svc *aftersales.Service, auth *Authenticator, log *slog.Logger) *Server {
+// NewServer wires the routes to the use cases.
+func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 	s := &Server{svc: svc, auth: auth, log: log, mux: http.NewServeMux()}
 	s.routes = []Route{
 		{"POST", "/v1/cases", BuyerOnly, s.createCase},
@@ -178,7 +178,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sum := sha256.Sum256(canonical)
-	res, err := s.svc.CreateCase(r.Context(), principal(r.Context()), req.application(), &aftersales.IdempotentRequest{
+	res, err := s.svc.Cases.CreateCase(r.Context(), principal(r.Context()), req.application(), &aftersales.IdempotentRequest{
 		Key: key, RequestHash: hex.EncodeToString(sum[:]),
 		Render: func(c *aftersales.Case) (int, []byte, error) {
 			b, err := marshal(toCaseJSON(c))
@@ -206,7 +206,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.svc.GetCase(r.Context(), principal(r.Context()), r.PathValue("id"))
+	c, err := s.svc.Cases.GetCase(r.Context(), principal(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (s *Server) listMyCases(w http.ResponseWriter, r *http.Request) error {
 	}
 	q.BuyerID = p.ID
 	// Listing as a buyer even for staff tokens: "my cases" means mine.
-	page, err := s.svc.ListCases(r.Context(), aftersales.Principal{ID: p.ID, Roles: []aftersales.Role{aftersales.RoleBuyer}}, q)
+	page, err := s.svc.Cases.ListCases(r.Context(), aftersales.Principal{ID: p.ID, Roles: []aftersales.Role{aftersales.RoleBuyer}}, q)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func (s *Server) listStaffCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.svc.ListCases(r.Context(), principal(r.Context()), q)
+	page, err := s.svc.Cases.ListCases(r.Context(), principal(r.Context()), q)
 	if err != nil {
 		return err
 	}
@@ -315,7 +315,7 @@ func (s *Server) requestUploads(w http.ResponseWriter, r *http.Request) error {
 	for i, f := range req.Files {
 		files[i] = aftersales.UploadFile{ContentType: f.ContentType, Size: f.Size}
 	}
-	ups, err := s.svc.RequestUploads(r.Context(), principal(r.Context()), r.PathValue("id"), files)
+	ups, err := s.svc.Cases.RequestUploads(r.Context(), principal(r.Context()), r.PathValue("id"), files)
 	if err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (s *Server) attachEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	c, err := s.svc.AttachEvidence(r.Context(), principal(r.Context()), r.PathValue("id"), req.EvidenceIDs)
+	c, err := s.svc.Cases.AttachEvidence(r.Context(), principal(r.Context()), r.PathValue("id"), req.EvidenceIDs)
 	if err != nil {
 		return err
 	}
@@ -343,7 +343,7 @@ func (s *Server) attachEvidence(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.svc.Cancel(r.Context(), principal(r.Context()), r.PathValue("id"))
+	c, err := s.svc.Cases.Cancel(r.Context(), principal(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

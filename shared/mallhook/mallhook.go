@@ -5,6 +5,7 @@
 package mallhook
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -64,11 +65,16 @@ func Verify(secret, timestamp, signature string, body []byte, now time.Time) err
 	return nil
 }
 
+// Orders stores the mall's order snapshots.
+type Orders interface {
+	PutOrder(ctx context.Context, o *aftersales.Order) error
+}
+
 // Handler serves POST /webhooks/mall/orders.
 type Handler struct {
-	Secret  string
-	Service *aftersales.Service
-	Clock   aftersales.Clock
+	Secret string
+	Orders Orders
+	Clock  aftersales.Clock
 }
 
 // ServeHTTP verifies the event before it reads anything from it, then stores
@@ -91,7 +97,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apigw.WriteError(w, r, err)
 		return
 	}
-	if err := h.Service.PutOrder(r.Context(), o); err != nil {
+	if err := h.Orders.PutOrder(r.Context(), o); err != nil {
 		apigw.WriteError(w, r, err)
 		return
 	}

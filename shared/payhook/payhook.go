@@ -1,7 +1,7 @@
 // Package payhook receives payment providers' refund notifications
 // (POST /webhooks/wechatpay, POST /webhooks/alipay): it reads the body, has
-// the provider's adapter verify and decode it, hands it to the service
-// (which drops replays and queues new ones for the inbound consumer) and
+// the provider's adapter verify and decode it, hands it to Notices (which
+// drops replays and queues new ones for the inbound consumer) and
 // answers the way each provider requires. Nothing is processed here:
 // providers time out after a few seconds and retry for a day.
 package payhook
@@ -23,6 +23,12 @@ type Parser interface {
 	Parse(ctx context.Context, header http.Header, body []byte) (aftersales.RefundNotice, error)
 }
 
+// Notices takes verified notifications: it drops replays and queues new
+// ones for the inbound consumer.
+type Notices interface {
+	AcceptNotice(ctx context.Context, n aftersales.RefundNotice) (duplicate bool, err error)
+}
+
 // Answer writes a provider's expected reply: err nil means "taken".
 type Answer func(w http.ResponseWriter, r *http.Request, err error)
 
@@ -33,7 +39,7 @@ const maxBody = 64 << 10
 type Handler struct {
 	Provider string // for logs
 	Parser   Parser
-	Service  *aftersales.Service
+	Notices  Notices
 	Answer   Answer
 }
 
@@ -55,7 +61,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Answer(w, r, err)
 		return
 	}
-	dup, err := h.Service.AcceptNotice(r.Context(), n)
+	dup, err := h.Notices.AcceptNotice(r.Context(), n)
 	if err != nil {
 		log.Error("notification not queued; the provider will retry", "provider", h.Provider,
 			"out_refund_no", n.OutRefundNo, "err", err.Error())

@@ -1,6 +1,6 @@
 // Package sfntask is the entry point of the workflow's task states
 // (functions/tasks): it decodes the task input the state machine sends,
-// dispatches by task name to the case service, and reports errors under the
+// dispatches by task name to the workflow and refund use cases, and reports errors under the
 // names the ASL Retry and Catch clauses match (`AfterSales.<Kind>`).
 package sfntask
 
@@ -26,10 +26,25 @@ type Input struct {
 	Error       json.RawMessage `json:"error,omitempty"`
 }
 
-// Handler runs task states against the case service.
+// Workflow runs the workflow's steps on a case: the rules review, the
+// deadlines' default outcomes, the waits and the record of a failure.
+type Workflow interface {
+	Review(ctx context.Context, caseID string) (aftersales.StepResult, error)
+	Deadline(ctx context.Context, caseID string, waitedIn aftersales.Status) (aftersales.StepResult, error)
+	BeginWait(ctx context.Context, caseID, token string, seconds int64) error
+	RecordFailure(ctx context.Context, caseID, cause string) error
+}
+
+// Refunds asks the payment route for a case's money and waits for it.
+type Refunds interface {
+	RequestRefund(ctx context.Context, caseID, token string, seconds int64) error
+}
+
+// Handler runs task states against the workflow and refund use cases.
 type Handler struct {
-	Service *aftersales.Service
-	Logger  *slog.Logger
+	Workflow Workflow
+	Refunds  Refunds
+	Logger   *slog.Logger
 }
 
 // Handle is the Lambda handler. Waits return nothing useful (the state
@@ -53,7 +68,6 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*stepfn.Result, error) 
 func ErrorName(k aftersales.Kind) string { return "AfterSales." + k.String() }
 
 func (h *Handler) run(ctx context.Context, in Input) (*stepfn.Result, error) {
-	svc := h.Service
 	if in.CaseID == "" {
 		return nil, aftersales.E(aftersales.KindInvalid, "task", "case_id is required")
 	}
@@ -63,17 +77,17 @@ func (h *Handler) run(ctx context.Context, in Input) (*stepfn.Result, error) {
 	)
 	switch in.Task {
 	case "review":
-		res, err = svc.Review(ctx, in.CaseID)
+		res, err = h.Workflow.Review(ctx, in.CaseID)
 	case "deadline":
-		res, err = svc.Deadline(ctx, in.CaseID, aftersales.Status(in.Status))
+		res, err = h.Workflow.Deadline(ctx, in.CaseID, aftersales.Status(in.Status))
 	case "wait":
-		err = svc.BeginWait(ctx, in.CaseID, in.Token, in.WaitSeconds)
+		err = h.Workflow.BeginWait(ctx, in.CaseID, in.Token, in.WaitSeconds)
 		res = aftersales.StepResult{CaseID: in.CaseID}
 	case "refund":
-		err = svc.RequestRefund(ctx, in.CaseID, in.Token, in.WaitSeconds)
+		err = h.Refunds.RequestRefund(ctx, in.CaseID, in.Token, in.WaitSeconds)
 		res = aftersales.StepResult{CaseID: in.CaseID}
 	case "fail":
-		err = svc.RecordFailure(ctx, in.CaseID, failureNote(in.Error))
+		err = h.Workflow.RecordFailure(ctx, in.CaseID, failureNote(in.Error))
 		res = aftersales.StepResult{CaseID: in.CaseID}
 	default:
 		return nil, aftersales.E(aftersales.KindInvalid, "task", fmt.Sprintf("unknown task %q", in.Task))

@@ -12,10 +12,15 @@ import (
 	"github.com/aftersales/aftersales/shared/sqsbus"
 )
 
+// Notices records verified provider notifications against their refunds.
+type Notices interface {
+	RefundNotified(ctx context.Context, n aftersales.RefundNotice) error
+}
+
 // Inbound consumes the inbound queue (functions/inbound): verified provider
 // notifications that complete refunds.
 type Inbound struct {
-	Service *aftersales.Service
+	Notices Notices
 	Logger  *slog.Logger
 }
 
@@ -32,7 +37,7 @@ func (h *Inbound) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			h.Logger.ErrorContext(ctx, "inbound message dropped: not a refund notice", "message_id", m.MessageId)
 			continue
 		}
-		err := h.Service.RefundNotified(ctx, msg.Notice())
+		err := h.Notices.RefundNotified(ctx, msg.Notice())
 		switch {
 		case err == nil:
 			h.Logger.InfoContext(ctx, "refund notice taken", "out_refund_no", msg.OutRefundNo, "state", msg.State,

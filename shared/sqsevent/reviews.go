@@ -14,8 +14,14 @@ import (
 // Reviews consumes the batch review queue (functions/reviews): each message
 // is one case decided exactly as a single staff decision would be.
 type Reviews struct {
-	Service *aftersales.Service
-	Logger  *slog.Logger
+	Reviewer Reviewer
+	Logger   *slog.Logger
+}
+
+// Reviewer decides one case of a batch review job and records the outcome
+// on the job.
+type Reviewer interface {
+	ReviewOne(ctx context.Context, item aftersales.ReviewItem) error
 }
 
 // Handle decides each case of the batch; only transient failures are
@@ -28,7 +34,7 @@ func (h *Reviews) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			h.Logger.ErrorContext(ctx, "review message dropped: not {\"job_id\", \"case_id\"}", "message_id", m.MessageId)
 			continue
 		}
-		err := h.Service.ReviewOne(ctx, aftersales.ReviewItem{JobID: msg.JobID, CaseID: msg.CaseID})
+		err := h.Reviewer.ReviewOne(ctx, aftersales.ReviewItem{JobID: msg.JobID, CaseID: msg.CaseID})
 		if err != nil {
 			h.Logger.WarnContext(ctx, "review item failed; it will be retried", "job_id", msg.JobID,
 				"case_id", msg.CaseID, "err", err.Error())

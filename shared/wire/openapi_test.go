@@ -42,7 +42,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 			documented = append(documented, strings.ToUpper(method)+" "+path)
 		}
 	}
-	srv := apigw.NewServer(nil, nil, nil)
+	srv := apigw.NewServer(apigw.Services{}, nil, nil)
 	var served []string
 	for _, rt := range srv.Routes() {
 		served = append(served, rt.Method+" "+rt.Path)
