@@ -10,21 +10,11 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/aws/aws-lambda-go/lambda/messages"
+	lambdamsg "github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
-	"github.com/aftersales/aftersales/shared/stepfn"
+	"github.com/aftersales/aftersales/shared/messages"
 )
-
-// Input is the payload of every task state.
-type Input struct {
-	Task        string          `json:"task"`
-	CaseID      string          `json:"case_id"`
-	Token       string          `json:"token,omitempty"`
-	Status      string          `json:"status,omitempty"` // deadline: the status the wait began in
-	WaitSeconds int64           `json:"wait_seconds,omitempty"`
-	Error       json.RawMessage `json:"error,omitempty"`
-}
 
 // Workflow runs the workflow's steps on a case: the rules review, the
 // deadlines' default outcomes, the waits and the record of a failure.
@@ -49,7 +39,7 @@ type Handler struct {
 
 // Handle is the Lambda handler. Waits return nothing useful (the state
 // machine waits for the task token); other tasks return the step result.
-func (h *Handler) Handle(ctx context.Context, in Input) (*stepfn.Result, error) {
+func (h *Handler) Handle(ctx context.Context, in messages.Task) (*messages.StepResult, error) {
 	log := h.Logger.With("case_id", in.CaseID, "task", in.Task)
 	res, err := h.run(ctx, in)
 	if err != nil {
@@ -58,7 +48,7 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*stepfn.Result, error) 
 		// Lambda reports an InvokeResponse_Error's Type as the errorType the
 		// state machine matches; any other error would be reported under its
 		// Go type name.
-		return nil, messages.InvokeResponse_Error{Type: ErrorName(kind), Message: err.Error()}
+		return nil, lambdamsg.InvokeResponse_Error{Type: ErrorName(kind), Message: err.Error()}
 	}
 	log.InfoContext(ctx, "task done", "status", res.Status)
 	return res, nil
@@ -67,7 +57,7 @@ func (h *Handler) Handle(ctx context.Context, in Input) (*stepfn.Result, error) 
 // ErrorName is the name a task error of kind k has in the state machine.
 func ErrorName(k aftersales.Kind) string { return "AfterSales." + k.String() }
 
-func (h *Handler) run(ctx context.Context, in Input) (*stepfn.Result, error) {
+func (h *Handler) run(ctx context.Context, in messages.Task) (*messages.StepResult, error) {
 	if in.CaseID == "" {
 		return nil, aftersales.E(aftersales.KindInvalid, "task", "case_id is required")
 	}
@@ -95,7 +85,7 @@ func (h *Handler) run(ctx context.Context, in Input) (*stepfn.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := stepfn.ResultOf(res)
+	r := messages.StepResultOf(res)
 	return &r, nil
 }
 

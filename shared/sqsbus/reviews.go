@@ -5,16 +5,10 @@ import (
 	"encoding/json"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/messages"
 )
 
 var _ aftersales.ReviewQueue = (*Reviews)(nil)
-
-// ReviewMessage is the body of a batch review queue message: one case of a
-// batch job.
-type ReviewMessage struct {
-	JobID  string `json:"job_id"`
-	CaseID string `json:"case_id"`
-}
 
 // Reviews sends batch review items, ten per SendMessageBatch call.
 type Reviews struct{ Queue *Queue }
@@ -23,7 +17,7 @@ type Reviews struct{ Queue *Queue }
 func (r Reviews) EnqueueReviews(ctx context.Context, items []aftersales.ReviewItem) error {
 	bodies := make([][]byte, len(items))
 	for i, it := range items {
-		b, err := json.Marshal(ReviewMessage{JobID: it.JobID, CaseID: it.CaseID})
+		b, err := json.Marshal(messages.ReviewItemOf(it))
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/messages"
 )
 
 // API is the part of the SQS client a Queue uses; *sqs.Client satisfies it.
@@ -223,36 +224,14 @@ func kindOf(err error) aftersales.Kind {
 	return aftersales.KindInternal
 }
 
-// CaseMessage is the body of an intake message, {"case_id":"<id>"}: the
-// case is in DynamoDB already, so the message only says which one to start
-// the workflow for. Nothing else goes in, so a message can never disagree
-// with the case it names.
-type CaseMessage struct {
-	CaseID string `json:"case_id"`
-}
-
 // EnqueueCase sends the intake message for caseID.
 func (q *Queue) EnqueueCase(ctx context.Context, caseID string) error {
 	if caseID == "" {
 		return &aftersales.Error{Kind: aftersales.KindInvalid, Op: "sqsbus.enqueue_case", Msg: "the case id is empty"}
 	}
-	body, err := json.Marshal(CaseMessage{CaseID: caseID})
+	body, err := json.Marshal(messages.Intake{CaseID: caseID})
 	if err != nil {
 		return &aftersales.Error{Kind: aftersales.KindInternal, Op: "sqsbus.enqueue_case", Err: err}
 	}
 	return q.Send(ctx, body, nil)
-}
-
-// ParseCaseMessage returns the case id of an intake message body, for the
-// intake consumer.
-func ParseCaseMessage(body string) (string, error) {
-	const op = "sqsbus.parse_case_message"
-	var m CaseMessage
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
-		return "", &aftersales.Error{Kind: aftersales.KindInvalid, Op: op, Msg: "the intake message is not JSON", Err: err}
-	}
-	if m.CaseID == "" {
-		return "", &aftersales.Error{Kind: aftersales.KindInvalid, Op: op, Msg: "the intake message has no case_id"}
-	}
-	return m.CaseID, nil
 }

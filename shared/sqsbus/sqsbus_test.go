@@ -403,35 +403,5 @@ func TestEnqueueCase(t *testing.T) {
 	if body != `{"case_id":"as_01JNX5Q0N6V6M6ZK4B6W3H6S8Y"}` {
 		t.Errorf("body %s", body)
 	}
-	id, err := sqsbus.ParseCaseMessage(body)
-	if err != nil || id != "as_01JNX5Q0N6V6M6ZK4B6W3H6S8Y" {
-		t.Errorf("ParseCaseMessage = %q, %v", id, err)
-	}
 	checkKind(t, q.EnqueueCase(context.Background(), ""), aftersales.KindInvalid, "sqsbus.enqueue_case")
-}
-
-func TestParseCaseMessage(t *testing.T) {
-	tests := []struct {
-		name    string
-		body    string
-		want    string
-		wantErr bool
-	}{
-		{"valid", `{"case_id":"as_1"}`, "as_1", false},
-		{"extra fields are ignored", `{"case_id":"as_1","v":2}`, "as_1", false},
-		{"not JSON", `case as_1`, "", true},
-		{"no case id", `{"id":"as_1"}`, "", true},
-		{"empty case id", `{"case_id":""}`, "", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := sqsbus.ParseCaseMessage(tc.body)
-			if got != tc.want || (err != nil) != tc.wantErr {
-				t.Fatalf("got %q, %v; want %q, error %v", got, err, tc.want, tc.wantErr)
-			}
-			if tc.wantErr && aftersales.KindOf(err) != aftersales.KindInvalid {
-				t.Errorf("kind %s, want Invalid", aftersales.KindOf(err))
-			}
-		})
-	}
 }

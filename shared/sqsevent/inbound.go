@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
-	"github.com/aftersales/aftersales/shared/sqsbus"
+	"github.com/aftersales/aftersales/shared/messages"
 )
 
 // Notices records verified provider notifications against their refunds.
@@ -32,12 +32,12 @@ type Inbound struct {
 func (h *Inbound) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, m := range ev.Records {
-		var msg sqsbus.NoticeMessage
+		var msg messages.Notice
 		if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.OutRefundNo == "" {
 			h.Logger.ErrorContext(ctx, "inbound message dropped: not a refund notice", "message_id", m.MessageId)
 			continue
 		}
-		err := h.Notices.RefundNotified(ctx, msg.Notice())
+		err := h.Notices.RefundNotified(ctx, msg.RefundNotice())
 		switch {
 		case err == nil:
 			h.Logger.InfoContext(ctx, "refund notice taken", "out_refund_no", msg.OutRefundNo, "state", msg.State,

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
-	"github.com/aftersales/aftersales/shared/sqsbus"
+	"github.com/aftersales/aftersales/shared/messages"
 )
 
 // Reviews consumes the batch review queue (functions/reviews): each message
@@ -29,12 +29,12 @@ type Reviewer interface {
 func (h *Reviews) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, m := range ev.Records {
-		var msg sqsbus.ReviewMessage
+		var msg messages.ReviewItem
 		if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.JobID == "" || msg.CaseID == "" {
 			h.Logger.ErrorContext(ctx, "review message dropped: not {\"job_id\", \"case_id\"}", "message_id", m.MessageId)
 			continue
 		}
-		err := h.Reviewer.ReviewOne(ctx, aftersales.ReviewItem{JobID: msg.JobID, CaseID: msg.CaseID})
+		err := h.Reviewer.ReviewOne(ctx, msg.Item())
 		if err != nil {
 			h.Logger.WarnContext(ctx, "review item failed; it will be retried", "job_id", msg.JobID,
 				"case_id", msg.CaseID, "err", err.Error())

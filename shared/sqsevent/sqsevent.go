@@ -10,12 +10,9 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
-)
 
-// IntakeMessage is the body of an intake queue message.
-type IntakeMessage struct {
-	CaseID string `json:"case_id"`
-}
+	"github.com/aftersales/aftersales/shared/messages"
+)
 
 // Starter starts the workflow of a case, idempotently.
 type Starter interface {
@@ -33,7 +30,7 @@ type Intake struct {
 func (h *Intake) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, m := range ev.Records {
-		var msg IntakeMessage
+		var msg messages.Intake
 		if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.CaseID == "" {
 			h.Logger.ErrorContext(ctx, "intake message dropped: not {\"case_id\": ...}", "message_id", m.MessageId)
 			continue

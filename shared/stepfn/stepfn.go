@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/messages"
 )
 
 var _ aftersales.Waits = (*Workflows)(nil)
@@ -27,18 +28,6 @@ type Workflows struct {
 // New returns the adapter for the state machine machineARN.
 func New(client *sfn.Client, machineARN string) *Workflows {
 	return &Workflows{client: client, machine: machineARN}
-}
-
-// Result is the JSON every workflow step returns and routes on.
-type Result struct {
-	CaseID      string `json:"case_id"`
-	Status      string `json:"status"`
-	WaitSeconds int64  `json:"wait_seconds"`
-}
-
-// ResultOf converts a step result to its JSON shape.
-func ResultOf(r aftersales.StepResult) Result {
-	return Result{CaseID: r.CaseID, Status: string(r.Status), WaitSeconds: r.WaitSeconds}
 }
 
 // Start starts the workflow of a case. The execution is named by the case id,
@@ -64,7 +53,7 @@ func (w *Workflows) Start(ctx context.Context, caseID string) error {
 
 // CompleteWait resumes the workflow waiting on token.
 func (w *Workflows) CompleteWait(ctx context.Context, token string, r aftersales.StepResult) error {
-	out, err := json.Marshal(ResultOf(r))
+	out, err := json.Marshal(messages.StepResultOf(r))
 	if err != nil {
 		return err
 	}

@@ -12,11 +12,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda/messages"
+	lambdamsg "github.com/aws/aws-lambda-go/lambda/messages"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/mallhook"
-	"github.com/aftersales/aftersales/shared/sfntask"
+	"github.com/aftersales/aftersales/shared/messages"
 	"github.com/aftersales/aftersales/shared/wire"
 )
 
@@ -182,10 +182,10 @@ func TestReplayQueueAndTaskFixtures(t *testing.T) {
 		{"tasks/unknown.json", "", "AfterSales.Invalid"}, // never retried
 	} {
 		t.Run(tt.fixture, func(t *testing.T) {
-			var in sfntask.Input
+			var in messages.Task
 			loadJSON(t, tt.fixture, vars, &in)
 			out, err := tasks.Handle(ctx, in)
-			var ie messages.InvokeResponse_Error
+			var ie lambdamsg.InvokeResponse_Error
 			switch {
 			case tt.errName != "":
 				if !errors.As(err, &ie) || ie.Type != tt.errName {

@@ -28,8 +28,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/awsenv"
-	"github.com/aftersales/aftersales/shared/sfntask"
-	"github.com/aftersales/aftersales/shared/sqsbus"
+	"github.com/aftersales/aftersales/shared/messages"
 )
 
 // BenchmarkFunction measures ONE invocation of each of the seven Lambda
@@ -238,7 +237,7 @@ func prepareTasks(b *testing.B, st *Stack) func(*testing.B) {
 		for i, id := range ids {
 			// What case.asl.json's Review state sends:
 			// {"task": "review", "case_id.$": "$.case_id"}.
-			p, err := json.Marshal(sfntask.Input{Task: "review", CaseID: id})
+			p, err := json.Marshal(messages.Task{Task: "review", CaseID: id})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -269,7 +268,7 @@ func prepareIntake(b *testing.B, st *Stack) func(*testing.B) {
 		ids := openCases(b, st, b.N, deliveredReturn)
 		evs := make([]events.SQSEvent, b.N)
 		for i, id := range ids {
-			evs[i] = sqsEvent(st, IntakeQueue, sqsbus.CaseMessage{CaseID: id})
+			evs[i] = sqsEvent(st, IntakeQueue, messages.Intake{CaseID: id})
 		}
 		ctx := context.Background()
 		m := newCPUMeter(b)
@@ -308,7 +307,7 @@ func prepareReviews(b *testing.B, st *Stack) func(*testing.B) {
 		}
 		evs := make([]events.SQSEvent, b.N)
 		for i, id := range ids {
-			evs[i] = sqsEvent(st, ReviewQueue, sqsbus.ReviewMessage{JobID: job.ID, CaseID: id})
+			evs[i] = sqsEvent(st, ReviewQueue, messages.ReviewItem{JobID: job.ID, CaseID: id})
 		}
 		m := newCPUMeter(b)
 		for i := range b.N {
@@ -355,7 +354,7 @@ func prepareInbound(b *testing.B, st *Stack) func(*testing.B) {
 				NotificationID: fmt.Sprintf("EV-bench-%08d", benchSeq.Add(1)), OutRefundNo: no,
 				RefundResult: aftersales.RefundResult{State: aftersales.StateSucceeded,
 					ProviderRefundID: *rf.RefundId, Account: *rf.UserReceivedAccount, ArrivedAt: st.Clock.Now().UTC()}}
-			evs[i] = sqsEvent(st, InboundQueue, sqsbus.NoticeMessageOf(n))
+			evs[i] = sqsEvent(st, InboundQueue, messages.NoticeOf(n))
 		}
 		m := newCPUMeter(b)
 		for i := range b.N {
@@ -384,7 +383,7 @@ func prepareSweeper(b *testing.B, st *Stack) func(*testing.B) {
 	ctx := context.Background()
 	for _, shape := range []caseShape{unshippedRefund, deliveredReturn} {
 		for _, id := range openCases(b, st, (sweepCases-sweepFresh)/2, shape) {
-			if _, err := st.fns.tasks.Handle(ctx, sfntask.Input{Task: "review", CaseID: id}); err != nil {
+			if _, err := st.fns.tasks.Handle(ctx, messages.Task{Task: "review", CaseID: id}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -429,7 +428,7 @@ func stopPollers(st *Stack) {
 func startWorkflows(b *testing.B, st *Stack, ids []string) {
 	b.Helper()
 	err := inParallel(len(ids), func(i int) error {
-		resp, err := st.fns.intake(context.Background(), sqsEvent(st, IntakeQueue, sqsbus.CaseMessage{CaseID: ids[i]}))
+		resp, err := st.fns.intake(context.Background(), sqsEvent(st, IntakeQueue, messages.Intake{CaseID: ids[i]}))
 		if err == nil && len(resp.BatchItemFailures) != 0 {
 			err = fmt.Errorf("intake of %s failed", ids[i])
 		}
@@ -601,7 +600,7 @@ func wantCaseStatus(b *testing.B, st *Stack, ids []string, status aftersales.Sta
 
 // sqsEvent is the event Lambda's SQS poller delivers for one message from
 // queue whose body is msg as JSON, which is how sqsbus encodes it (msg is
-// one of sqsbus's message types, which always encode).
+// one of the types of shared/messages, which always encode).
 func sqsEvent(st *Stack, queue string, msg any) events.SQSEvent {
 	body := mustJSON(msg)
 	sum := md5.Sum([]byte(body))

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda/messages"
+	lambdamsg "github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -19,9 +19,9 @@ import (
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/awsenv"
+	"github.com/aftersales/aftersales/shared/messages"
 	"github.com/aftersales/aftersales/shared/sfntask"
 	"github.com/aftersales/aftersales/shared/sqsbus"
-	"github.com/aftersales/aftersales/shared/stepfn"
 	"github.com/aftersales/aftersales/shared/wire"
 	"github.com/aftersales/aftersales/statemachines"
 )
@@ -189,14 +189,14 @@ func (s *Stack) scheduleSweep(sweep func(context.Context) (int, error)) {
 // into its input type, an InvokeResponse_Error reported under its Type.
 func (s *Stack) lambdaTask(h *sfntask.Handler) sfnlocal.Handler {
 	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
-		var in sfntask.Input
+		var in messages.Task
 		if err := json.Unmarshal(payload, &in); err != nil {
 			return nil, &sfnlocal.TaskError{Name: "Runtime.UnmarshalError", Cause: err.Error()}
 		}
-		var out *stepfn.Result
+		var out *messages.StepResult
 		var err error
 		s.observe(ctx, FunctionTasks, func(ctx context.Context) { out, err = h.Handle(ctx, in) })
-		var ie messages.InvokeResponse_Error
+		var ie lambdamsg.InvokeResponse_Error
 		if errors.As(err, &ie) {
 			return nil, &sfnlocal.TaskError{Name: ie.Type, Cause: ie.Message}
 		}
