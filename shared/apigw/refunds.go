@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
-	"github.com/aftersales/aftersales/shared/ledgercsv"
+	"github.com/aftersales/aftersales/shared/apigw/ledgercsv"
 )
 
 // refundJSON is a row of the refund ledger (F13).

@@ -12,7 +12,7 @@ import (
 
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/vclock"
-	"github.com/aftersales/aftersales/shared/ledgercsv"
+	"github.com/aftersales/aftersales/shared/apigw/ledgercsv"
 )
 
 // successResource is the decrypted resource of a REFUND.SUCCESS

@@ -7,6 +7,9 @@
 // Amounts are written twice: in fen (the exact integer the books keep) and
 // in yuan with two decimals (what an accountant reads). Months are in China
 // Standard Time, the merchant's business calendar.
+//
+// It sits under apigw because the export route is the only place that
+// speaks this format.
 package ledgercsv
 
 import (
