@@ -45,7 +45,7 @@ func (s *Jobs) GetReviewJob(_ context.Context, id string) (*aftersales.ReviewJob
 	defer s.mu.Unlock()
 	j, ok := s.jobs[id]
 	if !ok {
-		return nil, &aftersales.Error{Kind: aftersales.KindNotFound, Op: "memstore.get_job", Msg: "no such review job", Err: aftersales.ErrNotFound}
+		return nil, aftersales.NotFound("memstore.get_job", "no such review job")
 	}
 	out := *j
 	out.By.Roles = slices.Clone(j.By.Roles)
@@ -64,7 +64,7 @@ func (s *Jobs) RecordReviewResult(_ context.Context, jobID, caseID, failure stri
 	defer s.mu.Unlock()
 	j, ok := s.jobs[jobID]
 	if !ok {
-		return false, &aftersales.Error{Kind: aftersales.KindNotFound, Op: "memstore.record_review", Msg: "no such review job", Err: aftersales.ErrNotFound}
+		return false, aftersales.NotFound("memstore.record_review", "no such review job")
 	}
 	if _, done := s.results[jobID][caseID]; done {
 		return false, nil

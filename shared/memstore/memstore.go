@@ -85,14 +85,6 @@ type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now().UTC() }
 
-func outcome(op string, sentinel *aftersales.Error) error {
-	return &aftersales.Error{Kind: sentinel.Kind, Op: op, Msg: sentinel.Msg, Err: sentinel}
-}
-
-func notFound(op, msg string) error {
-	return &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: msg, Err: aftersales.ErrNotFound}
-}
-
 // CreateCase writes the case with its timeline, takes its order lines and
 // writes idem, or changes nothing. Failures are reported in the order the
 // DynamoDB adapter reports them: a live idempotency record, then a line that
@@ -103,16 +95,16 @@ func (s *Store) CreateCase(_ context.Context, c *aftersales.Case, idem *aftersal
 	defer s.mu.Unlock()
 	if idem != nil {
 		if old, ok := s.idem[idemRef{idem.Scope, idem.Key}]; ok && s.live(old.ExpiresAt) {
-			return outcome(op, aftersales.ErrIdempotencyKeyTaken)
+			return aftersales.ErrIdempotencyKeyTaken.For(op)
 		}
 	}
 	for _, l := range c.Lines {
 		led, ok := s.ledgers[lineRef{c.OrderID, l.LineID}]
 		switch {
 		case !ok:
-			return notFound(op, fmt.Sprintf("order %s has no line %q", c.OrderID, l.LineID))
+			return aftersales.NotFound(op, fmt.Sprintf("order %s has no line %q", c.OrderID, l.LineID))
 		case led.activeCase != "":
-			return outcome(op, aftersales.ErrLineHeld)
+			return aftersales.ErrLineHeld.For(op)
 		}
 	}
 	if _, ok := s.cases[c.ID]; ok {
@@ -137,7 +129,7 @@ func (s *Store) GetCase(_ context.Context, id string) (*aftersales.Case, error) 
 	defer s.mu.Unlock()
 	c, ok := s.cases[id]
 	if !ok {
-		return nil, notFound("memstore.get_case", "no such case")
+		return nil, aftersales.NotFound("memstore.get_case", "no such case")
 	}
 	return cloneCase(c), nil
 }
@@ -153,11 +145,11 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 	old, ok := s.cases[c.ID]
 	switch {
 	case !ok:
-		return notFound(op, "no such case")
+		return aftersales.NotFound(op, "no such case")
 	case old.Version != prev:
-		return outcome(op, aftersales.ErrVersionConflict)
+		return aftersales.ErrVersionConflict.For(op)
 	}
-	release := ends(c, prev)
+	release := c.EndedSince(prev)
 	if release {
 		for _, l := range c.Lines {
 			if s.ledgers[lineRef{c.OrderID, l.LineID}].activeCase != c.ID {
@@ -172,7 +164,7 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 			continue
 		}
 		if slices.ContainsFunc(timeline, func(x aftersales.TimelineEntry) bool { return x.Seq == e.Seq }) {
-			return outcome(op, aftersales.ErrVersionConflict)
+			return aftersales.ErrVersionConflict.For(op)
 		}
 		timeline = append(timeline, e)
 	}
@@ -191,83 +183,29 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 	return nil
 }
 
-// ends reports whether the change from version prev to c ended the case: it
-// is terminal now and the entry of version prev+1 started from a status that
-// was not. The DynamoDB adapter decides the same way, without a read.
-func ends(c *aftersales.Case, prev int) bool {
-	if !c.Status.Terminal() {
-		return false
-	}
-	for _, e := range c.Timeline {
-		if e.Seq == prev+1 {
-			return !e.From.Terminal()
-		}
-	}
-	return false
-}
-
 // ListCases returns a page of cases newest first, with the cursors of the
-// DynamoDB adapter: the list key of the last item returned.
+// DynamoDB adapter: the list position of the last item returned.
 func (s *Store) ListCases(_ context.Context, q aftersales.CaseQuery) (aftersales.CasePage, error) {
-	const op = "memstore.list_cases"
-	var after string
-	if q.Cursor != "" {
-		var err error
-		if after, err = aftersales.DecodeCursor(op, q.Cursor); err != nil {
-			return aftersales.CasePage{}, err
-		}
+	w, err := q.Window("memstore.list_cases")
+	if err != nil {
+		return aftersales.CasePage{}, err
 	}
-	limit := pageSize(q.Limit)
 	s.mu.Lock()
-	type keyed struct {
-		key string
-		c   *aftersales.Case
-	}
-	var all []keyed
+	defer s.mu.Unlock()
+	var matched []*aftersales.Case
 	for _, c := range s.cases {
-		if !matches(q, c) {
-			continue // before the list key: a sweep looks at every case
-		}
-		if k := aftersales.ListPosition(c); after == "" || k < after {
-			all = append(all, keyed{k, c})
+		if q.Matches(c) { // before the list position: a sweep looks at every case
+			matched = append(matched, c)
 		}
 	}
-	slices.SortFunc(all, func(a, b keyed) int { return cmp.Compare(b.key, a.key) })
-	var page aftersales.CasePage
-	for i, k := range all {
-		if i == limit {
-			page.NextCursor = aftersales.EncodeCursor(all[i-1].key)
-			break
-		}
-		c := cloneCase(k.c)
-		c.Timeline = nil
-		page.Items = append(page.Items, *c)
+	items, next := aftersales.Page(w, matched, aftersales.ListPosition)
+	page := aftersales.CasePage{NextCursor: next}
+	for _, c := range items {
+		out := cloneCase(c)
+		out.Timeline = nil
+		page.Items = append(page.Items, *out)
 	}
-	s.mu.Unlock()
 	return page, nil
-}
-
-func matches(q aftersales.CaseQuery, c *aftersales.Case) bool {
-	created := c.CreatedAt
-	return (q.BuyerID == "" || c.BuyerID == q.BuyerID) &&
-		(q.Status == "" || c.Status == q.Status) &&
-		(q.Type == "" || c.Type == q.Type) &&
-		(q.Reason == "" || c.Reason == q.Reason) &&
-		(q.Kind == "" || slices.ContainsFunc(c.Lines, func(l aftersales.CaseLine) bool { return l.Kind == q.Kind })) &&
-		(q.From.IsZero() || !created.Before(q.From)) &&
-		(q.To.IsZero() || created.Before(q.To)) &&
-		(q.MinAmount == 0 || c.Requested >= q.MinAmount) &&
-		(q.MaxAmount == 0 || c.Requested <= q.MaxAmount)
-}
-
-func pageSize(limit int) int {
-	switch {
-	case limit <= 0:
-		return aftersales.DefaultPageSize
-	case limit > aftersales.MaxPageSize:
-		return aftersales.MaxPageSize
-	}
-	return limit
 }
 
 // PutUploads records declared uploads.
@@ -286,7 +224,7 @@ func (s *Store) GetUpload(_ context.Context, id string) (aftersales.Upload, erro
 	defer s.mu.Unlock()
 	u, ok := s.uploads[id]
 	if !ok || !s.live(u.ExpiresAt) {
-		return aftersales.Upload{}, notFound("memstore.get_upload", "no such upload")
+		return aftersales.Upload{}, aftersales.NotFound("memstore.get_upload", "no such upload")
 	}
 	return u, nil
 }
@@ -297,7 +235,7 @@ func (s *Store) GetIdempotency(_ context.Context, scope, key string) (aftersales
 	defer s.mu.Unlock()
 	rec, ok := s.idem[idemRef{scope, key}]
 	if !ok || !s.live(rec.ExpiresAt) {
-		return aftersales.IdempotencyRecord{}, notFound("memstore.get_idempotency", "no such idempotency key")
+		return aftersales.IdempotencyRecord{}, aftersales.NotFound("memstore.get_idempotency", "no such idempotency key")
 	}
 	return cloneIdem(rec), nil
 }
@@ -327,7 +265,7 @@ func (s *Store) GetOrder(_ context.Context, id string) (*aftersales.Order, error
 	defer s.mu.Unlock()
 	o, ok := s.orders[id]
 	if !ok {
-		return nil, notFound("memstore.get_order", "no such order")
+		return nil, aftersales.NotFound("memstore.get_order", "no such order")
 	}
 	out := cloneOrder(o)
 	for i := range out.Lines {

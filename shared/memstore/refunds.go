@@ -1,11 +1,9 @@
 package memstore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"maps"
-	"slices"
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -30,12 +28,12 @@ func (s *Store) BeginRefund(_ context.Context, r *aftersales.Refund) error {
 	defer s.mu.Unlock()
 	ref := refundRef{r.CaseID, r.OutRefundNo}
 	if _, ok := s.refunds[ref]; ok {
-		return outcome(op, aftersales.ErrRefundExists)
+		return aftersales.ErrRefundExists.For(op)
 	}
 	for _, sh := range shares {
 		led, ok := s.ledgers[lineRef{r.OrderID, sh.LineID}]
 		if !ok || sh.Amount > led.paid || led.refunded > led.paid-sh.Amount {
-			return outcome(op, aftersales.ErrOverRefund)
+			return aftersales.ErrOverRefund.For(op)
 		}
 	}
 	for _, sh := range shares {
@@ -54,13 +52,9 @@ func (s *Store) GetRefund(_ context.Context, caseID, outRefundNo string) (*after
 	defer s.mu.Unlock()
 	r, ok := s.refunds[refundRef{caseID, outRefundNo}]
 	if !ok {
-		return nil, notFound("memstore.get_refund", "no such refund")
+		return nil, aftersales.NotFound("memstore.get_refund", "no such refund")
 	}
 	return cloneRefund(r), nil
-}
-
-func openRefund(st aftersales.RefundStatus) bool {
-	return st == aftersales.RefundRequested || st == aftersales.RefundProcessing
 }
 
 // UpdateRefund replaces the refund if its status is still prev, giving the
@@ -68,15 +62,9 @@ func openRefund(st aftersales.RefundStatus) bool {
 // never changes status again: its booking was given back.
 func (s *Store) UpdateRefund(_ context.Context, r *aftersales.Refund, prev aftersales.RefundStatus) error {
 	const op = "memstore.update_refund"
-	if prev == aftersales.RefundClosed && r.Status != prev {
-		return aftersales.E(aftersales.KindConflict, op, "a closed refund cannot change status: its booking was given back")
-	}
-	var giveBack []aftersales.LineShare
-	if r.Status == aftersales.RefundClosed && openRefund(prev) {
-		var err error
-		if giveBack, err = r.Bookings(op, maxRefundLines); err != nil {
-			return err
-		}
+	giveBack, err := r.GiveBack(op, prev, maxRefundLines)
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -84,9 +72,9 @@ func (s *Store) UpdateRefund(_ context.Context, r *aftersales.Refund, prev after
 	old, ok := s.refunds[ref]
 	switch {
 	case !ok:
-		return notFound(op, "no such refund")
+		return aftersales.NotFound(op, "no such refund")
 	case old.Status != prev:
-		return outcome(op, aftersales.ErrRefundChanged)
+		return aftersales.ErrRefundChanged.For(op)
 	}
 	for _, sh := range giveBack {
 		if led, ok := s.ledgers[lineRef{r.OrderID, sh.LineID}]; !ok || led.refunded < sh.Amount {
@@ -104,48 +92,25 @@ func (s *Store) UpdateRefund(_ context.Context, r *aftersales.Refund, prev after
 	return nil
 }
 
-// refundPosition is a refund's place in the ledger list, in the layout of
-// case positions (and of the DynamoDB adapter's list key): creation time,
-// then number.
-func refundPosition(r *aftersales.Refund) string {
-	return aftersales.ListPosition(&aftersales.Case{ID: r.OutRefundNo, CreatedAt: r.CreatedAt})
-}
-
 // ListRefunds returns a page of the ledger newest first, with the cursors
 // of the DynamoDB adapter.
 func (s *Store) ListRefunds(_ context.Context, q aftersales.RefundQuery) (aftersales.RefundPage, error) {
-	const op = "memstore.list_refunds"
-	var after string
-	if q.Cursor != "" {
-		var err error
-		if after, err = aftersales.DecodeCursor(op, q.Cursor); err != nil {
-			return aftersales.RefundPage{}, err
-		}
+	w, err := q.Window("memstore.list_refunds")
+	if err != nil {
+		return aftersales.RefundPage{}, err
 	}
-	limit := pageSize(q.Limit)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	type keyed struct {
-		key string
-		r   *aftersales.Refund
-	}
-	var all []keyed
+	var matched []*aftersales.Refund
 	for _, r := range s.refunds {
-		k := refundPosition(r)
-		if (q.OrderID == "" || r.OrderID == q.OrderID) && (q.Phone == "" || r.BuyerPhone == q.Phone) &&
-			(q.From.IsZero() || !r.CreatedAt.Before(q.From)) && (q.To.IsZero() || r.CreatedAt.Before(q.To)) &&
-			(after == "" || k < after) {
-			all = append(all, keyed{k, r})
+		if q.Matches(r) {
+			matched = append(matched, r)
 		}
 	}
-	slices.SortFunc(all, func(a, b keyed) int { return cmp.Compare(b.key, a.key) })
-	var page aftersales.RefundPage
-	for i, k := range all {
-		if i == limit {
-			page.NextCursor = aftersales.EncodeCursor(all[i-1].key)
-			break
-		}
-		page.Items = append(page.Items, *cloneRefund(k.r))
+	items, next := aftersales.Page(w, matched, aftersales.RefundListPosition)
+	page := aftersales.RefundPage{NextCursor: next}
+	for _, r := range items {
+		page.Items = append(page.Items, *cloneRefund(r))
 	}
 	return page, nil
 }

@@ -31,7 +31,7 @@ func (r *RuleSets) GetRuleSet(context.Context) (*aftersales.RuleSet, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.newest == 0 {
-		return nil, &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: "no rule set stored", Err: aftersales.ErrNotFound}
+		return nil, aftersales.NotFound(op, "no rule set stored")
 	}
 	rs, err := ruleset.Decode(r.docs[r.newest])
 	if err != nil {
@@ -53,7 +53,7 @@ func (r *RuleSets) PutRuleSet(_ context.Context, rs *aftersales.RuleSet) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, taken := r.docs[rs.Version]; taken {
-		return &aftersales.Error{Kind: aftersales.KindConflict, Op: op, Msg: aftersales.ErrVersionConflict.Msg, Err: aftersales.ErrVersionConflict}
+		return aftersales.ErrVersionConflict.For(op)
 	}
 	r.docs[rs.Version] = doc
 	r.meta[rs.Version] = aftersales.RuleSet{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy}

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"cmp"
 	"encoding/base64"
 	"fmt"
 	"slices"
@@ -69,33 +68,26 @@ func seedList(t *testing.T, s Stores) []*aftersales.Case {
 	return out
 }
 
-// expect is the reference answer to q over the seeded cases: a plain filter
-// and sort, written without the stores' keys.
+// expect is the reference answer to q over the seeded cases.
 func expect(seeded []*aftersales.Case, q aftersales.CaseQuery) []string {
-	var got []*aftersales.Case
-	for _, c := range seeded {
-		ok := (q.BuyerID == "" || c.BuyerID == q.BuyerID) &&
-			(q.Status == "" || c.Status == q.Status) &&
-			(q.Type == "" || c.Type == q.Type) &&
-			(q.Reason == "" || c.Reason == q.Reason) &&
-			(q.Kind == "" || slices.ContainsFunc(c.Lines, func(l aftersales.CaseLine) bool { return l.Kind == q.Kind })) &&
-			(q.From.IsZero() || !c.CreatedAt.Before(q.From)) &&
-			(q.To.IsZero() || c.CreatedAt.Before(q.To)) &&
-			(q.MinAmount == 0 || c.Requested >= q.MinAmount) &&
-			(q.MaxAmount == 0 || c.Requested <= q.MaxAmount)
-		if ok {
-			got = append(got, c)
+	return reference(seeded, q.Matches, aftersales.ListPosition, func(c *aftersales.Case) string { return c.ID })
+}
+
+// reference is the reference answer to a list query over the seeded
+// entries: the ids of those the query matches, in list order. Selection and
+// order are the domain's (the Matches methods, NewestFirst), which the
+// domain's own tests pin; the stores' paging is what the suite checks.
+func reference[T any](seeded []T, matches func(T) bool, position, id func(T) string) []string {
+	var got []T
+	for _, e := range seeded {
+		if matches(e) {
+			got = append(got, e)
 		}
 	}
-	slices.SortFunc(got, func(a, b *aftersales.Case) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.ID, a.ID)
-	})
+	aftersales.NewestFirst(got, position)
 	ids := make([]string, len(got))
-	for i, c := range got {
-		ids[i] = c.ID
+	for i, e := range got {
+		ids[i] = id(e)
 	}
 	return ids
 }

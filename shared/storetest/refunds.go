@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -593,27 +592,9 @@ func seedRefunds(t *testing.T, s RefundStores) []*aftersales.Refund {
 	return out
 }
 
-// expectRefunds is the reference answer to q over the seeded refunds: a
-// plain filter and sort, written without the stores' keys.
+// expectRefunds is the reference answer to q over the seeded refunds.
 func expectRefunds(seeded []*aftersales.Refund, q aftersales.RefundQuery) []string {
-	var got []*aftersales.Refund
-	for _, r := range seeded {
-		if (q.OrderID == "" || r.OrderID == q.OrderID) && (q.Phone == "" || r.BuyerPhone == q.Phone) &&
-			(q.From.IsZero() || !r.CreatedAt.Before(q.From)) && (q.To.IsZero() || r.CreatedAt.Before(q.To)) {
-			got = append(got, r)
-		}
-	}
-	slices.SortFunc(got, func(a, b *aftersales.Refund) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.OutRefundNo, a.OutRefundNo)
-	})
-	nos := make([]string, len(got))
-	for i, r := range got {
-		nos[i] = r.OutRefundNo
-	}
-	return nos
+	return reference(seeded, q.Matches, aftersales.RefundListPosition, func(r *aftersales.Refund) string { return r.OutRefundNo })
 }
 
 // collectRefunds reads every page of q, checking the shape of each page.
@@ -712,7 +693,7 @@ func testListRefunds(t *testing.T, s RefundStores) {
 		nos := []string{page.Items[0].OutRefundNo, page.Items[1].OutRefundNo, page.Items[2].OutRefundNo}
 		sameIDs(t, "first page", nos, want[:3])
 		last := getRefund(t, s, byNo[want[2]].CaseID, want[2])
-		if !openRefundStatus(last.Status) {
+		if !last.Status.Open() {
 			t.Fatalf("test setup: refund %s is %s, want an open one", last.OutRefundNo, last.Status)
 		}
 		prev := last.Status
@@ -726,10 +707,6 @@ func testListRefunds(t *testing.T, s RefundStores) {
 		}
 		sameIDs(t, "the pages after", restNos, want[3:])
 	})
-}
-
-func openRefundStatus(st aftersales.RefundStatus) bool {
-	return st == aftersales.RefundRequested || st == aftersales.RefundProcessing
 }
 
 // testListRefundsEdges: an empty ledger lists nothing and no cursor; a
