@@ -86,12 +86,12 @@ func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *afters
 		}
 		switch r.kind {
 		case "idem":
-			return outcome(op, aftersales.ErrIdempotencyKeyTaken)
+			return aftersales.ErrIdempotencyKeyTaken.For(op)
 		case "line":
 			if len(reasons[i].Item) == 0 {
-				return notFound(op, fmt.Sprintf("order %s has no line %q", c.OrderID, r.lineID))
+				return aftersales.NotFound(op, fmt.Sprintf("order %s has no line %q", c.OrderID, r.lineID))
 			}
-			return outcome(op, aftersales.ErrLineHeld)
+			return aftersales.ErrLineHeld.For(op)
 		default:
 			return &aftersales.Error{Kind: aftersales.KindConflict, Op: op,
 				Msg: "a case with this id already exists", Err: err}
@@ -133,7 +133,7 @@ func (s *Store) GetCase(ctx context.Context, id string) (*aftersales.Case, error
 		return nil, err
 	}
 	if c == nil {
-		return nil, notFound(op, "no such case")
+		return nil, aftersales.NotFound(op, "no such case")
 	}
 	c.Timeline = timeline // sorted by Seq: the sort key zero-pads it
 	return c, nil
@@ -165,7 +165,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 		}})
 	}
 	firstLine := len(ops)
-	if ends(c, prev) {
+	if c.EndedSince(prev) {
 		// The case releases its lines in the same transaction. It books
 		// nothing on them: BeginRefund booked each refund when it was made,
 		// under the condition that keeps refunds within what was paid.
@@ -191,13 +191,13 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 	switch {
 	case failedCheck(reasons, 0):
 		if len(reasons[0].Item) > 0 {
-			return outcome(op, aftersales.ErrVersionConflict)
+			return aftersales.ErrVersionConflict.For(op)
 		}
 		// DynamoDB returns the old item with a failed check when there is
 		// one; minidyn never does for a Put, so look.
 		return s.missingOrConflict(ctx, op, c.ID)
 	case anyFailed(reasons, 1, 1+events):
-		return outcome(op, aftersales.ErrVersionConflict)
+		return aftersales.ErrVersionConflict.For(op)
 	case anyFailed(reasons, firstLine, len(ops)):
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("case %s ended but does not hold all its order lines", c.ID))
@@ -224,25 +224,9 @@ func (s *Store) missingOrConflict(ctx context.Context, op, id string) error {
 	case err != nil:
 		return classify(op, err)
 	case len(out.Item) == 0:
-		return notFound(op, "no such case")
+		return aftersales.NotFound(op, "no such case")
 	}
-	return outcome(op, aftersales.ErrVersionConflict)
-}
-
-// ends reports whether the change from version prev to c ended the case, so
-// that its order lines are free for a new case. Every change of status is on
-// the timeline (the entry of version prev+1 starts from the status at prev),
-// so the store needs no read to know what the status was.
-func ends(c *aftersales.Case, prev int) bool {
-	if !c.Status.Terminal() {
-		return false
-	}
-	for _, e := range c.Timeline {
-		if e.Seq == prev+1 {
-			return !e.From.Terminal()
-		}
-	}
-	return false
+	return aftersales.ErrVersionConflict.For(op)
 }
 
 // PutUploads records declared uploads, all or none, so that the presigned
@@ -277,14 +261,14 @@ func getLive[T any](ctx context.Context, s *Store, op, pk, sk, missing string, d
 		return zero, classify(op, err)
 	}
 	if it == nil {
-		return zero, notFound(op, missing)
+		return zero, aftersales.NotFound(op, missing)
 	}
 	v, err := decode(it)
 	if err != nil {
 		return zero, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
 	if !s.clock.Now().Before(expires(v)) {
-		return zero, notFound(op, missing)
+		return zero, aftersales.NotFound(op, missing)
 	}
 	return v, nil
 }

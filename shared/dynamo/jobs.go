@@ -70,7 +70,7 @@ func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.Review
 		return nil, classify(op, err)
 	}
 	if it == nil {
-		return nil, notFound(op, "no such review job")
+		return nil, aftersales.NotFound(op, "no such review job")
 	}
 	r := reader{it: it}
 	j := &aftersales.ReviewJob{ID: r.str(attrID), Decision: r.str(attrDecisionOf), Reason: r.str(attrReason),
@@ -136,7 +136,7 @@ func (s *Store) RecordReviewResult(ctx context.Context, jobID, caseID, failure s
 	case ok && failedCheck(reasons, 0):
 		return false, nil
 	case ok && failedCheck(reasons, 1):
-		return false, notFound(op, "no such review job")
+		return false, aftersales.NotFound(op, "no such review job")
 	}
 	return false, classify(op, err)
 }

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
-
+	
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -32,50 +31,17 @@ import (
 // partition; minidyn then returns nothing at all).
 func (s *Store) ListCases(ctx context.Context, q aftersales.CaseQuery) (aftersales.CasePage, error) {
 	const op = "dynamo.list_cases"
-	limit := pageSize(q.Limit)
-	var after string
-	if q.Cursor != "" {
-		var err error
-		if after, err = aftersales.DecodeCursor(op, q.Cursor); err != nil {
-			return aftersales.CasePage{}, err
-		}
+	w, err := q.Window(op)
+	if err != nil {
+		return aftersales.CasePage{}, err
 	}
-	lq := listQuery{filters: func(n *names) []string { return caseFilters(q, n) }}
+	lq := listQuery{window: w, filters: func(n *names) []string { return caseFilters(q, n) }}
 	lq.index, lq.pkAttr, lq.pks = partitions(q)
-	lq.lo, lq.hi = bounds(q.From, q.To, after)
-	items, next, err := readList(ctx, s, lq, limit, caseFromItem)
+	items, next, err := readList(ctx, s, lq, caseFromItem)
 	if err != nil {
 		return aftersales.CasePage{}, classify(op, err)
 	}
 	return aftersales.CasePage{Items: items, NextCursor: next}, nil
-}
-
-func pageSize(limit int) int {
-	switch {
-	case limit <= 0:
-		return aftersales.DefaultPageSize
-	case limit > aftersales.MaxPageSize:
-		return aftersales.MaxPageSize
-	}
-	return limit
-}
-
-// bounds turns the creation-time range and the cursor into list-key bounds:
-// lo inclusive, hi exclusive, "" for none. A list key starts with its
-// creation time at fixed width, so "created >= From" is "key >= From" and
-// "created < To" is "key < To" (a key whose time equals To is longer than
-// To's string and sorts after it).
-func bounds(from, to time.Time, after string) (lo, hi string) {
-	if !from.IsZero() {
-		lo = formatTime(from)
-	}
-	if !to.IsZero() {
-		hi = formatTime(to)
-	}
-	if after != "" && (hi == "" || after < hi) {
-		hi = after
-	}
-	return lo, hi
 }
 
 // partitions names the index and the partition keys that hold the cases q
@@ -125,24 +91,25 @@ func caseFilters(q aftersales.CaseQuery, n *names) []string {
 }
 
 // listQuery is one list read: the partitions of an index that can hold the
-// items, list-key bounds (lo inclusive, hi exclusive, "" for none) and the
+// items, the window of the page (its bounds are list keys) and the
 // conditions on other attributes.
 type listQuery struct {
 	index, pkAttr string
 	pks           []string
-	lo, hi        string
+	window        aftersales.ListWindow
 	filters       func(n *names) []string
 }
 
 // readList reads one page of a list, newest first, merging the partitions
 // of lq, and returns the cursor of the next page ("" on the last one).
 // Errors are the SDK's or a malformed item's, for the caller to classify.
-func readList[T any](ctx context.Context, s *Store, lq listQuery, limit int, decode func(item) (T, error)) ([]T, string, error) {
-	if lq.lo != "" && lq.hi != "" && lq.hi <= lq.lo {
+func readList[T any](ctx context.Context, s *Store, lq listQuery, decode func(item) (T, error)) ([]T, string, error) {
+	if lq.window.Empty() {
 		// Nothing can be in range, and DynamoDB rejects a BETWEEN whose
 		// bounds are reversed.
 		return nil, "", nil
 	}
+	limit := lq.window.Limit
 	streams := make([]*stream[T], len(lq.pks))
 	for i, pk := range lq.pks {
 		// One item more than the page: the merge peeks at the next item to
@@ -196,14 +163,15 @@ func newStream[T any](s *Store, lq listQuery, pk string, limit int32, decode fun
 	var n names
 	st := &stream[T]{decode: decode}
 	kc := n.name(lq.pkAttr) + " = " + n.value(avS(pk))
+	lo, hi := lq.window.Lo, lq.window.Hi
 	switch {
-	case lq.lo != "" && lq.hi != "":
-		kc += fmt.Sprintf(" AND %s BETWEEN %s AND %s", n.name(AttrGSISK), n.value(avS(lq.lo)), n.value(avS(lq.hi)))
-		st.skip = lq.hi
-	case lq.lo != "":
-		kc += fmt.Sprintf(" AND %s >= %s", n.name(AttrGSISK), n.value(avS(lq.lo)))
-	case lq.hi != "":
-		kc += fmt.Sprintf(" AND %s < %s", n.name(AttrGSISK), n.value(avS(lq.hi)))
+	case lo != "" && hi != "":
+		kc += fmt.Sprintf(" AND %s BETWEEN %s AND %s", n.name(AttrGSISK), n.value(avS(lo)), n.value(avS(hi)))
+		st.skip = hi
+	case lo != "":
+		kc += fmt.Sprintf(" AND %s >= %s", n.name(AttrGSISK), n.value(avS(lo)))
+	case hi != "":
+		kc += fmt.Sprintf(" AND %s < %s", n.name(AttrGSISK), n.value(avS(hi)))
 	}
 	var filters []string
 	if lq.filters != nil {

@@ -80,7 +80,7 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 		return nil, err
 	}
 	if o == nil {
-		return nil, notFound(op, "no such order")
+		return nil, aftersales.NotFound(op, "no such order")
 	}
 	for i := range o.Lines {
 		l := ledgers[o.Lines[i].LineID]

@@ -433,13 +433,6 @@ func expiry(w writer, at time.Time) {
 	w.num(AttrTTL, secs)
 }
 
-// refundPosition is a refund's list key (gsisk) and cursor position: its
-// creation time and number, in the layout of case positions, so that
-// aftersales.EncodeCursor and DecodeCursor serve the ledger unchanged.
-func refundPosition(r *aftersales.Refund) string {
-	return aftersales.ListPosition(&aftersales.Case{ID: r.OutRefundNo, CreatedAt: r.CreatedAt})
-}
-
 // refundItem is a refund with the keys of the ledger lists: by order (GSI1),
 // by the buyer's phone (GSI2) and every refund, sharded (GSI3). An empty
 // order id or phone leaves that index key out, so the refund is simply not
@@ -454,7 +447,7 @@ func refundItem(r *aftersales.Refund) item {
 	w.str(AttrGSI1PK, nonEmpty(r.OrderID, refundsByOrderPK))
 	w.str(AttrGSI2PK, nonEmpty(r.BuyerPhone, refundsByPhonePK))
 	w.str(AttrGSI3PK, allRefundsPK(shardOf(r.OutRefundNo)))
-	w.str(AttrGSISK, refundPosition(r))
+	w.str(AttrGSISK, aftersales.RefundListPosition(r))
 
 	w.str(attrOutRefundNo, r.OutRefundNo)
 	w.str(attrCaseID, r.CaseID)

@@ -124,7 +124,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 		return err
 	}
 	if failedCheck(reasons, 0) {
-		return outcome(op, aftersales.ErrRefundExists)
+		return aftersales.ErrRefundExists.For(op)
 	}
 	for i, sh := range shares {
 		if !failedCheck(reasons, 1+i) {
@@ -136,7 +136,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 				return errPaidChanged
 			}
 		}
-		return outcome(op, aftersales.ErrOverRefund)
+		return aftersales.ErrOverRefund.For(op)
 	}
 	return err
 }
@@ -150,25 +150,13 @@ func (s *Store) GetRefund(ctx context.Context, caseID, outRefundNo string) (*aft
 		return nil, classify(op, err)
 	}
 	if it == nil {
-		return nil, notFound(op, "no such refund")
+		return nil, aftersales.NotFound(op, "no such refund")
 	}
 	r, err := refundFromItem(it)
 	if err != nil {
 		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
 	return &r, nil
-}
-
-// openRefund reports whether a refund in status st holds its booking and
-// may still be given back: requested or processing.
-func openRefund(st aftersales.RefundStatus) bool {
-	return st == aftersales.RefundRequested || st == aftersales.RefundProcessing
-}
-
-// errReopen refuses to move a closed refund on: its booking was given back,
-// so a live refund again would pay money the ledger no longer holds.
-func errReopen(op string) error {
-	return aftersales.E(aftersales.KindConflict, op, "a closed refund cannot change status: its booking was given back")
 }
 
 // UpdateRefund replaces the refund item on condition that its status is
@@ -179,15 +167,9 @@ func errReopen(op string) error {
 // shares the refund was begun with (the service never changes them).
 func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aftersales.RefundStatus) error {
 	const op = "dynamo.update_refund"
-	if prev == aftersales.RefundClosed && r.Status != prev {
-		return errReopen(op)
-	}
-	var giveBack []aftersales.LineShare
-	if r.Status == aftersales.RefundClosed && openRefund(prev) {
-		var err error
-		if giveBack, err = r.Bookings(op, maxTransaction-1); err != nil {
-			return err
-		}
+	giveBack, err := r.GiveBack(op, prev, maxTransaction-1)
+	if err != nil {
+		return err
 	}
 	var n names
 	ops := make([]types.TransactWriteItem, 0, 1+len(giveBack))
@@ -215,7 +197,7 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 	switch {
 	case failedCheck(reasons, 0):
 		if len(reasons[0].Item) > 0 {
-			return outcome(op, aftersales.ErrRefundChanged)
+			return aftersales.ErrRefundChanged.For(op)
 		}
 		// minidyn returns no old item for a failed Put: look.
 		it, gerr := s.get(ctx, casePK(r.CaseID), refundSK(r.OutRefundNo))
@@ -223,9 +205,9 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 		case gerr != nil:
 			return classify(op, gerr)
 		case it == nil:
-			return notFound(op, "no such refund")
+			return aftersales.NotFound(op, "no such refund")
 		}
-		return outcome(op, aftersales.ErrRefundChanged)
+		return aftersales.ErrRefundChanged.For(op)
 	case anyFailed(reasons, 1, len(ops)):
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("refund %s closed but its order lines do not hold its booking", r.OutRefundNo))
@@ -241,14 +223,11 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 // for cases (see ListCases).
 func (s *Store) ListRefunds(ctx context.Context, q aftersales.RefundQuery) (aftersales.RefundPage, error) {
 	const op = "dynamo.list_refunds"
-	var after string
-	if q.Cursor != "" {
-		var err error
-		if after, err = aftersales.DecodeCursor(op, q.Cursor); err != nil {
-			return aftersales.RefundPage{}, err
-		}
+	w, err := q.Window(op)
+	if err != nil {
+		return aftersales.RefundPage{}, err
 	}
-	var lq listQuery
+	lq := listQuery{window: w}
 	switch {
 	case q.OrderID != "":
 		lq.index, lq.pkAttr, lq.pks = IndexBuyer, AttrGSI1PK, []string{refundsByOrderPK(q.OrderID)}
@@ -262,8 +241,7 @@ func (s *Store) ListRefunds(ctx context.Context, q aftersales.RefundQuery) (afte
 	default:
 		lq.index, lq.pkAttr, lq.pks = IndexAllCases, AttrGSI3PK, shards(allRefundsPK)
 	}
-	lq.lo, lq.hi = bounds(q.From, q.To, after)
-	items, next, err := readList(ctx, s, lq, pageSize(q.Limit), refundFromItem)
+	items, next, err := readList(ctx, s, lq, refundFromItem)
 	if err != nil {
 		return aftersales.RefundPage{}, classify(op, err)
 	}

@@ -44,7 +44,7 @@ func (s *Store) GetRuleSet(ctx context.Context) (*aftersales.RuleSet, error) {
 		return nil, classify(op, err)
 	}
 	if len(out.Items) == 0 {
-		return nil, notFound(op, "no rule set stored")
+		return nil, aftersales.NotFound(op, "no rule set stored")
 	}
 	r := reader{it: out.Items[0]}
 	rs, err := ruleset.Decode(r.bytes(attrDocument))
@@ -83,7 +83,7 @@ func (s *Store) PutRuleSet(ctx context.Context, rs *aftersales.RuleSet) error {
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return &aftersales.Error{Kind: aftersales.KindConflict, Op: op, Msg: aftersales.ErrVersionConflict.Msg, Err: aftersales.ErrVersionConflict}
+		return aftersales.ErrVersionConflict.For(op)
 	}
 	if err != nil {
 		return classify(op, err)

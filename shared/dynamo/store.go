@@ -52,16 +52,6 @@ func New(client *dynamodb.Client, table string, opts ...Option) *Store {
 	return s
 }
 
-// outcome wraps one of the domain's sentinel errors in an *Error of the same
-// kind, so that callers can test it with errors.Is and map it with KindOf.
-func outcome(op string, sentinel *aftersales.Error) error {
-	return &aftersales.Error{Kind: sentinel.Kind, Op: op, Msg: sentinel.Msg, Err: sentinel}
-}
-
-func notFound(op, msg string) error {
-	return &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: msg, Err: aftersales.ErrNotFound}
-}
-
 // retryable names the service errors that a later attempt may not meet:
 // throttling, capacity, service failures and conflicts with concurrent
 // transactions on the same items.
