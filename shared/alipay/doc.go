@@ -10,7 +10,7 @@
 // It runs in the public key mode (公钥模式): no certificates. The library
 // client is built with its production flag off, since that flag only makes
 // it download the certificate a response or notification names by
-// alipay_cert_sn; the gateway URL is always set explicitly (Config.Endpoint,
+// alipay_cert_sn; the gateway URL is always set explicitly (Settings.Endpoint,
 // or ProductionGateway), so no call can reach a host we did not configure.
 //
 // Alipay speaks in yuan strings ("12.34"); the domain in int64 fen. The two

@@ -35,15 +35,16 @@ type Notifications struct {
 	appID  string
 }
 
-// NewNotifications builds the verifier from cfg. Verifying needs only the
-// app id and the Alipay public key, but the library parses the app private
-// key whenever it builds a client, so cfg must carry one too.
-func NewNotifications(cfg Config) (*Notifications, error) {
-	c, err := newClient(cfg)
+// NewNotifications builds the verifier from s, checking its keys. Verifying
+// needs only the app id and the Alipay public key, but the library parses
+// the app private key whenever it builds a client, so s must carry one too.
+func NewNotifications(s Settings) (*Notifications, error) {
+	s = s.trimmed()
+	c, err := newClient(s)
 	if err != nil {
 		return nil, err
 	}
-	return &Notifications{client: c, appID: cfg.AppID}, nil
+	return &Notifications{client: c, appID: s.AppID}, nil
 }
 
 // Parse verifies a notification body and returns the refund it reports.

@@ -59,7 +59,7 @@ func TestNotificationsParse(t *testing.T) {
 	var gatewayHits atomic.Int32
 	gateway := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { gatewayHits.Add(1) }))
 	t.Cleanup(gateway.Close)
-	n, err := alipay.NewNotifications(fake.AppConfig(gateway.URL))
+	n, err := alipay.NewNotifications(fake.Settings(gateway.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestNotificationFixture(t *testing.T) {
 	if v.Get("sign") != "{{alipay_sign}}" {
 		t.Fatalf("the fixture's sign is %q, want the {{alipay_sign}} placeholder", v.Get("sign"))
 	}
-	n, err := alipay.NewNotifications(fake.AppConfig(""))
+	n, err := alipay.NewNotifications(fake.Settings(""))
 	if err != nil {
 		t.Fatal(err)
 	}

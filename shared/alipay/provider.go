@@ -58,17 +58,19 @@ type Provider struct {
 	clock     aftersales.Clock
 }
 
-// NewProvider builds the provider from cfg. clock stamps refunds Alipay
-// reports paid without saying when; nil means the system clock.
-func NewProvider(cfg Config, clock aftersales.Clock) (*Provider, error) {
-	c, err := newClient(cfg)
+// NewProvider builds the provider from s, checking its keys. clock stamps
+// refunds Alipay reports paid without saying when; nil means the system
+// clock.
+func NewProvider(s Settings, clock aftersales.Clock) (*Provider, error) {
+	s = s.trimmed()
+	c, err := newClient(s)
 	if err != nil {
 		return nil, err
 	}
 	if clock == nil {
 		clock = aftersales.SystemClock{}
 	}
-	return &Provider{client: c, notifyURL: cfg.NotifyURL, clock: clock}, nil
+	return &Provider{client: c, notifyURL: s.NotifyURL, clock: clock}, nil
 }
 
 // refundParam is alipay.trade.refund with the public notify_url parameter,

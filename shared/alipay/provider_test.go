@@ -39,13 +39,13 @@ func newRig(t *testing.T, opts fakealipay.Options) *rig {
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
 	r := &rig{fake: fake, clock: clock, endpoint: srv.URL + "/gateway.do"}
-	r.provider = r.newProvider(t, fake.AppConfig(r.endpoint))
+	r.provider = r.newProvider(t, fake.Settings(r.endpoint))
 	return r
 }
 
-func (r *rig) newProvider(t *testing.T, cfg alipay.Config) *alipay.Provider {
+func (r *rig) newProvider(t *testing.T, settings alipay.Settings) *alipay.Provider {
 	t.Helper()
-	p, err := alipay.NewProvider(cfg, r.clock)
+	p, err := alipay.NewProvider(settings, r.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,9 +178,9 @@ func checkResult(t *testing.T, got aftersales.RefundResult, err error, want afte
 
 func TestProviderRefundSendsTheRequestAsAlipayNeedsIt(t *testing.T) {
 	r := newRig(t, fakealipay.Options{})
-	cfg := r.fake.AppConfig(r.endpoint)
-	cfg.NotifyURL = "https://api.example.com/webhooks/alipay"
-	p := r.newProvider(t, cfg)
+	settings := r.fake.Settings(r.endpoint)
+	settings.NotifyURL = "https://api.example.com/webhooks/alipay"
+	p := r.newProvider(t, settings)
 	req := request("as_01HZX5-2", 1234)
 	req.Reason = strings.Repeat("退", 100) // 300 bytes: cut to 85 characters (255 bytes)
 	mustRefund(t, &rig{fake: r.fake, clock: r.clock, provider: p}, req)
@@ -189,7 +189,7 @@ func TestProviderRefundSendsTheRequestAsAlipayNeedsIt(t *testing.T) {
 	if !ok {
 		t.Fatal("the fake has no refund (trade_no T1, out_request_no as_01HZX5-2)")
 	}
-	if rf.Amount != 1234 || rf.Reason != strings.Repeat("退", 85) || rf.NotifyURL != cfg.NotifyURL {
+	if rf.Amount != 1234 || rf.Reason != strings.Repeat("退", 85) || rf.NotifyURL != settings.NotifyURL {
 		t.Fatalf("recorded %+v", rf)
 	}
 }
@@ -267,35 +267,35 @@ func TestProviderTransportFailures(t *testing.T) {
 
 	tests := []struct {
 		name     string
-		cfg      func(alipay.Config) alipay.Config
+		change   func(alipay.Settings) alipay.Settings
 		ctx      context.Context
 		wantKind aftersales.Kind
 		wantMsg  string
 	}{
-		{name: "gateway answers 502", cfg: func(c alipay.Config) alipay.Config { c.Endpoint = badGateway.URL; return c },
+		{name: "gateway answers 502", change: func(c alipay.Settings) alipay.Settings { c.Endpoint = badGateway.URL; return c },
 			wantKind: aftersales.KindTransient, wantMsg: "HTTP 502"},
-		{name: "gateway answers something else than JSON", cfg: func(c alipay.Config) alipay.Config { c.Endpoint = notJSON.URL; return c },
+		{name: "gateway answers something else than JSON", change: func(c alipay.Settings) alipay.Settings { c.Endpoint = notJSON.URL; return c },
 			wantKind: aftersales.KindTransient, wantMsg: "not understood"},
-		{name: "connection refused", cfg: func(c alipay.Config) alipay.Config { c.Endpoint = closed.URL; return c },
+		{name: "connection refused", change: func(c alipay.Settings) alipay.Settings { c.Endpoint = closed.URL; return c },
 			wantKind: aftersales.KindTransient, wantMsg: "could not be reached"},
 		{name: "context cancelled", ctx: cancelled,
 			wantKind: aftersales.KindTransient, wantMsg: "could not be reached"},
-		{name: "answer signed by another key", cfg: func(c alipay.Config) alipay.Config { c.AlipayPublicKey = other.AlipayPublicKeyPEM(); return c },
+		{name: "answer signed by another key", change: func(c alipay.Settings) alipay.Settings { c.AlipayPublicKey = other.AlipayPublicKeyPEM(); return c },
 			wantKind: aftersales.KindTransient, wantMsg: "did not verify"},
-		{name: "request signed by a key Alipay does not know", cfg: func(c alipay.Config) alipay.Config { c.AppPrivateKey = other.AppPrivateKeyPEM(); return c },
+		{name: "request signed by a key Alipay does not know", change: func(c alipay.Settings) alipay.Settings { c.AppPrivateKey = other.AppPrivateKeyPEM(); return c },
 			wantKind: aftersales.KindInvalid, wantMsg: "isv.invalid-signature"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := r.fake.AppConfig(r.endpoint)
-			if tt.cfg != nil {
-				cfg = tt.cfg(cfg)
+			settings := r.fake.Settings(r.endpoint)
+			if tt.change != nil {
+				settings = tt.change(settings)
 			}
 			ctx := tt.ctx
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			p := r.newProvider(t, cfg)
+			p := r.newProvider(t, settings)
 			_, err := p.Refund(ctx, request("as_01-1", 100))
 			checkResult(t, aftersales.RefundResult{}, err, aftersales.RefundResult{}, tt.wantKind, tt.wantMsg)
 			_, err = p.Query(ctx, request("as_01-1", 100))

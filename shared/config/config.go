@@ -1,6 +1,11 @@
 // Package config reads a function's configuration from its environment. The
 // variable names are constants here and nowhere else: the CDK stack sets them
 // from the same constants, so a rename cannot split the two.
+//
+// A payment provider's settings are the adapter's own type
+// (wechatpay.Settings, alipay.Settings), filled here: the adapters say what
+// a merchant account is and check it, this package says where each value
+// comes from (a variable, a Secrets Manager field) and how it travels.
 package config
 
 import (
@@ -9,6 +14,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/aftersales/aftersales/shared/alipay"
+	"github.com/aftersales/aftersales/shared/wechatpay"
 )
 
 // Environment variable names shared by the functions, the local stack and the
@@ -34,7 +42,7 @@ const (
 
 	// WeChat Pay v3 (merchant credentials and the platform's public key).
 	EnvWeChatPayMchID         = "WECHATPAY_MCH_ID"
-	EnvWeChatPayAppID         = "WECHATPAY_APP_ID"
+	EnvWeChatPayAppID         = "WECHATPAY_APP_ID" // documented and in the secret, but refunds need no app id: nothing reads it
 	EnvWeChatPayMchSerialNo   = "WECHATPAY_MCH_SERIAL_NO"
 	EnvWeChatPayMchPrivateKey = "WECHATPAY_MCH_PRIVATE_KEY_PEM"
 	EnvWeChatPayAPIv3Key      = "WECHATPAY_APIV3_KEY"
@@ -78,28 +86,9 @@ type Config struct {
 	SweepGrace        time.Duration
 	InboundQueueURL   string
 	EventBusName      string
-	WeChatPay         WeChatPay
-	Alipay            Alipay
+	WeChatPay         wechatpay.Settings // live provider mode; the route is configured when MchID is set
+	Alipay            alipay.Settings    // live provider mode; the route is configured when AppID is set
 	Endpoints         Endpoints
-}
-
-// WeChatPay is the merchant's WeChat Pay v3 account (live provider mode).
-// The route is configured when MchID is set.
-type WeChatPay struct {
-	MchID, AppID, MchSerialNo string
-	MchPrivateKeyPEM          string
-	APIv3Key                  string
-	PublicKeyID, PublicKeyPEM string // the platform's key, which signs answers and notifications
-	NotifyURL                 string
-	Endpoint                  string
-}
-
-// Alipay is the merchant's Alipay app (live provider mode). The route is
-// configured when AppID is set.
-type Alipay struct {
-	AppID, AppPrivateKeyPEM, PublicKeyPEM string
-	NotifyURL                             string
-	Endpoint                              string
 }
 
 // JWT says which bearer tokens the API accepts. At least one of HS256Secret
@@ -143,15 +132,15 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		SweepGrace:      5 * time.Minute,
 		InboundQueueURL: getenv(EnvInboundQueueURL),
 		EventBusName:    getenv(EnvEventBusName),
-		WeChatPay: WeChatPay{
-			MchID: getenv(EnvWeChatPayMchID), AppID: getenv(EnvWeChatPayAppID), MchSerialNo: getenv(EnvWeChatPayMchSerialNo),
-			MchPrivateKeyPEM: getenv(EnvWeChatPayMchPrivateKey), APIv3Key: getenv(EnvWeChatPayAPIv3Key),
-			PublicKeyID: getenv(EnvWeChatPayPublicKeyID), PublicKeyPEM: getenv(EnvWeChatPayPublicKey),
+		WeChatPay: wechatpay.Settings{
+			MchID: getenv(EnvWeChatPayMchID), MchSerialNo: getenv(EnvWeChatPayMchSerialNo),
+			MchPrivateKeyPEM: pemText(getenv(EnvWeChatPayMchPrivateKey)), APIv3Key: getenv(EnvWeChatPayAPIv3Key),
+			PublicKeyID: getenv(EnvWeChatPayPublicKeyID), PublicKeyPEM: pemText(getenv(EnvWeChatPayPublicKey)),
 			NotifyURL: getenv(EnvWeChatPayNotifyURL), Endpoint: getenv(EnvWeChatPayEndpoint),
 		},
-		Alipay: Alipay{
-			AppID: getenv(EnvAlipayAppID), AppPrivateKeyPEM: getenv(EnvAlipayAppPrivateKey),
-			PublicKeyPEM: getenv(EnvAlipayPublicKey), NotifyURL: getenv(EnvAlipayNotifyURL), Endpoint: getenv(EnvAlipayEndpoint),
+		Alipay: alipay.Settings{
+			AppID: getenv(EnvAlipayAppID), AppPrivateKey: pemText(getenv(EnvAlipayAppPrivateKey)),
+			AlipayPublicKey: pemText(getenv(EnvAlipayPublicKey)), NotifyURL: getenv(EnvAlipayNotifyURL), Endpoint: getenv(EnvAlipayEndpoint),
 		},
 		Endpoints: Endpoints{DynamoDB: getenv(EnvDynamoDBEndpoint), S3: getenv(EnvS3Endpoint),
 			SQS: getenv(EnvSQSEndpoint), StepFunctions: getenv(EnvSFNEndpoint)},
@@ -280,10 +269,11 @@ func WithSecrets(getenv func(string) string, fetch func(arn string) ([]byte, err
 	}, nil
 }
 
-// PEM returns a PEM value as read from the environment or a secret, where
-// newlines are often stored as `\n` escapes: trimmed, with the escapes
-// turned back into newlines when it has no real newline.
-func PEM(s string) string {
+// pemText returns a key as read from the environment or a secret, where
+// newlines are often stored as `\n` escapes (multi-line values rarely
+// survive environment variables and secret editors intact): trimmed, with
+// the escapes turned back into newlines when it has no real newline.
+func pemText(s string) string {
 	s = strings.TrimSpace(s)
 	if !strings.Contains(s, "\n") && strings.Contains(s, `\n`) {
 		s = strings.ReplaceAll(s, `\n`, "\n")

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/aftersales/aftersales/shared/alipay"
+	"github.com/aftersales/aftersales/shared/wechatpay"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -54,6 +57,35 @@ func TestLoad(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadProviderSettings: every provider variable lands in the adapter's
+// settings, keys with their newlines restored when the environment or a
+// secret stored them as `\n` escapes.
+func TestLoadProviderSettings(t *testing.T) {
+	const key = "-----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY-----"
+	escaped := strings.ReplaceAll(key, "\n", `\n`)
+	c, err := Load(env(map[string]string{
+		EnvProviderMode:   ProviderLive,
+		EnvWeChatPayMchID: "1900000001", EnvWeChatPayMchSerialNo: "serial", EnvWeChatPayMchPrivateKey: escaped,
+		EnvWeChatPayAPIv3Key: "apiv3", EnvWeChatPayPublicKeyID: "PUB_KEY_ID_1", EnvWeChatPayPublicKey: " " + key + "\n",
+		EnvWeChatPayNotifyURL: "https://api.example.com/webhooks/wechatpay", EnvWeChatPayEndpoint: "http://127.0.0.1:8081",
+		EnvAlipayAppID: "2021", EnvAlipayAppPrivateKey: escaped, EnvAlipayPublicKey: "MIIBIjAN",
+		EnvAlipayNotifyURL: "https://api.example.com/webhooks/alipay", EnvAlipayEndpoint: "http://127.0.0.1:9000/gateway.do",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWeChat := wechatpay.Settings{MchID: "1900000001", MchSerialNo: "serial", MchPrivateKeyPEM: key, APIv3Key: "apiv3",
+		PublicKeyID: "PUB_KEY_ID_1", PublicKeyPEM: key, NotifyURL: "https://api.example.com/webhooks/wechatpay", Endpoint: "http://127.0.0.1:8081"}
+	if c.WeChatPay != wantWeChat {
+		t.Errorf("WeChatPay = %+v,\nwant %+v", c.WeChatPay, wantWeChat)
+	}
+	wantAlipay := alipay.Settings{AppID: "2021", AppPrivateKey: key, AlipayPublicKey: "MIIBIjAN",
+		NotifyURL: "https://api.example.com/webhooks/alipay", Endpoint: "http://127.0.0.1:9000/gateway.do"}
+	if c.Alipay != wantAlipay {
+		t.Errorf("Alipay = %+v,\nwant %+v", c.Alipay, wantAlipay)
 	}
 }
 

@@ -42,7 +42,7 @@ type env struct {
 	clock    *vclock.Clock
 	fake     *fakewechat.Server
 	srv      *httptest.Server
-	cfg      wechatpay.Config
+	settings wechatpay.Settings
 	provider *wechatpay.Provider
 }
 
@@ -60,12 +60,12 @@ func newEnv(t *testing.T, opts fakewechat.Options) *env {
 	}
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(func() { fake.Close(); srv.Close() })
-	cfg := fake.MerchantConfig(srv.URL, "")
-	p, err := wechatpay.NewProvider(cfg, clock)
+	settings := fake.Settings(srv.URL, "")
+	p, err := wechatpay.NewProvider(settings, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{clock: clock, fake: fake, srv: srv, cfg: cfg, provider: p}
+	return &env{clock: clock, fake: fake, srv: srv, settings: settings, provider: p}
 }
 
 // request is a valid refund of 99.00 of a 198.00 order.

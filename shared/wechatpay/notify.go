@@ -46,22 +46,26 @@ type Notifications struct {
 	clock    aftersales.Clock
 }
 
-// NewNotifications builds the verifier from cfg (the APIv3 key and the
+// NewNotifications builds the verifier from s (the APIv3 key and the
 // platform public key with its id; the merchant id, when set, must match the
-// notifications'). clock is the time Wechatpay-Timestamp is checked
-// against; nil means the system clock.
-func NewNotifications(cfg Config, clock aftersales.Clock) (*Notifications, error) {
-	if err := cfg.validateNotify(); err != nil {
+// notifications'), parsing its keys. clock is the time Wechatpay-Timestamp
+// is checked against; nil means the system clock.
+func NewNotifications(s Settings, clock aftersales.Clock) (*Notifications, error) {
+	m, err := s.parse()
+	if err == nil {
+		err = m.validateNotify()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("wechatpay notifications: %w", err)
 	}
 	if clock == nil {
 		clock = aftersales.SystemClock{}
 	}
 	return &Notifications{
-		verifier: verifiers.NewSHA256WithRSAPubkeyVerifier(cfg.PublicKeyID, *cfg.PublicKey),
-		keyID:    cfg.PublicKeyID,
-		apiV3Key: cfg.APIv3Key,
-		mchID:    cfg.MchID,
+		verifier: verifiers.NewSHA256WithRSAPubkeyVerifier(m.publicKeyID, *m.publicKey),
+		keyID:    m.publicKeyID,
+		apiV3Key: m.apiV3Key,
+		mchID:    m.mchID,
 		clock:    clock,
 	}, nil
 }

@@ -234,15 +234,15 @@ func TestNotificationsParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := fake.MerchantConfig("", "")
+			settings := fake.Settings("", "")
 			if tt.apiV3Key != "" {
-				cfg.APIv3Key = tt.apiV3Key
+				settings.APIv3Key = tt.apiV3Key
 			}
 			now := t0
 			if !tt.clock.IsZero() {
 				now = tt.clock
 			}
-			n, err := wechatpay.NewNotifications(cfg, fixedClock(now))
+			n, err := wechatpay.NewNotifications(settings, fixedClock(now))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,21 +276,21 @@ func TestNotificationsParse(t *testing.T) {
 	}
 }
 
-func TestNewNotificationsRefusesIncompleteConfig(t *testing.T) {
+func TestNewNotificationsRefusesIncompleteSettings(t *testing.T) {
 	k, _ := testKeys(t)
 	tests := []struct {
 		name   string
-		change func(c *wechatpay.Config)
+		change func(c *wechatpay.Settings)
 	}{
-		{"short APIv3 key", func(c *wechatpay.Config) { c.APIv3Key = "0123456789" }},
-		{"no public key id", func(c *wechatpay.Config) { c.PublicKeyID = " " }},
-		{"no public key", func(c *wechatpay.Config) { c.PublicKey = nil }},
+		{"short APIv3 key", func(c *wechatpay.Settings) { c.APIv3Key = "0123456789" }},
+		{"no public key id", func(c *wechatpay.Settings) { c.PublicKeyID = " " }},
+		{"no public key", func(c *wechatpay.Settings) { c.PublicKeyPEM = "" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := merchantConfig(k, "")
-			tt.change(&cfg)
-			if _, err := wechatpay.NewNotifications(cfg, nil); err == nil {
+			settings := merchantSettings(k, "")
+			tt.change(&settings)
+			if _, err := wechatpay.NewNotifications(settings, nil); err == nil {
 				t.Fatal("NewNotifications accepted it")
 			}
 		})

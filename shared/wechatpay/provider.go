@@ -40,23 +40,28 @@ type Provider struct {
 	notifyURL string
 }
 
-// NewProvider builds the provider from cfg. clock is the time responses'
-// Wechatpay-Timestamp is checked against; nil means the system clock.
-func NewProvider(cfg Config, clock aftersales.Clock) (*Provider, error) {
-	if err := cfg.validateAPI(); err != nil {
+// NewProvider builds the provider from s, parsing its keys. clock is the
+// time responses' Wechatpay-Timestamp is checked against; nil means the
+// system clock.
+func NewProvider(s Settings, clock aftersales.Clock) (*Provider, error) {
+	m, err := s.parse()
+	if err == nil {
+		err = m.validateAPI()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("wechatpay provider: %w", err)
 	}
 	if clock == nil {
 		clock = aftersales.SystemClock{}
 	}
-	hc, err := cfg.httpClient()
+	hc, err := m.client()
 	if err != nil {
 		return nil, fmt.Errorf("wechatpay provider: %w", err)
 	}
 	// The public key mode: requests signed with the merchant key, answers
 	// verified with the platform public key, no certificate download.
 	client, err := core.NewClient(context.Background(),
-		option.WithWechatPayPublicKeyAuthCipher(cfg.MchID, cfg.MchSerialNo, cfg.MchPrivateKey, cfg.PublicKeyID, cfg.PublicKey),
+		option.WithWechatPayPublicKeyAuthCipher(m.mchID, m.mchSerialNo, m.mchPrivateKey, m.publicKeyID, m.publicKey),
 		option.WithHTTPClient(hc),
 	)
 	if err != nil {
@@ -64,11 +69,11 @@ func NewProvider(cfg Config, clock aftersales.Clock) (*Provider, error) {
 	}
 	// Same verifier as the option above, but with the window on our clock.
 	client = core.NewClientWithValidator(client, &responseValidator{
-		verifier: verifiers.NewSHA256WithRSAPubkeyVerifier(cfg.PublicKeyID, *cfg.PublicKey),
-		keyID:    cfg.PublicKeyID,
+		verifier: verifiers.NewSHA256WithRSAPubkeyVerifier(m.publicKeyID, *m.publicKey),
+		keyID:    m.publicKeyID,
 		now:      clock.Now,
 	})
-	return &Provider{api: refunddomestic.RefundsApiService{Client: client}, notifyURL: cfg.NotifyURL}, nil
+	return &Provider{api: refunddomestic.RefundsApiService{Client: client}, notifyURL: m.notifyURL}, nil
 }
 
 // Refund asks WeChat Pay to pay r back. WeChat Pay deduplicates on

@@ -260,8 +260,8 @@ func TestProviderClassifiesAnswers(t *testing.T) {
 				_, _ = w.Write([]byte(tt.body))
 			}))
 			defer srv.Close()
-			cfg := merchantConfig(k, srv.URL)
-			p, err := wechatpay.NewProvider(cfg, fixedClock(t0))
+			settings := merchantSettings(k, srv.URL)
+			p, err := wechatpay.NewProvider(settings, fixedClock(t0))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,7 +281,7 @@ func TestProviderClassifiesAnswers(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		url := srv.URL
 		srv.Close()
-		p, err := wechatpay.NewProvider(merchantConfig(k, url), fixedClock(t0))
+		p, err := wechatpay.NewProvider(merchantSettings(k, url), fixedClock(t0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +306,7 @@ func TestProviderChecksAnswerTime(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, fakewechat.Options{})
-			p, err := wechatpay.NewProvider(e.cfg, fixedClock(t0.Add(tt.skew)))
+			p, err := wechatpay.NewProvider(e.settings, fixedClock(t0.Add(tt.skew)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,10 +329,10 @@ func TestEndpointRewrite(t *testing.T) {
 	defer srv.Close()
 
 	rec := &recorder{base: http.DefaultTransport}
-	cfg := e.cfg
-	cfg.Endpoint = srv.URL + "/sandbox/wechat/"
-	cfg.HTTPClient = &http.Client{Transport: rec, Timeout: 5 * time.Second}
-	p, err := wechatpay.NewProvider(cfg, e.clock)
+	settings := e.settings
+	settings.Endpoint = srv.URL + "/sandbox/wechat/"
+	settings.HTTPClient = &http.Client{Transport: rec, Timeout: 5 * time.Second}
+	p, err := wechatpay.NewProvider(settings, e.clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func TestEndpointRewrite(t *testing.T) {
 			}
 		})
 	}
-	if cfg.HTTPClient.Transport != rec {
+	if settings.HTTPClient.Transport != rec {
 		t.Error("NewProvider modified the caller's http.Client")
 	}
 	rec.mu.Lock()
@@ -384,38 +384,40 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.base.RoundTrip(req)
 }
 
-func merchantConfig(k fakewechat.Keys, endpoint string) wechatpay.Config {
-	return wechatpay.Config{
-		MchID:         fakewechat.DefaultMchID,
-		MchSerialNo:   k.MchSerialNo,
-		MchPrivateKey: k.MchPrivateKey,
-		APIv3Key:      k.APIv3Key,
-		PublicKeyID:   k.PublicKeyID,
-		PublicKey:     &k.PlatformPrivateKey.PublicKey,
-		Endpoint:      endpoint,
+// merchantSettings are the settings of a merchant keyed with k, without a
+// fake server: for the tests that serve answers themselves.
+func merchantSettings(k fakewechat.Keys, endpoint string) wechatpay.Settings {
+	return wechatpay.Settings{
+		MchID:            fakewechat.DefaultMchID,
+		MchSerialNo:      k.MchSerialNo,
+		MchPrivateKeyPEM: k.MchPrivateKeyPEM(),
+		APIv3Key:         k.APIv3Key,
+		PublicKeyID:      k.PublicKeyID,
+		PublicKeyPEM:     k.PublicKeyPEM(),
+		Endpoint:         endpoint,
 	}
 }
 
-// TestNewProviderRefusesIncompleteConfig: a missing key is a deployment
+// TestNewProviderRefusesIncompleteSettings: a missing key is a deployment
 // error, reported at start rather than at the first refund.
-func TestNewProviderRefusesIncompleteConfig(t *testing.T) {
+func TestNewProviderRefusesIncompleteSettings(t *testing.T) {
 	k, _ := testKeys(t)
 	tests := []struct {
 		name   string
-		change func(c *wechatpay.Config)
+		change func(c *wechatpay.Settings)
 	}{
-		{"no merchant id", func(c *wechatpay.Config) { c.MchID = "" }},
-		{"no serial", func(c *wechatpay.Config) { c.MchSerialNo = "" }},
-		{"no private key", func(c *wechatpay.Config) { c.MchPrivateKey = nil }},
-		{"no public key id", func(c *wechatpay.Config) { c.PublicKeyID = "" }},
-		{"no public key", func(c *wechatpay.Config) { c.PublicKey = nil }},
-		{"relative endpoint", func(c *wechatpay.Config) { c.Endpoint = "localhost:8080" }},
+		{"no merchant id", func(c *wechatpay.Settings) { c.MchID = "" }},
+		{"no serial", func(c *wechatpay.Settings) { c.MchSerialNo = "" }},
+		{"no private key", func(c *wechatpay.Settings) { c.MchPrivateKeyPEM = "" }},
+		{"no public key id", func(c *wechatpay.Settings) { c.PublicKeyID = "" }},
+		{"no public key", func(c *wechatpay.Settings) { c.PublicKeyPEM = "" }},
+		{"relative endpoint", func(c *wechatpay.Settings) { c.Endpoint = "localhost:8080" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := merchantConfig(k, "")
-			tt.change(&cfg)
-			if _, err := wechatpay.NewProvider(cfg, nil); err == nil {
+			settings := merchantSettings(k, "")
+			tt.change(&settings)
+			if _, err := wechatpay.NewProvider(settings, nil); err == nil {
 				t.Fatal("NewProvider accepted it")
 			}
 		})

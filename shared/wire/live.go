@@ -11,47 +11,18 @@ import (
 	"github.com/aftersales/aftersales/shared/wechatpay"
 )
 
-// wechatConfig and alipayConfig read a provider's settings; ok is false
-// when the merchant has not configured that provider.
-func wechatConfig(cfg config.Config) (c wechatpay.Config, ok bool, err error) {
-	w := cfg.WeChatPay
-	if w.MchID == "" {
-		return c, false, nil
-	}
-	c, err = wechatpay.PEMConfig{MchID: w.MchID, MchSerialNo: w.MchSerialNo, MchPrivateKeyPEM: w.MchPrivateKeyPEM,
-		APIv3Key: w.APIv3Key, PublicKeyID: w.PublicKeyID, PublicKeyPEM: w.PublicKeyPEM, NotifyURL: w.NotifyURL,
-		Endpoint: w.Endpoint}.Config()
-	return c, err == nil, err
-}
-
-func alipayConfig(cfg config.Config) (c alipay.Config, ok bool, err error) {
-	a := cfg.Alipay
-	if a.AppID == "" {
-		return c, false, nil
-	}
-	c, err = alipay.LoadConfig(a.AppID, a.AppPrivateKeyPEM, a.PublicKeyPEM, a.NotifyURL, a.Endpoint)
-	return c, err == nil, err
-}
-
 // livePayments builds the WeChat Pay and Alipay routes the merchant has
 // configured.
 func livePayments(cfg config.Config, d Deps) (map[aftersales.PaymentChannel]aftersales.RefundProvider, error) {
 	m := map[aftersales.PaymentChannel]aftersales.RefundProvider{}
-	wc, ok, err := wechatConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		if m[aftersales.ChannelWeChatPay], err = wechatpay.NewProvider(wc, d.Clock); err != nil {
+	var err error
+	if cfg.WeChatPay.MchID != "" {
+		if m[aftersales.ChannelWeChatPay], err = wechatpay.NewProvider(cfg.WeChatPay, d.Clock); err != nil {
 			return nil, err
 		}
 	}
-	ac, ok, err := alipayConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		if m[aftersales.ChannelAlipay], err = alipay.NewProvider(ac, d.Clock); err != nil {
+	if cfg.Alipay.AppID != "" {
+		if m[aftersales.ChannelAlipay], err = alipay.NewProvider(cfg.Alipay, d.Clock); err != nil {
 			return nil, err
 		}
 	}
@@ -60,34 +31,26 @@ func livePayments(cfg config.Config, d Deps) (map[aftersales.PaymentChannel]afte
 
 // notificationRoutes are the providers' notification webhooks, for the
 // providers configured (live mode).
-func notificationRoutes(cfg config.Config, svc *aftersales.Service, d Deps) ([]webhookRoute, error) {
+func notificationRoutes(cfg config.Config, notices payhook.Notices, d Deps) ([]webhookRoute, error) {
 	if cfg.ProviderMode != config.ProviderLive {
 		return nil, nil
 	}
 	var routes []webhookRoute
-	wc, ok, err := wechatConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		n, err := wechatpay.NewNotifications(wc, d.Clock)
+	if cfg.WeChatPay.MchID != "" {
+		n, err := wechatpay.NewNotifications(cfg.WeChatPay, d.Clock)
 		if err != nil {
 			return nil, err
 		}
 		routes = append(routes, webhookRoute{"POST", "/webhooks/wechatpay",
-			&payhook.Handler{Provider: "wechatpay", Parser: n, Service: svc, Answer: payhook.WeChatPay}})
+			&payhook.Handler{Provider: "wechatpay", Parser: n, Notices: notices, Answer: payhook.WeChatPay}})
 	}
-	ac, ok, err := alipayConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		n, err := alipay.NewNotifications(ac)
+	if cfg.Alipay.AppID != "" {
+		n, err := alipay.NewNotifications(cfg.Alipay)
 		if err != nil {
 			return nil, err
 		}
 		routes = append(routes, webhookRoute{"POST", "/webhooks/alipay",
-			&payhook.Handler{Provider: "alipay", Parser: n, Service: svc, Answer: alipayAnswer}})
+			&payhook.Handler{Provider: "alipay", Parser: n, Notices: notices, Answer: alipayAnswer}})
 	}
 	return routes, nil
 }

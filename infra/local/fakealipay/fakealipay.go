@@ -7,9 +7,9 @@
 // and can post signed trade status notifications after refunds.
 //
 // New generates two RSA key pairs at start: the app's (the fake verifies
-// requests with its public key; AppConfig hands out its private key) and
+// requests with its public key; Settings hands out its private key) and
 // Alipay's (the fake signs answers and notifications with its private key;
-// AppConfig hands out its public key). Nothing is shared with the real
+// Settings hands out its public key). Nothing is shared with the real
 // Alipay and nothing is read from disk.
 //
 // Like Alipay, the fake
@@ -282,11 +282,11 @@ func (s *Server) AppPublicKeyPEM() string { return s.appPubPEM }
 // key that signs answers and notifications.
 func (s *Server) AlipayPublicKeyPEM() string { return s.alipayPubPEM }
 
-// AppConfig returns the adapter configuration for talking to this fake
-// served at endpoint (the URL its Handler is mounted at, e.g. an
-// httptest.Server's URL). NotifyURL is Options.NotifyURL.
-func (s *Server) AppConfig(endpoint string) alipay.Config {
-	return alipay.Config{
+// Settings returns the adapter settings for talking to this fake served at
+// endpoint (the URL its Handler is mounted at, e.g. an httptest.Server's
+// URL). NotifyURL is Options.NotifyURL.
+func (s *Server) Settings(endpoint string) alipay.Settings {
+	return alipay.Settings{
 		AppID:           s.appID,
 		AppPrivateKey:   s.appKeyPEM,
 		AlipayPublicKey: s.alipayPubPEM,

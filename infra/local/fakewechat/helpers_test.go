@@ -69,10 +69,10 @@ func newEnv(t *testing.T, opts fakewechat.Options) *env {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(fake.Handler())
-	recv := newReceiver(t, fake.MerchantConfig("", ""), clock)
+	recv := newReceiver(t, fake.Settings("", ""), clock)
 	hook := httptest.NewServer(recv)
 	t.Cleanup(func() { fake.Close(); srv.Close(); hook.Close() })
-	p, err := wechatpay.NewProvider(fake.MerchantConfig(srv.URL, hook.URL+"/webhooks/wechatpay"), clock)
+	p, err := wechatpay.NewProvider(fake.Settings(srv.URL, hook.URL+"/webhooks/wechatpay"), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +93,9 @@ type receiver struct {
 	errs     []error
 }
 
-func newReceiver(t *testing.T, cfg wechatpay.Config, clock aftersales.Clock) *receiver {
+func newReceiver(t *testing.T, settings wechatpay.Settings, clock aftersales.Clock) *receiver {
 	t.Helper()
-	n, err := wechatpay.NewNotifications(cfg, clock)
+	n, err := wechatpay.NewNotifications(settings, clock)
 	if err != nil {
 		t.Fatal(err)
 	}

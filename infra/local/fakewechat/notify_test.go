@@ -304,7 +304,7 @@ func TestFillFixture(t *testing.T) {
 	for k, v := range ev.Headers {
 		h.Set(k, v)
 	}
-	n, err := wechatpay.NewNotifications(fake.MerchantConfig("", ""), clock)
+	n, err := wechatpay.NewNotifications(fake.Settings("", ""), clock)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -342,25 +342,11 @@ func (s *Server) Keys() Keys { return s.keys }
 // MchID returns the merchant id the fake serves.
 func (s *Server) MchID() string { return s.mchID }
 
-// MerchantConfig is the adapter configuration of the fake's merchant:
-// endpoint is the URL the Handler is served at, notifyURL where
-// notifications should go (both may be empty).
-func (s *Server) MerchantConfig(endpoint, notifyURL string) wechatpay.Config {
-	return wechatpay.Config{
-		MchID:         s.mchID,
-		MchSerialNo:   s.keys.MchSerialNo,
-		MchPrivateKey: s.keys.MchPrivateKey,
-		APIv3Key:      s.keys.APIv3Key,
-		PublicKeyID:   s.keys.PublicKeyID,
-		PublicKey:     &s.keys.PlatformPrivateKey.PublicKey,
-		NotifyURL:     notifyURL,
-		Endpoint:      endpoint,
-	}
-}
-
-// PEMConfig is MerchantConfig as strings, the form deployments use.
-func (s *Server) PEMConfig(endpoint, notifyURL string) wechatpay.PEMConfig {
-	return wechatpay.PEMConfig{
+// Settings returns the adapter settings of the fake's merchant, keys as PEM
+// text like a deployment's: endpoint is the URL the Handler is served at,
+// notifyURL where notifications should go (both may be empty).
+func (s *Server) Settings(endpoint, notifyURL string) wechatpay.Settings {
+	return wechatpay.Settings{
 		MchID:            s.mchID,
 		MchSerialNo:      s.keys.MchSerialNo,
 		MchPrivateKeyPEM: s.keys.MchPrivateKeyPEM(),
@@ -372,10 +358,10 @@ func (s *Server) PEMConfig(endpoint, notifyURL string) wechatpay.PEMConfig {
 	}
 }
 
-// Env is MerchantConfig as the WECHATPAY_* environment variables that
-// wechatpay.ConfigFromEnv reads, for functions started as processes.
+// Env is Settings as the WECHATPAY_* environment variables that
+// config.Load reads, for functions started as processes.
 func (s *Server) Env(endpoint, notifyURL string) map[string]string {
-	p := s.PEMConfig(endpoint, notifyURL)
+	p := s.Settings(endpoint, notifyURL)
 	return map[string]string{
 		config.EnvWeChatPayMchID:         p.MchID,
 		config.EnvWeChatPayMchSerialNo:   p.MchSerialNo,

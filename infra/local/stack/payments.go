@@ -6,7 +6,6 @@ import (
 
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
-	"github.com/aftersales/aftersales/shared/config"
 )
 
 // startPayments starts the WeChat Pay and Alipay sandboxes with fresh keys
@@ -43,11 +42,9 @@ func (s *Stack) startPayments(o Options) error {
 	if err != nil {
 		return err
 	}
-	w := s.WeChatPay.PEMConfig(s.wechatURL, s.URL+"/webhooks/wechatpay")
-	s.Config.WeChatPay = config.WeChatPay{MchID: w.MchID, MchSerialNo: w.MchSerialNo, MchPrivateKeyPEM: w.MchPrivateKeyPEM,
-		APIv3Key: w.APIv3Key, PublicKeyID: w.PublicKeyID, PublicKeyPEM: w.PublicKeyPEM, NotifyURL: w.NotifyURL, Endpoint: w.Endpoint}
-	s.Config.Alipay = config.Alipay{AppID: s.Alipay.AppID(), AppPrivateKeyPEM: s.Alipay.AppPrivateKeyPEM(),
-		PublicKeyPEM: s.Alipay.AlipayPublicKeyPEM(), NotifyURL: s.URL + "/webhooks/alipay", Endpoint: s.alipayURL}
+	s.Config.WeChatPay = s.WeChatPay.Settings(s.wechatURL, s.URL+"/webhooks/wechatpay")
+	s.Config.Alipay = s.Alipay.Settings(s.alipayURL)
+	s.Config.Alipay.NotifyURL = s.URL + "/webhooks/alipay"
 	s.log.Info("payment sandboxes", slog.String("wechatpay", s.wechatURL), slog.String("alipay", s.alipayURL))
 	return nil
 }

@@ -28,24 +28,27 @@ import (
 	"time"
 
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
-
-	"github.com/aftersales/aftersales/shared/config"
 )
 
-// DefaultTimeout bounds one call to the refund API when Config.HTTPClient is
-// nil. WeChat Pay answers in well under a second; waiting longer only delays
-// the retry that the workflow makes anyway (the call is idempotent).
+// DefaultTimeout bounds one call to the refund API when Settings.HTTPClient
+// is nil. WeChat Pay answers in well under a second; waiting longer only
+// delays the retry that the workflow makes anyway (the call is idempotent).
 const DefaultTimeout = 10 * time.Second
 
-// Config is what the adapter needs to talk to WeChat Pay as one merchant.
-type Config struct {
-	// MchID is the merchant id (商户号).
+// Settings is the merchant's WeChat Pay account as deployments carry it:
+// strings, the keys as PEM text (PKCS#8 "PRIVATE KEY" for the merchant,
+// PKIX "PUBLIC KEY" for the platform, as WeChat Pay issues them).
+// NewProvider and NewNotifications parse it, so a deployment's mistakes
+// (a garbled key, a missing id) are reported when a function starts.
+type Settings struct {
+	// MchID is the merchant id (商户号). The route is configured when it is
+	// set.
 	MchID string
 	// MchSerialNo is the serial number of the merchant API certificate whose
 	// private key signs our requests.
 	MchSerialNo string
-	// MchPrivateKey signs our requests (apiclient_key.pem).
-	MchPrivateKey *rsa.PrivateKey
+	// MchPrivateKeyPEM signs our requests (apiclient_key.pem).
+	MchPrivateKeyPEM string
 	// APIv3Key is the 32-byte key notifications' resources are encrypted
 	// with (AES-256-GCM).
 	APIv3Key string
@@ -53,9 +56,9 @@ type Config struct {
 	// ("PUB_KEY_ID_..."); responses and notifications carry it in
 	// Wechatpay-Serial, and anything signed with another key is refused.
 	PublicKeyID string
-	// PublicKey is the WeChat Pay platform public key that signs responses
-	// and notifications.
-	PublicKey *rsa.PublicKey
+	// PublicKeyPEM is the WeChat Pay platform public key that signs
+	// responses and notifications.
+	PublicKeyPEM string
 	// NotifyURL is where WeChat Pay posts refund notifications; empty means
 	// the URL configured in the merchant platform.
 	NotifyURL string
@@ -63,111 +66,93 @@ type Config struct {
 	// prefix), for the local fake; empty means the real WeChat Pay.
 	Endpoint string
 	// HTTPClient sends the requests; nil means a client with DefaultTimeout.
-	// It is copied, never modified.
+	// It is copied, never modified. No deployment sets it: it is for tests.
 	HTTPClient *http.Client
 }
 
-// validateNotify checks what verifying notifications needs.
-func (c Config) validateNotify() error {
-	var errs []error
-	if len(c.APIv3Key) != 32 {
-		errs = append(errs, fmt.Errorf("the APIv3 key must be 32 bytes, got %d", len(c.APIv3Key)))
+// merchant is Settings parsed: the keys the SDK signs and verifies with.
+type merchant struct {
+	mchID, mchSerialNo string
+	mchPrivateKey      *rsa.PrivateKey
+	apiV3Key           string
+	publicKeyID        string
+	publicKey          *rsa.PublicKey
+	notifyURL          string
+	endpoint           string
+	httpClient         *http.Client
+}
+
+// parse parses the keys that are set; what is missing is left to
+// validateAPI and validateNotify, which know what each use needs. Every key
+// set is parsed, also one the caller does not use: a garbled key is a
+// deployment mistake either way.
+func (s Settings) parse() (merchant, error) {
+	m := merchant{
+		mchID:       strings.TrimSpace(s.MchID),
+		mchSerialNo: strings.TrimSpace(s.MchSerialNo),
+		apiV3Key:    s.APIv3Key,
+		publicKeyID: strings.TrimSpace(s.PublicKeyID),
+		notifyURL:   strings.TrimSpace(s.NotifyURL),
+		endpoint:    strings.TrimSpace(s.Endpoint),
+		httpClient:  s.HTTPClient,
 	}
-	if strings.TrimSpace(c.PublicKeyID) == "" {
+	var errs []error
+	if s.MchPrivateKeyPEM != "" {
+		k, err := utils.LoadPrivateKey(s.MchPrivateKeyPEM)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("merchant private key: %w", err))
+		}
+		m.mchPrivateKey = k
+	}
+	if s.PublicKeyPEM != "" {
+		k, err := utils.LoadPublicKey(s.PublicKeyPEM)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("platform public key: %w", err))
+		}
+		m.publicKey = k
+	}
+	return m, errors.Join(errs...)
+}
+
+// validateNotify checks what verifying notifications needs.
+func (m merchant) validateNotify() error {
+	var errs []error
+	if len(m.apiV3Key) != 32 {
+		errs = append(errs, fmt.Errorf("the APIv3 key must be 32 bytes, got %d", len(m.apiV3Key)))
+	}
+	if m.publicKeyID == "" {
 		errs = append(errs, errors.New("the platform public key id is missing"))
 	}
-	if c.PublicKey == nil {
+	if m.publicKey == nil {
 		errs = append(errs, errors.New("the platform public key is missing"))
 	}
 	return errors.Join(errs...)
 }
 
 // validateAPI checks what calling the refund API needs.
-func (c Config) validateAPI() error {
+func (m merchant) validateAPI() error {
 	var errs []error
-	if strings.TrimSpace(c.MchID) == "" {
+	if m.mchID == "" {
 		errs = append(errs, errors.New("the merchant id is missing"))
 	}
-	if strings.TrimSpace(c.MchSerialNo) == "" {
+	if m.mchSerialNo == "" {
 		errs = append(errs, errors.New("the merchant certificate serial number is missing"))
 	}
-	if c.MchPrivateKey == nil {
+	if m.mchPrivateKey == nil {
 		errs = append(errs, errors.New("the merchant private key is missing"))
 	}
-	if strings.TrimSpace(c.PublicKeyID) == "" {
+	if m.publicKeyID == "" {
 		errs = append(errs, errors.New("the platform public key id is missing"))
 	}
-	if c.PublicKey == nil {
+	if m.publicKey == nil {
 		errs = append(errs, errors.New("the platform public key is missing"))
 	}
-	if c.Endpoint != "" {
-		if _, err := parseEndpoint(c.Endpoint); err != nil {
+	if m.endpoint != "" {
+		if _, err := parseEndpoint(m.endpoint); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// PEMConfig is the configuration as deployments carry it: strings from the
-// environment or a secret. Keys are PEM text (PKCS#8 "PRIVATE KEY" for the
-// merchant, PKIX "PUBLIC KEY" for the platform, as WeChat Pay issues them).
-type PEMConfig struct {
-	MchID            string // Config.MchID
-	MchSerialNo      string // Config.MchSerialNo
-	MchPrivateKeyPEM string // Config.MchPrivateKey as PKCS#8 PEM
-	APIv3Key         string // Config.APIv3Key
-	PublicKeyID      string // Config.PublicKeyID
-	PublicKeyPEM     string // Config.PublicKey as PKIX PEM
-	NotifyURL        string // Config.NotifyURL
-	Endpoint         string // Config.Endpoint
-}
-
-// Config parses the keys and returns the adapter configuration. Keys may have
-// their newlines escaped as `\n`, because multi-line values rarely survive
-// environment variables and secret editors intact.
-func (p PEMConfig) Config() (Config, error) {
-	c := Config{
-		MchID:       strings.TrimSpace(p.MchID),
-		MchSerialNo: strings.TrimSpace(p.MchSerialNo),
-		APIv3Key:    p.APIv3Key,
-		PublicKeyID: strings.TrimSpace(p.PublicKeyID),
-		NotifyURL:   strings.TrimSpace(p.NotifyURL),
-		Endpoint:    strings.TrimSpace(p.Endpoint),
-	}
-	var errs []error
-	if p.MchPrivateKeyPEM != "" {
-		k, err := utils.LoadPrivateKey(config.PEM(p.MchPrivateKeyPEM))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("merchant private key: %w", err))
-		}
-		c.MchPrivateKey = k
-	}
-	if p.PublicKeyPEM != "" {
-		k, err := utils.LoadPublicKey(config.PEM(p.PublicKeyPEM))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("platform public key: %w", err))
-		}
-		c.PublicKey = k
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, fmt.Errorf("wechatpay config: %w", err)
-	}
-	return c, nil
-}
-
-// ConfigFromEnv reads the WECHATPAY_* variables (named in shared/config)
-// through getenv, e.g. os.Getenv, and parses them with PEMConfig.Config.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	return PEMConfig{
-		MchID:            getenv(config.EnvWeChatPayMchID),
-		MchSerialNo:      getenv(config.EnvWeChatPayMchSerialNo),
-		MchPrivateKeyPEM: getenv(config.EnvWeChatPayMchPrivateKey),
-		APIv3Key:         getenv(config.EnvWeChatPayAPIv3Key),
-		PublicKeyID:      getenv(config.EnvWeChatPayPublicKeyID),
-		PublicKeyPEM:     getenv(config.EnvWeChatPayPublicKey),
-		NotifyURL:        getenv(config.EnvWeChatPayNotifyURL),
-		Endpoint:         getenv(config.EnvWeChatPayEndpoint),
-	}.Config()
 }
 
 // parseEndpoint checks an endpoint override: an absolute http(s) URL without
@@ -183,19 +168,19 @@ func parseEndpoint(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// httpClient returns the client requests go through: a copy of the
-// configured one (or a default), its transport rewritten to the endpoint
-// when one is set.
-func (c Config) httpClient() (*http.Client, error) {
+// client returns the client requests go through: a copy of the configured
+// one (or a default), its transport rewritten to the endpoint when one is
+// set.
+func (m merchant) client() (*http.Client, error) {
 	hc := &http.Client{Timeout: DefaultTimeout}
-	if c.HTTPClient != nil {
-		copied := *c.HTTPClient
+	if m.httpClient != nil {
+		copied := *m.httpClient
 		hc = &copied
 	}
-	if c.Endpoint == "" {
+	if m.endpoint == "" {
 		return hc, nil
 	}
-	u, err := parseEndpoint(c.Endpoint)
+	u, err := parseEndpoint(m.endpoint)
 	if err != nil {
 		return nil, err
 	}

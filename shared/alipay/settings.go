@@ -10,15 +10,13 @@ import (
 	"time"
 
 	alipaysdk "github.com/smartwalle/alipay/v3"
-
-	"github.com/aftersales/aftersales/shared/config"
 )
 
 // ProductionGateway is Alipay's open API gateway, used when
-// Config.Endpoint is empty.
+// Settings.Endpoint is empty.
 const ProductionGateway = "https://openapi.alipay.com/gateway.do"
 
-// DefaultTimeout bounds one call to the gateway when Config.HTTPClient is
+// DefaultTimeout bounds one call to the gateway when Settings.HTTPClient is
 // nil. Alipay answers in well under a second; waiting longer only delays the
 // retry that the workflow makes anyway (refunds are idempotent).
 const DefaultTimeout = 10 * time.Second
@@ -29,9 +27,13 @@ const DefaultTimeout = 10 * time.Second
 // Lambda image.
 var chinaTime = time.FixedZone("CST", 8*60*60)
 
-// Config is what the adapter needs to talk to Alipay as one app.
-type Config struct {
-	// AppID is the Alipay open platform app id (应用 APPID).
+// Settings is the merchant's Alipay app as deployments carry it: strings,
+// the keys as text. NewProvider and NewNotifications check them, so a
+// deployment's mistakes (a garbled key, a missing id) are reported when a
+// function starts.
+type Settings struct {
+	// AppID is the Alipay open platform app id (应用 APPID). The route is
+	// configured when it is set.
 	AppID string
 	// AppPrivateKey signs our requests: the app's RSA2 private key, PEM
 	// (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY") or the bare base64
@@ -48,33 +50,20 @@ type Config struct {
 	// ProductionGateway.
 	Endpoint string
 	// HTTPClient sends the requests; nil means a client with DefaultTimeout.
-	// It is copied, never modified.
+	// It is copied, never modified. No deployment sets it: it is for tests.
 	HTTPClient *http.Client
 }
 
-// LoadConfig builds a Config from the strings deployments carry and checks
-// that the keys parse and the endpoint is a URL. Keys may have their
-// newlines escaped as `\n`, because multi-line values rarely survive
-// environment variables and secret editors intact.
-func LoadConfig(appID, appPrivateKeyPEM, alipayPublicKeyPEM, notifyURL, endpoint string) (Config, error) {
-	c := Config{
-		AppID:           strings.TrimSpace(appID),
-		AppPrivateKey:   config.PEM(appPrivateKeyPEM),
-		AlipayPublicKey: config.PEM(alipayPublicKeyPEM),
-		NotifyURL:       strings.TrimSpace(notifyURL),
-		Endpoint:        strings.TrimSpace(endpoint),
-	}
-	if _, err := newClient(c); err != nil {
-		return Config{}, err
-	}
-	return c, nil
-}
-
-// ConfigFromEnv reads the ALIPAY_* variables (named in shared/config)
-// through getenv, e.g. os.Getenv, with LoadConfig.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	return LoadConfig(getenv(config.EnvAlipayAppID), getenv(config.EnvAlipayAppPrivateKey),
-		getenv(config.EnvAlipayPublicKey), getenv(config.EnvAlipayNotifyURL), getenv(config.EnvAlipayEndpoint))
+// trimmed returns s without the whitespace around its values, which
+// environment files and secret editors leave; the library would take a
+// padded key or gateway URL as a broken one.
+func (s Settings) trimmed() Settings {
+	s.AppID = strings.TrimSpace(s.AppID)
+	s.AppPrivateKey = strings.TrimSpace(s.AppPrivateKey)
+	s.AlipayPublicKey = strings.TrimSpace(s.AlipayPublicKey)
+	s.NotifyURL = strings.TrimSpace(s.NotifyURL)
+	s.Endpoint = strings.TrimSpace(s.Endpoint)
+	return s
 }
 
 // parseEndpoint checks a gateway URL: absolute http(s), no fragment.
@@ -89,7 +78,7 @@ func parseEndpoint(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// newClient builds the library client for cfg.
+// newClient builds the library client for s, which the caller has trimmed.
 //
 // The library's isProduction flag only picks the default gateway and decides
 // whether a response or notification naming an unknown alipay_cert_sn makes
@@ -98,18 +87,18 @@ func parseEndpoint(s string) (*url.URL, error) {
 // false: a forged notification carrying alipay_cert_sn is refused instead of
 // triggering an outbound call, and no request can go to a host we did not
 // configure.
-func newClient(cfg Config) (*alipaysdk.Client, error) {
+func newClient(s Settings) (*alipaysdk.Client, error) {
 	var errs []error
-	if strings.TrimSpace(cfg.AppID) == "" {
+	if s.AppID == "" {
 		errs = append(errs, errors.New("the app id is missing"))
 	}
-	if cfg.AppPrivateKey == "" {
+	if s.AppPrivateKey == "" {
 		errs = append(errs, errors.New("the app private key is missing"))
 	}
-	if cfg.AlipayPublicKey == "" {
+	if s.AlipayPublicKey == "" {
 		errs = append(errs, errors.New("the Alipay public key is missing"))
 	}
-	gateway := cfg.Endpoint
+	gateway := s.Endpoint
 	if gateway == "" {
 		gateway = ProductionGateway
 	}
@@ -121,8 +110,8 @@ func newClient(cfg Config) (*alipaysdk.Client, error) {
 	}
 
 	hc := &http.Client{Timeout: DefaultTimeout}
-	if cfg.HTTPClient != nil {
-		copied := *cfg.HTTPClient
+	if s.HTTPClient != nil {
+		copied := *s.HTTPClient
 		hc = &copied
 	}
 	base := hc.Transport
@@ -131,14 +120,14 @@ func newClient(cfg Config) (*alipaysdk.Client, error) {
 	}
 	hc.Transport = statusTransport{base: base}
 
-	c, err := alipaysdk.New(cfg.AppID, cfg.AppPrivateKey, false,
+	c, err := alipaysdk.New(s.AppID, s.AppPrivateKey, false,
 		alipaysdk.WithSandboxGateway(gateway), // with isProduction false, this sets the gateway; see above
 		alipaysdk.WithHTTPClient(hc),
 		alipaysdk.WithTimeLocation(chinaTime))
 	if err != nil {
 		return nil, fmt.Errorf("alipay config: the app private key: %w", err)
 	}
-	if err := c.LoadAliPayPublicKey(cfg.AlipayPublicKey); err != nil {
+	if err := c.LoadAliPayPublicKey(s.AlipayPublicKey); err != nil {
 		return nil, fmt.Errorf("alipay config: the Alipay public key: %w", err)
 	}
 	return c, nil
