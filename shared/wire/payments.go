@@ -11,7 +11,8 @@ import (
 // sandbox mode a route that pays at once for the provider channels; in live
 // mode the providers configured. Bank-card payments are refunded through
 // the provider they were made with, which the mall names as the order's
-// channel; a channel without a route fails the refund for staff.
+// channel; a channel without a route fails the refund for staff. Deps.Decorate,
+// when set, wraps every route.
 func payments(cfg config.Config, d Deps, events aftersales.EventPublisher) (map[aftersales.PaymentChannel]aftersales.RefundProvider, error) {
 	m := map[aftersales.PaymentChannel]aftersales.RefundProvider{
 		aftersales.ChannelBalance: &storebalance.Provider{Events: events, Clock: d.Clock},
@@ -29,14 +30,10 @@ func payments(cfg config.Config, d Deps, events aftersales.EventPublisher) (map[
 			m[ch] = p
 		}
 	}
-	for ch, p := range m {
-		if d.OnRefund != nil {
-			p = observedProvider{RefundProvider: p, observe: d.OnRefund}
+	if d.Decorate != nil {
+		for ch, p := range m {
+			m[ch] = d.Decorate.Payment(ch, p)
 		}
-		if d.WrapPayment != nil {
-			p = d.WrapPayment(ch, p)
-		}
-		m[ch] = p
 	}
 	return m, nil
 }
