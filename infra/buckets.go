@@ -1,0 +1,74 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/aftersales/aftersales/shared/config"
+)
+
+// buckets creates the evidence bucket, which buyers upload to with
+// presigned URLs, and the bucket of its access logs.
+func (b *builder) buckets() (evidence awss3.Bucket) {
+	logs := awss3.NewBucket(b.stack, jsii.String("AccessLogs"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		// Server access logging can only deliver to SSE-S3 buckets.
+		Encryption:      awss3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership: awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:   awscdk.RemovalPolicy_RETAIN,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Expiration: awscdk.Duration_Days(jsii.Number(365)),
+		}},
+	})
+	props := &awss3.BucketProps{
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		Encryption:             awss3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
+		ServerAccessLogsBucket: logs,
+		ServerAccessLogsPrefix: jsii.String("evidence/"),
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			// Evidence is read while a case is open, rarely afterwards.
+			Transitions: &[]*awss3.Transition{{
+				StorageClass:    awss3.StorageClass_INFREQUENT_ACCESS(),
+				TransitionAfter: awscdk.Duration_Days(jsii.Number(90)),
+			}},
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+	}
+	if len(b.s.CORSOrigins) > 0 {
+		props.Cors = &[]*awss3.CorsRule{{
+			AllowedOrigins: jsii.Strings(b.s.CORSOrigins...),
+			// PUT uploads with a presigned URL; GET and HEAD let staff
+			// pages fetch what they show.
+			AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT, awss3.HttpMethods_GET, awss3.HttpMethods_HEAD},
+			AllowedHeaders: jsii.Strings("content-type", "x-amz-*"),
+			ExposedHeaders: jsii.Strings("etag"),
+			MaxAge:         jsii.Number(3000),
+		}}
+	}
+	evidence = awss3.NewBucket(b.stack, jsii.String("Evidence"), props)
+	b.env[config.EnvEvidenceBucket] = evidence.BucketName()
+	return evidence
+}
+
+// grantEvidence lets the api function presign uploads and downloads of
+// evidence. Presigned PUT/GET are signed with the api function's role, and
+// attaching evidence HEADs the object: PutObject and GetObject under
+// evidence/. ListBucket makes a missing object answer 404 instead of 403,
+// which the api reports as "not uploaded".
+func (b *builder) grantEvidence(evidence awss3.Bucket) {
+	api := b.fns["api"]
+	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:PutObject", "s3:GetObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String("evidence/*"))},
+	}))
+	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: &[]*string{evidence.BucketArn()},
+	}))
+}

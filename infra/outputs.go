@@ -1,0 +1,45 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// stackOutputs are the resources whose names and URLs the stack outputs.
+type stackOutputs struct {
+	endpoint       string // the HTTP API's
+	evidence       awss3.Bucket
+	table          awsdynamodb.Table
+	workflow       awsstepfunctions.StateMachine
+	bus            awsevents.EventBus
+	refundFailures awslogs.LogGroup
+}
+
+// outputs writes what the merchant needs after a deploy: the URLs to give
+// out, the secrets to fill in, and where to look when something fails.
+func (b *builder) outputs(o stackOutputs) {
+	out := func(id, value, desc string) {
+		awscdk.NewCfnOutput(b.stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
+	}
+	out("ApiUrl", o.endpoint+"/v1", "Base URL of the buyer and staff API")
+	out("MallWebhookUrl", o.endpoint+"/webhooks/mall/orders", "Paste into the mall's order event settings")
+	out("EvidenceBucketName", *o.evidence.BucketName(), "S3 bucket of the buyers' evidence")
+	out("TableName", *o.table.TableName(), "DynamoDB table")
+	out("CaseStateMachineArn", *o.workflow.StateMachineArn(), "Step Functions state machine of the cases")
+	out("AlarmTopicArn", *b.alarms.TopicArn(), "Subscribe here to receive alarms")
+	// Names as chosen here: the secrets' SecretName is parsed from the ARN.
+	out("JwtSecretName", b.name("jwt"), "Set hs256_secret or public_keys_pem")
+	out("MallWebhookSecretName", b.name("mall-webhook"), "Copy its value into the mall")
+	for _, p := range providerSecrets {
+		out("SecretName"+p.name, b.name("provider/"+p.name), "Fill in before provider mode live")
+	}
+	out("EventBusName", *o.bus.EventBusName(), "EventBridge bus of the domain events (source aftersales): add rules for "+
+		"detail-type refund.balance_credited (credit the buyer's store balance) and refund.failed")
+	out("EventBusArn", *o.bus.EventBusArn(), "ARN of the domain event bus")
+	out("RefundFailuresLogGroup", *o.refundFailures.LogGroupName(), "Every refund.failed event: what the RefundFailed alarm counted")
+}

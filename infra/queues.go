@@ -1,0 +1,117 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/aftersales/aftersales/shared/config"
+)
+
+// Consumer settings shared with the local stack's pollers
+// (infra/local/stack/workflow.go): batch size, maximum concurrency and the
+// redrive after 5 receives.
+const (
+	maxReceiveCount = 5
+	batchSize       = 10
+	// Starting executions is throttled per account (300/s refill in large
+	// regions, 150/s elsewhere); 5 pollers of 10 stay far below.
+	intakeConcurrency = 5
+	// Batch decisions call SendTaskSuccess (500/s refill): the mapping's
+	// concurrency is what paces a 10,000-case batch.
+	reviewsConcurrency = 20
+	// Refund notifications arrive one by one and each settles one case;
+	// providers retry for a day, so a small pool is plenty and keeps a
+	// burst from contending with the workflow's own writes.
+	inboundConcurrency = 5
+	// visibilityFactor: AWS asks for a visibility timeout of at least six
+	// times the consumer's timeout, so a batch retried by Lambda is not
+	// redelivered to another poller meanwhile.
+	visibilityFactor = 6
+)
+
+// queueSpec is one work queue: who sends to it, and which function
+// consumes it how fast.
+type queueSpec struct {
+	id          string // <id>Queue and <id>DLQ in the template
+	urlEnv      string // the variable that carries its URL
+	consumer    string
+	concurrency float64 // the consumer's maximum concurrency
+	senders     []string
+}
+
+// queueSpecs are the stack's work queues, each consumed by one function.
+var queueSpecs = []queueSpec{
+	// Cases to start a workflow for: new ones, and those the sweeper finds
+	// still submitted.
+	{id: "Intake", urlEnv: config.EnvIntakeQueueURL, consumer: "intake", concurrency: intakeConcurrency,
+		senders: []string{"api", "sweeper"}},
+	// Staff decisions taken in batches.
+	{id: "Reviews", urlEnv: config.EnvReviewQueueURL, consumer: "reviews", concurrency: reviewsConcurrency,
+		senders: []string{"api"}},
+	// The providers' refund notifications, once verified.
+	{id: "Inbound", urlEnv: config.EnvInboundQueueURL, consumer: "inbound", concurrency: inboundConcurrency,
+		senders: []string{"webhooks"}},
+}
+
+// workQueue is a queue of queueSpecs with its dead-letter queue.
+type workQueue struct {
+	queueSpec
+	queue, dlq awssqs.Queue
+}
+
+// queues creates every queue of queueSpecs, each with its dead-letter
+// queue, and publishes their URLs to the functions.
+func (b *builder) queues() []workQueue {
+	var qs []workQueue
+	for _, spec := range queueSpecs {
+		dlq := awssqs.NewQueue(b.stack, jsii.String(spec.id+"DLQ"), &awssqs.QueueProps{
+			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+			EnforceSSL:      jsii.Bool(true),
+			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)), // the maximum: time to investigate
+		})
+		q := awssqs.NewQueue(b.stack, jsii.String(spec.id+"Queue"), &awssqs.QueueProps{
+			Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+			EnforceSSL:        jsii.Bool(true),
+			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(visibilityFactor * specs[spec.consumer].timeout)),
+			DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(maxReceiveCount)},
+		})
+		b.env[spec.urlEnv] = q.QueueUrl()
+		qs = append(qs, workQueue{queueSpec: spec, queue: q, dlq: dlq})
+	}
+	return qs
+}
+
+// grantSends lets each queue's senders send to it.
+func (b *builder) grantSends(qs []workQueue) {
+	for _, q := range qs {
+		for _, name := range q.senders {
+			q.queue.GrantSendMessages(b.fns[name])
+		}
+	}
+}
+
+// consume has each queue's consumer poll it, reporting failed messages
+// one by one so that the rest of a batch is not received again.
+func (b *builder) consume(qs []workQueue) {
+	for _, q := range qs {
+		b.fns[q.consumer].AddEventSource(awslambdaeventsources.NewSqsEventSource(q.queue, &awslambdaeventsources.SqsEventSourceProps{
+			BatchSize:               jsii.Number(batchSize),
+			ReportBatchItemFailures: jsii.Bool(true),
+			MaxConcurrency:          jsii.Number(q.concurrency),
+		}))
+	}
+}
+
+// queueAlarms raise as soon as a dead-letter queue holds a message: each
+// is a case or a notification that nothing will process on its own.
+func (b *builder) queueAlarms(qs []workQueue) {
+	for _, q := range qs {
+		b.alarm(q.id+"DLQMessages", "A message gave up after 5 receives: inspect it and redrive the queue",
+			q.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+				Statistic: jsii.String("Maximum"), Period: awscdk.Duration_Minutes(jsii.Number(5)),
+			}), 0)
+	}
+}
