@@ -13,6 +13,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/config"
+	"github.com/aftersales/aftersales/shared/usecase"
 )
 
 // TestOpenAPIMatchesRouter checks that docs/openapi.yaml documents exactly
@@ -47,7 +48,7 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	for _, rt := range srv.Routes() {
 		served = append(served, rt.Method+" "+rt.Path)
 	}
-	routes, err := webhookRoutes(liveConfig(t), nil, Deps{Clock: aftersales.SystemClock{}})
+	routes, err := webhookRoutes(liveConfig(t), &usecase.Services{}, Deps{Clock: aftersales.SystemClock{}})
 	if err != nil {
 		t.Fatal(err)
 	}

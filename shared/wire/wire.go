@@ -1,18 +1,19 @@
 // Package wire is the composition root of the functions: it builds the
-// adapters and services a function needs from its configuration. The Lambda
+// adapters and use cases a function needs from its configuration, and no
+// more (the intake function makes a Step Functions client only). The Lambda
 // mains and the local stack both call it, so what runs locally is wired
-// exactly as what runs in the cloud.
+// exactly as what runs in the cloud; the local stack's changes go through
+// one seam, Deps.Decorate.
 package wire
 
 import (
 	"context"
-
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 
-	"github.com/aws/smithy-go/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
@@ -27,52 +28,27 @@ import (
 	"github.com/aftersales/aftersales/shared/sqsevent"
 	"github.com/aftersales/aftersales/shared/stepfn"
 	"github.com/aftersales/aftersales/shared/ulids"
+	"github.com/aftersales/aftersales/shared/usecase"
 )
 
-// Deps are what a caller may supply instead of the defaults: the local stack
-// passes its controllable clock and its logger.
+// Deps are what a caller may supply instead of the defaults.
 type Deps struct {
 	Clock  aftersales.Clock
 	Logger *slog.Logger
-	// Intake replaces the SQS intake queue (the local stack wraps it to
-	// simulate a lost message).
-	Intake aftersales.Intake
-	// OnRefund, when set, sees every refund request before the payment
-	// route does (the local benchmark times submit -> refund requested).
-	OnRefund func(aftersales.RefundRequest)
-	// Events replaces the EventBridge publisher (the local stack records
-	// events in memory).
-	Events aftersales.EventPublisher
-	// WrapPayment, when set, wraps each payment route (the local stack's
-	// chaos run injects crashes after the provider call).
-	WrapPayment func(aftersales.PaymentChannel, aftersales.RefundProvider) aftersales.RefundProvider
-	// Store replaces DynamoDB (the local stack's scale runs use the
-	// in-memory store: minidyn's transactions cost O(table size)).
-	Store Store
-	// APIOptions are added to every AWS SDK client's middleware stack (the
-	// local benchmark meters the calls a case costs).
-	APIOptions []func(*middleware.Stack) error
+	// Decorate, when set, changes what each function is built with. The
+	// cloud sets none; the local stack meters the SDK's calls, keeps data
+	// in memory, records domain events and wraps the payment routes.
+	Decorate Decorator
 }
 
-// Store is every store port in one: what the DynamoDB adapter implements.
-type Store interface {
-	aftersales.CaseStore
-	aftersales.OrderStore
-	aftersales.IdempotencyStore
-	aftersales.RuleSetStore
-	aftersales.ReviewJobStore
-	aftersales.RefundStore
-	aftersales.NotificationStore
-}
-
-func (d Deps) withDefaults(cfg config.Config) Deps {
-	if d.Clock == nil {
-		d.Clock = aftersales.SystemClock{}
-	}
-	if d.Logger == nil {
-		d.Logger = Logger(cfg.LogLevel)
-	}
-	return d
+// Decorator changes what a function is built with, in the order wire
+// builds it: the SDK configuration, then the ports, then each payment route
+// (built last, because the store balance route publishes through the
+// ports' event publisher).
+type Decorator interface {
+	AWS(cfg *aws.Config)
+	Ports(p *usecase.Ports)
+	Payment(ch aftersales.PaymentChannel, p aftersales.RefundProvider) aftersales.RefundProvider
 }
 
 // Logger returns the JSON logger of the functions at level ("debug", "info",
@@ -85,118 +61,97 @@ func Logger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
 }
 
-// Service builds the case service on DynamoDB, S3, SQS and Step Functions.
-func Service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Service, error) {
-	svc, _, err := service(ctx, cfg, d)
-	return svc, err
+// builder makes the clients and ports of one function.
+type builder struct {
+	cfg config.Config
+	d   Deps
+	ac  aws.Config
 }
 
-func service(ctx context.Context, cfg config.Config, d Deps) (*aftersales.Service, *stepfn.Workflows, error) {
-	d = d.withDefaults(cfg)
+func start(ctx context.Context, cfg config.Config, d Deps) (*builder, error) {
+	if d.Clock == nil {
+		d.Clock = aftersales.SystemClock{}
+	}
+	if d.Logger == nil {
+		d.Logger = Logger(cfg.LogLevel)
+	}
 	ac, err := awsenv.Load(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ac.APIOptions = append(ac.APIOptions, d.APIOptions...)
-	store := dynamo.New(awsenv.DynamoDB(ac, cfg.Endpoints.DynamoDB), cfg.TableName, dynamo.WithClock(d.Clock))
-	flows := stepfn.New(awsenv.SFN(ac, cfg.Endpoints.StepFunctions), cfg.StateMachineARN)
-	var st Store = store
-	if d.Store != nil {
-		st = d.Store
+	if d.Decorate != nil {
+		d.Decorate.AWS(&ac)
 	}
-	svc := &aftersales.Service{
-		Cases: st, Orders: st, Idempotency: st, Rules: st, Jobs: st, Refunds: st, Notifications: st,
-		Evidence: s3blob.New(awsenv.S3(ac, cfg.Endpoints.S3), cfg.EvidenceBucket, d.Clock),
-		Clock:    d.Clock,
-		IDs:      ulids.New(d.Clock),
-		Waits:    flows,
-	}
-	events := d.Events
-	if events == nil {
-		events = eventbus.Log{Logger: d.Logger}
-		if cfg.EventBusName != "" {
-			events = eventbus.New(awsenv.EventBridge(ac), cfg.EventBusName)
-		}
-	}
-	svc.Events = events
-	if cfg.ReviewQueueURL != "" {
-		svc.Reviews = sqsbus.Reviews{Queue: sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.ReviewQueueURL)}
-	}
-	switch {
-	case d.Intake != nil:
-		svc.Intake = d.Intake
-	case cfg.IntakeQueueURL != "":
-		svc.Intake = sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.IntakeQueueURL)
-	}
-	if cfg.InboundQueueURL != "" {
-		svc.Notices = sqsbus.Inbound{Queue: sqsbus.New(awsenv.SQS(ac, cfg.Endpoints.SQS), cfg.InboundQueueURL)}
-	}
-	return svc, flows, nil
+	return &builder{cfg: cfg, d: d, ac: ac}, nil
 }
 
-// Tasks builds the handler of the workflow's task states (functions/tasks).
-// Only the tasks call payment providers (the refund step and its status
-// queries), so only they get payment routes: the other functions neither
-// hold the providers' keys nor link their libraries.
-func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, error) {
-	d = d.withDefaults(cfg)
-	svc, err := Service(ctx, cfg, d)
-	if err != nil {
-		return nil, err
-	}
-	if svc.Payments, err = payments(cfg, d, svc.Events); err != nil {
-		return nil, err
-	}
-	return &sfntask.Handler{Service: svc, Logger: d.Logger}, nil
+// ports are the stores on DynamoDB with the clock and identifiers; each
+// function adds the other ports it calls.
+func (b *builder) ports() usecase.Ports {
+	store := dynamo.New(awsenv.DynamoDB(b.ac, b.cfg.Endpoints.DynamoDB), b.cfg.TableName, dynamo.WithClock(b.d.Clock))
+	return usecase.Ports{Clock: b.d.Clock, IDs: ulids.New(b.d.Clock)}.WithStore(store)
 }
 
-// Intake builds the consumer of the intake queue (functions/intake).
-func Intake(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Intake, error) {
-	d = d.withDefaults(cfg)
-	_, flows, err := service(ctx, cfg, d)
-	if err != nil {
-		return nil, err
-	}
-	return &sqsevent.Intake{Workflows: flows, Logger: d.Logger}, nil
+func (b *builder) workflows() *stepfn.Workflows {
+	return stepfn.New(awsenv.SFN(b.ac, b.cfg.Endpoints.StepFunctions), b.cfg.StateMachineARN)
 }
 
-// Sweeper builds the scheduled sweep (functions/sweeper): it re-enqueues
-// cases still submitted after the grace period.
-func Sweeper(ctx context.Context, cfg config.Config, d Deps) (func(context.Context) (int, error), error) {
-	d = d.withDefaults(cfg)
-	svc, err := Service(ctx, cfg, d)
-	if err != nil {
-		return nil, err
+func (b *builder) queue(url string) *sqsbus.Queue {
+	return sqsbus.New(awsenv.SQS(b.ac, b.cfg.Endpoints.SQS), url)
+}
+
+// events publishes domain events to EventBridge, or only logs them when no
+// bus is configured.
+func (b *builder) events() aftersales.EventPublisher {
+	if b.cfg.EventBusName == "" {
+		return eventbus.Log{Logger: b.d.Logger}
 	}
-	return func(ctx context.Context) (int, error) {
-		n, err := svc.Sweep(ctx, cfg.SweepGrace)
-		d.Logger.InfoContext(ctx, "sweep", "requeued", n)
-		return n, err
-	}, nil
+	return eventbus.New(awsenv.EventBridge(b.ac), b.cfg.EventBusName)
+}
+
+// services decorates p and builds the use cases on it.
+func (b *builder) services(p usecase.Ports) *usecase.Services {
+	if b.d.Decorate != nil {
+		b.d.Decorate.Ports(&p)
+	}
+	return usecase.New(p)
 }
 
 // API builds the HTTP API's handler (functions/api).
 func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
-	d = d.withDefaults(cfg)
-	svc, err := Service(ctx, cfg, d)
+	b, err := start(ctx, cfg, d)
 	if err != nil {
 		return nil, err
 	}
-	auth, err := apigw.NewAuthenticator(cfg.JWT.Issuer, cfg.JWT.Audience, cfg.JWT.HS256Secret, cfg.JWT.PublicKeysPEM, d.Clock)
+	p := b.ports()
+	p.Evidence = s3blob.New(awsenv.S3(b.ac, cfg.Endpoints.S3), cfg.EvidenceBucket, b.d.Clock)
+	p.Waits = b.workflows()
+	if cfg.IntakeQueueURL != "" {
+		p.Intake = b.queue(cfg.IntakeQueueURL)
+	}
+	if cfg.ReviewQueueURL != "" {
+		p.Reviews = sqsbus.Reviews{Queue: b.queue(cfg.ReviewQueueURL)}
+	}
+	svc := b.services(p)
+	auth, err := apigw.NewAuthenticator(cfg.JWT.Issuer, cfg.JWT.Audience, cfg.JWT.HS256Secret, cfg.JWT.PublicKeysPEM, b.d.Clock)
 	if err != nil {
 		return nil, err
 	}
-	return apigw.NewServer(svc, auth, d.Logger), nil
+	return apigw.NewServer(apigw.Services{Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
+		Refunds: svc.Refunds, RuleSets: svc.RuleSets}, auth, b.d.Logger), nil
 }
 
-// Webhooks builds the handler of the webhook routes (functions/webhooks).
+// Webhooks builds the handler of the webhook routes (functions/webhooks):
+// it verifies, records and queues, and starts no workflow.
 func Webhooks(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
-	d = d.withDefaults(cfg)
-	svc, err := Service(ctx, cfg, d)
+	b, err := start(ctx, cfg, d)
 	if err != nil {
 		return nil, err
 	}
-	routes, err := webhookRoutes(cfg, svc, d)
+	p := b.ports()
+	p.Notices = sqsbus.Inbound{Queue: b.queue(cfg.InboundQueueURL)}
+	svc := b.services(p)
+	routes, err := webhookRoutes(cfg, svc, b.d)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +159,7 @@ func Webhooks(ctx context.Context, cfg config.Config, d Deps) (http.Handler, err
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, rt.handler)
 	}
-	return apigw.Middleware(d.Logger, mux), nil
+	return apigw.Middleware(b.d.Logger, mux), nil
 }
 
 type webhookRoute struct {
@@ -213,42 +168,83 @@ type webhookRoute struct {
 }
 
 // webhookRoutes lists the webhook operations; the OpenAPI test reads it too.
-func webhookRoutes(cfg config.Config, svc *aftersales.Service, d Deps) ([]webhookRoute, error) {
-	routes, err := notificationRoutes(cfg, svc, d)
+func webhookRoutes(cfg config.Config, svc *usecase.Services, d Deps) ([]webhookRoute, error) {
+	routes, err := notificationRoutes(cfg, svc.Refunds, d)
 	return append(routes, webhookRoute{"POST", "/webhooks/mall/orders",
-		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Service: svc, Clock: d.Clock}}), err
+		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Orders: svc.Orders, Clock: d.Clock}}), err
+}
+
+// Tasks builds the handler of the workflow's task states (functions/tasks).
+// Only the tasks call payment providers (the refund step and its status
+// queries), so only they get payment routes: the other functions neither
+// hold the providers' keys nor link their libraries.
+func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, error) {
+	b, err := start(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	p := b.ports()
+	p.Waits = b.workflows()
+	p.Events = b.events()
+	if b.d.Decorate != nil {
+		b.d.Decorate.Ports(&p)
+	}
+	if p.Payments, err = payments(cfg, b.d, p.Events); err != nil {
+		return nil, err
+	}
+	svc := usecase.New(p)
+	return &sfntask.Handler{Workflow: svc.Workflow, Refunds: svc.Refunds, Logger: b.d.Logger}, nil
+}
+
+// Intake builds the consumer of the intake queue (functions/intake): it
+// starts workflows and needs nothing else.
+func Intake(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Intake, error) {
+	b, err := start(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	return &sqsevent.Intake{Workflows: b.workflows(), Logger: b.d.Logger}, nil
+}
+
+// Sweeper builds the scheduled sweep (functions/sweeper): it re-enqueues
+// cases still submitted after the grace period.
+func Sweeper(ctx context.Context, cfg config.Config, d Deps) (func(context.Context) (int, error), error) {
+	b, err := start(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	p := b.ports()
+	p.Intake = b.queue(cfg.IntakeQueueURL)
+	wf := b.services(p).Workflow
+	return func(ctx context.Context) (int, error) {
+		n, err := wf.Sweep(ctx, cfg.SweepGrace)
+		b.d.Logger.InfoContext(ctx, "sweep", "requeued", n)
+		return n, err
+	}, nil
 }
 
 // Inbound builds the consumer of the inbound queue (functions/inbound):
 // verified provider notifications that complete refunds.
 func Inbound(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Inbound, error) {
-	d = d.withDefaults(cfg)
-	svc, err := Service(ctx, cfg, d)
+	b, err := start(ctx, cfg, d)
 	if err != nil {
 		return nil, err
 	}
-	return &sqsevent.Inbound{Service: svc, Logger: d.Logger}, nil
+	p := b.ports()
+	p.Waits = b.workflows()
+	p.Events = b.events()
+	return &sqsevent.Inbound{Notices: b.services(p).Refunds, Logger: b.d.Logger}, nil
 }
 
 // Reviews builds the consumer of the batch review queue (functions/reviews).
 func Reviews(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Reviews, error) {
-	d = d.withDefaults(cfg)
-	svc, err := Service(ctx, cfg, d)
+	b, err := start(ctx, cfg, d)
 	if err != nil {
 		return nil, err
 	}
-	return &sqsevent.Reviews{Service: svc, Logger: d.Logger}, nil
+	p := b.ports()
+	p.Waits = b.workflows()
+	return &sqsevent.Reviews{Reviewer: b.services(p).Review, Logger: b.d.Logger}, nil
 }
 
-var _ Store = (*dynamo.Store)(nil)
-
-// observedProvider tells an observer about each refund request.
-type observedProvider struct {
-	aftersales.RefundProvider
-	observe func(aftersales.RefundRequest)
-}
-
-func (o observedProvider) Refund(ctx context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
-	o.observe(r)
-	return o.RefundProvider.Refund(ctx, r)
-}
+var _ usecase.Store = (*dynamo.Store)(nil)

@@ -137,7 +137,7 @@ func TestBatchReviewOfTenThousand(t *testing.T) {
 	if j.Status != "done" || j.Total != n || j.Succeeded != n-adminLevel || j.Failed != adminLevel || len(j.Failures) != adminLevel {
 		t.Fatalf("job: %s %d/%d succeeded, %d failed, %d listed", j.Status, j.Succeeded, j.Total, j.Failed, len(j.Failures))
 	}
-	page, err := st.svc.Cases.ListCases(t.Context(), aftersales.CaseQuery{Status: aftersales.StatusAwaitingReturn, Limit: 1})
+	page, err := st.store.ListCases(t.Context(), aftersales.CaseQuery{Status: aftersales.StatusAwaitingReturn, Limit: 1})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("approved cases: %v %v", page, err)
 	}
@@ -159,7 +159,7 @@ func (st *Stack) createReviewBacklog(t *testing.T, n, admin int) []string {
 			PaidAt: now.Add(-96 * time.Hour), ShippedAt: now.Add(-72 * time.Hour), DeliveredAt: now.Add(-24 * time.Hour), Currency: aftersales.CNY,
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint(i), Amount: price},
 			Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "SKU", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: price, PaidAmount: price}}}
-		if err := st.svc.PutOrder(ctx, o); err != nil {
+		if err := st.svc.Orders.PutOrder(ctx, o); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -46,7 +46,7 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 					PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
 					Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint(i), Amount: 9900},
 					Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "S", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
-				if err := st.svc.PutOrder(context.Background(), o); err != nil {
+				if err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -94,7 +94,7 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 			for i, id := range ids {
 				at, ok := requested[id]
 				if !ok {
-					c, err := st.svc.Cases.GetCase(context.Background(), id)
+					c, err := st.store.GetCase(context.Background(), id)
 					e, _ := st.Execution(id)
 					b.Fatalf("case %s never requested its refund: %+v %v; execution %+v", id, c, err, e)
 				}
@@ -131,7 +131,7 @@ func BenchmarkCreateCaseHandler(b *testing.B) {
 		o := &aftersales.Order{ID: fmt.Sprintf("h-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid, Currency: aftersales.CNY,
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, Amount: 9900},
 			Lines:   []aftersales.OrderLine{{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
-		if err := st.svc.PutOrder(context.Background(), o); err != nil {
+		if err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}
 		body := fmt.Sprintf(`{"order_id":"h-%d","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}`, i)
@@ -177,7 +177,7 @@ func BenchmarkApprovalToRefundConfirmed(b *testing.B) {
 			PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint("tx-", i), Amount: 9900},
 			Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "S", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
-		if err := st.svc.PutOrder(context.Background(), o); err != nil {
+		if err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -195,7 +195,7 @@ func BenchmarkApprovalToRefundConfirmed(b *testing.B) {
 			if err := st.WaitIdle(context.Background()); err != nil {
 				b.Fatal(err)
 			}
-			c, err := st.svc.Cases.GetCase(context.Background(), cb.ID)
+			c, err := st.store.GetCase(context.Background(), cb.ID)
 			if err != nil {
 				b.Fatal(err)
 			}

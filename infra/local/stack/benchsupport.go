@@ -9,13 +9,13 @@ import (
 // PutOrder stores an order through the case service, as the mall's order
 // events do: the benchmark (infra/local/bench) creates its orders with it.
 func (s *Stack) PutOrder(ctx context.Context, o *aftersales.Order) error {
-	return s.svc.PutOrder(ctx, o)
+	return s.svc.Orders.PutOrder(ctx, o)
 }
 
 // Case reads a case from the store, bypassing the HTTP API: the benchmark
 // checks every case's final state with it.
 func (s *Stack) Case(ctx context.Context, id string) (*aftersales.Case, error) {
-	return s.svc.Cases.GetCase(ctx, id)
+	return s.store.GetCase(ctx, id)
 }
 
 // ExecutionTasks counts the Lambda task invocations an execution of a case

@@ -74,7 +74,7 @@ func TestRefundChaos(t *testing.T) {
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprintf("42%08d", i), Amount: 2 * amount},
 			Lines: []aftersales.OrderLine{{LineID: "l1", SKU: "TEA", Name: "Tea", Kind: aftersales.KindPhysical, Category: "food",
 				Quantity: 2, UnitPrice: amount, PaidAmount: 2 * amount}}}
-		if err := st.svc.PutOrder(t.Context(), o); err != nil {
+		if err := st.svc.Orders.PutOrder(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
 		paid[id] = 2 * amount
@@ -108,7 +108,7 @@ func TestRefundChaos(t *testing.T) {
 	completed := func() int {
 		n := 0
 		for _, id := range ids {
-			c, err := st.svc.Cases.GetCase(t.Context(), id)
+			c, err := st.store.GetCase(t.Context(), id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +125,7 @@ func TestRefundChaos(t *testing.T) {
 
 	var refunded, paidOut int64
 	for i, id := range ids {
-		c, err := st.svc.Cases.GetCase(t.Context(), id)
+		c, err := st.store.GetCase(t.Context(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestRefundChaos(t *testing.T) {
 			t.Errorf("case %s (%s): the sandbox paid its refund %d times", id, c.Status, n)
 		}
 		refunded += c.Refunded
-		o, err := st.svc.Orders.GetOrder(t.Context(), fmt.Sprintf("o-chaos-%04d", i))
+		o, err := st.store.GetOrder(t.Context(), fmt.Sprintf("o-chaos-%04d", i))
 		if err != nil {
 			t.Fatal(err)
 		}

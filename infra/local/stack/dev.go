@@ -59,7 +59,7 @@ func (s *Stack) devListOrders(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	items := make([]mallhook.OrderJSON, 0, len(ids))
 	for _, id := range ids {
-		o, err := s.svc.Orders.GetOrder(r.Context(), id)
+		o, err := s.store.GetOrder(r.Context(), id)
 		if err != nil {
 			apigw.WriteError(w, r, err)
 			return

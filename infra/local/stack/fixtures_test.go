@@ -109,7 +109,7 @@ func TestReplayFixtures(t *testing.T) {
 			}
 		})
 	}
-	o, err := st.svc.Orders.GetOrder(ctx, "o-2001")
+	o, err := st.store.GetOrder(ctx, "o-2001")
 	if err != nil || o.BuyerID != "buyer-1" || len(o.Lines) != 1 || o.Lines[0].PaidAmount != 19800 {
 		t.Fatalf("order from the mall fixture: %+v, %v", o, err)
 	}
@@ -208,14 +208,14 @@ func TestReplayQueueAndTaskFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := &aftersales.ReviewJob{ID: "job_fixture", Decision: "approve", By: aftersales.Principal{ID: "s1", Roles: []aftersales.Role{aftersales.RoleReviewer}}, Total: 1}
-	if err := st.svc.Jobs.CreateReviewJob(ctx, job); err != nil {
+	if err := st.store.CreateReviewJob(ctx, job); err != nil {
 		t.Fatal(err)
 	}
 	loadJSON(t, "sqs/reviews.json", map[string]string{"case_id": c.ID, "job_id": job.ID}, &ev)
 	if resp, err := reviews.Handle(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("reviews: %+v %v", resp, err)
 	}
-	if j, err := st.svc.Jobs.GetReviewJob(ctx, job.ID); err != nil || j.Failed != 1 || !j.Done() {
+	if j, err := st.store.GetReviewJob(ctx, job.ID); err != nil || j.Failed != 1 || !j.Done() {
 		t.Fatalf("job %+v %v (the case is no longer in review: a recorded failure)", j, err)
 	}
 }

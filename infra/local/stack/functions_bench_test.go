@@ -302,7 +302,7 @@ func prepareReviews(b *testing.B, st *Stack) func(*testing.B) {
 		wantCaseStatus(b, st, ids, aftersales.StatusPendingReview)
 		job := &aftersales.ReviewJob{ID: fmt.Sprintf("job_bench_%d", benchSeq.Add(1)), Decision: "approve",
 			Reason: "benchmark batch", By: reviewer, Total: b.N, CreatedAt: st.Clock.Now().UTC()}
-		if err := st.svc.Jobs.CreateReviewJob(ctx, job); err != nil {
+		if err := st.store.CreateReviewJob(ctx, job); err != nil {
 			b.Fatal(err)
 		}
 		evs := make([]events.SQSEvent, b.N)
@@ -321,7 +321,7 @@ func prepareReviews(b *testing.B, st *Stack) func(*testing.B) {
 			}
 			// Only transient failures fail the item; the others are
 			// recorded on the job as the item's result.
-			j, err := st.svc.Jobs.GetReviewJob(ctx, job.ID)
+			j, err := st.store.GetReviewJob(ctx, job.ID)
 			if err != nil || j.Failed != 0 || j.Succeeded != i+1 {
 				b.Fatalf("after approving %s: job %+v %v", ids[i], j, err)
 			}
@@ -549,7 +549,7 @@ func openCases(b *testing.B, st *Stack, n int, shape caseShape) []string {
 		if err := st.PutOrder(ctx, benchOrder(order, shape)); err != nil {
 			return err
 		}
-		res, err := st.svc.CreateCase(ctx, buyer, shape.application(order), nil)
+		res, err := st.svc.Cases.CreateCase(ctx, buyer, shape.application(order), nil)
 		if err != nil {
 			return fmt.Errorf("case on %s: %w", order, err)
 		}

@@ -35,6 +35,9 @@ import (
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/memstore"
+	"github.com/aftersales/aftersales/shared/s3blob"
+	"github.com/aftersales/aftersales/shared/ulids"
+	"github.com/aftersales/aftersales/shared/usecase"
 	"github.com/aftersales/aftersales/shared/wire"
 	"github.com/aftersales/aftersales/statemachines"
 )
@@ -139,18 +142,22 @@ type Stack struct {
 	SQS       *sqslocal.Server
 	sqsURL    string
 	deps      wire.Deps
+	decor     decorations
 	intake    *switchableIntake
 	mappings  []*esm.Mapping
 	stopped   atomic.Bool
 	stopSweep func() bool
 	api       apigw.LambdaHandler
 	hooks     apigw.LambdaHandler
-	svc       *aftersales.Service
-	observer  Observer
-	fns       functions // tasks, intake, reviews, inbound, sweeper (api and hooks above)
-	mu        sync.Mutex
-	orders    []string // ids of seeded and posted orders, in order
-	closers   []func() error
+	// store is the store the functions use (DynamoDB on minidyn, or memory);
+	// svc are the use cases on it, for the stack's own tools and tests.
+	store    usecase.Store
+	svc      *usecase.Services
+	observer Observer
+	fns      functions // tasks, intake, reviews, inbound, sweeper (api and hooks above)
+	mu       sync.Mutex
+	orders   []string // ids of seeded and posted orders, in order
+	closers  []func() error
 }
 
 // Start brings the stack up. On error everything started so far is stopped.
@@ -210,11 +217,13 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, fmt.Errorf("stack: payment sandboxes: %w", err)
 	}
 	s.Events = &eventbus.Recorder{}
-	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, OnRefund: o.OnRefund, Events: s.Events, WrapPayment: o.WrapPayment,
-		APIOptions: o.APIOptions}
+	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
+	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
-		s.deps.Store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
+		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
+		s.store = s.decor.store
 	}
+	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, Decorate: &s.decor}
 	if err := s.startWorkflow(ctx); err != nil {
 		return nil, fmt.Errorf("stack: workflow: %w", err)
 	}
@@ -228,9 +237,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s.api, s.hooks = apigw.Lambda(apiHandler), apigw.Lambda(hookHandler)
-	if s.svc, err = wire.Service(ctx, s.Config, deps); err != nil {
-		return nil, err
-	}
+	s.svc = usecase.New(usecase.Ports{Intake: s.intake, Events: s.Events, Clock: o.Clock, IDs: ulids.New(o.Clock),
+		Evidence: s3blob.New(s.s3.Client(), EvidenceBucket, o.Clock)}.WithStore(s.store))
 
 	s.serveOn("api", apiLn, s.routes())
 

@@ -73,7 +73,7 @@ func createQueue(ctx context.Context, client *sqs.Client, name, dlq string) (str
 // tasks function and starts the intake poller and the sweeper schedule.
 func (s *Stack) startWorkflow(ctx context.Context) error {
 	ac := awsenv.Local(s.Config.Region)
-	ac.APIOptions = s.deps.APIOptions
+	ac.APIOptions = s.decor.apiOptions
 	sqsClient := awsenv.SQS(ac, s.sqsURL)
 	url, err := createQueue(ctx, sqsClient, IntakeQueue, IntakeDLQ)
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	s.Config.StateMachineARN, s.Config.IntakeQueueURL, s.Config.ReviewQueueURL = sm.ARN, url, reviewURL
 	s.Config.InboundQueueURL = inboundURL
 	s.intake = &switchableIntake{next: sqsbus.New(sqsClient, url)}
-	s.deps.Intake = s.intake
+	s.decor.intake = s.intake
 
 	tasks, err := wire.Tasks(ctx, s.Config, s.deps)
 	if err != nil {
