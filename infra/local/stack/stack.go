@@ -1,7 +1,7 @@
 // Package stack runs the whole system on one machine without an AWS
 // account: emulated DynamoDB and S3 on their usual local ports, the real
 // function handlers called in-process with the events API Gateway would send,
-// demo data, and the dev routes of API.md (/dev/token, /dev/orders,
+// demo data, and the dev routes of docs/API.md (/dev/token, /dev/orders,
 // /dev/clock). `go run ./infra/local` and the end-to-end tests both start it.
 package stack
 
@@ -42,7 +42,7 @@ import (
 	"github.com/aftersales/aftersales/statemachines"
 )
 
-// Options configure a local stack. Zero values take the defaults of API.md.
+// Options configure a local stack. Zero values take the defaults of docs/API.md.
 type Options struct {
 	Addr       string // HTTP API, default 127.0.0.1:8080
 	DynamoAddr string // default 127.0.0.1:8000
