@@ -109,6 +109,16 @@ func (b *builder) events() aftersales.EventPublisher {
 	return eventbus.New(awsenv.EventBridge(b.ac), b.cfg.EventBusName)
 }
 
+// resuming are the ports of functions that resume workflows: the stores,
+// Step Functions for the task tokens, and the domain events the refund
+// outcomes publish.
+func (b *builder) resuming() usecase.Ports {
+	p := b.ports()
+	p.Waits = b.workflows()
+	p.Events = b.events()
+	return p
+}
+
 // services decorates p and builds the use cases on it.
 func (b *builder) services(p usecase.Ports) *usecase.Services {
 	if b.d.Decorate != nil {
@@ -183,9 +193,7 @@ func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, er
 	if err != nil {
 		return nil, err
 	}
-	p := b.ports()
-	p.Waits = b.workflows()
-	p.Events = b.events()
+	p := b.resuming()
 	if b.d.Decorate != nil {
 		b.d.Decorate.Ports(&p)
 	}
@@ -230,10 +238,7 @@ func Inbound(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Inbound,
 	if err != nil {
 		return nil, err
 	}
-	p := b.ports()
-	p.Waits = b.workflows()
-	p.Events = b.events()
-	return &sqsevent.Inbound{Notices: b.services(p).Refunds, Logger: b.d.Logger}, nil
+	return &sqsevent.Inbound{Notices: b.services(b.resuming()).Refunds, Logger: b.d.Logger}, nil
 }
 
 // Reviews builds the consumer of the batch review queue (functions/reviews).
@@ -242,9 +247,7 @@ func Reviews(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Reviews,
 	if err != nil {
 		return nil, err
 	}
-	p := b.ports()
-	p.Waits = b.workflows()
-	return &sqsevent.Reviews{Reviewer: b.services(p).Review, Logger: b.d.Logger}, nil
+	return &sqsevent.Reviews{Reviewer: b.services(b.resuming()).Review, Logger: b.d.Logger}, nil
 }
 
 var _ usecase.Store = (*dynamo.Store)(nil)
