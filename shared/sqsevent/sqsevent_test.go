@@ -1,0 +1,185 @@
+package sqsevent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+
+	fixtures "github.com/aftersales/aftersales/events"
+)
+
+// fakeUseCases plays the use cases of the three consumers: it records each
+// call by a key (the case id; the out_refund_no; job/case) and fails the
+// keys in fail.
+type fakeUseCases struct {
+	fail    map[string]error
+	got     []string
+	notices []aftersales.RefundNotice
+}
+
+func (f *fakeUseCases) call(key string) error {
+	f.got = append(f.got, key)
+	return f.fail[key]
+}
+
+func (f *fakeUseCases) Start(_ context.Context, caseID string) error { return f.call(caseID) }
+
+func (f *fakeUseCases) RefundNotified(_ context.Context, n aftersales.RefundNotice) error {
+	f.notices = append(f.notices, n)
+	return f.call(n.OutRefundNo)
+}
+
+func (f *fakeUseCases) ReviewOne(_ context.Context, it aftersales.ReviewItem) error {
+	return f.call(it.JobID + "/" + it.CaseID)
+}
+
+// handler is one consumer's Lambda handler.
+type handler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+
+// consumer builds the named consumer on f, logging to log.
+func consumer(name string, f *fakeUseCases, log *slog.Logger) handler {
+	switch name {
+	case "intake":
+		return (&Intake{Workflows: f, Logger: log}).Handle
+	case "inbound":
+		return (&Inbound{Notices: f, Logger: log}).Handle
+	case "reviews":
+		return (&Reviews{Reviewer: f, Logger: log}).Handle
+	}
+	panic("no consumer " + name)
+}
+
+// batch is an SQS batch of bodies with message ids m1, m2...
+func batch(bodies ...string) events.SQSEvent {
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", i+1), Body: b,
+			Attributes: map[string]string{"ApproximateReceiveCount": "2"}})
+	}
+	return ev
+}
+
+func failures(resp events.SQSEventResponse) []string {
+	var ids []string
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return ids
+}
+
+// TestConsumers: each message is done, dropped (no retry can fix it) or
+// reported as a batch item failure, so only it is received again.
+func TestConsumers(t *testing.T) {
+	notice := func(no string) string { return `{"channel":"alipay","notification_id":"n","out_refund_no":"` + no + `","state":"succeeded"}` }
+	transient := aftersales.E(aftersales.KindTransient, "op", "throttled")
+	tests := []struct {
+		name     string
+		consumer string
+		bodies   []string
+		fail     map[string]error
+		calls    []string // the keys the use case saw
+		failed   []string // the message ids reported failed
+		log      string
+	}{
+		{name: "every workflow started", consumer: "intake", bodies: []string{`{"case_id":"as_1"}`, `{"case_id":"as_2","v":2}`},
+			calls: []string{"as_1", "as_2"}, log: `"msg":"workflow started","case_id":"as_2"`},
+		{name: "intake messages that are not intake messages are dropped", consumer: "intake",
+			bodies: []string{`as_1`, `{"id":"as_1"}`, `{"case_id":""}`, `{"case_id":7}`}, log: "intake message dropped"},
+		{name: "a failed start is retried alone", consumer: "intake", bodies: []string{`{"case_id":"as_1"}`, `{"case_id":"as_2"}`},
+			fail: map[string]error{"as_1": transient}, calls: []string{"as_1", "as_2"}, failed: []string{"m1"}, log: "the message will be retried"},
+		{name: "notices taken", consumer: "inbound", bodies: []string{notice("as_1-1"), notice("as_2-1")},
+			calls: []string{"as_1-1", "as_2-1"}, log: "refund notice taken"},
+		{name: "inbound messages that are not notices are dropped", consumer: "inbound",
+			bodies: []string{`{}`, `{"out_refund_no":""}`, `[1]`}, log: "inbound message dropped"},
+		{name: "a notice for an unknown refund is parked", consumer: "inbound", bodies: []string{notice("as_9-1"), notice("as_1-1")},
+			fail: map[string]error{"as_9-1": aftersales.ErrNotFound}, calls: []string{"as_9-1", "as_1-1"}, failed: []string{"m1"},
+			log: `"msg":"refund notice for an unknown refund: parked","out_refund_no":"as_9-1","channel":"alipay","notification_id":"n","receive_count":"2"`},
+		{name: "a failed notice is retried", consumer: "inbound", bodies: []string{notice("as_1-1"), notice("as_2-1")},
+			fail: map[string]error{"as_2-1": transient}, calls: []string{"as_1-1", "as_2-1"}, failed: []string{"m2"}, log: "it will be retried"},
+		{name: "review items decided", consumer: "reviews", bodies: []string{`{"job_id":"j","case_id":"as_1"}`, `{"job_id":"j","case_id":"as_2"}`},
+			calls: []string{"j/as_1", "j/as_2"}},
+		{name: "review messages without a job or a case are dropped", consumer: "reviews",
+			bodies: []string{`{"case_id":"as_1"}`, `{"job_id":"j"}`, `nope`}, log: "review message dropped"},
+		{name: "a failed review item is retried", consumer: "reviews", bodies: []string{`{"job_id":"j","case_id":"as_1"}`, `{"job_id":"j","case_id":"as_2"}`},
+			fail: map[string]error{"j/as_1": transient}, calls: []string{"j/as_1", "j/as_2"}, failed: []string{"m1"}, log: "review item failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.consumer+"/"+tt.name, func(t *testing.T) {
+			var log bytes.Buffer
+			f := &fakeUseCases{fail: tt.fail}
+			resp, err := consumer(tt.consumer, f, slog.New(slog.NewJSONHandler(&log, nil)))(context.Background(), batch(tt.bodies...))
+			if err != nil {
+				t.Fatalf("the batch failed as a whole: %v", err)
+			}
+			if !reflect.DeepEqual(f.got, tt.calls) || !reflect.DeepEqual(failures(resp), tt.failed) {
+				t.Errorf("calls %v failed %v, want calls %v failed %v", f.got, failures(resp), tt.calls, tt.failed)
+			}
+			if !strings.Contains(log.String(), tt.log) {
+				t.Errorf("log %s, want %s", log.String(), tt.log)
+			}
+			if dropped := len(tt.bodies) - len(tt.calls); strings.Count(log.String(), "dropped") != dropped {
+				t.Errorf("%d drops logged, want %d", strings.Count(log.String(), "dropped"), dropped)
+			}
+		})
+	}
+}
+
+// TestReplayFixtures sends every batch of events/sqs to its consumer.
+func TestReplayFixtures(t *testing.T) {
+	const caseID, jobID = "as_01JDQ3W7Z8K9M2N4P6R8T0V2X4", "job_01JDQ3W7Z8K9M2N4P6R8T0V2X5"
+	tests := map[string]struct {
+		consumer string
+		calls    []string
+		notices  []aftersales.RefundNotice
+	}{
+		"sqs/intake.json":  {consumer: "intake", calls: []string{caseID}},
+		"sqs/reviews.json": {consumer: "reviews", calls: []string{jobID + "/" + caseID}},
+		"sqs/inbound.json": {consumer: "inbound", calls: []string{caseID + "-1"},
+			notices: []aftersales.RefundNotice{{Channel: aftersales.ChannelWeChatPay, NotificationID: "EV-2026112710350000000001",
+				OutRefundNo: caseID + "-1", RefundResult: aftersales.RefundResult{State: aftersales.StateSucceeded,
+					ProviderRefundID: "50300000000000000000000000001", Account: "支付用户零钱",
+					ArrivedAt: time.Date(2026, 11, 27, 10, 34, 58, 0, time.UTC)}}}},
+	}
+	names, err := fixtures.Names("sqs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != len(tests) {
+		t.Errorf("%d fixtures in events/sqs, %d cases here", len(names), len(tests))
+	}
+	vars := map[string]string{"case_id": caseID, "job_id": jobID}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			tt, ok := tests[name]
+			if !ok {
+				t.Fatal("no case for this fixture")
+			}
+			raw, err := fixtures.Fill(name, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.SQSEvent
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			f := &fakeUseCases{}
+			resp, err := consumer(tt.consumer, f, slog.New(slog.DiscardHandler))(context.Background(), ev)
+			if err != nil || len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("%+v %v", resp, err)
+			}
+			if !reflect.DeepEqual(f.got, tt.calls) || !reflect.DeepEqual(f.notices, tt.notices) {
+				t.Errorf("calls %v notices %+v, want %v %+v", f.got, f.notices, tt.calls, tt.notices)
+			}
+		})
+	}
+}
