@@ -8,11 +8,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// item is one DynamoDB item. Records are converted by hand rather than with
-// the SDK's attributevalue package: the table layout is part of the contract
-// with the CDK stack and the local stack, so each attribute is named once,
-// here, and a zero value is left out explicitly (minidyn, the local stand-in,
-// mangles empty lists and maps, and DynamoDB rejects empty sets).
+// item is one DynamoDB item. Records are converted by the shapes of
+// records.go rather than by the SDK's attributevalue package: the table
+// layout is part of the contract with the CDK stack and the local stack, so
+// each attribute is named once, there, and a zero value is left out
+// explicitly (minidyn, the local stand-in, mangles empty lists and maps,
+// and DynamoDB rejects empty sets).
 type item = map[string]types.AttributeValue
 
 // timeLayout renders every stored time: UTC with a fixed number of fraction
@@ -140,6 +141,19 @@ func (r *reader) bytes(name string) []byte {
 		return nil
 	}
 	return b.Value
+}
+
+func (r *reader) strSet(name string) []string {
+	v, ok := r.it[name]
+	if !ok {
+		return nil
+	}
+	ss, ok := v.(*types.AttributeValueMemberSS)
+	if !ok {
+		r.fail(name, "a string set")
+		return nil
+	}
+	return ss.Value
 }
 
 // maps reads a list of maps, the shape of every nested record.

@@ -36,7 +36,7 @@ func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *afters
 		cond := fmt.Sprintf("attribute_not_exists(%s) OR %s <= %s",
 			n.name(AttrPK), n.name(attrExpires), n.value(avS(formatTime(s.clock.Now()))))
 		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
-			TableName: s.table, Item: idemItem(idem), ConditionExpression: aws.String(cond),
+			TableName: s.table, Item: idemShape.encode(idem), ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 		}})
 		roles = append(roles, opRole{kind: "idem"})
@@ -60,7 +60,7 @@ func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *afters
 	var n names
 	notExists := aws.String("attribute_not_exists(" + n.name(AttrPK) + ")")
 	ops = append(ops, types.TransactWriteItem{Put: &types.Put{
-		TableName: s.table, Item: caseItem(c), ConditionExpression: notExists, ExpressionAttributeNames: n.names,
+		TableName: s.table, Item: caseShape.encode(c), ConditionExpression: notExists, ExpressionAttributeNames: n.names,
 	}})
 	roles = append(roles, opRole{kind: "case"})
 	for _, e := range c.Timeline {
@@ -119,12 +119,12 @@ func (s *Store) GetCase(ctx context.Context, id string) (*aftersales.Case, error
 	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
 		switch {
 		case sk == skCase:
-			got, err := caseFromItem(it)
+			got, err := caseShape.decode(it)
 			c = &got
 			return true, err
 		case strings.HasPrefix(sk, evtPfx):
-			e, err := eventFromItem(it)
-			timeline = append(timeline, e)
+			e, err := eventShape.decode(it)
+			timeline = append(timeline, e.TimelineEntry)
 			return true, err
 		}
 		return true, nil
@@ -147,7 +147,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 	var n names
 	ops := make([]types.TransactWriteItem, 0, 1+len(c.Timeline)+len(c.Lines))
 	ops = append(ops, types.TransactWriteItem{Put: &types.Put{
-		TableName: s.table, Item: caseItem(c),
+		TableName: s.table, Item: caseShape.encode(c),
 		ConditionExpression:      aws.String(n.name(attrVersion) + " = " + n.value(avN(int64(prev)))),
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -237,7 +237,7 @@ func (s *Store) PutUploads(ctx context.Context, ups []aftersales.Upload) error {
 		chunk := ups[start:min(start+maxTransaction, len(ups))]
 		ops := make([]types.TransactWriteItem, len(chunk))
 		for i, u := range chunk {
-			ops[i] = types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: uploadItem(u)}}
+			ops[i] = types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: uploadShape.encode(&u)}}
 		}
 		if _, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops}); err != nil {
 			return classify(op, err)
@@ -248,7 +248,7 @@ func (s *Store) PutUploads(ctx context.Context, ups []aftersales.Upload) error {
 
 // GetUpload returns a declared upload that has not expired.
 func (s *Store) GetUpload(ctx context.Context, id string) (aftersales.Upload, error) {
-	return getLive(ctx, s, "dynamo.get_upload", uploadPK(id), skUpload, "no such upload", uploadFromItem,
+	return getLive(ctx, s, "dynamo.get_upload", uploadPK(id), skUpload, "no such upload", uploadShape.decode,
 		func(u aftersales.Upload) time.Time { return u.ExpiresAt })
 }
 

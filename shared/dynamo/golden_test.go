@@ -130,7 +130,7 @@ func TestGoldenItems(t *testing.T) {
 		got  item
 		want item
 	}{
-		{"case with every field", caseItem(everyFieldCase()), item{
+		{"case with every field", caseShape.encode(everyFieldCase()), item{
 			"pk": gS("CASE#as_1"), "sk": gS("CASE"), "entity": gS("case"),
 			"gsi1pk": gS("BUYER#b-1"), "gsi2pk": gS("STATUS#pending_review#5"), "gsi3pk": gS("CASES#5"),
 			"gsisk": gS("2026-11-11T08:30:00.123456789Z#as_1"),
@@ -155,13 +155,13 @@ func TestGoldenItems(t *testing.T) {
 			"replacement":      gM(item{"courier": gS("yt"), "tracking_number": gS("YT1"), "at": ts(2 * time.Hour)}),
 			"refund_seq":       gN("2"), "refund_failed": gN("1"),
 		}},
-		{"case with no field", caseItem(&aftersales.Case{ID: "as_0"}), item{
+		{"case with no field", caseShape.encode(&aftersales.Case{ID: "as_0"}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),
 			"gsi1pk": gS("BUYER#"), "gsi2pk": gS("STATUS##2"), "gsi3pk": gS("CASES#2"),
 			"gsisk": gS("0001-01-01T00:00:00.000000000Z#as_0"),
 			"id":    gS("as_0"), "requested": gN("0"), "approved": gN("0"), "refunded": gN("0"), "version": gN("0"), "refund_seq": gN("0"),
 		}},
-		{"case with empty shipments and an empty decision", caseItem(&aftersales.Case{ID: "as_0",
+		{"case with empty shipments and an empty decision", caseShape.encode(&aftersales.Case{ID: "as_0",
 			Decision: &aftersales.Decision{}, Return: &aftersales.Shipment{}, Replacement: &aftersales.Shipment{},
 			Lines: []aftersales.CaseLine{{}}, Evidence: []aftersales.Evidence{{}}}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),
@@ -181,7 +181,7 @@ func TestGoldenItems(t *testing.T) {
 		{"empty timeline entry", eventItem("as_1", aftersales.TimelineEntry{}), item{
 			"pk": gS("CASE#as_1"), "sk": gS("EVT#0000000000"), "entity": gS("event"), "case_id": gS("as_1"), "seq": gN("0"),
 		}},
-		{"order with every field", orderItem(everyFieldOrder()), item{
+		{"order with every field", orderShape.encode(everyFieldOrder()), item{
 			"pk": gS("ORDER#o-1"), "sk": gS("ORDER"), "entity": gS("order"),
 			"id": gS("o-1"), "buyer_id": gS("b-1"), "buyer_phone": gS("13800000000"), "shop_id": gS("main"), "status": gS("delivered"),
 			"paid_at": ts(0), "shipped_at": ts(time.Hour), "delivered_at": ts(2 * time.Hour), "currency": gS("CNY"),
@@ -195,32 +195,32 @@ func TestGoldenItems(t *testing.T) {
 			"fees":       gM(item{"shipping": gN("800"), "tariff": gN("3")}),
 			"updated_at": ts(3 * time.Hour),
 		}},
-		{"order with no field", orderItem(&aftersales.Order{ID: "o-0"}), item{
+		{"order with no field", orderShape.encode(&aftersales.Order{ID: "o-0"}), item{
 			"pk": gS("ORDER#o-0"), "sk": gS("ORDER"), "entity": gS("order"), "id": gS("o-0"),
 			"payment": gM(item{"amount": gN("0")}),
 			"fees":    gM(item{"shipping": gN("0"), "tariff": gN("0")}),
 		}},
-		{"idempotency record", idemItem(&aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
+		{"idempotency record", idemShape.encode(&aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
 			StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}), item{
 			"pk": gS("IDEM#b%231#k"), "sk": gS("IDEM"), "entity": gS("idem"),
 			"scope": gS("b#1"), "idem_key": gS("k"), "request_hash": gS("h"), "case_id": gS("as_1"),
 			"status_code": gN("201"), "response": gB([]byte("{}")), "created_at": ts(0),
 			"expires": ts(24 * time.Hour), "expires_at": gN(fmt.Sprint(at.Add(24*time.Hour).Unix() + 1)),
 		}},
-		{"empty idempotency record", idemItem(&aftersales.IdempotencyRecord{}), item{
+		{"empty idempotency record", idemShape.encode(&aftersales.IdempotencyRecord{}), item{
 			"pk": gS("IDEM##"), "sk": gS("IDEM"), "entity": gS("idem"), "status_code": gN("0"),
 		}},
-		{"upload", uploadItem(aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
+		{"upload", uploadShape.encode(&aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
 			ContentType: "image/png", Size: 5, CreatedAt: at, ExpiresAt: time.Unix(1800000000, 0)}), item{
 			"pk": gS("UPLOAD#ev_1"), "sk": gS("UPLOAD"), "entity": gS("upload"),
 			"id": gS("ev_1"), "buyer_id": gS("b"), "case_id": gS("as_1"), "object_key": gS("evidence/b/ev_1"),
 			"content_type": gS("image/png"), "size": gN("5"), "created_at": ts(0),
 			"expires": gS("2027-01-15T08:00:00.000000000Z"), "expires_at": gN("1800000000"),
 		}},
-		{"empty upload", uploadItem(aftersales.Upload{}), item{
+		{"empty upload", uploadShape.encode(&aftersales.Upload{}), item{
 			"pk": gS("UPLOAD#"), "sk": gS("UPLOAD"), "entity": gS("upload"), "size": gN("0"),
 		}},
-		{"refund with every field", refundItem(fullRefund()), item{
+		{"refund with every field", refundShape.encode(fullRefund()), item{
 			"pk": gS("CASE#as_1"), "sk": gS("REFUND#as_1-2"), "entity": gS("refund"),
 			"gsi1pk": gS("REFUNDS_BY_ORDER#o-1"), "gsi2pk": gS("REFUNDS_BY_PHONE#13800000000"), "gsi3pk": gS("REFUNDS#6"),
 			"gsisk":         gS("2026-11-11T08:30:00.123456789Z#as_1-2"),
@@ -232,7 +232,7 @@ func TestGoldenItems(t *testing.T) {
 			"queries": gN("4"), "approved_by": gS("staff:s1"), "approved_at": ts(-time.Minute),
 			"created_at": ts(0), "updated_at": ts(time.Hour), "arrived_at": ts(time.Hour - 1),
 		}},
-		{"refund with no field", refundItem(&aftersales.Refund{OutRefundNo: "as_0-1"}), item{
+		{"refund with no field", refundShape.encode(&aftersales.Refund{OutRefundNo: "as_0-1"}), item{
 			"pk": gS("CASE#"), "sk": gS("REFUND#as_0-1"), "entity": gS("refund"),
 			"gsi3pk": gS("REFUNDS#4"), "gsisk": gS("0001-01-01T00:00:00.000000000Z#as_0-1"),
 			"out_refund_no": gS("as_0-1"), "seq": gN("0"), "amount": gN("0"), "order_total": gN("0"), "queries": gN("0"),

@@ -37,22 +37,10 @@ func jobPK(id string) string { return jobPfx + id }
 // CreateReviewJob stores a new job.
 func (s *Store) CreateReviewJob(ctx context.Context, j *aftersales.ReviewJob) error {
 	const op = "dynamo.create_review_job"
-	it := s.key(jobPK(j.ID), skJob)
-	w := writer(it)
-	w.str(attrEntity, entityJob)
-	w.str(attrID, j.ID)
-	w.str(attrDecisionOf, j.Decision)
-	w.str(attrReason, j.Reason)
-	w.str(attrByID, j.By.ID)
-	roles := make([]string, len(j.By.Roles))
-	for i, r := range j.By.Roles {
-		roles[i] = string(r)
-	}
-	w.strSet(attrByRoles, roles)
-	w.num(attrTotal, int64(j.Total))
-	w.num(attrSucceeded, 0)
-	w.num(attrFailed, 0)
-	w.time(attrCreatedAt, j.CreatedAt)
+	// A new job has no results yet, whatever the caller's counters say.
+	fresh := *j
+	fresh.Succeeded, fresh.Failed = 0, 0
+	it := reviewJobShape.encode(&fresh)
 	var n names
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: it,
 		ConditionExpression: aws.String("attribute_not_exists(" + n.name(AttrPK) + ")"), ExpressionAttributeNames: n.names})
@@ -72,20 +60,12 @@ func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.Review
 	if it == nil {
 		return nil, aftersales.NotFound(op, "no such review job")
 	}
-	r := reader{it: it}
-	j := &aftersales.ReviewJob{ID: r.str(attrID), Decision: r.str(attrDecisionOf), Reason: r.str(attrReason),
-		By: aftersales.Principal{ID: r.str(attrByID)}, Total: int(r.num(attrTotal)),
-		Succeeded: int(r.num(attrSucceeded)), Failed: int(r.num(attrFailed)), CreatedAt: r.time(attrCreatedAt)}
-	if ss, ok := it[attrByRoles].(*types.AttributeValueMemberSS); ok {
-		for _, role := range ss.Value {
-			j.By.Roles = append(j.By.Roles, aftersales.Role(role))
-		}
-	}
-	if r.err != nil {
-		return nil, aftersales.Wrap(aftersales.KindInternal, op, r.err)
+	j, err := reviewJobShape.decode(it)
+	if err != nil {
+		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
 	if j.Failed == 0 {
-		return j, nil
+		return &j, nil
 	}
 	var n names
 	in := &dynamodb.QueryInput{
@@ -96,25 +76,21 @@ func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.Review
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 	}
 	err = s.queryItems(ctx, op, in, func(_ string, it item) (bool, error) {
-		ir := reader{it: it}
-		j.Failures = append(j.Failures, aftersales.ReviewFailure{CaseID: ir.str(attrCaseID), Error: ir.str(attrFailure)})
-		return len(j.Failures) < aftersales.MaxListedFailures, ir.err
+		res, err := reviewResultShape.decode(it)
+		j.Failures = append(j.Failures, res.ReviewFailure)
+		return len(j.Failures) < aftersales.MaxListedFailures, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return j, nil
+	return &j, nil
 }
 
 // RecordReviewResult writes one case's result and bumps the job's counter in
 // one transaction; a result already written makes it a no-op.
 func (s *Store) RecordReviewResult(ctx context.Context, jobID, caseID, failure string) (bool, error) {
 	const op = "dynamo.record_review_result"
-	it := s.key(jobPK(jobID), jobItemPfx+caseID)
-	w := writer(it)
-	w.str(attrEntity, entityJobItem)
-	w.str(attrCaseID, caseID)
-	w.str(attrFailure, failure)
+	it := reviewResultShape.encode(&reviewResult{jobID: jobID, ReviewFailure: aftersales.ReviewFailure{CaseID: caseID, Error: failure}})
 	counter := attrSucceeded
 	if failure != "" {
 		counter = attrFailed

@@ -40,7 +40,7 @@ func (s *Store) PutOrder(ctx context.Context, o *aftersales.Order) error {
 			ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 		}})
 	}
-	ops = append(ops, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: orderItem(o)}})
+	ops = append(ops, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: orderShape.encode(o)}})
 	for start := 0; start < len(ops); start += maxTransaction {
 		chunk := ops[start:min(start+maxTransaction, len(ops))]
 		if _, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: chunk}); err != nil {
@@ -62,19 +62,19 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 	}
 	var o *aftersales.Order
-	ledgers := map[string]ledger{}
+	ledgers := map[string]lineLedger{}
 	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
-		var err error
 		switch {
 		case sk == skOrder:
-			o, err = orderFromItem(it)
+			got, err := orderShape.decode(it)
+			o = &got
+			return true, err
 		case strings.HasPrefix(sk, linePfx):
-			var lineID string
-			var l ledger
-			lineID, l, err = ledgerFromItem(it)
-			ledgers[lineID] = l
+			l, err := lineShape.decode(it)
+			ledgers[l.lineID] = l
+			return true, err
 		}
-		return true, err
+		return true, nil
 	})
 	if err != nil {
 		return nil, err
@@ -91,6 +91,6 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 
 // GetIdempotency returns the record for scope and key unless it has expired.
 func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (aftersales.IdempotencyRecord, error) {
-	return getLive(ctx, s, "dynamo.get_idempotency", idemPK(scope, key), skIdem, "no such idempotency key", idemFromItem,
+	return getLive(ctx, s, "dynamo.get_idempotency", idemPK(scope, key), skIdem, "no such idempotency key", idemShape.decode,
 		func(r aftersales.IdempotencyRecord) time.Time { return r.ExpiresAt })
 }

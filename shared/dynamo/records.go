@@ -1,482 +1,254 @@
 package dynamo
 
 import (
-	"fmt"
 	"slices"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
-// caseItem is the case item without its timeline (events are items of their
-// own) but with the list index keys derived from it.
-func caseItem(c *aftersales.Case) item {
-	it := item{}
-	w := writer(it)
-	w.str(AttrPK, casePK(c.ID))
-	w.str(AttrSK, skCase)
-	w.str(attrEntity, entityCase)
-	lk := aftersales.ListPosition(c)
-	shard := shardOf(c.ID)
-	w.str(AttrGSI1PK, buyerPK(c.BuyerID))
-	w.str(AttrGSI2PK, statusPK(string(c.Status), shard))
-	w.str(AttrGSI3PK, allCasesPK(shard))
-	w.str(AttrGSISK, lk)
+// The item types of the table, each declared once as its shape (codec.go).
+// doc.go describes their keys; TestGoldenItems pins every attribute.
 
-	w.str(attrID, c.ID)
-	w.str(attrOrderID, c.OrderID)
-	w.str(attrBuyerID, c.BuyerID)
-	w.str(attrShopID, c.ShopID)
-	w.str(attrCaseType, string(c.Type))
-	w.str(attrReason, c.Reason)
-	w.str(attrDescription, c.Description)
-	lines := make([]types.AttributeValue, len(c.Lines))
+// caseShape is the case item: the whole case but its timeline (entries are
+// items of their own), with the keys of the list indexes derived from it
+// and the kinds of its lines for the kind filter.
+var caseShape = shape[aftersales.Case]{
+	derived(AttrPK, func(c *aftersales.Case) string { return casePK(c.ID) }),
+	fixed[aftersales.Case](AttrSK, skCase),
+	fixed[aftersales.Case](attrEntity, entityCase),
+	derived(AttrGSI1PK, func(c *aftersales.Case) string { return buyerPK(c.BuyerID) }),
+	derived(AttrGSI2PK, func(c *aftersales.Case) string { return statusPK(string(c.Status), shardOf(c.ID)) }),
+	derived(AttrGSI3PK, func(c *aftersales.Case) string { return allCasesPK(shardOf(c.ID)) }),
+	derived(AttrGSISK, aftersales.ListPosition),
+	{write: func(w writer, c *aftersales.Case) { w.strSet(attrLineKinds, lineKinds(c.Lines)) }},
+
+	text(attrID, func(c *aftersales.Case) *string { return &c.ID }),
+	text(attrOrderID, func(c *aftersales.Case) *string { return &c.OrderID }),
+	text(attrBuyerID, func(c *aftersales.Case) *string { return &c.BuyerID }),
+	text(attrShopID, func(c *aftersales.Case) *string { return &c.ShopID }),
+	text(attrCaseType, func(c *aftersales.Case) *aftersales.CaseType { return &c.Type }),
+	text(attrReason, func(c *aftersales.Case) *string { return &c.Reason }),
+	text(attrDescription, func(c *aftersales.Case) *string { return &c.Description }),
+	objects(attrLines, func(c *aftersales.Case) *[]aftersales.CaseLine { return &c.Lines }, caseLineShape),
+	text(attrCurrency, func(c *aftersales.Case) *string { return &c.Currency }),
+	number(attrRequested, func(c *aftersales.Case) *int64 { return &c.Requested }),
+	number(attrApproved, func(c *aftersales.Case) *int64 { return &c.Approved }),
+	number(attrRefunded, func(c *aftersales.Case) *int64 { return &c.Refunded }),
+	text(attrRefundTo, func(c *aftersales.Case) *aftersales.RefundDestination { return &c.RefundTo }),
+	text(attrStatus, func(c *aftersales.Case) *aftersales.Status { return &c.Status }),
+	number(attrVersion, func(c *aftersales.Case) *int { return &c.Version }),
+	objects(attrEvidence, func(c *aftersales.Case) *[]aftersales.Evidence { return &c.Evidence }, evidenceShape),
+	optional(attrDecision, func(c *aftersales.Case) **aftersales.Decision { return &c.Decision }, decisionShape),
+	text(attrWaitingFor, func(c *aftersales.Case) *string { return &c.WaitingFor }),
+	text(attrTaskToken, func(c *aftersales.Case) *string { return &c.TaskToken }),
+	instant(attrDeadline, func(c *aftersales.Case) *time.Time { return &c.Deadline }),
+	instant(attrPromisedBy, func(c *aftersales.Case) *time.Time { return &c.PromisedBy }),
+	instant(attrCreatedAt, func(c *aftersales.Case) *time.Time { return &c.CreatedAt }),
+	instant(attrUpdatedAt, func(c *aftersales.Case) *time.Time { return &c.UpdatedAt }),
+	optional(attrReturn, func(c *aftersales.Case) **aftersales.Shipment { return &c.Return }, shipmentShape),
+	text(attrReturnCondition, func(c *aftersales.Case) *string { return &c.ReturnCondition }),
+	optional(attrReplacement, func(c *aftersales.Case) **aftersales.Shipment { return &c.Replacement }, shipmentShape),
+	number(attrRefundSeq, func(c *aftersales.Case) *int { return &c.RefundSeq }),
+	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
+}
+
+// lineKinds are the kinds of a case's lines, each once, in line order.
+func lineKinds(lines []aftersales.CaseLine) []string {
 	var kinds []string
-	for i, l := range c.Lines {
-		m := item{}
-		lw := writer(m)
-		lw.str(attrLineID, l.LineID)
-		lw.str(attrSKU, l.SKU)
-		lw.str(attrName, l.Name)
-		lw.str(attrKind, string(l.Kind))
-		lw.str(attrCategory, l.Category)
-		lw.num(attrQuantity, int64(l.Quantity))
-		lw.num(attrAmount, l.Amount)
-		lines[i] = &types.AttributeValueMemberM{Value: m}
+	for _, l := range lines {
 		if l.Kind != "" && !slices.Contains(kinds, string(l.Kind)) {
 			kinds = append(kinds, string(l.Kind))
 		}
 	}
-	w.list(attrLines, lines)
-	w.strSet(attrLineKinds, kinds)
-	w.str(attrCurrency, c.Currency)
-	w.num(attrRequested, c.Requested)
-	w.num(attrApproved, c.Approved)
-	w.num(attrRefunded, c.Refunded)
-	w.str(attrRefundTo, string(c.RefundTo))
-	w.str(attrStatus, string(c.Status))
-	w.num(attrVersion, int64(c.Version))
-	evs := make([]types.AttributeValue, len(c.Evidence))
-	for i, e := range c.Evidence {
-		m := item{}
-		ew := writer(m)
-		ew.str(attrID, e.ID)
-		ew.str(attrContentType, e.ContentType)
-		ew.num(attrSize, e.Size)
-		ew.str(attrStatus, e.Status)
-		evs[i] = &types.AttributeValueMemberM{Value: m}
-	}
-	w.list(attrEvidence, evs)
-	if d := c.Decision; d != nil {
-		m := item{}
-		dw := writer(m)
-		dw.str(attrOutcome, d.Outcome)
-		dw.str(attrBy, d.By)
-		dw.str(attrRuleID, d.RuleID)
-		dw.num(attrRuleSetVer, int64(d.RuleSetVersion))
-		dw.str(attrReason, d.Reason)
-		dw.str(attrLevel, string(d.Level))
-		w.mapValue(attrDecision, m)
-	}
-	w.str(attrWaitingFor, c.WaitingFor)
-	w.str(attrTaskToken, c.TaskToken)
-	w.time(attrDeadline, c.Deadline)
-	w.time(attrPromisedBy, c.PromisedBy)
-	w.time(attrCreatedAt, c.CreatedAt)
-	w.time(attrUpdatedAt, c.UpdatedAt)
-	w.mapValue(attrReturn, shipmentItem(c.Return))
-	w.str(attrReturnCondition, c.ReturnCondition)
-	w.mapValue(attrReplacement, shipmentItem(c.Replacement))
-	w.num(attrRefundSeq, int64(c.RefundSeq))
-	if c.RefundFailed {
-		w.num(attrRefundFailed, 1)
-	}
-	return it
+	return kinds
 }
 
-func shipmentItem(sh *aftersales.Shipment) item {
-	if sh == nil {
-		return nil
-	}
-	m := item{}
-	w := writer(m)
-	w.str(attrCourier, sh.Courier)
-	w.str(attrTracking, sh.TrackingNumber)
-	w.time(attrAt, sh.At)
-	return m
+var caseLineShape = shape[aftersales.CaseLine]{
+	text(attrLineID, func(l *aftersales.CaseLine) *string { return &l.LineID }),
+	text(attrSKU, func(l *aftersales.CaseLine) *string { return &l.SKU }),
+	text(attrName, func(l *aftersales.CaseLine) *string { return &l.Name }),
+	text(attrKind, func(l *aftersales.CaseLine) *aftersales.LineKind { return &l.Kind }),
+	text(attrCategory, func(l *aftersales.CaseLine) *string { return &l.Category }),
+	number(attrQuantity, func(l *aftersales.CaseLine) *int { return &l.Quantity }),
+	number(attrAmount, func(l *aftersales.CaseLine) *int64 { return &l.Amount }),
 }
 
-func (r *reader) shipment(name string) *aftersales.Shipment {
-	m, ok := r.mapValue(name)
-	if !ok {
-		return nil
-	}
-	var sh aftersales.Shipment
-	r.sub(m, func(sr *reader) {
-		sh = aftersales.Shipment{Courier: sr.str(attrCourier), TrackingNumber: sr.str(attrTracking), At: sr.time(attrAt)}
-	})
-	return &sh
+var evidenceShape = shape[aftersales.Evidence]{
+	text(attrID, func(e *aftersales.Evidence) *string { return &e.ID }),
+	text(attrContentType, func(e *aftersales.Evidence) *string { return &e.ContentType }),
+	number(attrSize, func(e *aftersales.Evidence) *int64 { return &e.Size }),
+	text(attrStatus, func(e *aftersales.Evidence) *string { return &e.Status }),
 }
 
-// caseFromItem converts a case item (from the table or from an index that
-// projects all attributes) back; the timeline is left empty.
-func caseFromItem(it item) (aftersales.Case, error) {
-	r := reader{it: it}
-	c := aftersales.Case{
-		ID:          r.str(attrID),
-		OrderID:     r.str(attrOrderID),
-		BuyerID:     r.str(attrBuyerID),
-		ShopID:      r.str(attrShopID),
-		Type:        aftersales.CaseType(r.str(attrCaseType)),
-		Reason:      r.str(attrReason),
-		Description: r.str(attrDescription),
-		Currency:    r.str(attrCurrency),
-		Requested:   r.num(attrRequested),
-		Approved:    r.num(attrApproved),
-		Refunded:    r.num(attrRefunded),
-		RefundTo:    aftersales.RefundDestination(r.str(attrRefundTo)),
-		Status:      aftersales.Status(r.str(attrStatus)),
-		Version:     int(r.num(attrVersion)),
-		WaitingFor:  r.str(attrWaitingFor),
-		TaskToken:   r.str(attrTaskToken),
-		Deadline:    r.time(attrDeadline),
-		PromisedBy:  r.time(attrPromisedBy),
-		CreatedAt:   r.time(attrCreatedAt),
-		UpdatedAt:   r.time(attrUpdatedAt),
-
-		RefundSeq:    int(r.num(attrRefundSeq)),
-		RefundFailed: r.num(attrRefundFailed) == 1,
-	}
-	for _, m := range r.maps(attrLines) {
-		r.sub(m, func(lr *reader) {
-			c.Lines = append(c.Lines, aftersales.CaseLine{
-				LineID:   lr.str(attrLineID),
-				SKU:      lr.str(attrSKU),
-				Name:     lr.str(attrName),
-				Kind:     aftersales.LineKind(lr.str(attrKind)),
-				Category: lr.str(attrCategory),
-				Quantity: int(lr.num(attrQuantity)),
-				Amount:   lr.num(attrAmount),
-			})
-		})
-	}
-	for _, m := range r.maps(attrEvidence) {
-		r.sub(m, func(er *reader) {
-			c.Evidence = append(c.Evidence, aftersales.Evidence{
-				ID:          er.str(attrID),
-				ContentType: er.str(attrContentType),
-				Size:        er.num(attrSize),
-				Status:      er.str(attrStatus),
-			})
-		})
-	}
-	if m, ok := r.mapValue(attrDecision); ok {
-		r.sub(m, func(dr *reader) {
-			c.Decision = &aftersales.Decision{
-				Outcome:        dr.str(attrOutcome),
-				By:             dr.str(attrBy),
-				RuleID:         dr.str(attrRuleID),
-				RuleSetVersion: int(dr.num(attrRuleSetVer)),
-				Reason:         dr.str(attrReason),
-				Level:          aftersales.Role(dr.str(attrLevel)),
-			}
-		})
-	}
-	c.Return = r.shipment(attrReturn)
-	c.ReturnCondition = r.str(attrReturnCondition)
-	c.Replacement = r.shipment(attrReplacement)
-	if r.err != nil {
-		return aftersales.Case{}, fmt.Errorf("case item %s: %w", c.ID, r.err)
-	}
-	return c, nil
+var decisionShape = shape[aftersales.Decision]{
+	text(attrOutcome, func(d *aftersales.Decision) *string { return &d.Outcome }),
+	text(attrBy, func(d *aftersales.Decision) *string { return &d.By }),
+	text(attrRuleID, func(d *aftersales.Decision) *string { return &d.RuleID }),
+	number(attrRuleSetVer, func(d *aftersales.Decision) *int { return &d.RuleSetVersion }),
+	text(attrReason, func(d *aftersales.Decision) *string { return &d.Reason }),
+	text(attrLevel, func(d *aftersales.Decision) *aftersales.Role { return &d.Level }),
 }
 
-// eventItem is one immutable timeline entry of a case.
+var shipmentShape = shape[aftersales.Shipment]{
+	text(attrCourier, func(s *aftersales.Shipment) *string { return &s.Courier }),
+	text(attrTracking, func(s *aftersales.Shipment) *string { return &s.TrackingNumber }),
+	instant(attrAt, func(s *aftersales.Shipment) *time.Time { return &s.At }),
+}
+
+// event is one immutable timeline entry of a case, as its item holds it.
+type event struct {
+	caseID string
+	aftersales.TimelineEntry
+}
+
+var eventShape = shape[event]{
+	derived(AttrPK, func(e *event) string { return casePK(e.caseID) }),
+	derived(AttrSK, func(e *event) string { return eventSK(e.Seq) }),
+	fixed[event](attrEntity, entityEvent),
+	text(attrCaseID, func(e *event) *string { return &e.caseID }),
+	number(attrSeq, func(e *event) *int { return &e.Seq }),
+	instant(attrAt, func(e *event) *time.Time { return &e.At }),
+	text(attrActor, func(e *event) *string { return &e.Actor }),
+	text(attrAction, func(e *event) *aftersales.Action { return &e.Action }),
+	text(attrFromStatus, func(e *event) *aftersales.Status { return &e.From }),
+	text(attrToStatus, func(e *event) *aftersales.Status { return &e.To }),
+	text(attrNote, func(e *event) *string { return &e.Note }),
+}
+
 func eventItem(caseID string, e aftersales.TimelineEntry) item {
-	it := item{}
-	w := writer(it)
-	w.str(AttrPK, casePK(caseID))
-	w.str(AttrSK, eventSK(e.Seq))
-	w.str(attrEntity, entityEvent)
-	w.str(attrCaseID, caseID)
-	w.num(attrSeq, int64(e.Seq))
-	w.time(attrAt, e.At)
-	w.str(attrActor, e.Actor)
-	w.str(attrAction, string(e.Action))
-	w.str(attrFromStatus, string(e.From))
-	w.str(attrToStatus, string(e.To))
-	w.str(attrNote, e.Note)
-	return it
+	return eventShape.encode(&event{caseID: caseID, TimelineEntry: e})
 }
 
-func eventFromItem(it item) (aftersales.TimelineEntry, error) {
-	r := reader{it: it}
-	e := aftersales.TimelineEntry{
-		Seq:    int(r.num(attrSeq)),
-		At:     r.time(attrAt),
-		Actor:  r.str(attrActor),
-		Action: aftersales.Action(r.str(attrAction)),
-		From:   aftersales.Status(r.str(attrFromStatus)),
-		To:     aftersales.Status(r.str(attrToStatus)),
-		Note:   r.str(attrNote),
-	}
-	if r.err != nil {
-		return aftersales.TimelineEntry{}, fmt.Errorf("event item %s: %w", r.str(AttrSK), r.err)
-	}
-	return e, nil
+// orderShape is the mall's snapshot. Its lines carry no ledger: refunded
+// amounts and holds live on the line items (lineShape), which the snapshot
+// never overwrites.
+var orderShape = shape[aftersales.Order]{
+	derived(AttrPK, func(o *aftersales.Order) string { return orderPK(o.ID) }),
+	fixed[aftersales.Order](AttrSK, skOrder),
+	fixed[aftersales.Order](attrEntity, entityOrder),
+	text(attrID, func(o *aftersales.Order) *string { return &o.ID }),
+	text(attrBuyerID, func(o *aftersales.Order) *string { return &o.BuyerID }),
+	text(attrBuyerPhone, func(o *aftersales.Order) *string { return &o.BuyerPhone }),
+	text(attrShopID, func(o *aftersales.Order) *string { return &o.ShopID }),
+	text(attrStatus, func(o *aftersales.Order) *aftersales.OrderStatus { return &o.Status }),
+	instant(attrPaidAt, func(o *aftersales.Order) *time.Time { return &o.PaidAt }),
+	instant(attrShippedAt, func(o *aftersales.Order) *time.Time { return &o.ShippedAt }),
+	instant(attrDeliveredAt, func(o *aftersales.Order) *time.Time { return &o.DeliveredAt }),
+	text(attrCurrency, func(o *aftersales.Order) *string { return &o.Currency }),
+	object(attrPayment, func(o *aftersales.Order) *aftersales.Payment { return &o.Payment }, paymentShape),
+	text(attrMemberTier, func(o *aftersales.Order) *string { return &o.MemberTier }),
+	objects(attrLines, func(o *aftersales.Order) *[]aftersales.OrderLine { return &o.Lines }, orderLineShape),
+	object(attrFees, func(o *aftersales.Order) *aftersales.Fees { return &o.Fees }, feesShape),
+	instant(attrUpdatedAt, func(o *aftersales.Order) *time.Time { return &o.UpdatedAt }),
 }
 
-// orderItem is the mall's snapshot. Its lines carry no ledger: refunded
-// amounts and holds live on the line items, which the snapshot never
-// overwrites.
-func orderItem(o *aftersales.Order) item {
-	it := item{}
-	w := writer(it)
-	w.str(AttrPK, orderPK(o.ID))
-	w.str(AttrSK, skOrder)
-	w.str(attrEntity, entityOrder)
-	w.str(attrID, o.ID)
-	w.str(attrBuyerID, o.BuyerID)
-	w.str(attrBuyerPhone, o.BuyerPhone)
-	w.str(attrShopID, o.ShopID)
-	w.str(attrStatus, string(o.Status))
-	w.time(attrPaidAt, o.PaidAt)
-	w.time(attrShippedAt, o.ShippedAt)
-	w.time(attrDeliveredAt, o.DeliveredAt)
-	w.str(attrCurrency, o.Currency)
-	pay := item{}
-	pw := writer(pay)
-	pw.str(attrChannel, string(o.Payment.Channel))
-	pw.str(attrTransaction, o.Payment.TransactionID)
-	pw.num(attrAmount, o.Payment.Amount)
-	w.mapValue(attrPayment, pay)
-	w.str(attrMemberTier, o.MemberTier)
-	lines := make([]types.AttributeValue, len(o.Lines))
-	for i, l := range o.Lines {
-		m := item{}
-		lw := writer(m)
-		lw.str(attrLineID, l.LineID)
-		lw.str(attrSKU, l.SKU)
-		lw.str(attrName, l.Name)
-		lw.str(attrKind, string(l.Kind))
-		lw.str(attrCategory, l.Category)
-		lw.str(attrBundle, l.Bundle)
-		if l.Redeemed {
-			lw.num(attrRedeemed, 1)
-		}
-		lw.num(attrQuantity, int64(l.Quantity))
-		lw.num(attrUnitPrice, l.UnitPrice)
-		lw.num(attrPaidAmount, l.PaidAmount)
-		lines[i] = &types.AttributeValueMemberM{Value: m}
-	}
-	w.list(attrLines, lines)
-	fees := item{}
-	fw := writer(fees)
-	fw.num(attrShipping, o.Fees.Shipping)
-	fw.num(attrTariff, o.Fees.Tariff)
-	w.mapValue(attrFees, fees)
-	w.time(attrUpdatedAt, o.UpdatedAt)
-	return it
+var paymentShape = shape[aftersales.Payment]{
+	text(attrChannel, func(p *aftersales.Payment) *aftersales.PaymentChannel { return &p.Channel }),
+	text(attrTransaction, func(p *aftersales.Payment) *string { return &p.TransactionID }),
+	number(attrAmount, func(p *aftersales.Payment) *int64 { return &p.Amount }),
 }
 
-func orderFromItem(it item) (*aftersales.Order, error) {
-	r := reader{it: it}
-	o := &aftersales.Order{
-		ID:          r.str(attrID),
-		BuyerID:     r.str(attrBuyerID),
-		BuyerPhone:  r.str(attrBuyerPhone),
-		ShopID:      r.str(attrShopID),
-		Status:      aftersales.OrderStatus(r.str(attrStatus)),
-		PaidAt:      r.time(attrPaidAt),
-		ShippedAt:   r.time(attrShippedAt),
-		DeliveredAt: r.time(attrDeliveredAt),
-		Currency:    r.str(attrCurrency),
-		MemberTier:  r.str(attrMemberTier),
-		UpdatedAt:   r.time(attrUpdatedAt),
-	}
-	if m, ok := r.mapValue(attrPayment); ok {
-		r.sub(m, func(pr *reader) {
-			o.Payment = aftersales.Payment{
-				Channel:       aftersales.PaymentChannel(pr.str(attrChannel)),
-				TransactionID: pr.str(attrTransaction),
-				Amount:        pr.num(attrAmount),
-			}
-		})
-	}
-	if m, ok := r.mapValue(attrFees); ok {
-		r.sub(m, func(fr *reader) {
-			o.Fees = aftersales.Fees{Shipping: fr.num(attrShipping), Tariff: fr.num(attrTariff)}
-		})
-	}
-	for _, m := range r.maps(attrLines) {
-		r.sub(m, func(lr *reader) {
-			o.Lines = append(o.Lines, aftersales.OrderLine{
-				LineID:     lr.str(attrLineID),
-				SKU:        lr.str(attrSKU),
-				Name:       lr.str(attrName),
-				Kind:       aftersales.LineKind(lr.str(attrKind)),
-				Category:   lr.str(attrCategory),
-				Bundle:     lr.str(attrBundle),
-				Redeemed:   lr.num(attrRedeemed) == 1,
-				Quantity:   int(lr.num(attrQuantity)),
-				UnitPrice:  lr.num(attrUnitPrice),
-				PaidAmount: lr.num(attrPaidAmount),
-			})
-		})
-	}
-	if r.err != nil {
-		return nil, fmt.Errorf("order item %s: %w", o.ID, r.err)
-	}
-	return o, nil
+var orderLineShape = shape[aftersales.OrderLine]{
+	text(attrLineID, func(l *aftersales.OrderLine) *string { return &l.LineID }),
+	text(attrSKU, func(l *aftersales.OrderLine) *string { return &l.SKU }),
+	text(attrName, func(l *aftersales.OrderLine) *string { return &l.Name }),
+	text(attrKind, func(l *aftersales.OrderLine) *aftersales.LineKind { return &l.Kind }),
+	text(attrCategory, func(l *aftersales.OrderLine) *string { return &l.Category }),
+	text(attrBundle, func(l *aftersales.OrderLine) *string { return &l.Bundle }),
+	flag(attrRedeemed, func(l *aftersales.OrderLine) *bool { return &l.Redeemed }),
+	number(attrQuantity, func(l *aftersales.OrderLine) *int { return &l.Quantity }),
+	number(attrUnitPrice, func(l *aftersales.OrderLine) *int64 { return &l.UnitPrice }),
+	number(attrPaidAmount, func(l *aftersales.OrderLine) *int64 { return &l.PaidAmount }),
 }
 
-// ledger is what a line item adds to the snapshot's line.
-type ledger struct {
+var feesShape = shape[aftersales.Fees]{
+	number(attrShipping, func(f *aftersales.Fees) *int64 { return &f.Shipping }),
+	number(attrTariff, func(f *aftersales.Fees) *int64 { return &f.Tariff }),
+}
+
+// lineLedger is what an order line item holds beside the snapshot's line.
+// Update expressions write it (PutOrder, CreateCase, UpdateCase and the
+// refund bookings), so its shape only serves reads.
+type lineLedger struct {
+	lineID     string
+	paid       int64
 	refunded   int64
 	activeCase string
 }
 
-func ledgerFromItem(it item) (lineID string, l ledger, err error) {
-	r := reader{it: it}
-	lineID = r.str(attrLineID)
-	l = ledger{refunded: r.num(attrRefunded), activeCase: r.str(attrActiveCase)}
-	if r.err != nil {
-		return "", ledger{}, fmt.Errorf("line item %s: %w", lineID, r.err)
-	}
-	return lineID, l, nil
+var lineShape = shape[lineLedger]{
+	text(attrLineID, func(l *lineLedger) *string { return &l.lineID }),
+	number(attrPaidAmount, func(l *lineLedger) *int64 { return &l.paid }),
+	number(attrRefunded, func(l *lineLedger) *int64 { return &l.refunded }),
+	text(attrActiveCase, func(l *lineLedger) *string { return &l.activeCase }),
 }
 
-func idemItem(rec *aftersales.IdempotencyRecord) item {
-	it := item{}
-	w := writer(it)
-	w.str(AttrPK, idemPK(rec.Scope, rec.Key))
-	w.str(AttrSK, skIdem)
-	w.str(attrEntity, entityIdempotent)
-	w.str(attrScope, rec.Scope)
-	w.str(attrKey, rec.Key)
-	w.str(attrRequestHash, rec.RequestHash)
-	w.str(attrCaseID, rec.CaseID)
-	w.num(attrStatusCode, int64(rec.StatusCode))
-	w.bytes(attrResponse, rec.Response)
-	w.time(attrCreatedAt, rec.CreatedAt)
-	expiry(w, rec.ExpiresAt)
-	return it
+var idemShape = shape[aftersales.IdempotencyRecord]{
+	derived(AttrPK, func(r *aftersales.IdempotencyRecord) string { return idemPK(r.Scope, r.Key) }),
+	fixed[aftersales.IdempotencyRecord](AttrSK, skIdem),
+	fixed[aftersales.IdempotencyRecord](attrEntity, entityIdempotent),
+	text(attrScope, func(r *aftersales.IdempotencyRecord) *string { return &r.Scope }),
+	text(attrKey, func(r *aftersales.IdempotencyRecord) *string { return &r.Key }),
+	text(attrRequestHash, func(r *aftersales.IdempotencyRecord) *string { return &r.RequestHash }),
+	text(attrCaseID, func(r *aftersales.IdempotencyRecord) *string { return &r.CaseID }),
+	number(attrStatusCode, func(r *aftersales.IdempotencyRecord) *int { return &r.StatusCode }),
+	blob(attrResponse, func(r *aftersales.IdempotencyRecord) *[]byte { return &r.Response }),
+	instant(attrCreatedAt, func(r *aftersales.IdempotencyRecord) *time.Time { return &r.CreatedAt }),
+	expiry(func(r *aftersales.IdempotencyRecord) *time.Time { return &r.ExpiresAt }),
 }
 
-func idemFromItem(it item) (aftersales.IdempotencyRecord, error) {
-	r := reader{it: it}
-	rec := aftersales.IdempotencyRecord{
-		Scope:       r.str(attrScope),
-		Key:         r.str(attrKey),
-		RequestHash: r.str(attrRequestHash),
-		CaseID:      r.str(attrCaseID),
-		StatusCode:  int(r.num(attrStatusCode)),
-		Response:    r.bytes(attrResponse),
-		CreatedAt:   r.time(attrCreatedAt),
-		ExpiresAt:   r.time(attrExpires),
-	}
-	if r.err != nil {
-		return aftersales.IdempotencyRecord{}, fmt.Errorf("idempotency item: %w", r.err)
-	}
-	return rec, nil
+var uploadShape = shape[aftersales.Upload]{
+	derived(AttrPK, func(u *aftersales.Upload) string { return uploadPK(u.ID) }),
+	fixed[aftersales.Upload](AttrSK, skUpload),
+	fixed[aftersales.Upload](attrEntity, entityUpload),
+	text(attrID, func(u *aftersales.Upload) *string { return &u.ID }),
+	text(attrBuyerID, func(u *aftersales.Upload) *string { return &u.BuyerID }),
+	text(attrCaseID, func(u *aftersales.Upload) *string { return &u.CaseID }),
+	text(attrObjectKey, func(u *aftersales.Upload) *string { return &u.ObjectKey }),
+	text(attrContentType, func(u *aftersales.Upload) *string { return &u.ContentType }),
+	number(attrSize, func(u *aftersales.Upload) *int64 { return &u.Size }),
+	instant(attrCreatedAt, func(u *aftersales.Upload) *time.Time { return &u.CreatedAt }),
+	expiry(func(u *aftersales.Upload) *time.Time { return &u.ExpiresAt }),
 }
 
-func uploadItem(u aftersales.Upload) item {
-	it := item{}
-	w := writer(it)
-	w.str(AttrPK, uploadPK(u.ID))
-	w.str(AttrSK, skUpload)
-	w.str(attrEntity, entityUpload)
-	w.str(attrID, u.ID)
-	w.str(attrBuyerID, u.BuyerID)
-	w.str(attrCaseID, u.CaseID)
-	w.str(attrObjectKey, u.ObjectKey)
-	w.str(attrContentType, u.ContentType)
-	w.num(attrSize, u.Size)
-	w.time(attrCreatedAt, u.CreatedAt)
-	expiry(w, u.ExpiresAt)
-	return it
-}
+// refundShape is a refund with the keys of the ledger lists: by order
+// (GSI1), by the buyer's phone (GSI2) and every refund, sharded (GSI3). An
+// empty order id or phone leaves that index key out, so the refund is
+// simply not in that list. Refund items are always written whole (Put),
+// which is the safe way to set index keys in minidyn.
+var refundShape = shape[aftersales.Refund]{
+	derived(AttrPK, func(r *aftersales.Refund) string { return casePK(r.CaseID) }),
+	derived(AttrSK, func(r *aftersales.Refund) string { return refundSK(r.OutRefundNo) }),
+	fixed[aftersales.Refund](attrEntity, entityRefund),
+	derived(AttrGSI1PK, func(r *aftersales.Refund) string { return nonEmpty(r.OrderID, refundsByOrderPK) }),
+	derived(AttrGSI2PK, func(r *aftersales.Refund) string { return nonEmpty(r.BuyerPhone, refundsByPhonePK) }),
+	derived(AttrGSI3PK, func(r *aftersales.Refund) string { return allRefundsPK(shardOf(r.OutRefundNo)) }),
+	derived(AttrGSISK, aftersales.RefundListPosition),
 
-func uploadFromItem(it item) (aftersales.Upload, error) {
-	r := reader{it: it}
-	u := aftersales.Upload{
-		ID:          r.str(attrID),
-		BuyerID:     r.str(attrBuyerID),
-		CaseID:      r.str(attrCaseID),
-		ObjectKey:   r.str(attrObjectKey),
-		ContentType: r.str(attrContentType),
-		Size:        r.num(attrSize),
-		CreatedAt:   r.time(attrCreatedAt),
-		ExpiresAt:   r.time(attrExpires),
-	}
-	if r.err != nil {
-		return aftersales.Upload{}, fmt.Errorf("upload item %s: %w", u.ID, r.err)
-	}
-	return u, nil
-}
-
-// expiry writes both forms of an expiry: the exact instant that reads and
-// conditions compare, and the TTL attribute, rounded up to a whole second so
-// that DynamoDB never deletes an item that is still live.
-func expiry(w writer, at time.Time) {
-	w.time(attrExpires, at)
-	if at.IsZero() {
-		return
-	}
-	secs := at.Unix()
-	if at.Nanosecond() > 0 {
-		secs++
-	}
-	w.num(AttrTTL, secs)
-}
-
-// refundItem is a refund with the keys of the ledger lists: by order (GSI1),
-// by the buyer's phone (GSI2) and every refund, sharded (GSI3). An empty
-// order id or phone leaves that index key out, so the refund is simply not
-// in that list. Refund items are always written whole (Put), which is the
-// safe way to set index keys in minidyn.
-func refundItem(r *aftersales.Refund) item {
-	it := item{}
-	w := writer(it)
-	w.str(AttrPK, casePK(r.CaseID))
-	w.str(AttrSK, refundSK(r.OutRefundNo))
-	w.str(attrEntity, entityRefund)
-	w.str(AttrGSI1PK, nonEmpty(r.OrderID, refundsByOrderPK))
-	w.str(AttrGSI2PK, nonEmpty(r.BuyerPhone, refundsByPhonePK))
-	w.str(AttrGSI3PK, allRefundsPK(shardOf(r.OutRefundNo)))
-	w.str(AttrGSISK, aftersales.RefundListPosition(r))
-
-	w.str(attrOutRefundNo, r.OutRefundNo)
-	w.str(attrCaseID, r.CaseID)
-	w.num(attrSeq, int64(r.Seq))
-	w.str(attrOrderID, r.OrderID)
-	w.str(attrBuyerID, r.BuyerID)
-	w.str(attrBuyerPhone, r.BuyerPhone)
-	w.num(attrAmount, r.Amount.Amount)
-	w.str(attrCurrency, r.Amount.Currency)
-	shares := item{}
-	for line, v := range r.Shares {
-		shares[line] = avN(v)
-	}
-	w.mapValue(attrShares, shares)
-	w.str(attrChannel, string(r.Channel))
-	w.str(attrDestination, string(r.Destination))
-	w.str(attrTransaction, r.TransactionID)
-	w.num(attrOrderTotal, r.OrderTotal)
-	w.str(attrReason, r.Reason)
-	w.str(attrStatus, string(r.Status))
-	w.str(attrProviderRefund, r.ProviderRefundID)
-	w.str(attrAccount, r.Account)
-	w.num(attrQueries, int64(r.Queries))
-	w.str(attrApprovedBy, r.ApprovedBy)
-	w.time(attrApprovedAt, r.ApprovedAt)
-	w.time(attrCreatedAt, r.CreatedAt)
-	w.time(attrUpdatedAt, r.UpdatedAt)
-	w.time(attrArrivedAt, r.ArrivedAt)
-	return it
+	text(attrOutRefundNo, func(r *aftersales.Refund) *string { return &r.OutRefundNo }),
+	text(attrCaseID, func(r *aftersales.Refund) *string { return &r.CaseID }),
+	number(attrSeq, func(r *aftersales.Refund) *int { return &r.Seq }),
+	text(attrOrderID, func(r *aftersales.Refund) *string { return &r.OrderID }),
+	text(attrBuyerID, func(r *aftersales.Refund) *string { return &r.BuyerID }),
+	text(attrBuyerPhone, func(r *aftersales.Refund) *string { return &r.BuyerPhone }),
+	number(attrAmount, func(r *aftersales.Refund) *int64 { return &r.Amount.Amount }),
+	text(attrCurrency, func(r *aftersales.Refund) *string { return &r.Amount.Currency }),
+	amounts(attrShares, func(r *aftersales.Refund) *map[string]int64 { return &r.Shares }),
+	text(attrChannel, func(r *aftersales.Refund) *aftersales.PaymentChannel { return &r.Channel }),
+	text(attrDestination, func(r *aftersales.Refund) *aftersales.RefundDestination { return &r.Destination }),
+	text(attrTransaction, func(r *aftersales.Refund) *string { return &r.TransactionID }),
+	number(attrOrderTotal, func(r *aftersales.Refund) *int64 { return &r.OrderTotal }),
+	text(attrReason, func(r *aftersales.Refund) *string { return &r.Reason }),
+	text(attrStatus, func(r *aftersales.Refund) *aftersales.RefundStatus { return &r.Status }),
+	text(attrProviderRefund, func(r *aftersales.Refund) *string { return &r.ProviderRefundID }),
+	text(attrAccount, func(r *aftersales.Refund) *string { return &r.Account }),
+	number(attrQueries, func(r *aftersales.Refund) *int { return &r.Queries }),
+	text(attrApprovedBy, func(r *aftersales.Refund) *string { return &r.ApprovedBy }),
+	instant(attrApprovedAt, func(r *aftersales.Refund) *time.Time { return &r.ApprovedAt }),
+	instant(attrCreatedAt, func(r *aftersales.Refund) *time.Time { return &r.CreatedAt }),
+	instant(attrUpdatedAt, func(r *aftersales.Refund) *time.Time { return &r.UpdatedAt }),
+	instant(attrArrivedAt, func(r *aftersales.Refund) *time.Time { return &r.ArrivedAt }),
 }
 
 func nonEmpty(v string, key func(string) string) string {
@@ -486,58 +258,74 @@ func nonEmpty(v string, key func(string) string) string {
 	return key(v)
 }
 
-// refundFromItem converts a refund item (from the table or from an index
-// that projects all attributes) back.
-func refundFromItem(it item) (aftersales.Refund, error) {
-	r := reader{it: it}
-	rf := aftersales.Refund{
-		OutRefundNo:      r.str(attrOutRefundNo),
-		CaseID:           r.str(attrCaseID),
-		Seq:              int(r.num(attrSeq)),
-		OrderID:          r.str(attrOrderID),
-		BuyerID:          r.str(attrBuyerID),
-		BuyerPhone:       r.str(attrBuyerPhone),
-		Amount:           aftersales.Money{Amount: r.num(attrAmount), Currency: r.str(attrCurrency)},
-		Channel:          aftersales.PaymentChannel(r.str(attrChannel)),
-		Destination:      aftersales.RefundDestination(r.str(attrDestination)),
-		TransactionID:    r.str(attrTransaction),
-		OrderTotal:       r.num(attrOrderTotal),
-		Reason:           r.str(attrReason),
-		Status:           aftersales.RefundStatus(r.str(attrStatus)),
-		ProviderRefundID: r.str(attrProviderRefund),
-		Account:          r.str(attrAccount),
-		Queries:          int(r.num(attrQueries)),
-		ApprovedBy:       r.str(attrApprovedBy),
-		ApprovedAt:       r.time(attrApprovedAt),
-		CreatedAt:        r.time(attrCreatedAt),
-		UpdatedAt:        r.time(attrUpdatedAt),
-		ArrivedAt:        r.time(attrArrivedAt),
-	}
-	if m, ok := r.mapValue(attrShares); ok && len(m) > 0 {
-		rf.Shares = make(map[string]int64, len(m))
-		r.sub(m, func(sr *reader) {
-			for line := range m {
-				rf.Shares[line] = sr.num(line)
-			}
-		})
-	}
-	if r.err != nil {
-		return aftersales.Refund{}, fmt.Errorf("refund item %s: %w", rf.OutRefundNo, r.err)
-	}
-	return rf, nil
+// receipt is a provider notification's receipt; it expires (TTL) when the
+// provider can no longer replay the notification.
+type receipt struct {
+	provider, id string
+	at, expires  time.Time
 }
 
-// hookItem is the receipt of a provider notification; it expires (TTL) when
-// the provider can no longer replay the notification.
+var receiptShape = shape[receipt]{
+	derived(AttrPK, func(h *receipt) string { return hookPK(h.provider, h.id) }),
+	fixed[receipt](AttrSK, skHook),
+	fixed[receipt](attrEntity, entityHook),
+	text(attrProvider, func(h *receipt) *string { return &h.provider }),
+	text(attrNotificationID, func(h *receipt) *string { return &h.id }),
+	instant(attrAt, func(h *receipt) *time.Time { return &h.at }),
+	expiry(func(h *receipt) *time.Time { return &h.expires }),
+}
+
 func hookItem(provider, id string, at time.Time) item {
-	it := item{}
-	w := writer(it)
-	w.str(AttrPK, hookPK(provider, id))
-	w.str(AttrSK, skHook)
-	w.str(attrEntity, entityHook)
-	w.str(attrProvider, provider)
-	w.str(attrNotificationID, id)
-	w.time(attrAt, at)
-	expiry(w, at.Add(aftersales.NotificationTTL))
-	return it
+	return receiptShape.encode(&receipt{provider: provider, id: id, at: at, expires: at.Add(aftersales.NotificationTTL)})
+}
+
+// ruleSetVersion is a stored rule set: its document (the JSON of PUT
+// /v1/staff/ruleset, see rulesets.go) and what the document leaves out.
+type ruleSetVersion struct {
+	document  []byte
+	version   int
+	updatedAt time.Time
+	updatedBy string
+}
+
+var ruleSetShape = shape[ruleSetVersion]{
+	fixed[ruleSetVersion](AttrPK, pkRuleSet),
+	derived(AttrSK, func(v *ruleSetVersion) string { return ruleSetSK(v.version) }),
+	fixed[ruleSetVersion](attrEntity, entityRuleSet),
+	blob(attrDocument, func(v *ruleSetVersion) *[]byte { return &v.document }),
+	number(attrVersion, func(v *ruleSetVersion) *int { return &v.version }),
+	instant(attrUpdatedAt, func(v *ruleSetVersion) *time.Time { return &v.updatedAt }),
+	text(attrUpdatedBy, func(v *ruleSetVersion) *string { return &v.updatedBy }),
+}
+
+// reviewJobShape is a batch review job with its counters; its failures are
+// result items of their own (reviewResultShape).
+var reviewJobShape = shape[aftersales.ReviewJob]{
+	derived(AttrPK, func(j *aftersales.ReviewJob) string { return jobPK(j.ID) }),
+	fixed[aftersales.ReviewJob](AttrSK, skJob),
+	fixed[aftersales.ReviewJob](attrEntity, entityJob),
+	text(attrID, func(j *aftersales.ReviewJob) *string { return &j.ID }),
+	text(attrDecisionOf, func(j *aftersales.ReviewJob) *string { return &j.Decision }),
+	text(attrReason, func(j *aftersales.ReviewJob) *string { return &j.Reason }),
+	text(attrByID, func(j *aftersales.ReviewJob) *string { return &j.By.ID }),
+	textSet(attrByRoles, func(j *aftersales.ReviewJob) *[]aftersales.Role { return &j.By.Roles }),
+	number(attrTotal, func(j *aftersales.ReviewJob) *int { return &j.Total }),
+	number(attrSucceeded, func(j *aftersales.ReviewJob) *int { return &j.Succeeded }),
+	number(attrFailed, func(j *aftersales.ReviewJob) *int { return &j.Failed }),
+	instant(attrCreatedAt, func(j *aftersales.ReviewJob) *time.Time { return &j.CreatedAt }),
+}
+
+// reviewResult is one case's result in a review job; Error is "" when the
+// case was decided.
+type reviewResult struct {
+	jobID string
+	aftersales.ReviewFailure
+}
+
+var reviewResultShape = shape[reviewResult]{
+	derived(AttrPK, func(r *reviewResult) string { return jobPK(r.jobID) }),
+	derived(AttrSK, func(r *reviewResult) string { return jobItemPfx + r.CaseID }),
+	fixed[reviewResult](attrEntity, entityJobItem),
+	text(attrCaseID, func(r *reviewResult) *string { return &r.CaseID }),
+	text(attrFailure, func(r *reviewResult) *string { return &r.Error }),
 }

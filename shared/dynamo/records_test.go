@@ -45,54 +45,74 @@ func fullRefund() *aftersales.Refund {
 	}
 }
 
+// roundTrip encodes v and decodes the item, returning what came back and
+// what should have.
+func roundTrip[T any](s shape[T], v *T) (got, want any, err error) {
+	back, err := s.decode(s.encode(v))
+	return &back, v, err
+}
+
 // TestRecordsRoundTrip: every record converts to an item and back to the
 // same value, zero values included.
 func TestRecordsRoundTrip(t *testing.T) {
 	tests := []struct {
 		name string
-		in   any
-		back func() (any, error)
+		trip func() (got, want any, err error)
 	}{
-		{"full case", fullCase(), func() (any, error) {
-			c, err := caseFromItem(caseItem(fullCase()))
-			return &c, err
+		{"full case", func() (any, any, error) { return roundTrip(caseShape, fullCase()) }},
+		{"case with every field", func() (any, any, error) {
+			c := everyFieldCase()
+			c.Timeline = nil // entries are items of their own
+			return roundTrip(caseShape, c)
 		}},
-		{"empty case", &aftersales.Case{ID: "as_0"}, func() (any, error) {
-			c, err := caseFromItem(caseItem(&aftersales.Case{ID: "as_0"}))
-			return &c, err
+		{"empty case", func() (any, any, error) { return roundTrip(caseShape, &aftersales.Case{ID: "as_0"}) }},
+		{"timeline entry", func() (any, any, error) {
+			return roundTrip(eventShape, &event{caseID: "as_1", TimelineEntry: aftersales.TimelineEntry{Seq: 12, At: at, Actor: "rules",
+				Action: aftersales.ActApprove, From: aftersales.StatusSubmitted, To: aftersales.StatusRefunding, Note: "auto"}})
 		}},
-		{"timeline entry", aftersales.TimelineEntry{Seq: 12, At: at, Actor: "rules", Action: aftersales.ActApprove,
-			From: aftersales.StatusSubmitted, To: aftersales.StatusRefunding, Note: "auto"}, func() (any, error) {
-			return eventFromItem(eventItem("as_1", aftersales.TimelineEntry{Seq: 12, At: at, Actor: "rules", Action: aftersales.ActApprove,
-				From: aftersales.StatusSubmitted, To: aftersales.StatusRefunding, Note: "auto"}))
+		{"order with every field", func() (any, any, error) {
+			o := everyFieldOrder()
+			o.Lines[0].Refunded, o.Lines[0].ActiveCaseID = 0, "" // the ledger lives on the line items
+			return roundTrip(orderShape, o)
 		}},
-		{"idempotency record", aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
-			StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}, func() (any, error) {
-			return idemFromItem(idemItem(&aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
-				StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)}))
+		{"empty order", func() (any, any, error) { return roundTrip(orderShape, &aftersales.Order{ID: "o-0"}) }},
+		{"line ledger", func() (any, any, error) {
+			return roundTrip(lineShape, &lineLedger{lineID: "l1", paid: 900, refunded: 300, activeCase: "as_1"})
 		}},
-		{"full refund", fullRefund(), func() (any, error) {
-			r, err := refundFromItem(refundItem(fullRefund()))
-			return &r, err
+		{"idempotency record", func() (any, any, error) {
+			return roundTrip(idemShape, &aftersales.IdempotencyRecord{Scope: "b#1", Key: "k", RequestHash: "h", CaseID: "as_1",
+				StatusCode: 201, Response: []byte("{}"), CreatedAt: at, ExpiresAt: at.Add(24 * time.Hour)})
 		}},
-		{"empty refund", &aftersales.Refund{OutRefundNo: "as_0-1"}, func() (any, error) {
-			r, err := refundFromItem(refundItem(&aftersales.Refund{OutRefundNo: "as_0-1"}))
-			return &r, err
+		{"full refund", func() (any, any, error) { return roundTrip(refundShape, fullRefund()) }},
+		{"empty refund", func() (any, any, error) { return roundTrip(refundShape, &aftersales.Refund{OutRefundNo: "as_0-1"}) }},
+		{"upload", func() (any, any, error) {
+			return roundTrip(uploadShape, &aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
+				ContentType: "image/png", Size: 5, CreatedAt: at, ExpiresAt: at.Add(time.Hour)})
 		}},
-		{"upload", aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
-			ContentType: "image/png", Size: 5, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}, func() (any, error) {
-			return uploadFromItem(uploadItem(aftersales.Upload{ID: "ev_1", BuyerID: "b", CaseID: "as_1", ObjectKey: "evidence/b/ev_1",
-				ContentType: "image/png", Size: 5, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}))
+		{"notification receipt", func() (any, any, error) {
+			return roundTrip(receiptShape, &receipt{provider: "a#b", id: "c", at: at, expires: at.Add(aftersales.NotificationTTL)})
+		}},
+		{"rule set version", func() (any, any, error) {
+			return roundTrip(ruleSetShape, &ruleSetVersion{document: []byte(`{"rules":[]}`), version: 3, updatedAt: at, updatedBy: "staff:boss"})
+		}},
+		{"review job", func() (any, any, error) {
+			return roundTrip(reviewJobShape, &aftersales.ReviewJob{ID: "j1", Decision: "reject", Reason: "late",
+				By:    aftersales.Principal{ID: "s1", Roles: []aftersales.Role{aftersales.RoleReviewer, aftersales.RoleAdmin}},
+				Total: 3, Succeeded: 1, Failed: 2, CreatedAt: at})
+		}},
+		{"empty review job", func() (any, any, error) { return roundTrip(reviewJobShape, &aftersales.ReviewJob{ID: "j0"}) }},
+		{"review result", func() (any, any, error) {
+			return roundTrip(reviewResultShape, &reviewResult{ReviewFailure: aftersales.ReviewFailure{CaseID: "as_1", Error: "conflict"}})
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.back()
+			got, want, err := tc.trip()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, tc.in) {
-				t.Fatalf("round trip:\n got %+v\nwant %+v", got, tc.in)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
 			}
 		})
 	}
@@ -102,7 +122,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 // the kinds of its lines once each for the kind filter.
 func TestCaseItemKeys(t *testing.T) {
 	c := fullCase()
-	it := caseItem(c)
+	it := caseShape.encode(c)
 	shard := shardOf(c.ID)
 	want := map[string]string{
 		AttrPK:     "CASE#as_1",
@@ -122,7 +142,7 @@ func TestCaseItemKeys(t *testing.T) {
 	if !ok || !reflect.DeepEqual(kinds.Value, []string{"produce", "physical"}) {
 		t.Errorf("line kinds = %v, want [produce physical]", it[attrLineKinds])
 	}
-	if _, ok := caseItem(&aftersales.Case{ID: "x"})[attrLineKinds]; ok {
+	if _, ok := caseShape.encode(&aftersales.Case{ID: "x"})[attrLineKinds]; ok {
 		t.Error("a case without lines has a line kinds set; DynamoDB rejects empty sets")
 	}
 }
@@ -154,7 +174,7 @@ func TestRefundItemKeys(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			it := refundItem(tc.r)
+			it := refundShape.encode(tc.r)
 			for attr, v := range tc.want {
 				got, ok := it[attr].(*types.AttributeValueMemberS)
 				switch {
@@ -201,7 +221,7 @@ func TestExpiryTTL(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			it := uploadItem(aftersales.Upload{ID: "ev", ExpiresAt: tc.at})
+			it := uploadShape.encode(&aftersales.Upload{ID: "ev", ExpiresAt: tc.at})
 			if n, ok := it[AttrTTL].(*types.AttributeValueMemberN); !ok || n.Value != tc.want {
 				t.Fatalf("%s = %v, want %s", AttrTTL, it[AttrTTL], tc.want)
 			}
@@ -222,28 +242,45 @@ func TestMalformedItems(t *testing.T) {
 		attr string
 	}{
 		{"version as a string", func() error {
-			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrVersion, avS("3")))
+			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrVersion, avS("3")))
 			return err
 		}, attrVersion},
 		{"status as a number", func() error {
-			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrStatus, avN(1)))
+			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrStatus, avN(1)))
 			return err
 		}, attrStatus},
 		{"a line that is not a map", func() error {
-			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{avS("l1")}}))
+			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{avS("l1")}}))
 			return err
 		}, attrLines},
 		{"a nested amount as a string", func() error {
 			bad := &types.AttributeValueMemberM{Value: item{attrLineID: avS("l1"), attrAmount: avS("x")}}
-			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{bad}}))
+			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{bad}}))
 			return err
 		}, attrAmount},
 		{"a time in another layout", func() error {
-			_, err := caseFromItem(withAttr(caseItem(fullCase()), attrCreatedAt, avS("2026-11-11T08:30:00Z")))
+			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrCreatedAt, avS("2026-11-11T08:30:00Z")))
 			return err
 		}, attrCreatedAt},
+		{"a decision that is not a map", func() error {
+			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrDecision, avS("manual")))
+			return err
+		}, attrDecision},
+		{"roles that are not a string set", func() error {
+			_, err := reviewJobShape.decode(withAttr(reviewJobShape.encode(&aftersales.ReviewJob{ID: "j"}), attrByRoles,
+				&types.AttributeValueMemberL{Value: []types.AttributeValue{avS("admin")}}))
+			return err
+		}, attrByRoles},
+		{"a share as a string", func() error {
+			_, err := refundShape.decode(withAttr(refundShape.encode(fullRefund()), attrShares, &types.AttributeValueMemberM{Value: item{"l1": avS("1")}}))
+			return err
+		}, "l1"},
+		{"an expiry in another layout", func() error {
+			_, err := idemShape.decode(withAttr(idemShape.encode(&aftersales.IdempotencyRecord{}), attrExpires, avS("2026-11-11")))
+			return err
+		}, attrExpires},
 		{"a fractional number", func() error {
-			_, err := orderFromItem(withAttr(orderItem(&aftersales.Order{ID: "o"}), attrFees,
+			_, err := orderShape.decode(withAttr(orderShape.encode(&aftersales.Order{ID: "o"}), attrFees,
 				&types.AttributeValueMemberM{Value: item{attrShipping: &types.AttributeValueMemberN{Value: "1.5"}}}))
 			return err
 		}, attrShipping},

@@ -83,9 +83,9 @@ func (s *Store) paidAmounts(ctx context.Context, op, orderID string) (map[string
 	}
 	paid := map[string]int64{}
 	err := s.queryItems(ctx, op, in, func(_ string, it item) (bool, error) {
-		r := reader{it: it}
-		paid[r.str(attrLineID)] = r.num(attrPaidAmount)
-		return true, r.err
+		l, err := lineShape.decode(it)
+		paid[l.lineID] = l.paid
+		return true, err
 	})
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 	var n names
 	ops := make([]types.TransactWriteItem, 0, 1+len(shares))
 	ops = append(ops, types.TransactWriteItem{Put: &types.Put{
-		TableName: s.table, Item: refundItem(r),
+		TableName: s.table, Item: refundShape.encode(r),
 		ConditionExpression: aws.String("attribute_not_exists(" + n.name(AttrPK) + ")"), ExpressionAttributeNames: n.names,
 	}})
 	for _, sh := range shares {
@@ -131,8 +131,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 			continue
 		}
 		if old := reasons[1+i].Item; len(old) > 0 {
-			lr := reader{it: old}
-			if now := lr.num(attrPaidAmount); lr.err == nil && now != paid[sh.LineID] {
+			if now, err := lineShape.decode(old); err == nil && now.paid != paid[sh.LineID] {
 				return errPaidChanged
 			}
 		}
@@ -152,7 +151,7 @@ func (s *Store) GetRefund(ctx context.Context, caseID, outRefundNo string) (*aft
 	if it == nil {
 		return nil, aftersales.NotFound(op, "no such refund")
 	}
-	r, err := refundFromItem(it)
+	r, err := refundShape.decode(it)
 	if err != nil {
 		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
@@ -174,7 +173,7 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 	var n names
 	ops := make([]types.TransactWriteItem, 0, 1+len(giveBack))
 	ops = append(ops, types.TransactWriteItem{Put: &types.Put{
-		TableName: s.table, Item: refundItem(r),
+		TableName: s.table, Item: refundShape.encode(r),
 		ConditionExpression:      aws.String(n.name(attrStatus) + " = " + n.value(avS(string(prev)))),
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -241,7 +240,7 @@ func (s *Store) ListRefunds(ctx context.Context, q aftersales.RefundQuery) (afte
 	default:
 		lq.index, lq.pkAttr, lq.pks = IndexAllCases, AttrGSI3PK, shards(allRefundsPK)
 	}
-	items, next, err := readList(ctx, s, lq, refundFromItem)
+	items, next, err := readList(ctx, s, lq, refundShape.decode)
 	if err != nil {
 		return aftersales.RefundPage{}, classify(op, err)
 	}
@@ -259,12 +258,11 @@ func (s *Store) NotificationSeen(ctx context.Context, provider, id string) (bool
 	if it == nil {
 		return false, nil
 	}
-	r := reader{it: it}
-	expires := r.time(attrExpires)
-	if r.err != nil {
-		return false, aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf("notification receipt: %w", r.err))
+	rec, err := receiptShape.decode(it)
+	if err != nil {
+		return false, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
-	return s.clock.Now().Before(expires), nil
+	return s.clock.Now().Before(rec.expires), nil
 }
 
 // RecordNotification writes the receipt of a provider's notification on

@@ -46,17 +46,15 @@ func (s *Store) GetRuleSet(ctx context.Context) (*aftersales.RuleSet, error) {
 	if len(out.Items) == 0 {
 		return nil, aftersales.NotFound(op, "no rule set stored")
 	}
-	r := reader{it: out.Items[0]}
-	rs, err := ruleset.Decode(r.bytes(attrDocument))
+	v, err := ruleSetShape.decode(out.Items[0])
+	if err != nil {
+		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
+	}
+	rs, err := ruleset.Decode(v.document)
 	if err != nil {
 		return nil, aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf("stored rule set: %w", err))
 	}
-	rs.Version = int(r.num(attrVersion))
-	rs.UpdatedAt = r.time(attrUpdatedAt)
-	rs.UpdatedBy = r.str(attrUpdatedBy)
-	if r.err != nil {
-		return nil, aftersales.Wrap(aftersales.KindInternal, op, r.err)
-	}
+	rs.Version, rs.UpdatedAt, rs.UpdatedBy = v.version, v.updatedAt, v.updatedBy
 	return rs, nil
 }
 
@@ -68,13 +66,7 @@ func (s *Store) PutRuleSet(ctx context.Context, rs *aftersales.RuleSet) error {
 	if err != nil {
 		return aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
-	it := s.key(pkRuleSet, ruleSetSK(rs.Version))
-	w := writer(it)
-	w.str(attrEntity, entityRuleSet)
-	w.bytes(attrDocument, doc)
-	w.num(attrVersion, int64(rs.Version))
-	w.time(attrUpdatedAt, rs.UpdatedAt)
-	w.str(attrUpdatedBy, rs.UpdatedBy)
+	it := ruleSetShape.encode(&ruleSetVersion{document: doc, version: rs.Version, updatedAt: rs.UpdatedAt, updatedBy: rs.UpdatedBy})
 	var n names
 	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.table, Item: it,
