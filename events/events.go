@@ -1,15 +1,17 @@
 // Package events holds the fixtures of inbound events (see README.md)
-// embedded, so that each adapter's tests replay the ones of its function
-// without paths relative to their own folder, and fill their placeholders
-// the same way.
+// embedded, for the adapters' tests: Each replays every fixture of a
+// folder, so that a fixture no test knows fails the test of its adapter,
+// and Load fills a fixture's placeholders and decodes it, the same way in
+// every adapter.
 package events
 
 import (
 	"embed"
-	"fmt"
+	"encoding/json"
 	"io/fs"
 	"path"
 	"regexp"
+	"testing"
 )
 
 //go:embed apigw sqs tasks webhooks
@@ -18,31 +20,51 @@ var files embed.FS
 // placeholder matches {{name}}, {{token:sub:role}} and the like.
 var placeholder = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
 
-// Names lists the fixtures of dir ("apigw", "sqs", "tasks", "webhooks") as
-// "dir/file.json", sorted.
-func Names(dir string) ([]string, error) {
-	matches, err := fs.Glob(files, path.Join(dir, "*.json"))
-	if err != nil {
-		return nil, err
+// Each runs check as a subtest for every fixture of dir ("apigw", "sqs",
+// "tasks", "webhooks") with its case in cases, keyed "dir/file.json". A
+// fixture without a case, or a case without a fixture, fails t.
+func Each[C any](t *testing.T, dir string, cases map[string]C, check func(t *testing.T, name string, c C)) {
+	t.Helper()
+	names, err := fs.Glob(files, path.Join(dir, "*.json"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no fixtures in events/%s: %v", dir, err)
 	}
-	if len(matches) == 0 {
-		return nil, fmt.Errorf("events: no fixtures in %s", dir)
+	seen := map[string]bool{}
+	for _, name := range names {
+		seen[name] = true
+		c, ok := cases[name]
+		if !ok {
+			t.Errorf("events/%s: no test case replays it", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) { check(t, name, c) })
 	}
-	return matches, nil
+	for name := range cases {
+		if !seen[name] {
+			t.Errorf("a case for events/%s, which does not exist", name)
+		}
+	}
 }
 
-// Fill returns the fixture name with each placeholder {{key}} replaced by
-// value(key); a placeholder for which value reports false stays as it is
-// (a signature the test does not check, say).
-func Fill(name string, value func(key string) (string, bool)) ([]byte, error) {
+// Load decodes the fixture name into v with each placeholder {{key}}
+// replaced by fill(key); a placeholder for which fill reports false, or
+// every one when fill is nil, stays as it is (a signature the test does
+// not check, say).
+func Load(t *testing.T, name string, fill func(key string) (string, bool), v any) {
+	t.Helper()
 	raw, err := files.ReadFile(name)
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	return placeholder.ReplaceAllFunc(raw, func(m []byte) []byte {
-		if v, ok := value(string(m[2 : len(m)-2])); ok {
-			return []byte(v)
-		}
-		return m
-	}), nil
+	if fill != nil {
+		raw = placeholder.ReplaceAllFunc(raw, func(m []byte) []byte {
+			if s, ok := fill(string(m[2 : len(m)-2])); ok {
+				return []byte(s)
+			}
+			return m
+		})
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("events/%s: %v", name, err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -175,6 +176,18 @@ func (f *fakeServices) PutRuleSet(_ context.Context, p aftersales.Principal, rs 
 	saved := *rs
 	saved.Version++
 	return &saved, nil
+}
+
+// wantCall checks that the use cases saw exactly want, or no call when want
+// is nil.
+func (f *fakeServices) wantCall(t *testing.T, want *call) {
+	t.Helper()
+	switch {
+	case want == nil && len(f.calls) != 0:
+		t.Errorf("calls %+v, want none", f.calls)
+	case want != nil && (len(f.calls) != 1 || !reflect.DeepEqual(f.calls[0], *want)):
+		t.Errorf("calls %+v,\nwant [%+v]", f.calls, *want)
+	}
 }
 
 // callsOf returns the recorded calls of method.

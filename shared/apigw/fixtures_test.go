@@ -2,9 +2,7 @@ package apigw
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -24,7 +22,8 @@ const (
 // loadAPIEvent reads an API Gateway fixture with its placeholders filled.
 func loadAPIEvent(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
-	raw, err := fixtures.Fill(name, func(key string) (string, bool) {
+	var ev events.APIGatewayV2HTTPRequest
+	fixtures.Load(t, name, func(key string) (string, bool) {
 		switch key {
 		case "case_id":
 			return fixtureCase, true
@@ -35,14 +34,7 @@ func loadAPIEvent(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 			return strings.TrimPrefix(token(t, sub, role), "Bearer "), true
 		}
 		return "", false
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
+	}, &ev)
 	return ev
 }
 
@@ -53,12 +45,13 @@ func TestReplayFixtures(t *testing.T) {
 	invalidQuantity := &aftersales.Error{Kind: aftersales.KindInvalid, Op: "case.create", Msg: "the request has invalid fields",
 		Fields: []aftersales.FieldError{{Field: "lines[0].quantity", Message: "must be at most 2, the quantity ordered"}}}
 	staff := reviewer
-	tests := map[string]struct {
+	type replay struct {
 		err    error // the use case's answer
 		status int
 		want   *call
 		body   string
-	}{
+	}
+	tests := map[string]replay{
 		"apigw/create-case.json": {status: http.StatusCreated,
 			want: &call{"CreateCase", buyer, []any{aftersales.Application{OrderID: "o-1002", Type: aftersales.ReturnRefund, Reason: "size_not_fit",
 				Description: "the shoes are half a size too small", Lines: []aftersales.LineRequest{{LineID: "l1", Quantity: 1}}},
@@ -102,40 +95,22 @@ func TestReplayFixtures(t *testing.T) {
 			body: "refund_id,out_refund_no"},
 		"apigw/staff-put-ruleset.json": {status: http.StatusOK, want: &call{"PutRuleSet", admin, []any{fixtureRuleSet()}}, body: `"version":4`},
 	}
-	names, err := fixtures.Names("apigw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(names) != len(tests) {
-		t.Errorf("%d fixtures in events/apigw, %d cases here", len(names), len(tests))
-	}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			tt, ok := tests[name]
-			if !ok {
-				t.Fatal("no case for this fixture")
-			}
-			ev := loadAPIEvent(t, name)
-			h := newHarness(t)
-			h.fake.err = tt.err
-			res, err := Lambda(h.srv)(context.Background(), ev)
-			if err != nil {
-				t.Fatalf("handler error %v", err)
-			}
-			if res.StatusCode != tt.status || !strings.Contains(res.Body, tt.body) {
-				t.Fatalf("%d %s, want %d holding %s", res.StatusCode, res.Body, tt.status, tt.body)
-			}
-			if res.Headers["X-Request-Id"] != ev.RequestContext.RequestID {
-				t.Errorf("X-Request-Id %q, want API Gateway's %q", res.Headers["X-Request-Id"], ev.RequestContext.RequestID)
-			}
-			switch {
-			case tt.want == nil && len(h.fake.calls) != 0:
-				t.Errorf("calls %+v, want none", h.fake.calls)
-			case tt.want != nil && (len(h.fake.calls) != 1 || !reflect.DeepEqual(h.fake.calls[0], *tt.want)):
-				t.Errorf("calls %+v,\nwant [%+v]", h.fake.calls, *tt.want)
-			}
-		})
-	}
+	fixtures.Each(t, "apigw", tests, func(t *testing.T, name string, tt replay) {
+		ev := loadAPIEvent(t, name)
+		h := newHarness(t)
+		h.fake.err = tt.err
+		res, err := Lambda(h.srv)(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("handler error %v", err)
+		}
+		if res.StatusCode != tt.status || !strings.Contains(res.Body, tt.body) {
+			t.Fatalf("%d %s, want %d holding %s", res.StatusCode, res.Body, tt.status, tt.body)
+		}
+		if res.Headers["X-Request-Id"] != ev.RequestContext.RequestID {
+			t.Errorf("X-Request-Id %q, want API Gateway's %q", res.Headers["X-Request-Id"], ev.RequestContext.RequestID)
+		}
+		h.fake.wantCall(t, tt.want)
+	})
 }
 
 // fixtureRuleSet is the rule set of staff-put-ruleset.json, decoded.

@@ -162,12 +162,7 @@ func TestRoutes(t *testing.T) {
 			if rec.Header().Get("X-Request-Id") != "req-1" {
 				t.Errorf("X-Request-Id %q", rec.Header().Get("X-Request-Id"))
 			}
-			switch {
-			case tt.want == nil && len(h.fake.calls) != 0:
-				t.Errorf("calls %+v, want none", h.fake.calls)
-			case tt.want != nil && (len(h.fake.calls) != 1 || !reflect.DeepEqual(h.fake.calls[0], *tt.want)):
-				t.Errorf("calls %+v,\nwant [%+v]", h.fake.calls, *tt.want)
-			}
+			h.fake.wantCall(t, tt.want)
 			_, pattern := h.srv.mux.Handler(httptest.NewRequest(tt.req.method, tt.req.target, nil))
 			covered[pattern] = true
 		})

@@ -129,10 +129,11 @@ func TestErrorNames(t *testing.T) {
 // TestReplayFixtures decodes every payload of events/tasks as Lambda would
 // and checks the call it makes.
 func TestReplayFixtures(t *testing.T) {
-	tests := map[string]struct {
+	type replay struct {
 		call    string
 		errName string
-	}{
+	}
+	tests := map[string]replay{
 		"tasks/review.json":   {call: "Review as_1"},
 		"tasks/deadline.json": {call: "Deadline as_1 pending_review"},
 		"tasks/wait.json":     {call: "BeginWait as_1 AQCEAAAAKgAAAAMAAAAAAAAAAfake-token 432000"},
@@ -140,43 +141,24 @@ func TestReplayFixtures(t *testing.T) {
 		"tasks/fail.json":     {call: "RecordFailure as_1 workflow failed: AfterSales.Internal"},
 		"tasks/unknown.json":  {errName: "AfterSales.Invalid"},
 	}
-	names, err := fixtures.Names("tasks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(names) != len(tests) {
-		t.Errorf("%d fixtures in events/tasks, %d cases here", len(names), len(tests))
-	}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			tt, ok := tests[name]
-			if !ok {
-				t.Fatal("no case for this fixture")
-			}
-			raw, err := fixtures.Fill(name, func(k string) (string, bool) { return "as_1", k == "case_id" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			var in messages.Task
-			if err := json.Unmarshal(raw, &in); err != nil {
-				t.Fatal(err)
-			}
-			f := &fakeUseCases{result: aftersales.StepResult{CaseID: "as_1", Status: aftersales.StatusPendingReview}}
-			_, err = newHandler(f).Handle(context.Background(), in)
-			var ie lambdamsg.InvokeResponse_Error
-			switch {
-			case tt.errName != "" && (!errors.As(err, &ie) || ie.Type != tt.errName):
-				t.Errorf("error %v, want %s", err, tt.errName)
-			case tt.errName == "" && err != nil:
-				t.Errorf("error %v", err)
-			}
-			var want []string
-			if tt.call != "" {
-				want = []string{tt.call}
-			}
-			if !reflect.DeepEqual(f.got, want) {
-				t.Errorf("calls %q, want %q", f.got, want)
-			}
-		})
-	}
+	fixtures.Each(t, "tasks", tests, func(t *testing.T, name string, tt replay) {
+		var in messages.Task
+		fixtures.Load(t, name, func(k string) (string, bool) { return "as_1", k == "case_id" }, &in)
+		f := &fakeUseCases{result: aftersales.StepResult{CaseID: "as_1", Status: aftersales.StatusPendingReview}}
+		_, err := newHandler(f).Handle(context.Background(), in)
+		var ie lambdamsg.InvokeResponse_Error
+		switch {
+		case tt.errName != "" && (!errors.As(err, &ie) || ie.Type != tt.errName):
+			t.Errorf("error %v, want %s", err, tt.errName)
+		case tt.errName == "" && err != nil:
+			t.Errorf("error %v", err)
+		}
+		var want []string
+		if tt.call != "" {
+			want = []string{tt.call}
+		}
+		if !reflect.DeepEqual(f.got, want) {
+			t.Errorf("calls %q, want %q", f.got, want)
+		}
+	})
 }

@@ -3,7 +3,6 @@ package sqsevent
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -80,7 +79,9 @@ func failures(resp events.SQSEventResponse) []string {
 // TestConsumers: each message is done, dropped (no retry can fix it) or
 // reported as a batch item failure, so only it is received again.
 func TestConsumers(t *testing.T) {
-	notice := func(no string) string { return `{"channel":"alipay","notification_id":"n","out_refund_no":"` + no + `","state":"succeeded"}` }
+	notice := func(no string) string {
+		return `{"channel":"alipay","notification_id":"n","out_refund_no":"` + no + `","state":"succeeded"}`
+	}
 	transient := aftersales.E(aftersales.KindTransient, "op", "throttled")
 	tests := []struct {
 		name     string
@@ -137,11 +138,12 @@ func TestConsumers(t *testing.T) {
 // TestReplayFixtures sends every batch of events/sqs to its consumer.
 func TestReplayFixtures(t *testing.T) {
 	const caseID, jobID = "as_01JDQ3W7Z8K9M2N4P6R8T0V2X4", "job_01JDQ3W7Z8K9M2N4P6R8T0V2X5"
-	tests := map[string]struct {
+	type replay struct {
 		consumer string
 		calls    []string
 		notices  []aftersales.RefundNotice
-	}{
+	}
+	tests := map[string]replay{
 		"sqs/intake.json":  {consumer: "intake", calls: []string{caseID}},
 		"sqs/reviews.json": {consumer: "reviews", calls: []string{jobID + "/" + caseID}},
 		"sqs/inbound.json": {consumer: "inbound", calls: []string{caseID + "-1"},
@@ -150,36 +152,17 @@ func TestReplayFixtures(t *testing.T) {
 					ProviderRefundID: "50300000000000000000000000001", Account: "支付用户零钱",
 					ArrivedAt: time.Date(2026, 11, 27, 10, 34, 58, 0, time.UTC)}}}},
 	}
-	names, err := fixtures.Names("sqs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(names) != len(tests) {
-		t.Errorf("%d fixtures in events/sqs, %d cases here", len(names), len(tests))
-	}
 	vars := map[string]string{"case_id": caseID, "job_id": jobID}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			tt, ok := tests[name]
-			if !ok {
-				t.Fatal("no case for this fixture")
-			}
-			raw, err := fixtures.Fill(name, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
-			if err != nil {
-				t.Fatal(err)
-			}
-			var ev events.SQSEvent
-			if err := json.Unmarshal(raw, &ev); err != nil {
-				t.Fatal(err)
-			}
-			f := &fakeUseCases{}
-			resp, err := consumer(tt.consumer, f, slog.New(slog.DiscardHandler))(context.Background(), ev)
-			if err != nil || len(resp.BatchItemFailures) != 0 {
-				t.Fatalf("%+v %v", resp, err)
-			}
-			if !reflect.DeepEqual(f.got, tt.calls) || !reflect.DeepEqual(f.notices, tt.notices) {
-				t.Errorf("calls %v notices %+v, want %v %+v", f.got, f.notices, tt.calls, tt.notices)
-			}
-		})
-	}
+	fixtures.Each(t, "sqs", tests, func(t *testing.T, name string, tt replay) {
+		var ev events.SQSEvent
+		fixtures.Load(t, name, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, &ev)
+		f := &fakeUseCases{}
+		resp, err := consumer(tt.consumer, f, slog.New(slog.DiscardHandler))(context.Background(), ev)
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("%+v %v", resp, err)
+		}
+		if !reflect.DeepEqual(f.got, tt.calls) || !reflect.DeepEqual(f.notices, tt.notices) {
+			t.Errorf("calls %v notices %+v, want %v %+v", f.got, f.notices, tt.calls, tt.notices)
+		}
+	})
 }
