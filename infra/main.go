@@ -53,6 +53,7 @@ func env() *awscdk.Environment {
 	return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
 }
 
+// fail reports err and exits non-zero, which makes cdk deploy stop.
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, err)
 	os.Exit(1)

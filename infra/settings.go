@@ -146,26 +146,9 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	default:
 		errs = append(errs, fmt.Sprintf("%s: want true or false, got %v", CtxJWTAuthorizer, v))
 	}
-	switch v := get(CtxCORSOrigins).(type) {
-	case nil:
-	case string: // -c corsOrigins=https://a.example,https://b.example
-		for o := range strings.SplitSeq(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				s.CORSOrigins = append(s.CORSOrigins, o)
-			}
-		}
-	case []any:
-		for _, o := range v {
-			str, ok := o.(string)
-			if !ok {
-				errs = append(errs, fmt.Sprintf("%s: want strings, got %v", CtxCORSOrigins, o))
-				continue
-			}
-			s.CORSOrigins = append(s.CORSOrigins, str)
-		}
-	default:
-		errs = append(errs, fmt.Sprintf("%s: want a list of origins, got %v", CtxCORSOrigins, v))
-	}
+	origins, bad := corsOrigins(get(CtxCORSOrigins))
+	s.CORSOrigins = append(s.CORSOrigins, origins...)
+	errs = append(errs, bad...)
 	if len(errs) == 0 {
 		if err := s.Validate(); err != nil {
 			return s, err
@@ -175,6 +158,35 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	return s, fmt.Errorf("infra: context: %s", strings.Join(errs, "; "))
 }
 
+// corsOrigins reads the corsOrigins context value v, a comma-separated
+// string as -c passes it or a JSON list as cdk.json holds it, and returns
+// the origins and what is wrong with v.
+func corsOrigins(v any) (origins, errs []string) {
+	switch v := v.(type) {
+	case nil:
+	case string: // -c corsOrigins=https://a.example,https://b.example
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				origins = append(origins, o)
+			}
+		}
+	case []any:
+		for _, o := range v {
+			str, ok := o.(string)
+			if !ok {
+				errs = append(errs, fmt.Sprintf("%s: want strings, got %v", CtxCORSOrigins, o))
+				continue
+			}
+			origins = append(origins, str)
+		}
+	default:
+		errs = append(errs, fmt.Sprintf("%s: want a list of origins, got %v", CtxCORSOrigins, v))
+	}
+	return origins, errs
+}
+
+// stagePattern and originPattern are what Validate accepts as a stage and
+// as a CORS origin.
 var (
 	stagePattern  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
 	originPattern = regexp.MustCompile(`^https?://[^/*\s]+$`)
