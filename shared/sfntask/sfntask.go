@@ -1,7 +1,8 @@
 // Package sfntask is the entry point of the workflow's task states
 // (functions/tasks): it decodes the task input the state machine sends,
-// dispatches by task name to the workflow and refund use cases, and reports errors under the
-// names the ASL Retry and Catch clauses match (`AfterSales.<Kind>`).
+// dispatches by task name to the workflow and refund use cases, and
+// reports errors under the names the ASL Retry and Catch clauses match
+// (`AfterSales.<Kind>`).
 package sfntask
 
 import (
