@@ -88,27 +88,30 @@ func (r *reader) fail(name, want string) {
 	}
 }
 
+// attrOf returns the attribute name as the member type V; ok is false when
+// the item lacks it, and when it is of another type, which also fails the
+// reader: it was not want.
+func attrOf[V types.AttributeValue](r *reader, name, want string) (v V, ok bool) {
+	av, present := r.it[name]
+	if !present {
+		return v, false
+	}
+	if v, ok = av.(V); !ok {
+		r.fail(name, want)
+	}
+	return v, ok
+}
+
 func (r *reader) str(name string) string {
-	v, ok := r.it[name]
-	if !ok {
-		return ""
+	if s, ok := attrOf[*types.AttributeValueMemberS](r, name, "a string"); ok {
+		return s.Value
 	}
-	s, ok := v.(*types.AttributeValueMemberS)
-	if !ok {
-		r.fail(name, "a string")
-		return ""
-	}
-	return s.Value
+	return ""
 }
 
 func (r *reader) num(name string) int64 {
-	v, ok := r.it[name]
+	n, ok := attrOf[*types.AttributeValueMemberN](r, name, "a number")
 	if !ok {
-		return 0
-	}
-	n, ok := v.(*types.AttributeValueMemberN)
-	if !ok {
-		r.fail(name, "a number")
 		return 0
 	}
 	i, err := strconv.ParseInt(n.Value, 10, 64)
@@ -131,40 +134,23 @@ func (r *reader) time(name string) time.Time {
 }
 
 func (r *reader) bytes(name string) []byte {
-	v, ok := r.it[name]
-	if !ok {
-		return nil
+	if b, ok := attrOf[*types.AttributeValueMemberB](r, name, "binary"); ok {
+		return b.Value
 	}
-	b, ok := v.(*types.AttributeValueMemberB)
-	if !ok {
-		r.fail(name, "binary")
-		return nil
-	}
-	return b.Value
+	return nil
 }
 
 func (r *reader) strSet(name string) []string {
-	v, ok := r.it[name]
-	if !ok {
-		return nil
+	if ss, ok := attrOf[*types.AttributeValueMemberSS](r, name, "a string set"); ok {
+		return ss.Value
 	}
-	ss, ok := v.(*types.AttributeValueMemberSS)
-	if !ok {
-		r.fail(name, "a string set")
-		return nil
-	}
-	return ss.Value
+	return nil
 }
 
 // maps reads a list of maps, the shape of every nested record.
 func (r *reader) maps(name string) []item {
-	v, ok := r.it[name]
+	l, ok := attrOf[*types.AttributeValueMemberL](r, name, "a list")
 	if !ok {
-		return nil
-	}
-	l, ok := v.(*types.AttributeValueMemberL)
-	if !ok {
-		r.fail(name, "a list")
 		return nil
 	}
 	out := make([]item, len(l.Value))
@@ -180,16 +166,10 @@ func (r *reader) maps(name string) []item {
 }
 
 func (r *reader) mapValue(name string) (item, bool) {
-	v, ok := r.it[name]
-	if !ok {
-		return nil, false
+	if m, ok := attrOf[*types.AttributeValueMemberM](r, name, "a map"); ok {
+		return m.Value, true
 	}
-	m, ok := v.(*types.AttributeValueMemberM)
-	if !ok {
-		r.fail(name, "a map")
-		return nil, false
-	}
-	return m.Value, true
+	return nil, false
 }
 
 // sub reads a nested map with the same error memory as its parent.

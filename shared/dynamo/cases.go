@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -114,28 +113,13 @@ func (s *Store) GetCase(ctx context.Context, id string) (*aftersales.Case, error
 		TableName: s.table, KeyConditionExpression: aws.String(kc), ConsistentRead: aws.Bool(true),
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 	}
-	var c *aftersales.Case
-	var timeline []aftersales.TimelineEntry
-	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
-		switch {
-		case sk == skCase:
-			got, err := caseShape.decode(it)
-			c = &got
-			return true, err
-		case strings.HasPrefix(sk, evtPfx):
-			e, err := eventShape.decode(it)
-			timeline = append(timeline, e.TimelineEntry)
-			return true, err
-		}
-		return true, nil
-	})
+	c, events, err := caseAggregate.read(ctx, s, op, in)
 	if err != nil {
 		return nil, err
 	}
-	if c == nil {
-		return nil, aftersales.NotFound(op, "no such case")
+	for _, e := range events { // sorted by Seq: the sort key zero-pads it
+		c.Timeline = append(c.Timeline, e.TimelineEntry)
 	}
-	c.Timeline = timeline // sorted by Seq: the sort key zero-pads it
 	return c, nil
 }
 
@@ -190,12 +174,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 	}
 	switch {
 	case failedCheck(reasons, 0):
-		if len(reasons[0].Item) > 0 {
-			return aftersales.ErrVersionConflict.For(op)
-		}
-		// DynamoDB returns the old item with a failed check when there is
-		// one; minidyn never does for a Put, so look.
-		return s.missingOrConflict(ctx, op, c.ID)
+		return s.changedOrMissing(ctx, op, reasons[0], casePK(c.ID), skCase, aftersales.ErrVersionConflict, "no such case")
 	case anyFailed(reasons, 1, 1+events):
 		return aftersales.ErrVersionConflict.For(op)
 	case anyFailed(reasons, firstLine, len(ops)):
@@ -214,19 +193,26 @@ func anyFailed(reasons []types.CancellationReason, from, to int) bool {
 	return false
 }
 
-func (s *Store) missingOrConflict(ctx context.Context, op, id string) error {
+// changedOrMissing answers a Put whose condition on the stored item pk/sk
+// failed (reason): changed when the item exists, not found (missing says
+// what) when it does not. DynamoDB returns the old item with a failed
+// check when there is one; minidyn never does for a Put, so look.
+func (s *Store) changedOrMissing(ctx context.Context, op string, reason types.CancellationReason, pk, sk string, changed *aftersales.Error, missing string) error {
+	if len(reason.Item) > 0 {
+		return changed.For(op)
+	}
 	var n names
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: s.table, Key: s.key(casePK(id), skCase), ConsistentRead: aws.Bool(true),
+		TableName: s.table, Key: s.key(pk, sk), ConsistentRead: aws.Bool(true),
 		ProjectionExpression: aws.String(n.name(AttrPK)), ExpressionAttributeNames: n.names,
 	})
 	switch {
 	case err != nil:
 		return classify(op, err)
 	case len(out.Item) == 0:
-		return aftersales.NotFound(op, "no such case")
+		return aftersales.NotFound(op, missing)
 	}
-	return aftersales.ErrVersionConflict.For(op)
+	return changed.For(op)
 }
 
 // PutUploads records declared uploads, all or none, so that the presigned
@@ -248,29 +234,40 @@ func (s *Store) PutUploads(ctx context.Context, ups []aftersales.Upload) error {
 
 // GetUpload returns a declared upload that has not expired.
 func (s *Store) GetUpload(ctx context.Context, id string) (aftersales.Upload, error) {
-	return getLive(ctx, s, "dynamo.get_upload", uploadPK(id), skUpload, "no such upload", uploadShape.decode,
+	return getLive(ctx, s, "dynamo.get_upload", uploadPK(id), skUpload, "no such upload", uploadShape,
 		func(u aftersales.Upload) time.Time { return u.ExpiresAt })
 }
 
 // getLive reads an item that expires (DynamoDB's TTL deletes lazily, minidyn
 // never): a missing or expired item is not found.
-func getLive[T any](ctx context.Context, s *Store, op, pk, sk, missing string, decode func(item) (T, error), expires func(T) time.Time) (T, error) {
-	var zero T
+func getLive[T any](ctx context.Context, s *Store, op, pk, sk, missing string, sh shape[T], expires func(T) time.Time) (T, error) {
+	v, err := getRecord(ctx, s, op, pk, sk, missing, sh)
+	switch {
+	case err != nil:
+		var zero T
+		return zero, err
+	case !s.clock.Now().Before(expires(*v)):
+		var zero T
+		return zero, aftersales.NotFound(op, missing)
+	}
+	return *v, nil
+}
+
+// getRecord reads one item consistently and decodes it: a missing item is
+// not found (missing says what), a malformed one an internal error.
+func getRecord[T any](ctx context.Context, s *Store, op, pk, sk, missing string, sh shape[T]) (*T, error) {
 	it, err := s.get(ctx, pk, sk)
 	if err != nil {
-		return zero, classify(op, err)
+		return nil, classify(op, err)
 	}
 	if it == nil {
-		return zero, aftersales.NotFound(op, missing)
+		return nil, aftersales.NotFound(op, missing)
 	}
-	v, err := decode(it)
+	v, err := sh.decode(it)
 	if err != nil {
-		return zero, aftersales.Wrap(aftersales.KindInternal, op, err)
+		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
-	if !s.clock.Now().Before(expires(v)) {
-		return zero, aftersales.NotFound(op, missing)
-	}
-	return v, nil
+	return &v, nil
 }
 
 // get reads one item consistently; nil when there is none.

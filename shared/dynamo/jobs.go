@@ -17,22 +17,6 @@ var _ aftersales.ReviewJobStore = (*Store)(nil)
 // JOB#<id> / ITEM#<case id> holds one case's result, written once (its
 // attribute_not_exists condition makes a redelivered item a no-op) in the
 // same transaction that bumps the counter.
-const (
-	jobPfx         = "JOB#"
-	skJob          = "JOB"
-	jobItemPfx     = "ITEM#"
-	attrDecisionOf = "decision_kind"
-	attrByID       = "by_id"
-	attrByRoles    = "by_roles"
-	attrTotal      = "total"
-	attrSucceeded  = "succeeded"
-	attrFailed     = "failed"
-	attrFailure    = "failure"
-	entityJob      = "review_job"
-	entityJobItem  = "review_item"
-)
-
-func jobPK(id string) string { return jobPfx + id }
 
 // CreateReviewJob stores a new job.
 func (s *Store) CreateReviewJob(ctx context.Context, j *aftersales.ReviewJob) error {
@@ -53,19 +37,9 @@ func (s *Store) CreateReviewJob(ctx context.Context, j *aftersales.ReviewJob) er
 // GetReviewJob reads the job and its first failures.
 func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.ReviewJob, error) {
 	const op = "dynamo.get_review_job"
-	it, err := s.get(ctx, jobPK(id), skJob)
-	if err != nil {
-		return nil, classify(op, err)
-	}
-	if it == nil {
-		return nil, aftersales.NotFound(op, "no such review job")
-	}
-	j, err := reviewJobShape.decode(it)
-	if err != nil {
-		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
-	}
-	if j.Failed == 0 {
-		return &j, nil
+	j, err := getRecord(ctx, s, op, jobPK(id), skJob, "no such review job", reviewJobShape)
+	if err != nil || j.Failed == 0 {
+		return j, err
 	}
 	var n names
 	in := &dynamodb.QueryInput{
@@ -83,7 +57,7 @@ func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.Review
 	if err != nil {
 		return nil, err
 	}
-	return &j, nil
+	return j, nil
 }
 
 // RecordReviewResult writes one case's result and bumps the job's counter in

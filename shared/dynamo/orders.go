@@ -61,26 +61,13 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 		ConsistentRead:           aws.Bool(true),
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 	}
-	var o *aftersales.Order
-	ledgers := map[string]lineLedger{}
-	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
-		switch {
-		case sk == skOrder:
-			got, err := orderShape.decode(it)
-			o = &got
-			return true, err
-		case strings.HasPrefix(sk, linePfx):
-			l, err := lineShape.decode(it)
-			ledgers[l.lineID] = l
-			return true, err
-		}
-		return true, nil
-	})
+	o, lines, err := orderAggregate.read(ctx, s, op, in)
 	if err != nil {
 		return nil, err
 	}
-	if o == nil {
-		return nil, aftersales.NotFound(op, "no such order")
+	ledgers := make(map[string]lineLedger, len(lines))
+	for _, l := range lines {
+		ledgers[l.lineID] = l
 	}
 	for i := range o.Lines {
 		l := ledgers[o.Lines[i].LineID]
@@ -91,6 +78,6 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 
 // GetIdempotency returns the record for scope and key unless it has expired.
 func (s *Store) GetIdempotency(ctx context.Context, scope, key string) (aftersales.IdempotencyRecord, error) {
-	return getLive(ctx, s, "dynamo.get_idempotency", idemPK(scope, key), skIdem, "no such idempotency key", idemShape.decode,
+	return getLive(ctx, s, "dynamo.get_idempotency", idemPK(scope, key), skIdem, "no such idempotency key", idemShape,
 		func(r aftersales.IdempotencyRecord) time.Time { return r.ExpiresAt })
 }

@@ -184,6 +184,23 @@ var lineShape = shape[lineLedger]{
 	text(attrActiveCase, func(l *lineLedger) *string { return &l.activeCase }),
 }
 
+// aggregate is a record stored as one partition: a head item and the
+// parts whose sort keys share a prefix.
+type aggregate[H, P any] struct {
+	head    string // the head item's sort key
+	heads   shape[H]
+	partPfx string
+	parts   shape[P]
+	missing string // what "not found" says
+}
+
+var (
+	caseAggregate = aggregate[aftersales.Case, event]{
+		head: skCase, heads: caseShape, partPfx: evtPfx, parts: eventShape, missing: "no such case"}
+	orderAggregate = aggregate[aftersales.Order, lineLedger]{
+		head: skOrder, heads: orderShape, partPfx: linePfx, parts: lineShape, missing: "no such order"}
+)
+
 var idemShape = shape[aftersales.IdempotencyRecord]{
 	derived(AttrPK, func(r *aftersales.IdempotencyRecord) string { return idemPK(r.Scope, r.Key) }),
 	fixed[aftersales.IdempotencyRecord](AttrSK, skIdem),

@@ -143,19 +143,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 // GetRefund reads a case's refund by number, consistently (callers read to
 // change it on condition of its status).
 func (s *Store) GetRefund(ctx context.Context, caseID, outRefundNo string) (*aftersales.Refund, error) {
-	const op = "dynamo.get_refund"
-	it, err := s.get(ctx, casePK(caseID), refundSK(outRefundNo))
-	if err != nil {
-		return nil, classify(op, err)
-	}
-	if it == nil {
-		return nil, aftersales.NotFound(op, "no such refund")
-	}
-	r, err := refundShape.decode(it)
-	if err != nil {
-		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
-	}
-	return &r, nil
+	return getRecord(ctx, s, "dynamo.get_refund", casePK(caseID), refundSK(outRefundNo), "no such refund", refundShape)
 }
 
 // UpdateRefund replaces the refund item on condition that its status is
@@ -195,18 +183,7 @@ func (s *Store) UpdateRefund(ctx context.Context, r *aftersales.Refund, prev aft
 	}
 	switch {
 	case failedCheck(reasons, 0):
-		if len(reasons[0].Item) > 0 {
-			return aftersales.ErrRefundChanged.For(op)
-		}
-		// minidyn returns no old item for a failed Put: look.
-		it, gerr := s.get(ctx, casePK(r.CaseID), refundSK(r.OutRefundNo))
-		switch {
-		case gerr != nil:
-			return classify(op, gerr)
-		case it == nil:
-			return aftersales.NotFound(op, "no such refund")
-		}
-		return aftersales.ErrRefundChanged.For(op)
+		return s.changedOrMissing(ctx, op, reasons[0], casePK(r.CaseID), refundSK(r.OutRefundNo), aftersales.ErrRefundChanged, "no such refund")
 	case anyFailed(reasons, 1, len(ops)):
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("refund %s closed but its order lines do not hold its booking", r.OutRefundNo))

@@ -19,15 +19,6 @@ var _ aftersales.RuleSetStore = (*Store)(nil)
 // rule set's JSON document (the same format as PUT /v1/staff/ruleset) plus
 // its version and audit fields. Versions are never overwritten, so every
 // decision's rule set version can be looked up later (F8).
-const (
-	pkRuleSet     = "RULESET"
-	ruleSetPfx    = "V#"
-	attrDocument  = "document"
-	attrUpdatedBy = "updated_by"
-	entityRuleSet = "ruleset"
-)
-
-func ruleSetSK(v int) string { return fmt.Sprintf("%s%010d", ruleSetPfx, v) }
 
 // GetRuleSet returns the newest rule set: one query, newest first, limit 1.
 func (s *Store) GetRuleSet(ctx context.Context) (*aftersales.RuleSet, error) {

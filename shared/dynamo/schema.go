@@ -143,6 +143,15 @@ const (
 	attrArrivedAt       = "arrived_at"
 	attrProvider        = "provider"
 	attrNotificationID  = "notification_id"
+	attrDecisionOf      = "decision_kind" // a review job's decision
+	attrByID            = "by_id"
+	attrByRoles         = "by_roles"
+	attrTotal           = "total"
+	attrSucceeded       = "succeeded"
+	attrFailed          = "failed"
+	attrFailure         = "failure"
+	attrDocument        = "document" // a rule set's JSON document
+	attrUpdatedBy       = "updated_by"
 	entityCase          = "case"
 	entityEvent         = "event"
 	entityOrder         = "order"
@@ -151,6 +160,9 @@ const (
 	entityUpload        = "upload"
 	entityRefund        = "refund"
 	entityHook          = "hook"
+	entityJob           = "review_job"
+	entityJobItem       = "review_item"
+	entityRuleSet       = "ruleset"
 )
 
 // lineFree is the active_case of a line whose case has ended. Releasing a
@@ -159,21 +171,27 @@ const (
 // active_case at all, and both read as free.
 const lineFree = ""
 
-// Sort key values and prefixes.
+// Key values and prefixes.
 const (
 	skCase   = "CASE"
 	skOrder  = "ORDER"
 	skIdem   = "IDEM"
 	skUpload = "UPLOAD"
 	skHook   = "HOOK"
-	evtPfx   = "EVT#"
-	linePfx  = "LINE#"
+	skJob    = "JOB"
+	// pkRuleSet is the one partition of rule set versions.
+	pkRuleSet = "RULESET"
+	evtPfx    = "EVT#"
+	linePfx   = "LINE#"
 	// refundPfx sorts after evtEnd, so reading a case and its timeline never
 	// reads its refunds.
 	refundPfx = "REFUND#"
 	// evtEnd sorts after every EVT# key ('$' follows '#'), bounding the
 	// query that reads a case and its timeline.
 	evtEnd = "EVT$"
+	// jobItemPfx begins the sort keys of a review job's results.
+	jobItemPfx = "ITEM#"
+	ruleSetPfx = "V#"
 )
 
 func casePK(id string) string   { return "CASE#" + id }
@@ -181,6 +199,10 @@ func orderPK(id string) string  { return "ORDER#" + id }
 func uploadPK(id string) string { return "UPLOAD#" + id }
 func lineSK(id string) string   { return linePfx + id }
 func refundSK(no string) string { return refundPfx + no }
+func jobPK(id string) string    { return "JOB#" + id }
+
+// ruleSetSK zero-pads the version so that keys sort as versions do.
+func ruleSetSK(v int) string { return fmt.Sprintf("%s%010d", ruleSetPfx, v) }
 
 // eventSK zero-pads the sequence so that keys sort as numbers do.
 func eventSK(seq int) string { return fmt.Sprintf("%s%010d", evtPfx, seq) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,7 +96,7 @@ func classify(op string, err error) error {
 // it is as atomic, and DynamoDB bills a transactional write twice. Its
 // failed condition is reported as the transaction's would be.
 func (s *Store) transact(ctx context.Context, op string, ops []types.TransactWriteItem) (reasons []types.CancellationReason, err error) {
-	if len(ops) == 1 && ops[0].ConditionCheck == nil {
+	if len(ops) == 1 && (ops[0].Put != nil || ops[0].Update != nil) {
 		err = s.writeOne(ctx, ops[0])
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
@@ -117,31 +118,21 @@ func (s *Store) transact(ctx context.Context, op string, ops []types.TransactWri
 	return reasons, classify(op, err)
 }
 
-// writeOne sends one write of a transaction as a conditional write.
+// writeOne sends the Put or the Update of a transaction as a conditional
+// write.
 func (s *Store) writeOne(ctx context.Context, w types.TransactWriteItem) error {
-	var err error
-	switch {
-	case w.Put != nil:
-		p := w.Put
-		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
+	if p := w.Put; p != nil {
+		_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: p.TableName, Item: p.Item,
 			ConditionExpression: p.ConditionExpression, ExpressionAttributeNames: p.ExpressionAttributeNames,
 			ExpressionAttributeValues:           p.ExpressionAttributeValues,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(p.ReturnValuesOnConditionCheckFailure)})
-	case w.Update != nil:
-		u := w.Update
-		_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key,
-			UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
-			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(u.ReturnValuesOnConditionCheckFailure)})
-	case w.Delete != nil:
-		d := w.Delete
-		_, err = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: d.TableName, Key: d.Key,
-			ConditionExpression: d.ConditionExpression, ExpressionAttributeNames: d.ExpressionAttributeNames,
-			ExpressionAttributeValues:           d.ExpressionAttributeValues,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(d.ReturnValuesOnConditionCheckFailure)})
-	default:
-		err = errors.New("dynamo: empty write")
+		return err
 	}
+	u := w.Update
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key,
+		UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailure(u.ReturnValuesOnConditionCheckFailure)})
 	return err
 }
 
@@ -203,6 +194,34 @@ func (n *names) value(v types.AttributeValue) string {
 
 func (s *Store) key(pk, sk string) item {
 	return item{AttrPK: avS(pk), AttrSK: avS(sk)}
+}
+
+// read runs in, a strongly consistent query on a's partition, and decodes
+// its head and its parts (in sort key order); other items in the query's
+// range are skipped. A missing head is not found.
+func (a aggregate[H, P]) read(ctx context.Context, s *Store, op string, in *dynamodb.QueryInput) (*H, []P, error) {
+	var head *H
+	var parts []P
+	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
+		switch {
+		case sk == a.head:
+			h, err := a.heads.decode(it)
+			head = &h
+			return true, err
+		case strings.HasPrefix(sk, a.partPfx):
+			p, err := a.parts.decode(it)
+			parts = append(parts, p)
+			return true, err
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if head == nil {
+		return nil, nil, aftersales.NotFound(op, a.missing)
+	}
+	return head, parts, nil
 }
 
 // queryItems runs a query page by page and hands every item, with its sort

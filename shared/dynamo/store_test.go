@@ -15,29 +15,28 @@ import (
 	"github.com/aftersales/aftersales/shared/storetest"
 )
 
+// openStores returns a Store on a table of its own as every port the
+// suites of Run and RunRefunds hold to account, judging expiry by a
+// FakeClock at storetest.Epoch.
+func openStores(t *testing.T, client *dynamodb.Client) storetest.RefundStores {
+	clock := storetest.NewFakeClock(storetest.Epoch)
+	s := dynamo.New(client, dynamo.NewTable(t, client), dynamo.WithClock(clock))
+	return storetest.RefundStores{
+		Stores:  storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock},
+		Refunds: s, Notifications: s,
+	}
+}
+
 func TestConformance(t *testing.T) {
-	d := dynamo.StartMinidyn(t)
-	client := d.Client()
-	storetest.Run(t, func(t *testing.T) storetest.Stores {
-		clock := storetest.NewFakeClock(storetest.Epoch)
-		s := dynamo.New(client, dynamo.NewTable(t, client), dynamo.WithClock(clock))
-		return storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock}
-	})
+	client := dynamo.StartMinidyn(t).Client()
+	storetest.Run(t, func(t *testing.T) storetest.Stores { return openStores(t, client).Stores })
 }
 
 // TestRefundConformance holds the refund ledger to the suite through the
 // real SDK: the over-refund conditions are minidyn's to enforce.
 func TestRefundConformance(t *testing.T) {
-	d := dynamo.StartMinidyn(t)
-	client := d.Client()
-	storetest.RunRefunds(t, func(t *testing.T) storetest.RefundStores {
-		clock := storetest.NewFakeClock(storetest.Epoch)
-		s := dynamo.New(client, dynamo.NewTable(t, client), dynamo.WithClock(clock))
-		return storetest.RefundStores{
-			Stores:  storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock},
-			Refunds: s, Notifications: s,
-		}
-	})
+	client := dynamo.StartMinidyn(t).Client()
+	storetest.RunRefunds(t, func(t *testing.T) storetest.RefundStores { return openStores(t, client) })
 }
 
 func TestReviewJobConformance(t *testing.T) {
