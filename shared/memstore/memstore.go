@@ -15,6 +15,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -186,26 +188,38 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 // ListCases returns a page of cases newest first, with the cursors of the
 // DynamoDB adapter: the list position of the last item returned.
 func (s *Store) ListCases(_ context.Context, q aftersales.CaseQuery) (aftersales.CasePage, error) {
-	w, err := q.Window("memstore.list_cases")
+	items, next, err := list(s, "memstore.list_cases", q.Window, maps.Values(s.cases), q.Matches, aftersales.ListPosition,
+		func(c *aftersales.Case) aftersales.Case {
+			out := cloneCase(c)
+			out.Timeline = nil // list pages carry no timelines
+			return *out
+		})
+	return aftersales.CasePage{Items: items, NextCursor: next}, err
+}
+
+// list reads one page of a list under the store's lock: the entries of all
+// that matches selects, paged as the domain pages every list (window,
+// aftersales.Page), each copied out by out.
+func list[T any](s *Store, op string, window func(op string) (aftersales.ListWindow, error), all iter.Seq[*T],
+	matches func(*T) bool, position func(*T) string, out func(*T) T) ([]T, string, error) {
+	w, err := window(op)
 	if err != nil {
-		return aftersales.CasePage{}, err
+		return nil, "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var matched []*aftersales.Case
-	for _, c := range s.cases {
-		if q.Matches(c) { // before the list position: a sweep looks at every case
-			matched = append(matched, c)
+	var matched []*T
+	for e := range all {
+		if matches(e) { // before the list position: a sweep looks at every entry
+			matched = append(matched, e)
 		}
 	}
-	items, next := aftersales.Page(w, matched, aftersales.ListPosition)
-	page := aftersales.CasePage{NextCursor: next}
-	for _, c := range items {
-		out := cloneCase(c)
-		out.Timeline = nil
-		page.Items = append(page.Items, *out)
+	page, next := aftersales.Page(w, matched, position)
+	var items []T
+	for _, e := range page {
+		items = append(items, out(e))
 	}
-	return page, nil
+	return items, next, nil
 }
 
 // PutUploads records declared uploads.

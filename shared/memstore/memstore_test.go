@@ -8,23 +8,24 @@ import (
 	"github.com/aftersales/aftersales/shared/storetest"
 )
 
+// openStores returns an empty Store as every port the suites of Run and
+// RunRefunds hold to account, judging expiry by a FakeClock at
+// storetest.Epoch.
+func openStores(*testing.T) storetest.RefundStores {
+	clock := storetest.NewFakeClock(storetest.Epoch)
+	s := memstore.New(clock)
+	return storetest.RefundStores{
+		Stores:  storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock},
+		Refunds: s, Notifications: s,
+	}
+}
+
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Stores {
-		clock := storetest.NewFakeClock(storetest.Epoch)
-		s := memstore.New(clock)
-		return storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock}
-	})
+	storetest.Run(t, func(t *testing.T) storetest.Stores { return openStores(t).Stores })
 }
 
 func TestRefundConformance(t *testing.T) {
-	storetest.RunRefunds(t, func(t *testing.T) storetest.RefundStores {
-		clock := storetest.NewFakeClock(storetest.Epoch)
-		s := memstore.New(clock)
-		return storetest.RefundStores{
-			Stores:  storetest.Stores{Cases: s, Idempotency: s, Orders: s, Clock: clock},
-			Refunds: s, Notifications: s,
-		}
-	})
+	storetest.RunRefunds(t, openStores)
 }
 
 func TestReviewJobConformance(t *testing.T) {

@@ -95,24 +95,9 @@ func (s *Store) UpdateRefund(_ context.Context, r *aftersales.Refund, prev after
 // ListRefunds returns a page of the ledger newest first, with the cursors
 // of the DynamoDB adapter.
 func (s *Store) ListRefunds(_ context.Context, q aftersales.RefundQuery) (aftersales.RefundPage, error) {
-	w, err := q.Window("memstore.list_refunds")
-	if err != nil {
-		return aftersales.RefundPage{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var matched []*aftersales.Refund
-	for _, r := range s.refunds {
-		if q.Matches(r) {
-			matched = append(matched, r)
-		}
-	}
-	items, next := aftersales.Page(w, matched, aftersales.RefundListPosition)
-	page := aftersales.RefundPage{NextCursor: next}
-	for _, r := range items {
-		page.Items = append(page.Items, *cloneRefund(r))
-	}
-	return page, nil
+	items, next, err := list(s, "memstore.list_refunds", q.Window, maps.Values(s.refunds), q.Matches, aftersales.RefundListPosition,
+		func(r *aftersales.Refund) aftersales.Refund { return *cloneRefund(r) })
+	return aftersales.RefundPage{Items: items, NextCursor: next}, err
 }
 
 // NotificationSeen reports whether a live receipt of the notification is
