@@ -42,11 +42,7 @@ func fullCase(t *testing.T, o *aftersales.Order) *aftersales.Case {
 // non-nil ones) — and takes exactly the lines it names. Its idempotency
 // record reads back too; unknown ids are not found.
 func testCaseRoundTrip(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 2, 19800),
-		orderLine("l2", aftersales.KindAppliance, 1, 259900),
-		orderLine("l3", aftersales.KindPhysical, 1, 100))
-	putOrder(t, s, o)
+	o := storedMixedOrder(t, s)
 	tests := []struct {
 		name  string
 		c     *aftersales.Case
@@ -84,11 +80,7 @@ func testCaseRoundTrip(t *testing.T, s Stores) {
 // testIdempotencyScopes: scopes keep keys apart, even when a scope or a key
 // contains the separator of a composite key.
 func testIdempotencyScopes(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 1, 100),
-		orderLine("l2", aftersales.KindPhysical, 1, 100),
-		orderLine("l3", aftersales.KindPhysical, 1, 100))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 100, 100, 100)
 	recs := []*aftersales.IdempotencyRecord{
 		idemRecord("a#b", "c", "as_1", Epoch),
 		idemRecord("a", "b#c", "as_2", Epoch),
@@ -108,53 +100,36 @@ func testIdempotencyScopes(t *testing.T, s Stores) {
 // testCreateAllOrNothing: a create that fails writes nothing: no case, no
 // idempotency record, no hold on any line.
 func testCreateAllOrNothing(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 1, 9900),
-		orderLine("l2", aftersales.KindPhysical, 1, 5000),
-		orderLine("l3", aftersales.KindPhysical, 1, 3000))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 9900, 5000, 3000)
 	first := submitted(t, "as_first", o, aftersales.RefundOnly, "wrong_item", Epoch, "l1")
 	firstRec := idemRecord("buyer-1", "k-first", first.ID, Epoch)
 	create(t, s, first, firstRec)
 	wantFirst := clone(first)
 
+	unknown := newOrder("o-unknown", "buyer-1", orderLine("l2", aftersales.KindPhysical, 1, 5000))
 	tests := []struct {
 		name    string
-		build   func() (*aftersales.Case, *aftersales.IdempotencyRecord)
+		id      string
+		order   *aftersales.Order
+		lines   []string
+		key     string // of the idempotency record
 		want    *aftersales.Error
 		wantErr func(error) bool // for outcomes without a sentinel of their own
 	}{
-		{"a held line", func() (*aftersales.Case, *aftersales.IdempotencyRecord) {
-			c := submitted(t, "as_b", o, aftersales.RefundOnly, "wrong_item", Epoch, "l2", "l1")
-			return c, idemRecord("buyer-1", "k-b", c.ID, Epoch)
-		}, aftersales.ErrLineHeld, nil},
-		{"a line the order lacks", func() (*aftersales.Case, *aftersales.IdempotencyRecord) {
-			c := submitted(t, "as_b", o, aftersales.RefundOnly, "wrong_item", Epoch, "l2", "l9")
-			return c, idemRecord("buyer-1", "k-b", c.ID, Epoch)
-		}, aftersales.ErrNotFound, nil},
-		{"an unknown order", func() (*aftersales.Case, *aftersales.IdempotencyRecord) {
-			other := newOrder("o-unknown", "buyer-1", orderLine("l2", aftersales.KindPhysical, 1, 5000))
-			c := submitted(t, "as_b", other, aftersales.RefundOnly, "wrong_item", Epoch, "l2")
-			return c, idemRecord("buyer-1", "k-b", c.ID, Epoch)
-		}, aftersales.ErrNotFound, nil},
-		{"a taken idempotency key", func() (*aftersales.Case, *aftersales.IdempotencyRecord) {
-			c := submitted(t, "as_b", o, aftersales.RefundOnly, "wrong_item", Epoch, "l2", "l3")
-			return c, idemRecord("buyer-1", "k-first", c.ID, Epoch)
-		}, aftersales.ErrIdempotencyKeyTaken, nil},
+		{"a held line", "as_b", o, []string{"l2", "l1"}, "k-b", aftersales.ErrLineHeld, nil},
+		{"a line the order lacks", "as_b", o, []string{"l2", "l9"}, "k-b", aftersales.ErrNotFound, nil},
+		{"an unknown order", "as_b", unknown, []string{"l2"}, "k-b", aftersales.ErrNotFound, nil},
+		{"a taken idempotency key", "as_b", o, []string{"l2", "l3"}, "k-first", aftersales.ErrIdempotencyKeyTaken, nil},
 		// The twin of a request that won holds its lines too: the key must
 		// win, for the service to replay the first answer.
-		{"a taken key and a held line", func() (*aftersales.Case, *aftersales.IdempotencyRecord) {
-			c := submitted(t, "as_b", o, aftersales.RefundOnly, "wrong_item", Epoch, "l1")
-			return c, idemRecord("buyer-1", "k-first", c.ID, Epoch)
-		}, aftersales.ErrIdempotencyKeyTaken, nil},
-		{"an existing case id", func() (*aftersales.Case, *aftersales.IdempotencyRecord) {
-			c := submitted(t, "as_first", o, aftersales.RefundOnly, "wrong_item", Epoch, "l2")
-			return c, idemRecord("buyer-1", "k-b", c.ID, Epoch)
-		}, nil, func(err error) bool { return aftersales.KindOf(err) == aftersales.KindConflict }},
+		{"a taken key and a held line", "as_b", o, []string{"l1"}, "k-first", aftersales.ErrIdempotencyKeyTaken, nil},
+		{"an existing case id", "as_first", o, []string{"l2"}, "k-b", nil,
+			func(err error) bool { return aftersales.KindOf(err) == aftersales.KindConflict }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, rec := tc.build()
+			c := submitted(t, tc.id, tc.order, aftersales.RefundOnly, "wrong_item", Epoch, tc.lines...)
+			rec := idemRecord("buyer-1", tc.key, c.ID, Epoch)
 			err := s.Cases.CreateCase(t.Context(), c, rec)
 			if tc.want != nil {
 				wantErr(t, "create", err, tc.want)
@@ -185,8 +160,7 @@ func testCreateAllOrNothing(t *testing.T, s Stores) {
 // testOneActiveCasePerLine: a line stays held through every change that
 // does not end its case.
 func testOneActiveCasePerLine(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 9900))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 9900)
 	a := submitted(t, "as_a", o, aftersales.ReturnRefund, "size_not_fit", Epoch, "l1")
 	create(t, s, a, nil)
 	steps := []aftersales.Action{aftersales.ActSendToReview, aftersales.ActApprove, aftersales.ActShipReturn}
@@ -280,8 +254,7 @@ func testEndingReleasesLines(t *testing.T, s Stores) {
 // second is refused and changes nothing — not even the lines its ending
 // change would have released.
 func testVersionConflict(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 9900))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 9900)
 	c := submitted(t, "as_1", o, aftersales.RefundOnly, "wrong_item", Epoch, "l1")
 	create(t, s, c, nil)
 
@@ -314,8 +287,7 @@ func testVersionConflict(t *testing.T, s Stores) {
 // testTimelineAppend: entries are appended in order, several in one update
 // too, and stored entries never change even if a caller edits its copy.
 func testTimelineAppend(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 9900))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 9900)
 	c := submitted(t, "as_1", o, aftersales.ReturnRefund, "damaged", Epoch, "l1")
 	create(t, s, c, nil)
 	want := clone(c)
@@ -365,10 +337,7 @@ func testTimelineAppend(t *testing.T, s Stores) {
 // an expired key can be used again even though the record may still be
 // stored (DynamoDB's TTL deletes late).
 func testIdempotencyExpiry(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 1, 9900),
-		orderLine("l2", aftersales.KindPhysical, 1, 5000))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 9900, 5000)
 	c := submitted(t, "as_1", o, aftersales.RefundOnly, "wrong_item", Epoch, "l1")
 	rec := idemRecord("buyer-1", "k", c.ID, Epoch)
 	create(t, s, c, rec)
@@ -503,8 +472,7 @@ func testNoAliasing(t *testing.T, s Stores) {
 // transaction that collides with one in flight: that is Transient, and the
 // caller's retry then sees the line held).
 func testConcurrentCreate(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 9900))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 9900)
 	const n = 8
 	cases := make([]*aftersales.Case, n)
 	for i := range cases {

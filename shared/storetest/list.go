@@ -92,6 +92,21 @@ func reference[T any](seeded []T, matches func(T) bool, position, id func(T) str
 	return ids
 }
 
+// pageLimits are the limits a list query is read with: none (the default
+// page size), a few small ones and the most; with every, none and every
+// limit from 1 to one past the matches, so that each page boundary falls
+// on each item once.
+func pageLimits(every bool, matches int) []int {
+	if !every {
+		return []int{0, 1, 2, 5, aftersales.MaxPageSize}
+	}
+	limits := []int{0}
+	for l := 1; l <= matches+1; l++ {
+		limits = append(limits, l)
+	}
+	return limits
+}
+
 // collect reads every page of q with the given limit, checking the shape of
 // each page, and returns the items in order.
 func collect(t *testing.T, s Stores, q aftersales.CaseQuery) []aftersales.Case {
@@ -216,14 +231,7 @@ func testListFiltersAndPages(t *testing.T, s Stores) {
 	}
 	for _, qc := range queries {
 		want := expect(seeded, qc.q)
-		limits := []int{0, 1, 2, 5, aftersales.MaxPageSize}
-		if qc.every {
-			limits = limits[:1]
-			for l := 1; l <= len(want)+1; l++ {
-				limits = append(limits, l)
-			}
-		}
-		for _, limit := range limits {
+		for _, limit := range pageLimits(qc.every, len(want)) {
 			t.Run(fmt.Sprintf("%s limit %d", qc.name, limit), func(t *testing.T) {
 				q := qc.q
 				q.Limit = limit

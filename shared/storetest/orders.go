@@ -29,10 +29,7 @@ func testOrderRoundTrip(t *testing.T, s Stores) {
 // adds new lines but never releases or forges a hold, including on a line a
 // snapshot left out and a later one brought back.
 func testOrderRePutKeepsLedger(t *testing.T, s Stores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 1, 9900),
-		orderLine("l2", aftersales.KindPhysical, 1, 5000))
-	putOrder(t, s, o)
+	o := storedOrder(t, s, 9900, 5000)
 	c1 := submitted(t, "as_1", o, aftersales.RefundOnly, "wrong_item", Epoch, "l1")
 	c2 := submitted(t, "as_2", o, aftersales.RefundOnly, "wrong_item", Epoch, "l2")
 	create(t, s, c1, nil)

@@ -30,10 +30,7 @@ type RefundStores struct {
 // asks. open is called once per subtest and must return empty stores
 // sharing a FakeClock set to Epoch.
 func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s RefundStores)
-	}{
+	runSuite(t, []test[RefundStores]{
 		{"RefundRoundTrip", testRefundRoundTrip},
 		{"RefundNumberTaken", testRefundNumberTaken},
 		{"RefundsUpToPaid", testRefundsUpToPaid},
@@ -44,16 +41,7 @@ func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
 		{"ListRefunds", testListRefunds},
 		{"ListRefundsEmptyAndBadCursor", testListRefundsEdges},
 		{"Notifications", testNotifications},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := open(t)
-			if !s.Clock.Now().Equal(Epoch) {
-				t.Fatalf("open returned a clock at %v, want storetest.Epoch", s.Clock.Now())
-			}
-			tc.run(t, s)
-		})
-	}
+	}, open, func(s RefundStores) *FakeClock { return s.Clock })
 }
 
 // ---- builders and helpers ----
@@ -143,11 +131,7 @@ func plus(l map[string]int64, shares map[string]int64) map[string]int64 {
 // nothing. Unknown numbers, and a number under another case, are not found;
 // nothing the caller holds aliases what is stored.
 func testRefundRoundTrip(t *testing.T, s RefundStores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 2, 19800),
-		orderLine("l2", aftersales.KindAppliance, 1, 259900),
-		orderLine("l3", aftersales.KindPhysical, 1, 100))
-	putOrder(t, s.Stores, o)
+	o := storedMixedOrder(t, s.Stores)
 	tests := []struct {
 		name   string
 		r      *aftersales.Refund
@@ -199,10 +183,7 @@ func testRefundRoundTrip(t *testing.T, s RefundStores) {
 // retried step must learn that its refund was stored — and writes nothing:
 // the ledger and the stored refund stay as they were.
 func testRefundNumberTaken(t *testing.T, s RefundStores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 1, 9900),
-		orderLine("l2", aftersales.KindPhysical, 1, 5000))
-	putOrder(t, s.Stores, o)
+	o := storedOrder(t, s.Stores, 9900, 5000)
 	first := newRefund("as_1", 1, o, Epoch, map[string]int64{"l1": 3000})
 	want := cloneRefund(first)
 	begin(t, s, first)
@@ -237,10 +218,7 @@ func testRefundNumberTaken(t *testing.T, s RefundStores) {
 // any of its lines, including the ones it would have fitted. The bound
 // follows the paid amount of the latest snapshot.
 func testRefundsUpToPaid(t *testing.T, s RefundStores) {
-	o := newOrder("o-1", "buyer-1",
-		orderLine("l1", aftersales.KindPhysical, 1, 9900),
-		orderLine("l2", aftersales.KindPhysical, 1, 5000))
-	putOrder(t, s.Stores, o)
+	o := storedOrder(t, s.Stores, 9900, 5000)
 	other := newOrder("o-2", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 100000))
 	putOrder(t, s.Stores, other)
 
@@ -310,8 +288,7 @@ func testRefundsUpToPaid(t *testing.T, s RefundStores) {
 // retries it, as Step Functions does, until it is booked or refused.
 func testConcurrentRefunds(t *testing.T, s RefundStores) {
 	const paid, each, n = 9900, 700, 20 // 14 fit (9800), 6 do not
-	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, paid))
-	putOrder(t, s.Stores, o)
+	o := storedOrder(t, s.Stores, paid)
 	refunds := make([]*aftersales.Refund, n)
 	for i := range refunds {
 		refunds[i] = newRefund(fmt.Sprintf("as_%02d", i), 1, o, Epoch, map[string]int64{"l1": each})
@@ -360,8 +337,7 @@ func testConcurrentRefunds(t *testing.T, s RefundStores) {
 // testRefundStatusGuard: a refund changes only if its status is still the
 // one its writer read; a stale writer is refused and changes nothing.
 func testRefundStatusGuard(t *testing.T, s RefundStores) {
-	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 9900))
-	putOrder(t, s.Stores, o)
+	o := storedOrder(t, s.Stores, 9900)
 	r := newRefund("as_1", 1, o, Epoch, map[string]int64{"l1": 3000})
 	begin(t, s, r)
 	stored := cloneRefund(r)
@@ -641,14 +617,7 @@ func testListRefunds(t *testing.T, s RefundStores) {
 	}
 	for _, qc := range queries {
 		want := expectRefunds(seeded, qc.q)
-		limits := []int{0, 1, 2, 5, aftersales.MaxPageSize}
-		if qc.every {
-			limits = limits[:1]
-			for l := 1; l <= len(want)+1; l++ {
-				limits = append(limits, l)
-			}
-		}
-		for _, limit := range limits {
+		for _, limit := range pageLimits(qc.every, len(want)) {
 			t.Run(fmt.Sprintf("%s limit %d", qc.name, limit), func(t *testing.T) {
 				q := qc.q
 				q.Limit = limit

@@ -65,13 +65,30 @@ func (c *FakeClock) Advance(d time.Duration) time.Time {
 	return c.now
 }
 
+// test is one test of a suite, run on fresh stores S.
+type test[S any] struct {
+	name string
+	run  func(t *testing.T, s S)
+}
+
+// runSuite runs every test on stores of its own from open, once the clock
+// of those stores stands where the tests expect it: at Epoch.
+func runSuite[S any](t *testing.T, tests []test[S], open func(t *testing.T) S, clock func(S) *FakeClock) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			if !clock(s).Now().Equal(Epoch) {
+				t.Fatalf("open returned a clock at %v, want storetest.Epoch", clock(s).Now())
+			}
+			tc.run(t, s)
+		})
+	}
+}
+
 // Run runs the suite. open is called once per subtest and must return empty
 // stores sharing a FakeClock set to Epoch.
 func Run(t *testing.T, open func(t *testing.T) Stores) {
-	tests := []struct {
-		name string
-		run  func(t *testing.T, s Stores)
-	}{
+	runSuite(t, []test[Stores]{
 		{"OrderRoundTrip", testOrderRoundTrip},
 		{"OrderRePutKeepsLedger", testOrderRePutKeepsLedger},
 		{"CaseRoundTrip", testCaseRoundTrip},
@@ -90,16 +107,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"ListEmpty", testListEmpty},
 		{"ListBadCursor", testListBadCursor},
 		{"ConcurrentCreateOneLine", testConcurrentCreate},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := open(t)
-			if !s.Clock.Now().Equal(Epoch) {
-				t.Fatalf("open returned a clock at %v, want storetest.Epoch", s.Clock.Now())
-			}
-			tc.run(t, s)
-		})
-	}
+	}, open, func(s Stores) *FakeClock { return s.Clock })
 }
 
 // ---- builders ----
@@ -132,6 +140,33 @@ func newOrder(id, buyer string, lines ...aftersales.OrderLine) *aftersales.Order
 		Fees:        aftersales.Fees{Shipping: 800, Tariff: 0},
 		UpdatedAt:   Epoch.Add(-time.Hour),
 	}
+}
+
+// storedOrder stores and returns order o-1 of buyer-1 with lines l1, l2...
+// of one physical unit each, paid as given: the order most tests claim and
+// refund from.
+func storedOrder(t *testing.T, s Stores, paid ...int64) *aftersales.Order {
+	t.Helper()
+	lines := make([]aftersales.OrderLine, len(paid))
+	for i, p := range paid {
+		lines[i] = orderLine(fmt.Sprintf("l%d", i+1), aftersales.KindPhysical, 1, p)
+	}
+	o := newOrder("o-1", "buyer-1", lines...)
+	putOrder(t, s, o)
+	return o
+}
+
+// storedMixedOrder stores and returns order o-1 of buyer-1 with lines of
+// two kinds, two units on one, and a line worth a single fen: the order the
+// round trips claim and refund from.
+func storedMixedOrder(t *testing.T, s Stores) *aftersales.Order {
+	t.Helper()
+	o := newOrder("o-1", "buyer-1",
+		orderLine("l1", aftersales.KindPhysical, 2, 19800),
+		orderLine("l2", aftersales.KindAppliance, 1, 259900),
+		orderLine("l3", aftersales.KindPhysical, 1, 100))
+	putOrder(t, s, o)
+	return o
 }
 
 // submitted builds a case on lineIDs of o as the service does: the lines
