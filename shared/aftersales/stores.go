@@ -1,5 +1,7 @@
 package aftersales
 
+import "time"
+
 // What every store implementation must decide alike, beyond the lists
 // (listing.go): how it answers, when an update releases a case's order
 // lines, and when it gives a refund's booking back. Each store keeps the
@@ -55,4 +57,25 @@ func (r *Refund) GiveBack(op string, prev RefundStatus, maxLines int) ([]LineSha
 		return r.Bookings(op, maxLines)
 	}
 	return nil, nil
+}
+
+// RuleSetStamp is what a rule set store keeps beside a version's document:
+// the version and who saved it when. The document leaves them out because
+// the store, not the merchant, assigns them; a version is written once and
+// never replaced (a taken version is ErrVersionConflict), so that every
+// decision's version can be looked up later (F8).
+type RuleSetStamp struct {
+	Version   int
+	UpdatedAt time.Time
+	UpdatedBy string
+}
+
+// Stamp returns rs's stamp, its time in UTC as every store returns it.
+func (rs *RuleSet) Stamp() RuleSetStamp {
+	return RuleSetStamp{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy}
+}
+
+// Restamp sets rs's version and audit fields from a stored stamp.
+func (rs *RuleSet) Restamp(s RuleSetStamp) {
+	rs.Version, rs.UpdatedAt, rs.UpdatedBy = s.Version, s.UpdatedAt, s.UpdatedBy
 }

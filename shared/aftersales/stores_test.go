@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestStoreOutcomes(t *testing.T) {
@@ -107,6 +108,32 @@ func TestRefundGiveBack(t *testing.T) {
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Fatalf("gives back %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRuleSetStamp(t *testing.T) {
+	at := time.Date(2026, 11, 11, 8, 30, 0, 1, time.FixedZone("CST", 8*3600))
+	tests := []struct {
+		name string
+		rs   RuleSet
+		want RuleSetStamp
+	}{
+		{"a saved version", RuleSet{Version: 3, UpdatedAt: at, UpdatedBy: "staff:boss", Rules: []Rule{{ID: "r"}}},
+			RuleSetStamp{Version: 3, UpdatedAt: at.UTC(), UpdatedBy: "staff:boss"}},
+		{"an unsaved set", RuleSet{Rules: []Rule{{ID: "r"}}}, RuleSetStamp{UpdatedAt: time.Time{}.UTC()}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.rs.Stamp()
+			if got != tc.want || got.UpdatedAt.Location() != time.UTC {
+				t.Fatalf("stamp %+v, want %+v in UTC", got, tc.want)
+			}
+			back := RuleSet{Rules: tc.rs.Rules}
+			back.Restamp(got)
+			if back.Version != tc.rs.Version || !back.UpdatedAt.Equal(tc.rs.UpdatedAt) || back.UpdatedBy != tc.rs.UpdatedBy || len(back.Rules) != 1 {
+				t.Fatalf("restamped %+v from %+v", back, got)
 			}
 		})
 	}

@@ -297,22 +297,20 @@ func hookItem(provider, id string, at time.Time) item {
 }
 
 // ruleSetVersion is a stored rule set: its document (the JSON of PUT
-// /v1/staff/ruleset, see rulesets.go) and what the document leaves out.
+// /v1/staff/ruleset, see rulesets.go) and the stamp kept beside it.
 type ruleSetVersion struct {
-	document  []byte
-	version   int
-	updatedAt time.Time
-	updatedBy string
+	document []byte
+	aftersales.RuleSetStamp
 }
 
 var ruleSetShape = shape[ruleSetVersion]{
 	fixed[ruleSetVersion](AttrPK, pkRuleSet),
-	derived(AttrSK, func(v *ruleSetVersion) string { return ruleSetSK(v.version) }),
+	derived(AttrSK, func(v *ruleSetVersion) string { return ruleSetSK(v.Version) }),
 	fixed[ruleSetVersion](attrEntity, entityRuleSet),
 	blob(attrDocument, func(v *ruleSetVersion) *[]byte { return &v.document }),
-	number(attrVersion, func(v *ruleSetVersion) *int { return &v.version }),
-	instant(attrUpdatedAt, func(v *ruleSetVersion) *time.Time { return &v.updatedAt }),
-	text(attrUpdatedBy, func(v *ruleSetVersion) *string { return &v.updatedBy }),
+	number(attrVersion, func(v *ruleSetVersion) *int { return &v.Version }),
+	instant(attrUpdatedAt, func(v *ruleSetVersion) *time.Time { return &v.UpdatedAt }),
+	text(attrUpdatedBy, func(v *ruleSetVersion) *string { return &v.UpdatedBy }),
 }
 
 // reviewJobShape is a batch review job with its counters; its failures are

@@ -93,7 +93,8 @@ func TestRecordsRoundTrip(t *testing.T) {
 			return roundTrip(receiptShape, &receipt{provider: "a#b", id: "c", at: at, expires: at.Add(aftersales.NotificationTTL)})
 		}},
 		{"rule set version", func() (any, any, error) {
-			return roundTrip(ruleSetShape, &ruleSetVersion{document: []byte(`{"rules":[]}`), version: 3, updatedAt: at, updatedBy: "staff:boss"})
+			return roundTrip(ruleSetShape, &ruleSetVersion{document: []byte(`{"rules":[]}`),
+				RuleSetStamp: aftersales.RuleSetStamp{Version: 3, UpdatedAt: at, UpdatedBy: "staff:boss"}})
 		}},
 		{"review job", func() (any, any, error) {
 			return roundTrip(reviewJobShape, &aftersales.ReviewJob{ID: "j1", Decision: "reject", Reason: "late",

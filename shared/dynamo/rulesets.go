@@ -45,7 +45,7 @@ func (s *Store) GetRuleSet(ctx context.Context) (*aftersales.RuleSet, error) {
 	if err != nil {
 		return nil, aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf("stored rule set: %w", err))
 	}
-	rs.Version, rs.UpdatedAt, rs.UpdatedBy = v.version, v.updatedAt, v.updatedBy
+	rs.Restamp(v.RuleSetStamp)
 	return rs, nil
 }
 
@@ -57,7 +57,7 @@ func (s *Store) PutRuleSet(ctx context.Context, rs *aftersales.RuleSet) error {
 	if err != nil {
 		return aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
-	it := ruleSetShape.encode(&ruleSetVersion{document: doc, version: rs.Version, updatedAt: rs.UpdatedAt, updatedBy: rs.UpdatedBy})
+	it := ruleSetShape.encode(&ruleSetVersion{document: doc, RuleSetStamp: rs.Stamp()})
 	var n names
 	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.table, Item: it,

@@ -17,12 +17,12 @@ type RuleSets struct {
 	mu     sync.Mutex
 	newest int
 	docs   map[int][]byte
-	meta   map[int]aftersales.RuleSet // version and audit fields only
+	stamps map[int]aftersales.RuleSetStamp
 }
 
 // NewRuleSets returns an empty rule set store.
 func NewRuleSets() *RuleSets {
-	return &RuleSets{docs: map[int][]byte{}, meta: map[int]aftersales.RuleSet{}}
+	return &RuleSets{docs: map[int][]byte{}, stamps: map[int]aftersales.RuleSetStamp{}}
 }
 
 // GetRuleSet returns the newest version, or ErrNotFound.
@@ -37,8 +37,7 @@ func (r *RuleSets) GetRuleSet(context.Context) (*aftersales.RuleSet, error) {
 	if err != nil {
 		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}
-	m := r.meta[r.newest]
-	rs.Version, rs.UpdatedAt, rs.UpdatedBy = m.Version, m.UpdatedAt, m.UpdatedBy
+	rs.Restamp(r.stamps[r.newest])
 	return rs, nil
 }
 
@@ -56,7 +55,7 @@ func (r *RuleSets) PutRuleSet(_ context.Context, rs *aftersales.RuleSet) error {
 		return aftersales.ErrVersionConflict.For(op)
 	}
 	r.docs[rs.Version] = doc
-	r.meta[rs.Version] = aftersales.RuleSet{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy}
+	r.stamps[rs.Version] = rs.Stamp()
 	r.newest = max(r.newest, rs.Version)
 	return nil
 }
