@@ -242,13 +242,12 @@ func (s *Store) GetUpload(ctx context.Context, id string) (aftersales.Upload, er
 // never): a missing or expired item is not found.
 func getLive[T any](ctx context.Context, s *Store, op, pk, sk, missing string, sh shape[T], expires func(T) time.Time) (T, error) {
 	v, err := getRecord(ctx, s, op, pk, sk, missing, sh)
-	switch {
-	case err != nil:
+	if err == nil && !s.clock.Now().Before(expires(*v)) {
+		err = aftersales.NotFound(op, missing)
+	}
+	if err != nil {
 		var zero T
 		return zero, err
-	case !s.clock.Now().Before(expires(*v)):
-		var zero T
-		return zero, aftersales.NotFound(op, missing)
 	}
 	return *v, nil
 }
