@@ -87,28 +87,6 @@ func (s *Store) PresignPut(ctx context.Context, key, contentType string, size in
 	}, nil
 }
 
-// PresignGet returns a URL that downloads the object at key until the
-// returned time, for staff looking at evidence. It does not check that the
-// object exists: the URL then answers 404.
-func (s *Store) PresignGet(ctx context.Context, key string, expires time.Duration) (string, time.Time, error) {
-	const op = "s3blob.presign_get"
-	if key == "" {
-		return "", time.Time{}, misuse(op, "key must not be empty")
-	}
-	if err := checkExpiry(op, expires); err != nil {
-		return "", time.Time{}, err
-	}
-	at := s.signingTime()
-	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{
-		Bucket: aws.String(s.bucket),
-		Key:    aws.String(key),
-	}, s3.WithPresignExpires(expires), signAt(at))
-	if err != nil {
-		return "", time.Time{}, aftersales.Wrap(aftersales.KindTransient, op, err)
-	}
-	return req.URL, at.Add(expires), nil
-}
-
 // Stat returns the stored object's content type and size, or an error of
 // KindNotFound wrapping aftersales.ErrNotFound when there is no object at key.
 // A HEAD response has no body, so a missing bucket is also reported as not
