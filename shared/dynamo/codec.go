@@ -225,11 +225,15 @@ func objects[T, S any](name string, at func(*T) *[]S, s shape[S]) field[T] {
 			w.list(name, l)
 		},
 		read: func(r *reader, v *T) {
-			for _, m := range r.maps(name) {
-				var e S
-				r.sub(m, func(sr *reader) { s.read(sr, &e) })
-				*at(v) = append(*at(v), e)
+			ms := r.maps(name)
+			if len(ms) == 0 {
+				return // an empty list reads back as nil, as it is left out
 			}
+			es := make([]S, len(ms))
+			for i, m := range ms {
+				r.sub(m, func(sr *reader) { s.read(sr, &es[i]) })
+			}
+			*at(v) = es
 		},
 	}
 }
