@@ -119,11 +119,16 @@ func (b *builder) resuming() usecase.Ports {
 	return p
 }
 
+// decorate hands p to the caller's decorator, if any.
+func (b *builder) decorate(p *usecase.Ports) {
+	if b.d.Decorate != nil {
+		b.d.Decorate.Ports(p)
+	}
+}
+
 // services decorates p and builds the use cases on it.
 func (b *builder) services(p usecase.Ports) *usecase.Services {
-	if b.d.Decorate != nil {
-		b.d.Decorate.Ports(&p)
-	}
+	b.decorate(&p)
 	return usecase.New(p)
 }
 
@@ -194,9 +199,7 @@ func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, er
 		return nil, err
 	}
 	p := b.resuming()
-	if b.d.Decorate != nil {
-		b.d.Decorate.Ports(&p)
-	}
+	b.decorate(&p) // first: the store balance route publishes through p.Events
 	if p.Payments, err = payments(cfg, b.d, p.Events); err != nil {
 		return nil, err
 	}
