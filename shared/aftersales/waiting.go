@@ -30,8 +30,9 @@ type RuleSetStore interface {
 	// GetRuleSet returns the current rule set, or ErrNotFound when none was
 	// ever stored (callers then use DefaultRuleSet).
 	GetRuleSet(ctx context.Context) (*RuleSet, error)
-	// PutRuleSet stores rs as the new current version; rs.Version must be
-	// the current version + 1 (ErrVersionConflict otherwise).
+	// PutRuleSet stores rs as the new current version. A version is
+	// written once: one already stored is ErrVersionConflict (the caller,
+	// usecase/rulesets, numbers it current + 1).
 	PutRuleSet(ctx context.Context, rs *RuleSet) error
 }
 
