@@ -6,7 +6,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
-// The wire shapes of API.md. They live here, not on domain types, so the
+// The wire shapes of docs/API.md. They live here, not on domain types, so the
 // domain can change its fields without breaking clients and vice versa.
 
 type caseJSON struct {

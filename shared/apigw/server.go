@@ -33,7 +33,7 @@ type Route struct {
 	handler func(http.ResponseWriter, *http.Request) error
 }
 
-// Server serves the buyer and staff routes of API.md.
+// Server serves the buyer and staff routes of docs/API.md.
 type Server struct {
 	svc    Services
 	auth   *Authenticator
@@ -253,7 +253,7 @@ func writePage(w http.ResponseWriter, page aftersales.CasePage) {
 }
 
 // parseCaseQuery reads list parameters, naming each bad one. Buyers may only
-// filter by status; staff have every filter of API.md.
+// filter by status; staff have every filter of docs/API.md.
 func parseCaseQuery(r *http.Request, staff bool) (aftersales.CaseQuery, error) {
 	qs := r.URL.Query()
 	var v aftersales.Validation

@@ -189,7 +189,7 @@ func decodedRuleSet(t *testing.T) *aftersales.RuleSet {
 	return rs
 }
 
-// access is who may call each route, as API.md says: pinned here so that a
+// access is who may call each route, as docs/API.md says: pinned here so that a
 // route's level cannot change unnoticed.
 var access = map[string]Access{
 	"POST /v1/cases":                             BuyerOnly,

@@ -8,7 +8,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
-// OrderJSON is the order snapshot as the mall sends it (API.md).
+// OrderJSON is the order snapshot as the mall sends it (docs/API.md).
 type OrderJSON struct {
 	OrderID     string      `json:"order_id"`
 	BuyerID     string      `json:"buyer_id"`
