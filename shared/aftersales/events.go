@@ -16,7 +16,7 @@ type DomainEvent struct {
 	CaseID  string
 	OrderID string
 	BuyerID string
-	Detail  map[string]any // JSON-encodable; the schema of each type is in events/schemas/
+	Detail  map[string]any // JSON-encodable; each type's fields are listed with its constant below
 }
 
 // The domain event types.

@@ -72,7 +72,7 @@ var Assume = Assumptions{
 	Note:                "billed duration = the handler's own time (local duration less its waits on the stand-ins) + 10 ms per AWS request + 300 ms per payment provider call; cold starts not included",
 }
 
-// FunctionMemoryMB is each function's memory size, as infra/stack.go
+// FunctionMemoryMB is each function's memory size, as infra/functions.go
 // deploys it (infra's template test checks they agree).
 var FunctionMemoryMB = map[string]int{
 	"api": 512, "webhooks": 256, "tasks": 512, "intake": 256, "inbound": 256, "reviews": 256, "sweeper": 256,
