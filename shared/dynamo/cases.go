@@ -262,7 +262,7 @@ func getRecord[T any](ctx context.Context, s *Store, op, pk, sk, missing string,
 	if it == nil {
 		return nil, aftersales.NotFound(op, missing)
 	}
-	v, err := sh.decode(it)
+	v, err := decode(sh, it)
 	if err != nil {
 		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}

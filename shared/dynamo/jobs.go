@@ -50,7 +50,7 @@ func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.Review
 		ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 	}
 	err = s.queryItems(ctx, op, in, func(_ string, it item) (bool, error) {
-		res, err := reviewResultShape.decode(it)
+		res, err := decode(reviewResultShape, it)
 		j.Failures = append(j.Failures, res.ReviewFailure)
 		return len(j.Failures) < aftersales.MaxListedFailures, err
 	})

@@ -37,7 +37,7 @@ func (s *Store) ListCases(ctx context.Context, q aftersales.CaseQuery) (aftersal
 	}
 	lq := listQuery{window: w, filters: func(n *names) []string { return caseFilters(q, n) }}
 	lq.index, lq.pkAttr, lq.pks = partitions(q)
-	items, next, err := readList(ctx, s, lq, caseShape.decode)
+	items, next, err := readList(ctx, s, lq, decoder(caseShape))
 	if err != nil {
 		return aftersales.CasePage{}, classify(op, err)
 	}

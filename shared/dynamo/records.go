@@ -15,8 +15,8 @@ import (
 // and the kinds of its lines for the kind filter.
 var caseShape = shape[aftersales.Case]{
 	derived(AttrPK, func(c *aftersales.Case) string { return casePK(c.ID) }),
-	fixed[aftersales.Case](AttrSK, skCase),
-	fixed[aftersales.Case](attrEntity, entityCase),
+	fixed[*aftersales.Case](AttrSK, skCase),
+	fixed[*aftersales.Case](attrEntity, entityCase),
 	derived(AttrGSI1PK, func(c *aftersales.Case) string { return buyerPK(c.BuyerID) }),
 	derived(AttrGSI2PK, func(c *aftersales.Case) string { return statusPK(string(c.Status), shardOf(c.ID)) }),
 	derived(AttrGSI3PK, func(c *aftersales.Case) string { return allCasesPK(shardOf(c.ID)) }),
@@ -105,7 +105,7 @@ type event struct {
 var eventShape = shape[event]{
 	derived(AttrPK, func(e *event) string { return casePK(e.caseID) }),
 	derived(AttrSK, func(e *event) string { return eventSK(e.Seq) }),
-	fixed[event](attrEntity, entityEvent),
+	fixed[*event](attrEntity, entityEvent),
 	text(attrCaseID, func(e *event) *string { return &e.caseID }),
 	number(attrSeq, func(e *event) *int { return &e.Seq }),
 	instant(attrAt, func(e *event) *time.Time { return &e.At }),
@@ -125,8 +125,8 @@ func eventItem(caseID string, e aftersales.TimelineEntry) item {
 // never overwrites.
 var orderShape = shape[aftersales.Order]{
 	derived(AttrPK, func(o *aftersales.Order) string { return orderPK(o.ID) }),
-	fixed[aftersales.Order](AttrSK, skOrder),
-	fixed[aftersales.Order](attrEntity, entityOrder),
+	fixed[*aftersales.Order](AttrSK, skOrder),
+	fixed[*aftersales.Order](attrEntity, entityOrder),
 	text(attrID, func(o *aftersales.Order) *string { return &o.ID }),
 	text(attrBuyerID, func(o *aftersales.Order) *string { return &o.BuyerID }),
 	text(attrBuyerPhone, func(o *aftersales.Order) *string { return &o.BuyerPhone }),
@@ -203,8 +203,8 @@ var (
 
 var idemShape = shape[aftersales.IdempotencyRecord]{
 	derived(AttrPK, func(r *aftersales.IdempotencyRecord) string { return idemPK(r.Scope, r.Key) }),
-	fixed[aftersales.IdempotencyRecord](AttrSK, skIdem),
-	fixed[aftersales.IdempotencyRecord](attrEntity, entityIdempotent),
+	fixed[*aftersales.IdempotencyRecord](AttrSK, skIdem),
+	fixed[*aftersales.IdempotencyRecord](attrEntity, entityIdempotent),
 	text(attrScope, func(r *aftersales.IdempotencyRecord) *string { return &r.Scope }),
 	text(attrKey, func(r *aftersales.IdempotencyRecord) *string { return &r.Key }),
 	text(attrRequestHash, func(r *aftersales.IdempotencyRecord) *string { return &r.RequestHash }),
@@ -217,8 +217,8 @@ var idemShape = shape[aftersales.IdempotencyRecord]{
 
 var uploadShape = shape[aftersales.Upload]{
 	derived(AttrPK, func(u *aftersales.Upload) string { return uploadPK(u.ID) }),
-	fixed[aftersales.Upload](AttrSK, skUpload),
-	fixed[aftersales.Upload](attrEntity, entityUpload),
+	fixed[*aftersales.Upload](AttrSK, skUpload),
+	fixed[*aftersales.Upload](attrEntity, entityUpload),
 	text(attrID, func(u *aftersales.Upload) *string { return &u.ID }),
 	text(attrBuyerID, func(u *aftersales.Upload) *string { return &u.BuyerID }),
 	text(attrCaseID, func(u *aftersales.Upload) *string { return &u.CaseID }),
@@ -237,7 +237,7 @@ var uploadShape = shape[aftersales.Upload]{
 var refundShape = shape[aftersales.Refund]{
 	derived(AttrPK, func(r *aftersales.Refund) string { return casePK(r.CaseID) }),
 	derived(AttrSK, func(r *aftersales.Refund) string { return refundSK(r.OutRefundNo) }),
-	fixed[aftersales.Refund](attrEntity, entityRefund),
+	fixed[*aftersales.Refund](attrEntity, entityRefund),
 	derived(AttrGSI1PK, func(r *aftersales.Refund) string { return nonEmpty(r.OrderID, refundsByOrderPK) }),
 	derived(AttrGSI2PK, func(r *aftersales.Refund) string { return nonEmpty(r.BuyerPhone, refundsByPhonePK) }),
 	derived(AttrGSI3PK, func(r *aftersales.Refund) string { return allRefundsPK(shardOf(r.OutRefundNo)) }),
@@ -284,8 +284,8 @@ type receipt struct {
 
 var receiptShape = shape[receipt]{
 	derived(AttrPK, func(h *receipt) string { return hookPK(h.provider, h.id) }),
-	fixed[receipt](AttrSK, skHook),
-	fixed[receipt](attrEntity, entityHook),
+	fixed[*receipt](AttrSK, skHook),
+	fixed[*receipt](attrEntity, entityHook),
 	text(attrProvider, func(h *receipt) *string { return &h.provider }),
 	text(attrNotificationID, func(h *receipt) *string { return &h.id }),
 	instant(attrAt, func(h *receipt) *time.Time { return &h.at }),
@@ -304,9 +304,9 @@ type ruleSetVersion struct {
 }
 
 var ruleSetShape = shape[ruleSetVersion]{
-	fixed[ruleSetVersion](AttrPK, pkRuleSet),
+	fixed[*ruleSetVersion](AttrPK, pkRuleSet),
 	derived(AttrSK, func(v *ruleSetVersion) string { return ruleSetSK(v.Version) }),
-	fixed[ruleSetVersion](attrEntity, entityRuleSet),
+	fixed[*ruleSetVersion](attrEntity, entityRuleSet),
 	blob(attrDocument, func(v *ruleSetVersion) *[]byte { return &v.document }),
 	number(attrVersion, func(v *ruleSetVersion) *int { return &v.Version }),
 	instant(attrUpdatedAt, func(v *ruleSetVersion) *time.Time { return &v.UpdatedAt }),
@@ -317,8 +317,8 @@ var ruleSetShape = shape[ruleSetVersion]{
 // result items of their own (reviewResultShape).
 var reviewJobShape = shape[aftersales.ReviewJob]{
 	derived(AttrPK, func(j *aftersales.ReviewJob) string { return jobPK(j.ID) }),
-	fixed[aftersales.ReviewJob](AttrSK, skJob),
-	fixed[aftersales.ReviewJob](attrEntity, entityJob),
+	fixed[*aftersales.ReviewJob](AttrSK, skJob),
+	fixed[*aftersales.ReviewJob](attrEntity, entityJob),
 	text(attrID, func(j *aftersales.ReviewJob) *string { return &j.ID }),
 	text(attrDecisionOf, func(j *aftersales.ReviewJob) *string { return &j.Decision }),
 	text(attrReason, func(j *aftersales.ReviewJob) *string { return &j.Reason }),
@@ -340,7 +340,7 @@ type reviewResult struct {
 var reviewResultShape = shape[reviewResult]{
 	derived(AttrPK, func(r *reviewResult) string { return jobPK(r.jobID) }),
 	derived(AttrSK, func(r *reviewResult) string { return jobItemPfx + r.CaseID }),
-	fixed[reviewResult](attrEntity, entityJobItem),
+	fixed[*reviewResult](attrEntity, entityJobItem),
 	text(attrCaseID, func(r *reviewResult) *string { return &r.CaseID }),
 	text(attrFailure, func(r *reviewResult) *string { return &r.Error }),
 }

@@ -48,7 +48,7 @@ func fullRefund() *aftersales.Refund {
 // roundTrip encodes v and decodes the item, returning what came back and
 // what should have.
 func roundTrip[T any](s shape[T], v *T) (got, want any, err error) {
-	back, err := s.decode(s.encode(v))
+	back, err := decode(s, s.encode(v))
 	return &back, v, err
 }
 
@@ -243,45 +243,45 @@ func TestMalformedItems(t *testing.T) {
 		attr string
 	}{
 		{"version as a string", func() error {
-			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrVersion, avS("3")))
+			_, err := decode(caseShape, withAttr(caseShape.encode(fullCase()), attrVersion, avS("3")))
 			return err
 		}, attrVersion},
 		{"status as a number", func() error {
-			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrStatus, avN(1)))
+			_, err := decode(caseShape, withAttr(caseShape.encode(fullCase()), attrStatus, avN(1)))
 			return err
 		}, attrStatus},
 		{"a line that is not a map", func() error {
-			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{avS("l1")}}))
+			_, err := decode(caseShape, withAttr(caseShape.encode(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{avS("l1")}}))
 			return err
 		}, attrLines},
 		{"a nested amount as a string", func() error {
 			bad := &types.AttributeValueMemberM{Value: item{attrLineID: avS("l1"), attrAmount: avS("x")}}
-			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{bad}}))
+			_, err := decode(caseShape, withAttr(caseShape.encode(fullCase()), attrLines, &types.AttributeValueMemberL{Value: []types.AttributeValue{bad}}))
 			return err
 		}, attrAmount},
 		{"a time in another layout", func() error {
-			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrCreatedAt, avS("2026-11-11T08:30:00Z")))
+			_, err := decode(caseShape, withAttr(caseShape.encode(fullCase()), attrCreatedAt, avS("2026-11-11T08:30:00Z")))
 			return err
 		}, attrCreatedAt},
 		{"a decision that is not a map", func() error {
-			_, err := caseShape.decode(withAttr(caseShape.encode(fullCase()), attrDecision, avS("manual")))
+			_, err := decode(caseShape, withAttr(caseShape.encode(fullCase()), attrDecision, avS("manual")))
 			return err
 		}, attrDecision},
 		{"roles that are not a string set", func() error {
-			_, err := reviewJobShape.decode(withAttr(reviewJobShape.encode(&aftersales.ReviewJob{ID: "j"}), attrByRoles,
+			_, err := decode(reviewJobShape, withAttr(reviewJobShape.encode(&aftersales.ReviewJob{ID: "j"}), attrByRoles,
 				&types.AttributeValueMemberL{Value: []types.AttributeValue{avS("admin")}}))
 			return err
 		}, attrByRoles},
 		{"a share as a string", func() error {
-			_, err := refundShape.decode(withAttr(refundShape.encode(fullRefund()), attrShares, &types.AttributeValueMemberM{Value: item{"l1": avS("1")}}))
+			_, err := decode(refundShape, withAttr(refundShape.encode(fullRefund()), attrShares, &types.AttributeValueMemberM{Value: item{"l1": avS("1")}}))
 			return err
 		}, "l1"},
 		{"an expiry in another layout", func() error {
-			_, err := idemShape.decode(withAttr(idemShape.encode(&aftersales.IdempotencyRecord{}), attrExpires, avS("2026-11-11")))
+			_, err := decode(idemShape, withAttr(idemShape.encode(&aftersales.IdempotencyRecord{}), attrExpires, avS("2026-11-11")))
 			return err
 		}, attrExpires},
 		{"a fractional number", func() error {
-			_, err := orderShape.decode(withAttr(orderShape.encode(&aftersales.Order{ID: "o"}), attrFees,
+			_, err := decode(orderShape, withAttr(orderShape.encode(&aftersales.Order{ID: "o"}), attrFees,
 				&types.AttributeValueMemberM{Value: item{attrShipping: &types.AttributeValueMemberN{Value: "1.5"}}}))
 			return err
 		}, attrShipping},

@@ -83,7 +83,7 @@ func (s *Store) paidAmounts(ctx context.Context, op, orderID string) (map[string
 	}
 	paid := map[string]int64{}
 	err := s.queryItems(ctx, op, in, func(_ string, it item) (bool, error) {
-		l, err := lineShape.decode(it)
+		l, err := decode(lineShape, it)
 		paid[l.lineID] = l.paid
 		return true, err
 	})
@@ -131,7 +131,7 @@ func (s *Store) book(ctx context.Context, op string, r *aftersales.Refund, share
 			continue
 		}
 		if old := reasons[1+i].Item; len(old) > 0 {
-			if now, err := lineShape.decode(old); err == nil && now.paid != paid[sh.LineID] {
+			if now, err := decode(lineShape, old); err == nil && now.paid != paid[sh.LineID] {
 				return errPaidChanged
 			}
 		}
@@ -217,7 +217,7 @@ func (s *Store) ListRefunds(ctx context.Context, q aftersales.RefundQuery) (afte
 	default:
 		lq.index, lq.pkAttr, lq.pks = IndexAllCases, AttrGSI3PK, shards(allRefundsPK)
 	}
-	items, next, err := readList(ctx, s, lq, refundShape.decode)
+	items, next, err := readList(ctx, s, lq, decoder(refundShape))
 	if err != nil {
 		return aftersales.RefundPage{}, classify(op, err)
 	}
@@ -235,7 +235,7 @@ func (s *Store) NotificationSeen(ctx context.Context, provider, id string) (bool
 	if it == nil {
 		return false, nil
 	}
-	rec, err := receiptShape.decode(it)
+	rec, err := decode(receiptShape, it)
 	if err != nil {
 		return false, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}

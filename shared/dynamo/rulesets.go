@@ -37,7 +37,7 @@ func (s *Store) GetRuleSet(ctx context.Context) (*aftersales.RuleSet, error) {
 	if len(out.Items) == 0 {
 		return nil, aftersales.NotFound(op, "no rule set stored")
 	}
-	v, err := ruleSetShape.decode(out.Items[0])
+	v, err := decode(ruleSetShape, out.Items[0])
 	if err != nil {
 		return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
 	}

@@ -205,11 +205,11 @@ func (a aggregate[H, P]) read(ctx context.Context, s *Store, op string, in *dyna
 	err := s.queryItems(ctx, op, in, func(sk string, it item) (bool, error) {
 		switch {
 		case sk == a.head:
-			h, err := a.heads.decode(it)
+			h, err := decode(a.heads, it)
 			head = &h
 			return true, err
 		case strings.HasPrefix(sk, a.partPfx):
-			p, err := a.parts.decode(it)
+			p, err := decode(a.parts, it)
 			parts = append(parts, p)
 			return true, err
 		}
