@@ -54,6 +54,11 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 			return err
 		}
 		money := func(n int64) aftersales.Money { return aftersales.Money{Amount: n, Currency: c.Currency} }
+		if c.Type != aftersales.Exchange && amount < 1 {
+			// Only a case stored before claims were bounded requests this;
+			// its refund would be refused, so say so now.
+			return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("the case requests %s, which cannot be refunded: reject it", money(amount)))
+		}
 		needsAdmin := amount > rs.AdminApprovalAbove || (c.Decision != nil && c.Decision.Level == aftersales.RoleAdmin)
 		if needsAdmin && !p.Has(aftersales.RoleAdmin) {
 			return aftersales.E(aftersales.KindForbidden, op, fmt.Sprintf("approving %s needs an admin", money(amount)))
