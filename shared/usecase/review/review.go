@@ -35,7 +35,7 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 	if err != nil {
 		return nil, err
 	}
-	return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, func(c *aftersales.Case) error {
+	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, op, func(c *aftersales.Case) error {
 		amount := c.Requested
 		var v aftersales.Validation
 		if a.Amount != nil {
@@ -93,7 +93,7 @@ func (s *Service) decide(ctx context.Context, p aftersales.Principal, caseID, ou
 	if err := casework.RequireText(field, text, op); err != nil {
 		return nil, err
 	}
-	return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, func(c *aftersales.Case) error {
+	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, op, func(c *aftersales.Case) error {
 		c.Decision = &aftersales.Decision{Outcome: outcome, By: p.Actor(), Reason: text}
 		return c.Apply(aftersales.Change{Action: act, Actor: p.Actor(), At: s.Clock.Now(), Note: text})
 	})
