@@ -34,28 +34,52 @@ type ClaimDetails struct {
 	TotalWeight     int64 // grams
 }
 
+// MaxClaimWeight bounds the weights of a claim: 10^8 g, a hundred tonnes,
+// far above any parcel a buyer receives. Weights are refused above it, not
+// trusted: a claim's amount must come from quantities a buyer can have.
+const MaxClaimWeight int64 = 100_000_000
+
 // ClaimAmount computes a claim's amount from its details, capped by what is
-// refundable, with a note saying how; invalid details are recorded in v.
+// refundable, with a note saying how; invalid details are recorded in v,
+// and so are details that make the claim worth nothing (less than one
+// minor unit), since a claim of nothing cannot be paid.
 func ClaimAmount(cd *ClaimDetails, lines []CaseLine, refundable int64, v *Validation) (int64, string) {
 	var qty int
 	for _, l := range lines {
 		qty += l.Quantity
 	}
-	switch {
-	case cd.SpoiledQuantity > 0 && cd.SpoiledWeight > 0:
+	var amount int64
+	var field, note string
+	switch byQty, byWeight := cd.SpoiledQuantity != 0, cd.SpoiledWeight != 0 || cd.TotalWeight != 0; {
+	case byQty && byWeight:
 		v.Add("claim", "give spoiled_quantity or spoiled_weight, not both")
-	case cd.SpoiledQuantity > 0:
-		if v.Check(cd.SpoiledQuantity <= qty, "claim.spoiled_quantity", "must be at most %d, the claimed quantity", qty) {
-			return ProRata(refundable, cd.SpoiledQuantity, qty), fmt.Sprintf("%d of %d spoiled", cd.SpoiledQuantity, qty)
+		return 0, ""
+	case byQty:
+		field = "claim.spoiled_quantity"
+		if !v.Check(cd.SpoiledQuantity >= 1 && cd.SpoiledQuantity <= qty, field, "must be between 1 and %d, the claimed quantity", qty) {
+			return 0, ""
 		}
-	case cd.SpoiledWeight > 0:
-		if v.Check(cd.TotalWeight >= cd.SpoiledWeight, "claim.total_weight", "must be at least the spoiled weight") {
-			return refundable * cd.SpoiledWeight / cd.TotalWeight, fmt.Sprintf("%d g of %d g spoiled", cd.SpoiledWeight, cd.TotalWeight)
+		amount, note = ProRata(refundable, cd.SpoiledQuantity, qty), fmt.Sprintf("%d of %d spoiled", cd.SpoiledQuantity, qty)
+	case byWeight:
+		field = "claim.spoiled_weight"
+		upper := MaxClaimWeight
+		totalOK := v.Check(cd.TotalWeight >= 1 && cd.TotalWeight <= MaxClaimWeight, "claim.total_weight", "must be between 1 and %d grams", MaxClaimWeight)
+		if totalOK {
+			upper = cd.TotalWeight
 		}
+		spoiledOK := v.Check(cd.SpoiledWeight >= 1 && cd.SpoiledWeight <= upper, field, "must be between 1 and %d grams, and at most total_weight", upper)
+		if !totalOK || !spoiledOK {
+			return 0, ""
+		}
+		amount, note = Share(refundable, cd.SpoiledWeight, cd.TotalWeight), fmt.Sprintf("%d g of %d g spoiled", cd.SpoiledWeight, cd.TotalWeight)
 	default:
 		v.Add("claim", "give spoiled_quantity, or spoiled_weight with total_weight")
+		return 0, ""
 	}
-	return 0, ""
+	if !v.Check(amount > 0, field, "is too small a share: %s of %d (minor units) is worth less than one minor unit", note, refundable) {
+		return 0, ""
+	}
+	return amount, note
 }
 
 // IdempotentRequest makes case creation idempotent on a client key: Render

@@ -129,7 +129,9 @@ func (o *Order) Validate() error {
 	v.Check(orderStatuses[o.Status], "status", "must be one of paid, shipped, delivered, completed")
 	v.Check(len(o.Currency) == 3, "currency", "must be an ISO 4217 code such as CNY")
 	v.Check(channels[o.Payment.Channel], "payment.channel", "must be one of wechatpay, alipay, bankcard, balance")
-	v.Check(o.Payment.Amount >= 0, "payment.amount", "must not be negative")
+	checkAmount(&v, "payment.amount", o.Payment.Amount)
+	checkAmount(&v, "fees.shipping", o.Fees.Shipping)
+	checkAmount(&v, "fees.tariff", o.Fees.Tariff)
 	v.Check(len(o.Lines) > 0, "lines", "must list at least one line")
 	seen := map[string]bool{}
 	var total int64
@@ -140,13 +142,25 @@ func (o *Order) Validate() error {
 			seen[l.LineID] = true
 		}
 		v.Check(lineKinds[l.Kind], p+".kind", "must be one of physical, virtual, produce, appliance, cross_border, presale")
-		v.Check(l.Quantity > 0, p+".quantity", "must be at least 1")
-		v.Check(l.UnitPrice >= 0, p+".unit_price", "must not be negative")
-		v.Check(l.PaidAmount >= 0, p+".paid_amount", "must not be negative")
-		total += l.PaidAmount
+		v.Check(l.Quantity >= 1 && l.Quantity <= MaxLineQuantity, p+".quantity", "must be between 1 and %d", MaxLineQuantity)
+		checkAmount(&v, p+".unit_price", l.UnitPrice)
+		checkAmount(&v, p+".paid_amount", l.PaidAmount)
+		// Capped so that no number of lines can wrap the sum around; a
+		// capped sum is above any valid payment, which is what matters.
+		total = min(total+min(max(l.PaidAmount, 0), MaxAmount), MaxAmount+1)
 	}
 	v.Check(total <= o.Payment.Amount, "payment.amount", "is less than the lines' paid amounts (%d)", total)
 	return v.Err("order.validate")
+}
+
+// MaxLineQuantity bounds the units of one order line: a million, beyond
+// any consumer order, so that counts of units stay far from overflow.
+const MaxLineQuantity = 1_000_000
+
+// checkAmount records field as invalid unless amount is between 0 and
+// MaxAmount.
+func checkAmount(v *Validation, field string, amount int64) {
+	v.Check(amount >= 0 && amount <= MaxAmount, field, "must be between 0 and %d (minor units)", MaxAmount)
 }
 
 func set[T comparable](vs ...T) map[T]bool {

@@ -73,6 +73,17 @@ func TestOrderValidate(t *testing.T) {
 		{"bad line", func(o *Order) { o.Lines[0].Kind = "x"; o.Lines[0].Quantity = 0 }, []string{"lines[0].kind", "lines[0].quantity"}},
 		{"duplicate line", func(o *Order) { o.Lines = append(o.Lines, o.Lines[0]); o.Payment.Amount *= 2 }, []string{"lines[1].line_id"}},
 		{"lines above payment", func(o *Order) { o.Payment.Amount = 100 }, []string{"payment.amount"}},
+		{"amounts above the bound", func(o *Order) {
+			o.Payment.Amount, o.Lines[0].UnitPrice, o.Lines[0].PaidAmount = MaxAmount+1, MaxAmount+1, MaxAmount+1
+		}, []string{"payment.amount", "lines[0].unit_price", "lines[0].paid_amount"}},
+		{"negative fees", func(o *Order) { o.Fees = Fees{Shipping: -1, Tariff: MaxAmount + 1} }, []string{"fees.shipping", "fees.tariff"}},
+		// Before the bounds, two lines of 2^62 summed to -2^63 and passed
+		// the check against a payment of 19800.
+		{"line amounts whose sum wraps", func(o *Order) {
+			o.Lines[0].PaidAmount = 1 << 62
+			o.Lines = append(o.Lines, OrderLine{LineID: "l2", Kind: KindPhysical, Quantity: 1, PaidAmount: 1 << 62})
+		}, []string{"lines[0].paid_amount", "lines[1].paid_amount", "payment.amount"}},
+		{"a quantity above the bound", func(o *Order) { o.Lines[0].Quantity = MaxLineQuantity + 1 }, []string{"lines[0].quantity"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,11 @@ type Principal struct {
 // Has reports whether the principal holds role r.
 func (p Principal) Has(r Role) bool { return slices.Contains(p.Roles, r) }
 
+// HasKnownRole reports whether the principal holds a role this API knows.
+// One without (a token whose roles claim names none of them) is neither a
+// buyer nor staff and may call nothing: every route and use case refuses it.
+func (p Principal) HasKnownRole() bool { return p.Has(RoleBuyer) || p.IsStaff() }
+
 // IsStaff reports whether the principal may use the staff routes.
 func (p Principal) IsStaff() bool { return p.Has(RoleReviewer) || p.Has(RoleAdmin) }
 

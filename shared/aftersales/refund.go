@@ -176,6 +176,8 @@ type RefundStore interface {
 	// refunded amount of its order lines, in one transaction whose condition
 	// keeps every line's refunded amount within what was paid for it
 	// (ErrOverRefund otherwise; ErrRefundExists when the number is taken).
+	// A refund NewBookings refuses (nothing or less to pay, shares that do
+	// not add up to the amount) is KindInvalid and stores nothing.
 	BeginRefund(ctx context.Context, r *Refund) error
 	// GetRefund returns a case's refund by number, or ErrNotFound.
 	GetRefund(ctx context.Context, caseID, outRefundNo string) (*Refund, error)
@@ -213,6 +215,29 @@ const NotificationTTL = 30 * 24 * time.Hour
 type LineShare struct {
 	LineID string
 	Amount int64
+}
+
+// NewBookings is Bookings for a refund about to be begun, which must also
+// pay a positive amount, at most MaxAmount, that its shares add up to
+// exactly: then the ledger's bound on what was paid covers every minor unit
+// the refund pays, and a refund of nothing or less, which no provider
+// should ever be asked for, cannot be stored.
+func (r *Refund) NewBookings(op string, maxLines int) ([]LineShare, error) {
+	if r.Amount.Amount < 1 || r.Amount.Amount > MaxAmount {
+		return nil, Invalid(op, "amount", "must be between 1 and %d (minor units), not %d", MaxAmount, r.Amount.Amount)
+	}
+	shares, err := r.Bookings(op, maxLines)
+	if err != nil {
+		return nil, err
+	}
+	var sum int64
+	for _, sh := range shares {
+		sum = min(sum+min(sh.Amount, MaxAmount+1), MaxAmount+1) // capped: no number of shares can wrap it
+	}
+	if sum != r.Amount.Amount {
+		return nil, Invalid(op, "shares", "add up to %d, not to the amount %d", sum, r.Amount.Amount)
+	}
+	return shares, nil
 }
 
 // Bookings returns the shares of r that touch the ledger, in line order (so

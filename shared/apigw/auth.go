@@ -1,7 +1,9 @@
 package apigw
 
 import (
+	"bytes"
 	"crypto"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -60,10 +62,66 @@ func parsePublicKey(b *pem.Block) (crypto.PublicKey, error) {
 	return nil, fmt.Errorf("apigw: PEM block %q is not an RSA or ECDSA public key", b.Type)
 }
 
-// claims are the JWT claims the API reads.
+// claims are the JWT claims the API reads. They decode more strictly than
+// jwt v5 alone (see UnmarshalJSON).
 type claims struct {
-	Roles []string `json:"roles"`
+	Roles []string `json:"roles,omitempty"`
 	jwt.RegisteredClaims
+	// rolesGiven records that the token has a roles claim, even an empty
+	// one: only a token without one is the mall's buyer login.
+	rolesGiven bool
+}
+
+// tokenError is a reason to refuse a token that is safe and useful to tell
+// the client: it says what is wrong with the token's form, nothing of keys.
+type tokenError string
+
+func (e tokenError) Error() string { return string(e) }
+
+// errCrit refuses every `crit` header: it lists extensions the recipient
+// must understand or refuse the token (RFC 7515 §4.1.11), and this API
+// understands none.
+const errCrit tokenError = "the token has a crit header; this API understands no JWS extensions"
+
+// UnmarshalJSON decodes the claims as jwt v5 does, after checking what v5
+// does not: that each date claim present (exp, nbf, iat) is a JSON number,
+// as RFC 7519 §2 defines a NumericDate. v5's NumericDate decodes through
+// json.Number, which also takes a numeric string ("exp":"1790000000") and
+// would let a token's expiry pass in a form its issuer never meant. The
+// check decodes into a struct with the same keys as the claims, so it
+// matches them exactly as the second decoding does (encoding/json folds
+// case, and the last of repeated keys wins in both).
+func (c *claims) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Exp   json.RawMessage `json:"exp"`
+		Nbf   json.RawMessage `json:"nbf"`
+		Iat   json.RawMessage `json:"iat"`
+		Roles json.RawMessage `json:"roles"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"exp", raw.Exp}, {"nbf", raw.Nbf}, {"iat", raw.Iat}} {
+		if d.v != nil && !isJSONNumber(d.v) {
+			return tokenError(fmt.Sprintf("the token's %s claim must be a number of seconds since 1970 (RFC 7519 NumericDate)", d.name))
+		}
+	}
+	type plain claims // the same fields without this method
+	if err := json.Unmarshal(b, (*plain)(c)); err != nil {
+		return err
+	}
+	c.rolesGiven = raw.Roles != nil && string(raw.Roles) != "null"
+	return nil
+}
+
+// isJSONNumber reports whether v, one valid JSON value, is a number: only
+// numbers start with a minus sign or a digit.
+func isJSONNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
 }
 
 // Authenticate verifies the Authorization header and returns the caller.
@@ -85,21 +143,30 @@ func (a *Authenticator) Authenticate(authorization string) (aftersales.Principal
 		jwt.WithLeeway(30*time.Second),
 	)
 	if err != nil {
-		return aftersales.Principal{}, &aftersales.Error{Kind: aftersales.KindUnauthenticated, Op: op, Msg: "the token is not valid", Err: err}
+		msg := "the token is not valid"
+		var te tokenError
+		if errors.As(err, &te) {
+			msg = te.Error()
+		}
+		return aftersales.Principal{}, &aftersales.Error{Kind: aftersales.KindUnauthenticated, Op: op, Msg: msg, Err: err}
 	}
 	if c.Subject == "" {
 		return aftersales.Principal{}, aftersales.E(aftersales.KindUnauthenticated, op, "the token has no subject")
 	}
 	p := aftersales.Principal{ID: c.Subject}
+	if !c.rolesGiven {
+		// Tokens of the mall's buyer login carry no roles claim.
+		p.Roles = []aftersales.Role{aftersales.RoleBuyer}
+		return p, nil
+	}
+	// A roles claim naming no role we know leaves the principal without
+	// any (HasKnownRole is false): every route refuses it, never guessing
+	// it is a buyer.
 	for _, r := range c.Roles {
 		switch role := aftersales.Role(r); role {
 		case aftersales.RoleBuyer, aftersales.RoleReviewer, aftersales.RoleAdmin:
 			p.Roles = append(p.Roles, role)
 		}
-	}
-	if len(c.Roles) == 0 {
-		// Tokens of the mall's buyer login carry no roles claim.
-		p.Roles = []aftersales.Role{aftersales.RoleBuyer}
 	}
 	return p, nil
 }
@@ -117,8 +184,13 @@ func (a *Authenticator) methods() []string {
 
 // key picks the verification key for the token's algorithm; with several
 // public keys a `kid` is not required: each key of the right type is tried
-// by returning them all (jwt.VerificationKeySet).
+// by returning them all (jwt.VerificationKeySet). A token with a `crit`
+// header gets no key: jwt v5 ignores the header, and RFC 7515 §4.1.11 says
+// to refuse extensions one does not understand.
 func (a *Authenticator) key(t *jwt.Token) (any, error) {
+	if _, ok := t.Header["crit"]; ok {
+		return nil, errCrit
+	}
 	switch t.Method.Alg() {
 	case "HS256":
 		return a.secret, nil

@@ -7,7 +7,9 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +104,75 @@ func TestNewAuthenticatorNeedsAKey(t *testing.T) {
 	}
 	if _, err := NewAuthenticator("iss", "aud", "", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", fixedClock(now)); err == nil {
 		t.Error("a broken PEM key accepted")
+	}
+}
+
+// TestAuthenticateIsStrict: what RFC 7519 and RFC 7515 say a verifier must
+// refuse, and jwt v5 alone accepts (issue 13, defect 7): date claims given
+// as strings (NumericDate decodes any json.Number, quoted or not) and a
+// `crit` header, which names extensions this API does not understand. And
+// the roles claim: absent (the mall's buyer login) means buyer; present
+// with no known role means no role at all, which the server refuses.
+func TestAuthenticateIsStrict(t *testing.T) {
+	a, err := NewAuthenticator("iss", "aud", "secret", "", fixedClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := now.Add(time.Hour).Unix()
+	sign := func(header map[string]any, mutate func(jwt.MapClaims)) string {
+		c := jwt.MapClaims{"iss": "iss", "aud": "aud", "sub": "staff-1", "exp": exp}
+		if mutate != nil {
+			mutate(c)
+		}
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+		for k, v := range header {
+			tok.Header[k] = v
+		}
+		s, err := tok.SignedString([]byte("secret"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "Bearer " + s
+	}
+	set := func(k string, v any) func(jwt.MapClaims) { return func(c jwt.MapClaims) { c[k] = v } }
+	tests := []struct {
+		name      string
+		header    string
+		wantErr   string // a substring of the client message; "" when accepted
+		wantRoles []aftersales.Role
+	}{
+		{"numeric dates", sign(nil, func(c jwt.MapClaims) { c["nbf"], c["iat"] = now.Unix(), now.Unix() }), "", []aftersales.Role{aftersales.RoleBuyer}},
+		{"a fractional exp", sign(nil, set("exp", float64(exp)+0.5)), "", []aftersales.Role{aftersales.RoleBuyer}},
+		{"exp as a string", sign(nil, set("exp", fmt.Sprint(exp))), "exp", nil},
+		{"nbf as a string", sign(nil, set("nbf", fmt.Sprint(now.Unix()))), "nbf", nil},
+		{"iat as a string", sign(nil, set("iat", fmt.Sprint(now.Unix()))), "iat", nil},
+		{"exp as null", sign(nil, set("exp", nil)), "exp", nil},
+		{"exp as a bool", sign(nil, set("exp", true)), "exp", nil},
+		{"a crit header", sign(map[string]any{"crit": []string{"exp"}}, nil), "crit", nil},
+		{"an empty crit header", sign(map[string]any{"crit": []string{}}, nil), "crit", nil},
+		{"a crit extension", sign(map[string]any{"crit": []string{"b64"}, "b64": false}, nil), "crit", nil},
+		{"no roles claim is the mall's buyer", sign(nil, nil), "", []aftersales.Role{aftersales.RoleBuyer}},
+		{"a null roles claim is none given", sign(nil, set("roles", nil)), "", []aftersales.Role{aftersales.RoleBuyer}},
+		{"only unknown roles is no role", sign(nil, set("roles", []string{"god", "superuser"})), "", []aftersales.Role{}},
+		{"an empty roles claim is no role", sign(nil, set("roles", []string{})), "", []aftersales.Role{}},
+		{"unknown roles beside a known one", sign(nil, set("roles", []string{"god", "reviewer"})), "", []aftersales.Role{aftersales.RoleReviewer}},
+		{"roles as a string", sign(nil, set("roles", "admin")), "not valid", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := a.Authenticate(tt.header)
+			if tt.wantErr != "" {
+				if aftersales.KindOf(err) != aftersales.KindUnauthenticated || !strings.Contains(aftersales.MessageOf(err), tt.wantErr) {
+					t.Fatalf("err = %v, want Unauthenticated naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Authenticate: %v", err)
+			}
+			if p.ID != "staff-1" || !slices.Equal(p.Roles, tt.wantRoles) || p.HasKnownRole() != (len(tt.wantRoles) > 0) {
+				t.Errorf("principal = %+v (known role: %v), want roles %v", p, p.HasKnownRole(), tt.wantRoles)
+			}
+		})
 	}
 }

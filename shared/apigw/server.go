@@ -20,7 +20,7 @@ type Access int
 
 // Route access levels.
 const (
-	AnyCaller Access = iota // any authenticated caller (buyer or staff)
+	AnyCaller Access = iota // any authenticated caller with a known role (buyer or staff)
 	BuyerOnly               // buyers: their own cases
 	StaffOnly               // reviewer or admin
 )
@@ -132,7 +132,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // wrap authenticates, checks the route's access level and turns a handler's
-// error into a problem response.
+// error into a problem response. A caller with no known role is refused on
+// every route, whatever its access level.
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.auth.Authenticate(r.Header.Get("Authorization"))
@@ -141,6 +142,9 @@ func (s *Server) wrap(rt Route) http.Handler {
 			return
 		}
 		switch {
+		case !p.HasKnownRole():
+			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "the token has no role this API knows (buyer, reviewer or admin)"))
+			return
 		case rt.Access == StaffOnly && !p.IsStaff():
 			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for merchant staff"))
 			return

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw/ledgercsv"
 )
@@ -261,6 +263,44 @@ func TestAccessLevels(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestNoKnownRoleIsForbiddenEverywhere: a token whose roles claim names no
+// role this API knows is neither a buyer nor staff, so every route answers
+// 403 before any use case runs. Before issue 13 it read GET /v1/cases as a
+// buyer; a token with no roles claim at all is still the mall's buyer.
+func TestNoKnownRoleIsForbiddenEverywhere(t *testing.T) {
+	routes := newHarness(t).srv.Routes()
+	tokens := []struct {
+		name string
+		auth string
+	}{
+		{"only unknown roles", token(t, "buyer-1", "god", "superuser")},
+		{"an empty roles claim", "Bearer " + mustSignRoles(t, "buyer-1", []string{})},
+	}
+	for _, tok := range tokens {
+		for _, rt := range routes {
+			t.Run(tok.name+"/"+rt.Method+" "+rt.Path, func(t *testing.T) {
+				h := newHarness(t)
+				rec := h.do(request{method: rt.Method, target: strings.ReplaceAll(rt.Path, "{id}", "as_1"), auth: tok.auth, body: "{}"})
+				if p := wantProblem(t, h.fake, rec, http.StatusForbidden, ""); !strings.Contains(p.Detail, "no role") {
+					t.Errorf("detail %q does not say the token has no known role", p.Detail)
+				}
+			})
+		}
+	}
+}
+
+// mustSignRoles signs a token whose roles claim is exactly roles, even an
+// empty list (SignHS256 leaves an empty one out).
+func mustSignRoles(t *testing.T, sub string, roles []string) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": testIssuer, "aud": testAudience, "sub": sub,
+		"roles": roles, "exp": now.Add(time.Hour).Unix()}).SignedString([]byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // mustSign is a reviewer token from issuer.

@@ -41,10 +41,12 @@ const bookAttempts = 3
 // line are serialised by the item, and the loser's condition sees the
 // winner's booking. A line that does not exist fails the condition too.
 // When a line failed only because its paid amount changed meanwhile, the
-// whole booking is read and tried again.
+// whole booking is read and tried again. A refund NewBookings refuses (a
+// non-positive amount, shares that do not add up to it) never reaches the
+// table.
 func (s *Store) BeginRefund(ctx context.Context, r *aftersales.Refund) error {
 	const op = "dynamo.begin_refund"
-	shares, err := r.Bookings(op, maxTransaction-1)
+	shares, err := r.NewBookings(op, maxTransaction-1)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func TestBookTellsChangedPaidFromFullLine(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &aftersales.Refund{OutRefundNo: aftersales.OutRefundNo("as_1", i+1), CaseID: "as_1", OrderID: "o-1",
-				Shares: map[string]int64{"l1": tc.share}, Status: aftersales.RefundRequested}
+				Amount: aftersales.Money{Amount: tc.share}, Shares: map[string]int64{"l1": tc.share}, Status: aftersales.RefundRequested}
 			shares, err := r.Bookings("test", maxTransaction-1)
 			if err != nil {
 				t.Fatal(err)
@@ -47,7 +47,7 @@ func TestBookTellsChangedPaidFromFullLine(t *testing.T) {
 	}
 	// BeginRefund itself reads the paid amount again and books.
 	r := &aftersales.Refund{OutRefundNo: "as_1-9", CaseID: "as_1", OrderID: "o-1",
-		Shares: map[string]int64{"l1": 9900}, Status: aftersales.RefundRequested}
+		Amount: aftersales.Money{Amount: 9900}, Shares: map[string]int64{"l1": 9900}, Status: aftersales.RefundRequested}
 	if err := s.BeginRefund(t.Context(), r); err != nil {
 		t.Fatalf("begin: %v", err)
 	}

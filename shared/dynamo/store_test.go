@@ -113,7 +113,8 @@ func TestServiceFailures(t *testing.T) {
 	s := dynamo.New(client, dynamo.NewTable(t, client), dynamo.WithClock(clock))
 	missing := dynamo.New(client, "no-such-table", dynamo.WithClock(clock))
 	c := &aftersales.Case{ID: "as_1", OrderID: "o-1", BuyerID: "b", Status: aftersales.StatusSubmitted, Version: 1}
-	refund := &aftersales.Refund{OutRefundNo: "as_1-1", CaseID: "as_1", OrderID: "o-1", Shares: map[string]int64{"l1": 100},
+	refund := &aftersales.Refund{OutRefundNo: "as_1-1", CaseID: "as_1", OrderID: "o-1",
+		Amount: aftersales.Money{Amount: 100, Currency: aftersales.CNY}, Shares: map[string]int64{"l1": 100},
 		Status: aftersales.RefundRequested, CreatedAt: storetest.Epoch}
 	closed := *refund
 	closed.Status = aftersales.RefundClosed

@@ -17,10 +17,11 @@ const maxRefundLines = 99
 // BeginRefund stores r and adds its shares to the refunded amount of its
 // order lines, or changes nothing: ErrRefundExists when the number is taken
 // (reported first, as the DynamoDB adapter does), ErrOverRefund when a line
-// is unknown or its refunds would pass what was paid for it.
+// is unknown or its refunds would pass what was paid for it, KindInvalid
+// for a refund NewBookings refuses.
 func (s *Store) BeginRefund(_ context.Context, r *aftersales.Refund) error {
 	const op = "memstore.begin_refund"
-	shares, err := r.Bookings(op, maxRefundLines)
+	shares, err := r.NewBookings(op, maxRefundLines)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
 		{"RefundRoundTrip", testRefundRoundTrip},
 		{"RefundNumberTaken", testRefundNumberTaken},
 		{"RefundsUpToPaid", testRefundsUpToPaid},
+		{"RefundAmountPositiveAndBooked", testRefundAmountPositiveAndBooked},
 		{"ConcurrentRefundsOneLine", testConcurrentRefunds},
 		{"RefundStatusGuard", testRefundStatusGuard},
 		{"ClosedRefundGivesBack", testClosedRefundGivesBack},
@@ -140,7 +141,8 @@ func testRefundRoundTrip(t *testing.T, s RefundStores) {
 		{"every field", fullRefund(o, map[string]int64{"l1": 12345, "l2": 100000}),
 			map[string]int64{"l1": 12345, "l2": 100000}},
 		{"only what a refund needs", &aftersales.Refund{OutRefundNo: "as_min-1", CaseID: "as_min", OrderID: "o-1",
-			Shares: map[string]int64{"l3": 100}, Status: aftersales.RefundRequested}, map[string]int64{"l3": 100}},
+			Amount: aftersales.Money{Amount: 100}, Shares: map[string]int64{"l3": 100}, Status: aftersales.RefundRequested},
+			map[string]int64{"l3": 100}},
 		// Zero shares (a line worth nothing in the split) touch no line:
 		// not a line refunded in full, not a line the order lacks.
 		{"a zero share books nothing", newRefund("as_zero", 1, o, Epoch, map[string]int64{"l1": 55, "l3": 0, "l9": 0}),
@@ -279,6 +281,38 @@ func testRefundsUpToPaid(t *testing.T, s RefundStores) {
 		})
 	}
 	same(t, "final ledger", ledger(t, s.Stores, "o-1"), map[string]int64{"l1": 9900, "l2": 3000})
+}
+
+// testRefundAmountPositiveAndBooked: the store refuses to begin a refund
+// that pays nothing or less, pays more than MaxAmount, or whose shares do
+// not add up to its amount (so that the ledger's bound covers every minor
+// unit it pays): KindInvalid, and nothing is stored or booked. Issue 13
+// sent a refund of -84.46 CNY, with nothing booked, to WeChat Pay.
+func testRefundAmountPositiveAndBooked(t *testing.T, s RefundStores) {
+	o := storedOrder(t, s.Stores, 9900, 5000)
+	tests := []struct {
+		name   string
+		amount int64
+		shares map[string]int64
+	}{
+		{"a negative amount booking nothing", -8446, map[string]int64{}},
+		{"a zero amount", 0, map[string]int64{"l1": 0}},
+		{"shares short of the amount", 5000, map[string]int64{"l1": 100}},
+		{"shares beyond the amount", 100, map[string]int64{"l1": 3000, "l2": 2000}},
+		{"an amount above MaxAmount", aftersales.MaxAmount + 1, map[string]int64{"l1": aftersales.MaxAmount + 1}},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := ledger(t, s.Stores, "o-1")
+			r := newRefund(fmt.Sprintf("as_%d", i), 1, o, Epoch, tc.shares)
+			r.Amount.Amount = tc.amount
+			if err := s.Refunds.BeginRefund(t.Context(), r); aftersales.KindOf(err) != aftersales.KindInvalid {
+				t.Fatalf("begin a refund of %d booking %v: %v, want Invalid", tc.amount, tc.shares, err)
+			}
+			wantNoRefund(t, s, r)
+			same(t, "ledger", ledger(t, s.Stores, "o-1"), before)
+		})
+	}
 }
 
 // testConcurrentRefunds: refunds racing for one line, together worth far
@@ -518,7 +552,7 @@ func testCaseEndKeepsBooking(t *testing.T, s RefundStores) {
 
 	next := newRefund("as_2", 1, o, Epoch.Add(4*time.Hour), map[string]int64{"l1": 3901})
 	wantErr(t, "a refund past the rest of l1", s.Refunds.BeginRefund(t.Context(), next), aftersales.ErrOverRefund)
-	next.Shares = map[string]int64{"l1": 3900}
+	next.Amount.Amount, next.Shares = 3900, map[string]int64{"l1": 3900}
 	begin(t, s, next)
 	same(t, "ledger", ledger(t, s.Stores, "o-1"), map[string]int64{"l1": 9900, "l2": 3000})
 }

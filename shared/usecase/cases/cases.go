@@ -33,6 +33,9 @@ func (s *Service) GetCase(ctx context.Context, p aftersales.Principal, id string
 
 // ListCases returns a page of cases: a buyer's own, or the staff queue.
 func (s *Service) ListCases(ctx context.Context, p aftersales.Principal, q aftersales.CaseQuery) (aftersales.CasePage, error) {
+	if err := casework.RequireRole(p, "case.list"); err != nil {
+		return aftersales.CasePage{}, err
+	}
 	if !p.IsStaff() {
 		q = aftersales.CaseQuery{BuyerID: p.ID, Status: q.Status, Cursor: q.Cursor, Limit: q.Limit}
 	}

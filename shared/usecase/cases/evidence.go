@@ -12,6 +12,9 @@ import (
 // them straight to object storage (F3). caseID is empty for files uploaded
 // while the buyer is still filling in the application.
 func (s *Service) RequestUploads(ctx context.Context, p aftersales.Principal, caseID string, files []aftersales.UploadFile) ([]aftersales.PresignedUpload, error) {
+	if !p.Has(aftersales.RoleBuyer) {
+		return nil, aftersales.E(aftersales.KindForbidden, "evidence.upload", "only buyers upload evidence")
+	}
 	already := 0
 	if caseID != "" {
 		c, err := s.GetCase(ctx, p, caseID)
@@ -52,6 +55,9 @@ func (s *Service) RequestUploads(ctx context.Context, p aftersales.Principal, ca
 // AttachEvidence attaches uploaded files to the buyer's case, from any
 // terminal (F4).
 func (s *Service) AttachEvidence(ctx context.Context, p aftersales.Principal, caseID string, ids []string) (*aftersales.Case, error) {
+	if !p.Has(aftersales.RoleBuyer) {
+		return nil, aftersales.E(aftersales.KindForbidden, "case.attach_evidence", "only buyers attach evidence")
+	}
 	var v aftersales.Validation
 	v.Check(len(ids) > 0, "evidence_ids", "must list at least one evidence id")
 	evs, err := s.checkUploads(ctx, p, ids, "evidence_ids", &v)

@@ -60,8 +60,12 @@ func Update(ctx context.Context, cases aftersales.CaseStore, id string, load Loa
 }
 
 // Visible returns a case p may see: a buyer only their own (a stranger's
-// case is not found, never forbidden, so ids reveal nothing).
+// case is not found, never forbidden, so ids reveal nothing). A principal
+// with no known role sees none.
 func Visible(ctx context.Context, cases aftersales.CaseStore, p aftersales.Principal, id string) (*aftersales.Case, error) {
+	if err := RequireRole(p, "case.get"); err != nil {
+		return nil, err
+	}
 	c, err := cases.GetCase(ctx, id)
 	if err != nil {
 		return nil, err
@@ -77,13 +81,44 @@ func VisibleTo(cases aftersales.CaseStore, p aftersales.Principal) Loader {
 	return func(ctx context.Context, id string) (*aftersales.Case, error) { return Visible(ctx, cases, p, id) }
 }
 
+// ForStaff is the Loader of a staff action op by p: it refuses a case
+// whose buyer p is (RequireNotOwnCase), before anything else is checked.
+func ForStaff(cases aftersales.CaseStore, p aftersales.Principal, op string) Loader {
+	return func(ctx context.Context, id string) (*aftersales.Case, error) {
+		c, err := cases.GetCase(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := RequireNotOwnCase(p, c, op); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}
+
 // EndWait is how a person ends a wait: load the case, check it is in that
 // wait with its token recorded, apply fn, write conditionally on the version
 // read, then resume the workflow. A concurrent decision loses the version
 // race and then finds the case no longer waiting: a conflict.
 func EndWait(ctx context.Context, cases aftersales.CaseStore, wf Resumer, p aftersales.Principal, caseID, wait string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
+	return endWait(ctx, cases, wf, VisibleTo(cases, p), caseID, wait, fn)
+}
+
+// EndStaffWait is EndWait for the staff action op: only staff (RequireStaff)
+// may end the wait, and never on a case whose buyer they are
+// (RequireNotOwnCase). Every staff decision on a case goes through it or
+// ForStaff, so that a new one cannot forget either check.
+func EndStaffWait(ctx context.Context, cases aftersales.CaseStore, wf Resumer, p aftersales.Principal, caseID, wait, op string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
+	if err := RequireStaff(p, op); err != nil {
+		return nil, err
+	}
+	return endWait(ctx, cases, wf, ForStaff(cases, p, op), caseID, wait, fn)
+}
+
+// endWait is EndWait with the case loaded by load.
+func endWait(ctx context.Context, cases aftersales.CaseStore, wf Resumer, load Loader, caseID, wait string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
 	var token string
-	c, _, err := Update(ctx, cases, caseID, VisibleTo(cases, p), func(c *aftersales.Case) error {
+	c, _, err := Update(ctx, cases, caseID, load, func(c *aftersales.Case) error {
 		if w, _ := aftersales.WaitOf(c.Status); w != wait {
 			return aftersales.E(aftersales.KindConflict, "case."+wait, fmt.Sprintf("the case is %s, not waiting for %s", c.Status, wait))
 		}
@@ -115,6 +150,29 @@ func RuleSet(ctx context.Context, rules aftersales.RuleSetStore) (*aftersales.Ru
 func RequireStaff(p aftersales.Principal, op string) error {
 	if !p.IsStaff() {
 		return aftersales.E(aftersales.KindForbidden, op, "only merchant staff may do this")
+	}
+	return nil
+}
+
+// RequireRole refuses a principal with no role this API knows: it is
+// neither a buyer nor staff (a token whose roles claim names no known role),
+// so it may do nothing, not even what any buyer may.
+func RequireRole(p aftersales.Principal, op string) error {
+	if !p.HasKnownRole() {
+		return aftersales.E(aftersales.KindForbidden, op, "the caller has no role this API knows (buyer, reviewer or admin)")
+	}
+	return nil
+}
+
+// RequireNotOwnCase refuses staff acting on a case whose buyer they are
+// (separation of duties): a person holding a staff role and the buyer role
+// under one subject must not decide, arbitrate, receive or refund their
+// own case; another member of staff must. Staff and buyer ids are token
+// subjects, so a person with two unrelated subjects is not recognised.
+func RequireNotOwnCase(p aftersales.Principal, c *aftersales.Case, op string) error {
+	if c.OwnedBy(p.ID) {
+		return aftersales.E(aftersales.KindForbidden, op,
+			"staff may not act on a case they are the buyer of (separation of duties); another member of staff must")
 	}
 	return nil
 }

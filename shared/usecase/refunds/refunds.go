@@ -86,8 +86,9 @@ func (s *Service) RequestRefund(ctx context.Context, caseID, token string, secon
 }
 
 // beginRefund stores the case's current refund with its ledger booking. A
-// refund the ledger cannot take (or that has no payment route) fails the
-// case's refund for staff; it returns nil then.
+// refund the ledger cannot take (or that has no payment route, or an amount
+// that is not positive) fails the case's refund for staff; it returns nil
+// then.
 func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersales.Refund, error) {
 	o, err := s.Orders.GetOrder(ctx, c.OrderID)
 	if err != nil {
@@ -95,6 +96,9 @@ func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersa
 	}
 	now := s.Clock.Now()
 	seq := c.CurrentRefundSeq()
+	if c.Approved <= 0 {
+		return nil, s.failRefund(ctx, c.ID, seq, notPositive(aftersales.Money{Amount: c.Approved, Currency: c.Currency}))
+	}
 	r := &aftersales.Refund{
 		OutRefundNo: aftersales.OutRefundNo(c.ID, seq), CaseID: c.ID, Seq: seq, OrderID: c.OrderID,
 		BuyerID: c.BuyerID, BuyerPhone: o.BuyerPhone,
@@ -147,7 +151,7 @@ func sharesOf(lines []aftersales.CaseLine, amount int64) map[string]int64 {
 	for i, l := range lines {
 		share := left
 		if i < len(lines)-1 && total > 0 {
-			share = amount * l.Amount / total
+			share = aftersales.Share(amount, l.Amount, total)
 		}
 		shares[l.LineID] += share
 		left -= share
@@ -178,8 +182,12 @@ func (s *Service) route(ctx context.Context, r *aftersales.Refund) (aftersales.R
 
 // sendRefund asks r's payment route to pay it. A refusal closes the refund
 // (staff act); a transient failure is returned for the step to retry with
-// the same number.
+// the same number. A refund that would not pay a positive amount is never
+// sent (see refuseRefund).
 func (s *Service) sendRefund(ctx context.Context, r *aftersales.Refund) error {
+	if r.Amount.Amount <= 0 {
+		return s.refuseRefund(ctx, r)
+	}
 	p, err := s.route(ctx, r)
 	if p == nil {
 		return err
@@ -192,4 +200,25 @@ func (s *Service) sendRefund(ctx context.Context, r *aftersales.Refund) error {
 		return err
 	}
 	return s.recordResult(ctx, r.CaseID, r.OutRefundNo, res, "provider:"+string(r.Channel), false)
+}
+
+// notPositive is the note on a case whose refund was refused for its amount.
+func notPositive(amount aftersales.Money) string {
+	return fmt.Sprintf("no refund of %s was sent: a refund must be positive; the approved amount needs a person", amount)
+}
+
+// refuseRefund closes a stored refund that would pay nothing or less (the
+// stores refuse to begin one now, but a row written before they did may
+// remain) without sending it, and fails the case's refund for staff. The
+// provider never hears of it: defence in depth behind the amount checks of
+// claims, approvals and the ledger.
+func (s *Service) refuseRefund(ctx context.Context, r *aftersales.Refund) error {
+	if r.Status == aftersales.RefundRequested {
+		closed := *r
+		closed.Status, closed.UpdatedAt = aftersales.RefundClosed, s.Clock.Now()
+		if err := s.Refunds.UpdateRefund(ctx, &closed, aftersales.RefundRequested); err != nil && !errors.Is(err, aftersales.ErrRefundChanged) {
+			return err
+		}
+	}
+	return s.failRefund(ctx, r.CaseID, r.Seq, notPositive(r.Amount))
 }

@@ -11,7 +11,8 @@ import (
 
 // RetryRefund lets staff send a failed refund again, through the original
 // route or to store balance (to == RefundBalance). The retry is a new refund
-// with the next number; the workflow's refund step sends it.
+// with the next number; the workflow's refund step sends it. No one retries
+// the refund of a case whose buyer they are (casework.ForStaff).
 func (s *Service) RetryRefund(ctx context.Context, p aftersales.Principal, caseID string, to aftersales.RefundDestination) (*aftersales.Case, error) {
 	const op = "refund.retry"
 	if !p.IsStaff() {
@@ -21,7 +22,7 @@ func (s *Service) RetryRefund(ctx context.Context, p aftersales.Principal, caseI
 		return nil, aftersales.Invalid(op, "refund_to", "must be original or balance")
 	}
 	var token string
-	c, _, err := casework.Update(ctx, s.Cases, caseID, s.Cases.GetCase, func(c *aftersales.Case) error {
+	c, _, err := casework.Update(ctx, s.Cases, caseID, casework.ForStaff(s.Cases, p, op), func(c *aftersales.Case) error {
 		if c.Status != aftersales.StatusRefunding || !c.RefundFailed {
 			return aftersales.E(aftersales.KindConflict, op, "the case has no failed refund to retry")
 		}

@@ -48,7 +48,7 @@ func (s *Service) ConfirmReceipt(ctx context.Context, p aftersales.Principal, ca
 	if err := v.Err(op); err != nil {
 		return nil, err
 	}
-	return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReceipt, func(c *aftersales.Case) error {
+	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReceipt, op, func(c *aftersales.Case) error {
 		c.ReturnCondition = condition
 		return c.Apply(aftersales.Change{Action: aftersales.ActConfirmReceipt, Actor: p.Actor(), At: s.Clock.Now(), Note: strings.TrimSpace(condition + " " + note)})
 	})
@@ -63,7 +63,7 @@ func (s *Service) Reship(ctx context.Context, p aftersales.Principal, caseID str
 	if err := validateShipment(sh, op); err != nil {
 		return nil, err
 	}
-	return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReship, func(c *aftersales.Case) error {
+	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReship, op, func(c *aftersales.Case) error {
 		sh.At = s.Clock.Now().UTC()
 		c.Replacement = &sh
 		return c.Apply(aftersales.Change{Action: aftersales.ActReship, Actor: p.Actor(), At: sh.At, Note: sh.Courier + " " + sh.TrackingNumber})

@@ -35,7 +35,7 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 	if err != nil {
 		return nil, err
 	}
-	return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, func(c *aftersales.Case) error {
+	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, op, func(c *aftersales.Case) error {
 		amount := c.Requested
 		var v aftersales.Validation
 		if a.Amount != nil {
@@ -54,6 +54,11 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 			return err
 		}
 		money := func(n int64) aftersales.Money { return aftersales.Money{Amount: n, Currency: c.Currency} }
+		if c.Type != aftersales.Exchange && amount < 1 {
+			// Only a case stored before claims were bounded requests this;
+			// its refund would be refused, so say so now.
+			return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("the case requests %s, which cannot be refunded: reject it", money(amount)))
+		}
 		needsAdmin := amount > rs.AdminApprovalAbove || (c.Decision != nil && c.Decision.Level == aftersales.RoleAdmin)
 		if needsAdmin && !p.Has(aftersales.RoleAdmin) {
 			return aftersales.E(aftersales.KindForbidden, op, fmt.Sprintf("approving %s needs an admin", money(amount)))
@@ -88,7 +93,7 @@ func (s *Service) decide(ctx context.Context, p aftersales.Principal, caseID, ou
 	if err := casework.RequireText(field, text, op); err != nil {
 		return nil, err
 	}
-	return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, func(c *aftersales.Case) error {
+	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, op, func(c *aftersales.Case) error {
 		c.Decision = &aftersales.Decision{Outcome: outcome, By: p.Actor(), Reason: text}
 		return c.Apply(aftersales.Change{Action: act, Actor: p.Actor(), At: s.Clock.Now(), Note: text})
 	})
