@@ -120,6 +120,16 @@ func (l *OrderLine) Refundable(quantity int) int64 {
 	return min(ProRata(l.PaidAmount, quantity, l.Quantity), max(l.PaidAmount-l.Refunded, 0))
 }
 
+// Bounds of an order snapshot, far above any real order. They keep the
+// arithmetic of money inside int64: the sum of every line (MaxOrderLines *
+// MaxOrderAmount = 5e15) and the product of an amount and a quantity
+// (MaxOrderAmount * MaxLineQuantity = 1e18) both fit.
+const (
+	MaxOrderAmount  = 1_000_000_000_000 // minor units: 10 billion CNY
+	MaxOrderLines   = 5000
+	MaxLineQuantity = 1_000_000
+)
+
 // Validate checks a snapshot as received from the mall, naming every invalid
 // field by its JSON path.
 func (o *Order) Validate() error {
@@ -129,8 +139,10 @@ func (o *Order) Validate() error {
 	v.Check(orderStatuses[o.Status], "status", "must be one of paid, shipped, delivered, completed")
 	v.Check(len(o.Currency) == 3, "currency", "must be an ISO 4217 code such as CNY")
 	v.Check(channels[o.Payment.Channel], "payment.channel", "must be one of wechatpay, alipay, bankcard, balance")
-	v.Check(o.Payment.Amount >= 0, "payment.amount", "must not be negative")
-	v.Check(len(o.Lines) > 0, "lines", "must list at least one line")
+	v.Check(o.Payment.Amount >= 0 && o.Payment.Amount <= MaxOrderAmount, "payment.amount", "must be between 0 and %d", MaxOrderAmount)
+	v.Check(o.Fees.Shipping >= 0 && o.Fees.Shipping <= MaxOrderAmount, "fees.shipping", "must be between 0 and %d", MaxOrderAmount)
+	v.Check(o.Fees.Tariff >= 0 && o.Fees.Tariff <= MaxOrderAmount, "fees.tariff", "must be between 0 and %d", MaxOrderAmount)
+	v.Check(len(o.Lines) > 0 && len(o.Lines) <= MaxOrderLines, "lines", "must list between 1 and %d lines", MaxOrderLines)
 	seen := map[string]bool{}
 	var total int64
 	for i, l := range o.Lines {
@@ -140,10 +152,11 @@ func (o *Order) Validate() error {
 			seen[l.LineID] = true
 		}
 		v.Check(lineKinds[l.Kind], p+".kind", "must be one of physical, virtual, produce, appliance, cross_border, presale")
-		v.Check(l.Quantity > 0, p+".quantity", "must be at least 1")
-		v.Check(l.UnitPrice >= 0, p+".unit_price", "must not be negative")
-		v.Check(l.PaidAmount >= 0, p+".paid_amount", "must not be negative")
-		total += l.PaidAmount
+		v.Check(l.Quantity > 0 && l.Quantity <= MaxLineQuantity, p+".quantity", "must be between 1 and %d", MaxLineQuantity)
+		v.Check(l.UnitPrice >= 0 && l.UnitPrice <= MaxOrderAmount, p+".unit_price", "must be between 0 and %d", MaxOrderAmount)
+		if v.Check(l.PaidAmount >= 0 && l.PaidAmount <= MaxOrderAmount, p+".paid_amount", "must be between 0 and %d", MaxOrderAmount) {
+			total += l.PaidAmount // at most MaxOrderLines * MaxOrderAmount: cannot overflow
+		}
 	}
 	v.Check(total <= o.Payment.Amount, "payment.amount", "is less than the lines' paid amounts (%d)", total)
 	return v.Err("order.validate")

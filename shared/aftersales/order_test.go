@@ -1,6 +1,9 @@
 package aftersales
 
 import (
+	"errors"
+	"fmt"
+	"math"
 	"slices"
 	"testing"
 )
@@ -139,4 +142,50 @@ func fieldNames(err error) []string {
 		out = append(out, f.Field)
 	}
 	return out
+}
+
+// TestValidateBoundsAmounts: amounts past the bounds are refused by name, so
+// no sum of a snapshot's lines can wrap around int64 (two lines of MaxInt64
+// once summed to -2 and passed as less than a payment of 1; found by
+// FuzzSnapshot in shared/mallhook).
+func TestValidateBoundsAmounts(t *testing.T) {
+	valid := func() *Order {
+		return &Order{ID: "o", BuyerID: "b", Status: OrderPaid, Currency: CNY,
+			Payment: Payment{Channel: ChannelAlipay, Amount: 200},
+			Lines: []OrderLine{{LineID: "l1", Kind: KindPhysical, Quantity: 1, PaidAmount: 100},
+				{LineID: "l2", Kind: KindPhysical, Quantity: 1, PaidAmount: 100}}}
+	}
+	tests := []struct {
+		name   string
+		mutate func(*Order)
+		field  string
+	}{
+		{"overflowing lines", func(o *Order) {
+			o.Payment.Amount = 1
+			o.Lines[0].PaidAmount, o.Lines[1].PaidAmount = math.MaxInt64, math.MaxInt64
+		}, "lines[0].paid_amount"},
+		{"payment above the bound", func(o *Order) { o.Payment.Amount = MaxOrderAmount + 1 }, "payment.amount"},
+		{"unit price above the bound", func(o *Order) { o.Lines[1].UnitPrice = MaxOrderAmount + 1 }, "lines[1].unit_price"},
+		{"quantity above the bound", func(o *Order) { o.Lines[0].Quantity = MaxLineQuantity + 1 }, "lines[0].quantity"},
+		{"negative shipping fee", func(o *Order) { o.Fees.Shipping = -1 }, "fees.shipping"},
+		{"too many lines", func(o *Order) {
+			for i := range MaxOrderLines {
+				o.Lines = append(o.Lines, OrderLine{LineID: fmt.Sprint("x", i), Kind: KindPhysical, Quantity: 1})
+			}
+		}, "lines"},
+	}
+	if err := valid().Validate(); err != nil {
+		t.Fatalf("the base order is invalid: %v", err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := valid()
+			tt.mutate(o)
+			err := o.Validate()
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != KindInvalid || !slices.ContainsFunc(e.Fields, func(f FieldError) bool { return f.Field == tt.field }) {
+				t.Fatalf("Validate() = %v, want Invalid naming %s", err, tt.field)
+			}
+		})
+	}
 }
