@@ -2,7 +2,7 @@
 GO ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
-.PHONY: test tools vet local bench build synth clean
+.PHONY: test tools vet local bench fuzz build synth clean
 
 ## test: every test of the project (installs the npm tools it needs first)
 # -count=1: Go's test cache cannot see files read by node or by emulators.
@@ -34,6 +34,18 @@ synth: build
 ## bench: the Go benchmarks
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## fuzz: fuzz every target for FUZZTIME each (default 1m); `make test` runs
+## their seed corpora only. A failing input is saved under the package's
+## testdata/fuzz/<Target>/: commit it with the fix, it becomes a seed.
+FUZZTIME ?= 1m
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' shared infra | xargs -n1 dirname | sort -u); do \
+	  for fn in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "== ./$$dir $$fn ($(FUZZTIME))"; \
+	    $(GO) test -run=NONE -fuzz="^$${fn}\$$" -fuzztime=$(FUZZTIME) ./$$dir; \
+	  done; \
+	done
 
 clean:
 	rm -rf build cdk.out _tools/node_modules _cdk/node_modules

@@ -325,6 +325,22 @@ func validRuleID(id string) bool {
 
 // validate records every invalid field of the condition at path p.
 func (w Condition) validate(v *Validation, p string) {
+	// A list given but empty would read as "none of these" yet match any
+	// case (an empty list is no condition): refuse it rather than guess.
+	for _, l := range []struct {
+		name  string
+		given bool
+	}{
+		{"case_types", w.CaseTypes != nil && len(w.CaseTypes) == 0},
+		{"order_statuses", w.OrderStatuses != nil && len(w.OrderStatuses) == 0},
+		{"line_kinds", w.LineKinds != nil && len(w.LineKinds) == 0},
+		{"only_line_kinds", w.OnlyLineKinds != nil && len(w.OnlyLineKinds) == 0},
+		{"categories", w.Categories != nil && len(w.Categories) == 0},
+		{"member_tiers", w.MemberTiers != nil && len(w.MemberTiers) == 0},
+		{"reasons", w.Reasons != nil && len(w.Reasons) == 0},
+	} {
+		v.Check(!l.given, p+"."+l.name, "is an empty list; list at least one value, or leave it out to match any")
+	}
 	for j, t := range w.CaseTypes {
 		v.Check(t.Valid(), fmt.Sprintf("%s.case_types[%d]", p, j), "must be one of refund_only, return_refund, exchange, claim")
 	}

@@ -35,11 +35,17 @@ func Lambda(h http.Handler) LambdaHandler {
 
 // RequestFromEvent rebuilds the HTTP request API Gateway received.
 func RequestFromEvent(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*http.Request, error) {
+	ctx = withRequestID(ctx, ev.RequestContext.RequestID)
+	// refused is the request a refusal is written for: it carries the
+	// request id, so even a 400 of an unreadable event can be quoted.
+	refused := func(err error) (*http.Request, error) {
+		return httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx), err
+	}
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(ev.Body)
 		if err != nil {
-			return httptest.NewRequest(http.MethodGet, "/", nil), fmt.Errorf("body is not valid base64: %w", err)
+			return refused(fmt.Errorf("body is not valid base64: %w", err))
 		}
 		body = b
 	}
@@ -51,9 +57,9 @@ func RequestFromEvent(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (*
 	if method == "" {
 		method = http.MethodGet
 	}
-	r, err := http.NewRequestWithContext(withRequestID(ctx, ev.RequestContext.RequestID), method, u.String(), bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return httptest.NewRequest(http.MethodGet, "/", nil), err
+		return refused(err)
 	}
 	for k, v := range ev.Headers {
 		// API Gateway joins repeated headers with commas, which is how

@@ -171,6 +171,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"every unknown field at once", `{"b": 1, "a": 2, "rules": [{"id": "x", "zz": 1, "when": {"yy": 2}, "then": {}}]}`,
 			[]string{"a", "b", "rules[0].when.yy", "rules[0].zz"}, ""},
 
+		// An empty list reads as "none" but would match any (found by FuzzDecode).
+		{"empty case types", set("", rule(`{"case_types": [], "amount_above": 1}`, approve)), []string{"rules[0].when.case_types"}, ""},
+		{"empty reasons on the catch-all", `{"rules": [{"id": "d", "when": {"reasons": []}, "then": {"decision": "approve"}}]}`, []string{"rules[0].when.reasons"}, ""},
+
 		// Wrong JSON types.
 		{"version as a string", set(`"version": "1"`), []string{"version"}, ""},
 		{"fractional amount", set(`"admin_approval_above": 500.5`), []string{"admin_approval_above"}, ""},

@@ -82,6 +82,10 @@ type refundResource struct {
 	UserReceivedAccount string     `json:"user_received_account"`
 }
 
+// gcmNonceSize is the nonce length of AEAD_AES_256_GCM resources: WeChat
+// Pay sends a 12-character nonce, the standard GCM nonce size.
+const gcmNonceSize = 12
+
 // Parse verifies a notification as received (headers and raw body) and
 // returns the refund it reports. Verification comes first and covers the
 // exact bytes received, so nothing unauthenticated is even decoded:
@@ -115,6 +119,11 @@ func (n *Notifications) Parse(ctx context.Context, header http.Header, body []by
 	}
 	if env.Resource.Algorithm != resourceAlgorithm {
 		return bad("resource algorithm %q is not %s", env.Resource.Algorithm, resourceAlgorithm)
+	}
+	if len(env.Resource.Nonce) != gcmNonceSize {
+		// wechatpay-go hands the nonce to crypto/cipher, which panics on
+		// any other length (found by FuzzNotificationEnvelope).
+		return bad("the resource nonce is %d bytes, not %d", len(env.Resource.Nonce), gcmNonceSize)
 	}
 	plain, err := utils.DecryptAES256GCM(n.apiV3Key, env.Resource.AssociatedData, env.Resource.Nonce, env.Resource.Ciphertext)
 	if err != nil {
