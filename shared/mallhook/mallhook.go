@@ -85,7 +85,8 @@ type Handler struct {
 
 // ServeHTTP verifies the event before it reads anything from it, then hands
 // the snapshot on and answers 204, whether it was stored or ignored as not
-// newer: a 4xx would have the mall retry an event that can never succeed.
+// newer: refusing it would only have the mall send again an event that can
+// never be stored.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err == nil && len(body) > maxBody {
