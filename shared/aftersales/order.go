@@ -84,7 +84,16 @@ type OrderLine struct {
 
 // Order is the snapshot of a mall order that cases are raised against.
 type Order struct {
-	ID          string
+	ID string
+	// Version orders the mall's snapshots of one order: the mall raises it
+	// with every change of the order, so a snapshot whose version is not
+	// higher than the stored one's is a replay or a late retry and is
+	// ignored (see Supersedes). Zero only on snapshots stored before the
+	// mall sent versions.
+	Version int64
+	// EventID is the mall's id of the event that carried the snapshot; a
+	// redelivery of the event carries the same id.
+	EventID     string
 	BuyerID     string
 	BuyerPhone  string
 	ShopID      string
@@ -120,11 +129,43 @@ func (l *OrderLine) Refundable(quantity int) int64 {
 	return min(ProRata(l.PaidAmount, quantity, l.Quantity), max(l.PaidAmount-l.Refunded, 0))
 }
 
+// Limits of a snapshot's ordering fields.
+const (
+	// MaxOrderVersion is the largest version a snapshot may carry: 2^53-1,
+	// the largest integer every JSON reader (JavaScript's included) holds
+	// exactly, so the mall's tools and ours never round two versions into
+	// one.
+	MaxOrderVersion = 1<<53 - 1
+	// MaxEventIDLen bounds the mall's event id, in bytes.
+	MaxEventIDLen = 128
+)
+
+// Supersedes reports whether snapshot o may replace stored, the snapshot of
+// the same order already stored: only a later version, carried by another
+// event. Anything else is a replay or a delivery that arrived after a later
+// change, and storing it would turn the order back (a shipped order paid
+// again, and so refundable in full without review). A snapshot stored
+// before the mall sent versions has version 0, which every valid snapshot
+// supersedes; an empty event id names no event, so it repeats none. Stores
+// apply this rule in the same step as the write (see OrderStore.PutOrder).
+func (o *Order) Supersedes(stored *Order) bool {
+	return o.Version > stored.Version && (o.EventID == "" || o.EventID != stored.EventID)
+}
+
 // Validate checks a snapshot as received from the mall, naming every invalid
 // field by its JSON path.
 func (o *Order) Validate() error {
 	var v Validation
 	v.Check(o.ID != "", "order_id", "is required")
+	switch {
+	case o.Version == 0:
+		v.Add("version", "is required: a positive integer the mall raises with every change of the order")
+	case o.Version < 0 || o.Version > MaxOrderVersion:
+		v.Add("version", "must be between 1 and %d", int64(MaxOrderVersion))
+	}
+	if v.Check(o.EventID != "", "event_id", "is required") {
+		v.Check(len(o.EventID) <= MaxEventIDLen, "event_id", "must be at most %d bytes", MaxEventIDLen)
+	}
 	v.Check(o.BuyerID != "", "buyer_id", "is required")
 	v.Check(orderStatuses[o.Status], "status", "must be one of paid, shipped, delivered, completed")
 	v.Check(len(o.Currency) == 3, "currency", "must be an ISO 4217 code such as CNY")

@@ -2,6 +2,7 @@ package aftersales
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -52,7 +53,7 @@ func TestRefundable(t *testing.T) {
 }
 
 func validOrder() *Order {
-	return &Order{ID: "o-1", BuyerID: "b-1", Status: OrderPaid, Currency: CNY,
+	return &Order{ID: "o-1", Version: 1, EventID: "ev-1", BuyerID: "b-1", Status: OrderPaid, Currency: CNY,
 		Payment: Payment{Channel: ChannelWeChatPay, TransactionID: "42", Amount: 19800},
 		Lines:   []OrderLine{{LineID: "l1", Kind: KindPhysical, Quantity: 2, UnitPrice: 9900, PaidAmount: 19800}}}
 }
@@ -66,6 +67,13 @@ func TestOrderValidate(t *testing.T) {
 		{"valid", func(*Order) {}, nil},
 		{"no id", func(o *Order) { o.ID = "" }, []string{"order_id"}},
 		{"no buyer", func(o *Order) { o.BuyerID = "" }, []string{"buyer_id"}},
+		{"no version", func(o *Order) { o.Version = 0 }, []string{"version"}},
+		{"a negative version", func(o *Order) { o.Version = -3 }, []string{"version"}},
+		{"the largest version", func(o *Order) { o.Version = MaxOrderVersion }, nil},
+		{"a version past 2^53-1", func(o *Order) { o.Version = MaxOrderVersion + 1 }, []string{"version"}},
+		{"no event id", func(o *Order) { o.EventID = "" }, []string{"event_id"}},
+		{"the longest event id", func(o *Order) { o.EventID = strings.Repeat("e", MaxEventIDLen) }, nil},
+		{"an event id too long", func(o *Order) { o.EventID = strings.Repeat("e", MaxEventIDLen+1) }, []string{"event_id"}},
 		{"bad status", func(o *Order) { o.Status = "lost" }, []string{"status"}},
 		{"bad currency", func(o *Order) { o.Currency = "yuan" }, []string{"currency"}},
 		{"bad channel", func(o *Order) { o.Payment.Channel = "cash" }, []string{"payment.channel"}},
@@ -91,6 +99,36 @@ func TestOrderValidate(t *testing.T) {
 			tt.mutate(o)
 			if got := fieldNames(o.Validate()); !slices.Equal(got, tt.fields) {
 				t.Errorf("fields = %v, want %v", got, tt.fields)
+			}
+		})
+	}
+}
+
+// TestSupersedes: only a higher version from another event replaces the
+// stored snapshot; an order stored before versions (0, no event id) is
+// replaced by any versioned one.
+func TestSupersedes(t *testing.T) {
+	stored := &Order{Version: 5, EventID: "ev-5"}
+	legacy := &Order{}
+	tests := []struct {
+		name   string
+		offer  *Order
+		stored *Order
+		want   bool
+	}{
+		{"a higher version", &Order{Version: 6, EventID: "ev-6"}, stored, true},
+		{"a replay", &Order{Version: 5, EventID: "ev-5"}, stored, false},
+		{"the same version from another event", &Order{Version: 5, EventID: "ev-5b"}, stored, false},
+		{"a lower version", &Order{Version: 4, EventID: "ev-4"}, stored, false},
+		{"a higher version reusing the stored event id", &Order{Version: 6, EventID: "ev-5"}, stored, false},
+		{"a versioned snapshot over one stored before versions", &Order{Version: 1, EventID: "ev-1"}, legacy, true},
+		{"an unversioned snapshot over one stored before versions", &Order{}, legacy, false},
+		{"no event id names no event", &Order{Version: 1}, legacy, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.offer.Supersedes(tt.stored); got != tt.want {
+				t.Errorf("Supersedes = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -16,6 +16,9 @@ var (
 	ErrVersionConflict = E(KindConflict, "", "the case was changed by someone else; reload and retry")
 	// ErrIdempotencyKeyTaken: another request created a case with the same key first.
 	ErrIdempotencyKeyTaken = E(KindPreconditionFailed, "", "the idempotency key was used by a concurrent request")
+	// ErrOrderNotNewer: the stored snapshot of the order is as new as the
+	// one offered or newer (see Order.Supersedes); nothing was written.
+	ErrOrderNotNewer = E(KindConflict, "", "the stored order snapshot is as new as this one or newer")
 )
 
 // CaseQuery selects cases for a list. BuyerID set means "my cases" (a buyer's
@@ -94,8 +97,12 @@ type IdempotencyStore interface {
 
 // OrderStore keeps order snapshots and their after-sales ledger.
 type OrderStore interface {
-	// PutOrder stores the mall's snapshot. It never overwrites the ledger
-	// (Refunded, ActiveCaseID) of lines that already exist.
+	// PutOrder stores the mall's snapshot if it supersedes the stored one
+	// (Order.Supersedes: a higher version from another event); otherwise it
+	// writes nothing and returns ErrOrderNotNewer. The check and the write
+	// are one atomic step, so of snapshots racing each other the newest is
+	// stored whatever the order they arrive in. It never overwrites the
+	// ledger (Refunded, ActiveCaseID) of lines that already exist.
 	PutOrder(ctx context.Context, o *Order) error
 	// GetOrder returns the snapshot with its ledger, or ErrNotFound.
 	GetOrder(ctx context.Context, id string) (*Order, error)

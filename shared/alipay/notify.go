@@ -2,9 +2,11 @@ package alipay
 
 import (
 	"context"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
+	"time"
 
 	alipaysdk "github.com/smartwalle/alipay/v3"
 
@@ -20,6 +22,12 @@ const (
 	SignTypeRSA2 = "RSA2"
 )
 
+// MaxNotificationAge is how old a notification (by its notify_time) may be.
+// 25 hours is Alipay's retry window: it resends an unanswered notification
+// 8 times over 4m, 10m, 10m, 1h, 2h, 6h and 15h, then stops, so nothing
+// older comes from Alipay; it is a captured notification replayed.
+const MaxNotificationAge = 25 * time.Hour
+
 // ErrNotRefund is returned (KindInvalid) for a notification that verifies
 // but is not about a refund, such as a payment's TRADE_SUCCESS. Alipay
 // resends a notification until it is answered "success", so a webhook that
@@ -33,18 +41,24 @@ var ErrNotRefund = aftersales.E(aftersales.KindInvalid, "alipay.notification", "
 type Notifications struct {
 	client *alipaysdk.Client
 	appID  string
+	clock  aftersales.Clock
 }
 
 // NewNotifications builds the verifier from s, checking its keys. Verifying
 // needs only the app id and the Alipay public key, but the library parses
 // the app private key whenever it builds a client, so s must carry one too.
-func NewNotifications(s Settings) (*Notifications, error) {
+// clock is the time notify_time is checked against; nil means the system
+// clock.
+func NewNotifications(s Settings, clock aftersales.Clock) (*Notifications, error) {
 	s = s.trimmed()
 	c, err := newClient(s)
 	if err != nil {
 		return nil, err
 	}
-	return &Notifications{client: c, appID: s.AppID}, nil
+	if clock == nil {
+		clock = aftersales.SystemClock{}
+	}
+	return &Notifications{client: c, appID: s.AppID, clock: clock}, nil
 }
 
 // Parse verifies a notification body and returns the refund it reports.
@@ -55,10 +69,18 @@ func NewNotifications(s Settings) (*Notifications, error) {
 // ArrivedAt = gmt_refund in UTC, NotificationID = notify_id (for
 // deduplication) and ProviderRefundID = trade_no.
 //
+// A notification is fresh for MaxNotificationAge after its notify_time,
+// judged by the clock. Within that window a replay is caught by its
+// notify_id (payhook and the refunds use case keep receipts 30 days);
+// past it, even a correctly signed notification is refused, whatever its
+// id: Alipay never sends one that old. A notify_time ahead of the clock is
+// taken, since only Alipay can sign one.
+//
 // Errors: KindUnauthenticated when the signature is missing, not RSA2 or
 // does not verify with the Alipay public key (nothing of the body is
-// trusted then); KindInvalid when the body is malformed, for another app,
-// or (ErrNotRefund) not about a refund.
+// trusted then), or the notification is older than MaxNotificationAge;
+// KindInvalid when the body is malformed (notify_time included), for
+// another app, or (ErrNotRefund) not about a refund.
 func (n *Notifications) Parse(ctx context.Context, header http.Header, body []byte) (aftersales.RefundNotice, error) {
 	const op = "alipay.notification"
 	invalid := func(msg string, err error) (aftersales.RefundNotice, error) {
@@ -91,6 +113,14 @@ func (n *Notifications) Parse(ctx context.Context, header http.Header, body []by
 	}
 	if nt.NotifyId == "" {
 		return invalid("the notification has no notify_id", nil)
+	}
+	sent, err := parseTime(nt.NotifyTime)
+	if err != nil {
+		return invalid("notify_time is not a time", err)
+	}
+	if age := n.clock.Now().Sub(sent); age > MaxNotificationAge {
+		return unauthenticated(fmt.Sprintf("the notification was sent %s ago, after Alipay's %s of retries: a replay",
+			age.Truncate(time.Second), MaxNotificationAge), nil)
 	}
 	if nt.NotifyType != NotifyTypeTradeStatusSync || nt.OutBizNo == "" || nt.GmtRefund == "" || nt.RefundFee == "" {
 		return aftersales.RefundNotice{}, ErrNotRefund

@@ -59,10 +59,8 @@ func TestNotificationsParse(t *testing.T) {
 	var gatewayHits atomic.Int32
 	gateway := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { gatewayHits.Add(1) }))
 	t.Cleanup(gateway.Close)
-	n, err := alipay.NewNotifications(fake.Settings(gateway.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// sent is the notification's notify_time.
+	sent := start.Add(2 * time.Second)
 
 	signed := func(edit func(url.Values)) string {
 		v := refundNotification(fake.AppID())
@@ -91,11 +89,30 @@ func TestNotificationsParse(t *testing.T) {
 		name     string
 		header   http.Header
 		body     string
+		received time.Duration // after sent; zero means 3 s
 		want     aftersales.RefundNotice
 		wantKind aftersales.Kind
 		wantIs   error
 	}{
 		{name: "valid refund notification", header: formHeader, body: signed(nil), want: wantNotice},
+		{name: "received 25 hours after it was sent", header: formHeader, body: signed(nil), received: alipay.MaxNotificationAge,
+			want: wantNotice},
+		{name: "received 25 hours and 1 second after it was sent", header: formHeader, body: signed(nil),
+			received: alipay.MaxNotificationAge + time.Second, wantKind: aftersales.KindUnauthenticated},
+		{name: "re-signed, dated 2020", header: formHeader,
+			body: signed(func(v url.Values) {
+				v.Set("notify_time", "2020-03-01 10:00:02")
+				v.Set("gmt_refund", "2020-03-01 10:00:00.320")
+			}),
+			wantKind: aftersales.KindUnauthenticated},
+		{name: "sent an hour ahead of our clock (only Alipay can sign it)", header: formHeader, body: signed(nil), received: -time.Hour,
+			want: wantNotice},
+		{name: "no notify_time", header: formHeader,
+			body:     signed(func(v url.Values) { v.Del("notify_time") }),
+			wantKind: aftersales.KindInvalid},
+		{name: "notify_time not a time", header: formHeader,
+			body:     signed(func(v url.Values) { v.Set("notify_time", "2026-03-01T10:00:02+08:00") }),
+			wantKind: aftersales.KindInvalid},
 		{name: "valid without a content type", header: http.Header{}, body: signed(nil), want: wantNotice},
 		{name: "valid with an empty parameter", header: formHeader,
 			body: signed(func(v url.Values) { v.Set("passback_params", "") }), want: wantNotice},
@@ -160,6 +177,14 @@ func TestNotificationsParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			received := 3 * time.Second
+			if tt.received != 0 {
+				received = tt.received
+			}
+			n, err := alipay.NewNotifications(fake.Settings(gateway.URL), fixedClock(sent.Add(received)))
+			if err != nil {
+				t.Fatal(err)
+			}
 			got, err := n.Parse(context.Background(), tt.header, []byte(tt.body))
 			if tt.wantKind == aftersales.KindInternal { // success expected
 				if err != nil {
@@ -185,6 +210,14 @@ func TestNotificationsParse(t *testing.T) {
 		t.Fatalf("verifying notifications called the gateway %d times", hits)
 	}
 }
+
+// fixedClock is a clock that stands still.
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// fixtureNotified is the notify_time of events/webhooks/alipay-refund.json.
+var fixtureNotified = time.Date(2026, 11, 27, 10, 0, 1, 0, time.UTC)
 
 // TestNotificationFixture checks events/webhooks/alipay-refund.json: with
 // its placeholders filled ({{case_id}}, then {{alipay_sign}} computed over
@@ -213,7 +246,7 @@ func TestNotificationFixture(t *testing.T) {
 	if v.Get("sign") != "{{alipay_sign}}" {
 		t.Fatalf("the fixture's sign is %q, want the {{alipay_sign}} placeholder", v.Get("sign"))
 	}
-	n, err := alipay.NewNotifications(fake.Settings(""))
+	n, err := alipay.NewNotifications(fake.Settings(""), fixedClock(fixtureNotified))
 	if err != nil {
 		t.Fatal(err)
 	}

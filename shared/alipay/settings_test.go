@@ -53,7 +53,7 @@ func TestSettings(t *testing.T) {
 			s := alipay.Settings{AppID: tt.appID, AppPrivateKey: tt.key, AlipayPublicKey: tt.pub,
 				NotifyURL: " https://api.example.com/webhooks/alipay ", Endpoint: tt.endpoint}
 			_, errProvider := alipay.NewProvider(s, nil)
-			_, errNotify := alipay.NewNotifications(s)
+			_, errNotify := alipay.NewNotifications(s, nil)
 			for _, err := range []error{errProvider, errNotify} {
 				if tt.wantErr == "" && err != nil {
 					t.Fatal(err)

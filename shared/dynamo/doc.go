@@ -12,8 +12,8 @@
 //	case             CASE#<case id>              CASE                    the whole case but its timeline; list index keys
 //	timeline entry   CASE#<case id>              EVT#<seq, 10 digits>    immutable; seq = the case version it produced
 //	refund           CASE#<case id>              REFUND#<out_refund_no>  the whole refund, shares as a map; ledger list keys
-//	order snapshot   ORDER#<order id>            ORDER                   the mall's snapshot, lines without ledger
-//	order line       ORDER#<order id>            LINE#<line id>          ledger: paid_amount, quantity, refunded, active_case
+//	order snapshot   ORDER#<order id>            ORDER                   the mall's snapshot (version, event_id), lines without ledger
+//	order line       ORDER#<order id>            LINE#<line id>          ledger: paid_amount, quantity, refunded, active_case, order_version
 //	idempotency      IDEM#<scope>#<key>          IDEM                    TTL; '#' and '%' of the scope are %-escaped
 //	webhook receipt  HOOK#<provider>#<id>        HOOK                    TTL 30 days; the provider %-escaped like a scope
 //	declared upload  UPLOAD#<evidence id>        UPLOAD                  TTL
@@ -85,6 +85,12 @@
 //   - RecordNotification puts the receipt on condition that none exists or
 //     the stored one has expired.
 //   - PutOrder never writes refunded or active_case of an existing line item.
+//     It puts the snapshot on condition that none exists or the stored one
+//     has a lower version (none: 0) and another event_id, and carries that
+//     condition into each of its transactions (a ConditionCheck before the
+//     last); each line item on condition that its order_version is not
+//     above the snapshot's. An older snapshot never overwrites a newer one,
+//     however they race (ErrOrderNotNewer).
 //
 // A transaction holds at most 100 writes, so a case names at most 97 lines
 // and a refund touches at most 99.

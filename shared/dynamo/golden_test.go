@@ -105,7 +105,7 @@ func everyFieldCase() *aftersales.Case {
 
 func everyFieldOrder() *aftersales.Order {
 	return &aftersales.Order{
-		ID: "o-1", BuyerID: "b-1", BuyerPhone: "13800000000", ShopID: "main", Status: aftersales.OrderDelivered,
+		ID: "o-1", Version: 3, EventID: "ev-3", BuyerID: "b-1", BuyerPhone: "13800000000", ShopID: "main", Status: aftersales.OrderDelivered,
 		PaidAt: at, ShippedAt: at.Add(time.Hour), DeliveredAt: at.Add(2 * time.Hour), Currency: "CNY",
 		Payment:    aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: "2026-1", Amount: 1800},
 		MemberTier: "gold",
@@ -183,7 +183,7 @@ func TestGoldenItems(t *testing.T) {
 		}},
 		{"order with every field", orderShape.encode(everyFieldOrder()), item{
 			"pk": gS("ORDER#o-1"), "sk": gS("ORDER"), "entity": gS("order"),
-			"id": gS("o-1"), "buyer_id": gS("b-1"), "buyer_phone": gS("13800000000"), "shop_id": gS("main"), "status": gS("delivered"),
+			"id": gS("o-1"), "version": gN("3"), "event_id": gS("ev-3"), "buyer_id": gS("b-1"), "buyer_phone": gS("13800000000"), "shop_id": gS("main"), "status": gS("delivered"),
 			"paid_at": ts(0), "shipped_at": ts(time.Hour), "delivered_at": ts(2 * time.Hour), "currency": gS("CNY"),
 			"payment":     gM(item{"channel": gS("alipay"), "transaction_id": gS("2026-1"), "amount": gN("1800")}),
 			"member_tier": gS("gold"),
@@ -196,7 +196,7 @@ func TestGoldenItems(t *testing.T) {
 			"updated_at": ts(3 * time.Hour),
 		}},
 		{"order with no field", orderShape.encode(&aftersales.Order{ID: "o-0"}), item{
-			"pk": gS("ORDER#o-0"), "sk": gS("ORDER"), "entity": gS("order"), "id": gS("o-0"),
+			"pk": gS("ORDER#o-0"), "sk": gS("ORDER"), "entity": gS("order"), "id": gS("o-0"), "version": gN("0"),
 			"payment": gM(item{"amount": gN("0")}),
 			"fees":    gM(item{"shipping": gN("0"), "tariff": gN("0")}),
 		}},
@@ -281,7 +281,7 @@ func TestGoldenStoredItems(t *testing.T) {
 	must(err)
 	_, err = s.RecordReviewResult(ctx, "j1", "as_2", "conflict")
 	must(err)
-	must(s.PutOrder(ctx, &aftersales.Order{ID: "o-1", Lines: []aftersales.OrderLine{{LineID: "l1", Quantity: 2, PaidAmount: 900}}}))
+	must(s.PutOrder(ctx, &aftersales.Order{ID: "o-1", Version: 4, EventID: "ev-4", Lines: []aftersales.OrderLine{{LineID: "l1", Quantity: 2, PaidAmount: 900}}}))
 
 	tests := []struct {
 		name string
@@ -310,6 +310,7 @@ func TestGoldenStoredItems(t *testing.T) {
 		{"order line", raw("ORDER#o-1", "LINE#l1"), item{
 			"pk": gS("ORDER#o-1"), "sk": gS("LINE#l1"), "entity": gS("line"),
 			"order_id": gS("o-1"), "line_id": gS("l1"), "paid_amount": gN("900"), "quantity": gN("2"), "refunded": gN("0"),
+			"order_version": gN("4"),
 		}},
 	}
 	for _, tc := range tests {

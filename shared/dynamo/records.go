@@ -128,6 +128,8 @@ var orderShape = shape[aftersales.Order]{
 	fixed[*aftersales.Order](AttrSK, skOrder),
 	fixed[*aftersales.Order](attrEntity, entityOrder),
 	text(attrID, func(o *aftersales.Order) *string { return &o.ID }),
+	number(attrVersion, func(o *aftersales.Order) *int64 { return &o.Version }),
+	text(attrEventID, func(o *aftersales.Order) *string { return &o.EventID }),
 	text(attrBuyerID, func(o *aftersales.Order) *string { return &o.BuyerID }),
 	text(attrBuyerPhone, func(o *aftersales.Order) *string { return &o.BuyerPhone }),
 	text(attrShopID, func(o *aftersales.Order) *string { return &o.ShopID }),

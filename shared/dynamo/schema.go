@@ -71,6 +71,8 @@ const (
 	attrRefundTo        = "refund_to"
 	attrStatus          = "status"
 	attrVersion         = "version"
+	attrEventID         = "event_id"      // the mall's event that carried an order snapshot
+	attrOrderVersion    = "order_version" // the snapshot version that last wrote an order line item
 	attrEvidence        = "evidence"
 	attrDecision        = "decision"
 	attrWaitingFor      = "waiting_for"

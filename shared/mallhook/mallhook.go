@@ -1,7 +1,11 @@
 // Package mallhook receives the mall's order events (POST
 // /webhooks/mall/orders): it verifies their HMAC-SHA256 signature over
-// "timestamp.body" within a five-minute window and stores the order snapshot
-// they carry. A request that fails verification changes nothing.
+// "timestamp.body" within a five-minute window and hands the order snapshot
+// they carry to the orders use case, which stores it only if it is newer
+// than the stored one (a higher version, another event id). A request that
+// fails verification changes nothing; a verified snapshot that is not newer
+// (a replay inside the window, or a retry that arrived after a later change)
+// is acknowledged and changes nothing either, so the mall stops sending it.
 package mallhook
 
 import (
@@ -65,9 +69,11 @@ func Verify(secret, timestamp, signature string, body []byte, now time.Time) err
 	return nil
 }
 
-// Orders stores the mall's order snapshots.
+// Orders takes the mall's order snapshots (usecase/orders).
 type Orders interface {
-	PutOrder(ctx context.Context, o *aftersales.Order) error
+	// PutOrder stores o unless the stored snapshot is as new or newer;
+	// stored says which. Either way the mall is done with the event.
+	PutOrder(ctx context.Context, o *aftersales.Order) (stored bool, err error)
 }
 
 // Handler serves POST /webhooks/mall/orders.
@@ -77,8 +83,10 @@ type Handler struct {
 	Clock  aftersales.Clock
 }
 
-// ServeHTTP verifies the event before it reads anything from it, then stores
-// the snapshot and answers 204.
+// ServeHTTP verifies the event before it reads anything from it, then hands
+// the snapshot on and answers 204, whether it was stored or ignored as not
+// newer: refusing it would only have the mall send again an event that can
+// never be stored.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err == nil && len(body) > maxBody {
@@ -97,10 +105,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apigw.WriteError(w, r, err)
 		return
 	}
-	if err := h.Orders.PutOrder(r.Context(), o); err != nil {
+	stored, err := h.Orders.PutOrder(r.Context(), o)
+	if err != nil {
 		apigw.WriteError(w, r, err)
 		return
 	}
-	apigw.Logger(r.Context()).Info("order snapshot stored", "order_id", o.ID, "status", string(o.Status))
+	msg := "order snapshot stored"
+	if !stored {
+		msg = "order snapshot ignored: the stored one is as new or newer"
+	}
+	apigw.Logger(r.Context()).Info(msg, "order_id", o.ID, "version", o.Version, "event_id", o.EventID, "status", string(o.Status))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -42,7 +42,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestDecodeOrderNamesFields(t *testing.T) {
-	_, err := DecodeOrder([]byte(`{"order_id":"o-1","buyer_id":"b","status":"paid","currency":"CNY",
+	_, err := DecodeOrder([]byte(`{"order_id":"o-1","version":1,"event_id":"ev-1","buyer_id":"b","status":"paid","currency":"CNY",
 		"payment":{"channel":"wechatpay","transaction_id":"1","amount":100},
 		"lines":[{"line_id":"l1","sku":"s","name":"n","kind":"spaceship","quantity":1,"unit_price":100,"paid_amount":100}],"fees":{}}`))
 	fields := aftersales.FieldsOf(err)

@@ -11,6 +11,8 @@ import (
 // OrderJSON is the order snapshot as the mall sends it (docs/API.md).
 type OrderJSON struct {
 	OrderID     string      `json:"order_id"`
+	Version     int64       `json:"version"`
+	EventID     string      `json:"event_id"`
 	BuyerID     string      `json:"buyer_id"`
 	BuyerPhone  string      `json:"buyer_phone,omitempty"`
 	ShopID      string      `json:"shop_id,omitempty"`
@@ -72,7 +74,7 @@ func DecodeOrder(body []byte) (*aftersales.Order, error) {
 // Order converts the snapshot to the domain type.
 func (in OrderJSON) Order() *aftersales.Order {
 	o := &aftersales.Order{
-		ID: in.OrderID, BuyerID: in.BuyerID, BuyerPhone: in.BuyerPhone, ShopID: in.ShopID,
+		ID: in.OrderID, Version: in.Version, EventID: in.EventID, BuyerID: in.BuyerID, BuyerPhone: in.BuyerPhone, ShopID: in.ShopID,
 		Status: aftersales.OrderStatus(in.Status), PaidAt: deref(in.PaidAt), ShippedAt: deref(in.ShippedAt),
 		DeliveredAt: deref(in.DeliveredAt), Currency: in.Currency, MemberTier: in.MemberTier,
 		Payment: aftersales.Payment{Channel: aftersales.PaymentChannel(in.Payment.Channel), TransactionID: in.Payment.TransactionID, Amount: in.Payment.Amount},
@@ -89,7 +91,7 @@ func (in OrderJSON) Order() *aftersales.Order {
 // FromOrder converts a domain order to the mall's wire shape.
 func FromOrder(o *aftersales.Order) OrderJSON {
 	out := OrderJSON{
-		OrderID: o.ID, BuyerID: o.BuyerID, BuyerPhone: o.BuyerPhone, ShopID: o.ShopID, Status: string(o.Status),
+		OrderID: o.ID, Version: o.Version, EventID: o.EventID, BuyerID: o.BuyerID, BuyerPhone: o.BuyerPhone, ShopID: o.ShopID, Status: string(o.Status),
 		PaidAt: ptr(o.PaidAt), ShippedAt: ptr(o.ShippedAt), DeliveredAt: ptr(o.DeliveredAt), Currency: o.Currency,
 		Payment:    PaymentJSON{string(o.Payment.Channel), o.Payment.TransactionID, o.Payment.Amount},
 		MemberTier: o.MemberTier, Fees: FeesJSON{o.Fees.Shipping, o.Fees.Tariff},

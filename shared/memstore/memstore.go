@@ -256,11 +256,15 @@ func (s *Store) GetIdempotency(_ context.Context, scope, key string) (aftersales
 
 func (s *Store) live(expires time.Time) bool { return s.clock.Now().Before(expires) }
 
-// PutOrder stores the snapshot and creates the ledger of its new lines. The
+// PutOrder stores the snapshot and creates the ledger of its new lines,
+// unless it does not supersede the stored snapshot (ErrOrderNotNewer). The
 // Refunded and ActiveCaseID of o's lines are ignored: the ledger is ours.
 func (s *Store) PutOrder(_ context.Context, o *aftersales.Order) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if old, ok := s.orders[o.ID]; ok && !o.Supersedes(old) {
+		return aftersales.ErrOrderNotNewer.For("memstore.put_order")
+	}
 	stored := cloneOrder(o)
 	for i := range stored.Lines {
 		stored.Lines[i].Refunded, stored.Lines[i].ActiveCaseID = 0, ""

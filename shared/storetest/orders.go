@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -53,13 +54,13 @@ func testOrderRePutKeepsLedger(t *testing.T, s Stores) {
 			{LineID: "l2", SKU: "SKU-l2", Name: "back", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 5000, PaidAmount: 5000, ActiveCaseID: "as_forged"},
 		}, map[string]string{"l1": "as_1", "l2": "as_2"}},
 	}
-	for _, st := range steps {
+	for i, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			next := newOrder("o-1", "buyer-1", st.lines...)
+			next := versioned(newOrder("o-1", "buyer-1", st.lines...), int64(i+2))
 			next.Status = aftersales.OrderCompleted
 			putOrder(t, s, next)
 			got := getOrder(t, s, "o-1")
-			want := newOrder("o-1", "buyer-1", st.lines...)
+			want := versioned(newOrder("o-1", "buyer-1", st.lines...), int64(i+2))
 			want.Status = aftersales.OrderCompleted
 			want.Lines = append([]aftersales.OrderLine(nil), st.lines...)
 			for i := range want.Lines {
@@ -69,4 +70,72 @@ func testOrderRePutKeepsLedger(t *testing.T, s Stores) {
 			same(t, "order after re-put", got, want)
 		})
 	}
+}
+
+// testOrderNotNewerRefused: a snapshot is stored only if it supersedes the
+// stored one, a higher version from another event. A replay, an older or an
+// equal version, or a higher one reusing the stored event's id is
+// ErrOrderNotNewer and changes nothing; the next newer one is stored. The
+// issue-13 scenario is the second step: the paid snapshot sent again after
+// shipped must not make the order unshipped.
+func testOrderNotNewerRefused(t *testing.T, s Stores) {
+	at := func(version int64, status aftersales.OrderStatus, paid int64) *aftersales.Order {
+		o := versioned(newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, paid)), version)
+		o.Status = status
+		if status == aftersales.OrderPaid {
+			o.ShippedAt, o.DeliveredAt = time.Time{}, time.Time{}
+		}
+		return o
+	}
+	stored := at(2, aftersales.OrderShipped, 9900)
+	putOrder(t, s, stored)
+
+	reused := at(3, aftersales.OrderPaid, 100)
+	reused.EventID = stored.EventID
+	sameVersion := at(2, aftersales.OrderPaid, 100)
+	sameVersion.EventID = "ev-other"
+	steps := []struct {
+		name   string
+		offer  *aftersales.Order
+		stored bool
+	}{
+		{"a replay of the stored event", at(2, aftersales.OrderShipped, 9900), false},
+		{"the paid snapshot re-sent after shipped", at(1, aftersales.OrderPaid, 100), false},
+		{"the same version from another event", sameVersion, false},
+		{"a higher version reusing the stored event id", reused, false},
+		{"a newer version", at(3, aftersales.OrderDelivered, 9000), true},
+		{"the shipped snapshot, late", at(2, aftersales.OrderShipped, 9900), false},
+		{"a version far ahead", at(1<<53-1, aftersales.OrderCompleted, 9000), true},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			err := s.Orders.PutOrder(t.Context(), st.offer)
+			if st.stored {
+				must(t, "put a newer snapshot", err)
+				stored = st.offer
+			} else {
+				wantErr(t, "put a snapshot not newer", err, aftersales.ErrOrderNotNewer)
+			}
+			same(t, "stored order", getOrder(t, s, "o-1"), stored)
+		})
+	}
+}
+
+// testOrderWithoutVersionSuperseded: a snapshot stored before the mall sent
+// versions (version 0, no event id) is replaced by the first versioned one,
+// never by another unversioned one.
+func testOrderWithoutVersionSuperseded(t *testing.T, s Stores) {
+	legacy := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 9900))
+	legacy.Version, legacy.EventID = 0, ""
+	putOrder(t, s, legacy)
+	same(t, "legacy order", getOrder(t, s, "o-1"), legacy)
+
+	again := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 100))
+	again.Version, again.EventID = 0, ""
+	wantErr(t, "another unversioned snapshot", s.Orders.PutOrder(t.Context(), again), aftersales.ErrOrderNotNewer)
+
+	first := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindPhysical, 1, 9000))
+	first.Status = aftersales.OrderCompleted
+	putOrder(t, s, first)
+	same(t, "first versioned order", getOrder(t, s, "o-1"), first)
 }

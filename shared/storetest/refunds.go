@@ -36,6 +36,7 @@ func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
 		{"RefundsUpToPaid", testRefundsUpToPaid},
 		{"RefundAmountPositiveAndBooked", testRefundAmountPositiveAndBooked},
 		{"ConcurrentRefundsOneLine", testConcurrentRefunds},
+		{"ConcurrentSnapshotsNewestWins", testConcurrentSnapshots},
 		{"RefundStatusGuard", testRefundStatusGuard},
 		{"ClosedRefundGivesBack", testClosedRefundGivesBack},
 		{"CaseEndKeepsRefundBooking", testCaseEndKeepsBooking},
@@ -244,9 +245,14 @@ func testRefundsUpToPaid(t *testing.T, s RefundStores) {
 		{"another order's line of the same id", nil, other, map[string]int64{"l1": 20000}, nil, 0},
 		{"a negative share", nil, o, map[string]int64{"l1": -5000, "l2": 100}, nil, aftersales.KindInvalid},
 		{"the mall lowers a line's paid amount", func(t *testing.T) {
-			putOrder(t, s.Stores, newOrder("o-1", "buyer-1",
+			putOrder(t, s.Stores, versioned(newOrder("o-1", "buyer-1",
 				orderLine("l1", aftersales.KindPhysical, 1, 9900),
-				orderLine("l2", aftersales.KindPhysical, 1, 3000)))
+				orderLine("l2", aftersales.KindPhysical, 1, 3000)), 2))
+		}, o, map[string]int64{"l2": 3001}, aftersales.ErrOverRefund, 0},
+		{"a replay of the first snapshot does not raise it back", func(t *testing.T) {
+			wantErr(t, "replay the first snapshot", s.Orders.PutOrder(t.Context(), newOrder("o-1", "buyer-1",
+				orderLine("l1", aftersales.KindPhysical, 1, 9900),
+				orderLine("l2", aftersales.KindPhysical, 1, 5000))), aftersales.ErrOrderNotNewer)
 		}, o, map[string]int64{"l2": 3001}, aftersales.ErrOverRefund, 0},
 		{"the rest of the lowered line", nil, o, map[string]int64{"l2": 3000}, nil, 0},
 		{"a fen of a line refunded in full", nil, o, map[string]int64{"l2": 1}, aftersales.ErrOverRefund, 0},
@@ -365,6 +371,62 @@ func testConcurrentRefunds(t *testing.T, s RefundStores) {
 	}
 	if booked != paid/each {
 		t.Errorf("%d refunds booked, want %d: every refund that fits must be booked", booked, paid/each)
+	}
+}
+
+// testConcurrentSnapshots: snapshots of one order delivered all at once in
+// any order (the mall's retries racing its next events) leave the newest
+// stored, and the ledger bounds refunds by the newest paid amounts: an
+// older snapshot never wins a race. Each version pays less than the one
+// before, so a line item written by any but the newest lets through a
+// refund the newest forbids. Versions past 99 lines take more than one
+// transaction: the race must hold across them. A Transient answer (a
+// transaction collided) is retried, as the mall retries a 503.
+func testConcurrentSnapshots(t *testing.T, s RefundStores) {
+	for _, lines := range []int{2, 120} {
+		t.Run(fmt.Sprintf("%d lines", lines), func(t *testing.T) {
+			const n = 12
+			orderID := fmt.Sprintf("o-%d", lines)
+			snapshot := func(version int64) *aftersales.Order {
+				ls := make([]aftersales.OrderLine, lines)
+				for j := range ls {
+					ls[j] = orderLine(fmt.Sprintf("l%d", j+1), aftersales.KindPhysical, 1, 1000*(n+1-version))
+				}
+				return versioned(newOrder(orderID, "buyer-1", ls...), version)
+			}
+			errs := make([]error, n)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					for range 50 {
+						errs[i] = s.Orders.PutOrder(t.Context(), snapshot(int64(i+1)))
+						if aftersales.KindOf(errs[i]) != aftersales.KindTransient {
+							return
+						}
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+
+			for i, err := range errs {
+				if err != nil && !errors.Is(err, aftersales.ErrOrderNotNewer) {
+					t.Errorf("version %d: got %v (kind %v), want success or ErrOrderNotNewer", i+1, err, aftersales.KindOf(err))
+				}
+			}
+			if errs[n-1] != nil {
+				t.Errorf("the newest version was refused: %v", errs[n-1])
+			}
+			newest := snapshot(n)
+			same(t, "stored order", getOrder(t, s.Stores, orderID), newest)
+			for _, l := range []string{"l1", fmt.Sprintf("l%d", lines)} {
+				over := newRefund("as_over_"+orderID+l, 1, newest, Epoch, map[string]int64{l: 1001})
+				wantErr(t, "a refund above the newest paid amount of "+l, s.Refunds.BeginRefund(t.Context(), over), aftersales.ErrOverRefund)
+				begin(t, s, newRefund("as_fits_"+orderID+l, 1, newest, Epoch, map[string]int64{l: 1000}))
+			}
+		})
 	}
 }
 

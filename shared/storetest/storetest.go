@@ -91,6 +91,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 	runSuite(t, []test[Stores]{
 		{"OrderRoundTrip", testOrderRoundTrip},
 		{"OrderRePutKeepsLedger", testOrderRePutKeepsLedger},
+		{"OrderNotNewerRefused", testOrderNotNewerRefused},
+		{"OrderWithoutVersionSuperseded", testOrderWithoutVersionSuperseded},
 		{"CaseRoundTrip", testCaseRoundTrip},
 		{"IdempotencyScopes", testIdempotencyScopes},
 		{"CreateIsAllOrNothing", testCreateAllOrNothing},
@@ -121,14 +123,14 @@ func orderLine(id string, kind aftersales.LineKind, qty int, paid int64) aftersa
 }
 
 // newOrder returns a snapshot with every field set, so that round trips
-// check every field.
+// check every field: the mall's first (version 1).
 func newOrder(id, buyer string, lines ...aftersales.OrderLine) *aftersales.Order {
 	var total int64
 	for _, l := range lines {
 		total += l.PaidAmount
 	}
 	return &aftersales.Order{
-		ID: id, BuyerID: buyer, BuyerPhone: "13800000000", ShopID: "main",
+		ID: id, Version: 1, EventID: eventID(id, 1), BuyerID: buyer, BuyerPhone: "13800000000", ShopID: "main",
 		Status:      aftersales.OrderDelivered,
 		PaidAt:      Epoch.Add(-72*time.Hour + 123456789),
 		ShippedAt:   Epoch.Add(-48 * time.Hour),
@@ -141,6 +143,15 @@ func newOrder(id, buyer string, lines ...aftersales.OrderLine) *aftersales.Order
 		UpdatedAt:   Epoch.Add(-time.Hour),
 	}
 }
+
+// versioned returns o as the mall's snapshot number version, carried by an
+// event of its own.
+func versioned(o *aftersales.Order, version int64) *aftersales.Order {
+	o.Version, o.EventID = version, eventID(o.ID, version)
+	return o
+}
+
+func eventID(orderID string, version int64) string { return fmt.Sprintf("ev-%s-%d", orderID, version) }
 
 // storedOrder stores and returns order o-1 of buyer-1 with lines l1, l2...
 // of one physical unit each, paid as given: the order most tests claim and

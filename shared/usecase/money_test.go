@@ -70,12 +70,12 @@ func newMoneyFixture(t *testing.T, paid1, paid2 int64) *moneyFixture {
 		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
 		Refunds: f.refunds, Notifications: store, Events: f.events,
 		Payments: map[aftersales.PaymentChannel]aftersales.RefundProvider{aftersales.ChannelWeChatPay: f.wechat}})
-	o := &aftersales.Order{ID: "o3", BuyerID: "b1", Status: aftersales.OrderPaid, Currency: aftersales.CNY,
+	o := &aftersales.Order{ID: "o3", BuyerID: "b1", Status: aftersales.OrderPaid, Currency: aftersales.CNY, Version: 1, EventID: "ev-o3",
 		Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "4200003", Amount: paid1 + paid2},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: paid1, PaidAmount: paid1},
 			{LineID: "l2", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: paid2, PaidAmount: paid2}}}
-	if err := f.svc.Orders.PutOrder(t.Context(), o); err != nil {
+	if _, err := f.svc.Orders.PutOrder(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -92,13 +92,13 @@ func newRefundService(t *testing.T) *refundFixture {
 		Refunds: store, Notifications: store, Events: f.events,
 		Payments: map[aftersales.PaymentChannel]aftersales.RefundProvider{
 			aftersales.ChannelWeChatPay: f.wechat, aftersales.ChannelBalance: f.balance}})
-	o := &aftersales.Order{ID: "o2", BuyerID: "b1", BuyerPhone: "13800000000", Status: aftersales.OrderPaid,
+	o := &aftersales.Order{ID: "o2", Version: 1, EventID: "ev-o2-1", BuyerID: "b1", BuyerPhone: "13800000000", Status: aftersales.OrderPaid,
 		Currency: aftersales.CNY,
 		Payment:  aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "4200001", Amount: 15000},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 10000, PaidAmount: 10000},
 			{LineID: "l2", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 5000, PaidAmount: 5000}}}
-	if err := f.svc.Orders.PutOrder(t.Context(), o); err != nil {
+	if _, err := f.svc.Orders.PutOrder(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	return f

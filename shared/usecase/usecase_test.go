@@ -64,13 +64,13 @@ func newService(t *testing.T) (*usecase.Services, *fakeWaits) {
 	waits := &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}
 	svc := usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
 		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: waits, Jobs: memstore.NewJobs(), Refunds: store})
-	o := &aftersales.Order{ID: "o1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
+	o := &aftersales.Order{ID: "o1", Version: 1, EventID: "ev-o1-1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
 		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),
 		Payment: aftersales.Payment{Channel: aftersales.ChannelAlipay, Amount: 30000},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 2, UnitPrice: 10000, PaidAmount: 20000},
 			{LineID: "l2", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 10000, PaidAmount: 10000}}}
-	if err := svc.Orders.PutOrder(t.Context(), o); err != nil {
+	if _, err := svc.Orders.PutOrder(t.Context(), o); err != nil {
 		t.Fatal(err)
 	}
 	return svc, waits

@@ -45,7 +45,7 @@ func notificationRoutes(cfg config.Config, notices payhook.Notices, d Deps) ([]w
 			&payhook.Handler{Provider: "wechatpay", Parser: n, Notices: notices, Answer: payhook.WeChatPay}})
 	}
 	if cfg.Alipay.AppID != "" {
-		n, err := alipay.NewNotifications(cfg.Alipay)
+		n, err := alipay.NewNotifications(cfg.Alipay, d.Clock)
 		if err != nil {
 			return nil, err
 		}

@@ -203,7 +203,7 @@ func (b *bench) token(sub string, roles ...string) (string, error) {
 func order(phase string, i int, path string) (*aftersales.Order, map[string]any) {
 	now := epoch
 	id := fmt.Sprintf("%s-%06d", phase, i)
-	o := &aftersales.Order{ID: id, BuyerID: buyerOf(i), Currency: aftersales.CNY,
+	o := &aftersales.Order{ID: id, Version: 1, EventID: "ev-" + id, BuyerID: buyerOf(i), Currency: aftersales.CNY,
 		Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "tx-" + id, Amount: 9900},
 		Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "SKU", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
 	typ, reason := "refund_only", "wrong_item"

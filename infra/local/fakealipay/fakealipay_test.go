@@ -446,7 +446,7 @@ func TestNotifications(t *testing.T) {
 				t.Fatalf("last delivery %+v, want acked %v", last, tt.wantAcked)
 			}
 			// Every notification verifies with the adapter and reports the refund.
-			n, err := alipay.NewNotifications(e.fake.Settings(e.url))
+			n, err := alipay.NewNotifications(e.fake.Settings(e.url), e.clock)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -218,7 +218,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 func (st *Stack) caseInReview(t *testing.T, orderID, buyer string) string {
 	t.Helper()
 	now, day := st.Clock.Now().UTC().Truncate(time.Second), 24*time.Hour
-	o := &aftersales.Order{ID: orderID, BuyerID: buyer, ShopID: "main", Status: aftersales.OrderDelivered,
+	o := &aftersales.Order{ID: orderID, BuyerID: buyer, ShopID: "main", Status: aftersales.OrderDelivered, Version: 1, EventID: "ev-" + orderID,
 		PaidAt: now.Add(-6 * day), ShippedAt: now.Add(-5 * day), DeliveredAt: now.Add(-3 * day),
 		Currency: aftersales.CNY, Payment: aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: "t-" + orderID, Amount: 58900},
 		Lines: []aftersales.OrderLine{

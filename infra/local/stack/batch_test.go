@@ -155,11 +155,11 @@ func (st *Stack) createReviewBacklog(t *testing.T, n, admin int) []string {
 		if i < admin {
 			price = 99900
 		}
-		o := &aftersales.Order{ID: fmt.Sprintf("bulk-%05d", i), BuyerID: fmt.Sprintf("bulk-buyer-%d", i%500), Status: aftersales.OrderDelivered,
+		o := &aftersales.Order{ID: fmt.Sprintf("bulk-%05d", i), Version: 1, EventID: fmt.Sprintf("ev-bulk-%05d", i), BuyerID: fmt.Sprintf("bulk-buyer-%d", i%500), Status: aftersales.OrderDelivered,
 			PaidAt: now.Add(-96 * time.Hour), ShippedAt: now.Add(-72 * time.Hour), DeliveredAt: now.Add(-24 * time.Hour), Currency: aftersales.CNY,
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint(i), Amount: price},
 			Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "SKU", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: price, PaidAmount: price}}}
-		if err := st.svc.Orders.PutOrder(ctx, o); err != nil {
+		if _, err := st.svc.Orders.PutOrder(ctx, o); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -42,11 +42,11 @@ func BenchmarkSubmitToRefundRequested(b *testing.B) {
 			}
 			defer st.Close()
 			for i := range b.N {
-				o := &aftersales.Order{ID: fmt.Sprintf("bench-%d", i), BuyerID: fmt.Sprintf("bench-buyer-%d", i%1000), Status: aftersales.OrderPaid,
+				o := &aftersales.Order{ID: fmt.Sprintf("bench-%d", i), Version: 1, EventID: fmt.Sprintf("ev-bench-%d", i), BuyerID: fmt.Sprintf("bench-buyer-%d", i%1000), Status: aftersales.OrderPaid,
 					PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
 					Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint(i), Amount: 9900},
 					Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "S", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
-				if err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
+				if _, err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -128,10 +128,10 @@ func BenchmarkCreateCaseHandler(b *testing.B) {
 	}
 	evs := make([]events.APIGatewayV2HTTPRequest, b.N)
 	for i := range b.N {
-		o := &aftersales.Order{ID: fmt.Sprintf("h-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid, Currency: aftersales.CNY,
+		o := &aftersales.Order{ID: fmt.Sprintf("h-%d", i), Version: 1, EventID: fmt.Sprintf("ev-h-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid, Currency: aftersales.CNY,
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, Amount: 9900},
 			Lines:   []aftersales.OrderLine{{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
-		if err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
+		if _, err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}
 		body := fmt.Sprintf(`{"order_id":"h-%d","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}`, i)
@@ -173,11 +173,11 @@ func BenchmarkApprovalToRefundConfirmed(b *testing.B) {
 	}
 	defer st.Close()
 	for i := range b.N {
-		o := &aftersales.Order{ID: fmt.Sprintf("confirm-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid,
+		o := &aftersales.Order{ID: fmt.Sprintf("confirm-%d", i), Version: 1, EventID: fmt.Sprintf("ev-confirm-%d", i), BuyerID: "bench-buyer", Status: aftersales.OrderPaid,
 			PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprint("tx-", i), Amount: 9900},
 			Lines:   []aftersales.OrderLine{{LineID: "l1", SKU: "S", Kind: aftersales.KindPhysical, Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}
-		if err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
+		if _, err := st.svc.Orders.PutOrder(context.Background(), o); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,14 +2,21 @@ package stack
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
 // PutOrder stores an order through the case service, as the mall's order
 // events do: the benchmark (infra/local/bench) creates its orders with it.
+// A snapshot the service ignores (not newer than the stored one) is an
+// error here: the benchmark's orders are new.
 func (s *Stack) PutOrder(ctx context.Context, o *aftersales.Order) error {
-	return s.svc.Orders.PutOrder(ctx, o)
+	stored, err := s.svc.Orders.PutOrder(ctx, o)
+	if err == nil && !stored {
+		err = fmt.Errorf("order %s version %d: %w", o.ID, o.Version, aftersales.ErrOrderNotNewer)
+	}
+	return err
 }
 
 // Case reads a case from the store, bypassing the HTTP API: the benchmark

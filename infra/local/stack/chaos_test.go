@@ -69,12 +69,12 @@ func TestRefundChaos(t *testing.T) {
 	for i := range cases {
 		id := fmt.Sprintf("o-chaos-%04d", i)
 		amount := int64(1000 + i)
-		o := &aftersales.Order{ID: id, BuyerID: "buyer-chaos", BuyerPhone: "13900000000", ShopID: "main",
+		o := &aftersales.Order{ID: id, Version: 1, EventID: "ev-" + id, BuyerID: "buyer-chaos", BuyerPhone: "13900000000", ShopID: "main",
 			Status: aftersales.OrderPaid, PaidAt: start.Add(-time.Hour), Currency: aftersales.CNY,
 			Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: fmt.Sprintf("42%08d", i), Amount: 2 * amount},
 			Lines: []aftersales.OrderLine{{LineID: "l1", SKU: "TEA", Name: "Tea", Kind: aftersales.KindPhysical, Category: "food",
 				Quantity: 2, UnitPrice: amount, PaidAmount: 2 * amount}}}
-		if err := st.svc.Orders.PutOrder(t.Context(), o); err != nil {
+		if _, err := st.svc.Orders.PutOrder(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
 		paid[id] = 2 * amount

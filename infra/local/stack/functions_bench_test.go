@@ -483,7 +483,7 @@ const (
 // benchOrder is order id of shape, as the mall's order webhook stores it.
 func benchOrder(id string, shape caseShape) *aftersales.Order {
 	day := 24 * time.Hour
-	o := &aftersales.Order{ID: id, BuyerID: "bench-buyer", ShopID: "main", Currency: aftersales.CNY,
+	o := &aftersales.Order{ID: id, Version: 1, EventID: "ev-" + id, BuyerID: "bench-buyer", ShopID: "main", Currency: aftersales.CNY,
 		Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "tx-" + id, Amount: 9900},
 		Lines: []aftersales.OrderLine{{LineID: "l1", SKU: "SHOE-42", Kind: aftersales.KindPhysical,
 			Quantity: 1, UnitPrice: 9900, PaidAmount: 9900}}}

@@ -28,7 +28,7 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 		return aftersales.OrderLine{LineID: id, SKU: sku, Name: name, Kind: kind, Category: cat, Quantity: qty, UnitPrice: unit, PaidAmount: unit * int64(qty)}
 	}
 	order := func(id, buyer string, st aftersales.OrderStatus, paid, shipped, delivered time.Time, tier string, pay aftersales.Payment, fees aftersales.Fees, lines ...aftersales.OrderLine) *aftersales.Order {
-		return &aftersales.Order{ID: id, BuyerID: buyer, BuyerPhone: "1380000" + id[len(id)-4:], ShopID: "main", Status: st,
+		return &aftersales.Order{ID: id, Version: 1, EventID: "seed-" + id, BuyerID: buyer, BuyerPhone: "1380000" + id[len(id)-4:], ShopID: "main", Status: st,
 			PaidAt: paid, ShippedAt: shipped, DeliveredAt: delivered, Currency: aftersales.CNY, Payment: pay,
 			MemberTier: tier, Lines: lines, Fees: fees}
 	}

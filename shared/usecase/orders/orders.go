@@ -5,6 +5,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -15,11 +16,22 @@ type Service struct {
 	Clock  aftersales.Clock
 }
 
-// PutOrder validates and stores an order snapshot from the mall.
-func (s *Service) PutOrder(ctx context.Context, o *aftersales.Order) error {
+// PutOrder validates and stores an order snapshot from the mall. A
+// snapshot that does not supersede the stored one (a replay, or a delivery
+// that arrived after a later change) is not an error: it changes nothing
+// and stored is false, so the mall is told the event was taken and stops
+// sending it. A snapshot without a version is invalid: nothing could tell
+// it from a stale one.
+func (s *Service) PutOrder(ctx context.Context, o *aftersales.Order) (stored bool, err error) {
 	if err := o.Validate(); err != nil {
-		return err
+		return false, err
 	}
 	o.UpdatedAt = s.Clock.Now().UTC()
-	return s.Orders.PutOrder(ctx, o)
+	switch err := s.Orders.PutOrder(ctx, o); {
+	case errors.Is(err, aftersales.ErrOrderNotNewer):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
 }
