@@ -107,6 +107,11 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"ListEmpty", testListEmpty},
 		{"ListBadCursor", testListBadCursor},
 		{"ConcurrentCreateOneLine", testConcurrentCreate},
+		{"IdempotencyClaim", testIdempotencyClaim},
+		{"IdempotencyRelease", testIdempotencyRelease},
+		{"ClaimBecomesAnswer", testClaimBecomesAnswer},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"ConcurrentRetriesOfOneKey", testConcurrentRetries},
 	}, open, func(s Stores) *FakeClock { return s.Clock })
 }
 
