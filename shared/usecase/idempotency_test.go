@@ -169,3 +169,236 @@ func TestConcurrentRetriesOfOneKeyGetOneAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestIdempotencyKeyLifecycle: what a request meets on its key (a claim in
+// flight, a crashed one, one released or answered while it waits) and what
+// it leaves behind when it fails.
+func TestIdempotencyKeyLifecycle(t *testing.T) {
+	inFlight := func(t *testing.T, f idemFixture, body string) {
+		t.Helper()
+		now := f.clock.Now()
+		err := f.store.ClaimIdempotency(t.Context(), aftersales.IdempotencyRecord{Scope: "b1", Key: "k",
+			RequestHash: "sha256:" + body, CaseID: "as_inflight", CreatedAt: now, ExpiresAt: now.Add(aftersales.IdempotencyClaimTTL)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		// before readies the key; onPause runs at the request's n-th pause.
+		before  func(t *testing.T, f idemFixture)
+		onPause func(t *testing.T, f idemFixture, n int)
+		app     aftersales.Application
+		body    string
+		// want: the error (nil: a case), whether it is a replay, the
+		// pauses, and what holds the key afterwards ("": nothing).
+		want       error
+		replayed   bool
+		pauses     int
+		keyHeldBy  string
+		inProgress bool
+	}{
+		{name: "a free key", app: app("l1"), body: "a", keyHeldBy: "as_0001"},
+		{name: "a duplicate of a request in flight waits, then is told to retry",
+			before: func(t *testing.T, f idemFixture) { inFlight(t, f, "a") }, app: app("l1"), body: "a",
+			want: aftersales.ErrIdempotencyKeyInProgress, pauses: 7, keyHeldBy: "as_inflight", inProgress: true},
+		{name: "another body on a key in flight is refused at once",
+			before: func(t *testing.T, f idemFixture) { inFlight(t, f, "a") }, app: app("l2"), body: "b",
+			want: aftersales.E(aftersales.KindInvalid, "", ""), keyHeldBy: "as_inflight", inProgress: true},
+		{name: "the answer arrives while waiting",
+			before: func(t *testing.T, f idemFixture) { inFlight(t, f, "a") },
+			onPause: func(t *testing.T, f idemFixture, n int) {
+				if n != 1 {
+					return
+				}
+				c, err := f.svc.Cases.GetCase(t.Context(), buyer, "as_inflight")
+				if err == nil {
+					t.Fatalf("case %s exists before its request wrote it", c.ID)
+				}
+				// The request in flight writes its case and its answer.
+				c = &aftersales.Case{ID: "as_inflight", OrderID: "o1", BuyerID: "b1", Type: aftersales.ReturnRefund,
+					Lines: []aftersales.CaseLine{{LineID: "l1", Quantity: 1, Amount: 10000}}, Requested: 10000}
+				if err := c.Apply(aftersales.Change{Action: aftersales.ActSubmit, Actor: buyer.Actor(), At: f.clock.Now()}); err != nil {
+					t.Fatal(err)
+				}
+				_, body, _ := render(c)
+				err = f.store.CreateCase(t.Context(), c, &aftersales.IdempotencyRecord{Scope: "b1", Key: "k", RequestHash: "sha256:a",
+					CaseID: c.ID, StatusCode: http.StatusCreated, Response: body, CreatedAt: f.clock.Now(), ExpiresAt: f.clock.Now().Add(aftersales.IdempotencyTTL)})
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			app: app("l1"), body: "a", replayed: true, pauses: 1, keyHeldBy: "as_inflight"},
+		{name: "a key released while waiting is taken",
+			before: func(t *testing.T, f idemFixture) { inFlight(t, f, "a") },
+			onPause: func(t *testing.T, f idemFixture, n int) {
+				if err := f.store.ReleaseIdempotency(t.Context(), "b1", "k", "as_inflight"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			app: app("l1"), body: "a", pauses: 1, keyHeldBy: "as_0001"},
+		{name: "a crashed request's claim is taken over once expired",
+			before: func(t *testing.T, f idemFixture) {
+				inFlight(t, f, "a")
+				f.clock.Advance(aftersales.IdempotencyClaimTTL)
+			},
+			app: app("l1"), body: "a", keyHeldBy: "as_0001"},
+		{name: "a refused application frees its key", app: app("l9"), body: "a",
+			want: aftersales.E(aftersales.KindInvalid, "", "")},
+		{name: "a line held by another key's case frees the key",
+			before: func(t *testing.T, f idemFixture) {
+				if _, err := f.svc.Cases.CreateCase(t.Context(), buyer, app("l1"), keyed("other", "a")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			app: app("l1"), body: "a", want: aftersales.ErrLineHeld},
+		{name: "a request that may not apply frees its key", app: app("l1"), body: "a",
+			want: aftersales.E(aftersales.KindForbidden, "", "")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newIdemFixture(t, nil)
+			if tt.before != nil {
+				tt.before(t, f)
+			}
+			var waited []time.Duration
+			f.svc.Cases.Pause = func(_ context.Context, d time.Duration) error {
+				waited = append(waited, d)
+				if tt.onPause != nil {
+					tt.onPause(t, f, len(waited))
+				}
+				return nil
+			}
+			p := buyer
+			if aftersales.KindOf(tt.want) == aftersales.KindForbidden {
+				p = reviewer
+			}
+			res, err := f.svc.Cases.CreateCase(t.Context(), p, tt.app, keyed("k", tt.body))
+			switch {
+			case tt.want == nil && err != nil:
+				t.Fatalf("create: %v", err)
+			case tt.want == nil:
+				if (res.Replayed != nil) != tt.replayed {
+					t.Errorf("replayed %v, want %v", res.Replayed != nil, tt.replayed)
+				}
+			case aftersales.KindOf(err) != aftersales.KindOf(tt.want) || (tt.want.(*aftersales.Error).Msg != "" && !errors.Is(err, tt.want)):
+				t.Fatalf("create: %v, want %v", err, tt.want)
+			}
+			if len(waited) != tt.pauses {
+				t.Errorf("paused %d times (%v), want %d", len(waited), waited, tt.pauses)
+			}
+			var total time.Duration
+			for _, d := range waited {
+				total += d
+			}
+			if total > 3*time.Second {
+				t.Errorf("waited %v in all; a duplicate waits briefly", total)
+			}
+			rec, err := f.store.GetIdempotency(t.Context(), p.ID, "k")
+			switch {
+			case tt.keyHeldBy == "":
+				if !errors.Is(err, aftersales.ErrNotFound) {
+					t.Errorf("key held by %+v (%v), want it free", rec, err)
+				}
+			case err != nil:
+				t.Errorf("key not held (%v), want it held by %s", err, tt.keyHeldBy)
+			case rec.CaseID != tt.keyHeldBy || rec.InProgress() != tt.inProgress:
+				t.Errorf("key held by %s (in progress %v), want %s (in progress %v)", rec.CaseID, rec.InProgress(), tt.keyHeldBy, tt.inProgress)
+			}
+		})
+	}
+}
+
+// stall holds the first call of a step until release is closed, after
+// closing arrived: the request that makes it stalls while holding its key.
+type stall struct {
+	once             sync.Once
+	arrived, release chan struct{}
+}
+
+func newStall() *stall { return &stall{arrived: make(chan struct{}), release: make(chan struct{})} }
+
+func (s *stall) wait(ctx context.Context) error {
+	first := false
+	s.once.Do(func() { first = true })
+	if !first {
+		return nil
+	}
+	close(s.arrived)
+	select {
+	case <-s.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stalledOrders stalls the first read of an order.
+type stalledOrders struct {
+	aftersales.OrderStore
+	*stall
+}
+
+func (h stalledOrders) GetOrder(ctx context.Context, id string) (*aftersales.Order, error) {
+	if err := h.wait(ctx); err != nil {
+		return nil, err
+	}
+	return h.OrderStore.GetOrder(ctx, id)
+}
+
+// TestClaimTakenOverWhileStalled: a request that stalls past its claim's
+// expiry, while a retry with its key takes the key over and opens the
+// case, answers with the retry's case rather than an error of its own
+// (the hold of that case on the line, or the key it lost) or a second case.
+func TestClaimTakenOverWhileStalled(t *testing.T) {
+	tests := []struct {
+		name  string
+		where string // "order": before reading the order, "render": after building its case
+	}{
+		{"stalled before reading the order", "order"},
+		{"stalled with its case built", "render"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStall()
+			f := newIdemFixture(t, func(s storetest.Stores) storetest.Stores {
+				if tt.where == "order" {
+					s.Orders = stalledOrders{s.Orders, st}
+				}
+				return s
+			})
+			first := keyed("k", "a")
+			if tt.where == "render" {
+				first.Render = func(c *aftersales.Case) (int, []byte, error) {
+					if err := st.wait(t.Context()); err != nil {
+						return 0, nil, err
+					}
+					return render(c)
+				}
+			}
+			var stalled answer
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				res, err := f.svc.Cases.CreateCase(t.Context(), buyer, app("l1"), first)
+				stalled = answerOf(t, res, err)
+			}()
+			<-st.arrived
+			f.clock.Advance(aftersales.IdempotencyClaimTTL)
+			res, err := f.svc.Cases.CreateCase(t.Context(), buyer, app("l1"), keyed("k", "a"))
+			retry := answerOf(t, res, err)
+			close(st.release)
+			<-done
+
+			if retry.err != nil || retry.replayed {
+				t.Fatalf("the retry that took the key over: %+v, want a fresh case", retry)
+			}
+			if stalled.err != nil || !stalled.replayed || stalled.status != retry.status || stalled.body != retry.body {
+				t.Errorf("the stalled request answered %+v (%v), want the retry's answer replayed: %+v", stalled, stalled.err, retry)
+			}
+			if ids := casesOf(t, f); len(ids) != 1 {
+				t.Errorf("cases %v, want one", ids)
+			}
+		})
+	}
+}

@@ -25,17 +25,27 @@ func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app af
 	if idem == nil {
 		return s.create(ctx, p, id, app, nil)
 	}
+	started := s.Clock.Now()
 	if res, done, err := s.claim(ctx, p, id, idem); done {
 		return res, err
 	}
 	res, err := s.create(ctx, p, id, app, idem)
-	if err != nil {
-		// Nothing was written: free the key for the client's retry now. The
-		// client's own cancellation must not keep it; a release that fails
-		// leaves the claim to expire (IdempotencyClaimTTL), when the key is
-		// free again anyway.
-		_ = s.Idempotency.ReleaseIdempotency(context.WithoutCancel(ctx), p.ID, idem.Key, id)
+	if err == nil {
+		return res, nil
 	}
+	if s.Clock.Now().Sub(started) >= aftersales.IdempotencyClaimTTL {
+		// The claim may have expired and been taken over while this request
+		// worked; then the error it met is likely the hold of the case that
+		// request opened, and that request's answer is the answer.
+		if rec, gerr := s.Idempotency.GetIdempotency(ctx, p.ID, idem.Key); gerr == nil && rec.CaseID != id {
+			return replay(rec, idem)
+		}
+	}
+	// Nothing was written: free the key for the client's retry now. The
+	// client's own cancellation must not keep it; a release that fails
+	// leaves the claim to expire (IdempotencyClaimTTL), when the key is free
+	// again anyway.
+	_ = s.Idempotency.ReleaseIdempotency(context.WithoutCancel(ctx), p.ID, idem.Key, id)
 	return res, err
 }
 
@@ -59,11 +69,9 @@ func (s *Service) create(ctx context.Context, p aftersales.Principal, id string,
 	}
 	switch err := s.Cases.CreateCase(ctx, c, rec); {
 	case errors.Is(err, aftersales.ErrIdempotencyKeyTaken):
-		// Our claim outlived IdempotencyClaimTTL and another request took
-		// the key over: that request's answer is ours.
-		if res, done, err := s.answer(ctx, p, idem); done {
-			return res, err
-		}
+		// The claim outlived IdempotencyClaimTTL and another request took
+		// the key over: CreateCase answers as that request. Should it have
+		// gone too, the client's retry starts afresh.
 		return aftersales.CreateResult{}, aftersales.Wrap(aftersales.KindTransient, op, err)
 	case err != nil:
 		return aftersales.CreateResult{}, err
@@ -117,21 +125,31 @@ func (s *Service) claim(ctx context.Context, p aftersales.Principal, id string, 
 // answer is the answer of the request that holds idem's key; done is false
 // when no live record holds it.
 func (s *Service) answer(ctx context.Context, p aftersales.Principal, idem *aftersales.IdempotentRequest) (res aftersales.CreateResult, done bool, err error) {
-	const op = "case.create"
 	rec, err := s.Idempotency.GetIdempotency(ctx, p.ID, idem.Key)
 	switch {
 	case errors.Is(err, aftersales.ErrNotFound):
 		return aftersales.CreateResult{}, false, nil
 	case err != nil:
 		return aftersales.CreateResult{}, true, err
+	}
+	res, err = replay(rec, idem)
+	return res, true, err
+}
+
+// replay answers idem as the request whose record rec is: with its answer,
+// or, while it has none, ErrIdempotencyKeyInProgress. The key with another
+// body is 422.
+func replay(rec aftersales.IdempotencyRecord, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+	const op = "case.create"
+	switch {
 	case rec.RequestHash != idem.RequestHash:
 		var v aftersales.Validation
 		v.Add("Idempotency-Key", "was already used with a different request body; use a new key")
-		return aftersales.CreateResult{}, true, v.Err(op)
+		return aftersales.CreateResult{}, v.Err(op)
 	case rec.InProgress():
-		return aftersales.CreateResult{}, true, aftersales.ErrIdempotencyKeyInProgress.For(op)
+		return aftersales.CreateResult{}, aftersales.ErrIdempotencyKeyInProgress.For(op)
 	}
-	return aftersales.CreateResult{Replayed: &rec}, true, nil
+	return aftersales.CreateResult{Replayed: &rec}, nil
 }
 
 // pause waits d, or until ctx is done.
