@@ -1,7 +1,8 @@
 // Package memstore keeps cases, orders, idempotency records, declared
 // uploads, refunds and notification receipts in memory, with the semantics
 // of the DynamoDB adapter (package dynamo): all-or-nothing case creation,
-// one active case per order line, optimistic locking on the case version,
+// one request at a time on an idempotency key, one active case per order
+// line, optimistic locking on the case version,
 // refunds booked on the order ledger all or nothing and never past what was
 // paid, expiry judged by an injected clock, and the same list order and
 // cursors. Unit tests of the service and

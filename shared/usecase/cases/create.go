@@ -103,12 +103,12 @@ func (s *Service) claim(ctx context.Context, p aftersales.Principal, id string, 
 	const op = "case.create"
 	for i := 0; ; i++ {
 		now := s.Clock.Now().UTC()
-		err := s.Idempotency.ClaimIdempotency(ctx, aftersales.IdempotencyRecord{Scope: p.ID, Key: idem.Key,
+		err = s.Idempotency.ClaimIdempotency(ctx, aftersales.IdempotencyRecord{Scope: p.ID, Key: idem.Key,
 			RequestHash: idem.RequestHash, CaseID: id, CreatedAt: now, ExpiresAt: now.Add(aftersales.IdempotencyClaimTTL)})
 		if !errors.Is(err, aftersales.ErrIdempotencyKeyTaken) {
 			return aftersales.CreateResult{}, err != nil, err
 		}
-		res, done, err := s.answer(ctx, p, idem)
+		res, done, err = s.answer(ctx, p, idem)
 		switch {
 		case done && !errors.Is(err, aftersales.ErrIdempotencyKeyInProgress):
 			return res, true, err
