@@ -34,7 +34,7 @@ func TestCreateCaseRefusals(t *testing.T) {
 			h := newHarness(t)
 			h.fake.err = tt.err
 			rec := h.do(request{method: "POST", target: "/v1/cases", auth: token(t, "buyer-1"),
-				body: `{"order_id":"o-1","type":"refund_only","reason":"damaged","lines":[{"line_id":"l1","quantity":1}]}`,
+				body:    `{"order_id":"o-1","type":"refund_only","reason":"damaged","lines":[{"line_id":"l1","quantity":1}]}`,
 				headers: map[string]string{"Idempotency-Key": "k"}})
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d; body %s", rec.Code, tt.status, rec.Body)

@@ -2,11 +2,11 @@
 // uploads, refunds and notification receipts in memory, with the semantics
 // of the DynamoDB adapter (package dynamo): all-or-nothing case creation,
 // one request at a time on an idempotency key, one active case per order
-// line, optimistic locking on the case version,
-// refunds booked on the order ledger all or nothing and never past what was
-// paid, expiry judged by an injected clock, and the same list order and
-// cursors. Unit tests of the service and
-// of handlers use it; storetest holds both implementations to one suite.
+// line, optimistic locking on the case version, refunds booked on the order
+// ledger all or nothing and never past what was paid, expiry judged by an
+// injected clock, and the same list order and cursors. Unit tests of the
+// service and of handlers use it; storetest holds both implementations to
+// one suite.
 //
 // Everything is copied on the way in and on the way out, so a caller can
 // never change stored state through a slice or pointer it holds.
