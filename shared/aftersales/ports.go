@@ -14,11 +14,17 @@ var (
 	ErrLineHeld = E(KindConflict, "", "an order line already has an active after-sales case")
 	// ErrVersionConflict: the case changed since it was read.
 	ErrVersionConflict = E(KindConflict, "", "the case was changed by someone else; reload and retry")
-	// ErrIdempotencyKeyTaken: another request created a case with the same key first.
+	// ErrIdempotencyKeyTaken: a live record of another request (its claim,
+	// or its answer) holds the idempotency key. Stores report it; the case
+	// use case answers it by waiting for that request's answer.
 	ErrIdempotencyKeyTaken = E(KindPreconditionFailed, "", "the idempotency key was used by a concurrent request")
 	// ErrOrderNotNewer: the stored snapshot of the order is as new as the
 	// one offered or newer (see Order.Supersedes); nothing was written.
 	ErrOrderNotNewer = E(KindConflict, "", "the stored order snapshot is as new as this one or newer")
+	// ErrIdempotencyKeyInProgress: the request that holds the idempotency
+	// key was still working when its duplicate stopped waiting for it. The
+	// client retries the same request shortly and gets that request's answer.
+	ErrIdempotencyKeyInProgress = E(KindConflict, "", "a request with this idempotency key is still in progress; retry it shortly")
 )
 
 // CaseQuery selects cases for a list. BuyerID set means "my cases" (a buyer's
@@ -52,26 +58,43 @@ type CasePage struct {
 
 // IdempotencyRecord remembers the response to a create request so that a
 // retried request (same key, same body) gets the same answer (24 h).
+//
+// Before there is a response, the record is the claim of the one request
+// working on the key (StatusCode 0, no Response): CaseID names the case
+// that request will create, and only it may turn the claim into the answer
+// (written with that case) or release it. A claim expires after
+// IdempotencyClaimTTL, so that the key of a request that crashed can be
+// taken over.
 type IdempotencyRecord struct {
 	Scope       string // the caller, so two buyers' keys never collide
 	Key         string
 	RequestHash string
 	CaseID      string
-	StatusCode  int
+	StatusCode  int // 0 while in progress
 	Response    []byte
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 }
 
-// IdempotencyTTL is how long an idempotency record is honoured.
-const IdempotencyTTL = 24 * time.Hour
+// InProgress reports whether r is a claim: its request has no answer yet.
+func (r IdempotencyRecord) InProgress() bool { return r.StatusCode == 0 }
+
+// How long idempotency records are honoured: an answer for a day; a claim
+// for longer than any request can run (the api function stops at 10 s), so
+// a live request never loses its key, and not much longer, so the key of a
+// request that crashed is free again within a minute.
+const (
+	IdempotencyTTL      = 24 * time.Hour
+	IdempotencyClaimTTL = 30 * time.Second
+)
 
 // CaseStore keeps cases, their timelines and evidence uploads.
 type CaseStore interface {
 	// CreateCase writes a new case (version 1) with its first timeline entry,
 	// takes every order line it names (ErrLineHeld if one is held), and writes
-	// idem when not nil — all or nothing (ErrIdempotencyKeyTaken when the key
-	// was written meanwhile).
+	// idem when not nil — all or nothing. idem replaces the request's own
+	// claim (the record naming c.ID), even an expired one, or an expired
+	// record; any other live record of the key is ErrIdempotencyKeyTaken.
 	CreateCase(ctx context.Context, c *Case, idem *IdempotencyRecord) error
 	// GetCase returns the case with its timeline, or ErrNotFound.
 	GetCase(ctx context.Context, id string) (*Case, error)
@@ -88,11 +111,23 @@ type CaseStore interface {
 	GetUpload(ctx context.Context, id string) (Upload, error)
 }
 
-// IdempotencyStore reads idempotency records (they are written by CreateCase).
+// IdempotencyStore keeps idempotency records: the claim of the request
+// working on a key, written here, and its answer, written by CreateCase
+// together with the case.
 type IdempotencyStore interface {
 	// GetIdempotency returns the live record for scope and key, or ErrNotFound
 	// (also when it has expired: stores delete expired items lazily).
 	GetIdempotency(ctx context.Context, scope, key string) (IdempotencyRecord, error)
+	// ClaimIdempotency writes claim (a record in progress) unless a live
+	// record holds its key: ErrIdempotencyKeyTaken then. An expired record
+	// (a crashed request's claim, an answer past its day) is overwritten.
+	// Of requests claiming one key at once, exactly one succeeds.
+	ClaimIdempotency(ctx context.Context, claim IdempotencyRecord) error
+	// ReleaseIdempotency deletes the claim of scope and key made for caseID,
+	// so that a request that failed leaves nothing behind. A key held by
+	// anything else (another request's claim, an answer) is left as it is;
+	// that is not an error.
+	ReleaseIdempotency(ctx context.Context, scope, key, caseID string) error
 }
 
 // OrderStore keeps order snapshots and their after-sales ledger.

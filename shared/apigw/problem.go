@@ -43,6 +43,15 @@ type fieldProblem struct {
 	Message string `json:"message"`
 }
 
+// A key in progress is not a conflict for the client to resolve but a
+// wait: the same request, sent again after Retry-After, gets the answer of
+// the request that holds the key. The server has waited about 2 s before
+// saying so; a second is enough for the client to come back and wait again.
+const (
+	problemKeyInProgress    = "urn:aftersales:problem:idempotency-key-in-progress"
+	keyInProgressRetryAfter = "1" // seconds
+)
+
 // problemType names a kind of problem. URNs identify without pretending there
 // is a page to fetch (RFC 9457 section 3.1.1).
 func problemType(k aftersales.Kind) string {
@@ -83,6 +92,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if kind == aftersales.KindUnauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="aftersales"`)
+	}
+	if errors.Is(err, aftersales.ErrIdempotencyKeyInProgress) {
+		p.Type = problemKeyInProgress
+		w.Header().Set("Retry-After", keyInProgressRetryAfter)
 	}
 	writeProblem(w, r, p)
 }

@@ -22,18 +22,18 @@ type opRole struct {
 // CreateCase writes the case, its timeline, the holds on its order lines and
 // the idempotency record in one transaction. Operations are listed in the
 // order their failures should be reported (see failedCheck): a taken
-// idempotency key first, because the service answers it by replaying the
-// twin request that won, then a held or unknown line, then the case itself.
+// idempotency key first, because the service answers it with the answer of
+// the request that holds the key, then a held or unknown line, then the
+// case itself.
 func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *aftersales.IdempotencyRecord) error {
 	const op = "dynamo.create_case"
 	ops := make([]types.TransactWriteItem, 0, 2+len(c.Lines)+len(c.Timeline))
 	roles := make([]opRole, 0, cap(ops))
 	if idem != nil {
-		// A record past its expiry may still be stored (TTL deletes lazily,
-		// minidyn never): it is overwritten rather than blocking its key.
+		// The answer replaces the request's own claim, even one that has
+		// expired while no other request took the key over.
 		var n names
-		cond := fmt.Sprintf("attribute_not_exists(%s) OR %s <= %s",
-			n.name(AttrPK), n.name(attrExpires), n.value(avS(formatTime(s.clock.Now()))))
+		cond := fmt.Sprintf("%s OR %s = %s", s.idemFree(&n), n.name(attrCaseID), n.value(avS(c.ID)))
 		ops = append(ops, types.TransactWriteItem{Put: &types.Put{
 			TableName: s.table, Item: idemShape.encode(idem), ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,

@@ -60,8 +60,12 @@
 //
 // # Invariants kept by the database
 //
+//   - ClaimIdempotency puts the claim of a request on its key unless a live
+//     record exists; ReleaseIdempotency deletes it on condition that it is
+//     still that request's claim (case_id, status_code 0).
 //   - CreateCase is one transaction: the idempotency record (if any) unless
-//     a live one exists, every named line item on condition that it exists
+//     a live record of another request exists (one whose case_id is not
+//     this case's), every named line item on condition that it exists
 //     and is free (no active_case, or an empty one), the case item and its
 //     timeline entries on condition that they do not exist.
 //   - UpdateCase is one transaction: the case item on condition that its

@@ -129,6 +129,10 @@ func TestServiceFailures(t *testing.T) {
 		{"PutUploads", func(s *dynamo.Store) error { return s.PutUploads(t.Context(), []aftersales.Upload{{ID: "ev_1"}}) }},
 		{"GetUpload", func(s *dynamo.Store) error { _, err := s.GetUpload(t.Context(), "ev_1"); return err }},
 		{"GetIdempotency", func(s *dynamo.Store) error { _, err := s.GetIdempotency(t.Context(), "b", "k"); return err }},
+		{"ClaimIdempotency", func(s *dynamo.Store) error {
+			return s.ClaimIdempotency(t.Context(), aftersales.IdempotencyRecord{Scope: "b", Key: "k", CaseID: "as_1"})
+		}},
+		{"ReleaseIdempotency", func(s *dynamo.Store) error { return s.ReleaseIdempotency(t.Context(), "b", "k", "as_1") }},
 		{"PutOrder", func(s *dynamo.Store) error { return s.PutOrder(t.Context(), &aftersales.Order{ID: "o-1"}) }},
 		{"GetOrder", func(s *dynamo.Store) error { _, err := s.GetOrder(t.Context(), "o-1"); return err }},
 		{"BeginRefund", func(s *dynamo.Store) error { return s.BeginRefund(t.Context(), refund) }},

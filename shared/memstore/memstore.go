@@ -1,11 +1,12 @@
 // Package memstore keeps cases, orders, idempotency records, declared
 // uploads, refunds and notification receipts in memory, with the semantics
 // of the DynamoDB adapter (package dynamo): all-or-nothing case creation,
-// one active case per order line, optimistic locking on the case version,
-// refunds booked on the order ledger all or nothing and never past what was
-// paid, expiry judged by an injected clock, and the same list order and
-// cursors. Unit tests of the service and
-// of handlers use it; storetest holds both implementations to one suite.
+// one request at a time on an idempotency key, one active case per order
+// line, optimistic locking on the case version, refunds booked on the order
+// ledger all or nothing and never past what was paid, expiry judged by an
+// injected clock, and the same list order and cursors. Unit tests of the
+// service and of handlers use it; storetest holds both implementations to
+// one suite.
 //
 // Everything is copied on the way in and on the way out, so a caller can
 // never change stored state through a slice or pointer it holds.
@@ -88,15 +89,16 @@ type systemClock struct{}
 func (systemClock) Now() time.Time { return time.Now().UTC() }
 
 // CreateCase writes the case with its timeline, takes its order lines and
-// writes idem, or changes nothing. Failures are reported in the order the
-// DynamoDB adapter reports them: a live idempotency record, then a line that
-// is held or unknown, then an existing case.
+// writes idem in place of the case's own claim, or changes nothing.
+// Failures are reported in the order the DynamoDB adapter reports them: a
+// live idempotency record of another request, then a line that is held or
+// unknown, then an existing case.
 func (s *Store) CreateCase(_ context.Context, c *aftersales.Case, idem *aftersales.IdempotencyRecord) error {
 	const op = "memstore.create_case"
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if idem != nil {
-		if old, ok := s.idem[idemRef{idem.Scope, idem.Key}]; ok && s.live(old.ExpiresAt) {
+		if old, ok := s.idem[idemRef{idem.Scope, idem.Key}]; ok && s.live(old.ExpiresAt) && old.CaseID != c.ID {
 			return aftersales.ErrIdempotencyKeyTaken.For(op)
 		}
 	}
@@ -252,6 +254,30 @@ func (s *Store) GetIdempotency(_ context.Context, scope, key string) (aftersales
 		return aftersales.IdempotencyRecord{}, aftersales.NotFound("memstore.get_idempotency", "no such idempotency key")
 	}
 	return cloneIdem(rec), nil
+}
+
+// ClaimIdempotency writes the claim unless a live record holds its key.
+func (s *Store) ClaimIdempotency(_ context.Context, claim aftersales.IdempotencyRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ref := idemRef{claim.Scope, claim.Key}
+	if old, ok := s.idem[ref]; ok && s.live(old.ExpiresAt) {
+		return aftersales.ErrIdempotencyKeyTaken.For("memstore.claim_idempotency")
+	}
+	s.idem[ref] = cloneIdem(claim)
+	return nil
+}
+
+// ReleaseIdempotency deletes the key's record if it is the claim made for
+// caseID.
+func (s *Store) ReleaseIdempotency(_ context.Context, scope, key, caseID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ref := idemRef{scope, key}
+	if old, ok := s.idem[ref]; ok && old.InProgress() && old.CaseID == caseID {
+		delete(s.idem, ref)
+	}
+	return nil
 }
 
 func (s *Store) live(expires time.Time) bool { return s.clock.Now().Before(expires) }

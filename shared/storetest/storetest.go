@@ -5,7 +5,9 @@
 // that the in-memory store used by unit tests behaves exactly like the
 // DynamoDB adapter used in production: same errors, same all-or-nothing
 // writes, same refusal of a refund beyond what was paid, same list order
-// and cursors.
+// and cursors. Run also races copies of one application through the case
+// use case on the stores (see Race): idempotency is a protocol between the
+// two, and each store must hold up its end under concurrency.
 package storetest
 
 import (
@@ -109,6 +111,11 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"ListEmpty", testListEmpty},
 		{"ListBadCursor", testListBadCursor},
 		{"ConcurrentCreateOneLine", testConcurrentCreate},
+		{"IdempotencyClaim", testIdempotencyClaim},
+		{"IdempotencyRelease", testIdempotencyRelease},
+		{"ClaimBecomesAnswer", testClaimBecomesAnswer},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"ConcurrentRetriesOfOneKey", testConcurrentRetries},
 	}, open, func(s Stores) *FakeClock { return s.Clock })
 }
 

@@ -8,6 +8,7 @@ package cases
 
 import (
 	"context"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/casework"
@@ -23,6 +24,10 @@ type Service struct {
 	Workflow    casework.Resumer  // resumes a wait a buyer's change ends
 	Clock       aftersales.Clock
 	IDs         aftersales.IDGenerator
+	// Pause waits d or until ctx is done, while a duplicate request waits
+	// for the request that holds its idempotency key (nil: a timer). Tests
+	// set it to wait for what they wait for, rather than for time.
+	Pause func(ctx context.Context, d time.Duration) error
 }
 
 // GetCase returns a case the principal may see: a buyer only their own (a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -12,14 +13,47 @@ import (
 // CreateCase opens a case for the buyer p. It validates the application
 // against the order, defaults the amount to what is refundable, and writes
 // the case, its line holds and the idempotency record in one step.
+//
+// With idem, the request first claims its key (see claim): of concurrent
+// requests with one key, only the one holding the claim builds a case, and
+// its answer replaces the claim in the case's own write. The others wait
+// for that answer. A request that creates no case releases its claim:
+// only a created case's answer is remembered, so a retry after an error
+// is judged afresh.
 func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app aftersales.Application, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
-	const op = "case.create"
-	if idem != nil {
-		if res, done, err := s.replay(ctx, p, idem); done {
-			return res, err
+	id := s.IDs.NewID("as")
+	if idem == nil {
+		return s.create(ctx, p, id, app, nil)
+	}
+	started := s.Clock.Now()
+	if res, done, err := s.claim(ctx, p, id, idem); done {
+		return res, err
+	}
+	res, err := s.create(ctx, p, id, app, idem)
+	if err == nil {
+		return res, nil
+	}
+	if s.Clock.Now().Sub(started) >= aftersales.IdempotencyClaimTTL {
+		// The claim may have expired and been taken over while this request
+		// worked; then the error it met is likely the hold of the case that
+		// request opened, and that request's answer is the answer.
+		if rec, gerr := s.Idempotency.GetIdempotency(ctx, p.ID, idem.Key); gerr == nil && rec.CaseID != id {
+			return replay(rec, idem)
 		}
 	}
-	c, err := s.newCase(ctx, p, app)
+	// Nothing was written: free the key for the client's retry now. The
+	// client's own cancellation must not keep it; a release that fails
+	// leaves the claim to expire (IdempotencyClaimTTL), when the key is free
+	// again anyway.
+	_ = s.Idempotency.ReleaseIdempotency(context.WithoutCancel(ctx), p.ID, idem.Key, id)
+	return res, err
+}
+
+// create builds case id from app and writes it with idem's answer in place
+// of the request's claim.
+func (s *Service) create(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+	const op = "case.create"
+	c, err := s.newCase(ctx, p, id, app)
 	if err != nil {
 		return aftersales.CreateResult{}, err
 	}
@@ -35,10 +69,9 @@ func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app af
 	}
 	switch err := s.Cases.CreateCase(ctx, c, rec); {
 	case errors.Is(err, aftersales.ErrIdempotencyKeyTaken):
-		// A concurrent twin won the race: answer as if we had come second.
-		if res, done, err := s.replay(ctx, p, idem); done {
-			return res, err
-		}
+		// The claim outlived IdempotencyClaimTTL and another request took
+		// the key over: CreateCase answers as that request. Should it have
+		// gone too, the client's retry starts afresh.
 		return aftersales.CreateResult{}, aftersales.Wrap(aftersales.KindTransient, op, err)
 	case err != nil:
 		return aftersales.CreateResult{}, err
@@ -50,25 +83,92 @@ func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app af
 	return res, nil
 }
 
-// replay answers a request whose idempotency key was seen before; done is
-// false when the key is new.
-func (s *Service) replay(ctx context.Context, p aftersales.Principal, idem *aftersales.IdempotentRequest) (res aftersales.CreateResult, done bool, err error) {
+// duplicateWaits are the pauses of a duplicate request between its looks
+// at the request that holds its key: short at first, as opening a case
+// takes tens of milliseconds, then longer; about 2 s in all, well inside
+// the api function's 10 s, before the duplicate is told to retry.
+var duplicateWaits = []time.Duration{
+	20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond, 160 * time.Millisecond,
+	320 * time.Millisecond, 640 * time.Millisecond, 640 * time.Millisecond,
+}
+
+// claim makes this request, about to create case id, the one working on
+// its idempotency key; done is false when it is. Otherwise it answers as
+// the request holding the key does: its remembered answer, replayed (that
+// request may finish while this one waits), 422 when the key came with
+// another body, or ErrIdempotencyKeyInProgress when it is still working
+// after duplicateWaits. A key freed meanwhile (its request failed and
+// released it, or crashed and its claim expired) is claimed again.
+func (s *Service) claim(ctx context.Context, p aftersales.Principal, id string, idem *aftersales.IdempotentRequest) (res aftersales.CreateResult, done bool, err error) {
+	const op = "case.create"
+	for i := 0; ; i++ {
+		now := s.Clock.Now().UTC()
+		err = s.Idempotency.ClaimIdempotency(ctx, aftersales.IdempotencyRecord{Scope: p.ID, Key: idem.Key,
+			RequestHash: idem.RequestHash, CaseID: id, CreatedAt: now, ExpiresAt: now.Add(aftersales.IdempotencyClaimTTL)})
+		if !errors.Is(err, aftersales.ErrIdempotencyKeyTaken) {
+			return aftersales.CreateResult{}, err != nil, err
+		}
+		res, done, err = s.answer(ctx, p, idem)
+		switch {
+		case done && !errors.Is(err, aftersales.ErrIdempotencyKeyInProgress):
+			return res, true, err
+		case i == len(duplicateWaits):
+			return aftersales.CreateResult{}, true, aftersales.ErrIdempotencyKeyInProgress.For(op)
+		case done:
+			if err := s.pause(ctx, duplicateWaits[i]); err != nil {
+				return aftersales.CreateResult{}, true, aftersales.Wrap(aftersales.KindTransient, op, err)
+			}
+		}
+	}
+}
+
+// answer is the answer of the request that holds idem's key; done is false
+// when no live record holds it.
+func (s *Service) answer(ctx context.Context, p aftersales.Principal, idem *aftersales.IdempotentRequest) (res aftersales.CreateResult, done bool, err error) {
 	rec, err := s.Idempotency.GetIdempotency(ctx, p.ID, idem.Key)
 	switch {
 	case errors.Is(err, aftersales.ErrNotFound):
 		return aftersales.CreateResult{}, false, nil
 	case err != nil:
 		return aftersales.CreateResult{}, true, err
+	}
+	res, err = replay(rec, idem)
+	return res, true, err
+}
+
+// replay answers idem as the request whose record rec is: with its answer,
+// or, while it has none, ErrIdempotencyKeyInProgress. The key with another
+// body is 422.
+func replay(rec aftersales.IdempotencyRecord, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+	const op = "case.create"
+	switch {
 	case rec.RequestHash != idem.RequestHash:
 		var v aftersales.Validation
 		v.Add("Idempotency-Key", "was already used with a different request body; use a new key")
-		return aftersales.CreateResult{}, true, v.Err("case.create")
+		return aftersales.CreateResult{}, v.Err(op)
+	case rec.InProgress():
+		return aftersales.CreateResult{}, aftersales.ErrIdempotencyKeyInProgress.For(op)
 	}
-	return aftersales.CreateResult{Replayed: &rec}, true, nil
+	return aftersales.CreateResult{Replayed: &rec}, nil
 }
 
-// newCase validates app and builds the case; it writes nothing.
-func (s *Service) newCase(ctx context.Context, p aftersales.Principal, app aftersales.Application) (*aftersales.Case, error) {
+// pause waits d, or until ctx is done.
+func (s *Service) pause(ctx context.Context, d time.Duration) error {
+	if s.Pause != nil {
+		return s.Pause(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// newCase validates app and builds case id; it writes nothing.
+func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application) (*aftersales.Case, error) {
 	const op = "case.create"
 	var v aftersales.Validation
 	if !p.Has(aftersales.RoleBuyer) {
@@ -103,7 +203,7 @@ func (s *Service) newCase(ctx context.Context, p aftersales.Principal, app after
 
 	now := s.Clock.Now().UTC()
 	c := &aftersales.Case{
-		ID: s.IDs.NewID("as"), OrderID: app.OrderID, BuyerID: p.ID, Type: app.Type, Reason: app.Reason,
+		ID: id, OrderID: app.OrderID, BuyerID: p.ID, Type: app.Type, Reason: app.Reason,
 		Description: app.Description, RefundTo: app.RefundTo, CreatedAt: now, UpdatedAt: now,
 	}
 	held, claimNote := false, ""
