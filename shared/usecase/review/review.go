@@ -49,7 +49,7 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 			}
 			v.Check(amount == c.Requested || strings.TrimSpace(a.Note) != "", "note", "say why the amount is lower than requested")
 		}
-		v.Check(len(a.Note) <= aftersales.MaxDescriptionRunes, "note", "must be at most %d characters", aftersales.MaxDescriptionRunes)
+		aftersales.CheckText(&v, "note", a.Note, aftersales.MultiLine, aftersales.MaxDescriptionRunes)
 		if err := v.Err(op); err != nil {
 			return err
 		}
