@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/config"
 )
 
@@ -38,6 +39,15 @@ func (b *builder) buckets() (evidence awss3.Bucket) {
 				TransitionAfter: awscdk.Duration_Days(jsii.Number(90)),
 			}},
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}, {
+			// Buyers upload under pending/; a case that takes a file copies
+			// it under evidence/, which this rule never matches. Whatever
+			// is still under pending/ after its upload record expired
+			// (aftersales.PendingUploadDays) no case took: it is deleted,
+			// so upload URLs cannot fill the bucket.
+			Id:         jsii.String("ExpireUnattachedUploads"),
+			Prefix:     jsii.String(pendingPrefix),
+			Expiration: awscdk.Duration_Days(jsii.Number(aftersales.PendingUploadDays)),
 		}},
 	}
 	if len(b.s.CORSOrigins) > 0 {
@@ -56,16 +66,25 @@ func (b *builder) buckets() (evidence awss3.Bucket) {
 	return evidence
 }
 
+// Key prefixes of the evidence bucket (aftersales.PendingObjectKey and
+// EvidenceObjectKey).
+const (
+	pendingPrefix  = "pending/"
+	evidencePrefix = "evidence/"
+)
+
 // grantEvidence lets the api function presign uploads and downloads of
-// evidence. Presigned PUT/GET are signed with the api function's role, and
-// attaching evidence HEADs the object: PutObject and GetObject under
-// evidence/. ListBucket makes a missing object answer 404 instead of 403,
-// which the api reports as "not uploaded".
+// evidence. Presigned PUT/GET are signed with the api function's role;
+// attaching evidence HEADs the upload under pending/ and copies it under
+// evidence/ (GetObject on the source, PutObject on the copy): PutObject and
+// GetObject under both prefixes. ListBucket makes a missing object answer
+// 404 instead of 403, which the api reports as "not uploaded".
 func (b *builder) grantEvidence(evidence awss3.Bucket) {
 	api := b.fns["api"]
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("s3:PutObject", "s3:GetObject"),
-		Resources: &[]*string{evidence.ArnForObjects(jsii.String("evidence/*"))},
+		Actions: jsii.Strings("s3:PutObject", "s3:GetObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String(pendingPrefix + "*")),
+			evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
 	}))
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:ListBucket"),

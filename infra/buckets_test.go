@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
 // TestEvidenceBucketPrivateAndTLSOnly checks that both buckets block
@@ -51,6 +54,62 @@ func TestEvidenceBucketPrivateAndTLSOnly(t *testing.T) {
 	}
 	if evidence["CorsConfiguration"] != nil {
 		t.Errorf("CORS %v without any configured origin", evidence["CorsConfiguration"])
+	}
+}
+
+// TestUnattachedUploadsExpire: uploads under pending/ that no case took are
+// deleted once their upload record has expired, and no rule deletes
+// attached evidence (under evidence/); the api may read and write both.
+func TestUnattachedUploadsExpire(t *testing.T) {
+	s := defaultSynth(t)
+	var rules []struct {
+		ID               string `json:"Id"`
+		Prefix           string
+		Status           string
+		ExpirationInDays int
+	}
+	for id, b := range s.ofType("AWS::S3::Bucket") {
+		if !strings.HasPrefix(id, "Evidence") {
+			continue
+		}
+		raw, _ := json.Marshal(b.Properties["LifecycleConfiguration"].(map[string]any)["Rules"])
+		if err := json.Unmarshal(raw, &rules); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expiring := 0
+	for _, r := range rules {
+		if r.ExpirationInDays == 0 {
+			continue
+		}
+		expiring++
+		if r.Prefix != "pending/" || r.Status != "Enabled" || r.ExpirationInDays != aftersales.PendingUploadDays {
+			t.Errorf("rule %+v, want pending/ expiring after %d days", r, aftersales.PendingUploadDays)
+		}
+		if strings.HasPrefix(aftersales.EvidenceObjectKey("b_1", "ev_1"), r.Prefix) {
+			t.Errorf("rule %s deletes attached evidence", r.ID)
+		}
+		if !strings.HasPrefix(aftersales.PendingObjectKey("b_1", "ev_1"), r.Prefix) {
+			t.Errorf("rule %s misses where uploads go", r.ID)
+		}
+	}
+	if expiring != 1 {
+		t.Errorf("%d expiring rules in %+v, want the one of pending/", expiring, rules)
+	}
+	if time.Duration(aftersales.PendingUploadDays)*24*time.Hour <= aftersales.UploadRecordTTL {
+		t.Errorf("uploads expire after %d days, before their record (%v)", aftersales.PendingUploadDays, aftersales.UploadRecordTTL)
+	}
+	granted := ""
+	for _, pol := range s.ofType("AWS::IAM::Policy") {
+		raw, _ := json.Marshal(pol.Properties["PolicyDocument"])
+		if strings.Contains(string(raw), `"s3:PutObject"`) {
+			granted += string(raw)
+		}
+	}
+	for _, prefix := range []string{"/pending/*", "/evidence/*"} {
+		if !strings.Contains(granted, prefix) {
+			t.Errorf("no PutObject/GetObject grant on %s: %s", prefix, granted)
+		}
 	}
 }
 

@@ -19,8 +19,9 @@ const (
 		"the statement is added by tracing and has no other action."
 	reasonIndexes = "The table's own global secondary indexes (dynamo.TableSchema's GSI1..GSI3): CDK's table " +
 		"grants name them as <table>/index/*."
-	reasonEvidence = "Objects under evidence/ only: the api function presigns PUT and GET for keys " +
-		"evidence/<buyer>/<id> that it chooses, and HEADs them when evidence is attached."
+	reasonEvidence = "Objects under pending/ and evidence/ only: the api function presigns PUT and GET for keys " +
+		"pending/<buyer>/<id> and evidence/<buyer>/<id> that it chooses, HEADs an upload and copies it from " +
+		"pending/ to evidence/ when evidence is attached."
 	reasonV1Auth = "The api function verifies every bearer token before any route runs (issuer, audience, " +
 		"expiry, HS256 or RS256/ES256; shared/apigw). API Gateway's JWT authorizer cannot verify HS256 " +
 		"tokens; set jwtAuthorizer=true to add it in front for an OpenID issuer."
@@ -57,7 +58,7 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 			suppress(role, "AwsSolutions-IAM5", reasonIndexes, `/^Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*$/`)
 		}
 		if name == "api" {
-			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/evidence\/\*$/`)
+			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence)\/\*$/`)
 		}
 	}
 	if !b.s.JWTAuthorizer {

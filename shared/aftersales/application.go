@@ -25,6 +25,11 @@ type LineRequest struct {
 // notes.
 const MaxDescriptionRunes = 500
 
+// MaxCaseLines bounds the order lines one case names: more than any real
+// return, and within what one store transaction can hold a line for
+// (shared/dynamo: at most 97).
+const MaxCaseLines = 50
+
 // ClaimDetails say how much of the claimed goods is affected: a count of
 // spoiled items, or a spoiled weight out of the delivered weight ("5 jin of
 // strawberries, 1 jin bad: 20%").

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it. Adapters map a
@@ -23,6 +24,7 @@ const (
 	KindUnauthenticated                // the caller is not known
 	KindPreconditionFailed             // a version or idempotency precondition did not hold
 	KindTransient                      // a dependency failed in a way that a retry may fix
+	KindRateLimited                    // the caller did this too often; it may again after RetryAfter
 )
 
 var kindNames = [...]string{
@@ -34,6 +36,7 @@ var kindNames = [...]string{
 	KindUnauthenticated:    "Unauthenticated",
 	KindPreconditionFailed: "PreconditionFailed",
 	KindTransient:          "Transient",
+	KindRateLimited:        "RateLimited",
 }
 
 // String returns the kind's stable name, e.g. "NotFound".
@@ -53,13 +56,17 @@ type FieldError struct {
 
 // Error is the one error type of the domain. Op names the operation that
 // failed ("case.create"), Msg is safe to show to a client, Err is the cause
-// (never shown to clients), Fields lists invalid fields for KindInvalid.
+// (never shown to clients), Fields lists invalid fields for KindInvalid (at
+// most MaxFieldErrors; Omitted counts the rest), RetryAfter says when a
+// KindRateLimited request may succeed again.
 type Error struct {
-	Kind   Kind
-	Op     string
-	Msg    string
-	Fields []FieldError
-	Err    error
+	Kind       Kind
+	Op         string
+	Msg        string
+	Fields     []FieldError
+	Omitted    int
+	RetryAfter time.Duration
+	Err        error
 }
 
 // Error renders the error for logs.
@@ -76,6 +83,9 @@ func (e *Error) Error() string {
 	}
 	for _, f := range e.Fields {
 		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Message)
+	}
+	if e.Omitted > 0 {
+		fmt.Fprintf(&b, "; and %d more", e.Omitted)
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
@@ -112,6 +122,26 @@ func FieldsOf(err error) []FieldError {
 	return nil
 }
 
+// OmittedOf returns how many field errors the first *Error in err's chain
+// counted but did not list.
+func OmittedOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Omitted
+	}
+	return 0
+}
+
+// RetryAfterOf returns when the request that failed with err may be tried
+// again (zero: no advice).
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
 // MessageOf returns the client-safe message of the first *Error in err's chain.
 func MessageOf(err error) string {
 	var e *Error
@@ -121,14 +151,26 @@ func MessageOf(err error) string {
 	return ""
 }
 
+// MaxFieldErrors bounds the field errors one error lists: enough to fix a
+// form in one round trip, too few for a request of 5,000 bad ids to make
+// the server write 5,000 messages. The rest are counted (Error.Omitted).
+const MaxFieldErrors = 20
+
 // Validation collects field errors so that one response names every invalid
-// field at once instead of making the client fix them one round trip at a time.
+// field at once instead of making the client fix them one round trip at a
+// time. It keeps the first MaxFieldErrors and counts the others without
+// formatting them.
 type Validation struct {
-	fields []FieldError
+	fields  []FieldError
+	omitted int
 }
 
 // Add records that field is invalid.
 func (v *Validation) Add(field, format string, args ...any) {
+	if len(v.fields) >= MaxFieldErrors {
+		v.omitted++
+		return
+	}
 	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -148,7 +190,7 @@ func (v *Validation) Err(op string) error {
 	if v.Valid() {
 		return nil
 	}
-	return &Error{Kind: KindInvalid, Op: op, Msg: "the request has invalid fields", Fields: v.fields}
+	return &Error{Kind: KindInvalid, Op: op, Msg: "the request has invalid fields", Fields: v.fields, Omitted: v.omitted}
 }
 
 // Invalid is a KindInvalid error naming one field.

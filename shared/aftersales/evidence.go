@@ -54,7 +54,8 @@ type PresignedUpload struct {
 }
 
 // ValidateUploadFiles checks declared files against the evidence limits given
-// how many files the case already holds, naming each invalid field.
+// how many files the case already holds, naming each invalid field. More
+// files than a case can hold are refused without looking at any of them.
 func ValidateUploadFiles(files []UploadFile, already int) error {
 	var v Validation
 	switch {
@@ -62,6 +63,7 @@ func ValidateUploadFiles(files []UploadFile, already int) error {
 		v.Add("files", "must list at least one file")
 	case already+len(files) > MaxEvidencePerCase:
 		v.Add("files", "a case holds at most %d files; it has %d and %d more were asked for", MaxEvidencePerCase, already, len(files))
+		return v.Err("evidence.validate")
 	}
 	for i, f := range files {
 		p := fmt.Sprintf("files[%d]", i)
@@ -79,8 +81,82 @@ func ValidateUploadFiles(files []UploadFile, already int) error {
 	return v.Err("evidence.validate")
 }
 
-// EvidenceObjectKey is where an evidence file lives in object storage. Keys
-// are per buyer so that a bucket policy or a lifecycle rule can act per buyer.
+// Object keys of evidence files. A declared file is uploaded under
+// pending/ and copied under evidence/ when a case takes it; a bucket
+// lifecycle rule deletes whatever is still under pending/ after
+// PendingUploadDays (infra/buckets.go), so files that no case holds do not
+// stay, and attached ones are never touched by that rule. Keys are per
+// buyer so that a bucket policy can act per buyer.
+
+// PendingObjectKey is where a declared file is uploaded.
+func PendingObjectKey(buyerID, evidenceID string) string {
+	return "pending/" + buyerID + "/" + evidenceID
+}
+
+// EvidenceObjectKey is where an attached evidence file is kept.
 func EvidenceObjectKey(buyerID, evidenceID string) string {
 	return "evidence/" + buyerID + "/" + evidenceID
+}
+
+// PendingUploadDays is how long object storage keeps a file that was never
+// attached, in whole days as lifecycle rules count them: one day more than a
+// declared upload can be attached (UploadRecordTTL), so a file is never
+// deleted while its record still lets a case take it.
+const PendingUploadDays = int(UploadRecordTTL/(24*time.Hour)) + 1
+
+// Upload quotas (F3). A presigned URL costs nothing to ask for and lets its
+// holder store up to 100 MB, so how many are handed out is bounded, before
+// any is signed.
+const (
+	// MaxUploadsPerCase bounds the upload URLs of one case over its life:
+	// three times what it can hold, room for failed and replaced uploads.
+	MaxUploadsPerCase = 3 * MaxEvidencePerCase
+	// MaxUploadsPerBuyerHour bounds one buyer's upload URLs in a clock hour
+	// (UTC), for cases and for applications not sent yet alike: four
+	// applications with every file they can hold.
+	MaxUploadsPerBuyerHour = 4 * MaxEvidencePerCase
+	// caseQuotaTTL is how long a case's count is kept after its last
+	// upload URL: longer than any case stays open.
+	caseQuotaTTL = 90 * 24 * time.Hour
+)
+
+// Quota is a count with a limit, kept by a store (CaseStore.TakeQuota). Key
+// names what is counted and its window ("uploads/buyer/b_1/2026-11-11T10"),
+// so the store knows nothing of windows: a new window is a new key.
+type Quota struct {
+	Key   string
+	Limit int
+	// ExpiresAt is when the store may forget the count: once its window is
+	// over, so forgetting never changes an answer.
+	ExpiresAt time.Time
+	// ResetAt is when the window ends and the quota is whole again; zero
+	// for a quota that never renews. Stores ignore it.
+	ResetAt time.Time
+}
+
+// QuotaExceeded is the cause of a store's KindRateLimited error when taking
+// from a quota would pass its limit; nothing was counted.
+type QuotaExceeded struct{ Quota Quota }
+
+func (e *QuotaExceeded) Error() string {
+	return fmt.Sprintf("quota %s: the limit of %d is reached", e.Quota.Key, e.Quota.Limit)
+}
+
+// Exceeded is op's answer that q is spent.
+func Exceeded(op string, q Quota) error {
+	return &Error{Kind: KindRateLimited, Op: op, Msg: "quota exceeded", Err: &QuotaExceeded{Quota: q}}
+}
+
+// UploadQuotas are the quotas that upload URLs asked for at now count
+// against: the case's (when caseID is not empty), then the buyer's hour.
+// The case's comes first so that a store reporting one spent quota reports
+// the one that never renews.
+func UploadQuotas(buyerID, caseID string, now time.Time) []Quota {
+	hour := now.UTC().Truncate(time.Hour)
+	var qs []Quota
+	if caseID != "" {
+		qs = append(qs, Quota{Key: "uploads/case/" + caseID, Limit: MaxUploadsPerCase, ExpiresAt: now.Add(caseQuotaTTL)})
+	}
+	return append(qs, Quota{Key: "uploads/buyer/" + buyerID + "/" + hour.Format("2006-01-02T15"), Limit: MaxUploadsPerBuyerHour,
+		ExpiresAt: hour.Add(time.Hour), ResetAt: hour.Add(time.Hour)})
 }

@@ -109,6 +109,11 @@ type CaseStore interface {
 	PutUploads(ctx context.Context, ups []Upload) error
 	// GetUpload returns a declared upload (ErrNotFound if unknown or expired).
 	GetUpload(ctx context.Context, id string) (Upload, error)
+	// TakeQuota counts n more against every quota, all or none: when one
+	// would pass its limit nothing is counted and the error is
+	// KindRateLimited with a *QuotaExceeded cause naming the first such
+	// quota. Concurrent takes never pass a limit together.
+	TakeQuota(ctx context.Context, n int, qs ...Quota) error
 }
 
 // IdempotencyStore keeps idempotency records: the claim of the request
@@ -156,6 +161,9 @@ type EvidenceStore interface {
 	PresignPut(ctx context.Context, key, contentType string, size int64, expires time.Duration) (PresignedUpload, error)
 	// Stat returns the stored object's type and size, or ErrNotFound.
 	Stat(ctx context.Context, key string) (BlobInfo, error)
+	// Copy copies the object at from, with its content type, to to
+	// (replacing what is there), or returns ErrNotFound when from is gone.
+	Copy(ctx context.Context, from, to string) error
 }
 
 // Clock tells the time. Everything that compares or stamps time takes it from

@@ -430,6 +430,31 @@ func (o Outcome) validate(v *Validation, p string) {
 	v.Check(utf8.RuneCountInString(o.Reason) <= MaxRuleReasonRunes, p+".reason", "must be at most %d characters", MaxRuleReasonRunes)
 }
 
+// maxRuleNameRunes bounds a category or member tier that a condition names.
+const maxRuleNameRunes = 64
+
+// ValidateText checks the rule set's free text with CheckText: rule
+// descriptions (staff read them), outcome reasons (buyers read them) and
+// the category and tier names of conditions, each named by its JSON path.
+// It is checked when a rule set is stored, not in Validate, which also
+// runs when one is read: a version stored before these checks stays
+// readable, and the next one stored must pass them.
+func (rs *RuleSet) ValidateText() error {
+	var v Validation
+	for i, r := range rs.Rules {
+		p := fmt.Sprintf("rules[%d]", i)
+		CheckText(&v, p+".description", r.Description, MultiLine, 0)
+		CheckText(&v, p+".then.reason", r.Then.Reason, OneLine, 0)
+		for j, c := range r.When.Categories {
+			CheckText(&v, fmt.Sprintf("%s.when.categories[%d]", p, j), c, OneLine, maxRuleNameRunes)
+		}
+		for j, t := range r.When.MemberTiers {
+			CheckText(&v, fmt.Sprintf("%s.when.member_tiers[%d]", p, j), t, OneLine, maxRuleNameRunes)
+		}
+	}
+	return v.Err("ruleset.validate")
+}
+
 // DefaultRuleSet is the policy of a merchant who has not written one: the
 // source's examples (F7, F16, F18), ordered so that each behaves as stated
 // where they overlap:

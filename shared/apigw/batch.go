@@ -19,7 +19,7 @@ type batchFilterJSON struct {
 }
 
 type batchRequest struct {
-	CaseIDs  []string         `json:"case_ids,omitempty"`
+	CaseIDs  []string         `json:"case_ids,omitempty" max:"10000"`
 	Filter   *batchFilterJSON `json:"filter,omitempty"`
 	Decision string           `json:"decision"`
 	Reason   string           `json:"reason,omitempty"`

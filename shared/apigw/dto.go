@@ -131,15 +131,19 @@ type pageJSON[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// Request bodies. A list field's `max` tag bounds its items, checked by
+// decode before anything else is done with the body (the domain's limits:
+// TestListLimitsAreTheDomains pins each to its constant).
+
 type createCaseRequest struct {
 	OrderID     string            `json:"order_id"`
 	Type        string            `json:"type"`
 	Reason      string            `json:"reason"`
 	Description string            `json:"description,omitempty"`
-	Lines       []lineRequestJSON `json:"lines"`
+	Lines       []lineRequestJSON `json:"lines" max:"50"`
 	Amount      *int64            `json:"amount,omitempty"`
 	RefundTo    string            `json:"refund_to,omitempty"`
-	Evidence    []string          `json:"evidence,omitempty"`
+	Evidence    []string          `json:"evidence,omitempty" max:"9"`
 	Claim       *claimJSON        `json:"claim,omitempty"`
 }
 
@@ -172,7 +176,7 @@ type uploadsRequest struct {
 	Files []struct {
 		ContentType string `json:"content_type"`
 		Size        int64  `json:"size"`
-	} `json:"files"`
+	} `json:"files" max:"9"`
 }
 
 type uploadJSON struct {
@@ -184,7 +188,7 @@ type uploadJSON struct {
 }
 
 type attachRequest struct {
-	EvidenceIDs []string `json:"evidence_ids"`
+	EvidenceIDs []string `json:"evidence_ids" max:"9"`
 }
 
 type reasonJSON struct {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
 )
 
 // TestLambdaBodies: API Gateway's base64 bodies are decoded before the
@@ -45,10 +47,11 @@ func TestLambdaBodies(t *testing.T) {
 }
 
 // TestLocalRoundTrip is the local stack's path: a real HTTP request made an
-// event, served by Lambda, and written back as HTTP, headers included.
+// event, served by Lambda, and written back as HTTP, headers and query
+// string included.
 func TestLocalRoundTrip(t *testing.T) {
 	h := newHarness(t)
-	req := httptest.NewRequest("POST", "/v1/cases?x=1", strings.NewReader(`{"order_id":"o-1","lines":[{"line_id":"l1","quantity":1}]}`))
+	req := httptest.NewRequest("POST", "/v1/cases", strings.NewReader(`{"order_id":"o-1","lines":[{"line_id":"l1","quantity":1}]}`))
 	req.Header.Set("Authorization", token(t, "buyer-1"))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", "k-9")
@@ -69,5 +72,19 @@ func TestLocalRoundTrip(t *testing.T) {
 	}
 	if calls := h.fake.callsOf("CreateCase"); len(calls) != 1 || calls[0].args[1] != "k-9" {
 		t.Errorf("CreateCase calls %+v", calls)
+	}
+
+	// The query string makes the round trip too.
+	req = httptest.NewRequest("GET", "/v1/cases?status=pending_review&limit=5", nil)
+	req.Header.Set("Authorization", token(t, "buyer-1"))
+	if ev, err = EventFromRequest(req, "gw-3"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = Lambda(h.srv)(context.Background(), ev); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("list: %+v %v", res, err)
+	}
+	calls := h.fake.callsOf("ListCases")
+	if len(calls) != 1 || calls[0].args[0] != (aftersales.CaseQuery{BuyerID: "buyer-1", Status: aftersales.StatusPendingReview, Limit: 5}) {
+		t.Errorf("ListCases calls %+v", calls)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -21,6 +23,7 @@ var statusOf = map[aftersales.Kind]int{
 	aftersales.KindUnauthenticated:    http.StatusUnauthorized,
 	aftersales.KindPreconditionFailed: http.StatusPreconditionFailed,
 	aftersales.KindTransient:          http.StatusServiceUnavailable,
+	aftersales.KindRateLimited:        http.StatusTooManyRequests,
 	aftersales.KindInternal:           http.StatusInternalServerError,
 }
 
@@ -28,14 +31,16 @@ var statusOf = map[aftersales.Kind]int{
 const ProblemContentType = "application/problem+json"
 
 // problem is an RFC 9457 problem details object with the API's extensions:
-// the invalid fields and the request id to quote to support.
+// the invalid fields (at most aftersales.MaxFieldErrors, and how many more
+// there were) and the request id to quote to support.
 type problem struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Detail    string         `json:"detail,omitempty"`
-	Errors    []fieldProblem `json:"errors,omitempty"`
-	RequestID string         `json:"request_id,omitempty"`
+	Type          string         `json:"type"`
+	Title         string         `json:"title"`
+	Status        int            `json:"status"`
+	Detail        string         `json:"detail,omitempty"`
+	Errors        []fieldProblem `json:"errors,omitempty"`
+	ErrorsOmitted int            `json:"errors_omitted,omitempty"`
+	RequestID     string         `json:"request_id,omitempty"`
 }
 
 type fieldProblem struct {
@@ -76,9 +81,20 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	kind := aftersales.KindOf(err)
 	status := statusOf[kind]
-	p := problem{Type: problemType(kind), Title: http.StatusText(status), Status: status, Detail: aftersales.MessageOf(err)}
-	for _, f := range aftersales.FieldsOf(err) {
+	p := problem{Type: problemType(kind), Title: http.StatusText(status), Status: status, Detail: aftersales.MessageOf(err),
+		ErrorsOmitted: aftersales.OmittedOf(err)}
+	fields := aftersales.FieldsOf(err)
+	if n := len(fields) - aftersales.MaxFieldErrors; n > 0 {
+		// An error built without a Validation may list more: the answer
+		// stays as short as a Validation's.
+		fields, p.ErrorsOmitted = fields[:aftersales.MaxFieldErrors], p.ErrorsOmitted+n
+	}
+	for _, f := range fields {
 		p.Errors = append(p.Errors, fieldProblem{f.Field, f.Message})
+	}
+	if d := aftersales.RetryAfterOf(err); d > 0 {
+		// Whole seconds, rounded up: retrying a second early only fails again.
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
 	}
 	log := Logger(r.Context())
 	switch {

@@ -95,6 +95,13 @@ func (s *Server) putRuleSet(w http.ResponseWriter, r *http.Request) error {
 		v.Add("body", "must be at most %d bytes", maxBodyBytes)
 		return v.Err("ruleset.put")
 	}
+	// The rule set codec names syntax errors by line and column itself;
+	// a body that parses must hold fit text in every string.
+	if tree, err := parseJSON(body); err == nil {
+		if err := checkText(body, tree); err != nil {
+			return err
+		}
+	}
 	rs, err := ruleset.Decode(body)
 	if err != nil {
 		return err

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +84,43 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 // Routes lists the operations the server serves.
 func (s *Server) Routes() []Route { return s.routes }
 
+// queryParams are the query parameters each route takes, by "METHOD
+// path"; a route not named takes none. Any other parameter, or one given
+// twice, is refused (422 naming it) before the route does any work.
+var queryParams = map[string][]string{
+	"GET /v1/cases":                {"status", "cursor", "limit"},
+	"GET /v1/staff/cases":          {"status", "type", "kind", "reason", "from", "to", "min_amount", "max_amount", "cursor", "limit"},
+	"GET /v1/reasons":              {"type"},
+	"GET /v1/staff/refunds":        {"from", "to", "order_id", "phone", "cursor", "limit"},
+	"GET /v1/staff/refunds/export": {"from", "to", "order_id", "phone"},
+}
+
+// QueryParams are the query parameters the route method path takes; the
+// OpenAPI document must declare the same.
+func QueryParams(method, path string) []string { return queryParams[method+" "+path] }
+
+// checkQuery refuses a query string that is not well formed, or that holds
+// a parameter the route does not take or one given more than once.
+func checkQuery(r *http.Request, allowed []string) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	qs, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return &malformedError{msg: "the query string is not well formed: " + err.Error()}
+	}
+	var v aftersales.Validation
+	for _, k := range sortedKeys(qs) {
+		switch {
+		case !slices.Contains(allowed, k):
+			v.Add(shortKey(k), "is not a query parameter of this route")
+		case len(qs[k]) > 1:
+			v.Add(k, "is given %d times; give it once", len(qs[k]))
+		}
+	}
+	return v.Err("query")
+}
+
 // ServeHTTP serves one request: it stamps the request id, recovers panics as
 // 500 problems, and routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -131,10 +170,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// wrap authenticates, checks the route's access level and turns a handler's
-// error into a problem response. A caller with no known role is refused on
-// every route, whatever its access level.
+// wrap authenticates, checks the route's access level (a caller with no
+// known role is refused on every route), its query parameters and the
+// length of its path id, and turns a handler's error into a problem
+// response.
 func (s *Server) wrap(rt Route) http.Handler {
+	allowed := QueryParams(rt.Method, rt.Path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.auth.Authenticate(r.Header.Get("Authorization"))
 		if err != nil {
@@ -150,6 +191,16 @@ func (s *Server) wrap(rt Route) http.Handler {
 			return
 		case rt.Access == BuyerOnly && !p.Has(aftersales.RoleBuyer):
 			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for buyers"))
+			return
+		}
+		if err := checkQuery(r, allowed); err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		if id := r.PathValue("id"); len(id) > aftersales.MaxIDBytes {
+			// Longer than any id: not found, without asking a store that
+			// may not even take it as a key.
+			WriteError(w, r, &aftersales.Error{Kind: aftersales.KindNotFound, Op: "route", Msg: "not found", Err: aftersales.ErrNotFound})
 			return
 		}
 		ctx := withPrincipal(r.Context(), p)
@@ -257,17 +308,14 @@ func writePage(w http.ResponseWriter, page aftersales.CasePage) {
 }
 
 // parseCaseQuery reads list parameters, naming each bad one. Buyers may only
-// filter by status; staff have every filter of docs/API.md.
+// filter by status; staff have every filter of docs/API.md (queryParams
+// has refused any other parameter).
 func parseCaseQuery(r *http.Request, staff bool) (aftersales.CaseQuery, error) {
 	qs := r.URL.Query()
 	var v aftersales.Validation
 	q := aftersales.CaseQuery{Status: aftersales.Status(qs.Get("status")), Cursor: qs.Get("cursor")}
 	q.Limit = parseInt(&v, qs, "limit")
-	allowed := map[string]bool{"status": true, "cursor": true, "limit": true}
 	if staff {
-		for _, k := range []string{"type", "kind", "reason", "from", "to", "min_amount", "max_amount"} {
-			allowed[k] = true
-		}
 		q.Type = aftersales.CaseType(qs.Get("type"))
 		q.Kind = aftersales.LineKind(qs.Get("kind"))
 		q.Reason = qs.Get("reason")
@@ -275,9 +323,6 @@ func parseCaseQuery(r *http.Request, staff bool) (aftersales.CaseQuery, error) {
 		q.To = parseTime(&v, qs, "to")
 		q.MinAmount = int64(parseInt(&v, qs, "min_amount"))
 		q.MaxAmount = int64(parseInt(&v, qs, "max_amount"))
-	}
-	for k := range qs {
-		v.Check(allowed[k], k, "is not a parameter of this list")
 	}
 	return q, v.Err("case.list")
 }

@@ -358,7 +358,7 @@ func TestRefusedRequests(t *testing.T) {
 		{"two JSON values", create(`{} {}`, nil), http.StatusBadRequest, ""},
 		{"an unknown field", create(`{"order_id":"o-1","colour":"red"}`, nil), http.StatusUnprocessableEntity, "colour"},
 		{"a field of the wrong type", create(`{"order_id":"o-1","lines":[{"line_id":"l1","quantity":"two"}]}`, nil),
-			http.StatusUnprocessableEntity, "lines.quantity"},
+			http.StatusUnprocessableEntity, "lines[0].quantity"},
 		{"a string for a list", create(`{"evidence":"ev_1"}`, nil), http.StatusUnprocessableEntity, "evidence"},
 		{"no Idempotency-Key", create(`{"order_id":"o-1"}`, map[string]string{}), http.StatusUnprocessableEntity, "Idempotency-Key"},
 		{"an Idempotency-Key too long", create(`{}`, map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}),

@@ -17,11 +17,12 @@
 //	idempotency      IDEM#<scope>#<key>          IDEM                    TTL; '#' and '%' of the scope are %-escaped
 //	webhook receipt  HOOK#<provider>#<id>        HOOK                    TTL 30 days; the provider %-escaped like a scope
 //	declared upload  UPLOAD#<evidence id>        UPLOAD                  TTL
+//	quota            QUOTA#<quota key>           QUOTA                   TTL; taken, a count (see quota.go)
 //	review job       JOB#<job id>                JOB, ITEM#<case id>     see jobs.go
 //	rule set         RULESET                     V#<version, 10 digits>  see rulesets.go
 //
 // Every item has an entity attribute (case, event, refund, order, line,
-// idem, hook, upload, review_job, review_item, ruleset) so that exports and
+// idem, hook, upload, quota, review_job, review_item, ruleset) so that exports and
 // streams can tell items apart without parsing keys. Refund keys sort after
 // the timeline (EVT$), so reading a case never reads its refunds. Times are strings in UTC with nine fraction digits
 // (2006-01-02T15:04:05.000000000Z), so that they sort as instants do.

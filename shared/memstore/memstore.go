@@ -46,6 +46,7 @@ type Store struct {
 	uploads map[string]aftersales.Upload
 	refunds map[refundRef]*aftersales.Refund
 	hooks   map[hookRef]time.Time // receipt -> expiry
+	quotas  map[string]quotaCount // see quota.go
 }
 
 type lineRef struct{ order, line string }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -102,6 +103,50 @@ func (s *Store) Stat(ctx context.Context, key string) (aftersales.BlobInfo, erro
 		return aftersales.BlobInfo{}, aftersales.Wrap(aftersales.KindTransient, op, err)
 	}
 	return aftersales.BlobInfo{ContentType: aws.ToString(out.ContentType), Size: aws.ToInt64(out.ContentLength)}, nil
+}
+
+// Copy copies the object at from to to, with its content type (S3 copies
+// metadata by default), replacing what is at to. It is how an upload is
+// kept when a case takes it: copied out of pending/, which a lifecycle rule
+// empties, into evidence/. A missing source is an error of KindNotFound
+// wrapping aftersales.ErrNotFound. A single CopyObject copies up to 5 GB,
+// far above the largest evidence file.
+func (s *Store) Copy(ctx context.Context, from, to string) error {
+	const op = "s3blob.copy"
+	if from == "" || to == "" {
+		return misuse(op, "keys must not be empty")
+	}
+	_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(to),
+		// The source is "<bucket>/<key>", URL-encoded as S3 requires.
+		CopySource: aws.String(escapeKey(s.bucket + "/" + from)),
+	})
+	switch {
+	case err == nil:
+		return nil
+	case isNotFound(err):
+		return &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: "no such object", Err: aftersales.ErrNotFound}
+	}
+	return aftersales.Wrap(aftersales.KindTransient, op, err)
+}
+
+// escapeKey percent-encodes every byte of an object key but the unreserved
+// characters of RFC 3986 and '/': "+" and " " become %2B and %20, which no
+// decoder (path or query style) can read differently.
+func escapeKey(key string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := range len(key) {
+		switch c := key[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-_.~/", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }
 
 func isNotFound(err error) bool {

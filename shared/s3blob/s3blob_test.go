@@ -335,3 +335,63 @@ func putObject(t *testing.T, emu *emulators.S3, key, contentType string, body []
 		t.Fatalf("PutObject %s: %v", key, err)
 	}
 }
+
+// TestCopy: an upload is kept by copying it out of pending/ with its bytes
+// and content type; the source stays for the lifecycle rule to delete.
+func TestCopy(t *testing.T) {
+	tests := []struct {
+		name     string
+		from, to string
+		closed   bool
+		wantKind aftersales.Kind // KindInternal (zero): no error expected
+	}{
+		{name: "pending to evidence", from: "pending/b_1/ev_1", to: "evidence/b_1/ev_1"},
+		{name: "keys that need escaping", from: "pending/b 1+ü/ev_1", to: "evidence/b 1+ü/ev_1"},
+		{name: "a source that is gone", from: "pending/b_1/ev_9", to: "evidence/b_1/ev_9", wantKind: aftersales.KindNotFound},
+		{name: "storage unreachable", from: "pending/b_1/ev_1", to: "evidence/b_1/ev_1", closed: true, wantKind: aftersales.KindTransient},
+		{name: "an empty key", from: "", to: "evidence/b_1/ev_1", wantKind: aftersales.KindInternal},
+	}
+	body := []byte("\x89PNG not really")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := setup(t)
+			putObject(t, f.emu, "pending/b_1/ev_1", "image/png", body)
+			putObject(t, f.emu, "pending/b 1+ü/ev_1", "image/png", body)
+			store := s3blob.New(f.emu.Client(func(o *s3.Options) { o.RetryMaxAttempts = 1 }), bucket, f.clock)
+			if tt.closed {
+				if err := f.emu.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := store.Copy(ctx, tt.from, tt.to)
+			if tt.wantKind != aftersales.KindInternal || tt.from == "" {
+				if err == nil || aftersales.KindOf(err) != tt.wantKind {
+					t.Fatalf("Copy = %v, want an error of kind %v", err, tt.wantKind)
+				}
+				if isNF := errors.Is(err, aftersales.ErrNotFound); isNF != (tt.wantKind == aftersales.KindNotFound) {
+					t.Errorf("errors.Is(%v, ErrNotFound) = %v", err, isNF)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Copy: %v", err)
+			}
+			info, err := store.Stat(ctx, tt.to)
+			if err != nil || info != (aftersales.BlobInfo{ContentType: "image/png", Size: int64(len(body))}) {
+				t.Fatalf("the copy: %+v, %v", info, err)
+			}
+			out, err := f.emu.Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(tt.to)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Body.Close()
+			if got, _ := io.ReadAll(out.Body); !bytes.Equal(got, body) {
+				t.Errorf("copied bytes %q, want %q", got, body)
+			}
+			if _, err := store.Stat(ctx, tt.from); err != nil {
+				t.Errorf("the source after the copy: %v, want it kept for the lifecycle rule", err)
+			}
+		})
+	}
+}

@@ -104,6 +104,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"TimelineAppend", testTimelineAppend},
 		{"IdempotencyExpiry", testIdempotencyExpiry},
 		{"Uploads", testUploads},
+		{"TakeQuota", testTakeQuota},
+		{"TakeQuotaConcurrent", testTakeQuotaConcurrent},
 		{"NoAliasing", testNoAliasing},
 		{"ListBuyer", testListBuyer},
 		{"ListFiltersAndPages", testListFiltersAndPages},

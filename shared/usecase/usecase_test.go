@@ -39,6 +39,12 @@ func (noBlobs) PresignPut(context.Context, string, string, int64, time.Duration)
 func (noBlobs) Stat(context.Context, string) (aftersales.BlobInfo, error) {
 	return aftersales.BlobInfo{}, aftersales.ErrNotFound
 }
+func (noBlobs) Copy(context.Context, string, string) error { return aftersales.ErrNotFound }
+
+// noReviews takes batch review items and drops them.
+type noReviews struct{}
+
+func (noReviews) EnqueueReviews(context.Context, []aftersales.ReviewItem) error { return nil }
 
 type seqIDs struct {
 	mu sync.Mutex
@@ -61,9 +67,16 @@ func newService(t *testing.T) (*usecase.Services, *fakeWaits) {
 	t.Helper()
 	clock := storetest.NewFakeClock(storetest.Epoch)
 	store := memstore.New(clock)
+	return newServiceWith(t, usecase.Ports{Cases: store, Orders: store, Idempotency: store, Refunds: store}, noBlobs{}, clock)
+}
+
+// newServiceWith is newService on the given store ports (Cases, Orders,
+// Idempotency, Refunds), object storage and clock.
+func newServiceWith(t *testing.T, p usecase.Ports, blobs aftersales.EvidenceStore, clock aftersales.Clock) (*usecase.Services, *fakeWaits) {
+	t.Helper()
 	waits := &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}
-	svc := usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
-		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: waits, Jobs: memstore.NewJobs(), Refunds: store})
+	p.Evidence, p.Clock, p.IDs, p.Rules, p.Waits, p.Jobs, p.Reviews = blobs, clock, &seqIDs{}, memstore.NewRuleSets(), waits, memstore.NewJobs(), noReviews{}
+	svc := usecase.New(p)
 	o := &aftersales.Order{ID: "o1", Version: 1, EventID: "ev-o1-1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
 		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),
 		Payment: aftersales.Payment{Channel: aftersales.ChannelAlipay, Amount: 30000},

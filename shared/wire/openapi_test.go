@@ -17,16 +17,20 @@ import (
 )
 
 // TestOpenAPIMatchesRouter checks that docs/openapi.yaml documents exactly
-// the operations the functions serve: no undocumented route, no documented
-// route that does not exist.
+// the operations the functions serve (no undocumented route, no documented
+// route that does not exist) and, for the API's, exactly the query
+// parameters each takes.
 func TestOpenAPIMatchesRouter(t *testing.T) {
 	raw, err := os.ReadFile("../../docs/openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
-		OpenAPI string                               `yaml:"openapi"`
-		Paths   map[string]map[string]map[string]any `yaml:"paths"`
+		OpenAPI    string                               `yaml:"openapi"`
+		Paths      map[string]map[string]map[string]any `yaml:"paths"`
+		Components struct {
+			Parameters map[string]map[string]any `yaml:"parameters"`
+		} `yaml:"components"`
 	}
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		t.Fatalf("docs/openapi.yaml: %v", err)
@@ -65,6 +69,29 @@ func TestOpenAPIMatchesRouter(t *testing.T) {
 	for _, op := range documented {
 		if !slices.Contains(served, op) {
 			t.Errorf("documented but not served: %s", op)
+		}
+	}
+
+	// The query parameters each API operation documents are those the
+	// router lets through (apigw.QueryParams); any other is refused.
+	for _, rt := range srv.Routes() {
+		op := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
+		var query []string
+		params, _ := op["parameters"].([]any)
+		for _, p := range params {
+			p, _ := p.(map[string]any)
+			if ref, ok := p["$ref"].(string); ok {
+				p = doc.Components.Parameters[strings.TrimPrefix(ref, "#/components/parameters/")]
+			}
+			if p["in"] == "query" {
+				query = append(query, p["name"].(string))
+			}
+		}
+		want := slices.Clone(apigw.QueryParams(rt.Method, rt.Path))
+		slices.Sort(query)
+		slices.Sort(want)
+		if !slices.Equal(query, want) {
+			t.Errorf("%s %s: documented query parameters %v, the router takes %v", rt.Method, rt.Path, query, want)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -21,6 +20,10 @@ import (
 // only a created case's answer is remembered, so a retry after an error
 // is judged afresh.
 func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app aftersales.Application, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+	if err := checkLimits(p, app); err != nil {
+		// Before the key is claimed: a request past its limits claims nothing.
+		return aftersales.CreateResult{}, err
+	}
 	id := s.IDs.NewID("as")
 	if idem == nil {
 		return s.create(ctx, p, id, app, nil)
@@ -167,37 +170,30 @@ func (s *Service) pause(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// newCase validates app and builds case id; it writes nothing.
+// newCase validates app on its own and against the order and the uploads
+// it names, and builds case id; checkLimits has passed. It writes no case,
+// but keeps the evidence files (see keepEvidence).
 func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application) (*aftersales.Case, error) {
 	const op = "case.create"
 	var v aftersales.Validation
-	if !p.Has(aftersales.RoleBuyer) {
-		return nil, aftersales.E(aftersales.KindForbidden, op, "only buyers open cases")
-	}
-	typeOK := v.Check(app.Type.Valid(), "type", "must be one of refund_only, return_refund, exchange, claim")
-	if typeOK {
-		_, ok := aftersales.LookupReason(app.Type, app.Reason)
-		v.Check(ok, "reason", "is not a preset reason for %s (see GET /v1/reasons?type=%s)", app.Type, app.Type)
-	}
-	v.Check(utf8.RuneCountInString(app.Description) <= aftersales.MaxDescriptionRunes, "description", "must be at most %d characters", aftersales.MaxDescriptionRunes)
+	checkApplication(&v, app)
 	if app.RefundTo == "" {
 		app.RefundTo = aftersales.RefundOriginal
 	}
-	v.Check(app.RefundTo == aftersales.RefundOriginal || app.RefundTo == aftersales.RefundBalance, "refund_to", "must be original or balance")
-
-	order, err := s.Orders.GetOrder(ctx, app.OrderID)
-	switch {
-	case app.OrderID == "":
-		v.Add("order_id", "is required")
-		order = nil
-	case errors.Is(err, aftersales.ErrNotFound) || (err == nil && order.BuyerID != p.ID):
-		// Another buyer's order looks exactly like a missing one.
-		v.Add("order_id", "no order %q of yours is known", app.OrderID)
-		order = nil
-	case err != nil:
-		return nil, err
+	var order *aftersales.Order
+	if app.OrderID != "" {
+		o, err := s.Orders.GetOrder(ctx, app.OrderID)
+		switch {
+		case errors.Is(err, aftersales.ErrNotFound) || (err == nil && o.BuyerID != p.ID):
+			// Another buyer's order looks exactly like a missing one.
+			v.Add("order_id", "no order %q of yours is known", app.OrderID)
+		case err != nil:
+			return nil, err
+		default:
+			order = o
+		}
 	}
-	if order != nil && typeOK && app.Type.ReturnsGoods() && order.Status == aftersales.OrderPaid {
+	if order != nil && app.Type.Valid() && app.Type.ReturnsGoods() && order.Status == aftersales.OrderPaid {
 		v.Add("type", "the order has not shipped; apply for refund_only")
 	}
 
@@ -207,20 +203,14 @@ func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string
 		Description: app.Description, RefundTo: app.RefundTo, CreatedAt: now, UpdatedAt: now,
 	}
 	held, claimNote := false, ""
-	if len(app.Lines) == 0 {
-		v.Add("lines", "must name at least one order line")
-	}
-	seen := map[string]bool{}
 	var refundable int64
+	seen := map[string]bool{}
 	for i, lr := range app.Lines {
-		p := fmt.Sprintf("lines[%d]", i)
-		if !v.Check(lr.LineID != "", p+".line_id", "is required") || order == nil {
-			continue
-		}
-		if !v.Check(!seen[lr.LineID], p+".line_id", "names line %q twice", lr.LineID) {
-			continue
+		if order == nil || lr.LineID == "" || seen[lr.LineID] {
+			continue // named by checkApplication
 		}
 		seen[lr.LineID] = true
+		p := fmt.Sprintf("lines[%d]", i)
 		ol, ok := order.Line(lr.LineID)
 		if !v.Check(ok, p+".line_id", "order %s has no line %q", order.ID, lr.LineID) {
 			continue
@@ -257,7 +247,7 @@ func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string
 			}
 		}
 	}
-	evs, err := s.checkUploads(ctx, p, app.EvidenceIDs, "evidence", &v)
+	ups, err := s.checkUploads(ctx, p, app.EvidenceIDs, "evidence", &v)
 	if err != nil {
 		return nil, err
 	}
@@ -273,13 +263,12 @@ func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string
 	if err := c.Apply(aftersales.Change{Action: aftersales.ActSubmit, Actor: p.Actor(), At: now, Note: claimNote}); err != nil {
 		return nil, err
 	}
-	for _, e := range evs {
+	for _, e := range evidenceOf(ups) {
 		e.Status = "uploaded"
 		c.Evidence = append(c.Evidence, e)
 	}
-	if len(c.Evidence) > aftersales.MaxEvidencePerCase {
-		v.Add("evidence", "a case holds at most %d files", aftersales.MaxEvidencePerCase)
-		return nil, v.Err(op)
+	if err := s.keepEvidence(ctx, ups); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

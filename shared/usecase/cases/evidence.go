@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -11,33 +12,43 @@ import (
 // RequestUploads declares evidence files and returns presigned URLs to upload
 // them straight to object storage (F3). caseID is empty for files uploaded
 // while the buyer is still filling in the application.
+//
+// Limits come before work: the files are checked on their own, then the
+// case, then the upload quotas are taken (the case's, and the buyer's
+// hour), and only then is anything signed or stored. Files go under
+// pending/ until a case takes them (see keepEvidence).
 func (s *Service) RequestUploads(ctx context.Context, p aftersales.Principal, caseID string, files []aftersales.UploadFile) ([]aftersales.PresignedUpload, error) {
+	const op = "evidence.upload"
 	if !p.Has(aftersales.RoleBuyer) {
-		return nil, aftersales.E(aftersales.KindForbidden, "evidence.upload", "only buyers upload evidence")
+		return nil, aftersales.E(aftersales.KindForbidden, op, "only buyers upload evidence")
 	}
-	already := 0
+	if err := aftersales.ValidateUploadFiles(files, 0); err != nil {
+		return nil, err
+	}
 	if caseID != "" {
 		c, err := s.GetCase(ctx, p, caseID)
 		if err != nil {
 			return nil, err
 		}
 		if !c.OwnedBy(p.ID) {
-			return nil, aftersales.E(aftersales.KindForbidden, "evidence.upload", "only the buyer uploads evidence")
+			return nil, aftersales.E(aftersales.KindForbidden, op, "only the buyer uploads evidence")
 		}
 		if _, ok := aftersales.Next(c.Status, aftersales.ActAttachEvidence, c.Type); !ok {
-			return nil, aftersales.E(aftersales.KindConflict, "evidence.upload", fmt.Sprintf("a case that is %s takes no more evidence", c.Status))
+			return nil, aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("a case that is %s takes no more evidence", c.Status))
 		}
-		already = len(c.Evidence)
-	}
-	if err := aftersales.ValidateUploadFiles(files, already); err != nil {
-		return nil, err
+		if err := aftersales.ValidateUploadFiles(files, len(c.Evidence)); err != nil {
+			return nil, err
+		}
 	}
 	now := s.Clock.Now().UTC()
+	if err := s.Cases.TakeQuota(ctx, len(files), aftersales.UploadQuotas(p.ID, caseID, now)...); err != nil {
+		return nil, quotaError(op, err, now)
+	}
 	ups := make([]aftersales.Upload, len(files))
 	out := make([]aftersales.PresignedUpload, len(files))
 	for i, f := range files {
 		id := s.IDs.NewID("ev")
-		ups[i] = aftersales.Upload{ID: id, BuyerID: p.ID, CaseID: caseID, ObjectKey: aftersales.EvidenceObjectKey(p.ID, id),
+		ups[i] = aftersales.Upload{ID: id, BuyerID: p.ID, CaseID: caseID, ObjectKey: aftersales.PendingObjectKey(p.ID, id),
 			ContentType: f.ContentType, Size: f.Size, CreatedAt: now, ExpiresAt: now.Add(aftersales.UploadRecordTTL)}
 		pu, err := s.Evidence.PresignPut(ctx, ups[i].ObjectKey, f.ContentType, f.Size, aftersales.UploadURLLifetime)
 		if err != nil {
@@ -52,40 +63,66 @@ func (s *Service) RequestUploads(ctx context.Context, p aftersales.Principal, ca
 	return out, nil
 }
 
+// quotaError is the buyer's answer when an upload quota is spent. A case's
+// quota never renews, so asking again cannot help: 422 on files. The
+// buyer's hour does: KindRateLimited, with when to try again.
+func quotaError(op string, err error, now time.Time) error {
+	var qe *aftersales.QuotaExceeded
+	if !errors.As(err, &qe) {
+		return err
+	}
+	q := qe.Quota
+	if q.ResetAt.IsZero() {
+		return aftersales.Invalid(op, "files", "a case gets at most %d upload URLs; attach the files already uploaded", q.Limit)
+	}
+	return &aftersales.Error{Kind: aftersales.KindRateLimited, Op: op, Err: err, RetryAfter: q.ResetAt.Sub(now),
+		Msg: fmt.Sprintf("a buyer gets at most %d upload URLs an hour; try again after %s", q.Limit, q.ResetAt.Format(time.RFC3339))}
+}
+
 // AttachEvidence attaches uploaded files to the buyer's case, from any
-// terminal (F4).
+// terminal (F4). The ids are checked on their own before any is looked up.
 func (s *Service) AttachEvidence(ctx context.Context, p aftersales.Principal, caseID string, ids []string) (*aftersales.Case, error) {
+	const op = "case.attach_evidence"
 	if !p.Has(aftersales.RoleBuyer) {
-		return nil, aftersales.E(aftersales.KindForbidden, "case.attach_evidence", "only buyers attach evidence")
+		return nil, aftersales.E(aftersales.KindForbidden, op, "only buyers attach evidence")
 	}
 	var v aftersales.Validation
-	v.Check(len(ids) > 0, "evidence_ids", "must list at least one evidence id")
-	evs, err := s.checkUploads(ctx, p, ids, "evidence_ids", &v)
+	if !aftersales.CheckIDs(&v, "evidence_ids", ids, 1, aftersales.MaxEvidencePerCase) {
+		return nil, v.Err(op)
+	}
+	ups, err := s.checkUploads(ctx, p, ids, "evidence_ids", &v)
 	if err != nil {
 		return nil, err
 	}
-	if err := v.Err("case.attach_evidence"); err != nil {
+	if err := v.Err(op); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, caseID, true, func(c *aftersales.Case) error {
-		return c.AttachEvidence(evs, p.Actor(), s.Clock.Now())
+		if err := c.AttachEvidence(evidenceOf(ups), p.Actor(), s.Clock.Now()); err != nil {
+			return err
+		}
+		// Kept once the case has taken them, before it is written: a case
+		// never holds a file that the lifecycle rule may delete.
+		return s.keepEvidence(ctx, ups)
 	})
 }
 
 // checkUploads resolves evidence ids to uploads of p's that are really in
 // object storage as declared, recording a field error for each that is not.
+// The list is within its limits (at most MaxEvidencePerCase ids); an empty
+// or repeated id, which CheckIDs named, is not looked up.
 //
 // Only "not found" becomes a field error: a storage outage is the caller's
 // to retry, not the buyer's to fix.
-func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, ids []string, field string, v *aftersales.Validation) ([]aftersales.Evidence, error) {
-	var out []aftersales.Evidence
-	seen := map[string]bool{}
+func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, ids []string, field string, v *aftersales.Validation) ([]aftersales.Upload, error) {
+	var out []aftersales.Upload
+	seen := make(map[string]bool, len(ids))
 	for i, id := range ids {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if !v.Check(!seen[id], f, "names %s twice", id) {
+		if id == "" || seen[id] {
 			continue
 		}
 		seen[id] = true
+		f := fmt.Sprintf("%s[%d]", field, i)
 		up, err := s.Cases.GetUpload(ctx, id)
 		if err != nil && !errors.Is(err, aftersales.ErrNotFound) {
 			return nil, err
@@ -106,7 +143,40 @@ func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, ids 
 			"%s was declared as %s of %d bytes but %s of %d bytes was uploaded", id, up.ContentType, up.Size, info.ContentType, info.Size) {
 			continue
 		}
-		out = append(out, aftersales.Evidence{ID: id, ContentType: up.ContentType, Size: up.Size})
+		out = append(out, up)
 	}
 	return out, nil
+}
+
+// evidenceOf is what a case records of the uploads it takes.
+func evidenceOf(ups []aftersales.Upload) []aftersales.Evidence {
+	out := make([]aftersales.Evidence, len(ups))
+	for i, up := range ups {
+		out[i] = aftersales.Evidence{ID: up.ID, ContentType: up.ContentType, Size: up.Size}
+	}
+	return out
+}
+
+// keepEvidence copies the files a case takes out of pending/, which the
+// bucket's lifecycle rule empties, to where attached evidence is kept. It
+// runs once every check has passed, so only files a case takes are kept;
+// a case write that fails after it leaves a copy that no case holds, at
+// most one per upload (the copy's key is the upload's).
+func (s *Service) keepEvidence(ctx context.Context, ups []aftersales.Upload) error {
+	for _, up := range ups {
+		to := aftersales.EvidenceObjectKey(up.BuyerID, up.ID)
+		if up.ObjectKey == to {
+			continue // declared before uploads went under pending/
+		}
+		err := s.Evidence.Copy(ctx, up.ObjectKey, to)
+		if errors.Is(err, aftersales.ErrNotFound) {
+			// Deleted since Stat: only a lifecycle rule acting before the
+			// upload record expires would, which is a misconfiguration.
+			return aftersales.Wrap(aftersales.KindInternal, "evidence.keep", fmt.Errorf("upload %s vanished before it was kept: %w", up.ID, err))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -180,8 +180,9 @@ func RequireNotOwnCase(p aftersales.Principal, c *aftersales.Case, op string) er
 // RequireText checks a required free-text field (a reason, a note).
 func RequireText(field, text, op string) error {
 	var v aftersales.Validation
-	v.Check(strings.TrimSpace(text) != "", field, "is required")
-	v.Check(len(text) <= aftersales.MaxDescriptionRunes, field, "must be at most %d characters", aftersales.MaxDescriptionRunes)
+	if v.Check(strings.TrimSpace(text) != "", field, "is required") {
+		aftersales.CheckText(&v, field, text, aftersales.MultiLine, aftersales.MaxDescriptionRunes)
+	}
 	return v.Err(op)
 }
 

@@ -44,7 +44,7 @@ func (s *Service) ConfirmReceipt(ctx context.Context, p aftersales.Principal, ca
 	}
 	var v aftersales.Validation
 	v.Check(condition == aftersales.ConditionSellable || condition == aftersales.ConditionDefective, "condition", "must be sellable or defective")
-	v.Check(len(note) <= aftersales.MaxDescriptionRunes, "note", "must be at most %d characters", aftersales.MaxDescriptionRunes)
+	aftersales.CheckText(&v, "note", note, aftersales.MultiLine, aftersales.MaxDescriptionRunes)
 	if err := v.Err(op); err != nil {
 		return nil, err
 	}
@@ -70,11 +70,16 @@ func (s *Service) Reship(ctx context.Context, p aftersales.Principal, caseID str
 	})
 }
 
+// maxCourierRunes bounds a courier's code or name ("shunfeng", "顺丰速运").
+const maxCourierRunes = 32
+
 var trackingNumber = regexp.MustCompile(`^[A-Za-z0-9]{6,32}$`)
 
 func validateShipment(sh aftersales.Shipment, op string) error {
 	var v aftersales.Validation
-	v.Check(sh.Courier != "" && len(sh.Courier) <= 32, "courier", "is required (a courier code such as shunfeng or yuantong)")
+	if v.Check(sh.Courier != "", "courier", "is required (a courier code such as shunfeng or yuantong)") {
+		aftersales.CheckText(&v, "courier", sh.Courier, aftersales.OneLine, maxCourierRunes)
+	}
 	v.Check(trackingNumber.MatchString(sh.TrackingNumber), "tracking_number", "must be 6 to 32 letters or digits")
 	return v.Err(op)
 }

@@ -3,7 +3,6 @@ package review
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/casework"
@@ -23,20 +22,17 @@ func (s *Service) StartBatchReview(ctx context.Context, p aftersales.Principal, 
 	}
 	var v aftersales.Validation
 	v.Check(req.Decision == "approve" || req.Decision == "reject", "decision", "must be approve or reject")
-	v.Check(req.Decision != "reject" || req.Reason != "", "reason", "is required to reject")
-	v.Check(len(req.Reason) <= aftersales.MaxDescriptionRunes, "reason", "must be at most %d characters", aftersales.MaxDescriptionRunes)
+	if v.Check(req.Decision != "reject" || req.Reason != "", "reason", "is required to reject") {
+		aftersales.CheckText(&v, "reason", req.Reason, aftersales.MultiLine, aftersales.MaxDescriptionRunes)
+	}
 	switch {
 	case len(req.CaseIDs) > 0 && req.Filter != nil:
 		v.Add("filter", "send case_ids or a filter, not both")
 	case len(req.CaseIDs) == 0 && req.Filter == nil:
 		v.Add("case_ids", "send case_ids or a filter")
-	case len(req.CaseIDs) > aftersales.MaxBatchReview:
-		v.Add("case_ids", "at most %d cases per batch", aftersales.MaxBatchReview)
-	}
-	seen := make(map[string]bool, len(req.CaseIDs))
-	for i, id := range req.CaseIDs {
-		v.Check(id != "" && !seen[id], fmt.Sprintf("case_ids[%d]", i), "must be a case id, once")
-		seen[id] = true
+	default:
+		// The count first: more ids than a batch holds are not read one by one.
+		aftersales.CheckIDs(&v, "case_ids", req.CaseIDs, 0, aftersales.MaxBatchReview)
 	}
 	if err := v.Err(op); err != nil {
 		return nil, err

@@ -31,6 +31,10 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 	if err := casework.RequireStaff(p, op); err != nil {
 		return nil, err
 	}
+	var text aftersales.Validation
+	if !aftersales.CheckText(&text, "note", a.Note, aftersales.MultiLine, aftersales.MaxDescriptionRunes) {
+		return nil, text.Err(op)
+	}
 	rs, err := casework.RuleSet(ctx, s.Rules)
 	if err != nil {
 		return nil, err
@@ -49,7 +53,6 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 			}
 			v.Check(amount == c.Requested || strings.TrimSpace(a.Note) != "", "note", "say why the amount is lower than requested")
 		}
-		v.Check(len(a.Note) <= aftersales.MaxDescriptionRunes, "note", "must be at most %d characters", aftersales.MaxDescriptionRunes)
 		if err := v.Err(op); err != nil {
 			return err
 		}

@@ -31,6 +31,9 @@ func (s *Service) PutRuleSet(ctx context.Context, p aftersales.Principal, rs *af
 	if !p.Has(aftersales.RoleAdmin) {
 		return nil, aftersales.E(aftersales.KindForbidden, op, "only admins change the rules")
 	}
+	if err := rs.ValidateText(); err != nil {
+		return nil, err
+	}
 	cur, err := s.CurrentRuleSet(ctx)
 	if err != nil {
 		return nil, err
