@@ -90,6 +90,11 @@ func (s *Service) AttachEvidence(ctx context.Context, p aftersales.Principal, ca
 	if !aftersales.CheckIDs(&v, "evidence_ids", ids, 1, aftersales.MaxEvidencePerCase) {
 		return nil, v.Err(op)
 	}
+	// The case before the uploads: another buyer's case is 404 whatever
+	// the body says, as on every route of a case.
+	if _, err := s.GetCase(ctx, p, caseID); err != nil {
+		return nil, err
+	}
 	ups, err := s.checkUploads(ctx, p, ids, "evidence_ids", &v)
 	if err != nil {
 		return nil, err
