@@ -84,38 +84,44 @@ func (e tokenError) Error() string { return string(e) }
 const errCrit tokenError = "the token has a crit header; this API understands no JWS extensions"
 
 // UnmarshalJSON decodes the claims as jwt v5 does, after checking what v5
-// does not: that each date claim present (exp, nbf, iat) is a JSON number,
-// as RFC 7519 §2 defines a NumericDate. v5's NumericDate decodes through
-// json.Number, which also takes a numeric string ("exp":"1790000000") and
-// would let a token's expiry pass in a form its issuer never meant. The
-// check decodes into a struct with the same keys as the claims, so it
-// matches them exactly as the second decoding does (encoding/json folds
-// case, and the last of repeated keys wins in both).
+// does not:
+//   - claim names are case-sensitive (RFC 7519 §4): encoding/json folds
+//     case, so "eXp" would otherwise stand in for "exp" and "Aud" for "aud"
+//     (found by FuzzToken); a name that is one of ours in another case is
+//     refused rather than read as ours;
+//   - each date claim present (exp, nbf, iat) is a JSON number, as RFC 7519
+//     §2 defines a NumericDate. v5's NumericDate decodes through
+//     json.Number, which also takes a numeric string ("exp":"1790000000")
+//     and would let a token's expiry pass in a form its issuer never meant.
 func (c *claims) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		Exp   json.RawMessage `json:"exp"`
-		Nbf   json.RawMessage `json:"nbf"`
-		Iat   json.RawMessage `json:"iat"`
-		Roles json.RawMessage `json:"roles"`
-	}
+	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	for _, d := range []struct {
-		name string
-		v    json.RawMessage
-	}{{"exp", raw.Exp}, {"nbf", raw.Nbf}, {"iat", raw.Iat}} {
-		if d.v != nil && !isJSONNumber(d.v) {
-			return tokenError(fmt.Sprintf("the token's %s claim must be a number of seconds since 1970 (RFC 7519 NumericDate)", d.name))
+	for name := range raw {
+		for _, ours := range claimNames {
+			if name != ours && strings.EqualFold(name, ours) {
+				return tokenError(fmt.Sprintf("the token has a %q claim; claim names are case-sensitive (%q)", name, ours))
+			}
+		}
+	}
+	for _, d := range []string{"exp", "nbf", "iat"} {
+		if v, ok := raw[d]; ok && !isJSONNumber(v) {
+			return tokenError(fmt.Sprintf("the token's %s claim must be a number of seconds since 1970 (RFC 7519 NumericDate)", d))
 		}
 	}
 	type plain claims // the same fields without this method
 	if err := json.Unmarshal(b, (*plain)(c)); err != nil {
 		return err
 	}
-	c.rolesGiven = raw.Roles != nil && string(raw.Roles) != "null"
+	roles, ok := raw["roles"]
+	c.rolesGiven = ok && string(bytes.TrimSpace(roles)) != "null"
 	return nil
 }
+
+// claimNames are the claims the API reads, as RFC 7519 and our tokens
+// spell them.
+var claimNames = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "roles"}
 
 // isJSONNumber reports whether v, one valid JSON value, is a number: only
 // numbers start with a minus sign or a digit.

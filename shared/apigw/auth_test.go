@@ -157,6 +157,10 @@ func TestAuthenticateIsStrict(t *testing.T) {
 		{"an empty roles claim is no role", sign(nil, set("roles", []string{})), "", []aftersales.Role{}},
 		{"unknown roles beside a known one", sign(nil, set("roles", []string{"god", "reviewer"})), "", []aftersales.Role{aftersales.RoleReviewer}},
 		{"roles as a string", sign(nil, set("roles", "admin")), "not valid", nil},
+		// encoding/json folds case; claim names do not (found by FuzzToken).
+		{"exp spelt eXp", sign(nil, func(c jwt.MapClaims) { delete(c, "exp"); c["eXp"] = exp }), "eXp", nil},
+		{"aud spelt Aud", sign(nil, func(c jwt.MapClaims) { delete(c, "aud"); c["Aud"] = "aud" }), "Aud", nil},
+		{"roles spelt Roles", sign(nil, set("Roles", []string{"admin"})), "Roles", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
