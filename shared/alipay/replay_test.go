@@ -1,13 +1,11 @@
 package alipay_test
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,25 +18,6 @@ import (
 	"github.com/aftersales/aftersales/shared/storetest"
 	"github.com/aftersales/aftersales/shared/usecase/refunds"
 )
-
-// queue records the notifications handed to the inbound consumer.
-type queue struct {
-	mu  sync.Mutex
-	ids []string
-}
-
-func (q *queue) EnqueueNotice(_ context.Context, n aftersales.RefundNotice) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.ids = append(q.ids, n.NotificationID)
-	return nil
-}
-
-func (q *queue) queued() []string {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return slices.Clone(q.ids)
-}
 
 // TestReplayAndStaleness is the Alipay webhook's replay and staleness table
 // (issue 13). Notifications signed with the fake Alipay's key arrive in
@@ -87,7 +66,7 @@ func TestReplayAndStaleness(t *testing.T) {
 	}
 	clock := storetest.NewFakeClock(start)
 	store := memstore.New(clock)
-	q := &queue{}
+	q := &storetest.NoticeQueue{}
 	parser, err := alipay.NewNotifications(fake.Settings(""), clock)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +83,7 @@ func TestReplayAndStaleness(t *testing.T) {
 			if rec.Code != st.status || rec.Body.String() != st.answer {
 				t.Fatalf("answered %d %q, want %d %q", rec.Code, rec.Body, st.status, st.answer)
 			}
-			if got := q.queued(); !slices.Equal(got, st.queued) {
+			if got := q.Queued(func(n aftersales.RefundNotice) string { return n.NotificationID }); !slices.Equal(got, st.queued) {
 				t.Fatalf("queued %v, want %v", got, st.queued)
 			}
 		})

@@ -109,19 +109,6 @@ func (s raceCases) CreateCase(ctx context.Context, c *aftersales.Case, idem *aft
 	return s.CaseStore.CreateCase(ctx, c, idem)
 }
 
-// raceIDs numbers the cases of a race.
-type raceIDs struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (g *raceIDs) NewID(prefix string) string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.n++
-	return fmt.Sprintf("%s_race%02d", prefix, g.n)
-}
-
 // testConcurrentRetries: twenty copies of one application with one
 // Idempotency-Key, all in flight at once through the case use case on the
 // store, open exactly one case and all get its answer; none is told that
@@ -133,7 +120,7 @@ func testConcurrentRetries(t *testing.T, s Stores) {
 	const n = 20
 	race := NewRace(s, n)
 	svc := &cases.Service{Cases: race.Cases, Orders: race.Orders, Idempotency: race.Idempotency,
-		Clock: s.Clock, IDs: &raceIDs{},
+		Clock: s.Clock, IDs: &SeqIDs{Tag: "race"},
 		// A duplicate waits until the request that holds the key has
 		// written; its next look sees the answer.
 		Pause: func(ctx context.Context, _ time.Duration) error { return race.Written(ctx) }}

@@ -33,7 +33,7 @@ func newIdemFixture(t *testing.T, wrap func(storetest.Stores) storetest.Stores) 
 		ports = wrap(ports)
 	}
 	svc := usecase.New(usecase.Ports{Cases: ports.Cases, Orders: ports.Orders, Idempotency: ports.Idempotency,
-		Evidence: noBlobs{}, Clock: clock, IDs: &seqIDs{}})
+		Evidence: noBlobs{}, Clock: clock, IDs: &storetest.SeqIDs{}})
 	o := &aftersales.Order{ID: "o1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
 		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),
 		Payment: aftersales.Payment{Channel: aftersales.ChannelAlipay, Amount: 30000},

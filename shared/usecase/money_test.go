@@ -67,7 +67,7 @@ func newMoneyFixture(t *testing.T, paid1, paid2 int64) *moneyFixture {
 	f := &moneyFixture{refunds: &legacyRefunds{RefundStore: store}, wechat: newProvider(aftersales.StateProcessing),
 		events: &recordedEvents{}, waits: &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}}
 	f.svc = usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
-		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
+		IDs: &storetest.SeqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
 		Refunds: f.refunds, Notifications: store, Events: f.events,
 		Payments: map[aftersales.PaymentChannel]aftersales.RefundProvider{aftersales.ChannelWeChatPay: f.wechat}})
 	o := &aftersales.Order{ID: "o3", BuyerID: "b1", Status: aftersales.OrderPaid, Currency: aftersales.CNY, Version: 1, EventID: "ev-o3",

@@ -88,7 +88,7 @@ func newRefundService(t *testing.T) *refundFixture {
 		events: &recordedEvents{},
 	}
 	f.svc = usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
-		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
+		IDs: &storetest.SeqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
 		Refunds: store, Notifications: store, Events: f.events,
 		Payments: map[aftersales.PaymentChannel]aftersales.RefundProvider{
 			aftersales.ChannelWeChatPay: f.wechat, aftersales.ChannelBalance: f.balance}})
@@ -363,16 +363,9 @@ func TestNotificationsForUnknownRefundsAreNotFound(t *testing.T) {
 	}
 }
 
-type noticeQueue struct{ sent []aftersales.RefundNotice }
-
-func (q *noticeQueue) EnqueueNotice(_ context.Context, n aftersales.RefundNotice) error {
-	q.sent = append(q.sent, n)
-	return nil
-}
-
 func TestAcceptNoticeDropsReplays(t *testing.T) {
 	f := newRefundService(t)
-	q := &noticeQueue{}
+	q := &storetest.NoticeQueue{}
 	f.svc.Refunds.Notices = q
 	n := notice("as_1-1", aftersales.StateSucceeded, "n-1")
 	for i, wantDup := range []bool{false, true, true} {
@@ -381,8 +374,8 @@ func TestAcceptNoticeDropsReplays(t *testing.T) {
 			t.Fatalf("accept #%d: dup=%v %v, want dup=%v", i, dup, err, wantDup)
 		}
 	}
-	if len(q.sent) != 1 {
-		t.Fatalf("queued %d times, want 1", len(q.sent))
+	if sent := q.Queued(func(n aftersales.RefundNotice) string { return n.NotificationID }); len(sent) != 1 {
+		t.Fatalf("queued %d times, want 1", len(sent))
 	}
 	f.clock.Advance(aftersales.NotificationTTL + time.Hour) // receipts expire after 30 days
 	if dup, err := f.svc.Refunds.AcceptNotice(t.Context(), n); err != nil || dup {

@@ -3,7 +3,6 @@ package usecase_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -46,18 +45,6 @@ type noReviews struct{}
 
 func (noReviews) EnqueueReviews(context.Context, []aftersales.ReviewItem) error { return nil }
 
-type seqIDs struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (s *seqIDs) NewID(prefix string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.n++
-	return fmt.Sprintf("%s_%04d", prefix, s.n)
-}
-
 var (
 	buyer    = aftersales.Principal{ID: "b1", Roles: []aftersales.Role{aftersales.RoleBuyer}}
 	reviewer = aftersales.Principal{ID: "s1", Roles: []aftersales.Role{aftersales.RoleReviewer}}
@@ -75,7 +62,7 @@ func newService(t *testing.T) (*usecase.Services, *fakeWaits) {
 func newServiceWith(t *testing.T, p usecase.Ports, blobs aftersales.EvidenceStore, clock aftersales.Clock) (*usecase.Services, *fakeWaits) {
 	t.Helper()
 	waits := &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}
-	p.Evidence, p.Clock, p.IDs, p.Rules, p.Waits, p.Jobs, p.Reviews = blobs, clock, &seqIDs{}, memstore.NewRuleSets(), waits, memstore.NewJobs(), noReviews{}
+	p.Evidence, p.Clock, p.IDs, p.Rules, p.Waits, p.Jobs, p.Reviews = blobs, clock, &storetest.SeqIDs{}, memstore.NewRuleSets(), waits, memstore.NewJobs(), noReviews{}
 	svc := usecase.New(p)
 	o := &aftersales.Order{ID: "o1", Version: 1, EventID: "ev-o1-1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
 		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),

@@ -2,13 +2,11 @@ package wechatpay_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,25 +19,6 @@ import (
 	"github.com/aftersales/aftersales/shared/usecase/refunds"
 	"github.com/aftersales/aftersales/shared/wechatpay"
 )
-
-// queue records the notifications handed to the inbound consumer.
-type queue struct {
-	mu  sync.Mutex
-	nos []string
-}
-
-func (q *queue) EnqueueNotice(_ context.Context, n aftersales.RefundNotice) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.nos = append(q.nos, n.OutRefundNo)
-	return nil
-}
-
-func (q *queue) queued() []string {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return slices.Clone(q.nos)
-}
 
 // delivery is a notification as WeChat Pay posts it.
 type delivery struct {
@@ -106,7 +85,7 @@ func TestReplayAndStaleness(t *testing.T) {
 		{"a fresh notification of another refund", fresh, 14 * time.Minute, http.StatusNoContent, []string{"as_01-1", "as_04-1"}},
 	}
 	store := memstore.New(clock)
-	q := &queue{}
+	q := &storetest.NoticeQueue{}
 	parser, err := wechatpay.NewNotifications(fake.Settings("", ""), clock)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +108,7 @@ func TestReplayAndStaleness(t *testing.T) {
 					t.Errorf("a refusal answered %s, want WeChat Pay's {\"code\":\"FAIL\",...}", rec.Body)
 				}
 			}
-			if got := q.queued(); !slices.Equal(got, st.queued) {
+			if got := q.Queued(func(n aftersales.RefundNotice) string { return n.OutRefundNo }); !slices.Equal(got, st.queued) {
 				t.Fatalf("queued %v, want %v", got, st.queued)
 			}
 		})
