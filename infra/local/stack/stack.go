@@ -146,7 +146,10 @@ type Stack struct {
 	intake    *switchableIntake
 	mappings  []*esm.Mapping
 	stopped   atomic.Bool
-	stopSweep func() bool
+	// ctx is the context of the work the stack starts on its own (the
+	// sweeper's runs); Close cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
 	api       apigw.LambdaHandler
 	hooks     apigw.LambdaHandler
 	// store is the store the functions use (DynamoDB on minidyn, or memory);
@@ -164,6 +167,8 @@ type Stack struct {
 func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	o = withDefaults(o)
 	s = &Stack{Clock: o.Clock, log: o.Logger, observer: o.Observe}
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.closers = append(s.closers, func() error { s.cancel(); return nil })
 	defer func() {
 		if err != nil {
 			s.Close()

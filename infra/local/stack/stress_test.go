@@ -1,0 +1,122 @@
+package stack
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/infra/local/sfnlocal"
+	"github.com/aftersales/aftersales/infra/local/vclock"
+)
+
+// The local stack under stress (issue 13, defect 9): a months-long clock
+// advance, a batch of unknown ids, a shutdown with work in flight.
+
+// startStackWith runs the local stack like startStack, observed by observe.
+func startStackWith(t *testing.T, observe Observer) *Stack {
+	t.Helper()
+	st, err := Start(context.Background(), Options{AnyPorts: true, Seed: true, Clock: vclock.New(start), Observe: observe})
+	if err != nil {
+		t.Fatalf("start stack: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close stack: %v", err)
+		}
+	})
+	return st
+}
+
+// TestLongAdvanceSweepsOnceAndEndsEveryWait advances the clock by 2161 hours
+// (three months, the advance that once fired ~26,000 sweeps and did not
+// return) with cases in every kind of wait. The sweep schedule runs once, as
+// an EventBridge schedule does not catch up on missed runs; every deadline
+// still fires, in order; and that one sweep still recovers the case whose
+// intake message was lost, because it looks for cases by age.
+func TestLongAdvanceSweepsOnceAndEndsEveryWait(t *testing.T) {
+	const advance = 2161 * time.Hour
+	var sweeps atomic.Int64
+	st := startStackWith(t, func(ctx context.Context, function string) (context.Context, func()) {
+		if function == FunctionSweeper {
+			sweeps.Add(1)
+		}
+		return ctx, func() {}
+	})
+	buyer := st.as(t, "buyer-1", "buyer")
+	waiting := []struct {
+		name, status, final string
+		app                 map[string]any
+	}{
+		{"evidence wait (72 h)", "awaiting_evidence", "closed", app("o-1003", "claim", "produce_spoiled", "l1", 2)},
+		{"review wait (5 days), then the return wait (7 days)", "pending_review", "closed", app("o-1002", "return_refund", "size_not_fit", "l1", 1)},
+		{"exchange review wait, then its return wait", "pending_review", "closed", app("o-1002", "exchange", "size_exchange", "l2", 1)},
+	}
+	ids := make([]string, len(waiting))
+	for i, w := range waiting {
+		c := st.apply(t, buyer, w.app)
+		if c.Status != w.status {
+			t.Fatalf("%s: %s, want %s", w.name, c.Status, w.status)
+		}
+		ids[i] = c.ID
+	}
+	st.FailIntake(true)
+	res := buyer.do("POST", "/v1/cases", app("o-1001", "refund_only", "wrong_item", "l1", 1), "Idempotency-Key", "lost")
+	st.FailIntake(false)
+	if res.status != http.StatusCreated {
+		t.Fatalf("create while the intake queue is down: %d %s", res.status, res.body)
+	}
+	var lost caseBody
+	res.decode(t, &lost)
+	st.settle(t)
+	wantStatus(t, st.get(t, buyer, lost.ID), "submitted")
+	before := sweeps.Load()
+
+	// Through the route a developer uses, with a deadline rather than the
+	// test's timeout: before the fix this did not return for minutes.
+	staff := st.as(t, "staff-1", "reviewer")
+	answered := make(chan int, 1)
+	go func() { answered <- staff.do("POST", "/dev/clock", map[string]any{"advance": advance.String()}).status }()
+	const bound = time.Minute // a few seconds on a loaded machine; the margin is generous
+	deadline := time.NewTimer(bound)
+	defer deadline.Stop()
+	select {
+	case status := <-answered:
+		if status != http.StatusOK {
+			t.Fatalf("POST /dev/clock: %d", status)
+		}
+	case <-deadline.C:
+		t.Fatalf("POST /dev/clock {advance: %s} has not answered after %s; %d sweeps so far", advance, bound, sweeps.Load()-before)
+	}
+	if got := st.Clock.Now(); !got.Equal(start.Add(advance)) {
+		t.Fatalf("clock at %v, want %v", got, start.Add(advance))
+	}
+	st.settle(t)
+
+	if n := sweeps.Load() - before; n != 1 {
+		t.Errorf("the advance ran the sweeper %d times, want once", n)
+	}
+	for i, w := range waiting {
+		c := st.get(t, buyer, ids[i])
+		if c.Status != w.final {
+			t.Errorf("%s: %s, want %s; timeline %v", w.name, c.Status, w.final, actions(c))
+		}
+		deadlines := 0
+		for _, e := range c.Timeline {
+			if e.Actor == "system:deadline" {
+				deadlines++
+			}
+		}
+		if deadlines == 0 {
+			t.Errorf("%s: no deadline on the timeline %v", w.name, actions(c))
+		}
+	}
+	wantStatus(t, st.get(t, buyer, lost.ID), "completed") // found by the one sweep
+	for _, id := range append(ids, lost.ID) {
+		e, err := st.Execution(id)
+		if err != nil || e.Status != sfnlocal.StatusSucceeded {
+			t.Errorf("execution of %s: %+v %v, want it succeeded", id, e, err)
+		}
+	}
+}
