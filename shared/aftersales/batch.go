@@ -17,6 +17,11 @@ const MaxBatchReview = 10000
 // are always complete.
 const MaxListedFailures = 100
 
+// MaxCaseIDLen bounds a case id a client names. Ours are 29 characters
+// ("as_" and a ULID); a longer one names no case, and is refused before any
+// lookup, so that no store key or listed failure has to hold it.
+const MaxCaseIDLen = 64
+
 // ReviewJob is a batch review.
 type ReviewJob struct {
 	ID        string
@@ -47,6 +52,11 @@ type ReviewItem struct {
 
 // ReviewJobStore keeps batch review jobs and their per-case results.
 type ReviewJobStore interface {
+	// CreateReviewJob stores a new job. Succeeded starts at zero; Failed
+	// and Failures are the failures known before any item is queued (ids
+	// that name no case), which no item will record: Failed counts them
+	// all and the first MaxListedFailures of them are kept, listed before
+	// the failures items record.
 	CreateReviewJob(ctx context.Context, j *ReviewJob) error
 	// GetReviewJob returns the job with its counts and first failures.
 	GetReviewJob(ctx context.Context, id string) (*ReviewJob, error)

@@ -150,6 +150,7 @@ const (
 	attrSucceeded       = "succeeded"
 	attrFailed          = "failed"
 	attrFailure         = "failure"
+	attrKnownFailures   = "known_failures" // a review job's failures known at its start
 	attrDocument        = "document" // a rule set's JSON document
 	attrUpdatedBy       = "updated_by"
 	entityCase          = "case"

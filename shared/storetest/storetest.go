@@ -92,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"OrderRoundTrip", testOrderRoundTrip},
 		{"OrderRePutKeepsLedger", testOrderRePutKeepsLedger},
 		{"CaseRoundTrip", testCaseRoundTrip},
+		{"CasesExist", testCasesExist},
 		{"IdempotencyScopes", testIdempotencyScopes},
 		{"CreateIsAllOrNothing", testCreateAllOrNothing},
 		{"OneActiveCasePerLine", testOneActiveCasePerLine},

@@ -59,11 +59,22 @@ var (
 
 func newService(t *testing.T) (*usecase.Services, *fakeWaits) {
 	t.Helper()
+	return newServiceWith(t, nil)
+}
+
+// newServiceWith is newService with ports changed by change (when not nil)
+// before the use cases are built on them.
+func newServiceWith(t *testing.T, change func(*usecase.Ports)) (*usecase.Services, *fakeWaits) {
+	t.Helper()
 	clock := storetest.NewFakeClock(storetest.Epoch)
 	store := memstore.New(clock)
 	waits := &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}
-	svc := usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
-		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: waits, Jobs: memstore.NewJobs(), Refunds: store})
+	ports := usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
+		IDs: &seqIDs{}, Rules: memstore.NewRuleSets(), Waits: waits, Jobs: memstore.NewJobs(), Refunds: store}
+	if change != nil {
+		change(&ports)
+	}
+	svc := usecase.New(ports)
 	o := &aftersales.Order{ID: "o1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
 		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),
 		Payment: aftersales.Payment{Channel: aftersales.ChannelAlipay, Amount: 30000},

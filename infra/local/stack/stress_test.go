@@ -2,11 +2,16 @@ package stack
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/aftersales/aftersales/infra/local/meter"
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
 	"github.com/aftersales/aftersales/infra/local/vclock"
 )
@@ -117,6 +122,70 @@ func TestLongAdvanceSweepsOnceAndEndsEveryWait(t *testing.T) {
 		e, err := st.Execution(id)
 		if err != nil || e.Status != sfnlocal.StatusSucceeded {
 			t.Errorf("execution of %s: %+v %v, want it succeeded", id, e, err)
+		}
+	}
+}
+
+// TestBatchOfTenThousandUnknownIds sends a batch review naming 10,000 ids
+// that are no case to the stack on its emulated DynamoDB, and counts the
+// AWS requests it costs. The job answers with every id failed at once; the
+// ids are looked up 100 at a time and nothing is queued. Before, each id
+// was a queue message, four reads and a transaction, and the batch was
+// still running after 30 minutes.
+func TestBatchOfTenThousandUnknownIds(t *testing.T) {
+	const n = 10000
+	m := meter.New()
+	st, err := Start(context.Background(), Options{AnyPorts: true, Clock: vclock.New(start),
+		APIOptions: []func(*middleware.Stack) error{m.APIOption}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("as_01NOSUCH%018d", i)
+	}
+	reviewer := st.as(t, "staff-1", "reviewer")
+	before := m.Snapshot()
+	res := reviewer.do("POST", "/v1/staff/reviews", map[string]any{"case_ids": ids, "decision": "approve"})
+	if res.status != http.StatusAccepted {
+		t.Fatalf("start: %d %s", res.status, res.body[:min(len(res.body), 500)])
+	}
+	var j jobBody
+	res.decode(t, &j)
+	requests := func() (dynamo, sent int64, all map[string]int64) {
+		d := m.Snapshot().Sub(before)
+		for op, k := range d.Requests {
+			if strings.HasPrefix(op, "dynamodb.") {
+				dynamo += k
+			}
+		}
+		return dynamo, d.Requests["sqs.SendMessageBatch"] + d.Requests["sqs.SendMessage"], d.Requests
+	}
+	check := func(when string) {
+		t.Helper()
+		dynamo, sent, all := requests()
+		if batchGets := all["dynamodb.BatchGetItem"]; batchGets != n/100 || dynamo > n/100+5 {
+			t.Errorf("%s: %d DynamoDB requests, %d of them BatchGetItem; want the ids read 100 at a time and little else: %v", when, dynamo, batchGets, all)
+		}
+		if sent != 0 {
+			t.Errorf("%s: %d messages sent to queues for ids that are no case", when, sent)
+		}
+	}
+	check("starting the batch")
+	if j.Status != "done" || j.Total != n || j.Failed != n || len(j.Failures) != 100 {
+		// Not settled: before the fix, that took half an hour.
+		t.Fatalf("the job answered: %s, %d of %d failed, %d listed; want done with every id failed and 100 listed", j.Status, j.Failed, j.Total, len(j.Failures))
+	}
+	st.settle(t)
+	check("once the stack is idle")
+	j = st.job(t, reviewer, j.ID)
+	if j.Status != "done" || j.Failed != n || j.Succeeded != 0 || len(j.Failures) != 100 {
+		t.Fatalf("job: %s, %d of %d failed, %d listed", j.Status, j.Failed, j.Total, len(j.Failures))
+	}
+	for i, f := range j.Failures {
+		if f.CaseID != ids[i] || f.Error != "NotFound: no such case" {
+			t.Fatalf("failure %d: %+v, want %s NotFound: no such case", i, f, ids[i])
 		}
 	}
 }
