@@ -151,7 +151,7 @@ const (
 	attrFailed          = "failed"
 	attrFailure         = "failure"
 	attrKnownFailures   = "known_failures" // a review job's failures known at its start
-	attrDocument        = "document" // a rule set's JSON document
+	attrDocument        = "document"       // a rule set's JSON document
 	attrUpdatedBy       = "updated_by"
 	entityCase          = "case"
 	entityEvent         = "event"

@@ -139,19 +139,19 @@ type Stack struct {
 	wechatURL string
 	alipayURL string
 	// SQS is the local SQS; its JSON API is served at sqsURL.
-	SQS       *sqslocal.Server
-	sqsURL    string
-	deps      wire.Deps
-	decor     decorations
-	intake    *switchableIntake
-	mappings  []*esm.Mapping
-	stopped   atomic.Bool
+	SQS      *sqslocal.Server
+	sqsURL   string
+	deps     wire.Deps
+	decor    decorations
+	intake   *switchableIntake
+	mappings []*esm.Mapping
+	stopped  atomic.Bool
 	// ctx is the context of the work the stack starts on its own (the
 	// sweeper's runs); Close cancels it.
 	ctx    context.Context
 	cancel context.CancelFunc
-	api       apigw.LambdaHandler
-	hooks     apigw.LambdaHandler
+	api    apigw.LambdaHandler
+	hooks  apigw.LambdaHandler
 	// store is the store the functions use (DynamoDB on minidyn, or memory);
 	// svc are the use cases on it, for the stack's own tools and tests.
 	store    usecase.Store
