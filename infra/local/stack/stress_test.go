@@ -189,3 +189,86 @@ func TestBatchOfTenThousandUnknownIds(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseIsPromptWithWorkInFlight closes the stack (what SIGTERM to `go
+// run ./infra/local` does) while a batch review's consumer, a workflow task
+// and an API request are in the middle of their work, each waiting for its
+// context as a long piece of work that honours cancellation does. Close
+// cancels that work and returns within the bound; before, it waited for
+// the consumers' in-flight batches however long they took.
+func TestCloseIsPromptWithWorkInFlight(t *testing.T) {
+	const bound = 10 * time.Second // what a developer's Ctrl-C may take; it needs about 2 s
+	block := map[string]*atomic.Bool{FunctionReviews: {}, FunctionTasks: {}, FunctionAPI: {}}
+	inFlight := make(chan string, 64)
+	st, err := Start(context.Background(), Options{AnyPorts: true, Seed: true, Clock: vclock.New(start),
+		Observe: func(ctx context.Context, function string) (context.Context, func()) {
+			if b := block[function]; b != nil && b.Load() {
+				inFlight <- function
+				<-ctx.Done()
+			}
+			return ctx, func() {}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closing := false // a Close that hung must not be waited for again
+	t.Cleanup(func() {
+		if !closing {
+			st.Close()
+		}
+	})
+	buyer, reviewer := st.as(t, "buyer-1", "buyer"), st.as(t, "staff-1", "reviewer")
+	pending := st.apply(t, buyer, app("o-1002", "return_refund", "size_not_fit", "l1", 1))
+	wantStatus(t, pending, "pending_review")
+
+	// A batch item reaches the review consumer and a new case a workflow
+	// task; both stay at work. Then an API request does too.
+	block[FunctionReviews].Store(true)
+	block[FunctionTasks].Store(true)
+	if res := reviewer.do("POST", "/v1/staff/reviews", map[string]any{"case_ids": []string{pending.ID}, "decision": "approve"}); res.status != http.StatusAccepted {
+		t.Fatalf("batch: %d %s", res.status, res.body)
+	}
+	if res := buyer.do("POST", "/v1/cases", app("o-1001", "refund_only", "wrong_item", "l1", 1), "Idempotency-Key", "in-flight"); res.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.status, res.body)
+	}
+	block[FunctionAPI].Store(true)
+	tok, err := st.Token("buyer-1", "buyer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), "GET", st.URL+"/v1/cases/"+pending.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	go func() {
+		// Its answer does not matter: Close ends it.
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}()
+	seen := map[string]bool{}
+	wait := time.NewTimer(30 * time.Second)
+	defer wait.Stop()
+	for len(seen) < len(block) {
+		select {
+		case f := <-inFlight:
+			seen[f] = true
+		case <-wait.C:
+			t.Fatalf("work in flight: %v, want %d functions", seen, len(block))
+		}
+	}
+
+	began := time.Now()
+	done := make(chan error, 1)
+	closing = true
+	go func() { done <- st.Close() }()
+	deadline := time.NewTimer(bound)
+	defer deadline.Stop()
+	select {
+	case <-done:
+		t.Logf("closed in %s with %v in flight", time.Since(began).Round(time.Millisecond), seen)
+	case <-deadline.C:
+		t.Fatalf("Close has not returned %s after it was called, with %v in flight", bound, seen)
+	}
+}

@@ -158,7 +158,14 @@ func (s *Stack) consume(ctx context.Context, client *sqs.Client, url, function s
 		return err
 	}
 	s.mappings = append(s.mappings, m)
-	s.closers = append(s.closers, func() error { m.Stop(); return nil })
+	s.closers = append(s.closers, func(ctx context.Context) error {
+		// Past the grace, batches in flight are cancelled: their messages
+		// stay on the queue, as a timed-out function's would.
+		if err := m.Shutdown(ctx); err != nil {
+			s.log.Warn("stop the "+function+" consumer: batches in flight were cancelled", "err", err.Error())
+		}
+		return nil
+	})
 	return nil
 }
 
@@ -178,7 +185,7 @@ func (s *Stack) scheduleSweep(sweep func(context.Context) (int, error)) {
 			}
 		})
 	})
-	s.closers = append(s.closers, func() error {
+	s.closers = append(s.closers, func(context.Context) error {
 		s.stopped.Store(true)
 		stop()
 		return nil
