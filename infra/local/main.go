@@ -52,8 +52,11 @@ func run(o stack.Options, speed float64, level string) error {
 	}
 	o.Clock = vclock.Accelerated(speed)
 	o.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	orphaned, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx, stop := signal.NotifyContext(orphaned, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go watchParent(ctx, os.Getppid, parentCheck, cancel)
 	st, err := stack.Start(ctx, o)
 	if err != nil {
 		return err
@@ -61,6 +64,33 @@ func run(o stack.Options, speed float64, level string) error {
 	fmt.Print(st.QuickStart())
 	fmt.Println("\nPress Ctrl-C to stop.")
 	<-ctx.Done()
-	fmt.Println("\nstopping...")
+	stop() // a second Ctrl-C or SIGTERM ends the process at once
+	fmt.Printf("\nstopping (work in flight has %s to finish)...\n", stack.ShutdownGrace)
 	return st.Close()
+}
+
+// parentCheck is how often watchParent looks at the parent process.
+const parentCheck = 200 * time.Millisecond
+
+// watchParent calls orphaned when the process that started this one has
+// ended. `go run` passes no SIGTERM on: it dies of it and leaves its child,
+// the stack, running and holding its ports (Ctrl-C works because the
+// terminal signals the whole process group). An orphan is adopted by
+// another process (init or a subreaper), so its parent id changes: that is
+// what getppid is polled for, every check, until ctx ends.
+func watchParent(ctx context.Context, getppid func() int, check time.Duration, orphaned func()) {
+	parent := getppid()
+	t := time.NewTicker(check)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if getppid() != parent {
+				orphaned()
+				return
+			}
+		}
+	}
 }

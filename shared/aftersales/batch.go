@@ -47,6 +47,11 @@ type ReviewItem struct {
 
 // ReviewJobStore keeps batch review jobs and their per-case results.
 type ReviewJobStore interface {
+	// CreateReviewJob stores a new job. Succeeded starts at zero; Failed
+	// and Failures are the failures known before any item is queued (ids
+	// that name no case), which no item will record: Failed counts them
+	// all and the first MaxListedFailures of them are kept, listed before
+	// the failures items record.
 	CreateReviewJob(ctx context.Context, j *ReviewJob) error
 	// GetReviewJob returns the job with its counts and first failures.
 	GetReviewJob(ctx context.Context, id string) (*ReviewJob, error)

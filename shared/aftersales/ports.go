@@ -98,6 +98,12 @@ type CaseStore interface {
 	CreateCase(ctx context.Context, c *Case, idem *IdempotencyRecord) error
 	// GetCase returns the case with its timeline, or ErrNotFound.
 	GetCase(ctx context.Context, id string) (*Case, error)
+	// CasesExist reports which of ids name a stored case: the answer holds
+	// the ids found, each true. It reads keys only and in batches (DynamoDB:
+	// BatchGetItem, 100 keys a call), so checking the 10,000 ids of a batch
+	// review costs 100 reads rather than 10,000 case queries; an id no key
+	// could hold is missing without a read. Duplicates are answered once.
+	CasesExist(ctx context.Context, ids []string) (map[string]bool, error)
 	// UpdateCase writes c if the stored version is still prev
 	// (ErrVersionConflict otherwise), appends the timeline entries with Seq >
 	// prev, and releases the case's order lines when it has ended.

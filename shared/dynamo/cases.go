@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -121,6 +122,89 @@ func (s *Store) GetCase(ctx context.Context, id string) (*aftersales.Case, error
 		c.Timeline = append(c.Timeline, e.TimelineEntry)
 	}
 	return c, nil
+}
+
+// batchGetKeys is the most keys one BatchGetItem takes.
+const batchGetKeys = 100
+
+// maxPartitionKeyBytes is the longest partition key value DynamoDB stores:
+// an id whose key would be longer names no item, and asking for it would
+// fail the whole BatchGetItem.
+const maxPartitionKeyBytes = 2048
+
+// CasesExist reads the case items' keys (nothing else) with strongly
+// consistent BatchGetItem calls of 100 keys: a case created a moment ago is
+// found. Keys DynamoDB leaves unprocessed (throttling) are asked for again
+// with backoff, within ctx.
+func (s *Store) CasesExist(ctx context.Context, ids []string) (map[string]bool, error) {
+	const op = "dynamo.cases_exist"
+	found := map[string]bool{}
+	keys := make([]item, 0, min(len(ids), batchGetKeys))
+	seen := make(map[string]bool, len(ids))
+	flush := func() error {
+		err := s.batchGetKeys(ctx, op, keys, func(it item) {
+			if pk, ok := it[AttrPK].(*types.AttributeValueMemberS); ok {
+				found[strings.TrimPrefix(pk.Value, casePK(""))] = true
+			}
+		})
+		keys = keys[:0]
+		return err
+	}
+	for _, id := range ids {
+		pk := casePK(id)
+		if seen[id] || len(pk) > maxPartitionKeyBytes {
+			continue
+		}
+		seen[id] = true
+		if keys = append(keys, s.key(pk, skCase)); len(keys) == batchGetKeys {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(keys) > 0 {
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// batchGetKeys reads the keys of the items at keys (at most 100), calling
+// found with each item that exists. Unprocessed keys are read again after a
+// backoff that doubles from 20 ms; still unprocessed after 8 tries, they
+// are a transient error.
+func (s *Store) batchGetKeys(ctx context.Context, op string, keys []item, found func(item)) error {
+	var n names
+	projection := n.name(AttrPK) + ", " + n.name(AttrSK)
+	backoff := 20 * time.Millisecond
+	for try := 1; len(keys) > 0; try++ {
+		out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			*s.table: {Keys: keys, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String(projection), ExpressionAttributeNames: n.names},
+		}})
+		if err != nil {
+			return classify(op, err)
+		}
+		for _, it := range out.Responses[*s.table] {
+			found(it)
+		}
+		keys = out.UnprocessedKeys[*s.table].Keys
+		if len(keys) == 0 {
+			return nil
+		}
+		if try == 8 {
+			return aftersales.E(aftersales.KindTransient, op, fmt.Sprintf("%d keys still unprocessed after %d tries", len(keys), try))
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return classify(op, ctx.Err())
+		}
+		backoff *= 2
+	}
+	return nil
 }
 
 // UpdateCase replaces the case item on condition that its version is still

@@ -277,6 +277,8 @@ func TestGoldenStoredItems(t *testing.T) {
 	must(s.CreateReviewJob(ctx, &aftersales.ReviewJob{ID: "j1", Decision: "reject", Reason: "late",
 		By: aftersales.Principal{ID: "s1", Roles: []aftersales.Role{aftersales.RoleReviewer, aftersales.RoleAdmin}}, Total: 3, CreatedAt: at}))
 	must(s.CreateReviewJob(ctx, &aftersales.ReviewJob{ID: "j0"}))
+	must(s.CreateReviewJob(ctx, &aftersales.ReviewJob{ID: "j2", Decision: "approve", Total: 4, Failed: 2,
+		Failures: []aftersales.ReviewFailure{{CaseID: "as_x", Error: "NotFound: no such case"}, {CaseID: "as_y", Error: "NotFound: no such case"}}}))
 	_, err = s.RecordReviewResult(ctx, "j1", "as_1", "")
 	must(err)
 	_, err = s.RecordReviewResult(ctx, "j1", "as_2", "conflict")
@@ -300,6 +302,13 @@ func TestGoldenStoredItems(t *testing.T) {
 		{"empty review job", raw("JOB#j0", "JOB"), item{
 			"pk": gS("JOB#j0"), "sk": gS("JOB"), "entity": gS("review_job"), "id": gS("j0"),
 			"total": gN("0"), "succeeded": gN("0"), "failed": gN("0"),
+		}},
+		{"review job with failures known at its start", raw("JOB#j2", "JOB"), item{
+			"pk": gS("JOB#j2"), "sk": gS("JOB"), "entity": gS("review_job"), "id": gS("j2"), "decision_kind": gS("approve"),
+			"total": gN("4"), "succeeded": gN("0"), "failed": gN("2"),
+			"known_failures": gL(
+				gM(item{"case_id": gS("as_x"), "failure": gS("NotFound: no such case")}),
+				gM(item{"case_id": gS("as_y"), "failure": gS("NotFound: no such case")})),
 		}},
 		{"review result", raw("JOB#j1", "ITEM#as_1"), item{
 			"pk": gS("JOB#j1"), "sk": gS("ITEM#as_1"), "entity": gS("review_item"), "case_id": gS("as_1"),

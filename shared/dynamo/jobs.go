@@ -18,12 +18,15 @@ var _ aftersales.ReviewJobStore = (*Store)(nil)
 // attribute_not_exists condition makes a redelivered item a no-op) in the
 // same transaction that bumps the counter.
 
-// CreateReviewJob stores a new job.
+// CreateReviewJob stores a new job, with the failures known at its start
+// in the job item: one write however many ids named no case.
 func (s *Store) CreateReviewJob(ctx context.Context, j *aftersales.ReviewJob) error {
 	const op = "dynamo.create_review_job"
-	// A new job has no results yet, whatever the caller's counters say.
+	// A new job has no results of its items yet, whatever the caller's
+	// counters say; Failed counts the failures known at its start.
 	fresh := *j
-	fresh.Succeeded, fresh.Failed = 0, 0
+	fresh.Succeeded, fresh.Failed = 0, max(j.Failed, len(j.Failures))
+	fresh.Failures = j.Failures[:min(len(j.Failures), aftersales.MaxListedFailures)]
 	it := reviewJobShape.encode(&fresh)
 	var n names
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: it,
@@ -34,11 +37,15 @@ func (s *Store) CreateReviewJob(ctx context.Context, j *aftersales.ReviewJob) er
 	return nil
 }
 
-// GetReviewJob reads the job and its first failures.
+// GetReviewJob reads the job and its first failures: those known at its
+// start, then those its items recorded. The result items are queried only
+// when some failures were recorded by items and the list has room for them,
+// so the consumers, which read the job for every item, do not pay for a
+// list they do not use when every failure was known at the start.
 func (s *Store) GetReviewJob(ctx context.Context, id string) (*aftersales.ReviewJob, error) {
 	const op = "dynamo.get_review_job"
 	j, err := getRecord(ctx, s, op, jobPK(id), skJob, "no such review job", reviewJobShape)
-	if err != nil || j.Failed == 0 {
+	if err != nil || j.Failed <= len(j.Failures) || len(j.Failures) >= aftersales.MaxListedFailures {
 		return j, err
 	}
 	var n names

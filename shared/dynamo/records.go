@@ -315,8 +315,10 @@ var ruleSetShape = shape[ruleSetVersion]{
 	text(attrUpdatedBy, func(v *ruleSetVersion) *string { return &v.UpdatedBy }),
 }
 
-// reviewJobShape is a batch review job with its counters; its failures are
-// result items of their own (reviewResultShape).
+// reviewJobShape is a batch review job with its counters. The failures
+// known at its start (ids that name no case, at most MaxListedFailures of
+// them) are a list in the job item, written with it; the failures of its
+// items are result items of their own (reviewResultShape).
 var reviewJobShape = shape[aftersales.ReviewJob]{
 	derived(AttrPK, func(j *aftersales.ReviewJob) string { return jobPK(j.ID) }),
 	fixed[*aftersales.ReviewJob](AttrSK, skJob),
@@ -330,6 +332,14 @@ var reviewJobShape = shape[aftersales.ReviewJob]{
 	number(attrSucceeded, func(j *aftersales.ReviewJob) *int { return &j.Succeeded }),
 	number(attrFailed, func(j *aftersales.ReviewJob) *int { return &j.Failed }),
 	instant(attrCreatedAt, func(j *aftersales.ReviewJob) *time.Time { return &j.CreatedAt }),
+	objects(attrKnownFailures, func(j *aftersales.ReviewJob) *[]aftersales.ReviewFailure { return &j.Failures }, knownFailureShape),
+}
+
+// knownFailureShape is one failure in a job's list of those known at its
+// start.
+var knownFailureShape = shape[aftersales.ReviewFailure]{
+	text(attrCaseID, func(f *aftersales.ReviewFailure) *string { return &f.CaseID }),
+	text(attrFailure, func(f *aftersales.ReviewFailure) *string { return &f.Error }),
 }
 
 // reviewResult is one case's result in a review job; Error is "" when the

@@ -152,7 +152,8 @@ const (
 	attrSucceeded       = "succeeded"
 	attrFailed          = "failed"
 	attrFailure         = "failure"
-	attrDocument        = "document" // a rule set's JSON document
+	attrKnownFailures   = "known_failures" // a review job's failures known at its start
+	attrDocument        = "document"       // a rule set's JSON document
 	attrUpdatedBy       = "updated_by"
 	entityCase          = "case"
 	entityEvent         = "event"

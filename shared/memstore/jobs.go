@@ -24,7 +24,7 @@ func NewJobs() *Jobs {
 	return &Jobs{jobs: map[string]*aftersales.ReviewJob{}, results: map[string]map[string]string{}, order: map[string][]string{}}
 }
 
-// CreateReviewJob stores a new job.
+// CreateReviewJob stores a new job with the failures known at its start.
 func (s *Jobs) CreateReviewJob(_ context.Context, j *aftersales.ReviewJob) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -33,7 +33,8 @@ func (s *Jobs) CreateReviewJob(_ context.Context, j *aftersales.ReviewJob) error
 	}
 	c := *j
 	c.By.Roles = slices.Clone(j.By.Roles)
-	c.Succeeded, c.Failed, c.Failures = 0, 0, nil
+	c.Succeeded, c.Failed = 0, max(j.Failed, len(j.Failures))
+	c.Failures = slices.Clone(j.Failures[:min(len(j.Failures), aftersales.MaxListedFailures)])
 	s.jobs[j.ID] = &c
 	s.results[j.ID] = map[string]string{}
 	return nil
@@ -49,6 +50,7 @@ func (s *Jobs) GetReviewJob(_ context.Context, id string) (*aftersales.ReviewJob
 	}
 	out := *j
 	out.By.Roles = slices.Clone(j.By.Roles)
+	out.Failures = slices.Clone(j.Failures) // known at the start, then recorded ones
 	for _, caseID := range s.order[id] {
 		if len(out.Failures) == aftersales.MaxListedFailures {
 			break

@@ -139,6 +139,19 @@ func (s *Store) GetCase(_ context.Context, id string) (*aftersales.Case, error) 
 	return cloneCase(c), nil
 }
 
+// CasesExist reports which of ids name a stored case.
+func (s *Store) CasesExist(_ context.Context, ids []string) (map[string]bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := s.cases[id]; ok {
+			found[id] = true
+		}
+	}
+	return found, nil
+}
+
 // UpdateCase replaces the case if its version is still prev, appends the
 // timeline entries after prev (stored entries are immutable) and releases
 // the case's order lines when this change ended it. It books nothing on the

@@ -3,6 +3,9 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -525,4 +528,43 @@ func refundedOn(t *testing.T, s Stores, orderID, lineID string) int64 {
 		t.Fatalf("order %s has no line %s", orderID, lineID)
 	}
 	return l.Refunded
+}
+
+// testCasesExist: the batched existence check answers exactly the stored
+// ids among many, across the adapters' batch boundaries (DynamoDB reads 100
+// keys a call), once for a duplicate, and without failing on ids no store
+// could hold (empty, longer than any key).
+func testCasesExist(t *testing.T, s Stores) {
+	o := storedOrder(t, s, 100, 100, 100)
+	for i, id := range []string{"as_1", "as_2", "as_3#x"} {
+		create(t, s, submitted(t, id, o, aftersales.RefundOnly, "wrong_item", Epoch, fmt.Sprintf("l%d", i+1)), nil)
+	}
+	many := make([]string, 0, 260)
+	for i := range 250 {
+		many = append(many, fmt.Sprintf("as_unknown_%03d", i))
+	}
+	many = slices.Insert(many, 0, "as_1")
+	many = slices.Insert(many, 150, "as_3#x", "as_1") // past the first batch of 100, and a duplicate
+	many = append(many, "as_2")
+	tests := []struct {
+		name string
+		ids  []string
+		want map[string]bool
+	}{
+		{"none asked", nil, map[string]bool{}},
+		{"none stored", []string{"as_x", "as_y"}, map[string]bool{}},
+		{"one of each", []string{"as_x", "as_2"}, map[string]bool{"as_2": true}},
+		{"many, across batches", many, map[string]bool{"as_1": true, "as_2": true, "as_3#x": true}},
+		{"ids no store could hold", []string{"", strings.Repeat("x", 4096), "as_1"}, map[string]bool{"as_1": true}},
+		{"the key's prefix alone", []string{"as_"}, map[string]bool{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.Cases.CasesExist(t.Context(), tc.ids)
+			must(t, "cases exist", err)
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("found %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -36,6 +37,59 @@ func RunJobs(t *testing.T, open func(t *testing.T) aftersales.ReviewJobStore) {
 		}
 		if len(got.Failures) != 1 || got.Failures[0] != (aftersales.ReviewFailure{CaseID: "as_2", Error: "Conflict: not waiting"}) {
 			t.Fatalf("failures %+v", got.Failures)
+		}
+	})
+	t.Run("failures known at the start", func(t *testing.T) {
+		known := func(n int) []aftersales.ReviewFailure {
+			fs := make([]aftersales.ReviewFailure, n)
+			for i := range fs {
+				fs[i] = aftersales.ReviewFailure{CaseID: fmt.Sprintf("as_unknown_%03d", i), Error: "NotFound: no such case"}
+			}
+			return fs
+		}
+		recorded := aftersales.ReviewFailure{CaseID: "as_9", Error: "Conflict: not waiting"}
+		tests := []struct {
+			name         string
+			total, known int
+			wantListed   []aftersales.ReviewFailure
+			wantDone     bool
+		}{
+			{"listed first, then those items record", 6, 3, append(known(3), recorded), false},
+			{"every failure known: done at once when nothing is queued", 3, 3, known(3), true},
+			{"more than are listed: counted, the first listed", 500, 150, known(aftersales.MaxListedFailures), false},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				s := open(t)
+				// The counters a caller passes for results are not kept:
+				// Succeeded starts at zero, Failed counts the known failures.
+				j := &aftersales.ReviewJob{ID: "job_k", Decision: "approve", Total: tc.total, Succeeded: 7, Failed: tc.known,
+					Failures: known(tc.known), CreatedAt: Epoch}
+				if err := s.CreateReviewJob(t.Context(), j); err != nil {
+					t.Fatal(err)
+				}
+				wantFailed := tc.known
+				if !tc.wantDone {
+					for _, r := range []aftersales.ReviewFailure{{CaseID: "as_8"}, recorded} {
+						if ok, err := s.RecordReviewResult(t.Context(), "job_k", r.CaseID, r.Error); err != nil || !ok {
+							t.Fatalf("record %s: %v %v", r.CaseID, ok, err)
+						}
+					}
+					wantFailed++
+				}
+				got, err := s.GetReviewJob(t.Context(), "job_k")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Failed != wantFailed || got.Done() != tc.wantDone {
+					t.Errorf("job: %d failed, %d succeeded of %d, done %v; want %d failed, done %v",
+						got.Failed, got.Succeeded, got.Total, got.Done(), wantFailed, tc.wantDone)
+				}
+				if !slices.Equal(got.Failures, tc.wantListed) {
+					t.Errorf("listed %d failures %v..., want %d %v...", len(got.Failures), got.Failures[:min(2, len(got.Failures))],
+						len(tc.wantListed), tc.wantListed[:min(2, len(tc.wantListed))])
+				}
+			})
 		}
 	})
 	t.Run("unknown job", func(t *testing.T) {

@@ -96,6 +96,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores) {
 		{"OrderNotNewerRefused", testOrderNotNewerRefused},
 		{"OrderWithoutVersionSuperseded", testOrderWithoutVersionSuperseded},
 		{"CaseRoundTrip", testCaseRoundTrip},
+		{"CasesExist", testCasesExist},
 		{"IdempotencyScopes", testIdempotencyScopes},
 		{"CreateIsAllOrNothing", testCreateAllOrNothing},
 		{"OneActiveCasePerLine", testOneActiveCasePerLine},

@@ -52,17 +52,32 @@ var (
 
 func newService(t *testing.T) (*usecase.Services, *fakeWaits) {
 	t.Helper()
+	return newServiceChanged(t, nil)
+}
+
+// newServiceChanged is newService with its ports changed by change (when
+// not nil) before the use cases are built on them.
+func newServiceChanged(t *testing.T, change func(*usecase.Ports)) (*usecase.Services, *fakeWaits) {
+	t.Helper()
 	clock := storetest.NewFakeClock(storetest.Epoch)
 	store := memstore.New(clock)
-	return newServiceWith(t, usecase.Ports{Cases: store, Orders: store, Idempotency: store, Refunds: store}, noBlobs{}, clock)
+	var changes []func(*usecase.Ports)
+	if change != nil {
+		changes = append(changes, change)
+	}
+	return newServiceWith(t, usecase.Ports{Cases: store, Orders: store, Idempotency: store, Refunds: store}, noBlobs{}, clock, changes...)
 }
 
 // newServiceWith is newService on the given store ports (Cases, Orders,
-// Idempotency, Refunds), object storage and clock.
-func newServiceWith(t *testing.T, p usecase.Ports, blobs aftersales.EvidenceStore, clock aftersales.Clock) (*usecase.Services, *fakeWaits) {
+// Idempotency, Refunds), object storage and clock, changed by each of
+// change before the use cases are built on them.
+func newServiceWith(t *testing.T, p usecase.Ports, blobs aftersales.EvidenceStore, clock aftersales.Clock, change ...func(*usecase.Ports)) (*usecase.Services, *fakeWaits) {
 	t.Helper()
 	waits := &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}
 	p.Evidence, p.Clock, p.IDs, p.Rules, p.Waits, p.Jobs, p.Reviews = blobs, clock, &storetest.SeqIDs{}, memstore.NewRuleSets(), waits, memstore.NewJobs(), noReviews{}
+	for _, c := range change {
+		c(&p)
+	}
 	svc := usecase.New(p)
 	o := &aftersales.Order{ID: "o1", Version: 1, EventID: "ev-o1-1", BuyerID: "b1", Status: aftersales.OrderDelivered, Currency: aftersales.CNY,
 		ShippedAt: storetest.Epoch.Add(-48 * time.Hour), DeliveredAt: storetest.Epoch.Add(-24 * time.Hour),

@@ -96,6 +96,29 @@ func (d *Dynamo) FailRequests(on bool) {
 	d.mini.EmulateFailure(cond)
 }
 
+// LeaveUnprocessed makes BatchGetItem and BatchWriteItem on table leave the
+// sub-requests for which match is true unprocessed (in UnprocessedKeys or
+// UnprocessedItems), as DynamoDB does with part of a batch it throttles, so
+// that tests can check how adapters ask again. match sees each requested
+// key, or each item to write, as its string attributes; nil clears it.
+func (d *Dynamo) LeaveUnprocessed(table string, match func(strs map[string]string) bool) {
+	d.guard.mu.Lock()
+	defer d.guard.mu.Unlock()
+	if match == nil {
+		d.mini.EmulateUnprocessedItems(table, nil)
+		return
+	}
+	d.mini.EmulateUnprocessedItems(table, func(_ int, raw map[string]*miniserver.AttributeValue) bool {
+		strs := make(map[string]string, len(raw))
+		for name, v := range raw {
+			if v != nil && v.S != nil {
+				strs[name] = *v.S
+			}
+		}
+		return match(strs)
+	})
+}
+
 // Close stops the server, dropping open connections, and waits until it has
 // stopped serving. The tables are gone. Closing again returns the first
 // result, so a test can both close explicitly and register Close as cleanup.

@@ -104,8 +104,9 @@ type Mapping struct {
 
 	pollCtx   context.Context // ends when polling must stop
 	cancel    context.CancelFunc
-	invokeCtx context.Context // the handlers' context: Stop does not cancel it
-	slots     chan struct{}   // one token per running (or gathering) invocation
+	invokeCtx context.Context // the handlers' context: only Shutdown's deadline cancels it
+	abandon   context.CancelFunc
+	slots     chan struct{} // one token per running (or gathering) invocation
 	wg        sync.WaitGroup
 	stopOnce  sync.Once
 
@@ -148,12 +149,12 @@ func Start(ctx context.Context, client Client, queueURL string, handler Handler,
 	}
 	m := &Mapping{
 		client: client, url: queueURL, arn: arn, region: parts[3], handler: handler, opts: o,
-		log:       log.With("queue", parts[5]),
-		invokeCtx: context.WithoutCancel(ctx),
-		slots:     make(chan struct{}, o.MaximumConcurrency),
-		changed:   make(chan struct{}),
+		log:     log.With("queue", parts[5]),
+		slots:   make(chan struct{}, o.MaximumConcurrency),
+		changed: make(chan struct{}),
 	}
 	m.pollCtx, m.cancel = context.WithCancel(ctx)
+	m.invokeCtx, m.abandon = context.WithCancel(context.WithoutCancel(ctx))
 	for range min(o.MaximumConcurrency, maxPollers) {
 		m.wg.Add(1)
 		go m.poll()
@@ -188,9 +189,31 @@ func (o *Options) normalise() error {
 // the queue answered just as it was cancelled may have taken messages that
 // nobody will see; they come back after their visibility timeout. A test
 // that starts another mapping on the same queue must allow for that.
-func (m *Mapping) Stop() {
+func (m *Mapping) Stop() { _ = m.Shutdown(context.Background()) }
+
+// Shutdown stops polling like Stop and waits for the invocations in
+// progress until ctx ends. Then it cancels their context, as the Lambda
+// service ends an invocation at its timeout, waits for the handlers to
+// return and reports ctx's error. A cancelled invocation's messages are
+// not deleted (the deletion uses the cancelled context): like those of a
+// function that timed out, they come back after their visibility timeout.
+// A handler that ignores its context keeps Shutdown waiting.
+func (m *Mapping) Shutdown(ctx context.Context) error {
 	m.stopOnce.Do(m.cancel)
-	m.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		m.wg.Wait()
+		close(done)
+	}()
+	defer m.abandon()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	m.abandon()
+	<-done
+	return ctx.Err()
 }
 
 // Stats returns the counters.

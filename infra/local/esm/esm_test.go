@@ -480,6 +480,44 @@ func TestStopDrainsInFlightBatches(t *testing.T) {
 	waitFor(t, "the mapping's goroutines to end", func() bool { return goroutinesIn("infra/local/esm.(*Mapping)") == 0 })
 }
 
+// TestShutdownCancelsWhatOutlivesItsDeadline: Shutdown waits for the
+// invocations in progress until its context ends, then cancels theirs (as
+// Lambda ends a function at its timeout) and returns once they did; their
+// messages stay on the queue, to come back like those of a timed-out
+// function.
+func TestShutdownCancelsWhatOutlivesItsDeadline(t *testing.T) {
+	e := newEnv(t)
+	url := e.queue(t, "q", nil)
+	e.send(t, url, "a", "b", "c")
+	started := make(chan struct{}, 2)
+	m, err := esm.Start(context.Background(), e.client, url, func(ctx context.Context, _ events.SQSEvent) (events.SQSEventResponse, error) {
+		started <- struct{}{}
+		<-ctx.Done() // a long batch that honours cancellation
+		return events.SQSEventResponse{}, ctx.Err()
+	}, esm.Options{BatchSize: 1, MaximumConcurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Stop)
+	for range 2 {
+		select {
+		case <-started:
+		case <-deadline(t).Done():
+			t.Fatal("the handlers did not start")
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if err := m.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown: %v, want the deadline's error", err)
+	}
+	if s := m.Stats(); s.Batches != 2 || s.HandlerErrors != 2 || s.Deleted != 0 {
+		t.Errorf("stats %+v, want 2 cancelled batches and nothing deleted", s)
+	}
+	e.depth(t, "q", 1, 2) // the cancelled two wait out their visibility timeout
+	waitFor(t, "the mapping's goroutines to end", func() bool { return goroutinesIn("infra/local/esm.(*Mapping)") == 0 })
+}
+
 func TestNoGoroutineLeak(t *testing.T) {
 	e := newEnv(t)
 	for i := range 5 {

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -28,7 +29,7 @@ func (s *Stack) startPayments(o Options) error {
 	if err != nil {
 		return err
 	}
-	s.closers = append(s.closers, func() error { s.WeChatPay.Close(); return nil })
+	s.closers = append(s.closers, func(context.Context) error { s.WeChatPay.Close(); return nil })
 	s.wechatURL, err = s.serve("wechatpay sandbox", o.WeChatPayAddr, s.WeChatPay.Handler())
 	if err != nil {
 		return err
@@ -37,7 +38,7 @@ func (s *Stack) startPayments(o Options) error {
 	if err != nil {
 		return err
 	}
-	s.closers = append(s.closers, func() error { s.Alipay.Close(); return nil })
+	s.closers = append(s.closers, func(context.Context) error { s.Alipay.Close(); return nil })
 	s.alipayURL, err = s.serve("alipay sandbox", o.AlipayAddr, s.Alipay.Handler())
 	if err != nil {
 		return err

@@ -139,16 +139,19 @@ type Stack struct {
 	wechatURL string
 	alipayURL string
 	// SQS is the local SQS; its JSON API is served at sqsURL.
-	SQS       *sqslocal.Server
-	sqsURL    string
-	deps      wire.Deps
-	decor     decorations
-	intake    *switchableIntake
-	mappings  []*esm.Mapping
-	stopped   atomic.Bool
-	stopSweep func() bool
-	api       apigw.LambdaHandler
-	hooks     apigw.LambdaHandler
+	SQS      *sqslocal.Server
+	sqsURL   string
+	deps     wire.Deps
+	decor    decorations
+	intake   *switchableIntake
+	mappings []*esm.Mapping
+	stopped  atomic.Bool
+	// ctx is the context of the work the stack starts on its own (the
+	// sweeper's runs); Close cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	api    apigw.LambdaHandler
+	hooks  apigw.LambdaHandler
 	// store is the store the functions use (DynamoDB on minidyn, or memory);
 	// svc are the use cases on it, for the stack's own tools and tests.
 	store    usecase.Store
@@ -157,13 +160,21 @@ type Stack struct {
 	fns      functions // tasks, intake, reviews, inbound, sweeper (api and hooks above)
 	mu       sync.Mutex
 	orders   []string // ids of seeded and posted orders, in order
-	closers  []func() error
+	// closers stop what Start started; Close runs them newest first, with
+	// the context that ends the grace of work in flight.
+	closers []func(context.Context) error
 }
+
+// ShutdownGrace is how long Close lets work in flight (API requests,
+// consumer batches, the sweeper's run) finish before it cancels it.
+const ShutdownGrace = 2 * time.Second
 
 // Start brings the stack up. On error everything started so far is stopped.
 func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	o = withDefaults(o)
 	s = &Stack{Clock: o.Clock, log: o.Logger, observer: o.Observe}
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.closers = append(s.closers, func(context.Context) error { s.cancel(); return nil })
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -172,16 +183,16 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if s.dynamo, err = emulators.StartDynamo(o.DynamoAddr); err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, s.dynamo.Close)
+	s.closers = append(s.closers, func(context.Context) error { return s.dynamo.Close() })
 	if s.s3, err = emulators.StartS3(o.S3Addr, emulators.WithS3Clock(o.Clock)); err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, s.s3.Close)
+	s.closers = append(s.closers, func(context.Context) error { return s.s3.Close() })
 	// Our task handlers always return (none blocks until its timeout), so
 	// waiting for them is right even when a loaded machine makes them slow;
 	// the default grace of 2 s let WaitIdle return early under -race.
 	s.SFN = sfnlocal.New(sfnlocal.Options{Clock: o.Clock, Logger: o.Logger, SettleGrace: 30 * time.Second})
-	s.closers = append(s.closers, func() error { s.SFN.Close(); return nil })
+	s.closers = append(s.closers, func(context.Context) error { s.SFN.Close(); return nil })
 	if s.sfnURL, err = s.serve("step functions", o.SFNAddr, s.SFN.Handler()); err != nil {
 		return nil, fmt.Errorf("stack: step functions: %w", err)
 	}
@@ -288,11 +299,21 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-// Close stops everything, newest first.
+// Close stops everything, newest first: the API first, then the queue
+// consumers, the local Step Functions, the queues, the sandboxes and the
+// emulators. Work in flight has ShutdownGrace in all to finish; then its
+// context is cancelled (API requests, consumer batches, workflow tasks, the
+// sweeper's run), so Close returns in about ShutdownGrace plus the moment
+// cancelled work takes to return, whatever was in flight. Messages whose
+// batch was cancelled are not deleted: a stack is not restarted on the same
+// queues, and in the cloud they would come back.
 func (s *Stack) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	defer context.AfterFunc(ctx, s.cancel)() // the sweeper's run, once the grace is over
 	var errs []error
 	for i := len(s.closers) - 1; i >= 0; i-- {
-		errs = append(errs, s.closers[i]())
+		errs = append(errs, s.closers[i](ctx))
 	}
 	s.closers = nil
 	return errors.Join(errs...)
@@ -313,12 +334,11 @@ func (s *Stack) serveOn(name string, ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	s.closers = append(s.closers, func() error {
-		// Finish in-flight requests, but do not wait for connections that
-		// were dialled and never used: net/http counts those as busy for
-		// five seconds. Whatever is left after a moment is closed.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
+	s.closers = append(s.closers, func(ctx context.Context) error {
+		// Finish in-flight requests within the grace, but no longer: net/http
+		// also counts connections that were dialled and never used as busy
+		// for five seconds. Whatever is left then is closed, which cancels
+		// the contexts of the requests still running.
 		err := srv.Shutdown(ctx)
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = srv.Close()

@@ -158,29 +158,36 @@ func (s *Stack) consume(ctx context.Context, client *sqs.Client, url, function s
 		return err
 	}
 	s.mappings = append(s.mappings, m)
-	s.closers = append(s.closers, func() error { m.Stop(); return nil })
+	s.closers = append(s.closers, func(ctx context.Context) error {
+		// Past the grace, batches in flight are cancelled: their messages
+		// stay on the queue, as a timed-out function's would.
+		if err := m.Shutdown(ctx); err != nil {
+			s.log.Warn("stop the "+function+" consumer: batches in flight were cancelled", "err", err.Error())
+		}
+		return nil
+	})
 	return nil
 }
 
 // scheduleSweep runs the sweeper every SweepEvery on the stack's clock, as
-// the EventBridge schedule does in the cloud.
+// the EventBridge schedule does in the cloud. Like that schedule it does not
+// catch up on missed runs: a POST /dev/clock of three months runs it once,
+// at the end, and that one run still finds every case it is for (the
+// sweeper queries by age, not by the runs it missed).
 func (s *Stack) scheduleSweep(sweep func(context.Context) (int, error)) {
-	var tick func()
-	tick = func() {
+	stop := s.Clock.Every(SweepEvery, func() {
 		if s.stopped.Load() {
 			return
 		}
-		s.observe(context.Background(), FunctionSweeper, func(ctx context.Context) {
+		s.observe(s.ctx, FunctionSweeper, func(ctx context.Context) {
 			if _, err := sweep(ctx); err != nil {
 				s.log.Error("sweep", "err", err.Error())
 			}
 		})
-		s.stopSweep = s.Clock.AfterFunc(SweepEvery, tick)
-	}
-	s.stopSweep = s.Clock.AfterFunc(SweepEvery, tick)
-	s.closers = append(s.closers, func() error {
+	})
+	s.closers = append(s.closers, func(context.Context) error {
 		s.stopped.Store(true)
-		s.stopSweep()
+		stop()
 		return nil
 	})
 }

@@ -15,6 +15,14 @@
 //     up by a factor, and timers fire on their own. Advance still works and
 //     shifts the clock forward, which lets a demo skip a long wait.
 //
+// Periodic timers (Every) stand for schedules such as EventBridge
+// Scheduler's rate(5 minutes). Like those schedules they do not catch up on
+// missed runs: when the clock jumps over many periods at once, a periodic
+// timer fires once, at the last period it passed, so advancing a virtual
+// clock by three months costs one run of each schedule, not 26,000. One-shot
+// timers (AfterFunc: deadlines, Step Functions waits, retries) all fire, in
+// deadline order, however far the clock jumps.
+//
 // Consumers that hand work from timer callbacks to other goroutines register
 // a settle function with OnSettle; Advance calls it before looking at the
 // timer queue and after every fired timer, so that timers scheduled by that
@@ -59,6 +67,21 @@ type timer struct {
 	seq   uint64
 	f     func()
 	index int // position in the heap, -1 once removed
+	// period is how often a periodic timer (Every) fires; 0 for a one-shot
+	// timer. stopped keeps a periodic timer whose callback is running from
+	// being scheduled again once its stop function was called.
+	period  time.Duration
+	stopped bool
+}
+
+// lastDue returns the last firing time of t that is not after now: its
+// deadline for a one-shot timer, the last period boundary passed for a
+// periodic one, which is when a schedule that does not catch up runs.
+func (t *timer) lastDue(now time.Time) time.Time {
+	if t.period <= 0 || now.Before(t.at) {
+		return t.at
+	}
+	return t.at.Add(now.Sub(t.at) / t.period * t.period)
 }
 
 type timerHeap []*timer
@@ -169,6 +192,56 @@ func (c *Clock) AfterFunc(d time.Duration, f func()) (stop func() bool) {
 	}
 }
 
+// Every arranges for f to be called every period on the clock, first at
+// Now()+period, as a schedule such as EventBridge Scheduler's rate(5
+// minutes) calls its target. Missed periods are not caught up: however far
+// one Advance (or a real clock that fell behind) moves, f runs at most once
+// for it, at the last period boundary passed, after the one-shot timers due
+// before that boundary and before those due after it. The next run is the
+// following boundary, so the schedule keeps its phase.
+//
+// f runs where AfterFunc's callbacks run, under the same rules. The
+// returned stop function cancels every later run, even from inside f, and
+// reports whether the timer was still running. A period <= 0 is an error
+// of the caller's: Every panics.
+func (c *Clock) Every(period time.Duration, f func()) (stop func() bool) {
+	if period <= 0 {
+		panic("vclock: Every needs a positive period")
+	}
+	c.mu.Lock()
+	c.seq++
+	t := &timer{at: c.nowLocked().Add(period), seq: c.seq, f: f, period: period}
+	heap.Push(&c.timers, t)
+	if !c.virtual {
+		c.kickLocked()
+	}
+	c.mu.Unlock()
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if t.stopped {
+			return false
+		}
+		t.stopped = true
+		if t.index >= 0 {
+			heap.Remove(&c.timers, t.index)
+		}
+		return true
+	}
+}
+
+// rearmLocked schedules a periodic timer that has just fired for its next
+// period after now, unless it was stopped meanwhile.
+func (c *Clock) rearmLocked(t *timer, now time.Time) {
+	if t.period <= 0 || t.stopped {
+		return
+	}
+	t.at = t.lastDue(now).Add(t.period)
+	c.seq++
+	t.seq = c.seq
+	heap.Push(&c.timers, t)
+}
+
 // Pending returns the number of timers that have not fired or been stopped.
 func (c *Clock) Pending() int {
 	c.mu.Lock()
@@ -219,13 +292,14 @@ func (c *Clock) settle() {
 	}
 }
 
-// Advance moves the clock forward by d and returns the new time. Every timer
-// due within the window fires in deadline order (ties in creation order),
-// with Now() equal to that timer's deadline while it runs, so work scheduled
-// by a callback is timed from the moment the callback fired, and such work
-// also fires within this Advance if it falls due inside the window. Settle
-// functions run before the first timer and after each one. A negative d is
-// treated as 0.
+// Advance moves the clock forward by d and returns the new time. Every
+// one-shot timer due within the window fires in deadline order (ties in
+// creation order), with Now() equal to that timer's deadline while it runs,
+// so work scheduled by a callback is timed from the moment the callback
+// fired, and such work also fires within this Advance if it falls due
+// inside the window. A periodic timer (Every) fires once, at the last of its
+// periods within the window. Settle functions run before the first timer
+// and after each one. A negative d is treated as 0.
 //
 // In real mode Advance shifts the clock forward by d and fires the timers
 // that became due the same way.
@@ -263,11 +337,23 @@ func (c *Clock) advanceTo(target time.Time) time.Time {
 			return target
 		}
 		t := heap.Pop(&c.timers).(*timer)
+		if last := t.lastDue(target); last.After(t.at) {
+			// A periodic timer that missed periods runs once, at the last
+			// one: back in the queue at that time, behind the one-shot
+			// timers due before it.
+			t.at = last
+			heap.Push(&c.timers, t)
+			c.mu.Unlock()
+			continue
+		}
 		if t.at.After(now) {
 			c.setNowLocked(t.at)
 		}
 		c.mu.Unlock()
 		t.f()
+		c.mu.Lock()
+		c.rearmLocked(t, t.at)
+		c.mu.Unlock()
 		c.settle()
 	}
 }
@@ -319,6 +405,11 @@ func (c *Clock) run() {
 			heap.Pop(&c.timers)
 			c.mu.Unlock()
 			next.f()
+			c.mu.Lock()
+			// A periodic timer that fell behind (a suspended laptop, an
+			// Advance racing this loop) skips to its next period from now.
+			c.rearmLocked(next, c.nowLocked())
+			c.mu.Unlock()
 			continue
 		}
 		wait := time.Duration(float64(next.at.Sub(now)) / c.factor)

@@ -329,3 +329,107 @@ func TestHandler(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryDoesNotCatchUp pins the schedule semantics of Every: a jump over
+// many periods runs the callback once, at the last period passed, in
+// deadline order with the one-shot timers, and the schedule keeps its phase.
+func TestEveryDoesNotCatchUp(t *testing.T) {
+	type fire struct {
+		what string
+		at   time.Duration // since t0
+	}
+	tests := []struct {
+		name     string
+		oneShots []time.Duration
+		advances []time.Duration
+		want     []fire
+	}{
+		{"three months run the schedule once", nil, []time.Duration{2161 * time.Hour},
+			[]fire{{"every", 2161 * time.Hour}}},
+		{"one-shot timers all fire, in order, the schedule once after them", []time.Duration{3 * time.Hour, time.Hour, 72 * time.Hour},
+			[]time.Duration{2161 * time.Hour},
+			[]fire{{"once", time.Hour}, {"once", 3 * time.Hour}, {"once", 72 * time.Hour}, {"every", 2161 * time.Hour}}},
+		{"a one-shot timer after the last boundary fires after the schedule", []time.Duration{12 * time.Minute},
+			[]time.Duration{13 * time.Minute},
+			[]fire{{"every", 10 * time.Minute}, {"once", 12 * time.Minute}}},
+		{"less than a period runs nothing", nil, []time.Duration{4 * time.Minute}, nil},
+		{"a period at a time runs each", nil, []time.Duration{5 * time.Minute, 5 * time.Minute, 5 * time.Minute},
+			[]fire{{"every", 5 * time.Minute}, {"every", 10 * time.Minute}, {"every", 15 * time.Minute}}},
+		{"the schedule keeps its phase", nil, []time.Duration{7 * time.Minute, 4 * time.Minute, 3 * time.Minute},
+			[]fire{{"every", 5 * time.Minute}, {"every", 10 * time.Minute}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(t0)
+			var got []fire
+			c.Every(5*time.Minute, func() { got = append(got, fire{"every", c.Since(t0)}) })
+			for _, d := range tc.oneShots {
+				c.AfterFunc(d, func() { got = append(got, fire{"once", c.Since(t0)}) })
+			}
+			var total time.Duration
+			for _, d := range tc.advances {
+				total += d
+				if now := c.Advance(d); !now.Equal(t0.Add(total)) {
+					t.Fatalf("Advance returned %v, want %v", now, t0.Add(total))
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("fired %v, want %v", got, tc.want)
+			}
+			if next, ok := c.Next(); !ok || next.Sub(t0)%(5*time.Minute) != 0 || !next.After(c.Now()) || next.Sub(c.Now()) > 5*time.Minute {
+				t.Errorf("next run at %v (now %v), want the next 5-minute boundary", next.Sub(t0), c.Since(t0))
+			}
+		})
+	}
+}
+
+func TestEveryStop(t *testing.T) {
+	t.Run("before it runs", func(t *testing.T) {
+		c := New(t0)
+		stop := c.Every(time.Minute, func() { t.Error("a stopped schedule ran") })
+		if !stop() || stop() {
+			t.Fatal("stop should report true once, then false")
+		}
+		c.Advance(time.Hour)
+		if c.Pending() != 0 {
+			t.Fatalf("%d timers pending", c.Pending())
+		}
+	})
+	t.Run("from inside its callback", func(t *testing.T) {
+		c := New(t0)
+		runs := 0
+		var stop func() bool
+		stop = c.Every(time.Minute, func() {
+			runs++
+			if !stop() {
+				t.Error("stop inside the callback reported the schedule stopped already")
+			}
+		})
+		c.Advance(time.Minute)
+		c.Advance(time.Hour)
+		if runs != 1 || c.Pending() != 0 {
+			t.Fatalf("%d runs, %d pending; want 1 run and nothing pending", runs, c.Pending())
+		}
+	})
+	t.Run("a zero period is refused", func(t *testing.T) {
+		defer func() {
+			if recover() == nil {
+				t.Error("Every(0) did not panic")
+			}
+		}()
+		New(t0).Every(0, func() {})
+	})
+}
+
+// TestRealClockEveryDoesNotCatchUp: a real clock skipping three months
+// (what POST /dev/clock does to `go run ./infra/local`) runs a schedule
+// once too.
+func TestRealClockEveryDoesNotCatchUp(t *testing.T) {
+	c := Real()
+	runs := 0
+	c.Every(5*time.Minute, func() { runs++ })
+	c.Advance(2161 * time.Hour)
+	if runs != 1 {
+		t.Fatalf("%d runs for a 2161h advance, want 1", runs)
+	}
+}

@@ -11,10 +11,18 @@ import (
 // Batch review (F10): staff approve or reject up to MaxBatchReview cases in
 // one call. The job is stored, its items go through a queue, and each item
 // takes exactly the path of a single decision (same checks, same audit); the
-// job counts what succeeded and what failed, per case.
+// job counts what succeeded and what failed, per case. Ids that name no case
+// fail at once, in the job as it is created: they are found with one
+// batched read and never queued, so 10,000 of them cost 100 key reads
+// rather than 10,000 messages, reads and transactions.
+
+// noSuchCase is the failure of an id that names no case: what its item
+// would have recorded (the kind and message of GetCase's ErrNotFound).
+var noSuchCase = aftersales.KindNotFound.String() + ": no such case"
 
 // StartBatchReview validates the request, resolves its cases, stores the job
-// and queues one item per case.
+// with the ids that name no case already failed, and queues one item per
+// case.
 func (s *Service) StartBatchReview(ctx context.Context, p aftersales.Principal, req aftersales.BatchReview) (*aftersales.ReviewJob, error) {
 	const op = "review.batch"
 	if err := casework.RequireStaff(p, op); err != nil {
@@ -37,26 +45,54 @@ func (s *Service) StartBatchReview(ctx context.Context, p aftersales.Principal, 
 	if err := v.Err(op); err != nil {
 		return nil, err
 	}
-	ids := req.CaseIDs
+	job := &aftersales.ReviewJob{ID: s.IDs.NewID("job"), Decision: req.Decision, Reason: req.Reason, By: p,
+		Total: len(req.CaseIDs), CreatedAt: s.Clock.Now().UTC()}
+	var cases []string
+	var err error
 	if req.Filter != nil {
-		var err error
-		if ids, err = s.resolveFilter(ctx, *req.Filter); err != nil {
+		// A filter lists stored cases: there is nothing to look up.
+		if cases, err = s.resolveFilter(ctx, *req.Filter); err != nil {
 			return nil, err
 		}
+		job.Total = len(cases)
+	} else if cases, err = s.failUnknown(ctx, job, req.CaseIDs); err != nil {
+		return nil, err
 	}
-	job := &aftersales.ReviewJob{ID: s.IDs.NewID("job"), Decision: req.Decision, Reason: req.Reason, By: p,
-		Total: len(ids), CreatedAt: s.Clock.Now().UTC()}
 	if err := s.Jobs.CreateReviewJob(ctx, job); err != nil {
 		return nil, err
 	}
-	items := make([]aftersales.ReviewItem, len(ids))
-	for i, id := range ids {
+	if len(cases) == 0 {
+		return job, nil // done already: no id named a case
+	}
+	items := make([]aftersales.ReviewItem, len(cases))
+	for i, id := range cases {
 		items[i] = aftersales.ReviewItem{JobID: job.ID, CaseID: id}
 	}
 	if err := s.Queue.EnqueueReviews(ctx, items); err != nil {
 		return nil, err
 	}
 	return job, nil
+}
+
+// failUnknown looks ids up in one batched read and returns those that name
+// a case, in order; each of the others is counted as failed in job, and the
+// first MaxListedFailures of them are listed.
+func (s *Service) failUnknown(ctx context.Context, job *aftersales.ReviewJob, ids []string) ([]string, error) {
+	found, err := s.Cases.CasesExist(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	cases := make([]string, 0, len(found))
+	for _, id := range ids {
+		if found[id] {
+			cases = append(cases, id)
+			continue
+		}
+		if job.Failed++; len(job.Failures) < aftersales.MaxListedFailures {
+			job.Failures = append(job.Failures, aftersales.ReviewFailure{CaseID: id, Error: noSuchCase})
+		}
+	}
+	return cases, nil
 }
 
 // resolveFilter lists every case the filter matches, refusing filters that
