@@ -26,10 +26,16 @@ type runOptions struct {
 // Secrets Manager client.
 func ProviderSecrets(o *runOptions) { o.secrets = awsenv.SecretReader }
 
+// StartFailed is the message of the one log line a function writes when it
+// cannot start (a missing variable or secret, an empty provider secret in
+// live mode): JSON with "level":"ERROR" and the reason in "err". The stack
+// counts these lines in every function's log and alarms on them.
+const StartFailed = "start failed"
+
 // Run is the body of every functions/<name>/main.go: load the configuration
 // (naming every missing variable), build the handler once per cold start,
 // and hand it to the Lambda runtime. A start failure exits with the reason
-// logged, which Lambda reports as an init error.
+// logged (StartFailed), which Lambda reports as an init error.
 func Run(required []string, build func(context.Context, config.Config) (any, error), opts ...Option) {
 	ctx := context.Background()
 	var o runOptions
@@ -51,6 +57,11 @@ func Run(required []string, build func(context.Context, config.Config) (any, err
 			return
 		}
 	}
-	slog.Error("start", "err", err.Error())
+	logStartFailed(Logger(os.Getenv(config.EnvLogLevel)), err)
 	os.Exit(1)
+}
+
+// logStartFailed writes the line the stack's start-failure alarm counts.
+func logStartFailed(log *slog.Logger, err error) {
+	log.Error(StartFailed, "err", err.Error())
 }
