@@ -262,6 +262,12 @@ func (c Config) CheckProviders() error {
 		ProviderLive, fields("wechatpay", wechatPayVars), fields("alipay", alipayVars), ProviderSandbox)
 }
 
+// StartFailed is the message of the one log line a function writes when it
+// cannot start (a missing variable or secret, empty provider secrets in
+// live mode): JSON with "level":"ERROR" and the reason in "err". The CDK
+// stack counts these lines in every function's log and alarms on them.
+const StartFailed = "start failed"
+
 // Provider modes: live (the default) calls the payment providers
 // configured (WECHATPAY_*, ALIPAY_*); sandbox, which a deploy must ask for
 // by name, marks every refund arrived at once and calls nobody: no money

@@ -85,8 +85,8 @@ func TestStartFailedLine(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
 		t.Fatalf("not one JSON line: %q: %v", buf.String(), err)
 	}
-	if line["level"] != "ERROR" || line["msg"] != StartFailed || !strings.Contains(line["err"].(string), "no payment provider") {
-		t.Errorf("line %v, want level ERROR, msg %q and the reason", line, StartFailed)
+	if line["level"] != "ERROR" || line["msg"] != config.StartFailed || !strings.Contains(line["err"].(string), "no payment provider") {
+		t.Errorf("line %v, want level ERROR, msg %q and the reason", line, config.StartFailed)
 	}
 }
 

@@ -26,16 +26,10 @@ type runOptions struct {
 // Secrets Manager client.
 func ProviderSecrets(o *runOptions) { o.secrets = awsenv.SecretReader }
 
-// StartFailed is the message of the one log line a function writes when it
-// cannot start (a missing variable or secret, an empty provider secret in
-// live mode): JSON with "level":"ERROR" and the reason in "err". The stack
-// counts these lines in every function's log and alarms on them.
-const StartFailed = "start failed"
-
 // Run is the body of every functions/<name>/main.go: load the configuration
 // (naming every missing variable), build the handler once per cold start,
 // and hand it to the Lambda runtime. A start failure exits with the reason
-// logged (StartFailed), which Lambda reports as an init error.
+// logged (config.StartFailed), which Lambda reports as an init error.
 func Run(required []string, build func(context.Context, config.Config) (any, error), opts ...Option) {
 	ctx := context.Background()
 	var o runOptions
@@ -63,5 +57,5 @@ func Run(required []string, build func(context.Context, config.Config) (any, err
 
 // logStartFailed writes the line the stack's start-failure alarm counts.
 func logStartFailed(log *slog.Logger, err error) {
-	log.Error(StartFailed, "err", err.Error())
+	log.Error(config.StartFailed, "err", err.Error())
 }
