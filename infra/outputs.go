@@ -30,7 +30,7 @@ func (b *builder) outputs(o stackOutputs) {
 		awscdk.NewCfnOutput(b.stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
 	}
 	mode := "live: refunds are paid through WeChat Pay, Alipay and the store balance; a channel without a route " +
-		"(bank card, or a provider whose secret is empty) waits for finance to pay by hand"
+		"(bank card, or a provider left unconfigured) waits for finance to pay it by hand"
 	if b.s.ProviderMode == config.ProviderSandbox {
 		mode = "SANDBOX: no refund moves money; every refund is marked arrived at once and its ledger row says sandbox"
 	}
