@@ -1,11 +1,15 @@
 package main
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/aftersales/aftersales/shared/config"
 )
 
 // alarmTopic creates the topic every alarm notifies, with the settings'
@@ -33,4 +37,34 @@ func (b *builder) alarm(id, description string, metric awscloudwatch.IMetric, th
 		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 	a.AddAlarmAction(awscloudwatchactions.NewSnsAction(b.alarms))
+}
+
+// startFailurePattern matches the line a function writes when it cannot
+// start (config.StartFailed, written by wire.Run as JSON).
+var startFailurePattern = `{ ($.level = "ERROR") && ($.msg = "` + config.StartFailed + `") }`
+
+// startFailureAlarm counts, in every function's log, the line it writes
+// when it cannot start, and raises on the first: a missing variable, an
+// unreadable secret, or empty provider secrets in live mode (the tasks
+// refuse to start rather than leave every refund waiting). The line names
+// what is missing. A filter on the log, not the Errors metric: an init
+// failure is only sometimes counted as an invocation error.
+func (b *builder) startFailureAlarm() {
+	namespace, metric := "AfterSales/"+b.s.Stage, "StartFailures"
+	for _, name := range Functions {
+		awslogs.NewMetricFilter(b.stack, jsii.String("StartFailed-"+name), &awslogs.MetricFilterProps{
+			LogGroup:        b.logs[name],
+			FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(startFailurePattern)),
+			MetricNamespace: jsii.String(namespace),
+			MetricName:      jsii.String(metric),
+			MetricValue:     jsii.String("1"),
+		})
+	}
+	b.alarm("StartFailed", "A function could not start: its log has a line with msg \""+config.StartFailed+
+		"\" whose err names what is missing (a variable, a secret, or the provider secrets in live mode); "+
+		"fill it in and deploy with a new secretsRevision",
+		awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(namespace), MetricName: jsii.String(metric),
+			Statistic: jsii.String("Sum"), Period: awscdk.Duration_Minutes(jsii.Number(5)),
+		}), 0)
 }

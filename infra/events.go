@@ -21,7 +21,7 @@ import (
 func (b *builder) eventBus() awsevents.EventBus {
 	bus := awsevents.NewEventBus(b.stack, jsii.String("EventBus"), &awsevents.EventBusProps{
 		EventBusName: jsii.String("aftersales-" + b.s.Stage),
-		Description:  jsii.String("Domain events of the after-sales stack " + b.s.Stage + " (source aftersales): add rules for refund.balance_credited and refund.failed"),
+		Description:  jsii.String("Domain events of the after-sales stack " + b.s.Stage + " (source aftersales): add rules for refund.balance_credited, refund.failed and refund.manual_required"),
 	})
 	b.env[config.EnvEventBusName] = bus.EventBusName()
 	return bus
@@ -51,53 +51,82 @@ func (b *builder) sweepSchedule() {
 	})
 }
 
-// refundFailures keeps every refund.failed event of bus in a log group (an
-// EventBridge rule with the log group as its target) and returns the rule's
-// MatchedEvents, which the RefundFailed alarm watches, and the log group.
+// refundEventLog is one kind of refund event kept in its own log group by
+// its own rule, and the rule's MatchedEvents, which an alarm watches.
+type refundEventLog struct {
+	matched awscloudwatch.IMetric
+	logs    awslogs.LogGroup
+}
+
+// refundEvents keeps every refund.failed and every refund.manual_required
+// event of bus in a log group of its own (an EventBridge rule each, with
+// the log group as its target), and returns them by event type. One
+// resource policy lets EventBridge write to both: CloudWatch Logs allows
+// ten per account and region.
 //
-// The rule and its target are L1: the L2 CloudWatchLogGroup target writes
-// the log group's resource policy through a custom resource (a Node.js
-// Lambda function with a wildcard policy); AWS::Logs::ResourcePolicy does
-// the same natively.
-func (b *builder) refundFailures(bus awsevents.EventBus) (awscloudwatch.IMetric, awslogs.LogGroup) {
+// The rules and their targets are L1: the L2 CloudWatchLogGroup target
+// writes the log group's resource policy through a custom resource (a
+// Node.js Lambda function with a wildcard policy); AWS::Logs::ResourcePolicy
+// does the same natively.
+func (b *builder) refundEvents(bus awsevents.EventBus) map[string]refundEventLog {
 	st := b.stack
-	// EventBridge writes to log groups named /aws/events/...
-	logs := awslogs.NewLogGroup(st, jsii.String("RefundFailedEvents"), &awslogs.LogGroupProps{
-		LogGroupName: jsii.String("/aws/events/" + b.name("refund-failed")),
-		Retention:    b.retention,
-	})
-	logs.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	kinds := []struct {
+		eventType, id, suffix, description string
+	}{
+		// The ids of the first predate the second: kept, so that a deployed
+		// stack updates rather than replaces them.
+		{aftersales.EventRefundFailed, "RefundFailed", "refund-failed",
+			"Refunds that failed and wait for staff: kept in a log group, counted by the RefundFailed alarm"},
+		{aftersales.EventRefundManual, "RefundManual", "refund-manual",
+			"Refunds without a payment route that wait for finance to pay them by hand: kept in a log group, counted by the RefundManual alarm"},
+	}
+	out := map[string]refundEventLog{}
+	var arns []*string
+	var first awslogs.LogGroup
+	for _, k := range kinds {
+		// EventBridge writes to log groups named /aws/events/...
+		logs := awslogs.NewLogGroup(st, jsii.String(k.id+"Events"), &awslogs.LogGroupProps{
+			LogGroupName: jsii.String("/aws/events/" + b.name(k.suffix)),
+			Retention:    b.retention,
+		})
+		if first == nil {
+			first = logs
+		}
+		arns = append(arns, logs.LogGroupArn())
+		ruleName := "aftersales-" + b.s.Stage + "-" + k.suffix
+		awsevents.NewCfnRule(st, jsii.String(k.id+"Rule"), &awsevents.CfnRuleProps{
+			Name:         jsii.String(ruleName),
+			Description:  jsii.String(k.description),
+			EventBusName: bus.EventBusName(),
+			EventPattern: map[string]any{"source": []string{eventbus.Source}, "detail-type": []string{k.eventType}},
+			State:        jsii.String("ENABLED"),
+			Targets: &[]*awsevents.CfnRule_TargetProperty{{
+				Id: jsii.String(k.id + "Log"),
+				// The target names the log group without the ":*" of its ARN.
+				Arn: st.FormatArn(&awscdk.ArnComponents{
+					Service:      jsii.String("logs"),
+					Resource:     jsii.String("log-group"),
+					ResourceName: logs.LogGroupName(),
+					ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+				}),
+			}},
+		})
+		// Rules on a custom bus report their metrics with both dimensions; a
+		// metric with RuleName alone is the default bus's and stays empty.
+		out[k.eventType] = refundEventLog{logs: logs, matched: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String("AWS/Events"),
+			MetricName:    jsii.String("MatchedEvents"),
+			DimensionsMap: &map[string]*string{"EventBusName": bus.EventBusName(), "RuleName": jsii.String(ruleName)},
+			Statistic:     jsii.String("Sum"),
+			Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+		})}
+	}
+	first.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
-		Resources:  &[]*string{logs.LogGroupArn()},
+		Resources:  &arns,
 	}))
-	ruleName := "aftersales-" + b.s.Stage + "-refund-failed"
-	awsevents.NewCfnRule(st, jsii.String("RefundFailedRule"), &awsevents.CfnRuleProps{
-		Name:         jsii.String(ruleName),
-		Description:  jsii.String("Refunds that failed and wait for staff: kept in a log group, counted by the RefundFailed alarm"),
-		EventBusName: bus.EventBusName(),
-		EventPattern: map[string]any{"source": []string{eventbus.Source}, "detail-type": []string{aftersales.EventRefundFailed}},
-		State:        jsii.String("ENABLED"),
-		Targets: &[]*awsevents.CfnRule_TargetProperty{{
-			Id: jsii.String("RefundFailedLog"),
-			// The target names the log group without the ":*" of its ARN.
-			Arn: st.FormatArn(&awscdk.ArnComponents{
-				Service:      jsii.String("logs"),
-				Resource:     jsii.String("log-group"),
-				ResourceName: logs.LogGroupName(),
-				ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			}),
-		}},
-	})
-	// Rules on a custom bus report their metrics with both dimensions; a
-	// metric with RuleName alone is the default bus's and stays empty.
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String("AWS/Events"),
-		MetricName:    jsii.String("MatchedEvents"),
-		DimensionsMap: &map[string]*string{"EventBusName": bus.EventBusName(), "RuleName": jsii.String(ruleName)},
-		Statistic:     jsii.String("Sum"),
-		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
-	}), logs
+	return out
 }
 
 // refundFailedAlarm raises on any refund.failed event: matched, the metric
@@ -106,4 +135,13 @@ func (b *builder) refundFailedAlarm(matched awscloudwatch.IMetric) {
 	b.alarm("RefundFailed", "A refund failed (closed or abnormal at the provider, no payment route, or refused by the "+
 		"order ledger): its case waits for staff to retry it or refund to store balance; the events are in the log group "+
 		"of the RefundFailuresLogGroup output", matched, 0)
+}
+
+// refundManualAlarm raises on any refund.manual_required event: a refund
+// has no payment route (a bank-card order, or a provider whose secret is
+// empty) and waits for finance.
+func (b *builder) refundManualAlarm(matched awscloudwatch.IMetric) {
+	b.alarm("RefundManual", "A refund has no payment route (a bank-card order, or a provider not configured): finance "+
+		"pays it by hand, then marks it paid (POST /v1/staff/cases/{id}/mark-refund-paid); the events are in the log group "+
+		"of the RefundManualLogGroup output", matched, 0)
 }

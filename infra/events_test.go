@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/config"
 )
 
@@ -59,91 +60,120 @@ func TestEventBus(t *testing.T) {
 	}
 }
 
-// refundFailedRule returns the rule on the domain bus (the sweeper's
-// schedule is on the default bus) and the bus's logical id.
-func refundFailedRule(t *testing.T, s *synthesized) (rule resource, busID string) {
+// refundEventKinds are the refund events the stack keeps in log groups and
+// alarms on: the event type, the ids of its log group and alarm, and the
+// suffix of its rule's name.
+var refundEventKinds = []struct {
+	eventType, logs, alarm, suffix, output string
+}{
+	{aftersales.EventRefundFailed, "RefundFailedEvents", "AlarmRefundFailed", "refund-failed", "RefundFailuresLogGroup"},
+	{aftersales.EventRefundManual, "RefundManualEvents", "AlarmRefundManual", "refund-manual", "RefundManualLogGroup"},
+}
+
+// eventRule returns the rule on the domain bus (the sweeper's schedule is
+// on the default bus) named for suffix, and the bus's logical id.
+func eventRule(t *testing.T, s *synthesized, suffix string) (rule resource, busID string) {
 	t.Helper()
 	busID, _ = s.only(t, "AWS::Events::EventBus", "EventBus")
+	var found int
 	for _, r := range s.ofType("AWS::Events::Rule") {
-		if r.Properties["EventBusName"] != nil {
+		if r.Properties["EventBusName"] != nil && r.Properties["Name"] == "aftersales-"+DefaultSettings().Stage+"-"+suffix {
 			rule = r
+			found++
 		}
+	}
+	if found != 1 {
+		t.Fatalf("%d rules named for %s, want 1", found, suffix)
 	}
 	return rule, busID
 }
 
-// TestRefundFailedRule checks that every refund.failed event on the bus is
-// kept in a log group that EventBridge may write to.
-func TestRefundFailedRule(t *testing.T) {
+// TestRefundEventRules checks that every refund.failed and every
+// refund.manual_required event on the bus is kept in a log group of its
+// own that EventBridge may write to, through one resource policy.
+func TestRefundEventRules(t *testing.T) {
 	s := defaultSynth(t)
-	rule, busID := refundFailedRule(t, s)
-	stage := DefaultSettings().Stage
-	p := rule.Properties
-	if getAtt(p["EventBusName"]) != busID {
-		t.Fatalf("no rule on the bus")
+	if n := len(s.ofType("AWS::Logs::ResourcePolicy")); n != 1 {
+		t.Errorf("%d log resource policies, want 1 (CloudWatch Logs allows ten per account and region)", n)
 	}
-	if got := fmt.Sprint(p["EventPattern"]); got != "map[detail-type:[refund.failed] source:[aftersales]]" {
-		t.Errorf("pattern %s", got)
-	}
-	if p["Name"] != "aftersales-"+stage+"-refund-failed" || p["State"] != "ENABLED" {
-		t.Errorf("name %v state %v", p["Name"], p["State"])
-	}
-	logsID, logs := s.only(t, "AWS::Logs::LogGroup", "RefundFailedEvents")
-	targets, _ := p["Targets"].([]any)
-	raw, _ := json.Marshal(targets)
-	if len(targets) != 1 || !strings.Contains(string(raw), `":log-group:",{"Ref":"`+logsID+`"}`) {
-		t.Errorf("targets %s, want the log group %s", raw, logsID)
-	}
-	if !strings.HasPrefix(fmt.Sprint(logs.Properties["LogGroupName"]), "/aws/events/") ||
-		logs.Properties["RetentionInDays"] != float64(DefaultSettings().LogRetentionDays) {
-		t.Errorf("log group %v", logs.Properties)
-	}
-	var allowed bool
-	for _, pol := range s.ofType("AWS::Logs::ResourcePolicy") {
-		raw, _ := json.Marshal(pol.Properties["PolicyDocument"])
-		allowed = allowed || (strings.Contains(string(raw), `\"Principal\":{\"Service\":\"events.amazonaws.com\"}`) &&
-			strings.Contains(string(raw), `logs:PutLogEvents`) && strings.Contains(string(raw), `"Fn::GetAtt":["`+logsID+`","Arn"]`))
-	}
-	if !allowed {
-		t.Error("no resource policy lets EventBridge write to the log group")
+	for _, k := range refundEventKinds {
+		t.Run(k.eventType, func(t *testing.T) {
+			rule, busID := eventRule(t, s, k.suffix)
+			p := rule.Properties
+			if getAtt(p["EventBusName"]) != busID {
+				t.Fatalf("no rule on the bus")
+			}
+			if got, want := fmt.Sprint(p["EventPattern"]), "map[detail-type:["+k.eventType+"] source:[aftersales]]"; got != want {
+				t.Errorf("pattern %s, want %s", got, want)
+			}
+			if p["State"] != "ENABLED" {
+				t.Errorf("state %v", p["State"])
+			}
+			logsID, logs := s.only(t, "AWS::Logs::LogGroup", k.logs)
+			targets, _ := p["Targets"].([]any)
+			raw, _ := json.Marshal(targets)
+			if len(targets) != 1 || !strings.Contains(string(raw), `":log-group:",{"Ref":"`+logsID+`"}`) {
+				t.Errorf("targets %s, want the log group %s", raw, logsID)
+			}
+			if !strings.HasPrefix(fmt.Sprint(logs.Properties["LogGroupName"]), "/aws/events/") ||
+				logs.Properties["RetentionInDays"] != float64(DefaultSettings().LogRetentionDays) {
+				t.Errorf("log group %v", logs.Properties)
+			}
+			var allowed bool
+			for _, pol := range s.ofType("AWS::Logs::ResourcePolicy") {
+				raw, _ := json.Marshal(pol.Properties["PolicyDocument"])
+				allowed = allowed || (strings.Contains(string(raw), `\"Principal\":{\"Service\":\"events.amazonaws.com\"}`) &&
+					strings.Contains(string(raw), `logs:PutLogEvents`) && strings.Contains(string(raw), `"Fn::GetAtt":["`+logsID+`","Arn"]`))
+			}
+			if !allowed {
+				t.Error("no resource policy lets EventBridge write to the log group")
+			}
+		})
 	}
 }
 
-// TestRefundFailedAlarm checks the alarm on the refund.failed rule's
-// MatchedEvents.
-func TestRefundFailedAlarm(t *testing.T) {
+// TestRefundEventAlarms checks the alarm on each refund event rule's
+// MatchedEvents: one event in five minutes raises it.
+func TestRefundEventAlarms(t *testing.T) {
 	s := defaultSynth(t)
-	rule, busID := refundFailedRule(t, s)
 	var found int
 	for id, a := range s.ofType("AWS::CloudWatch::Alarm") {
-		p := a.Properties
-		if p["MetricName"] != "MatchedEvents" {
-			continue
-		}
-		found++
-		dims := map[string]any{}
-		for _, d := range p["Dimensions"].([]any) {
-			m := d.(map[string]any)
-			dims[m["Name"].(string)] = m["Value"]
-		}
-		// A rule on a custom bus reports with both dimensions.
-		if len(dims) != 2 || dims["RuleName"] != rule.Properties["Name"] || getAtt(dims["EventBusName"]) != busID {
-			t.Errorf("%s: dimensions %v, want RuleName %v and EventBusName of the bus", id, dims, rule.Properties["Name"])
-		}
-		atLeastOne := (p["ComparisonOperator"] == "GreaterThanThreshold" && p["Threshold"] == float64(0)) ||
-			(p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" && p["Threshold"] == float64(1))
-		if p["Namespace"] != "AWS/Events" || p["Statistic"] != "Sum" || p["Period"] != float64(300) ||
-			p["EvaluationPeriods"] != float64(1) || !atLeastOne {
-			t.Errorf("%s: %v, want Sum of AWS/Events MatchedEvents >= 1 in one 5-minute period", id, p)
+		if a.Properties["MetricName"] == "MatchedEvents" {
+			found++
+			if !strings.HasPrefix(id, "AlarmRefund") {
+				t.Errorf("MatchedEvents alarm %s is none of the refund events'", id)
+			}
 		}
 	}
-	if found != 1 {
-		t.Errorf("%d MatchedEvents alarms, want 1", found)
+	if found != len(refundEventKinds) {
+		t.Errorf("%d MatchedEvents alarms, want %d", found, len(refundEventKinds))
+	}
+	for _, k := range refundEventKinds {
+		t.Run(k.eventType, func(t *testing.T) {
+			rule, busID := eventRule(t, s, k.suffix)
+			id, a := s.only(t, "AWS::CloudWatch::Alarm", k.alarm)
+			p := a.Properties
+			dims := map[string]any{}
+			for _, d := range p["Dimensions"].([]any) {
+				m := d.(map[string]any)
+				dims[m["Name"].(string)] = m["Value"]
+			}
+			// A rule on a custom bus reports with both dimensions.
+			if len(dims) != 2 || dims["RuleName"] != rule.Properties["Name"] || getAtt(dims["EventBusName"]) != busID {
+				t.Errorf("%s: dimensions %v, want RuleName %v and EventBusName of the bus", id, dims, rule.Properties["Name"])
+			}
+			atLeastOne := (p["ComparisonOperator"] == "GreaterThanThreshold" && p["Threshold"] == float64(0)) ||
+				(p["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" && p["Threshold"] == float64(1))
+			if p["MetricName"] != "MatchedEvents" || p["Namespace"] != "AWS/Events" || p["Statistic"] != "Sum" ||
+				p["Period"] != float64(300) || p["EvaluationPeriods"] != float64(1) || !atLeastOne {
+				t.Errorf("%s: %v, want Sum of AWS/Events MatchedEvents >= 1 in one 5-minute period", id, p)
+			}
+		})
 	}
 }
 
-// TestEventOutputs checks that the outputs name the bus and the failures'
-// log group.
+// TestEventOutputs checks that the outputs name the bus and the refund
+// events' log groups.
 func TestEventOutputs(t *testing.T) {
 	s := defaultSynth(t)
 	busID, _ := s.only(t, "AWS::Events::EventBus", "EventBus")
@@ -156,9 +186,11 @@ func TestEventOutputs(t *testing.T) {
 	if getAtt(o["EventBusName"].Value) != busID {
 		t.Errorf("EventBusName output %v, want the bus's name", o["EventBusName"].Value)
 	}
-	logsID, _ := s.only(t, "AWS::Logs::LogGroup", "RefundFailedEvents")
-	if getAtt(o["RefundFailuresLogGroup"].Value) != logsID {
-		t.Errorf("RefundFailuresLogGroup output %v", o["RefundFailuresLogGroup"].Value)
+	for _, k := range refundEventKinds {
+		logsID, _ := s.only(t, "AWS::Logs::LogGroup", k.logs)
+		if getAtt(o[k.output].Value) != logsID {
+			t.Errorf("%s output %v, want the log group %s", k.output, o[k.output].Value, logsID)
+		}
 	}
 }
 

@@ -102,7 +102,7 @@ func (b *builder) function(name string) awslambda.Function {
 		Description:  jsii.String("After-sales " + name),
 	})
 	logs.GrantWrite(role)
-	b.fns[name] = fn
+	b.fns[name], b.logs[name] = fn, logs
 	return fn
 }
 

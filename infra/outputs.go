@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/aftersales/aftersales/shared/config"
 )
 
 // stackOutputs are the resources whose names and URLs the stack outputs.
@@ -18,6 +20,7 @@ type stackOutputs struct {
 	workflow       awsstepfunctions.StateMachine
 	bus            awsevents.EventBus
 	refundFailures awslogs.LogGroup
+	refundManual   awslogs.LogGroup
 }
 
 // outputs writes what the merchant needs after a deploy: the URLs to give
@@ -26,6 +29,12 @@ func (b *builder) outputs(o stackOutputs) {
 	out := func(id, value, desc string) {
 		awscdk.NewCfnOutput(b.stack, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
 	}
+	mode := "live: refunds are paid through WeChat Pay, Alipay and the store balance; a channel without a route " +
+		"(bank card, or a provider left unconfigured) waits for finance to pay it by hand"
+	if b.s.ProviderMode == config.ProviderSandbox {
+		mode = "SANDBOX: no refund moves money; every refund is marked arrived at once and its ledger row says sandbox"
+	}
+	out("ProviderMode", b.s.ProviderMode, mode)
 	out("ApiUrl", o.endpoint+"/v1", "Base URL of the buyer and staff API")
 	out("MallWebhookUrl", o.endpoint+"/webhooks/mall/orders", "Paste into the mall's order event settings")
 	out("EvidenceBucketName", *o.evidence.BucketName(), "S3 bucket of the buyers' evidence")
@@ -36,10 +45,12 @@ func (b *builder) outputs(o stackOutputs) {
 	out("JwtSecretName", b.name("jwt"), "Set hs256_secret or public_keys_pem")
 	out("MallWebhookSecretName", b.name("mall-webhook"), "Copy its value into the mall")
 	for _, p := range providerSecrets {
-		out("SecretName"+p.name, b.name("provider/"+p.name), "Fill in before provider mode live")
+		out("SecretName"+p.name, b.name("provider/"+p.name), "Fill in before the first live refund, then deploy with a new secretsRevision")
 	}
 	out("EventBusName", *o.bus.EventBusName(), "EventBridge bus of the domain events (source aftersales): add rules for "+
-		"detail-type refund.balance_credited (credit the buyer's store balance) and refund.failed")
+		"detail-type refund.balance_credited (credit the buyer's store balance), refund.failed and refund.manual_required")
 	out("EventBusArn", *o.bus.EventBusArn(), "ARN of the domain event bus")
 	out("RefundFailuresLogGroup", *o.refundFailures.LogGroupName(), "Every refund.failed event: what the RefundFailed alarm counted")
+	out("RefundManualLogGroup", *o.refundManual.LogGroupName(),
+		"Every refund.manual_required event (refunds finance pays by hand): what the RefundManual alarm counted")
 }

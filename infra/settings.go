@@ -36,7 +36,10 @@ type Settings struct {
 	// Stage names the deployment (prod, staging): part of the stack name,
 	// so several stages can live in one account.
 	Stage string
-	// ProviderMode is config.ProviderSandbox or config.ProviderLive.
+	// ProviderMode is config.ProviderLive (the default: refunds go to the
+	// payment providers) or config.ProviderSandbox, which a deploy asks for
+	// by name (-c providerMode=sandbox): no refund moves money, and the
+	// stack says so in its outputs and warns at synth.
 	ProviderMode string
 	// CORSOrigins may call the API from a browser and PUT evidence to the
 	// bucket with presigned URLs. Empty: no browser origin is allowed (a
@@ -77,7 +80,7 @@ type Settings struct {
 func DefaultSettings() Settings {
 	return Settings{
 		Stage:            "prod",
-		ProviderMode:     config.ProviderSandbox,
+		ProviderMode:     config.ProviderLive,
 		JWTIssuer:        "aftersales",
 		JWTAudience:      "aftersales",
 		LogRetentionDays: 90,

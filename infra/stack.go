@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/statemachines"
 )
@@ -70,9 +71,23 @@ func NewAfterSalesStack(scope constructs.Construct, id string, props *AfterSales
 	stack.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 	b := &builder{stack: stack, s: p.Settings, assets: p.AssetDir}
 	b.build(definition)
+	if p.Settings.ProviderMode == config.ProviderSandbox {
+		// The CDK CLI prints warnings at synth and deploy (and --strict
+		// makes them fail).
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String(sandboxWarningID), jsii.String(sandboxWarning), nil)
+	}
 	awscdk.Aspects_Of(stack).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return stack, nil
 }
+
+// sandboxWarningID and sandboxWarning are the stack's warning when it is
+// synthesized in provider mode sandbox: it must never pass for a live one.
+const (
+	sandboxWarningID = "aftersales:providerModeSandbox"
+	sandboxWarning   = "providerMode is sandbox: no refund moves money. Every approved refund is marked arrived at once " +
+		"without calling WeChat Pay, Alipay or the mall's balance service, and its ledger row is marked sandbox. " +
+		"Deploy without -c providerMode=sandbox (live is the default) to pay real refunds."
+)
 
 // builder carries what the parts of the stack share while it is built.
 type builder struct {
@@ -85,6 +100,7 @@ type builder struct {
 	// adds the values it owns, and setEnv gives each function its own.
 	env    map[string]*string
 	fns    map[string]awslambda.Function
+	logs   map[string]awslogs.LogGroup // each function's
 	alarms awssns.Topic
 }
 
@@ -97,7 +113,7 @@ type builder struct {
 // change the template (and redeploy the policies) for nothing.
 func (b *builder) build(definition string) {
 	b.retention = retentions[b.s.LogRetentionDays]
-	b.fns = map[string]awslambda.Function{}
+	b.fns, b.logs = map[string]awslambda.Function{}, map[string]awslogs.LogGroup{}
 	b.env = map[string]*string{
 		config.EnvStage:        jsii.String(b.s.Stage),
 		config.EnvLogLevel:     jsii.String(b.s.LogLevel),
@@ -136,18 +152,20 @@ func (b *builder) build(definition string) {
 	b.consume(queues)
 
 	b.sweepSchedule()
-	refundFailed, refundFailedLogs := b.refundFailures(bus)
+	refunds := b.refundEvents(bus)
 
 	b.alarmTopic()
 	b.queueAlarms(queues)
 	b.workflowAlarms(sm)
 	b.functionAlarms()
 	b.apiAlarms(httpAPI)
-	b.refundFailedAlarm(refundFailed)
+	b.refundFailedAlarm(refunds[aftersales.EventRefundFailed].matched)
+	b.startFailureAlarm()
+	b.refundManualAlarm(refunds[aftersales.EventRefundManual].matched)
 
 	b.outputs(stackOutputs{
 		endpoint: *httpAPI.ApiEndpoint(), evidence: evidence, table: table, workflow: sm,
-		bus: bus, refundFailures: refundFailedLogs,
+		bus: bus, refundFailures: refunds[aftersales.EventRefundFailed].logs, refundManual: refunds[aftersales.EventRefundManual].logs,
 	})
 	b.suppress(secrets.all(), httpAPI, sm)
 }

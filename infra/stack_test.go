@@ -28,16 +28,17 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::ApiGatewayV2::Stage":         1,
 		"AWS::ApiGatewayV2::Route":         2,
 		"AWS::ApiGatewayV2::Authorizer":    0,
-		"AWS::Events::Rule":                2, // the sweeper's schedule, refund failures
+		"AWS::Events::Rule":                3, // the sweeper's schedule, refund failures, manual refunds
 		"AWS::Events::EventBus":            1,
-		"AWS::Logs::ResourcePolicy":        1, // EventBridge writes the refund failures
-		"AWS::SecretsManager::Secret":      5, // jwt, mall, wechatpay, alipay, kuaidi100
+		"AWS::Logs::ResourcePolicy":        1,              // EventBridge writes the refund failures and manual refunds
+		"AWS::Logs::MetricFilter":          len(Functions), // start failures
+		"AWS::SecretsManager::Secret":      5,              // jwt, mall, wechatpay, alipay, kuaidi100
 		"AWS::SNS::Topic":                  1,
 		"AWS::SNS::Subscription":           0, // no alarmEmail by default
-		// 3 DLQs + failed and timed-out executions + functions + API 5xx + refund failures
-		"AWS::CloudWatch::Alarm": 3 + 2 + len(Functions) + 1 + 1,
-		// functions, the API's access logs, the workflow, refund failures
-		"AWS::Logs::LogGroup": len(Functions) + 3,
+		// 3 DLQs + failed and timed-out executions + functions + API 5xx + refund failures + start failures + manual refunds
+		"AWS::CloudWatch::Alarm": 3 + 2 + len(Functions) + 1 + 1 + 1 + 1,
+		// functions, the API's access logs, the workflow, refund failures, manual refunds
+		"AWS::Logs::LogGroup": len(Functions) + 4,
 	}
 	for typ, n := range want {
 		noPanic(t, typ, func() { s.template.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })

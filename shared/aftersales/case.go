@@ -97,8 +97,12 @@ type Case struct {
 	// out_refund_no while a repeated step re-sends the same one.
 	RefundSeq int
 	// RefundFailed says the current refund failed (closed by the provider,
-	// or no payment route): staff must retry it or refund to balance.
+	// or refused by the ledger): staff must retry it or refund to balance.
 	RefundFailed bool
+	// RefundManual says the current refund has no payment route (a bank-card
+	// order): finance pays it by hand and marks it paid, which completes
+	// the case. It is a task, not a failure.
+	RefundManual bool
 
 	// WaitingFor names the wait the workflow is in (e.g. "review"); TaskToken
 	// completes it; Deadline is when its default outcome applies (F25).
@@ -153,6 +157,10 @@ func statusWord(s Status) string {
 	return string(s)
 }
 
+// NextMarkRefundPaid is the next step of a case whose refund finance pays by
+// hand: POST /v1/staff/cases/{id}/mark-refund-paid once the money is sent.
+const NextMarkRefundPaid = "mark_refund_paid"
+
 // Next returns what the case waits for, or nil when it has ended.
 func (c *Case) Next() *NextStep {
 	w, ok := waits[c.Status]
@@ -160,8 +168,11 @@ func (c *Case) Next() *NextStep {
 		return nil
 	}
 	n := &NextStep{Actor: w.actor, Action: w.action, Deadline: c.Deadline}
-	if c.Status == StatusRefunding && c.RefundFailed {
+	switch {
+	case c.Status == StatusRefunding && c.RefundFailed:
 		n.Actor, n.Action = ActorMerchant, "retry_refund"
+	case c.Status == StatusRefunding && c.RefundManual:
+		n.Actor, n.Action = ActorMerchant, NextMarkRefundPaid
 	}
 	if !c.PromisedBy.IsZero() && c.PromisedBy.Before(c.Deadline) {
 		n.Deadline, n.DefaultAt = c.PromisedBy, c.Deadline

@@ -27,6 +27,10 @@ const (
 	// EventRefundFailed says a refund failed and waits for staff (detail:
 	// out_refund_no, amount, currency, note); the stack alarms on it.
 	EventRefundFailed = "refund.failed"
+	// EventRefundManual says a refund has no payment route and waits for
+	// finance to pay it by hand and mark it paid (detail: out_refund_no,
+	// amount, currency, channel, note); the stack alarms on it.
+	EventRefundManual = "refund.manual_required"
 )
 
 // EventPublisher publishes domain events (EventBridge in the cloud).

@@ -12,7 +12,8 @@ import (
 // RefundStatus is where one refund stands (F11).
 type RefundStatus string
 
-// The refund statuses. Requested, processing are open; the others are final.
+// The refund statuses. Requested, processing and manual are open; the
+// others are final.
 const (
 	// RefundRequested: written with its ledger booking; the provider may not
 	// have received it yet (a crash between the two is repaired by sending
@@ -29,6 +30,11 @@ const (
 	// (e.g. the buyer's bank card was cancelled). The booking stays: staff
 	// settle it in the provider's console.
 	RefundAbnormal RefundStatus = "abnormal"
+	// RefundManual: no payment route can pay it (a bank-card order, or a
+	// provider the merchant has not configured), so finance pays it by hand
+	// and then marks it paid, which makes it succeeded. It is booked on the
+	// order ledger like any refund, so it counts against what was paid.
+	RefundManual RefundStatus = "manual"
 )
 
 // Final reports whether the refund can no longer change.
@@ -57,15 +63,23 @@ type Refund struct {
 	OrderTotal    int64
 	Reason        string
 
-	Status           RefundStatus
+	Status RefundStatus
+	// ProviderRefundID is the provider's id of the refund; for a manual
+	// refund, the payment reference finance gave when marking it paid.
 	ProviderRefundID string
 	Account          string // where the provider says the money went, when it says
 	Queries          int    // status queries made so far (the poll back-off)
 	ApprovedBy       string
 	ApprovedAt       time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	ArrivedAt        time.Time // zero until it succeeded
+	// PaidBy is the staff member who marked a manual refund paid
+	// ("staff:<id>"); empty for refunds a payment route paid.
+	PaidBy    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ArrivedAt time.Time // zero until it succeeded
+	// Sandbox marks a refund whose answer a sandbox route made up
+	// (provider mode sandbox): no money moved, whatever its status says.
+	Sandbox bool
 }
 
 // ID is the refund's id in the API ("rf_" + OutRefundNo).
@@ -120,6 +134,9 @@ type RefundResult struct {
 	ProviderRefundID string
 	Account          string    // where the money went, e.g. "支付用户零钱"
 	ArrivedAt        time.Time // set with StateSucceeded
+	// Sandbox says the route made the answer up without calling anybody
+	// (provider mode sandbox): the refund is marked so in the ledger.
+	Sandbox bool
 }
 
 // RefundProvider is one payment route's refund API: WeChat Pay, Alipay or

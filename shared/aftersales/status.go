@@ -66,6 +66,7 @@ const (
 	ActRefundFailed    Action = "refund_failed"    // provider refused or closed the refund; staff must act
 	ActRefundStarted   Action = "refund_started"   // the provider accepted the refund: "expected in 1-3 working days"
 	ActRetryRefund     Action = "retry_refund"     // staff send a failed refund again (or to store balance)
+	ActRefundManual    Action = "refund_manual"    // no payment route for the channel: finance pays by hand, then marks it paid
 	ActOpenDispute     Action = "open_dispute"     // buyer contests a rejection or an amount
 	ActAgree           Action = "agree"            // both sides agreed on a proposal
 	ActEscalate        Action = "escalate"         // no agreement by the deadline
@@ -137,6 +138,7 @@ var Transitions = append([]Transition{
 	{StatusRefunding, ActRefundFailed, nil, StatusRefunding},
 	{StatusRefunding, ActRefundStarted, nil, StatusRefunding},
 	{StatusRefunding, ActRetryRefund, nil, StatusRefunding},
+	{StatusRefunding, ActRefundManual, nil, StatusRefunding},
 	{StatusRefunding, ActRemind, nil, StatusRefunding},
 
 	{StatusRejected, ActOpenDispute, nil, StatusDisputed},

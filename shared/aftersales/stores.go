@@ -39,9 +39,9 @@ func (c *Case) EndedSince(prev int) bool {
 }
 
 // Open reports whether a refund in status s holds its booking on the order
-// ledger and may still give it back: requested or processing.
+// ledger and may still give it back: requested, processing or manual.
 func (s RefundStatus) Open() bool {
-	return s == RefundRequested || s == RefundProcessing
+	return s == RefundRequested || s == RefundProcessing || s == RefundManual
 }
 
 // GiveBack returns the shares that storing r over the refund stored in

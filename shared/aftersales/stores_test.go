@@ -68,7 +68,7 @@ func TestRefundStatusOpen(t *testing.T) {
 		s    RefundStatus
 		want bool
 	}{
-		{RefundRequested, true}, {RefundProcessing, true},
+		{RefundRequested, true}, {RefundProcessing, true}, {RefundManual, true},
 		{RefundSucceeded, false}, {RefundClosed, false}, {RefundAbnormal, false}, {"", false},
 	} {
 		t.Run(string(tc.s), func(t *testing.T) {
@@ -92,6 +92,8 @@ func TestRefundGiveBack(t *testing.T) {
 		{"processing to closed", RefundProcessing, RefundClosed, shares, []LineShare{{"l1", 100}, {"l2", 300}}, KindInternal},
 		{"requested to processing", RefundRequested, RefundProcessing, shares, nil, KindInternal},
 		{"processing to succeeded", RefundProcessing, RefundSucceeded, shares, nil, KindInternal},
+		{"manual to closed", RefundManual, RefundClosed, shares, []LineShare{{"l1", 100}, {"l2", 300}}, KindInternal},
+		{"manual paid by hand", RefundManual, RefundSucceeded, shares, nil, KindInternal},
 		{"abnormal to closed", RefundAbnormal, RefundClosed, shares, nil, KindInternal},
 		{"closed stays closed", RefundClosed, RefundClosed, shares, nil, KindInternal},
 		{"closed reopened", RefundClosed, RefundRequested, shares, nil, KindConflict},

@@ -82,8 +82,8 @@ var (
 	}
 	// RefundPollEvery is the query interval once the back-off is spent.
 	RefundPollEvery = 30 * time.Minute
-	// RefundStaffWait is how long a failed refund waits for staff before
-	// they are reminded again.
+	// RefundStaffWait is how long a failed refund waits for staff, and a
+	// manual one for finance, before they are reminded again.
 	RefundStaffWait = 24 * time.Hour
 )
 

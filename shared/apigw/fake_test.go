@@ -162,6 +162,10 @@ func (f *fakeServices) RetryRefund(_ context.Context, p aftersales.Principal, ca
 	return f.answer("RetryRefund", p, caseID, to)
 }
 
+func (f *fakeServices) MarkRefundPaid(_ context.Context, p aftersales.Principal, caseID, reference string) (*aftersales.Case, error) {
+	return f.answer("MarkRefundPaid", p, caseID, reference)
+}
+
 func (f *fakeServices) CurrentRuleSet(context.Context) (*aftersales.RuleSet, error) {
 	if err := f.record("CurrentRuleSet", aftersales.Principal{}); err != nil {
 		return nil, err

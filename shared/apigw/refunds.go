@@ -25,8 +25,12 @@ type refundJSON struct {
 	Account          string     `json:"account,omitempty"`
 	ApprovedBy       string     `json:"approved_by,omitempty"`
 	ApprovedAt       *time.Time `json:"approved_at,omitempty"`
+	PaidBy           string     `json:"paid_by,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
 	ArrivedAt        *time.Time `json:"arrived_at,omitempty"`
+	// Sandbox is always written: a reader of the ledger must never have to
+	// guess whether money moved.
+	Sandbox bool `json:"sandbox"`
 }
 
 func toRefundJSON(r *aftersales.Refund) refundJSON {
@@ -34,8 +38,8 @@ func toRefundJSON(r *aftersales.Refund) refundJSON {
 		ID: r.ID(), OutRefundNo: r.OutRefundNo, CaseID: r.CaseID, OrderID: r.OrderID, BuyerID: r.BuyerID,
 		BuyerPhone: r.BuyerPhone, Amount: r.Amount.Amount, Currency: r.Amount.Currency, Channel: string(r.Channel),
 		Destination: string(r.Destination), Status: string(r.Status), ProviderRefundID: r.ProviderRefundID,
-		Account: r.Account, ApprovedBy: r.ApprovedBy, ApprovedAt: timePtr(r.ApprovedAt), CreatedAt: r.CreatedAt.UTC(),
-		ArrivedAt: timePtr(r.ArrivedAt),
+		Account: r.Account, ApprovedBy: r.ApprovedBy, ApprovedAt: timePtr(r.ApprovedAt), PaidBy: r.PaidBy,
+		CreatedAt: r.CreatedAt.UTC(), ArrivedAt: timePtr(r.ArrivedAt), Sandbox: r.Sandbox,
 	}
 }
 
@@ -125,4 +129,13 @@ type retryRefundRequest struct {
 
 func (s *Server) retryRefund(r *http.Request, p aftersales.Principal, id string, b retryRefundRequest) (*aftersales.Case, error) {
 	return s.svc.Refunds.RetryRefund(r.Context(), p, id, aftersales.RefundDestination(b.RefundTo))
+}
+
+type markRefundPaidRequest struct {
+	Reference string `json:"reference"`
+}
+
+// markRefundPaid records that finance paid a manual refund by hand.
+func (s *Server) markRefundPaid(r *http.Request, p aftersales.Principal, id string, b markRefundPaidRequest) (*aftersales.Case, error) {
+	return s.svc.Refunds.MarkRefundPaid(r.Context(), p, id, b.Reference)
 }

@@ -71,6 +71,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"GET", "/v1/staff/refunds", StaffOnly, s.listRefunds},
 		{"GET", "/v1/staff/refunds/export", StaffOnly, s.exportRefunds},
 		{"POST", "/v1/staff/cases/{id}/retry-refund", StaffOnly, caseAction(s.retryRefund)},
+		{"POST", "/v1/staff/cases/{id}/mark-refund-paid", StaffOnly, caseAction(s.markRefundPaid)},
 	}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))

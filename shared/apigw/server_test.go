@@ -144,6 +144,9 @@ func TestRoutes(t *testing.T) {
 				"Content-Disposition": `attachment; filename="refunds.csv"`}},
 		{name: "retry a refund", req: request{method: "POST", target: "/v1/staff/cases/as_1/retry-refund", auth: staffTok, body: `{"refund_to":"balance"}`},
 			status: http.StatusOK, want: &call{"RetryRefund", reviewer, []any{"as_1", aftersales.RefundBalance}}},
+		{name: "mark a manual refund paid", req: request{method: "POST", target: "/v1/staff/cases/as_1/mark-refund-paid", auth: staffTok,
+			body: `{"reference":"BANK-20261111-001"}`},
+			status: http.StatusOK, want: &call{"MarkRefundPaid", reviewer, []any{"as_1", "BANK-20261111-001"}}},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -217,6 +220,7 @@ var access = map[string]Access{
 	"GET /v1/staff/refunds":                      StaffOnly,
 	"GET /v1/staff/refunds/export":               StaffOnly,
 	"POST /v1/staff/cases/{id}/retry-refund":     StaffOnly,
+	"POST /v1/staff/cases/{id}/mark-refund-paid": StaffOnly,
 }
 
 // TestAccessLevels: every route refuses a request without a token, staff
@@ -568,5 +572,46 @@ func TestPanicIsA500(t *testing.T) {
 	}
 	if !strings.Contains(h.log.String(), `"msg":"panic"`) || !strings.Contains(h.log.String(), `"status":500`) {
 		t.Errorf("log %s", h.log)
+	}
+}
+
+// TestLedgerRowsSayWhetherMoneyMoved: every ledger row says whether it is a
+// sandbox row (always written, never left to guess), and a refund paid by
+// hand names who marked it paid and the reference given.
+func TestLedgerRowsSayWhetherMoneyMoved(t *testing.T) {
+	trial, byHand := refundOf("as_1-1", 9900), refundOf("as_2-1", 500)
+	trial.Sandbox = true
+	byHand.Channel, byHand.PaidBy, byHand.ProviderRefundID = aftersales.ChannelBankCard, "staff:f1", "BANK-1"
+	pending := refundOf("as_3-1", 700)
+	pending.Channel, pending.Status = aftersales.ChannelBankCard, aftersales.RefundManual
+	h := newHarness(t)
+	h.fake.refundPages = []aftersales.RefundPage{{Items: []aftersales.Refund{trial, byHand, pending}}}
+	rec := h.do(request{method: "GET", target: "/v1/staff/refunds", auth: token(t, "staff-1", "reviewer")})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var page struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil || len(page.Items) != 3 {
+		t.Fatalf("body %s: %v", rec.Body, err)
+	}
+	tests := []struct {
+		name string
+		row  map[string]any
+		want map[string]any
+	}{
+		{"a sandbox row", page.Items[0], map[string]any{"sandbox": true, "status": "succeeded"}},
+		{"a refund paid by hand", page.Items[1], map[string]any{"sandbox": false, "paid_by": "staff:f1", "provider_refund_id": "BANK-1"}},
+		{"a refund waiting for finance", page.Items[2], map[string]any{"sandbox": false, "status": "manual", "channel": "bankcard"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.want {
+				if tt.row[k] != v {
+					t.Errorf("%s = %v, want %v (row %v)", k, tt.row[k], v, tt.row)
+				}
+			}
+		})
 	}
 }

@@ -37,10 +37,12 @@ type Returns interface {
 	Reship(ctx context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment) (*aftersales.Case, error)
 }
 
-// Refunds serves the refund ledger and the staff's retry of a failed refund.
+// Refunds serves the refund ledger, the staff's retry of a failed refund,
+// and finance's word that a manual refund was paid by hand.
 type Refunds interface {
 	ListRefunds(ctx context.Context, p aftersales.Principal, q aftersales.RefundQuery) (aftersales.RefundPage, error)
 	RetryRefund(ctx context.Context, p aftersales.Principal, caseID string, to aftersales.RefundDestination) (*aftersales.Case, error)
+	MarkRefundPaid(ctx context.Context, p aftersales.Principal, caseID, reference string) (*aftersales.Case, error)
 }
 
 // RuleSets serves the merchant's rule set.

@@ -35,7 +35,7 @@ const (
 	EnvStateMachineARN   = "CASE_STATE_MACHINE_ARN"
 	EnvIntakeQueueURL    = "INTAKE_QUEUE_URL"
 	EnvReviewQueueURL    = "REVIEW_QUEUE_URL"
-	EnvProviderMode      = "PROVIDER_MODE" // sandbox (default) or live
+	EnvProviderMode      = "PROVIDER_MODE" // live (default) or sandbox
 	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
 	EnvInboundQueueURL   = "INBOUND_QUEUE_URL"
 	EnvEventBusName      = "EVENT_BUS_NAME" // domain events (balance refunds the mall credits); empty: logged only
@@ -146,7 +146,7 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 			SQS: getenv(EnvSQSEndpoint), StepFunctions: getenv(EnvSFNEndpoint)},
 	}
 	if c.ProviderMode == "" {
-		c.ProviderMode = ProviderSandbox
+		c.ProviderMode = ProviderLive // never fake money unless asked to by name
 	}
 	if c.Region == "" {
 		c.Region = "us-east-1"
@@ -172,9 +172,8 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		missing = append(missing, EnvJWTHS256Secret+" or "+EnvJWTPublicKeys)
 	}
 	if c.ProviderMode == ProviderLive {
-		missing = append(missing, missingOf(getenv, c.WeChatPay.MchID != "", EnvWeChatPayMchSerialNo, EnvWeChatPayMchPrivateKey,
-			EnvWeChatPayAPIv3Key, EnvWeChatPayPublicKeyID, EnvWeChatPayPublicKey, EnvWeChatPayNotifyURL)...)
-		missing = append(missing, missingOf(getenv, c.Alipay.AppID != "", EnvAlipayAppPrivateKey, EnvAlipayPublicKey)...)
+		missing = append(missing, c.missingOf(getenv, wechatPayVars)...)
+		missing = append(missing, c.missingOf(getenv, alipayVars)...)
 	}
 	if len(missing) > 0 {
 		return c, fmt.Errorf("config: missing environment variables: %s", strings.Join(missing, ", "))
@@ -182,20 +181,97 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 	return c, nil
 }
 
-// missingOf names the variables of names that are empty, when used: a
+// The variables a configured provider needs, its account id first: a
 // provider's settings are all or nothing.
-func missingOf(getenv func(string) string, used bool, names ...string) []string {
+var (
+	wechatPayVars = []string{EnvWeChatPayMchID, EnvWeChatPayMchSerialNo, EnvWeChatPayMchPrivateKey,
+		EnvWeChatPayAPIv3Key, EnvWeChatPayPublicKeyID, EnvWeChatPayPublicKey, EnvWeChatPayNotifyURL}
+	alipayVars = []string{EnvAlipayAppID, EnvAlipayAppPrivateKey, EnvAlipayPublicKey}
+)
+
+// missingOf names the variables of a provider's names that are empty when
+// some of its credentials are set (the notify URL, which the stack always
+// sets, does not count), each with the secret field that stands for it
+// (see source): a half-filled secret is a mistake to name, not a provider
+// to leave unused.
+func (c Config) missingOf(getenv func(string) string, names []string) []string {
+	used := slices.ContainsFunc(names, func(name string) bool {
+		return name != EnvWeChatPayNotifyURL && name != EnvAlipayNotifyURL && getenv(name) != ""
+	})
 	var missing []string
 	for _, name := range names {
 		if used && getenv(name) == "" {
-			missing = append(missing, name)
+			missing = append(missing, c.source(name))
 		}
 	}
 	return missing
 }
 
-// Provider modes: sandbox pays every refund at once (no provider is called);
-// live calls the payment providers configured (WECHATPAY_*, ALIPAY_*).
+// source names where the value of the variable name comes from: the
+// variable, and the field of the provider secret that stands for it in
+// the cloud, so that whoever reads a start failure knows what to fill in.
+func (c Config) source(name string) string {
+	for _, spec := range ProviderSecrets {
+		for field, env := range spec.Fields {
+			if env == name {
+				return fmt.Sprintf("%s (field %s of the secret %s)", name, field, c.SecretName(spec.Name))
+			}
+		}
+	}
+	return name
+}
+
+// SecretName is the name the CDK stack gives the provider secret of
+// provider ("wechatpay", "alipay") in this configuration's stage.
+func (c Config) SecretName(provider string) string {
+	stage := c.Stage
+	if stage == "" {
+		stage = "<stage>"
+	}
+	return "aftersales/" + stage + "/provider/" + provider
+}
+
+// CheckProviders refuses a live configuration in which no payment provider
+// is configured: every refund to WeChat Pay or Alipay would wait for
+// finance to pay it by hand, most likely because the provider secrets were
+// never filled in. The error names the secrets and the fields to fill.
+// The functions that pay refunds call it when they start; sandbox passes.
+func (c Config) CheckProviders() error {
+	if c.ProviderMode != ProviderLive || c.WeChatPay.MchID != "" || c.Alipay.AppID != "" {
+		return nil
+	}
+	fields := func(provider string, vars []string) string {
+		var out []string
+		for _, spec := range ProviderSecrets {
+			if spec.Name != provider {
+				continue
+			}
+			for _, v := range vars {
+				for field, env := range spec.Fields {
+					if env == v {
+						out = append(out, field)
+					}
+				}
+			}
+		}
+		return c.SecretName(provider) + " (" + strings.Join(out, ", ") + ")"
+	}
+	return fmt.Errorf("config: provider mode %s, but no payment provider is configured: the provider secrets are empty. "+
+		"Fill in the secret %s or %s (or both), then deploy with a new secretsRevision; "+
+		"or deploy with providerMode %s, in which no money moves",
+		ProviderLive, fields("wechatpay", wechatPayVars), fields("alipay", alipayVars), ProviderSandbox)
+}
+
+// StartFailed is the message of the one log line a function writes when it
+// cannot start (a missing variable or secret, empty provider secrets in
+// live mode): JSON with "level":"ERROR" and the reason in "err". The CDK
+// stack counts these lines in every function's log and alarms on them.
+const StartFailed = "start failed"
+
+// Provider modes: live (the default) calls the payment providers
+// configured (WECHATPAY_*, ALIPAY_*); sandbox, which a deploy must ask for
+// by name, marks every refund arrived at once and calls nobody: no money
+// moves, and the ledger rows say sandbox.
 const (
 	ProviderSandbox = "sandbox"
 	ProviderLive    = "live"

@@ -138,3 +138,84 @@ func TestWithSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderModeDefaultsToLive: a function told nothing about the
+// provider mode calls the providers; sandbox must be asked for by name.
+func TestProviderModeDefaultsToLive(t *testing.T) {
+	for _, tt := range []struct {
+		name, mode, want string
+	}{
+		{"not set", "", ProviderLive},
+		{"live", ProviderLive, ProviderLive},
+		{"sandbox by name", ProviderSandbox, ProviderSandbox},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(map[string]string{EnvProviderMode: tt.mode}))
+			if err != nil || c.ProviderMode != tt.want {
+				t.Fatalf("mode %q, %v; want %q", c.ProviderMode, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestMissingProviderSecrets: a live configuration names what is missing in
+// the words of the secrets the merchant fills in: a half-filled secret at
+// Load, and no provider at all at CheckProviders; sandbox needs none.
+func TestMissingProviderSecrets(t *testing.T) {
+	wechat, alipay := "aftersales/prod/provider/wechatpay", "aftersales/prod/provider/alipay"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		loadErr []string // what Load's error names; nil: Load succeeds
+		check   []string // what CheckProviders' error names; nil: it passes
+	}{
+		{"live with both secrets empty", map[string]string{EnvStage: "prod", EnvProviderMode: ProviderLive}, nil,
+			[]string{"no payment provider is configured", wechat + " (mch_id, mch_serial_no, mch_private_key_pem, apiv3_key, public_key_id, public_key_pem)",
+				alipay + " (app_id, app_private_key_pem, alipay_public_key_pem)", "secretsRevision", "providerMode sandbox"}},
+		{"mode not set and both secrets empty", map[string]string{EnvStage: "prod"}, nil, []string{"no payment provider is configured"}},
+		{"sandbox needs no secret", map[string]string{EnvStage: "prod", EnvProviderMode: ProviderSandbox}, nil, nil},
+		{"a half-filled WeChat Pay secret", map[string]string{EnvStage: "prod", EnvProviderMode: ProviderLive,
+			EnvWeChatPayMchID: "190000", EnvWeChatPayMchSerialNo: "serial", EnvWeChatPayNotifyURL: "https://x/webhooks/wechatpay"},
+			[]string{EnvWeChatPayAPIv3Key + " (field apiv3_key of the secret " + wechat + ")",
+				EnvWeChatPayPublicKey + " (field public_key_pem of the secret " + wechat + ")"}, nil},
+		{"an Alipay key without its app id", map[string]string{EnvStage: "prod", EnvProviderMode: ProviderLive,
+			EnvAlipayPublicKey: "MIIB"}, []string{EnvAlipayAppID + " (field app_id of the secret " + alipay + ")",
+			EnvAlipayAppPrivateKey + " (field app_private_key_pem"}, nil},
+		{"one provider is enough", map[string]string{EnvStage: "prod", EnvProviderMode: ProviderLive,
+			EnvAlipayAppID: "2021", EnvAlipayAppPrivateKey: "k", EnvAlipayPublicKey: "p"}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if tt.loadErr != nil {
+				if err == nil {
+					t.Fatal("Load succeeded, want an error")
+				}
+				for _, s := range tt.loadErr {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("Load error %q does not name %q", err, s)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			err = c.CheckProviders()
+			if tt.check == nil {
+				if err != nil {
+					t.Fatalf("CheckProviders: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("CheckProviders passed, want an error")
+			}
+			for _, s := range tt.check {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("CheckProviders error %q does not name %q", err, s)
+				}
+			}
+		})
+	}
+}

@@ -99,6 +99,7 @@ func everyFieldCase() *aftersales.Case {
 	c.ReturnCondition = aftersales.ConditionDefective
 	c.Replacement = &aftersales.Shipment{Courier: "yt", TrackingNumber: "YT1", At: at.Add(2 * time.Hour)}
 	c.PromisedBy = at.Add(24 * time.Hour)
+	c.RefundManual = true
 	c.Timeline = []aftersales.TimelineEntry{{Seq: 1, At: at, Actor: "buyer:b-1", Action: aftersales.ActSubmit}}
 	return c
 }
@@ -153,7 +154,7 @@ func TestGoldenItems(t *testing.T) {
 			"return_shipment":  gM(item{"courier": gS("sf"), "tracking_number": gS("SF1"), "at": ts(time.Hour)}),
 			"return_condition": gS("defective"),
 			"replacement":      gM(item{"courier": gS("yt"), "tracking_number": gS("YT1"), "at": ts(2 * time.Hour)}),
-			"refund_seq":       gN("2"), "refund_failed": gN("1"),
+			"refund_seq":       gN("2"), "refund_failed": gN("1"), "refund_manual": gN("1"),
 		}},
 		{"case with no field", caseShape.encode(&aftersales.Case{ID: "as_0"}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),
@@ -231,6 +232,7 @@ func TestGoldenItems(t *testing.T) {
 			"reason": gS("破损"), "status": gS("succeeded"), "provider_refund_id": gS("5030"), "account": gS("支付用户零钱"),
 			"queries": gN("4"), "approved_by": gS("staff:s1"), "approved_at": ts(-time.Minute),
 			"created_at": ts(0), "updated_at": ts(time.Hour), "arrived_at": ts(time.Hour - 1),
+			"paid_by": gS("staff:f1"), "sandbox": gN("1"),
 		}},
 		{"refund with no field", refundShape.encode(&aftersales.Refund{OutRefundNo: "as_0-1"}), item{
 			"pk": gS("CASE#"), "sk": gS("REFUND#as_0-1"), "entity": gS("refund"),

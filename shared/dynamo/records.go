@@ -51,6 +51,7 @@ var caseShape = shape[aftersales.Case]{
 	optional(attrReplacement, func(c *aftersales.Case) **aftersales.Shipment { return &c.Replacement }, shipmentShape),
 	number(attrRefundSeq, func(c *aftersales.Case) *int { return &c.RefundSeq }),
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
+	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
 }
 
 // lineKinds are the kinds of a case's lines, each once, in line order.
@@ -268,6 +269,8 @@ var refundShape = shape[aftersales.Refund]{
 	instant(attrCreatedAt, func(r *aftersales.Refund) *time.Time { return &r.CreatedAt }),
 	instant(attrUpdatedAt, func(r *aftersales.Refund) *time.Time { return &r.UpdatedAt }),
 	instant(attrArrivedAt, func(r *aftersales.Refund) *time.Time { return &r.ArrivedAt }),
+	text(attrPaidBy, func(r *aftersales.Refund) *string { return &r.PaidBy }),
+	flag(attrSandbox, func(r *aftersales.Refund) *bool { return &r.Sandbox }),
 }
 
 func nonEmpty(v string, key func(string) string) string {

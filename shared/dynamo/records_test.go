@@ -42,6 +42,7 @@ func fullRefund() *aftersales.Refund {
 		Status: aftersales.RefundSucceeded, ProviderRefundID: "5030", Account: "支付用户零钱", Queries: 4,
 		ApprovedBy: "staff:s1", ApprovedAt: at.Add(-time.Minute),
 		CreatedAt: at, UpdatedAt: at.Add(time.Hour), ArrivedAt: at.Add(time.Hour - 1),
+		PaidBy: "staff:f1", Sandbox: true,
 	}
 }
 

@@ -133,6 +133,7 @@ const (
 	attrObjectKey       = "object_key"
 	attrRefundSeq       = "refund_seq"
 	attrRefundFailed    = "refund_failed" // 1 when set, left out otherwise
+	attrRefundManual    = "refund_manual" // 1 when set, left out otherwise
 	attrOutRefundNo     = "out_refund_no"
 	attrShares          = "shares" // map line id -> amount booked on it
 	attrDestination     = "destination"
@@ -143,6 +144,8 @@ const (
 	attrApprovedBy      = "approved_by"
 	attrApprovedAt      = "approved_at"
 	attrArrivedAt       = "arrived_at"
+	attrPaidBy          = "paid_by" // who marked a manual refund paid
+	attrSandbox         = "sandbox" // 1 when a sandbox route answered, left out otherwise
 	attrProvider        = "provider"
 	attrNotificationID  = "notification_id"
 	attrDecisionOf      = "decision_kind" // a review job's decision

@@ -23,6 +23,20 @@ type Parser interface {
 	Parse(ctx context.Context, header http.Header, body []byte) (aftersales.RefundNotice, error)
 }
 
+// Unverifiable is the Parser of a provider the deployment holds no keys for
+// (provider mode sandbox, or a provider not configured): no notification
+// can be verified, so every one is refused as unauthenticated and changes
+// nothing. The route still exists, so a misrouted or forged notification
+// meets a refusal that says why, not a 404.
+type Unverifiable struct {
+	Reason string // why nothing can be verified, for the logs
+}
+
+// Parse refuses the notification.
+func (u Unverifiable) Parse(context.Context, http.Header, []byte) (aftersales.RefundNotice, error) {
+	return aftersales.RefundNotice{}, aftersales.E(aftersales.KindUnauthenticated, "payhook.verify", "cannot verify the notification: "+u.Reason)
+}
+
 // Notices takes verified notifications: it drops replays and queues new
 // ones for the inbound consumer.
 type Notices interface {

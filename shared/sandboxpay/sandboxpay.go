@@ -1,8 +1,9 @@
 // Package sandboxpay is a payment route that pays every refund at once
 // without calling anybody: the provider mode "sandbox" of a deployment
-// (a trial before the merchant has provider keys). Each refund still goes
-// through the ledger, its database limit and the case workflow; only the
-// provider's answer is made up.
+// (a trial before the merchant has provider keys), which a deploy must ask
+// for by name. Each refund still goes through the ledger, its database
+// limit and the case workflow; only the provider's answer is made up, and
+// says so (RefundResult.Sandbox), so that the ledger row is marked sandbox.
 package sandboxpay
 
 import (
@@ -33,5 +34,5 @@ func (p *Provider) Query(_ context.Context, r aftersales.RefundRequest) (aftersa
 
 func (p *Provider) paid(r aftersales.RefundRequest) aftersales.RefundResult {
 	return aftersales.RefundResult{State: aftersales.StateSucceeded, ProviderRefundID: "sandbox:" + r.OutRefundNo,
-		Account: "sandbox", ArrivedAt: p.Clock.Now()}
+		Account: "sandbox", ArrivedAt: p.Clock.Now(), Sandbox: true}
 }

@@ -35,7 +35,7 @@ func fullCase(t *testing.T, o *aftersales.Order) *aftersales.Case {
 	c.ReturnCondition = aftersales.ConditionDefective
 	c.Replacement = &aftersales.Shipment{Courier: "yuantong", TrackingNumber: "YT0987654321", At: at.Add(2 * time.Hour)}
 	c.Timeline[0].Note = "applied from the mini-program"
-	c.RefundSeq, c.RefundFailed = 2, true
+	c.RefundSeq, c.RefundFailed, c.RefundManual = 2, true, true
 	return c
 }
 

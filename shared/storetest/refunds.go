@@ -78,6 +78,7 @@ func fullRefund(o *aftersales.Order, shares map[string]int64) *aftersales.Refund
 	r.Account = "支付用户零钱"
 	r.Queries = 3
 	r.ApprovedBy, r.ApprovedAt = "staff:s1", at.Add(-time.Minute+7)
+	r.PaidBy, r.Sandbox = "staff:财务1", true
 	r.UpdatedAt, r.ArrivedAt = at.Add(time.Hour+5), at.Add(time.Hour+3)
 	return r
 }
@@ -494,18 +495,22 @@ func testRefundStatusGuard(t *testing.T, s RefundStores) {
 // testClosedRefundGivesBack: a refund the provider closes gives its
 // booking back to the ledger in the same write, once, so the money can be
 // refunded again; one that succeeds or turns abnormal keeps it (the money
-// left). Other refunds' bookings on the same lines stay, and a closed
-// refund never comes back to life.
+// left). Manual refunds (finance pays by hand) book and keep or give back
+// the same way. Other refunds' bookings on the same lines stay, and a
+// closed refund never comes back to life.
 func testClosedRefundGivesBack(t *testing.T, s RefundStores) {
 	tests := []struct {
 		name     string
-		path     []aftersales.RefundStatus // statuses after requested
+		begun    aftersales.RefundStatus // "": requested
+		path     []aftersales.RefundStatus
 		giveBack bool
 	}{
-		{"closed while requested", []aftersales.RefundStatus{aftersales.RefundClosed}, true},
-		{"closed while processing", []aftersales.RefundStatus{aftersales.RefundProcessing, aftersales.RefundClosed}, true},
-		{"succeeded", []aftersales.RefundStatus{aftersales.RefundProcessing, aftersales.RefundSucceeded}, false},
-		{"abnormal", []aftersales.RefundStatus{aftersales.RefundProcessing, aftersales.RefundAbnormal}, false},
+		{"closed while requested", "", []aftersales.RefundStatus{aftersales.RefundClosed}, true},
+		{"closed while processing", "", []aftersales.RefundStatus{aftersales.RefundProcessing, aftersales.RefundClosed}, true},
+		{"succeeded", "", []aftersales.RefundStatus{aftersales.RefundProcessing, aftersales.RefundSucceeded}, false},
+		{"abnormal", "", []aftersales.RefundStatus{aftersales.RefundProcessing, aftersales.RefundAbnormal}, false},
+		{"manual, paid by hand", aftersales.RefundManual, []aftersales.RefundStatus{aftersales.RefundSucceeded}, false},
+		{"manual, closed", aftersales.RefundManual, []aftersales.RefundStatus{aftersales.RefundClosed}, true},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -516,6 +521,9 @@ func testClosedRefundGivesBack(t *testing.T, s RefundStores) {
 			kept := newRefund(fmt.Sprintf("as_%d_kept", i), 1, o, Epoch, map[string]int64{"l1": 1000})
 			begin(t, s, kept)
 			r := newRefund(fmt.Sprintf("as_%d", i), 1, o, Epoch.Add(time.Minute), map[string]int64{"l1": 8900, "l2": 5000})
+			if tc.begun != "" {
+				r.Status = tc.begun
+			}
 			begin(t, s, r)
 			full := map[string]int64{"l1": 9900, "l2": 5000}
 			same(t, "ledger after both refunds", ledger(t, s.Stores, o.ID), full)

@@ -29,30 +29,41 @@ func livePayments(cfg config.Config, d Deps) (map[aftersales.PaymentChannel]afte
 	return m, nil
 }
 
-// notificationRoutes are the providers' notification webhooks, for the
-// providers configured (live mode).
+// notificationRoutes are the providers' notification webhooks. They exist
+// in every mode, so that the notify URLs never answer 404: a provider
+// configured in live mode verifies its notifications; otherwise (sandbox
+// mode, or a provider the merchant has not configured) nothing can verify
+// them, and every notification is refused as unverified.
 func notificationRoutes(cfg config.Config, notices payhook.Notices, d Deps) ([]webhookRoute, error) {
-	if cfg.ProviderMode != config.ProviderLive {
-		return nil, nil
-	}
-	var routes []webhookRoute
-	if cfg.WeChatPay.MchID != "" {
+	live := cfg.ProviderMode == config.ProviderLive
+	var wechatParser, alipayParser payhook.Parser = unverifiable(cfg, "wechatpay"), unverifiable(cfg, "alipay")
+	if live && cfg.WeChatPay.MchID != "" {
 		n, err := wechatpay.NewNotifications(cfg.WeChatPay, d.Clock)
 		if err != nil {
 			return nil, err
 		}
-		routes = append(routes, webhookRoute{"POST", "/webhooks/wechatpay",
-			&payhook.Handler{Provider: "wechatpay", Parser: n, Notices: notices, Answer: payhook.WeChatPay}})
+		wechatParser = n
 	}
-	if cfg.Alipay.AppID != "" {
+	if live && cfg.Alipay.AppID != "" {
 		n, err := alipay.NewNotifications(cfg.Alipay, d.Clock)
 		if err != nil {
 			return nil, err
 		}
-		routes = append(routes, webhookRoute{"POST", "/webhooks/alipay",
-			&payhook.Handler{Provider: "alipay", Parser: n, Notices: notices, Answer: alipayAnswer}})
+		alipayParser = n
 	}
-	return routes, nil
+	return []webhookRoute{
+		{"POST", "/webhooks/wechatpay", &payhook.Handler{Provider: "wechatpay", Parser: wechatParser, Notices: notices, Answer: payhook.WeChatPay}},
+		{"POST", "/webhooks/alipay", &payhook.Handler{Provider: "alipay", Parser: alipayParser, Notices: notices, Answer: alipayAnswer}},
+	}, nil
+}
+
+// unverifiable is the parser of a provider this deployment has no keys
+// for: it says why, in the error every notification gets.
+func unverifiable(cfg config.Config, provider string) payhook.Unverifiable {
+	if cfg.ProviderMode != config.ProviderLive {
+		return payhook.Unverifiable{Reason: "provider mode " + cfg.ProviderMode + ": no refund was sent to " + provider}
+	}
+	return payhook.Unverifiable{Reason: provider + " is not configured (its secret " + cfg.SecretName(provider) + " is empty)"}
 }
 
 // alipayAnswer acknowledges verified notifications that are not about a

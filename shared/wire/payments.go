@@ -7,21 +7,25 @@ import (
 	"github.com/aftersales/aftersales/shared/storebalance"
 )
 
-// payments builds the payment routes by channel: store balance always; in
-// sandbox mode a route that pays at once for the provider channels; in live
-// mode the providers configured. Bank-card payments are refunded through
-// the provider they were made with, which the mall names as the order's
-// channel; a channel without a route fails the refund for staff. Deps.Decorate,
-// when set, wraps every route.
+// payments builds the payment routes by channel. In live mode: store
+// balance, and the providers configured; a channel without a route (bank
+// card, or a provider the merchant has not configured) becomes a manual
+// refund for finance in the refunds use case. In sandbox mode, which a
+// deploy asks for by name: one route for every channel that pays at once
+// and calls nobody, not even the mall's balance service, so that no money
+// moves and every ledger row says sandbox. Deps.Decorate, when set, wraps
+// every route.
 func payments(cfg config.Config, d Deps, events aftersales.EventPublisher) (map[aftersales.PaymentChannel]aftersales.RefundProvider, error) {
-	m := map[aftersales.PaymentChannel]aftersales.RefundProvider{
-		aftersales.ChannelBalance: &storebalance.Provider{Events: events, Clock: d.Clock},
-	}
+	m := map[aftersales.PaymentChannel]aftersales.RefundProvider{}
 	switch cfg.ProviderMode {
 	case config.ProviderSandbox:
 		sb := &sandboxpay.Provider{Clock: d.Clock}
-		m[aftersales.ChannelWeChatPay], m[aftersales.ChannelAlipay] = sb, sb
+		for _, ch := range []aftersales.PaymentChannel{aftersales.ChannelWeChatPay, aftersales.ChannelAlipay,
+			aftersales.ChannelBankCard, aftersales.ChannelBalance} {
+			m[ch] = sb
+		}
 	case config.ProviderLive:
+		m[aftersales.ChannelBalance] = &storebalance.Provider{Events: events, Clock: d.Clock}
 		live, err := livePayments(cfg, d)
 		if err != nil {
 			return nil, err

@@ -29,7 +29,7 @@ func ProviderSecrets(o *runOptions) { o.secrets = awsenv.SecretReader }
 // Run is the body of every functions/<name>/main.go: load the configuration
 // (naming every missing variable), build the handler once per cold start,
 // and hand it to the Lambda runtime. A start failure exits with the reason
-// logged, which Lambda reports as an init error.
+// logged (config.StartFailed), which Lambda reports as an init error.
 func Run(required []string, build func(context.Context, config.Config) (any, error), opts ...Option) {
 	ctx := context.Background()
 	var o runOptions
@@ -51,6 +51,11 @@ func Run(required []string, build func(context.Context, config.Config) (any, err
 			return
 		}
 	}
-	slog.Error("start", "err", err.Error())
+	logStartFailed(Logger(os.Getenv(config.EnvLogLevel)), err)
 	os.Exit(1)
+}
+
+// logStartFailed writes the line the stack's start-failure alarm counts.
+func logStartFailed(log *slog.Logger, err error) {
+	log.Error(config.StartFailed, "err", err.Error())
 }

@@ -194,6 +194,12 @@ func webhookRoutes(cfg config.Config, svc *usecase.Services, d Deps) ([]webhookR
 // queries), so only they get payment routes: the other functions neither
 // hold the providers' keys nor link their libraries.
 func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, error) {
+	// A live deployment with no provider configured would turn every
+	// refund into a manual one: it is a deploy mistake (empty secrets), so
+	// the tasks refuse to start, naming the secrets, and the stack alarms.
+	if err := cfg.CheckProviders(); err != nil {
+		return nil, err
+	}
 	b, err := start(ctx, cfg, d)
 	if err != nil {
 		return nil, err

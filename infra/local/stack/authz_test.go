@@ -113,6 +113,7 @@ func authzMatrix() map[string]authzRow {
 		"POST /v1/staff/cases/{id}/receipt":          caseRoute(staffOnCase, static(map[string]any{"condition": "sellable"})),
 		"POST /v1/staff/cases/{id}/reship":           caseRoute(staffOnCase, static(map[string]any{"courier": "sf", "tracking_number": "SF1234567891"})),
 		"POST /v1/staff/cases/{id}/retry-refund":     caseRoute(staffOnCase, static(map[string]any{"refund_to": "balance"})),
+		"POST /v1/staff/cases/{id}/mark-refund-paid": caseRoute(staffOnCase, static(map[string]any{"reference": "BANK-1"})),
 		"GET /v1/staff/ruleset":                      {want: staffAny},
 		"PUT /v1/staff/ruleset":                      {want: adminOnly, body: func(fx authzFixture) any { return fx.ruleset }},
 		"POST /v1/staff/reviews": {want: staffAny, body: func(fx authzFixture) any {

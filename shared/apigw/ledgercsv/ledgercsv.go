@@ -2,7 +2,9 @@
 // (F13, GET /v1/staff/refunds/export): one row per refund, then the monthly
 // totals and the share of each channel, computed from the same rows while
 // they stream. The file starts with a UTF-8 byte order mark so that Excel
-// shows Chinese text (reasons, account names) correctly.
+// shows Chinese text (reasons, account names) correctly. Rows marked
+// sandbox (provider mode sandbox: no money moved) are listed but left out
+// of the totals.
 //
 // Amounts are written twice: in fen (the exact integer the books keep) and
 // in yuan with two decimals (what an accountant reads). Months are in China
@@ -32,6 +34,9 @@ var Header = []string{
 	"refund_id", "out_refund_no", "case_id", "order_id", "buyer_id", "buyer_phone",
 	"amount_fen", "amount_yuan", "currency", "channel", "destination", "status",
 	"provider_refund_id", "account", "approved_by", "approved_at", "created_at", "arrived_at",
+	// Added later, so at the end: files read by column position keep
+	// working. sandbox is true when no money moved (provider mode sandbox).
+	"paid_by", "sandbox",
 }
 
 // Titles of the summary sections after the rows. A blank line comes
@@ -70,18 +75,23 @@ func NewWriter(w io.Writer) (*Writer, error) {
 	return &Writer{csv: cw, months: map[string]*total{}, channels: map[aftersales.PaymentChannel]*total{}}, nil
 }
 
-// Write adds one refund row and counts it in the totals.
+// Write adds one refund row and counts it in the totals, unless it is a
+// sandbox row: no money moved, so it is listed but counted nowhere (a trial
+// before going live must not swell the live months).
 func (w *Writer) Write(r *aftersales.Refund) error {
-	month := r.CreatedAt.In(business).Format("2006-01")
-	add(w.months, month, r.Amount.Amount)
-	add(w.channels, r.Channel, r.Amount.Amount)
-	w.all.count++
-	w.all.amount += r.Amount.Amount
+	if !r.Sandbox {
+		month := r.CreatedAt.In(business).Format("2006-01")
+		add(w.months, month, r.Amount.Amount)
+		add(w.channels, r.Channel, r.Amount.Amount)
+		w.all.count++
+		w.all.amount += r.Amount.Amount
+	}
 	return w.csv.Write([]string{
 		r.ID(), r.OutRefundNo, r.CaseID, r.OrderID, r.BuyerID, r.BuyerPhone,
 		strconv.FormatInt(r.Amount.Amount, 10), Yuan(r.Amount.Amount), r.Amount.Currency,
 		string(r.Channel), string(r.Destination), string(r.Status),
 		r.ProviderRefundID, r.Account, r.ApprovedBy, stamp(r.ApprovedAt), stamp(r.CreatedAt), stamp(r.ArrivedAt),
+		r.PaidBy, strconv.FormatBool(r.Sandbox),
 	})
 }
 

@@ -17,6 +17,11 @@ func TestExportOpensInACSVParserAndTotalsAddUp(t *testing.T) {
 		{OutRefundNo: "as_1-1", CaseID: "as_1", Amount: aftersales.Money{Amount: 9900, Currency: "CNY"}, Channel: aftersales.ChannelWeChatPay, Status: aftersales.RefundSucceeded, CreatedAt: at("2026-10-31T15:59:00Z"), Account: "支付用户零钱"},
 		{OutRefundNo: "as_2-1", CaseID: "as_2", Amount: aftersales.Money{Amount: 1005, Currency: "CNY"}, Channel: aftersales.ChannelAlipay, Status: aftersales.RefundSucceeded, CreatedAt: at("2026-10-31T16:01:00Z")},
 		{OutRefundNo: "as_3-2", CaseID: "as_3", Amount: aftersales.Money{Amount: 1, Currency: "CNY"}, Channel: aftersales.ChannelBalance, Status: aftersales.RefundProcessing, CreatedAt: at("2026-11-11T00:00:00Z")},
+		{OutRefundNo: "as_4-1", CaseID: "as_4", Amount: aftersales.Money{Amount: 500, Currency: "CNY"}, Channel: aftersales.ChannelBankCard,
+			Status: aftersales.RefundSucceeded, ProviderRefundID: "BANK-1", PaidBy: "staff:f1", CreatedAt: at("2026-11-12T00:00:00Z")},
+		// A trial row: listed, marked, and in no total.
+		{OutRefundNo: "as_5-1", CaseID: "as_5", Amount: aftersales.Money{Amount: 700000, Currency: "CNY"}, Channel: aftersales.ChannelWeChatPay,
+			Status: aftersales.RefundSucceeded, Sandbox: true, CreatedAt: at("2026-11-13T00:00:00Z")},
 	}
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf)
@@ -52,17 +57,25 @@ func TestExportOpensInACSVParserAndTotalsAddUp(t *testing.T) {
 		t.Fatalf("no column %s", name)
 		return -1
 	}
-	var rowSum int64
+	var rowSum int64 // of the rows where money moved
 	rows := recs[1 : 1+len(refunds)]
 	for _, rec := range rows {
 		n, err := strconv.ParseInt(rec[col("amount_fen")], 10, 64)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rowSum += n
+		if rec[col("sandbox")] == "false" {
+			rowSum += n
+		}
 	}
 	if rows[0][col("account")] != "支付用户零钱" || rows[1][col("amount_yuan")] != "10.05" {
 		t.Errorf("rows = %v", rows)
+	}
+	if rows[3][col("paid_by")] != "staff:f1" || rows[3][col("provider_refund_id")] != "BANK-1" || rows[3][col("sandbox")] != "false" {
+		t.Errorf("the row paid by hand = %v", rows[3])
+	}
+	if rows[4][col("sandbox")] != "true" || rowSum != 9900+1005+1+500 {
+		t.Errorf("the sandbox row = %v, sum of the rows where money moved %d", rows[4], rowSum)
 	}
 	// Sections after the rows: a title, a header, rows.
 	section := map[string][][]string{}
@@ -90,7 +103,7 @@ func TestExportOpensInACSVParserAndTotalsAddUp(t *testing.T) {
 		t.Errorf("monthly totals %d != sum of rows %d", monthSum, rowSum)
 	}
 	// 2026-10-31T16:01Z is November 1st in China: the months follow CST.
-	if got["2026-10"] != "9900" || got["2026-11"] != "1006" {
+	if got["2026-10"] != "9900" || got["2026-11"] != "1506" {
 		t.Errorf("months = %v", got)
 	}
 	var chanSum int64
@@ -103,7 +116,7 @@ func TestExportOpensInACSVParserAndTotalsAddUp(t *testing.T) {
 	if chanSum != rowSum {
 		t.Errorf("channel totals %d != sum of rows %d", chanSum, rowSum)
 	}
-	if share["wechatpay"] != "90.78" || share["alipay"] != "9.22" || share["balance"] != "0.01" {
+	if share["wechatpay"] != "86.80" || share["alipay"] != "8.81" || share["balance"] != "0.01" || share["bankcard"] != "4.38" {
 		t.Errorf("shares = %v", share)
 	}
 }

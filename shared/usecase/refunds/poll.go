@@ -10,7 +10,8 @@ import (
 
 // PollRefund runs at the refund wait's deadline: it sends a refund that
 // never reached its provider, asks the provider about an open one, settles
-// the case from a final one, and reminds staff of a failed one. It returns
+// the case from a final one, and reminds staff of a failed one and finance
+// of a manual one. It returns
 // the case as it is afterwards, for the workflow to route on.
 func (s *Service) PollRefund(ctx context.Context, c *aftersales.Case) (*aftersales.Case, error) {
 	if c.RefundFailed {
@@ -32,7 +33,13 @@ func (s *Service) PollRefund(ctx context.Context, c *aftersales.Case) (*aftersal
 	}
 	switch {
 	case r.Status.Final():
-		err = s.settleCase(ctx, r, "provider:"+string(r.Channel))
+		actor := "provider:" + string(r.Channel)
+		if r.PaidBy != "" {
+			actor = r.PaidBy // marked paid by hand; the case is settled late
+		}
+		err = s.settleCase(ctx, r, actor)
+	case r.Status == aftersales.RefundManual:
+		err = s.remindManual(ctx, r)
 	case r.Status == aftersales.RefundRequested:
 		err = s.sendRefund(ctx, r)
 	default:

@@ -14,6 +14,9 @@
 //  3. A final refund settles the case: succeeded completes it; closed gives
 //     the booking back and leaves the case in refunding, flagged for staff,
 //     who retry (a new number) or refund to store balance (RetryRefund).
+//  4. A refund whose channel has no payment route (a bank-card order) is
+//     stored as manual, booked like any other, and waits for finance to pay
+//     it by hand and mark it paid (MarkRefundPaid, manual.go).
 //
 // The webhooks take notifications with AcceptNotice (dedupe and queue); staff
 // read the ledger with ListRefunds.
@@ -79,16 +82,23 @@ func (s *Service) RequestRefund(ctx context.Context, caseID, token string, secon
 	if errors.Is(err, aftersales.ErrNotFound) {
 		r, err = s.beginRefund(ctx, c)
 	}
-	if err != nil || r == nil || r.Status != aftersales.RefundRequested {
+	if err != nil || r == nil {
 		return err
 	}
-	return s.sendRefund(ctx, r)
+	switch r.Status {
+	case aftersales.RefundRequested:
+		return s.sendRefund(ctx, r)
+	case aftersales.RefundManual:
+		return s.awaitManual(ctx, r)
+	}
+	return nil
 }
 
 // beginRefund stores the case's current refund with its ledger booking. A
-// refund the ledger cannot take (or that has no payment route, or an amount
-// that is not positive) fails the case's refund for staff; it returns nil
-// then.
+// refund whose channel has no payment route is stored as a manual refund,
+// for finance to pay by hand; one the ledger cannot take (or an amount that
+// is not positive) fails the case's refund for staff, and beginRefund
+// returns nil then.
 func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersales.Refund, error) {
 	o, err := s.Orders.GetOrder(ctx, c.OrderID)
 	if err != nil {
@@ -112,7 +122,9 @@ func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersa
 		return nil, errNoPayments
 	}
 	if _, ok := s.Payments[r.Channel]; !ok {
-		return nil, s.failRefund(ctx, c.ID, seq, fmt.Sprintf("no payment route for channel %s: refund to balance or pay by hand", r.Channel))
+		// Booked all the same: the database's limit holds for money paid
+		// by hand as for any other.
+		r.Status = aftersales.RefundManual
 	}
 	switch err := s.Refunds.BeginRefund(ctx, r); {
 	case errors.Is(err, aftersales.ErrRefundExists): // an earlier try of this step stored it
@@ -168,8 +180,11 @@ func requestOf(r *aftersales.Refund) aftersales.RefundRequest {
 	}
 }
 
-// route is r's payment route. A channel without one fails the refund for
-// staff: route then returns no provider, and the error of recording that.
+// route is r's payment route. A refund stored as requested whose channel
+// has no route (the configuration changed since) fails for staff rather
+// than turning manual: the provider may hold it already, and paying it by
+// hand too could pay it twice. route then returns no provider, and the
+// error of recording the failure.
 func (s *Service) route(ctx context.Context, r *aftersales.Refund) (aftersales.RefundProvider, error) {
 	if s.Payments == nil {
 		return nil, errNoPayments

@@ -36,6 +36,9 @@ func (s *Service) recordResult(ctx context.Context, caseID, no string, res after
 		if r.Status.Final() {
 			return s.settleCase(ctx, r, actor) // repairs a case a crash left behind; else no change
 		}
+		if r.Status == aftersales.RefundManual {
+			return nil // no provider was asked: only finance settles it (MarkRefundPaid)
+		}
 		prev := r.Status
 		next := statusOf(res.State)
 		if next == prev && !queried {
@@ -52,6 +55,7 @@ func (s *Service) recordResult(ctx context.Context, caseID, no string, res after
 		if res.Account != "" {
 			r.Account = res.Account
 		}
+		r.Sandbox = r.Sandbox || res.Sandbox
 		if next == aftersales.RefundSucceeded {
 			r.ArrivedAt = res.ArrivedAt
 			if r.ArrivedAt.IsZero() {
@@ -113,9 +117,9 @@ func (s *Service) settleCase(ctx context.Context, r *aftersales.Refund, actor st
 		ch := aftersales.Change{Actor: actor, At: s.Clock.Now()}
 		switch r.Status {
 		case aftersales.RefundSucceeded:
-			c.Refunded = r.Amount.Amount
+			c.Refunded, c.RefundManual = r.Amount.Amount, false
 			ch.Action = aftersales.ActRefundSucceeded
-			ch.Note = fmt.Sprintf("refund %s: %s arrived via %s at %s", r.ID(), r.Amount, r.Channel, r.ArrivedAt.Format(time.RFC3339))
+			ch.Note = succeededNote(r)
 		case aftersales.RefundClosed:
 			c.RefundFailed = true
 			ch.Action = aftersales.ActRefundFailed
@@ -136,6 +140,20 @@ func (s *Service) settleCase(ctx context.Context, r *aftersales.Refund, actor st
 		return err
 	}
 	return s.Workflow.Resume(ctx, token, c)
+}
+
+// succeededNote is the timeline's word on a refund that succeeded: how the
+// money went, and that it did not when a sandbox made the answer up.
+func succeededNote(r *aftersales.Refund) string {
+	at := r.ArrivedAt.Format(time.RFC3339)
+	switch {
+	case r.Sandbox:
+		return fmt.Sprintf("refund %s: %s marked arrived via %s at %s by the sandbox (provider mode sandbox: no money moved)",
+			r.ID(), r.Amount, r.Channel, at)
+	case r.PaidBy != "":
+		return fmt.Sprintf("refund %s: %s paid by hand (%s) at %s, reference %q", r.ID(), r.Amount, r.Channel, at, r.ProviderRefundID)
+	}
+	return fmt.Sprintf("refund %s: %s arrived via %s at %s", r.ID(), r.Amount, r.Channel, at)
 }
 
 // failRefund flags the case's refund seq as failed before it reached a

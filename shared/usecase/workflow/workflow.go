@@ -73,7 +73,7 @@ func (s *Service) Step(ctx context.Context, c *aftersales.Case) (aftersales.Step
 // refundWait is how long the refunding case c waits before the next look at
 // its refund.
 func (s *Service) refundWait(ctx context.Context, c *aftersales.Case, o *aftersales.Order) (time.Duration, error) {
-	if c.RefundFailed {
+	if c.RefundFailed || c.RefundManual {
 		return aftersales.RefundStaffWait, nil
 	}
 	r, err := s.Refunds.GetRefund(ctx, c.ID, c.CurrentOutRefundNo())
@@ -82,6 +82,8 @@ func (s *Service) refundWait(ctx context.Context, c *aftersales.Case, o *aftersa
 		return aftersales.RefundPollDelay(aftersales.RefundRoute(c, o), 0), nil
 	case err != nil:
 		return 0, err
+	case r.Status == aftersales.RefundManual: // nobody to poll: finance pays it
+		return aftersales.RefundStaffWait, nil
 	}
 	return aftersales.RefundPollDelay(r.Channel, r.Queries), nil
 }
