@@ -254,8 +254,8 @@ func shardOf(caseID string) int {
 
 // TableSchema describes the single table: string keys pk/sk, three GSIs
 // projecting all attributes (list pages carry whole cases), on-demand
-// billing. TTL on AttrTTL is a separate call (UpdateTimeToLive) that the
-// stack makes and that minidyn does not support.
+// billing. TTL on AttrTTL is a separate call (UpdateTimeToLive), made by
+// CreateTable.
 func TableSchema(table string) *dynamodb.CreateTableInput {
 	key := func(pk, sk string) []types.KeySchemaElement {
 		return []types.KeySchemaElement{
@@ -293,6 +293,13 @@ func TableSchema(table string) *dynamodb.CreateTableInput {
 func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
 	if _, err := client.CreateTable(ctx, TableSchema(table)); err != nil {
 		return fmt.Errorf("dynamo: create table %s: %w", table, err)
+	}
+	// As the deployed table: expired idempotency records, quota items and
+	// receipts are collected by DynamoDB (reads check expiry themselves).
+	_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(AttrTTL), Enabled: aws.Bool(true)}})
+	if err != nil {
+		return fmt.Errorf("dynamo: enable TTL on %s: %w", table, err)
 	}
 	return nil
 }

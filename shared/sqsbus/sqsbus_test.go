@@ -250,7 +250,7 @@ func TestSendErrors(t *testing.T) {
 		},
 		{
 			name:     "connection refused",
-			setup:    func(*env) *sqsbus.Queue { return sqsbus.New(newClient(deadEndpoint), "http://x/000000000000/intake") },
+			setup:    func(*env) *sqsbus.Queue { return sqsbus.New(newClient(deadEndpoint), "http://x/123456789012/intake") },
 			body:     "x",
 			wantKind: aftersales.KindTransient,
 		},

@@ -25,8 +25,12 @@ const DynamoRegion = "us-east-1"
 // query with an empty, non-nil LastEvaluatedKey).
 //
 // What minidyn does not do, and so what the adapters must not rely on here:
-// TTL (items never expire: code checks expiry itself), Streams, ListTables,
-// consumed capacity, the 1 MB page limit and eventually consistent GSIs.
+// TTL (items never expire: code checks expiry itself; the TTL setting is
+// kept and reported), Streams, consumed capacity, the 1 MB page limit and
+// eventually consistent GSIs. What the AWS CLI and the SDK's waiters need
+// and minidyn lacks (ListTables, the TTL setting, TableStatus and TableArn,
+// Select COUNT) is answered by a thin layer in front of it
+// (dynamoFidelity).
 type Dynamo struct {
 	srv    *http.Server
 	url    string
@@ -51,7 +55,7 @@ func StartDynamo(addr string) (*Dynamo, error) {
 		return nil, fmt.Errorf("emulators: dynamodb: %w", err)
 	}
 	mini := miniserver.NewServer()
-	guard := &dynamoTableGuard{next: mini}
+	guard := &dynamoTableGuard{next: newDynamoFidelity(mini, time.Now)}
 	d := &Dynamo{
 		srv:    &http.Server{Handler: guard, ReadHeaderTimeout: 10 * time.Second},
 		url:    "http://" + ln.Addr().String(),
@@ -147,7 +151,7 @@ func (g *dynamoTableGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	op := target[strings.LastIndexByte(target, '.')+1:]
 	switch op {
-	case "CreateTable", "DeleteTable", "UpdateTable", "DescribeTable":
+	case "CreateTable", "DeleteTable", "UpdateTable", "DescribeTable", "UpdateTimeToLive":
 		g.mu.Lock()
 		defer g.mu.Unlock()
 	default:

@@ -85,7 +85,7 @@ func StartS3(addr string, opts ...S3Option) (*S3, error) {
 		return nil, fmt.Errorf("emulators: s3: %w", err)
 	}
 	fake := gofakes3.New(s3mem.New())
-	guard := &presignGuard{next: fake.Server(), clock: cfg.clock}
+	guard := &presignGuard{next: listV2Fidelity{next: fake.Server()}, clock: cfg.clock}
 	s := &S3{
 		srv:    &http.Server{Handler: guard, ReadHeaderTimeout: 10 * time.Second},
 		url:    "http://" + ln.Addr().String(),

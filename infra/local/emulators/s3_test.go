@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -264,4 +265,54 @@ func setQuery(u *url.URL, k, v string) {
 	q := u.Query()
 	q.Set(k, v)
 	u.RawQuery = q.Encode()
+}
+
+// TestS3ListObjectsV2: listings answer as S3 does, with the SDK's paginator
+// and with the encoding the AWS CLI asks for.
+func TestS3ListObjectsV2(t *testing.T) {
+	emu := startS3(t)
+	c := emu.Client()
+	keys := []string{"evidence/a b.jpg", "evidence/b.jpg", "pending/c.jpg"}
+	for _, k := range keys {
+		if _, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("bucket"), Key: aws.String(k), Body: strings.NewReader("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name     string
+		in       s3.ListObjectsV2Input
+		keys     []string
+		keyCount int32
+		pages    int
+	}{
+		{"every key, a page each", s3.ListObjectsV2Input{MaxKeys: aws.Int32(1)}, keys, 1, 3},
+		{"a prefix", s3.ListObjectsV2Input{Prefix: aws.String("evidence/")}, keys[:2], 2, 1},
+		{"nothing under the prefix", s3.ListObjectsV2Input{Prefix: aws.String("gone/")}, nil, 0, 1},
+		{"url encoding", s3.ListObjectsV2Input{EncodingType: "url"}, []string{"evidence/a+b.jpg", "evidence/b.jpg", "pending/c.jpg"}, 3, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in
+			in.Bucket = aws.String("bucket")
+			p := s3.NewListObjectsV2Paginator(c, &in)
+			var got []string
+			pages := 0
+			for p.HasMorePages() {
+				out, err := p.NextPage(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages++
+				if aws.ToString(out.Name) != "bucket" || out.KeyCount == nil || *out.KeyCount != tc.keyCount || out.EncodingType != in.EncodingType {
+					t.Fatalf("page %d: name %q key count %v encoding %q", pages, aws.ToString(out.Name), out.KeyCount, out.EncodingType)
+				}
+				for _, o := range out.Contents {
+					got = append(got, aws.ToString(o.Key))
+				}
+			}
+			if !slices.Equal(got, tc.keys) || pages != tc.pages {
+				t.Fatalf("keys %v in %d pages, want %v in %d", got, pages, tc.keys, tc.pages)
+			}
+		})
+	}
 }

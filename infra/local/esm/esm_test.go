@@ -159,7 +159,7 @@ func TestRecordsLookLikeLambdas(t *testing.T) {
 	checks := []struct{ name, got, want string }{
 		{"body", r.Body, `{"case_id":"as_1"}`},
 		{"eventSource", r.EventSource, "aws:sqs"},
-		{"eventSourceARN", r.EventSourceARN, "arn:aws:sqs:us-east-1:000000000000:intake"},
+		{"eventSourceARN", r.EventSourceARN, "arn:aws:sqs:us-east-1:123456789012:intake"},
 		{"awsRegion", r.AWSRegion, "us-east-1"},
 		{"ApproximateReceiveCount", r.Attributes["ApproximateReceiveCount"], "1"},
 		{"SentTimestamp", r.Attributes["SentTimestamp"], strconv.FormatInt(t0.UnixMilli(), 10)},

@@ -103,7 +103,7 @@ func TestTypedErrors(t *testing.T) {
 			name: "CreateQueue redriving to a missing queue",
 			call: func(e *env, _ string) error {
 				_, err := e.client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("r"), Attributes: map[string]string{
-					"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:missing","maxReceiveCount":"5"}`,
+					"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:missing","maxReceiveCount":"5"}`,
 				}})
 				return err
 			},
@@ -113,7 +113,7 @@ func TestTypedErrors(t *testing.T) {
 			name: "SetQueueAttributes redriving a queue into itself",
 			call: func(e *env, url string) error {
 				_, err := e.client.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(url), Attributes: map[string]string{
-					"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:q","maxReceiveCount":"5"}`,
+					"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:q","maxReceiveCount":"5"}`,
 				}})
 				return err
 			},

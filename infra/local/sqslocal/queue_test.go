@@ -32,7 +32,7 @@ func TestQueueManagement(t *testing.T) {
 		if err != nil || aws.ToString(out.QueueUrl) != url {
 			t.Errorf("GetQueueUrl = %v, %v; want %s", out, err, url)
 		}
-		if want := e.endpoint + "/000000000000/intake"; url != want {
+		if want := e.endpoint + "/123456789012/intake"; url != want {
 			t.Errorf("queue URL %q, want %q", url, want)
 		}
 	})
@@ -44,13 +44,13 @@ func TestQueueManagement(t *testing.T) {
 		}{
 			{"none asked", nil, map[string]string{}},
 			{"some", []types.QueueAttributeName{"VisibilityTimeout", "QueueArn"}, map[string]string{
-				"VisibilityTimeout": "45", "QueueArn": "arn:aws:sqs:us-east-1:000000000000:intake",
+				"VisibilityTimeout": "45", "QueueArn": "arn:aws:sqs:us-east-1:123456789012:intake",
 			}},
 			{"All", []types.QueueAttributeName{"All"}, map[string]string{
 				"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0",
 				"ApproximateNumberOfMessagesDelayed": "0", "VisibilityTimeout": "45", "DelaySeconds": "0",
 				"MessageRetentionPeriod": "345600", "MaximumMessageSize": "1048576",
-				"ReceiveMessageWaitTimeSeconds": "0", "QueueArn": "arn:aws:sqs:us-east-1:000000000000:intake",
+				"ReceiveMessageWaitTimeSeconds": "0", "QueueArn": "arn:aws:sqs:us-east-1:123456789012:intake",
 				"SqsManagedSseEnabled": "true",
 				"CreatedTimestamp":     strconv.FormatInt(t0.Unix(), 10), "LastModifiedTimestamp": strconv.FormatInt(t0.Unix(), 10),
 			}},
@@ -98,7 +98,7 @@ func TestQueueManagement(t *testing.T) {
 			}
 			pages = append(pages, out.QueueUrls)
 		}
-		base := e.endpoint + "/000000000000/"
+		base := e.endpoint + "/123456789012/"
 		want := [][]string{{base + "a1", base + "a2"}, {base + "a3"}}
 		if len(pages) != len(want) || !slices.Equal(pages[0], want[0]) || !slices.Equal(pages[1], want[1]) {
 			t.Errorf("pages %v, want %v", pages, want)
@@ -329,7 +329,7 @@ func TestRedriveToDeadLetterQueue(t *testing.T) {
 	dlqURL := e.createQueue(t, "intake-dlq", nil)
 	url := e.createQueue(t, "intake", map[string]string{
 		"VisibilityTimeout": "30",
-		"RedrivePolicy":     `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:intake-dlq","maxReceiveCount":5}`,
+		"RedrivePolicy":     `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:intake-dlq","maxReceiveCount":5}`,
 	})
 	sent := e.send(t, url, "poison")
 
@@ -361,7 +361,7 @@ func TestRedriveToDeadLetterQueue(t *testing.T) {
 	if aws.ToString(m.MessageId) != aws.ToString(sent.MessageId) || aws.ToString(m.Body) != "poison" {
 		t.Errorf("dead letter %s %q, want %s %q", aws.ToString(m.MessageId), aws.ToString(m.Body), aws.ToString(sent.MessageId), "poison")
 	}
-	if src := m.Attributes["DeadLetterQueueSourceArn"]; src != "arn:aws:sqs:us-east-1:000000000000:intake" {
+	if src := m.Attributes["DeadLetterQueueSourceArn"]; src != "arn:aws:sqs:us-east-1:123456789012:intake" {
 		t.Errorf("DeadLetterQueueSourceArn %q", src)
 	}
 	if ts := m.Attributes["SentTimestamp"]; ts != strconv.FormatInt(t0.UnixMilli(), 10) {
@@ -372,7 +372,7 @@ func TestRedriveToDeadLetterQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:intake-dlq","maxReceiveCount":5}`; out.Attributes["RedrivePolicy"] != want {
+	if want := `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:123456789012:intake-dlq","maxReceiveCount":5}`; out.Attributes["RedrivePolicy"] != want {
 		t.Errorf("RedrivePolicy %s, want %s", out.Attributes["RedrivePolicy"], want)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // ARNs and URLs.
 const (
 	DefaultRegion    = "us-east-1"
-	DefaultAccountID = "000000000000"
+	DefaultAccountID = "123456789012" // the account of every local ARN (Step Functions, DynamoDB) too
 )
 
 // Options configures a Server. The zero value is usable.

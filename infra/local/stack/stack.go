@@ -251,13 +251,15 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.svc = usecase.New(usecase.Ports{Intake: s.intake, Events: s.Events, Clock: o.Clock, IDs: ulids.New(o.Clock),
 		Evidence: s3blob.New(s.s3.Client(), EvidenceBucket, o.Clock)}.WithStore(s.store))
 
-	s.serveOn("api", apiLn, s.routes())
-
+	// Seed before serving: the port is bound already, so a first request
+	// waits for the stack to be ready instead of finding no orders.
 	if o.Seed {
 		if err := s.seed(ctx); err != nil {
 			return nil, fmt.Errorf("stack: seed: %w", err)
 		}
 	}
+	s.serveOn("api", apiLn, s.routes())
+	s.log.Info("ready", "api", s.URL, "orders", len(s.orders), "state_machine", CaseStateMachine)
 	return s, nil
 }
 
