@@ -92,6 +92,10 @@ type Case struct {
 	ReturnCondition string    // sellable or defective, from the merchant's inspection
 	Replacement     *Shipment // the replacement of an exchange
 
+	// Dispute is the buyer's dispute of a rejection or an amount (F15), nil
+	// until one is opened.
+	Dispute *Dispute
+
 	// RefundSeq numbers the case's current refund (0: none requested yet);
 	// staff retrying a closed refund move it on, so the retry gets a new
 	// out_refund_no while a repeated step re-sends the same one.

@@ -18,10 +18,19 @@ const (
 	WaitReship   = "reship"   // merchant ships an exchange's replacement; at the deadline: staff are reminded
 	WaitRefund   = "refund"   // provider notifies the refund; at the deadline: its status is queried
 	WaitDispute  = "dispute"  // buyer may dispute a rejection; at the deadline: closed
+	// WaitResolution: a dispute waits for the merchant's first answer
+	// (DisputeAnswer from opening), then for the two sides to agree
+	// (DisputeAgreement from opening); at either deadline: escalated.
+	WaitResolution = "resolution"
+	// WaitArbitration: an escalated dispute waits for the platform's
+	// arbitrator; at the deadline the arbitrators are reminded (there is no
+	// default verdict: money or goods would move on nobody's word).
+	WaitArbitration = "arbitration"
 )
 
 // WaitNames lists every wait name, in the order a case meets them.
-var WaitNames = []string{WaitReview, WaitEvidence, WaitReturn, WaitReceipt, WaitReship, WaitRefund, WaitDispute}
+var WaitNames = []string{WaitReview, WaitEvidence, WaitReturn, WaitReceipt, WaitReship, WaitRefund, WaitDispute,
+	WaitResolution, WaitArbitration}
 
 // MaxDeadline bounds every deadline: a longer wait would keep money and goods
 // in limbo longer than any marketplace allows, and is most likely a typo
@@ -48,7 +57,13 @@ type Deadlines struct {
 	Receipt   time.Duration // merchant confirms receipt; then the case proceeds as received
 	Reship    time.Duration // merchant ships an exchange's replacement; then staff are reminded
 	Refund    time.Duration // provider's refund notification; then the refund status is queried
-	Dispute   time.Duration // buyer may dispute a rejection; then the case is closed
+	Dispute   time.Duration // buyer may dispute a rejection or a partial refund; then the case is closed
+	// DisputeAnswer bounds the merchant's first answer to a dispute (a
+	// message or a proposal), DisputeAgreement the whole negotiation; both
+	// count from the dispute's opening, and missing either escalates.
+	DisputeAnswer    time.Duration
+	DisputeAgreement time.Duration
+	Arbitration      time.Duration // the platform decides an escalated dispute; then arbitrators are reminded
 }
 
 // DefaultDeadlines are the time limits of a merchant who set none, taken from
@@ -64,6 +79,10 @@ func DefaultDeadlines() Deadlines {
 		Reship:          3 * 24 * time.Hour,
 		Refund:          10 * time.Minute,
 		Dispute:         7 * 24 * time.Hour,
+
+		DisputeAnswer:    48 * time.Hour,
+		DisputeAgreement: 5 * 24 * time.Hour,
+		Arbitration:      72 * time.Hour,
 	}
 }
 
@@ -90,6 +109,10 @@ func (d Deadlines) For(wait string, c *Case, o *Order) time.Duration {
 		return d.Refund
 	case WaitDispute:
 		return d.Dispute
+	case WaitResolution:
+		return d.resolution(c)
+	case WaitArbitration:
+		return d.Arbitration
 	}
 	return 0
 }
@@ -107,6 +130,16 @@ func (d Deadlines) Promised(wait string, c *Case, o *Order) time.Duration {
 		return sla
 	}
 	return full
+}
+
+// resolution is how long a dispute's resolution wait lasts from its
+// opening: until the merchant's answer is due while none came, then until
+// the agreement is due. A case with no dispute gets the agreement's length.
+func (d Deadlines) resolution(c *Case) time.Duration {
+	if c != nil && c.Dispute != nil && c.Dispute.AnsweredAt.IsZero() {
+		return min(d.DisputeAnswer, d.DisputeAgreement)
+	}
+	return d.DisputeAgreement
 }
 
 // unshipped reports whether the order's goods are still with the merchant.
@@ -137,6 +170,9 @@ func (d Deadlines) validate(v *Validation) {
 	check("deadlines.reship", d.Reship)
 	check("deadlines.refund", d.Refund)
 	check("deadlines.dispute", d.Dispute)
+	check("deadlines.dispute_answer", d.DisputeAnswer)
+	check("deadlines.dispute_agreement", d.DisputeAgreement)
+	check("deadlines.arbitration", d.Arbitration)
 }
 
 // FormatDuration writes a duration the way a merchant would ("120h", "10m")

@@ -95,6 +95,8 @@ func TestDefaultDeadlines(t *testing.T) {
 		{WaitReship, nil, 3 * 24 * time.Hour},
 		{WaitRefund, nil, 10 * time.Minute},
 		{WaitDispute, nil, 7 * 24 * time.Hour},
+		{WaitResolution, nil, 5 * 24 * time.Hour}, // no dispute answer due: the agreement's deadline
+		{WaitArbitration, nil, 72 * time.Hour},
 	}
 	covered := map[string]bool{}
 	for _, tc := range tests {
@@ -109,6 +111,10 @@ func TestDefaultDeadlines(t *testing.T) {
 		if !covered[w] {
 			t.Errorf("wait %q has no default in this test", w)
 		}
+	}
+	unanswered := &Case{Dispute: &Dispute{}}
+	if got := d.For(WaitResolution, unanswered, nil); got != 48*time.Hour {
+		t.Errorf("an unanswered dispute waits %s, want the answer deadline 48h", got)
 	}
 	if got := d.Promised(WaitReview, c, deadlineOrder(OrderShipped, "diamond")); got != time.Hour {
 		t.Errorf("diamond review promised in %s, want 1h (F24)", got)

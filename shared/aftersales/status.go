@@ -68,6 +68,8 @@ const (
 	ActRetryRefund     Action = "retry_refund"     // staff send a failed refund again (or to store balance)
 	ActRefundManual    Action = "refund_manual"    // no payment route for the channel: finance pays by hand, then marks it paid
 	ActOpenDispute     Action = "open_dispute"     // buyer contests a rejection or an amount
+	ActAnswerDispute   Action = "answer_dispute"   // the merchant's first answer to a dispute stops its answer deadline
+	ActPropose         Action = "propose"          // either side proposes a refund to settle a dispute
 	ActAgree           Action = "agree"            // both sides agreed on a proposal
 	ActEscalate        Action = "escalate"         // no agreement by the deadline
 	ActArbitrate       Action = "arbitrate"        // platform decides for a refund
@@ -91,8 +93,9 @@ type Transition struct {
 var (
 	refundTypes = []CaseType{RefundOnly, Claim}
 	returnTypes = []CaseType{ReturnRefund, Exchange}
-	refundBack  = []CaseType{ReturnRefund} // goods back, money out
-	goodsBack   = []CaseType{Exchange}     // goods back, goods out
+	refundBack  = []CaseType{ReturnRefund}                    // goods back, money out
+	goodsBack   = []CaseType{Exchange}                        // goods back, goods out
+	moneyTypes  = []CaseType{RefundOnly, Claim, ReturnRefund} // end in money, so an amount can be contested
 )
 
 // Transitions is THE transition table: the only place that says which action
@@ -143,13 +146,20 @@ var Transitions = append([]Transition{
 
 	{StatusRejected, ActOpenDispute, nil, StatusDisputed},
 	{StatusRejected, ActExpire, nil, StatusClosed},
+	// The one row that leaves an ended status: a buyer refunded for less
+	// than requested contests the amount within the dispute window. The
+	// case no longer holds its order lines (see Case.EndedSince).
+	{StatusCompleted, ActOpenDispute, moneyTypes, StatusDisputed},
 
+	{StatusDisputed, ActAnswerDispute, nil, StatusDisputed},
+	{StatusDisputed, ActPropose, nil, StatusDisputed},
 	{StatusDisputed, ActAgree, nil, StatusRefunding},
 	{StatusDisputed, ActEscalate, nil, StatusEscalated},
 	{StatusDisputed, ActCancel, nil, StatusClosed},
 
 	{StatusEscalated, ActArbitrate, nil, StatusRefunding},
 	{StatusEscalated, ActDismiss, nil, StatusClosed},
+	{StatusEscalated, ActRemind, nil, StatusEscalated},
 
 	// The workflow records each wait it starts (with its deadline) as a
 	// change of its own: the task token is stored under a new version, so a
@@ -162,6 +172,8 @@ var Transitions = append([]Transition{
 	{StatusReshipping, ActAwait, goodsBack, StatusReshipping},
 	{StatusRefunding, ActAwait, nil, StatusRefunding},
 	{StatusRejected, ActAwait, nil, StatusRejected},
+	{StatusDisputed, ActAwait, nil, StatusDisputed},
+	{StatusEscalated, ActAwait, nil, StatusEscalated},
 	{StatusReshipping, ActRemind, goodsBack, StatusReshipping},
 }, stays(ActWorkflowFailed)...)
 

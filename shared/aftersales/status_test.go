@@ -10,7 +10,7 @@ var allActions = []Action{
 	ActSubmit, ActAttachEvidence, ActSendToReview, ActRequestEvidence, ActApprove, ActReject,
 	ActShipReturn, ActReturnDelivered, ActConfirmReceipt, ActReship, ActRefundSucceeded,
 	ActRefundFailed, ActOpenDispute, ActAgree, ActEscalate, ActArbitrate, ActDismiss, ActExpire, ActCancel,
-	ActAwait, ActRemind, ActWorkflowFailed, ActRefundManual,
+	ActAwait, ActRemind, ActWorkflowFailed, ActRefundManual, ActAnswerDispute, ActPropose,
 }
 
 // TestEveryStatusActionPair walks the whole status x action x type space and
@@ -70,7 +70,8 @@ func TestTransitionTableShape(t *testing.T) {
 			}
 			seen[k] = true
 		}
-		if tr.From.Terminal() {
+		// One row leaves an ended status: contesting a refund's amount.
+		if tr.From.Terminal() && (tr.From != StatusCompleted || tr.Action != ActOpenDispute) {
 			t.Errorf("row leaves terminal status %s", tr.From)
 		}
 		if tr.To != StatusNone && !tr.To.Valid() {

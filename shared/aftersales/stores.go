@@ -30,12 +30,18 @@ func (c *Case) EndedSince(prev int) bool {
 	if !c.Status.Terminal() {
 		return false
 	}
+	ended := false
 	for _, e := range c.Timeline {
+		if e.Seq <= prev && e.To.Terminal() && !e.From.Terminal() {
+			// It ended before and was reopened by a dispute: its lines were
+			// released then, and another case may hold them now.
+			return false
+		}
 		if e.Seq == prev+1 {
-			return !e.From.Terminal()
+			ended = !e.From.Terminal()
 		}
 	}
-	return false
+	return ended
 }
 
 // Open reports whether a refund in status s holds its booking on the order

@@ -55,6 +55,8 @@ var waitOf = map[Status]string{
 	StatusReshipping:       WaitReship,
 	StatusRefunding:        WaitRefund,
 	StatusRejected:         WaitDispute,
+	StatusDisputed:         WaitResolution,
+	StatusEscalated:        WaitArbitration,
 }
 
 // WaitOf names the wait a case in status s is in; ok is false for statuses

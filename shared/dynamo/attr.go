@@ -147,6 +147,24 @@ func (r *reader) strSet(name string) []string {
 	return nil
 }
 
+// strs reads a list of strings.
+func (r *reader) strs(name string) []string {
+	l, ok := attrOf[*types.AttributeValueMemberL](r, name, "a list")
+	if !ok {
+		return nil
+	}
+	out := make([]string, len(l.Value))
+	for i, e := range l.Value {
+		s, ok := e.(*types.AttributeValueMemberS)
+		if !ok {
+			r.fail(name, "a list of strings")
+			return nil
+		}
+		out[i] = s.Value
+	}
+	return out
+}
+
 // maps reads a list of maps, the shape of every nested record.
 func (r *reader) maps(name string) []item {
 	l, ok := attrOf[*types.AttributeValueMemberL](r, name, "a list")

@@ -158,6 +158,24 @@ func textSet[P any, S ~string](name string, at func(P) *[]S) field[P] {
 	}
 }
 
+// textList is an ordered list of strings (a string set would lose the
+// order). An empty list is left out and reads back as nil.
+//
+//go:noinline
+func textList[P any](name string, at func(P) *[]string) field[P] {
+	return field[P]{
+		write: func(w writer, v P) {
+			ss := *at(v)
+			l := make([]types.AttributeValue, len(ss))
+			for i, s := range ss {
+				l[i] = &types.AttributeValueMemberS{Value: s}
+			}
+			w.list(name, l)
+		},
+		read: func(r *reader, v P) { *at(v) = r.strs(name) },
+	}
+}
+
 // amounts is a map of names to integers (a refund's share of each order
 // line). An empty map is left out and reads back as nil.
 //

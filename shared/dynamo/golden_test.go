@@ -98,6 +98,10 @@ func everyFieldCase() *aftersales.Case {
 	c.Return = &aftersales.Shipment{Courier: "sf", TrackingNumber: "SF1", At: at.Add(time.Hour)}
 	c.ReturnCondition = aftersales.ConditionDefective
 	c.Replacement = &aftersales.Shipment{Courier: "yt", TrackingNumber: "YT1", At: at.Add(2 * time.Hour)}
+	c.Dispute = &aftersales.Dispute{Kind: aftersales.DisputeRejection, Reason: "r", Description: "d",
+		EvidenceIDs: []string{"ev_2", "ev_1"}, OpenedAt: at.Add(3 * time.Hour), AnsweredAt: at.Add(4 * time.Hour), Outcome: "agreed",
+		Proposals: []aftersales.Proposal{{ID: "pr_1", By: aftersales.PartyMerchant, Actor: "staff:s", Amount: 7, Note: "n",
+			At: at.Add(4 * time.Hour), Status: aftersales.ProposalAccepted}}}
 	c.PromisedBy = at.Add(24 * time.Hour)
 	c.RefundManual = true
 	c.Timeline = []aftersales.TimelineEntry{{Seq: 1, At: at, Actor: "buyer:b-1", Action: aftersales.ActSubmit}}
@@ -155,6 +159,11 @@ func TestGoldenItems(t *testing.T) {
 			"return_condition": gS("defective"),
 			"replacement":      gM(item{"courier": gS("yt"), "tracking_number": gS("YT1"), "at": ts(2 * time.Hour)}),
 			"refund_seq":       gN("2"), "refund_failed": gN("1"), "refund_manual": gN("1"),
+			"dispute": gM(item{"kind": gS("rejection"), "reason": gS("r"), "description": gS("d"),
+				"evidence_ids": gL(gS("ev_2"), gS("ev_1")), "opened_at": ts(3 * time.Hour), "answered_at": ts(4 * time.Hour),
+				"proposals": gL(gM(item{"id": gS("pr_1"), "by": gS("merchant"), "actor": gS("staff:s"), "amount": gN("7"),
+					"note": gS("n"), "at": ts(4 * time.Hour), "status": gS("accepted")})),
+				"outcome": gS("agreed")}),
 		}},
 		{"case with no field", caseShape.encode(&aftersales.Case{ID: "as_0"}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),
@@ -178,6 +187,12 @@ func TestGoldenItems(t *testing.T) {
 			"pk": gS("CASE#as_1"), "sk": gS("EVT#0000000012"), "entity": gS("event"), "case_id": gS("as_1"),
 			"seq": gN("12"), "at": ts(0), "actor": gS("rules"), "action": gS("approve"),
 			"from_status": gS("submitted"), "to_status": gS("refunding"), "note": gS("auto"),
+		}},
+		{"thread message", messageShape.encode(&aftersales.Message{CaseID: "as_1", Seq: 3, ID: "msg_3", Author: "buyer:b",
+			Party: aftersales.PartyBuyer, Text: "t", EvidenceIDs: []string{"ev_1"}, At: at, PrevHash: "p", Hash: "h"}), item{
+			"pk": gS("CASE#as_1"), "sk": gS("MSG#0000000003"), "entity": gS("message"), "case_id": gS("as_1"), "seq": gN("3"),
+			"id": gS("msg_3"), "actor": gS("buyer:b"), "party": gS("buyer"), "text": gS("t"), "evidence_ids": gL(gS("ev_1")),
+			"at": ts(0), "prev_hash": gS("p"), "hash": gS("h"),
 		}},
 		{"empty timeline entry", eventItem("as_1", aftersales.TimelineEntry{}), item{
 			"pk": gS("CASE#as_1"), "sk": gS("EVT#0000000000"), "entity": gS("event"), "case_id": gS("as_1"), "seq": gN("0"),

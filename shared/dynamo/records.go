@@ -52,6 +52,46 @@ var caseShape = shape[aftersales.Case]{
 	number(attrRefundSeq, func(c *aftersales.Case) *int { return &c.RefundSeq }),
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
 	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
+	optional(attrDispute, func(c *aftersales.Case) **aftersales.Dispute { return &c.Dispute }, disputeShape),
+}
+
+var disputeShape = shape[aftersales.Dispute]{
+	text(attrKind, func(d *aftersales.Dispute) *aftersales.DisputeKind { return &d.Kind }),
+	text(attrReason, func(d *aftersales.Dispute) *string { return &d.Reason }),
+	text(attrDescription, func(d *aftersales.Dispute) *string { return &d.Description }),
+	textList(attrEvidenceIDs, func(d *aftersales.Dispute) *[]string { return &d.EvidenceIDs }),
+	instant(attrOpenedAt, func(d *aftersales.Dispute) *time.Time { return &d.OpenedAt }),
+	instant(attrAnsweredAt, func(d *aftersales.Dispute) *time.Time { return &d.AnsweredAt }),
+	objects(attrProposals, func(d *aftersales.Dispute) *[]aftersales.Proposal { return &d.Proposals }, proposalShape),
+	text(attrOutcome, func(d *aftersales.Dispute) *string { return &d.Outcome }),
+}
+
+var proposalShape = shape[aftersales.Proposal]{
+	text(attrID, func(p *aftersales.Proposal) *string { return &p.ID }),
+	text(attrBy, func(p *aftersales.Proposal) *aftersales.Party { return &p.By }),
+	text(attrActor, func(p *aftersales.Proposal) *string { return &p.Actor }),
+	number(attrAmount, func(p *aftersales.Proposal) *int64 { return &p.Amount }),
+	text(attrNote, func(p *aftersales.Proposal) *string { return &p.Note }),
+	instant(attrAt, func(p *aftersales.Proposal) *time.Time { return &p.At }),
+	text(attrStatus, func(p *aftersales.Proposal) *aftersales.ProposalStatus { return &p.Status }),
+}
+
+// messageShape is one message of a case's dispute thread, an item of its
+// own beside the case: written once, never updated.
+var messageShape = shape[aftersales.Message]{
+	derived(AttrPK, func(m *aftersales.Message) string { return casePK(m.CaseID) }),
+	derived(AttrSK, func(m *aftersales.Message) string { return messageSK(m.Seq) }),
+	fixed[*aftersales.Message](attrEntity, entityMessage),
+	text(attrCaseID, func(m *aftersales.Message) *string { return &m.CaseID }),
+	number(attrSeq, func(m *aftersales.Message) *int { return &m.Seq }),
+	text(attrID, func(m *aftersales.Message) *string { return &m.ID }),
+	text(attrActor, func(m *aftersales.Message) *string { return &m.Author }),
+	text(attrParty, func(m *aftersales.Message) *aftersales.Party { return &m.Party }),
+	text(attrText, func(m *aftersales.Message) *string { return &m.Text }),
+	textList(attrEvidenceIDs, func(m *aftersales.Message) *[]string { return &m.EvidenceIDs }),
+	instant(attrAt, func(m *aftersales.Message) *time.Time { return &m.At }),
+	text(attrPrevHash, func(m *aftersales.Message) *string { return &m.PrevHash }),
+	text(attrHash, func(m *aftersales.Message) *string { return &m.Hash }),
 }
 
 // lineKinds are the kinds of a case's lines, each once, in line order.

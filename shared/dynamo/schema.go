@@ -158,6 +158,15 @@ const (
 	attrKnownFailures   = "known_failures" // a review job's failures known at its start
 	attrDocument        = "document"       // a rule set's JSON document
 	attrUpdatedBy       = "updated_by"
+	attrDispute         = "dispute"
+	attrProposals       = "proposals"
+	attrOpenedAt        = "opened_at"
+	attrAnsweredAt      = "answered_at"
+	attrEvidenceIDs     = "evidence_ids"
+	attrParty           = "party"
+	attrText            = "text"
+	attrPrevHash        = "prev_hash"
+	attrHash            = "hash"
 	entityCase          = "case"
 	entityEvent         = "event"
 	entityOrder         = "order"
@@ -169,6 +178,7 @@ const (
 	entityJob           = "review_job"
 	entityJobItem       = "review_item"
 	entityRuleSet       = "ruleset"
+	entityMessage       = "message"
 )
 
 // lineFree is the active_case of a line whose case has ended. Releasing a
@@ -198,6 +208,9 @@ const (
 	// jobItemPfx begins the sort keys of a review job's results.
 	jobItemPfx = "ITEM#"
 	ruleSetPfx = "V#"
+	// msgPfx begins the sort keys of a case's dispute thread; it sorts
+	// after evtEnd, so reading a case never reads its thread.
+	msgPfx = "MSG#"
 )
 
 func casePK(id string) string   { return "CASE#" + id }
@@ -209,6 +222,9 @@ func jobPK(id string) string    { return "JOB#" + id }
 
 // ruleSetSK zero-pads the version so that keys sort as versions do.
 func ruleSetSK(v int) string { return fmt.Sprintf("%s%010d", ruleSetPfx, v) }
+
+// messageSK zero-pads the thread position so that keys sort as numbers do.
+func messageSK(seq int) string { return fmt.Sprintf("%s%010d", msgPfx, seq) }
 
 // eventSK zero-pads the sequence so that keys sort as numbers do.
 func eventSK(seq int) string { return fmt.Sprintf("%s%010d", evtPfx, seq) }

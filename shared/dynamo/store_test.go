@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -171,5 +172,30 @@ func TestServiceFailures(t *testing.T) {
 		if _, err := s.GetCase(ctx, "as_1"); aftersales.KindOf(err) != aftersales.KindTransient {
 			t.Fatalf("got %v (kind %v), want KindTransient", err, aftersales.KindOf(err))
 		}
+	})
+}
+
+// TestThreadConformance tampers with a stored message by a raw UpdateItem,
+// as anyone with write access to the table could.
+func TestThreadConformance(t *testing.T) {
+	client := dynamo.StartMinidyn(t).Client()
+	storetest.RunThreads(t, func(t *testing.T) storetest.ThreadStores {
+		table := dynamo.NewTable(t, client)
+		return storetest.ThreadStores{Threads: dynamo.New(client, table), Clock: storetest.NewFakeClock(storetest.Epoch),
+			Tamper: func(t *testing.T, caseID string, seq int, text string) {
+				_, err := client.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
+					TableName: aws.String(table),
+					Key: map[string]types.AttributeValue{
+						dynamo.AttrPK: &types.AttributeValueMemberS{Value: "CASE#" + caseID},
+						dynamo.AttrSK: &types.AttributeValueMemberS{Value: fmt.Sprintf("MSG#%010d", seq)},
+					},
+					UpdateExpression:          aws.String("SET #t = :t"),
+					ExpressionAttributeNames:  map[string]string{"#t": "text"},
+					ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberS{Value: text}},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}}
 	})
 }

@@ -32,6 +32,7 @@ var (
 	_ aftersales.OrderStore        = (*Store)(nil)
 	_ aftersales.RefundStore       = (*Store)(nil)
 	_ aftersales.NotificationStore = (*Store)(nil)
+	_ aftersales.ThreadStore       = (*Store)(nil)
 )
 
 // Store is an in-memory store, safe for concurrent use.
@@ -45,8 +46,9 @@ type Store struct {
 	idem    map[idemRef]aftersales.IdempotencyRecord
 	uploads map[string]aftersales.Upload
 	refunds map[refundRef]*aftersales.Refund
-	hooks   map[hookRef]time.Time // receipt -> expiry
-	quotas  map[string]quotaCount // see quota.go
+	hooks   map[hookRef]time.Time           // receipt -> expiry
+	quotas  map[string]quotaCount           // see quota.go
+	threads map[string][]aftersales.Message // by case id, oldest first; see threads.go
 }
 
 type lineRef struct{ order, line string }
@@ -362,6 +364,7 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 		out.Decision = &d
 	}
 	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
+	out.Dispute = cloneDispute(c.Dispute)
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
 	out.PromisedBy = utc(c.PromisedBy)
 	return &out

@@ -35,3 +35,15 @@ func TestReviewJobConformance(t *testing.T) {
 func TestRuleSetStore(t *testing.T) {
 	storetest.RunRuleSets(t, func(t *testing.T) aftersales.RuleSetStore { return memstore.NewRuleSets() })
 }
+
+func TestThreadConformance(t *testing.T) {
+	storetest.RunThreads(t, func(t *testing.T) storetest.ThreadStores {
+		s := memstore.New(nil)
+		return storetest.ThreadStores{Threads: s, Clock: storetest.NewFakeClock(storetest.Epoch),
+			Tamper: func(t *testing.T, caseID string, seq int, text string) {
+				if !s.TamperMessage(caseID, seq, func(m *aftersales.Message) { m.Text = text }) {
+					t.Fatalf("no message %d in %s", seq, caseID)
+				}
+			}}
+	})
+}

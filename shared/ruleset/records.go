@@ -67,6 +67,9 @@ type deadlinesJSON struct {
 	Reship          *duration           `json:"reship"`
 	Refund          *duration           `json:"refund"`
 	Dispute         *duration           `json:"dispute"`
+	DisputeAnswer   *duration           `json:"dispute_answer"`
+	Agreement       *duration           `json:"dispute_agreement"`
+	Arbitration     *duration           `json:"arbitration"`
 }
 
 // duration is a Go duration string on the wire ("48h", "10m").
@@ -121,6 +124,7 @@ func (d *deadlinesJSON) toDomain() aftersales.Deadlines {
 		{d.ReviewUnshipped, &out.ReviewUnshipped}, {d.ReviewShipped, &out.ReviewShipped},
 		{d.Evidence, &out.Evidence}, {d.Return, &out.Return}, {d.Receipt, &out.Receipt},
 		{d.Reship, &out.Reship}, {d.Refund, &out.Refund}, {d.Dispute, &out.Dispute},
+		{d.DisputeAnswer, &out.DisputeAnswer}, {d.Agreement, &out.DisputeAgreement}, {d.Arbitration, &out.Arbitration},
 	} {
 		if f.from != nil {
 			*f.to = time.Duration(*f.from)
@@ -151,6 +155,7 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		ReviewSLA: make(map[string]duration, len(d.ReviewSLA)),
 		Evidence:  dur(d.Evidence), Return: dur(d.Return), Receipt: dur(d.Receipt),
 		Reship: dur(d.Reship), Refund: dur(d.Refund), Dispute: dur(d.Dispute),
+		DisputeAnswer: dur(d.DisputeAnswer), Agreement: dur(d.DisputeAgreement), Arbitration: dur(d.Arbitration),
 	}
 	for tier, x := range d.ReviewSLA {
 		out.Deadlines.ReviewSLA[tier] = duration(x)

@@ -36,6 +36,12 @@ func fullCase(t *testing.T, o *aftersales.Order) *aftersales.Case {
 	c.Replacement = &aftersales.Shipment{Courier: "yuantong", TrackingNumber: "YT0987654321", At: at.Add(2 * time.Hour)}
 	c.Timeline[0].Note = "applied from the mini-program"
 	c.RefundSeq, c.RefundFailed, c.RefundManual = 2, true, true
+	c.Dispute = &aftersales.Dispute{Kind: aftersales.DisputeAmount, Reason: "partial refund", Description: "只退了一半\n(half)",
+		EvidenceIDs: []string{"ev_9", "ev_3"}, OpenedAt: at.Add(3*time.Hour + 11), AnsweredAt: at.Add(4*time.Hour + 13),
+		Proposals: []aftersales.Proposal{
+			{ID: "pr_1", By: aftersales.PartyMerchant, Actor: "staff:s-1", Amount: 500, Note: "half", At: at.Add(4*time.Hour + 13), Status: aftersales.ProposalReplaced},
+			{ID: "pr_2", By: aftersales.PartyBuyer, Actor: "buyer:buyer-1", Amount: 900, At: at.Add(5 * time.Hour), Status: aftersales.ProposalOpen},
+		}, Outcome: "agreed"}
 	return c
 }
 

@@ -106,13 +106,14 @@ func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersa
 	}
 	now := s.Clock.Now()
 	seq := c.CurrentRefundSeq()
-	if c.Approved <= 0 {
-		return nil, s.failRefund(ctx, c.ID, seq, notPositive(aftersales.Money{Amount: c.Approved, Currency: c.Currency}))
+	amount := c.Outstanding() // a settled dispute's refund pays only what comes on top of the first
+	if amount <= 0 {
+		return nil, s.failRefund(ctx, c.ID, seq, notPositive(aftersales.Money{Amount: amount, Currency: c.Currency}))
 	}
 	r := &aftersales.Refund{
 		OutRefundNo: aftersales.OutRefundNo(c.ID, seq), CaseID: c.ID, Seq: seq, OrderID: c.OrderID,
 		BuyerID: c.BuyerID, BuyerPhone: o.BuyerPhone,
-		Amount: aftersales.Money{Amount: c.Approved, Currency: c.Currency}, Shares: sharesOf(c.Lines, c.Approved),
+		Amount: aftersales.Money{Amount: amount, Currency: c.Currency}, Shares: sharesOf(c.Lines, amount),
 		Channel: aftersales.RefundRoute(c, o), Destination: c.RefundTo,
 		TransactionID: o.Payment.TransactionID, OrderTotal: o.Payment.Amount, Reason: c.Reason,
 		Status: aftersales.RefundRequested, CreatedAt: now, UpdatedAt: now,

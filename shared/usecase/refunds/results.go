@@ -117,7 +117,7 @@ func (s *Service) settleCase(ctx context.Context, r *aftersales.Refund, actor st
 		ch := aftersales.Change{Actor: actor, At: s.Clock.Now()}
 		switch r.Status {
 		case aftersales.RefundSucceeded:
-			c.Refunded, c.RefundManual = r.Amount.Amount, false
+			c.Refunded, c.RefundManual = c.Refunded+r.Amount.Amount, false // a dispute's refund comes on top of the first
 			ch.Action = aftersales.ActRefundSucceeded
 			ch.Note = succeededNote(r)
 		case aftersales.RefundClosed:
