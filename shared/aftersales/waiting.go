@@ -23,6 +23,9 @@ var ErrWaitGone = E(KindConflict, "", "the workflow is no longer waiting on this
 // are paced).
 type Intake interface {
 	EnqueueCase(ctx context.Context, caseID string) error
+	// ReopenCase starts a later run of the case's workflow, named by run
+	// (a completed case reopened by a dispute has no execution to resume).
+	ReopenCase(ctx context.Context, caseID, run string) error
 }
 
 // RuleSetStore keeps the merchant's versioned rule sets.

@@ -170,7 +170,7 @@ func (a *Authenticator) Authenticate(authorization string) (aftersales.Principal
 	// it is a buyer.
 	for _, r := range c.Roles {
 		switch role := aftersales.Role(r); role {
-		case aftersales.RoleBuyer, aftersales.RoleReviewer, aftersales.RoleAdmin:
+		case aftersales.RoleBuyer, aftersales.RoleReviewer, aftersales.RoleAdmin, aftersales.RoleArbitrator:
 			p.Roles = append(p.Roles, role)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/disputes"
 )
 
 // call is one use case call the fake saw: the method, the caller and the
@@ -41,7 +42,7 @@ type fakeServices struct {
 }
 
 func (f *fakeServices) services() Services {
-	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f}
+	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f, Disputes: f}
 }
 
 func (f *fakeServices) record(method string, p aftersales.Principal, args ...any) error {
@@ -164,6 +165,41 @@ func (f *fakeServices) RetryRefund(_ context.Context, p aftersales.Principal, ca
 
 func (f *fakeServices) MarkRefundPaid(_ context.Context, p aftersales.Principal, caseID, reference string) (*aftersales.Case, error) {
 	return f.answer("MarkRefundPaid", p, caseID, reference)
+}
+
+func (f *fakeServices) Open(_ context.Context, p aftersales.Principal, caseID string, r aftersales.DisputeRequest) (*aftersales.Case, error) {
+	return f.answer("Open", p, caseID, r)
+}
+
+func (f *fakeServices) Post(_ context.Context, p aftersales.Principal, caseID string, r aftersales.MessageRequest) (aftersales.Message, error) {
+	if err := f.record("Post", p, caseID, r); err != nil {
+		return aftersales.Message{}, err
+	}
+	m := aftersales.Message{CaseID: caseID, ID: "msg_1", Author: p.Actor(), Party: aftersales.PartyOf(p), Text: r.Text,
+		EvidenceIDs: r.EvidenceIDs, At: time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)}
+	m.Seal(nil)
+	return m, nil
+}
+
+func (f *fakeServices) Thread(_ context.Context, p aftersales.Principal, caseID string) (disputes.Thread, error) {
+	if err := f.record("Thread", p, caseID); err != nil {
+		return disputes.Thread{}, err
+	}
+	m, _ := f.Post(context.Background(), p, caseID, aftersales.MessageRequest{Text: "hello"})
+	f.calls = f.calls[:len(f.calls)-1]
+	return disputes.Thread{Messages: []aftersales.Message{m}, Verified: true}, nil
+}
+
+func (f *fakeServices) Propose(_ context.Context, p aftersales.Principal, caseID string, amount int64, note string) (*aftersales.Case, error) {
+	return f.answer("Propose", p, caseID, amount, note)
+}
+
+func (f *fakeServices) Accept(_ context.Context, p aftersales.Principal, caseID, proposalID string) (*aftersales.Case, error) {
+	return f.answer("Accept", p, caseID, proposalID)
+}
+
+func (f *fakeServices) Arbitrate(_ context.Context, p aftersales.Principal, caseID, verdict string, amount int64, note string) (*aftersales.Case, error) {
+	return f.answer("Arbitrate", p, caseID, verdict, amount, note)
 }
 
 func (f *fakeServices) CurrentRuleSet(context.Context) (*aftersales.RuleSet, error) {

@@ -22,9 +22,11 @@ type Access int
 
 // Route access levels.
 const (
-	AnyCaller Access = iota // any authenticated caller with a known role (buyer or staff)
-	BuyerOnly               // buyers: their own cases
-	StaffOnly               // reviewer or admin
+	AnyCaller   Access = iota // any authenticated caller with a known role (buyer or staff)
+	BuyerOnly                 // buyers: their own cases
+	StaffOnly                 // reviewer or admin
+	CaseReaders               // staff or the platform's arbitrator: read any case and its thread
+	Arbiters                  // arbitrator or admin: decide escalated disputes
 )
 
 // Route is one operation of the API; the OpenAPI document lists the same set.
@@ -56,8 +58,8 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"POST", "/v1/cases/{id}/evidence", BuyerOnly, s.attachEvidence},
 		{"POST", "/v1/cases/{id}/cancel", BuyerOnly, s.cancel},
 		{"GET", "/v1/reasons", AnyCaller, s.listReasons},
-		{"GET", "/v1/staff/cases", StaffOnly, s.listStaffCases},
-		{"GET", "/v1/staff/cases/{id}", StaffOnly, s.getCase},
+		{"GET", "/v1/staff/cases", CaseReaders, s.listStaffCases},
+		{"GET", "/v1/staff/cases/{id}", CaseReaders, s.getCase},
 		{"POST", "/v1/cases/{id}/return-shipment", BuyerOnly, caseAction(s.returnShipment)},
 		{"POST", "/v1/staff/cases/{id}/approve", StaffOnly, caseAction(s.approve)},
 		{"POST", "/v1/staff/cases/{id}/reject", StaffOnly, caseAction(s.reject)},
@@ -72,6 +74,16 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"GET", "/v1/staff/refunds/export", StaffOnly, s.exportRefunds},
 		{"POST", "/v1/staff/cases/{id}/retry-refund", StaffOnly, caseAction(s.retryRefund)},
 		{"POST", "/v1/staff/cases/{id}/mark-refund-paid", StaffOnly, caseAction(s.markRefundPaid)},
+		{"POST", "/v1/cases/{id}/dispute", BuyerOnly, caseAction(s.openDispute)},
+		{"POST", "/v1/cases/{id}/messages", BuyerOnly, s.postMessage},
+		{"GET", "/v1/cases/{id}/messages", BuyerOnly, s.listMessages},
+		{"POST", "/v1/cases/{id}/proposals", BuyerOnly, caseAction(s.propose)},
+		{"POST", "/v1/cases/{id}/proposals/{proposal_id}/accept", BuyerOnly, s.acceptProposal},
+		{"POST", "/v1/staff/cases/{id}/messages", CaseReaders, s.postMessage},
+		{"GET", "/v1/staff/cases/{id}/messages", CaseReaders, s.listMessages},
+		{"POST", "/v1/staff/cases/{id}/proposals", StaffOnly, caseAction(s.propose)},
+		{"POST", "/v1/staff/cases/{id}/proposals/{proposal_id}/accept", StaffOnly, s.acceptProposal},
+		{"POST", "/v1/staff/cases/{id}/arbitrate", Arbiters, caseAction(s.arbitrate)},
 	}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
@@ -185,10 +197,16 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		switch {
 		case !p.HasKnownRole():
-			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "the token has no role this API knows (buyer, reviewer or admin)"))
+			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "the token has no role this API knows (buyer, reviewer, admin or arbitrator)"))
 			return
 		case rt.Access == StaffOnly && !p.IsStaff():
 			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for merchant staff"))
+			return
+		case rt.Access == CaseReaders && !p.ReadsAllCases():
+			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for merchant staff and the platform's arbitrators"))
+			return
+		case rt.Access == Arbiters && !p.CanArbitrate():
+			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for the platform's arbitrators and the merchant's admin"))
 			return
 		case rt.Access == BuyerOnly && !p.Has(aftersales.RoleBuyer):
 			WriteError(w, r, aftersales.E(aftersales.KindForbidden, "auth", "this route is for buyers"))

@@ -24,6 +24,7 @@ var (
 	buyer    = aftersales.Principal{ID: "buyer-1", Roles: []aftersales.Role{aftersales.RoleBuyer}}
 	reviewer = aftersales.Principal{ID: "staff-1", Roles: []aftersales.Role{aftersales.RoleReviewer}}
 	admin    = aftersales.Principal{ID: "admin-1", Roles: []aftersales.Role{aftersales.RoleAdmin}}
+	arbiter  = aftersales.Principal{ID: "arb-1", Roles: []aftersales.Role{aftersales.RoleArbitrator}}
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -147,6 +148,31 @@ func TestRoutes(t *testing.T) {
 		{name: "mark a manual refund paid", req: request{method: "POST", target: "/v1/staff/cases/as_1/mark-refund-paid", auth: staffTok,
 			body: `{"reference":"BANK-20261111-001"}`},
 			status: http.StatusOK, want: &call{"MarkRefundPaid", reviewer, []any{"as_1", "BANK-20261111-001"}}},
+		{name: "open a dispute", req: request{method: "POST", target: "/v1/cases/as_1/dispute", auth: buyerTok,
+			body: `{"reason":"not as described","description":"see photos","evidence_ids":["ev_1"]}`},
+			status: http.StatusOK, want: &call{"Open", buyer, []any{"as_1", aftersales.DisputeRequest{Reason: "not as described",
+				Description: "see photos", EvidenceIDs: []string{"ev_1"}}}}},
+		{name: "buyer writes", req: request{method: "POST", target: "/v1/cases/as_1/messages", auth: buyerTok, body: `{"text":"你好\nhello"}`},
+			status: http.StatusCreated, want: &call{"Post", buyer, []any{"as_1", aftersales.MessageRequest{Text: "你好\nhello"}}},
+			body: `"party":"buyer"`},
+		{name: "buyer reads the thread", req: request{method: "GET", target: "/v1/cases/as_1/messages", auth: buyerTok},
+			status: http.StatusOK, want: &call{"Thread", buyer, []any{"as_1"}}, body: `"verified":true`},
+		{name: "buyer proposes", req: request{method: "POST", target: "/v1/cases/as_1/proposals", auth: buyerTok, body: `{"amount":3000,"note":"half"}`},
+			status: http.StatusOK, want: &call{"Propose", buyer, []any{"as_1", int64(3000), "half"}}},
+		{name: "buyer accepts", req: request{method: "POST", target: "/v1/cases/as_1/proposals/pr_1/accept", auth: buyerTok},
+			status: http.StatusOK, want: &call{"Accept", buyer, []any{"as_1", "pr_1"}}},
+		{name: "staff write", req: request{method: "POST", target: "/v1/staff/cases/as_1/messages", auth: staffTok, body: `{"text":"we checked"}`},
+			status: http.StatusCreated, want: &call{"Post", reviewer, []any{"as_1", aftersales.MessageRequest{Text: "we checked"}}},
+			body: `"party":"merchant"`},
+		{name: "an arbitrator reads the thread", req: request{method: "GET", target: "/v1/staff/cases/as_1/messages", auth: token(t, "arb-1", "arbitrator")},
+			status: http.StatusOK, want: &call{"Thread", arbiter, []any{"as_1"}}, body: `"party":"platform"`},
+		{name: "staff propose", req: request{method: "POST", target: "/v1/staff/cases/as_1/proposals", auth: staffTok, body: `{"amount":2000}`},
+			status: http.StatusOK, want: &call{"Propose", reviewer, []any{"as_1", int64(2000), ""}}},
+		{name: "staff accept", req: request{method: "POST", target: "/v1/staff/cases/as_1/proposals/pr_2/accept", auth: staffTok},
+			status: http.StatusOK, want: &call{"Accept", reviewer, []any{"as_1", "pr_2"}}},
+		{name: "arbitrate", req: request{method: "POST", target: "/v1/staff/cases/as_1/arbitrate", auth: token(t, "arb-1", "arbitrator"),
+			body: `{"outcome":"refund","amount":4000,"note":"the photos prove it"}`},
+			status: http.StatusOK, want: &call{"Arbitrate", arbiter, []any{"as_1", "refund", int64(4000), "the photos prove it"}}},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -205,8 +231,8 @@ var access = map[string]Access{
 	"POST /v1/cases/{id}/evidence":               BuyerOnly,
 	"POST /v1/cases/{id}/cancel":                 BuyerOnly,
 	"GET /v1/reasons":                            AnyCaller,
-	"GET /v1/staff/cases":                        StaffOnly,
-	"GET /v1/staff/cases/{id}":                   StaffOnly,
+	"GET /v1/staff/cases":                        CaseReaders,
+	"GET /v1/staff/cases/{id}":                   CaseReaders,
 	"POST /v1/cases/{id}/return-shipment":        BuyerOnly,
 	"POST /v1/staff/cases/{id}/approve":          StaffOnly,
 	"POST /v1/staff/cases/{id}/reject":           StaffOnly,
@@ -221,6 +247,17 @@ var access = map[string]Access{
 	"GET /v1/staff/refunds/export":               StaffOnly,
 	"POST /v1/staff/cases/{id}/retry-refund":     StaffOnly,
 	"POST /v1/staff/cases/{id}/mark-refund-paid": StaffOnly,
+
+	"POST /v1/cases/{id}/dispute":                              BuyerOnly,
+	"POST /v1/cases/{id}/messages":                             BuyerOnly,
+	"GET /v1/cases/{id}/messages":                              BuyerOnly,
+	"POST /v1/cases/{id}/proposals":                            BuyerOnly,
+	"POST /v1/cases/{id}/proposals/{proposal_id}/accept":       BuyerOnly,
+	"POST /v1/staff/cases/{id}/messages":                       CaseReaders,
+	"GET /v1/staff/cases/{id}/messages":                        CaseReaders,
+	"POST /v1/staff/cases/{id}/proposals":                      StaffOnly,
+	"POST /v1/staff/cases/{id}/proposals/{proposal_id}/accept": StaffOnly,
+	"POST /v1/staff/cases/{id}/arbitrate":                      Arbiters,
 }
 
 // TestAccessLevels: every route refuses a request without a token, staff
@@ -248,8 +285,10 @@ func TestAccessLevels(t *testing.T) {
 			{"a token of another issuer", "Bearer " + mustSign(t, "other"), http.StatusUnauthorized},
 		}
 		switch level {
-		case StaffOnly:
+		case StaffOnly, CaseReaders:
 			tests = append(tests, refusal{"a buyer", buyerTok, http.StatusForbidden})
+		case Arbiters:
+			tests = append(tests, refusal{"a buyer", buyerTok, http.StatusForbidden}, refusal{"a reviewer", staffTok, http.StatusForbidden})
 		case BuyerOnly:
 			tests = append(tests, refusal{"staff without the buyer role", staffTok, http.StatusForbidden})
 		}

@@ -16,10 +16,13 @@ import (
 
 // Intake is the body of an intake message, {"case_id":"<id>"}: the case is
 // stored already, so the message only says which one to start the workflow
-// for. Nothing else goes in, so a message can never disagree with the case
-// it names.
+// for (and, for a reopened case, which run). Nothing else goes in, so a
+// message can never disagree with the case it names.
 type Intake struct {
 	CaseID string `json:"case_id"`
+	// Run names a later run of the case's workflow ("dispute": a completed
+	// case reopened), empty for the first.
+	Run string `json:"run,omitempty"`
 }
 
 // Notice is the body of an inbound queue message: a provider's refund

@@ -225,11 +225,15 @@ func kindOf(err error) aftersales.Kind {
 }
 
 // EnqueueCase sends the intake message for caseID.
-func (q *Queue) EnqueueCase(ctx context.Context, caseID string) error {
+func (q *Queue) EnqueueCase(ctx context.Context, caseID string) error { return q.ReopenCase(ctx, caseID, "") }
+
+// ReopenCase sends the intake message of a later run of caseID's workflow
+// (run "" is the first).
+func (q *Queue) ReopenCase(ctx context.Context, caseID, run string) error {
 	if caseID == "" {
 		return &aftersales.Error{Kind: aftersales.KindInvalid, Op: "sqsbus.enqueue_case", Msg: "the case id is empty"}
 	}
-	body, err := json.Marshal(messages.Intake{CaseID: caseID})
+	body, err := json.Marshal(messages.Intake{CaseID: caseID, Run: run})
 	if err != nil {
 		return &aftersales.Error{Kind: aftersales.KindInternal, Op: "sqsbus.enqueue_case", Err: err}
 	}

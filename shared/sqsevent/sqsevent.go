@@ -14,9 +14,10 @@ import (
 	"github.com/aftersales/aftersales/shared/messages"
 )
 
-// Starter starts the workflow of a case, idempotently.
+// Starter starts the workflow of a case, idempotently: its first run (run
+// "") or a later one (a dispute's).
 type Starter interface {
-	Start(ctx context.Context, caseID string) error
+	StartRun(ctx context.Context, caseID, run string) error
 }
 
 // Intake consumes the intake queue (functions/intake).
@@ -35,13 +36,13 @@ func (h *Intake) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 			h.Logger.ErrorContext(ctx, "intake message dropped: not {\"case_id\": ...}", "message_id", m.MessageId)
 			continue
 		}
-		if err := h.Workflows.Start(ctx, msg.CaseID); err != nil {
+		if err := h.Workflows.StartRun(ctx, msg.CaseID, msg.Run); err != nil {
 			h.Logger.WarnContext(ctx, "start workflow failed; the message will be retried",
 				"case_id", msg.CaseID, "message_id", m.MessageId, "err", err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			continue
 		}
-		h.Logger.InfoContext(ctx, "workflow started", "case_id", msg.CaseID)
+		h.Logger.InfoContext(ctx, "workflow started", "case_id", msg.CaseID, "run", msg.Run)
 	}
 	return resp, nil
 }

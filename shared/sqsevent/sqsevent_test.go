@@ -31,7 +31,12 @@ func (f *fakeUseCases) call(key string) error {
 	return f.fail[key]
 }
 
-func (f *fakeUseCases) Start(_ context.Context, caseID string) error { return f.call(caseID) }
+func (f *fakeUseCases) StartRun(_ context.Context, caseID, run string) error {
+	if run != "" {
+		caseID += "-" + run
+	}
+	return f.call(caseID)
+}
 
 func (f *fakeUseCases) RefundNotified(_ context.Context, n aftersales.RefundNotice) error {
 	f.notices = append(f.notices, n)
@@ -94,6 +99,8 @@ func TestConsumers(t *testing.T) {
 	}{
 		{name: "every workflow started", consumer: "intake", bodies: []string{`{"case_id":"as_1"}`, `{"case_id":"as_2","v":2}`},
 			calls: []string{"as_1", "as_2"}, log: `"msg":"workflow started","case_id":"as_2"`},
+		{name: "a dispute's run started", consumer: "intake", bodies: []string{`{"case_id":"as_1","run":"dispute"}`},
+			calls: []string{"as_1-dispute"}, log: `"msg":"workflow started","case_id":"as_1","run":"dispute"`},
 		{name: "intake messages that are not intake messages are dropped", consumer: "intake",
 			bodies: []string{`as_1`, `{"id":"as_1"}`, `{"case_id":""}`, `{"case_id":7}`}, log: "intake message dropped"},
 		{name: "a failed start is retried alone", consumer: "intake", bodies: []string{`{"case_id":"as_1"}`, `{"case_id":"as_2"}`},

@@ -34,13 +34,23 @@ func New(client *sfn.Client, machineARN string) *Workflows {
 // so a repeated start (a redelivered intake message, the sweeper) cannot
 // create a second one: the service returns the running execution for the same
 // input, and ExecutionAlreadyExists once it has ended, which counts as done.
-func (w *Workflows) Start(ctx context.Context, caseID string) error {
+func (w *Workflows) Start(ctx context.Context, caseID string) error { return w.StartRun(ctx, caseID, "") }
+
+// StartRun starts a later run of a case's workflow, named "<case id>-<run>"
+// (a completed case reopened by a dispute: the first execution's name
+// stays taken for 90 days). The same name makes repeats harmless as in
+// Start; run "" is the first execution.
+func (w *Workflows) StartRun(ctx context.Context, caseID, run string) error {
 	input, err := json.Marshal(map[string]string{"case_id": caseID})
 	if err != nil {
 		return err
 	}
+	name := caseID
+	if run != "" {
+		name += "-" + run
+	}
 	_, err = w.client.StartExecution(ctx, &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(w.machine), Name: aws.String(caseID), Input: aws.String(string(input)),
+		StateMachineArn: aws.String(w.machine), Name: aws.String(name), Input: aws.String(string(input)),
 	})
 	var exists *types.ExecutionAlreadyExists
 	switch {

@@ -1,6 +1,6 @@
 // Package usecase wires the use cases to each other and to their ports.
 // Each use case is a package of its own beside this one (cases, review,
-// returns, refunds, workflow, rulesets, orders), built on the shared steps
+// returns, refunds, workflow, rulesets, orders, disputes), built on the shared steps
 // of casework and the domain of shared/aftersales. A function fills only
 // the ports its use cases call; the local stack and the tests fill them
 // all.
@@ -9,6 +9,7 @@ package usecase
 import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/cases"
+	"github.com/aftersales/aftersales/shared/usecase/disputes"
 	"github.com/aftersales/aftersales/shared/usecase/orders"
 	"github.com/aftersales/aftersales/shared/usecase/refunds"
 	"github.com/aftersales/aftersales/shared/usecase/returns"
@@ -28,6 +29,7 @@ type Ports struct {
 	Jobs          aftersales.ReviewJobStore
 	Refunds       aftersales.RefundStore
 	Notifications aftersales.NotificationStore
+	Threads       aftersales.ThreadStore
 
 	Waits    aftersales.Waits
 	Intake   aftersales.Intake
@@ -50,6 +52,7 @@ type Services struct {
 	Workflow *workflow.Service
 	RuleSets *rulesets.Service
 	Orders   *orders.Service
+	Disputes *disputes.Service
 }
 
 // New builds the use cases on p.
@@ -69,6 +72,8 @@ func New(p Ports) *Services {
 		Workflow: wf,
 		RuleSets: &rulesets.Service{Rules: p.Rules, Clock: p.Clock},
 		Orders:   &orders.Service{Orders: p.Orders, Clock: p.Clock},
+		Disputes: &disputes.Service{Cases: p.Cases, Threads: p.Threads, Rules: p.Rules, Intake: p.Intake,
+			Workflow: wf, Clock: p.Clock, IDs: p.IDs},
 	}
 }
 
@@ -82,10 +87,11 @@ type Store interface {
 	aftersales.ReviewJobStore
 	aftersales.RefundStore
 	aftersales.NotificationStore
+	aftersales.ThreadStore
 }
 
 // WithStore returns p with every store port taken from s.
 func (p Ports) WithStore(s Store) Ports {
-	p.Cases, p.Orders, p.Idempotency, p.Rules, p.Jobs, p.Refunds, p.Notifications = s, s, s, s, s, s, s
+	p.Cases, p.Orders, p.Idempotency, p.Rules, p.Jobs, p.Refunds, p.Notifications, p.Threads = s, s, s, s, s, s, s, s
 	return p
 }

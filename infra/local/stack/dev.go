@@ -29,9 +29,9 @@ func (s *Stack) devToken(w http.ResponseWriter, r *http.Request) {
 	v.Check(req.Sub != "", "sub", "is required")
 	for i, role := range req.Roles {
 		switch aftersales.Role(role) {
-		case aftersales.RoleBuyer, aftersales.RoleReviewer, aftersales.RoleAdmin:
+		case aftersales.RoleBuyer, aftersales.RoleReviewer, aftersales.RoleAdmin, aftersales.RoleArbitrator:
 		default:
-			v.Add("roles["+strconv.Itoa(i)+"]", "must be buyer, reviewer or admin")
+			v.Add("roles["+strconv.Itoa(i)+"]", "must be buyer, reviewer, admin or arbitrator")
 		}
 	}
 	if err := v.Err("dev.token"); err != nil {

@@ -235,6 +235,13 @@ func (i *switchableIntake) EnqueueCase(ctx context.Context, caseID string) error
 	return i.next.EnqueueCase(ctx, caseID)
 }
 
+func (i *switchableIntake) ReopenCase(ctx context.Context, caseID, run string) error {
+	if i.fail.Load() {
+		return aftersales.E(aftersales.KindTransient, "intake", "the intake queue is down (simulated)")
+	}
+	return i.next.ReopenCase(ctx, caseID, run)
+}
+
 // FailIntake makes sending to the intake queue fail (on) or work (off), to
 // show that the sweeper recovers cases whose message was lost.
 func (s *Stack) FailIntake(on bool) { s.intake.fail.Store(on) }

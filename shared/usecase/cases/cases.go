@@ -41,7 +41,7 @@ func (s *Service) ListCases(ctx context.Context, p aftersales.Principal, q after
 	if err := casework.RequireRole(p, "case.list"); err != nil {
 		return aftersales.CasePage{}, err
 	}
-	if !p.IsStaff() {
+	if !p.ReadsAllCases() {
 		q = aftersales.CaseQuery{BuyerID: p.ID, Status: q.Status, Cursor: q.Cursor, Limit: q.Limit}
 	}
 	q, err := casework.CheckQuery(q)

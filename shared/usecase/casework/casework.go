@@ -70,7 +70,7 @@ func Visible(ctx context.Context, cases aftersales.CaseStore, p aftersales.Princ
 	if err != nil {
 		return nil, err
 	}
-	if !p.IsStaff() && !c.OwnedBy(p.ID) {
+	if !p.ReadsAllCases() && !c.OwnedBy(p.ID) {
 		return nil, &aftersales.Error{Kind: aftersales.KindNotFound, Op: "case.get", Msg: "no such case", Err: aftersales.ErrNotFound}
 	}
 	return c, nil
@@ -111,6 +111,16 @@ func EndWait(ctx context.Context, cases aftersales.CaseStore, wf Resumer, p afte
 func EndStaffWait(ctx context.Context, cases aftersales.CaseStore, wf Resumer, p aftersales.Principal, caseID, wait, op string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
 	if err := RequireStaff(p, op); err != nil {
 		return nil, err
+	}
+	return endWait(ctx, cases, wf, ForStaff(cases, p, op), caseID, wait, fn)
+}
+
+// EndArbiterWait is EndWait for the arbitrator's decision op: only an
+// arbitrator or admin (RequireArbiter) may end the wait, and never on a
+// case whose buyer they are (RequireNotOwnCase).
+func EndArbiterWait(ctx context.Context, cases aftersales.CaseStore, wf Resumer, p aftersales.Principal, caseID, wait, op string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
+	if !p.CanArbitrate() {
+		return nil, aftersales.E(aftersales.KindForbidden, op, "only the platform's arbitrator (or the merchant's admin) decides an escalated dispute")
 	}
 	return endWait(ctx, cases, wf, ForStaff(cases, p, op), caseID, wait, fn)
 }
@@ -159,7 +169,7 @@ func RequireStaff(p aftersales.Principal, op string) error {
 // so it may do nothing, not even what any buyer may.
 func RequireRole(p aftersales.Principal, op string) error {
 	if !p.HasKnownRole() {
-		return aftersales.E(aftersales.KindForbidden, op, "the caller has no role this API knows (buyer, reviewer or admin)")
+		return aftersales.E(aftersales.KindForbidden, op, "the caller has no role this API knows (buyer, reviewer, admin or arbitrator)")
 	}
 	return nil
 }

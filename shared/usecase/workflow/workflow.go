@@ -61,10 +61,15 @@ func (s *Service) Step(ctx context.Context, c *aftersales.Case) (aftersales.Step
 		return res, err
 	}
 	d := rs.Deadlines.For(wait, c, o)
-	if wait == aftersales.WaitRefund {
+	switch wait {
+	case aftersales.WaitRefund:
 		if d, err = s.refundWait(ctx, c, o); err != nil {
 			return res, err
 		}
+	case aftersales.WaitResolution:
+		// A dispute's deadlines count from its opening, however often
+		// the wait begins again (after the merchant's answer).
+		d = resolutionDue(rs.Deadlines, c).Sub(s.Clock.Now())
 	}
 	res.WaitSeconds = max(int64(d/time.Second), 1)
 	return res, nil
@@ -167,6 +172,18 @@ func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn aftersal
 			c.Decision = &aftersales.Decision{Outcome: "approve", By: aftersales.ActorDeadline, Reason: "not reviewed in time"}
 		case aftersales.WaitEvidence, aftersales.WaitReturn, aftersales.WaitDispute:
 			ch.Action = aftersales.ActExpire
+		case aftersales.WaitResolution:
+			rs, err := casework.RuleSet(ctx, s.Rules)
+			if err != nil {
+				return err
+			}
+			if ch.At.Before(resolutionDue(rs.Deadlines, c)) {
+				return casework.ErrNoChange // begun again with a later deadline; Step says how long is left
+			}
+			return c.Escalate(escalation(rs.Deadlines, c), ch.At)
+		case aftersales.WaitArbitration:
+			ch.Action = aftersales.ActRemind
+			ch.Note = "not arbitrated in time (arbitration deadline): arbitrators reminded"
 		case aftersales.WaitReceipt:
 			ch.Action, ch.Note = aftersales.ActConfirmReceipt, "receipt not confirmed in time: treated as received"
 		case aftersales.WaitReship:
@@ -186,6 +203,26 @@ func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn aftersal
 		return aftersales.StepResult{}, err
 	}
 	return s.Step(ctx, c)
+}
+
+// resolutionDue is when a dispute's resolution wait ends: the answer
+// deadline while the merchant has not answered, then the agreement's, both
+// from the dispute's opening.
+func resolutionDue(d aftersales.Deadlines, c *aftersales.Case) time.Time {
+	if c.Dispute == nil {
+		return time.Time{}
+	}
+	return c.Dispute.OpenedAt.Add(d.For(aftersales.WaitResolution, c, nil))
+}
+
+// escalation says which deadline a dispute missed, for the timeline.
+func escalation(d aftersales.Deadlines, c *aftersales.Case) string {
+	if c.Dispute.AnsweredAt.IsZero() {
+		return fmt.Sprintf("the merchant did not answer within %s (dispute_answer deadline): escalated to the platform",
+			aftersales.FormatDuration(d.DisputeAnswer))
+	}
+	return fmt.Sprintf("no agreement within %s (dispute_agreement deadline): escalated to the platform",
+		aftersales.FormatDuration(d.DisputeAgreement))
 }
 
 // RecordFailure notes on the case's timeline that its workflow failed, so
@@ -211,5 +248,28 @@ func (s *Service) Sweep(ctx context.Context, grace time.Duration) (int, error) {
 		n++
 		return nil
 	})
+	if err != nil {
+		return n, err
+	}
+	// A completed case reopened by a dispute of its amount whose intake
+	// message was lost waits in no execution: disputed, no wait recorded,
+	// for longer than a wait takes to begin. (A rejection's dispute is in
+	// the case's first execution.)
+	q = aftersales.CaseQuery{Status: aftersales.StatusDisputed, Limit: aftersales.MaxPageSize}
+	stale := s.Clock.Now().Add(-grace)
+	err = casework.EachPage(ctx, s.Cases, q, func(c aftersales.Case) error {
+		if c.TaskToken != "" || !c.UpdatedAt.Before(stale) || c.Dispute == nil || c.Dispute.Kind != aftersales.DisputeAmount {
+			return nil
+		}
+		if err := s.Intake.ReopenCase(ctx, c.ID, RunDispute); err != nil {
+			return err
+		}
+		n++
+		return nil
+	})
 	return n, err
 }
+
+// RunDispute names the workflow run of a completed case reopened by a
+// dispute.
+const RunDispute = "dispute"

@@ -1,0 +1,178 @@
+// Package disputes is the use case of the after-sales conversation (F15,
+// F25): the buyer disputes a rejection or a partial refund, both sides write
+// in an append-only, hash-chained thread, either side proposes a refund and
+// the other accepts it, and the platform's arbitrator decides what the
+// deadlines escalate. Every change is a case change through casework: on
+// the timeline with its actor, and resuming the workflow where it ends a
+// wait.
+package disputes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/casework"
+	"github.com/aftersales/aftersales/shared/usecase/workflow"
+)
+
+// Service serves disputes.
+type Service struct {
+	Cases    aftersales.CaseStore
+	Threads  aftersales.ThreadStore
+	Rules    aftersales.RuleSetStore
+	Intake   aftersales.Intake // reopens a completed case's workflow
+	Workflow casework.Resumer
+	Clock    aftersales.Clock
+	IDs      aftersales.IDGenerator
+}
+
+// Open opens the buyer's dispute of their case (POST /v1/cases/{id}/dispute).
+// A rejected case is waiting for exactly this; a completed one is reopened
+// in a new execution of the workflow.
+func (s *Service) Open(ctx context.Context, p aftersales.Principal, caseID string, r aftersales.DisputeRequest) (*aftersales.Case, error) {
+	const op = "case.dispute"
+	if err := requireBuyer(p, op); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(op); err != nil {
+		return nil, err
+	}
+	c, err := casework.Visible(ctx, s.Cases, p, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if !c.OwnedBy(p.ID) {
+		return nil, aftersales.E(aftersales.KindForbidden, op, "only the case's buyer disputes it")
+	}
+	if err := s.checkUploads(ctx, p, "evidence_ids", r.EvidenceIDs, op); err != nil {
+		return nil, err
+	}
+	rs, err := casework.RuleSet(ctx, s.Rules)
+	if err != nil {
+		return nil, err
+	}
+	open := func(c *aftersales.Case) error {
+		if !c.OwnedBy(p.ID) {
+			return aftersales.E(aftersales.KindForbidden, op, "only the case's buyer disputes it")
+		}
+		return c.OpenDispute(r, p.Actor(), s.Clock.Now(), rs.Deadlines.Dispute)
+	}
+	if c.Status == aftersales.StatusRejected {
+		return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitDispute, open)
+	}
+	c, _, err = casework.Update(ctx, s.Cases, caseID, casework.VisibleTo(s.Cases, p), open)
+	if err != nil {
+		return nil, err
+	}
+	// The dispute stands once written. Should the queue refuse it now, the
+	// sweeper finds a disputed case with no wait and reopens it then.
+	if err := s.Intake.ReopenCase(ctx, c.ID, workflow.RunDispute); err != nil {
+		return c, nil //nolint:nilerr // the sweeper's to repair, not the buyer's
+	}
+	return c, nil
+}
+
+// checkUploads checks that every id names an evidence upload of p.
+func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, field string, ids []string, op string) error {
+	var v aftersales.Validation
+	for i, id := range ids {
+		up, err := s.Cases.GetUpload(ctx, id)
+		switch {
+		case errors.Is(err, aftersales.ErrNotFound) || (err == nil && up.BuyerID != p.ID):
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "no upload %s of yours (upload it first: POST /v1/evidence-uploads)", id)
+		case err != nil:
+			return err
+		}
+	}
+	return v.Err(op)
+}
+
+// Propose records the caller's proposal to settle the dispute for amount
+// (POST /v1/cases/{id}/proposals, POST /v1/staff/cases/{id}/proposals). A
+// merchant's first proposal is their answer: the workflow then waits for
+// the agreement deadline instead.
+func (s *Service) Propose(ctx context.Context, p aftersales.Principal, caseID string, amount int64, note string) (*aftersales.Case, error) {
+	const op = "case.propose"
+	party := aftersales.PartyOf(p)
+	if party == aftersales.PartyPlatform {
+		return nil, aftersales.E(aftersales.KindForbidden, op, "the arbitrator decides an escalated dispute; the parties propose")
+	}
+	propose := func(c *aftersales.Case) error {
+		if party == aftersales.PartyBuyer && !c.OwnedBy(p.ID) {
+			return aftersales.E(aftersales.KindForbidden, op, "only the case's buyer proposes for the buyer")
+		}
+		return c.Propose(aftersales.Proposal{ID: s.IDs.NewID("pr"), By: party, Actor: p.Actor(), Amount: amount,
+			Note: note, At: s.Clock.Now()})
+	}
+	return s.change(ctx, p, caseID, op, propose)
+}
+
+// Accept settles the dispute on the other side's open proposal: the case
+// refunds its amount through the refund path (POST
+// /v1/cases/{id}/proposals/{proposal_id}/accept and its staff twin).
+func (s *Service) Accept(ctx context.Context, p aftersales.Principal, caseID, proposalID string) (*aftersales.Case, error) {
+	const op = "case.accept_proposal"
+	party := aftersales.PartyOf(p)
+	accept := func(c *aftersales.Case) error {
+		if party == aftersales.PartyBuyer && !c.OwnedBy(p.ID) {
+			return aftersales.E(aftersales.KindForbidden, op, "only the case's buyer accepts for the buyer")
+		}
+		return c.AcceptProposal(proposalID, party, p.Actor(), s.Clock.Now())
+	}
+	switch party {
+	case aftersales.PartyMerchant:
+		return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitResolution, op, accept)
+	case aftersales.PartyBuyer:
+		return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitResolution, accept)
+	}
+	return nil, aftersales.E(aftersales.KindForbidden, op, "the arbitrator decides an escalated dispute; the parties accept proposals")
+}
+
+// Arbitrate records the platform's verdict on an escalated dispute (POST
+// /v1/staff/cases/{id}/arbitrate): a refund of amount, paid through the
+// refund path, or dismissal, which closes the case.
+func (s *Service) Arbitrate(ctx context.Context, p aftersales.Principal, caseID, verdict string, amount int64, note string) (*aftersales.Case, error) {
+	const op = "case.arbitrate"
+	return casework.EndArbiterWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitArbitration, op, func(c *aftersales.Case) error {
+		return c.Arbitrate(verdict, amount, note, p.Actor(), s.Clock.Now())
+	})
+}
+
+// change applies fn to the case for p. A change that answers the dispute
+// (the merchant's first word) ends the workflow's resolution wait, so the
+// workflow begins it again with the agreement's deadline.
+func (s *Service) change(ctx context.Context, p aftersales.Principal, caseID, op string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
+	load := casework.VisibleTo(s.Cases, p)
+	if aftersales.PartyOf(p) == aftersales.PartyMerchant {
+		load = casework.ForStaff(s.Cases, p, op)
+	}
+	var token string
+	c, _, err := casework.Update(ctx, s.Cases, caseID, load, func(c *aftersales.Case) error {
+		answered := c.Dispute != nil && !c.Dispute.AnsweredAt.IsZero()
+		token = ""
+		if err := fn(c); err != nil {
+			return err
+		}
+		if !answered && c.Dispute != nil && !c.Dispute.AnsweredAt.IsZero() && c.TaskToken != "" {
+			// The wait's deadline was the answer's: end it. The token is
+			// taken off the case with the change, so no other caller
+			// resumes the same wait.
+			token, c.TaskToken = c.TaskToken, ""
+		}
+		return nil
+	})
+	if err != nil || token == "" {
+		return c, err
+	}
+	return c, s.Workflow.Resume(ctx, token, c)
+}
+
+// requireBuyer refuses callers who are not buyers.
+func requireBuyer(p aftersales.Principal, op string) error {
+	if !p.Has(aftersales.RoleBuyer) {
+		return aftersales.E(aftersales.KindForbidden, op, "only buyers do this")
+	}
+	return nil
+}

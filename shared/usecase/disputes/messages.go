@@ -1,0 +1,124 @@
+package disputes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/casework"
+)
+
+// maxAppendAttempts bounds the retries of a message that lost its place in
+// the thread to a concurrent one.
+const maxAppendAttempts = 5
+
+// Post appends the caller's message to the case's dispute thread (POST
+// /v1/cases/{id}/messages, POST /v1/staff/cases/{id}/messages). The
+// merchant's first message answers the dispute.
+func (s *Service) Post(ctx context.Context, p aftersales.Principal, caseID string, r aftersales.MessageRequest) (aftersales.Message, error) {
+	const op = "case.message"
+	if err := r.Validate(op); err != nil {
+		return aftersales.Message{}, err
+	}
+	c, err := s.threadCase(ctx, p, caseID, op)
+	if err != nil {
+		return aftersales.Message{}, err
+	}
+	if p.ReadsAllCases() {
+		if err := casework.RequireNotOwnCase(p, c, op); err != nil {
+			return aftersales.Message{}, err
+		}
+	}
+	if c.Status != aftersales.StatusDisputed && c.Status != aftersales.StatusEscalated {
+		return aftersales.Message{}, aftersales.E(aftersales.KindConflict, op,
+			fmt.Sprintf("the dispute is over (the case is %s); its thread is closed", c.Status))
+	}
+	party := aftersales.PartyOf(p)
+	if len(r.EvidenceIDs) > 0 {
+		if party != aftersales.PartyBuyer {
+			return aftersales.Message{}, aftersales.Invalid(op, "evidence_ids",
+				"staff and arbitrators cannot attach files yet (there is no staff upload); write the finding in the text")
+		}
+		if err := s.checkUploads(ctx, p, "evidence_ids", r.EvidenceIDs, op); err != nil {
+			return aftersales.Message{}, err
+		}
+	}
+	if party == aftersales.PartyMerchant {
+		if _, err := s.change(ctx, p, caseID, op, func(c *aftersales.Case) error {
+			answered, err := c.Answer(p.Actor(), s.Clock.Now())
+			if err == nil && !answered {
+				return casework.ErrNoChange
+			}
+			return err
+		}); err != nil {
+			return aftersales.Message{}, err
+		}
+	}
+	m := aftersales.Message{CaseID: caseID, ID: s.IDs.NewID("msg"), Author: p.Actor(), Party: party,
+		Text: r.Text, EvidenceIDs: r.EvidenceIDs, At: s.Clock.Now()}
+	for attempt := 1; ; attempt++ {
+		thread, err := s.Threads.ListMessages(ctx, caseID)
+		if err != nil {
+			return aftersales.Message{}, err
+		}
+		if len(thread) >= aftersales.MaxThreadMessages {
+			return aftersales.Message{}, aftersales.E(aftersales.KindConflict, op,
+				fmt.Sprintf("the thread holds its %d messages; the arbitrator decides from here", aftersales.MaxThreadMessages))
+		}
+		var prev *aftersales.Message
+		if len(thread) > 0 {
+			prev = &thread[len(thread)-1]
+		}
+		m.Seal(prev)
+		err = s.Threads.AppendMessage(ctx, m)
+		if errors.Is(err, aftersales.ErrVersionConflict) && attempt < maxAppendAttempts {
+			continue
+		}
+		if err != nil {
+			return aftersales.Message{}, err
+		}
+		return m, nil
+	}
+}
+
+// Thread is a case's dispute thread as its readers get it.
+type Thread struct {
+	Messages []aftersales.Message
+	// Verified says the chain of hashes holds: nothing was changed since
+	// the messages were written.
+	Verified bool
+}
+
+// Thread returns the case's dispute thread, oldest first, verified (GET
+// /v1/cases/{id}/messages and its staff twin). A thread that fails to
+// verify is an error: showing altered words as the parties' own would be
+// worse than showing none.
+func (s *Service) Thread(ctx context.Context, p aftersales.Principal, caseID string) (Thread, error) {
+	const op = "case.messages"
+	if _, err := s.threadCase(ctx, p, caseID, op); err != nil {
+		return Thread{}, err
+	}
+	ms, err := s.Threads.ListMessages(ctx, caseID)
+	if err != nil {
+		return Thread{}, err
+	}
+	if err := aftersales.VerifyThread(ms); err != nil {
+		return Thread{}, err
+	}
+	return Thread{Messages: ms, Verified: true}, nil
+}
+
+// threadCase loads the case whose thread p reads or writes: the buyer's
+// own (another buyer's is not found), or any case for staff and
+// arbitrators.
+func (s *Service) threadCase(ctx context.Context, p aftersales.Principal, caseID, op string) (*aftersales.Case, error) {
+	c, err := casework.Visible(ctx, s.Cases, p, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.ReadsAllCases() && !c.OwnedBy(p.ID) {
+		return nil, aftersales.E(aftersales.KindForbidden, op, "only the case's buyer reads and writes its thread")
+	}
+	return c, nil
+}
