@@ -267,9 +267,12 @@ func (s *Stack) WaitIdle(ctx context.Context) error {
 }
 
 // Execution describes the workflow execution of a case.
-func (s *Stack) Execution(caseID string) (*sfnlocal.Execution, error) {
-	// Executions are named by case id: arn:...:stateMachine:<machine> ->
-	// arn:...:execution:<machine>:<case id>.
-	arn := strings.Replace(s.Config.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + caseID
+func (s *Stack) Execution(caseID string) (*sfnlocal.Execution, error) { return s.ExecutionNamed(caseID) }
+
+// ExecutionNamed describes the workflow execution named name: a case id,
+// or "<case id>-dispute" for a reopened case's dispute run.
+func (s *Stack) ExecutionNamed(name string) (*sfnlocal.Execution, error) {
+	// arn:...:stateMachine:<machine> -> arn:...:execution:<machine>:<name>.
+	arn := strings.Replace(s.Config.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + name
 	return s.SFN.DescribeExecution(arn)
 }
