@@ -3,6 +3,7 @@ package apigw
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -13,10 +14,10 @@ import (
 // thread, proposals and the arbitrator's verdict.
 type Disputes interface {
 	Open(ctx context.Context, p aftersales.Principal, caseID string, r aftersales.DisputeRequest) (*aftersales.Case, error)
-	Post(ctx context.Context, p aftersales.Principal, caseID string, r aftersales.MessageRequest) (aftersales.Message, error)
-	Thread(ctx context.Context, p aftersales.Principal, caseID string) (disputes.Thread, error)
-	Propose(ctx context.Context, p aftersales.Principal, caseID string, amount int64, note string) (*aftersales.Case, error)
-	Accept(ctx context.Context, p aftersales.Principal, caseID, proposalID string) (*aftersales.Case, error)
+	Post(ctx context.Context, p aftersales.Principal, side aftersales.Party, caseID string, r aftersales.MessageRequest) (aftersales.Message, error)
+	Thread(ctx context.Context, p aftersales.Principal, side aftersales.Party, caseID string) (disputes.Thread, error)
+	Propose(ctx context.Context, p aftersales.Principal, side aftersales.Party, caseID string, amount int64, note string) (*aftersales.Case, error)
+	Accept(ctx context.Context, p aftersales.Principal, side aftersales.Party, caseID, proposalID string) (*aftersales.Case, error)
 	Arbitrate(ctx context.Context, p aftersales.Principal, caseID, verdict string, amount int64, note string) (*aftersales.Case, error)
 }
 
@@ -107,13 +108,24 @@ func (s *Server) openDispute(r *http.Request, p aftersales.Principal, id string,
 		aftersales.DisputeRequest{Reason: b.Reason, Description: b.Description, EvidenceIDs: b.EvidenceIDs})
 }
 
+// side is the party a dispute route speaks for: the buyer on /v1/cases,
+// the merchant (or, for an arbitrator, the platform) on /v1/staff. One
+// person holding the buyer and a staff role is the buyer on buyer routes.
+func side(r *http.Request, p aftersales.Principal) aftersales.Party {
+	if strings.HasPrefix(r.URL.Path, "/v1/staff/") {
+		return aftersales.PartyOf(p)
+	}
+	return aftersales.PartyBuyer
+}
+
 func (s *Server) propose(r *http.Request, p aftersales.Principal, id string, b proposalRequest) (*aftersales.Case, error) {
-	return s.svc.Disputes.Propose(r.Context(), p, id, b.Amount, b.Note)
+	return s.svc.Disputes.Propose(r.Context(), p, side(r, p), id, b.Amount, b.Note)
 }
 
 // acceptProposal takes no body: the path names everything.
 func (s *Server) acceptProposal(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.svc.Disputes.Accept(r.Context(), principal(r.Context()), r.PathValue("id"), r.PathValue("proposal_id"))
+	p := principal(r.Context())
+	c, err := s.svc.Disputes.Accept(r.Context(), p, side(r, p), r.PathValue("id"), r.PathValue("proposal_id"))
 	if err != nil {
 		return err
 	}
@@ -131,7 +143,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	m, err := s.svc.Disputes.Post(r.Context(), principal(r.Context()), r.PathValue("id"),
+	p := principal(r.Context())
+	m, err := s.svc.Disputes.Post(r.Context(), p, side(r, p), r.PathValue("id"),
 		aftersales.MessageRequest{Text: b.Text, EvidenceIDs: b.EvidenceIDs})
 	if err != nil {
 		return err
@@ -142,7 +155,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 
 // listMessages answers the verified thread, oldest first.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
-	th, err := s.svc.Disputes.Thread(r.Context(), principal(r.Context()), r.PathValue("id"))
+	p := principal(r.Context())
+	th, err := s.svc.Disputes.Thread(r.Context(), p, side(r, p), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

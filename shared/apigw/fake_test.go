@@ -171,31 +171,31 @@ func (f *fakeServices) Open(_ context.Context, p aftersales.Principal, caseID st
 	return f.answer("Open", p, caseID, r)
 }
 
-func (f *fakeServices) Post(_ context.Context, p aftersales.Principal, caseID string, r aftersales.MessageRequest) (aftersales.Message, error) {
-	if err := f.record("Post", p, caseID, r); err != nil {
+func (f *fakeServices) Post(_ context.Context, p aftersales.Principal, side aftersales.Party, caseID string, r aftersales.MessageRequest) (aftersales.Message, error) {
+	if err := f.record("Post", p, side, caseID, r); err != nil {
 		return aftersales.Message{}, err
 	}
-	m := aftersales.Message{CaseID: caseID, ID: "msg_1", Author: p.Actor(), Party: aftersales.PartyOf(p), Text: r.Text,
+	m := aftersales.Message{CaseID: caseID, ID: "msg_1", Author: p.Actor(), Party: side, Text: r.Text,
 		EvidenceIDs: r.EvidenceIDs, At: time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)}
 	m.Seal(nil)
 	return m, nil
 }
 
-func (f *fakeServices) Thread(_ context.Context, p aftersales.Principal, caseID string) (disputes.Thread, error) {
-	if err := f.record("Thread", p, caseID); err != nil {
+func (f *fakeServices) Thread(_ context.Context, p aftersales.Principal, side aftersales.Party, caseID string) (disputes.Thread, error) {
+	if err := f.record("Thread", p, side, caseID); err != nil {
 		return disputes.Thread{}, err
 	}
-	m, _ := f.Post(context.Background(), p, caseID, aftersales.MessageRequest{Text: "hello"})
+	m, _ := f.Post(context.Background(), p, side, caseID, aftersales.MessageRequest{Text: "hello"})
 	f.calls = f.calls[:len(f.calls)-1]
 	return disputes.Thread{Messages: []aftersales.Message{m}, Verified: true}, nil
 }
 
-func (f *fakeServices) Propose(_ context.Context, p aftersales.Principal, caseID string, amount int64, note string) (*aftersales.Case, error) {
-	return f.answer("Propose", p, caseID, amount, note)
+func (f *fakeServices) Propose(_ context.Context, p aftersales.Principal, side aftersales.Party, caseID string, amount int64, note string) (*aftersales.Case, error) {
+	return f.answer("Propose", p, caseID, side, amount, note)
 }
 
-func (f *fakeServices) Accept(_ context.Context, p aftersales.Principal, caseID, proposalID string) (*aftersales.Case, error) {
-	return f.answer("Accept", p, caseID, proposalID)
+func (f *fakeServices) Accept(_ context.Context, p aftersales.Principal, side aftersales.Party, caseID, proposalID string) (*aftersales.Case, error) {
+	return f.answer("Accept", p, caseID, side, proposalID)
 }
 
 func (f *fakeServices) Arbitrate(_ context.Context, p aftersales.Principal, caseID, verdict string, amount int64, note string) (*aftersales.Case, error) {

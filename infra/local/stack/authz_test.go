@@ -45,26 +45,37 @@ func (a access) matches(status int) bool {
 
 // The callers of the matrix, one column each. The owner owns the route's
 // case; ownerStaff is the same person holding a staff role as well, who may
-// read but not decide their own case (separation of duties). An arbitrator
-// column joins when the dispute issue brings that role.
+// read but not decide their own case (separation of duties). The
+// arbitrator is the platform's: it reads every case and its thread and
+// decides escalated disputes, and may do nothing a merchant's staff does.
 type callers struct {
-	noToken, noRole, otherBuyer, owner, reviewer, admin, ownerStaff access
+	noToken, noRole, otherBuyer, owner, reviewer, admin, ownerStaff, arbitrator access
 }
 
 // Typical rows.
 var (
 	buyerOwnCase = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: hidden, owner: served,
-		reviewer: forbidden, admin: forbidden, ownerStaff: served}
+		reviewer: forbidden, admin: forbidden, ownerStaff: served, arbitrator: forbidden}
 	staffOnCase = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: forbidden, owner: forbidden,
-		reviewer: served, admin: served, ownerStaff: forbidden}
+		reviewer: served, admin: served, ownerStaff: forbidden, arbitrator: forbidden}
 	staffAny = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: forbidden, owner: forbidden,
-		reviewer: served, admin: served, ownerStaff: served}
+		reviewer: served, admin: served, ownerStaff: served, arbitrator: forbidden}
 	adminOnly = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: forbidden, owner: forbidden,
-		reviewer: forbidden, admin: served, ownerStaff: forbidden}
+		reviewer: forbidden, admin: served, ownerStaff: forbidden, arbitrator: forbidden}
 	anyone = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: served, owner: served,
-		reviewer: served, admin: served, ownerStaff: served}
+		reviewer: served, admin: served, ownerStaff: served, arbitrator: served}
 	buyersOnly = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: served, owner: served,
-		reviewer: forbidden, admin: forbidden, ownerStaff: served}
+		reviewer: forbidden, admin: forbidden, ownerStaff: served, arbitrator: forbidden}
+	// caseReaders read any case and its thread: staff (even of their own
+	// case) and arbitrators.
+	caseReaders = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: forbidden, owner: forbidden,
+		reviewer: served, admin: served, ownerStaff: served, arbitrator: served}
+	// threadWriters write in any thread but that of their own case.
+	threadWriters = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: forbidden, owner: forbidden,
+		reviewer: served, admin: served, ownerStaff: forbidden, arbitrator: served}
+	// arbiters decide escalated disputes: never a reviewer.
+	arbiters = callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: forbidden, owner: forbidden,
+		reviewer: forbidden, admin: served, ownerStaff: forbidden, arbitrator: served}
 )
 
 // authzFixture is what a row's request may name: a fresh case of the
@@ -98,14 +109,14 @@ func authzMatrix() map[string]authzRow {
 				"lines": []map[string]any{{"line_id": "l2", "quantity": 1}}}
 		}},
 		"GET /v1/cases":                              {want: anyone},
-		"GET /v1/cases/{id}":                         caseRoute(callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: hidden, owner: served, reviewer: served, admin: served, ownerStaff: served}, nil),
+		"GET /v1/cases/{id}":                         caseRoute(callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: hidden, owner: served, reviewer: served, admin: served, ownerStaff: served, arbitrator: served}, nil),
 		"POST /v1/evidence-uploads":                  {want: buyersOnly, body: static(map[string]any{"files": []map[string]any{{"content_type": "image/png", "size": 1024}}})},
 		"POST /v1/cases/{id}/evidence-uploads":       caseRoute(buyerOwnCase, static(map[string]any{"files": []map[string]any{{"content_type": "image/png", "size": 1024}}})),
 		"POST /v1/cases/{id}/evidence":               caseRoute(buyerOwnCase, static(map[string]any{"evidence_ids": []string{"ev_01JDXXXXXXXXXXXXXXXXXXXXXX"}})),
 		"POST /v1/cases/{id}/cancel":                 caseRoute(buyerOwnCase, nil),
 		"GET /v1/reasons":                            {path: "/v1/reasons?type=refund_only", want: anyone},
-		"GET /v1/staff/cases":                        {want: staffAny},
-		"GET /v1/staff/cases/{id}":                   caseRoute(callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: forbidden, owner: forbidden, reviewer: served, admin: served, ownerStaff: served}, nil),
+		"GET /v1/staff/cases":                        {want: caseReaders},
+		"GET /v1/staff/cases/{id}":                   caseRoute(caseReaders, nil),
 		"POST /v1/cases/{id}/return-shipment":        caseRoute(buyerOwnCase, static(map[string]any{"courier": "sf", "tracking_number": "SF1234567890"})),
 		"POST /v1/staff/cases/{id}/approve":          caseRoute(staffOnCase, static(map[string]any{})),
 		"POST /v1/staff/cases/{id}/reject":           caseRoute(staffOnCase, static(map[string]any{"reason": "used"})),
@@ -124,6 +135,21 @@ func authzMatrix() map[string]authzRow {
 		"GET /v1/staff/reviews/{id}":   {want: staffAny},
 		"GET /v1/staff/refunds":        {want: staffAny},
 		"GET /v1/staff/refunds/export": {want: staffAny},
+
+		// The fixture case is in review, not disputed: the entitled get
+		// a conflict, past the door.
+		"POST /v1/cases/{id}/dispute":   caseRoute(buyerOwnCase, static(map[string]any{"reason": "unfair", "description": "it was not used"})),
+		"POST /v1/cases/{id}/messages":  caseRoute(buyerOwnCase, static(map[string]any{"text": "hello"})),
+		"GET /v1/cases/{id}/messages":   caseRoute(buyerOwnCase, nil),
+		"POST /v1/cases/{id}/proposals": caseRoute(buyerOwnCase, static(map[string]any{"amount": 100})),
+		"POST /v1/cases/{id}/proposals/{proposal_id}/accept": {path: "/v1/cases/{id}/proposals/pr_01JDXXXXXXXXXXXXXXXXXXXXXX/accept",
+			want: buyerOwnCase},
+		"POST /v1/staff/cases/{id}/messages":  caseRoute(threadWriters, static(map[string]any{"text": "we checked"})),
+		"GET /v1/staff/cases/{id}/messages":   caseRoute(caseReaders, nil),
+		"POST /v1/staff/cases/{id}/proposals": caseRoute(staffOnCase, static(map[string]any{"amount": 100})),
+		"POST /v1/staff/cases/{id}/proposals/{proposal_id}/accept": {path: "/v1/staff/cases/{id}/proposals/pr_01JDXXXXXXXXXXXXXXXXXXXXXX/accept",
+			want: staffOnCase},
+		"POST /v1/staff/cases/{id}/arbitrate": caseRoute(arbiters, static(map[string]any{"outcome": "dismiss", "note": "no fault"})),
 	}
 }
 
@@ -146,6 +172,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"reviewer", st.as(t, "staff-authz-r", "reviewer"), func(c callers) access { return c.reviewer }},
 		{"admin", st.as(t, "staff-authz-a", "admin"), func(c callers) access { return c.admin }},
 		{"owner as staff", st.as(t, ownerID, "buyer", "reviewer"), func(c callers) access { return c.ownerStaff }},
+		{"arbitrator", st.as(t, "platform-arb", "arbitrator"), func(c callers) access { return c.arbitrator }},
 	}
 	admin := st.as(t, "staff-authz-a", "admin")
 	var job struct {

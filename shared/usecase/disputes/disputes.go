@@ -57,7 +57,7 @@ func (s *Service) Open(ctx context.Context, p aftersales.Principal, caseID strin
 		if !c.OwnedBy(p.ID) {
 			return aftersales.E(aftersales.KindForbidden, op, "only the case's buyer disputes it")
 		}
-		return c.OpenDispute(r, p.Actor(), s.Clock.Now(), rs.Deadlines.Dispute)
+		return c.OpenDispute(r, actorOf(p, aftersales.PartyBuyer), s.Clock.Now(), rs.Deadlines.Dispute)
 	}
 	if c.Status == aftersales.StatusRejected {
 		return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitDispute, open)
@@ -89,37 +89,42 @@ func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, fiel
 	return v.Err(op)
 }
 
-// Propose records the caller's proposal to settle the dispute for amount
-// (POST /v1/cases/{id}/proposals, POST /v1/staff/cases/{id}/proposals). A
-// merchant's first proposal is their answer: the workflow then waits for
-// the agreement deadline instead.
-func (s *Service) Propose(ctx context.Context, p aftersales.Principal, caseID string, amount int64, note string) (*aftersales.Case, error) {
+// Propose records a proposal to settle the dispute for amount, by the
+// buyer (POST /v1/cases/{id}/proposals) or the merchant (POST
+// /v1/staff/cases/{id}/proposals): party is the route's side. A merchant's
+// first proposal is their answer: the workflow then waits for the
+// agreement deadline instead.
+func (s *Service) Propose(ctx context.Context, p aftersales.Principal, party aftersales.Party, caseID string, amount int64, note string) (*aftersales.Case, error) {
 	const op = "case.propose"
-	party := aftersales.PartyOf(p)
 	if party == aftersales.PartyPlatform {
 		return nil, aftersales.E(aftersales.KindForbidden, op, "the arbitrator decides an escalated dispute; the parties propose")
+	}
+	if err := speaksFor(p, party, op); err != nil {
+		return nil, err
 	}
 	propose := func(c *aftersales.Case) error {
 		if party == aftersales.PartyBuyer && !c.OwnedBy(p.ID) {
 			return aftersales.E(aftersales.KindForbidden, op, "only the case's buyer proposes for the buyer")
 		}
-		return c.Propose(aftersales.Proposal{ID: s.IDs.NewID("pr"), By: party, Actor: p.Actor(), Amount: amount,
+		return c.Propose(aftersales.Proposal{ID: s.IDs.NewID("pr"), By: party, Actor: actorOf(p, party), Amount: amount,
 			Note: note, At: s.Clock.Now()})
 	}
-	return s.change(ctx, p, caseID, op, propose)
+	return s.change(ctx, p, party, caseID, op, propose)
 }
 
 // Accept settles the dispute on the other side's open proposal: the case
 // refunds its amount through the refund path (POST
 // /v1/cases/{id}/proposals/{proposal_id}/accept and its staff twin).
-func (s *Service) Accept(ctx context.Context, p aftersales.Principal, caseID, proposalID string) (*aftersales.Case, error) {
+func (s *Service) Accept(ctx context.Context, p aftersales.Principal, party aftersales.Party, caseID, proposalID string) (*aftersales.Case, error) {
 	const op = "case.accept_proposal"
-	party := aftersales.PartyOf(p)
+	if err := speaksFor(p, party, op); err != nil {
+		return nil, err
+	}
 	accept := func(c *aftersales.Case) error {
 		if party == aftersales.PartyBuyer && !c.OwnedBy(p.ID) {
 			return aftersales.E(aftersales.KindForbidden, op, "only the case's buyer accepts for the buyer")
 		}
-		return c.AcceptProposal(proposalID, party, p.Actor(), s.Clock.Now())
+		return c.AcceptProposal(proposalID, party, actorOf(p, party), s.Clock.Now())
 	}
 	switch party {
 	case aftersales.PartyMerchant:
@@ -140,12 +145,13 @@ func (s *Service) Arbitrate(ctx context.Context, p aftersales.Principal, caseID,
 	})
 }
 
-// change applies fn to the case for p. A change that answers the dispute
-// (the merchant's first word) ends the workflow's resolution wait, so the
-// workflow begins it again with the agreement's deadline.
-func (s *Service) change(ctx context.Context, p aftersales.Principal, caseID, op string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
+// change applies fn to the case for p speaking for party. A change that
+// answers the dispute (the merchant's first word) ends the workflow's
+// resolution wait, so the workflow begins it again with the agreement's
+// deadline.
+func (s *Service) change(ctx context.Context, p aftersales.Principal, party aftersales.Party, caseID, op string, fn func(*aftersales.Case) error) (*aftersales.Case, error) {
 	load := casework.VisibleTo(s.Cases, p)
-	if aftersales.PartyOf(p) == aftersales.PartyMerchant {
+	if party != aftersales.PartyBuyer {
 		load = casework.ForStaff(s.Cases, p, op)
 	}
 	var token string
@@ -167,6 +173,34 @@ func (s *Service) change(ctx context.Context, p aftersales.Principal, caseID, op
 		return c, err
 	}
 	return c, s.Workflow.Resume(ctx, token, c)
+}
+
+// speaksFor refuses p speaking for a party it is not: the buyer side needs
+// the buyer role, the merchant's staff, the platform an arbitrator. The
+// route says which side a call is made for, so that one person holding
+// both the buyer and a staff role speaks as the buyer on buyer routes.
+func speaksFor(p aftersales.Principal, party aftersales.Party, op string) error {
+	ok := false
+	switch party {
+	case aftersales.PartyBuyer:
+		ok = p.Has(aftersales.RoleBuyer)
+	case aftersales.PartyMerchant:
+		ok = p.IsStaff()
+	case aftersales.PartyPlatform:
+		ok = p.Has(aftersales.RoleArbitrator)
+	}
+	if !ok {
+		return aftersales.E(aftersales.KindForbidden, op, fmt.Sprintf("the caller may not speak for the %s here", party))
+	}
+	return nil
+}
+
+// actorOf is how p appears on the timeline when speaking for party.
+func actorOf(p aftersales.Principal, party aftersales.Party) string {
+	if party == aftersales.PartyBuyer {
+		return "buyer:" + p.ID
+	}
+	return p.Actor()
 }
 
 // requireBuyer refuses callers who are not buyers.

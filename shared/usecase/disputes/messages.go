@@ -13,19 +13,23 @@ import (
 // the thread to a concurrent one.
 const maxAppendAttempts = 5
 
-// Post appends the caller's message to the case's dispute thread (POST
-// /v1/cases/{id}/messages, POST /v1/staff/cases/{id}/messages). The
+// Post appends the caller's message to the case's dispute thread, for the
+// buyer (POST /v1/cases/{id}/messages) or for the merchant or platform
+// (POST /v1/staff/cases/{id}/messages): party is the route's side. The
 // merchant's first message answers the dispute.
-func (s *Service) Post(ctx context.Context, p aftersales.Principal, caseID string, r aftersales.MessageRequest) (aftersales.Message, error) {
+func (s *Service) Post(ctx context.Context, p aftersales.Principal, party aftersales.Party, caseID string, r aftersales.MessageRequest) (aftersales.Message, error) {
 	const op = "case.message"
+	if err := speaksFor(p, party, op); err != nil {
+		return aftersales.Message{}, err
+	}
 	if err := r.Validate(op); err != nil {
 		return aftersales.Message{}, err
 	}
-	c, err := s.threadCase(ctx, p, caseID, op)
+	c, err := s.threadCase(ctx, p, party, caseID, op)
 	if err != nil {
 		return aftersales.Message{}, err
 	}
-	if p.ReadsAllCases() {
+	if party != aftersales.PartyBuyer {
 		if err := casework.RequireNotOwnCase(p, c, op); err != nil {
 			return aftersales.Message{}, err
 		}
@@ -34,7 +38,6 @@ func (s *Service) Post(ctx context.Context, p aftersales.Principal, caseID strin
 		return aftersales.Message{}, aftersales.E(aftersales.KindConflict, op,
 			fmt.Sprintf("the dispute is over (the case is %s); its thread is closed", c.Status))
 	}
-	party := aftersales.PartyOf(p)
 	if len(r.EvidenceIDs) > 0 {
 		if party != aftersales.PartyBuyer {
 			return aftersales.Message{}, aftersales.Invalid(op, "evidence_ids",
@@ -45,7 +48,7 @@ func (s *Service) Post(ctx context.Context, p aftersales.Principal, caseID strin
 		}
 	}
 	if party == aftersales.PartyMerchant {
-		if _, err := s.change(ctx, p, caseID, op, func(c *aftersales.Case) error {
+		if _, err := s.change(ctx, p, party, caseID, op, func(c *aftersales.Case) error {
 			answered, err := c.Answer(p.Actor(), s.Clock.Now())
 			if err == nil && !answered {
 				return casework.ErrNoChange
@@ -55,7 +58,7 @@ func (s *Service) Post(ctx context.Context, p aftersales.Principal, caseID strin
 			return aftersales.Message{}, err
 		}
 	}
-	m := aftersales.Message{CaseID: caseID, ID: s.IDs.NewID("msg"), Author: p.Actor(), Party: party,
+	m := aftersales.Message{CaseID: caseID, ID: s.IDs.NewID("msg"), Author: actorOf(p, party), Party: party,
 		Text: r.Text, EvidenceIDs: r.EvidenceIDs, At: s.Clock.Now()}
 	for attempt := 1; ; attempt++ {
 		thread, err := s.Threads.ListMessages(ctx, caseID)
@@ -91,12 +94,20 @@ type Thread struct {
 }
 
 // Thread returns the case's dispute thread, oldest first, verified (GET
-// /v1/cases/{id}/messages and its staff twin). A thread that fails to
-// verify is an error: showing altered words as the parties' own would be
-// worse than showing none.
-func (s *Service) Thread(ctx context.Context, p aftersales.Principal, caseID string) (Thread, error) {
+// /v1/cases/{id}/messages for the buyer, and its staff twin). A thread
+// that fails to verify is an error: showing altered words as the parties'
+// own would be worse than showing none.
+func (s *Service) Thread(ctx context.Context, p aftersales.Principal, party aftersales.Party, caseID string) (Thread, error) {
 	const op = "case.messages"
-	if _, err := s.threadCase(ctx, p, caseID, op); err != nil {
+	if party != aftersales.PartyBuyer && !p.ReadsAllCases() {
+		return Thread{}, aftersales.E(aftersales.KindForbidden, op, "only staff and arbitrators read any thread")
+	}
+	if party == aftersales.PartyBuyer {
+		if err := speaksFor(p, party, op); err != nil {
+			return Thread{}, err
+		}
+	}
+	if _, err := s.threadCase(ctx, p, party, caseID, op); err != nil {
 		return Thread{}, err
 	}
 	ms, err := s.Threads.ListMessages(ctx, caseID)
@@ -109,13 +120,18 @@ func (s *Service) Thread(ctx context.Context, p aftersales.Principal, caseID str
 	return Thread{Messages: ms, Verified: true}, nil
 }
 
-// threadCase loads the case whose thread p reads or writes: the buyer's
-// own (another buyer's is not found), or any case for staff and
+// threadCase loads the case whose thread p reads or writes for party: the
+// buyer's own (another buyer's is not found), or any case for staff and
 // arbitrators.
-func (s *Service) threadCase(ctx context.Context, p aftersales.Principal, caseID, op string) (*aftersales.Case, error) {
+func (s *Service) threadCase(ctx context.Context, p aftersales.Principal, party aftersales.Party, caseID, op string) (*aftersales.Case, error) {
 	c, err := casework.Visible(ctx, s.Cases, p, caseID)
 	if err != nil {
 		return nil, err
+	}
+	if party == aftersales.PartyBuyer && !c.OwnedBy(p.ID) {
+		// Staff holding the buyer role reach any case through Visible;
+		// on the buyer's side they are a buyer like any other.
+		return nil, &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: "no such case", Err: aftersales.ErrNotFound}
 	}
 	if !p.ReadsAllCases() && !c.OwnedBy(p.ID) {
 		return nil, aftersales.E(aftersales.KindForbidden, op, "only the case's buyer reads and writes its thread")
