@@ -266,3 +266,29 @@ func withoutAwaits(as []string) []string {
 func hasSuffix(got, want []string) bool {
 	return len(got) >= len(want) && equal(got[len(got)-len(want):], want)
 }
+
+// TestLostDisputeRunRestartedBySweeper: the intake queue is down when a
+// completed case's amount is disputed; the dispute stands, and the sweeper
+// starts its run once the queue is back, so the deadlines still apply.
+func TestLostDisputeRunRestartedBySweeper(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-2", "buyer")
+	admin := st.as(t, "boss", "admin")
+	c := st.apply(t, buyer, app("o-1008", "refund_only", "wrong_item", "l1", 1))
+	act(t, admin, "/v1/staff/cases/"+c.ID+"/approve", map[string]any{"amount": 100000, "note": "a scratch, 1000 yuan"}, http.StatusOK)
+	st.settle(t)
+	st.FailIntake(true)
+	openDispute(t, buyer, c.ID)
+	st.FailIntake(false)
+	st.settle(t)
+	if _, err := st.ExecutionNamed(c.ID + "-dispute"); err == nil {
+		t.Fatal("a dispute run started although its intake message was lost")
+	}
+	st.advance(t, 6*time.Minute) // the sweeper runs every 5 minutes for cases older than 5 minutes
+	st.advance(t, 5*time.Minute)
+	if e, err := st.ExecutionNamed(c.ID + "-dispute"); err != nil || e.Status != "RUNNING" {
+		t.Fatalf("the sweeper did not start the dispute's run: %+v %v", e, err)
+	}
+	st.advance(t, 48*time.Hour)
+	wantStatus(t, st.get(t, buyer, c.ID), "escalated")
+}

@@ -130,6 +130,29 @@ func TestBilledTransitionsPerPath(t *testing.T) {
 			st.advance(t, 8*24*time.Hour)
 			return st.get(t, buyer, c.ID)
 		}},
+		{"dispute-agreed", func(t *testing.T, st *Stack) caseBody {
+			c, buyer, staff := review(t, st, "o-1002", "refund_only", "not_received", "l1")
+			act(t, staff, "/v1/staff/cases/"+c.ID+"/reject", map[string]any{"reason": "delivered to the locker"}, 200)
+			st.settle(t)
+			act(t, buyer, "/v1/cases/"+c.ID+"/dispute", map[string]any{"reason": "not in the locker", "description": "the locker was empty"}, 200)
+			st.settle(t)
+			act(t, staff, "/v1/staff/cases/"+c.ID+"/proposals", map[string]any{"amount": 20000, "note": "we split it"}, 200)
+			st.settle(t)
+			d := st.dispute(t, buyer, c.ID)
+			act(t, buyer, "/v1/cases/"+c.ID+"/proposals/"+d.Dispute.Proposals[0].ID+"/accept", nil, 200)
+			st.settle(t)
+			return st.get(t, buyer, c.ID)
+		}},
+		{"dispute-escalated-arbitrated", func(t *testing.T, st *Stack) caseBody {
+			c, buyer, staff := review(t, st, "o-1002", "refund_only", "not_received", "l1")
+			act(t, staff, "/v1/staff/cases/"+c.ID+"/reject", map[string]any{"reason": "delivered to the locker"}, 200)
+			st.settle(t)
+			act(t, buyer, "/v1/cases/"+c.ID+"/dispute", map[string]any{"reason": "not in the locker", "description": "the locker was empty"}, 200)
+			st.advance(t, 49*time.Hour)
+			act(t, st.as(t, "arb-1", "arbitrator"), "/v1/staff/cases/"+c.ID+"/arbitrate", map[string]any{"outcome": "dismiss", "note": "the locker's photo shows the parcel"}, 200)
+			st.settle(t)
+			return st.get(t, buyer, c.ID)
+		}},
 		{"cancelled-in-review", func(t *testing.T, st *Stack) caseBody {
 			c, buyer, _ := review(t, st, "o-1002", "return_refund", "size_not_fit", "l1")
 			act(t, buyer, "/v1/cases/"+c.ID+"/cancel", nil, 200)
