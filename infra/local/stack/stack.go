@@ -500,6 +500,27 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s -X POST {API}/dev/clock -d '{"advance":"73h"}'
   curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
+  # 4. a dispute: buyer-2's phone refund is rejected; the buyer disputes, both sides write,
+  #    the merchant proposes 2,000 yuan, the buyer accepts and the WeChat Pay sandbox pays it
+  BUYER2=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"buyer-2","roles":["buyer"]}')
+  ADMIN=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"boss","roles":["admin"]}')
+  R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: demo-4' -d '{"order_id":"o-1008","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}')
+  CASE=$(echo "$R" | sed -E 's/^\{"id":"([^"]+)".*/\1/'); echo $CASE
+  sleep 1; curl -s -X POST {API}/v1/staff/cases/$CASE/reject -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{"reason":"no fault found"}'
+  sleep 1; curl -s -X POST {API}/v1/cases/$CASE/dispute -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' \
+    -d '{"reason":"the screen flickers","description":"it flickers after ten minutes"}'
+  curl -s -X POST {API}/v1/cases/$CASE/messages -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' -d '{"text":"屏幕闪烁"}'
+  curl -s -X POST {API}/v1/staff/cases/$CASE/messages -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"text":"We will check."}'
+  curl -s {API}/v1/cases/$CASE/messages -H "Authorization: Bearer $BUYER2"   # verified: true, each message holds the hash of the one before
+  sleep 1; P=$(curl -s -X POST {API}/v1/staff/cases/$CASE/proposals -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+    -d '{"amount":200000,"note":"half back"}' | sed -E 's/.*"proposals":\[\{"id":"([^"]+)".*/\1/'); echo $P
+  sleep 1; curl -s -X POST {API}/v1/cases/$CASE/proposals/$P/accept -H "Authorization: Bearer $BUYER2"
+  sleep 3; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $BUYER2"   # completed, refunded_amount 200000
+  #    (left unanswered for 48 h, a dispute is escalated: POST /dev/clock {"advance":"49h"}; then an "arbitrator"
+  #    token decides it: POST /v1/staff/cases/$CASE/arbitrate {"outcome":"refund","amount":150000,"note":"..."})
+
   # the refund ledger (WeChat Pay and Alipay rows), and the CSV export for reconciliation
   curl -s {API}/v1/staff/refunds -H "Authorization: Bearer $STAFF"
   curl -s {API}/v1/staff/refunds/export -H "Authorization: Bearer $STAFF"
