@@ -225,7 +225,9 @@ func kindOf(err error) aftersales.Kind {
 }
 
 // EnqueueCase sends the intake message for caseID.
-func (q *Queue) EnqueueCase(ctx context.Context, caseID string) error { return q.ReopenCase(ctx, caseID, "") }
+func (q *Queue) EnqueueCase(ctx context.Context, caseID string) error {
+	return q.ReopenCase(ctx, caseID, "")
+}
 
 // ReopenCase sends the intake message of a later run of caseID's workflow
 // (run "" is the first).

@@ -34,7 +34,9 @@ func New(client *sfn.Client, machineARN string) *Workflows {
 // so a repeated start (a redelivered intake message, the sweeper) cannot
 // create a second one: the service returns the running execution for the same
 // input, and ExecutionAlreadyExists once it has ended, which counts as done.
-func (w *Workflows) Start(ctx context.Context, caseID string) error { return w.StartRun(ctx, caseID, "") }
+func (w *Workflows) Start(ctx context.Context, caseID string) error {
+	return w.StartRun(ctx, caseID, "")
+}
 
 // StartRun starts a later run of a case's workflow, named "<case id>-<run>"
 // (a completed case reopened by a dispute: the first execution's name

@@ -267,7 +267,9 @@ func (s *Stack) WaitIdle(ctx context.Context) error {
 }
 
 // Execution describes the workflow execution of a case.
-func (s *Stack) Execution(caseID string) (*sfnlocal.Execution, error) { return s.ExecutionNamed(caseID) }
+func (s *Stack) Execution(caseID string) (*sfnlocal.Execution, error) {
+	return s.ExecutionNamed(caseID)
+}
 
 // ExecutionNamed describes the workflow execution named name: a case id,
 // or "<case id>-dispute" for a reopened case's dispute run.
