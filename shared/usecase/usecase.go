@@ -60,7 +60,7 @@ func New(p Ports) *Services {
 		Notifications: p.Notifications, Notices: p.Notices, Events: p.Events, Workflow: wf, Clock: p.Clock}
 	wf.Polls = rf
 	return &Services{
-		Cases: &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence,
+		Cases: &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
 			Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs},
 		Review: &review.Service{Cases: p.Cases, Rules: p.Rules, Jobs: p.Jobs, Queue: p.Reviews, Workflow: wf,
 			Clock: p.Clock, IDs: p.IDs},

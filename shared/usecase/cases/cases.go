@@ -20,6 +20,7 @@ type Service struct {
 	Orders      aftersales.OrderStore
 	Idempotency aftersales.IdempotencyStore
 	Evidence    aftersales.EvidenceStore
+	Rules       aftersales.RuleSetStore // read by Preview only
 	Intake      aftersales.Intake // hands new cases to the workflow
 	Workflow    casework.Resumer  // resumes a wait a buyer's change ends
 	Clock       aftersales.Clock
