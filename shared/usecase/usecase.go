@@ -1,6 +1,6 @@
 // Package usecase wires the use cases to each other and to their ports.
 // Each use case is a package of its own beside this one (cases, review,
-// returns, refunds, workflow, rulesets, orders), built on the shared steps
+// returns, refunds, workflow, rulesets, orders, policies), built on the shared steps
 // of casework and the domain of shared/aftersales. A function fills only
 // the ports its use cases call; the local stack and the tests fill them
 // all.
@@ -10,6 +10,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/cases"
 	"github.com/aftersales/aftersales/shared/usecase/orders"
+	"github.com/aftersales/aftersales/shared/usecase/policies"
 	"github.com/aftersales/aftersales/shared/usecase/refunds"
 	"github.com/aftersales/aftersales/shared/usecase/returns"
 	"github.com/aftersales/aftersales/shared/usecase/review"
@@ -50,6 +51,7 @@ type Services struct {
 	Workflow *workflow.Service
 	RuleSets *rulesets.Service
 	Orders   *orders.Service
+	Policies *policies.Service
 }
 
 // New builds the use cases on p.
@@ -59,9 +61,10 @@ func New(p Ports) *Services {
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
 		Notifications: p.Notifications, Notices: p.Notices, Events: p.Events, Workflow: wf, Clock: p.Clock}
 	wf.Polls = rf
+	cs := &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
+		Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs}
 	return &Services{
-		Cases: &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
-			Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs},
+		Cases: cs,
 		Review: &review.Service{Cases: p.Cases, Rules: p.Rules, Jobs: p.Jobs, Queue: p.Reviews, Workflow: wf,
 			Clock: p.Clock, IDs: p.IDs},
 		Returns:  &returns.Service{Cases: p.Cases, Workflow: wf, Clock: p.Clock},
@@ -69,6 +72,7 @@ func New(p Ports) *Services {
 		Workflow: wf,
 		RuleSets: &rulesets.Service{Rules: p.Rules, Clock: p.Clock},
 		Orders:   &orders.Service{Orders: p.Orders, Clock: p.Clock},
+		Policies: &policies.Service{Rules: p.Rules, Cases: cs, Clock: p.Clock},
 	}
 }
 

@@ -21,8 +21,8 @@ type Service struct {
 	Idempotency aftersales.IdempotencyStore
 	Evidence    aftersales.EvidenceStore
 	Rules       aftersales.RuleSetStore // read by Preview only
-	Intake      aftersales.Intake // hands new cases to the workflow
-	Workflow    casework.Resumer  // resumes a wait a buyer's change ends
+	Intake      aftersales.Intake       // hands new cases to the workflow
+	Workflow    casework.Resumer        // resumes a wait a buyer's change ends
 	Clock       aftersales.Clock
 	IDs         aftersales.IDGenerator
 	// Pause waits d or until ctx is done, while a duplicate request waits
