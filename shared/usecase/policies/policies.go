@@ -165,7 +165,9 @@ func canApply(w aftersales.Condition, f Filter) bool {
 }
 
 // conditions says each condition of w in words, leaving out those f makes
-// certain (canApply has passed).
+// certain (canApply has passed): what the application is (type, reason,
+// goods) first, then the order's state and times, then amounts and the
+// buyer.
 func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 	var out []string
 	if len(w.CaseTypes) > 0 && f.Kind == "" {
@@ -173,6 +175,18 @@ func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 	}
 	if len(w.Reasons) > 0 {
 		out = append(out, pb.reasonIs(pb.or(reasonLabels(pb, w.Reasons, f.Kind))))
+	}
+	if len(w.LineKinds) > 0 {
+		out = append(out, pb.someLineIs(pb.or(mapped(w.LineKinds, pb.lineKinds))))
+	}
+	if len(w.OnlyLineKinds) > 0 {
+		out = append(out, pb.everyLineIs(pb.or(mapped(w.OnlyLineKinds, pb.lineKinds))))
+	}
+	if len(w.Categories) > 0 && f.Category == "" {
+		out = append(out, pb.categoryIs(pb.or(quoted(pb, w.Categories))))
+	}
+	if w.VirtualUnused != nil {
+		out = append(out, pb.virtualUnused[*w.VirtualUnused])
 	}
 	if len(w.OrderStatuses) > 0 {
 		out = append(out, pb.orderIs(pb.or(mapped(w.OrderStatuses, pb.orderStatuses))))
@@ -192,15 +206,6 @@ func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 			out = append(out, pb.withinDays(pb.events[d.event], pb.days(*d.within)))
 		}
 	}
-	if len(w.LineKinds) > 0 {
-		out = append(out, pb.someLineIs(pb.or(mapped(w.LineKinds, pb.lineKinds))))
-	}
-	if len(w.OnlyLineKinds) > 0 {
-		out = append(out, pb.everyLineIs(pb.or(mapped(w.OnlyLineKinds, pb.lineKinds))))
-	}
-	if len(w.Categories) > 0 && f.Category == "" {
-		out = append(out, pb.categoryIs(pb.or(quoted(pb, w.Categories))))
-	}
 	if w.AmountAbove != nil {
 		out = append(out, pb.amountAbove(pb.money(*w.AmountAbove)))
 	}
@@ -218,9 +223,6 @@ func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 	}
 	if w.HasEvidence != nil {
 		out = append(out, pb.evidence[*w.HasEvidence])
-	}
-	if w.VirtualUnused != nil {
-		out = append(out, pb.virtualUnused[*w.VirtualUnused])
 	}
 	return out
 }
