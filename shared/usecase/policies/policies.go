@@ -301,7 +301,10 @@ func photoLines(pb *phrasebook, f Filter) []Line {
 
 // limitLines says the buyer's deadlines and their default outcomes (F25):
 // evidence, the return parcel and its receipt (for types that send goods
-// back), and the dispute of a rejection.
+// back), and the dispute of a rejection. The receipt wait counts from the
+// buyer's shipping: nothing reports a return delivered yet (courier
+// tracking, issue 15); when something does and restarts the wait, these
+// words must say so.
 func limitLines(pb *phrasebook, d aftersales.Deadlines, f Filter) []Line {
 	lines := []Line{{Text: pb.evidenceLimit(pb.duration(d.Evidence))}}
 	if f.Kind == "" || f.Kind.ReturnsGoods() {

@@ -57,7 +57,7 @@ func TestWrite(t *testing.T) {
 				"若申请中有虚拟商品已使用：不予同意，理由：「used virtual goods are not refundable」。",
 				"若金额不超过 50.00 元：自动同意。", "其他情况：由商家客服人工审核。",
 				"商家在订单未发货时 48 小时内、已发货后 5 天内审核申请；逾期未审核的申请将自动同意。",
-				"「diamond」会员的申请承诺 1 小时内审核。", "请在 7 天内寄回商品", "商家在 10 天内确认收货", "如未在 7 天内发起纠纷",
+				"「diamond」会员的申请承诺 1 小时内审核。", "请在 7 天内寄回商品", "商家需在 10 天内确认收货", "如未在 7 天内发起纠纷",
 				"以下原因需至少上传一张图片或一段视频：「生鲜腐坏」、「家电故障」。", "每个申请最多上传 9 个图片或视频。"}},
 		{name: "default rules in English", rs: changed(nil), lang: LangEN,
 			want: []string{"How applications are decided", "If the application is for a refund only and the order is paid but not shipped yet: approved automatically.",

@@ -102,7 +102,7 @@ var zh = phrasebook{
 		return "退货或换货申请同意后，请在 " + d + "内寄回商品，逾期申请将关闭。"
 	},
 	receiptLimit: func(d string) string {
-		return "您寄回商品后，商家在 " + d + "内确认收货，逾期视为已收货，继续退款或换货。"
+		return "您寄回商品后，商家需在 " + d + "内确认收货，逾期视为已收货，继续退款或换货。"
 	},
 	disputeLimit: func(d string) string {
 		return "申请被拒绝后，如未在 " + d + "内发起纠纷，申请将关闭。"
