@@ -16,6 +16,7 @@ import (
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/disputes"
+	"github.com/aftersales/aftersales/shared/usecase/policies"
 )
 
 // call is one use case call the fake saw: the method, the caller and the
@@ -42,7 +43,7 @@ type fakeServices struct {
 }
 
 func (f *fakeServices) services() Services {
-	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f, Disputes: f}
+	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f, Disputes: f, Policies: f}
 }
 
 func (f *fakeServices) record(method string, p aftersales.Principal, args ...any) error {
@@ -216,6 +217,26 @@ func (f *fakeServices) PutRuleSet(_ context.Context, p aftersales.Principal, rs 
 	saved := *rs
 	saved.Version++
 	return &saved, nil
+}
+
+func (f *fakeServices) Policies(_ context.Context, p aftersales.Principal, q policies.Query) (policies.Policy, error) {
+	if err := f.record("Policies", p, q); err != nil {
+		return policies.Policy{}, err
+	}
+	return policies.Write(aftersales.DefaultRuleSet(), policies.Filter{Kind: aftersales.CaseType(q.Kind), Tier: q.Tier}, policies.LangEN), nil
+}
+
+// Preview answers as the rules would for a small return: approved, the
+// goods due back in 7 days.
+func (f *fakeServices) Preview(_ context.Context, p aftersales.Principal, app aftersales.Application, lang string) (policies.Preview, error) {
+	if err := f.record("Preview", p, app, lang); err != nil {
+		return policies.Preview{}, err
+	}
+	c := &aftersales.Case{OrderID: app.OrderID, Type: app.Type, Status: aftersales.StatusAwaitingReturn, Currency: "CNY", Requested: 3900, Approved: 3900,
+		RefundTo: aftersales.RefundOriginal, Lines: []aftersales.CaseLine{{LineID: "l1", SKU: "SOCKS", Kind: aftersales.KindPhysical, Quantity: 1, Amount: 3900}}}
+	pv := aftersales.Preview{Case: c, Decision: aftersales.Decision{Outcome: "approve", By: "rules", RuleID: "small-amount", RuleSetVersion: 1},
+		Next: &aftersales.NextStep{Actor: aftersales.ActorBuyer, Action: "ship_return", Deadline: now.Add(7 * 24 * time.Hour)}}
+	return policies.Preview{Preview: pv, Lang: policies.LangEN, Summary: policies.Summarize(pv, now, policies.LangEN)}, nil
 }
 
 // wantCall checks that the use cases saw exactly want, or no call when want

@@ -51,6 +51,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 	s := &Server{svc: svc, auth: auth, log: log, mux: http.NewServeMux()}
 	s.routes = []Route{
 		{"POST", "/v1/cases", BuyerOnly, s.createCase},
+		{"POST", "/v1/cases/preview", BuyerOnly, s.previewCase},
 		{"GET", "/v1/cases", AnyCaller, s.listMyCases},
 		{"GET", "/v1/cases/{id}", AnyCaller, s.getCase},
 		{"POST", "/v1/evidence-uploads", BuyerOnly, s.requestUploads},
@@ -58,6 +59,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"POST", "/v1/cases/{id}/evidence", BuyerOnly, s.attachEvidence},
 		{"POST", "/v1/cases/{id}/cancel", BuyerOnly, s.cancel},
 		{"GET", "/v1/reasons", AnyCaller, s.listReasons},
+		{"GET", "/v1/policies", AnyCaller, s.getPolicies},
 		{"GET", "/v1/staff/cases", CaseReaders, s.listStaffCases},
 		{"GET", "/v1/staff/cases/{id}", CaseReaders, s.getCase},
 		{"POST", "/v1/cases/{id}/return-shipment", BuyerOnly, caseAction(s.returnShipment)},
@@ -104,6 +106,8 @@ var queryParams = map[string][]string{
 	"GET /v1/cases":                {"status", "cursor", "limit"},
 	"GET /v1/staff/cases":          {"status", "type", "kind", "reason", "from", "to", "min_amount", "max_amount", "cursor", "limit"},
 	"GET /v1/reasons":              {"type"},
+	"GET /v1/policies":             {"kind", "category", "tier", "lang"},
+	"POST /v1/cases/preview":       {"lang"},
 	"GET /v1/staff/refunds":        {"from", "to", "order_id", "phone", "cursor", "limit"},
 	"GET /v1/staff/refunds/export": {"from", "to", "order_id", "phone"},
 }

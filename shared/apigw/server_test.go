@@ -17,6 +17,7 @@ import (
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw/ledgercsv"
+	"github.com/aftersales/aftersales/shared/usecase/policies"
 )
 
 // The callers of the tests, as the server passes them to the use cases.
@@ -145,6 +146,22 @@ func TestRoutes(t *testing.T) {
 				"Content-Disposition": `attachment; filename="refunds.csv"`}},
 		{name: "retry a refund", req: request{method: "POST", target: "/v1/staff/cases/as_1/retry-refund", auth: staffTok, body: `{"refund_to":"balance"}`},
 			status: http.StatusOK, want: &call{"RetryRefund", reviewer, []any{"as_1", aftersales.RefundBalance}}},
+		{name: "policies for a product page",
+			req:    request{method: "GET", target: "/v1/policies?kind=claim&category=fruit&tier=diamond&lang=en", auth: staffTok},
+			status: http.StatusOK,
+			want:   &call{"Policies", reviewer, []any{policies.Query{Kind: "claim", Category: "fruit", Tier: "diamond", Lang: "en"}}},
+			body:   `"sections":[{"topic":"rules","title":"How applications are decided","lines":[{"text":"Applications are checked`},
+		{name: "preview an application",
+			req: request{method: "POST", target: "/v1/cases/preview?lang=en", auth: buyerTok,
+				body: `{"order_id":"o-1","type":"return_refund","reason":"size_not_fit","lines":[{"line_id":"l1","quantity":1}],"amount":3900}`},
+			status: http.StatusOK,
+			want: &call{"Preview", buyer, []any{aftersales.Application{OrderID: "o-1", Type: aftersales.ReturnRefund, Reason: "size_not_fit",
+				Lines: []aftersales.LineRequest{{LineID: "l1", Quantity: 1}}, Amount: ptr[int64](3900)}, "en"}},
+			body: `{"lang":"en","summary":"Rule “small-amount” decides: approved automatically. Refund: 39.00 CNY. Next: you ship the goods back, within 7 days.",` +
+				`"type":"return_refund","status":"awaiting_return","lines":[{"line_id":"l1","sku":"SOCKS","kind":"physical","quantity":1,"amount":3900}],` +
+				`"requested_amount":3900,"approved_amount":3900,"currency":"CNY","refund_to":"original",` +
+				`"decision":{"outcome":"approve","by":"rules","rule_id":"small-amount","ruleset_version":1},` +
+				`"next":{"actor":"buyer","action":"ship_return","deadline":"2026-11-18T`},
 		{name: "mark a manual refund paid", req: request{method: "POST", target: "/v1/staff/cases/as_1/mark-refund-paid", auth: staffTok,
 			body: `{"reference":"BANK-20261111-001"}`},
 			status: http.StatusOK, want: &call{"MarkRefundPaid", reviewer, []any{"as_1", "BANK-20261111-001"}}},
@@ -231,6 +248,8 @@ var access = map[string]Access{
 	"POST /v1/cases/{id}/evidence":               BuyerOnly,
 	"POST /v1/cases/{id}/cancel":                 BuyerOnly,
 	"GET /v1/reasons":                            AnyCaller,
+	"GET /v1/policies":                           AnyCaller,
+	"POST /v1/cases/preview":                     BuyerOnly,
 	"GET /v1/staff/cases":                        CaseReaders,
 	"GET /v1/staff/cases/{id}":                   CaseReaders,
 	"POST /v1/cases/{id}/return-shipment":        BuyerOnly,
@@ -429,6 +448,14 @@ func TestRefusedRequests(t *testing.T) {
 		{"an unknown ledger filter", request{method: "GET", target: "/v1/staff/refunds?status=succeeded", auth: staffTok}, http.StatusUnprocessableEntity, "status"},
 		{"a ledger date that is not RFC 3339", request{method: "GET", target: "/v1/staff/refunds?to=2026-13-01", auth: staffTok}, http.StatusUnprocessableEntity, "to"},
 		{"paging an export", request{method: "GET", target: "/v1/staff/refunds/export?cursor=c", auth: staffTok}, http.StatusUnprocessableEntity, "cursor"},
+		{"a preview's unknown field", request{method: "POST", target: "/v1/cases/preview", auth: buyerTok, body: `{"order_id":"o-1","colour":"red"}`},
+			http.StatusUnprocessableEntity, "colour"},
+		{"a preview's field of the wrong type", request{method: "POST", target: "/v1/cases/preview", auth: buyerTok,
+			body: `{"lines":[{"line_id":"l1","quantity":"two"}]}`}, http.StatusUnprocessableEntity, "lines[0].quantity"},
+		{"a preview that is not JSON", request{method: "POST", target: "/v1/cases/preview", auth: buyerTok, body: `{"order_id":`}, http.StatusBadRequest, ""},
+		{"a policies parameter it does not take", request{method: "GET", target: "/v1/policies?product=p1", auth: buyerTok}, http.StatusUnprocessableEntity, "product"},
+		{"a preview parameter it does not take", request{method: "POST", target: "/v1/cases/preview?kind=claim", auth: buyerTok, body: `{}`},
+			http.StatusUnprocessableEntity, "kind"},
 		{"no such route", request{method: "GET", target: "/v1/orders", auth: buyerTok}, http.StatusNotFound, ""},
 		{"no such method", request{method: "DELETE", target: "/v1/cases/as_1", auth: buyerTok}, http.StatusNotFound, ""},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/policies"
 )
 
 // The API's needs, declared here where they are consumed and grouped by the
@@ -51,6 +52,13 @@ type RuleSets interface {
 	PutRuleSet(ctx context.Context, p aftersales.Principal, rs *aftersales.RuleSet) (*aftersales.RuleSet, error)
 }
 
+// Policies serves what a buyer reads before applying (F14): the rules in
+// force in words, and what would happen to an application.
+type Policies interface {
+	Policies(ctx context.Context, p aftersales.Principal, q policies.Query) (policies.Policy, error)
+	Preview(ctx context.Context, p aftersales.Principal, app aftersales.Application, lang string) (policies.Preview, error)
+}
+
 // Services are the use cases the routes call.
 type Services struct {
 	Cases    Cases
@@ -59,4 +67,5 @@ type Services struct {
 	Refunds  Refunds
 	RuleSets RuleSets
 	Disputes Disputes
+	Policies Policies
 }

@@ -1,6 +1,6 @@
 // Package usecase wires the use cases to each other and to their ports.
 // Each use case is a package of its own beside this one (cases, review,
-// returns, refunds, workflow, rulesets, orders, disputes), built on the shared steps
+// returns, refunds, workflow, rulesets, orders, disputes, policies), built on the shared steps
 // of casework and the domain of shared/aftersales. A function fills only
 // the ports its use cases call; the local stack and the tests fill them
 // all.
@@ -11,6 +11,7 @@ import (
 	"github.com/aftersales/aftersales/shared/usecase/cases"
 	"github.com/aftersales/aftersales/shared/usecase/disputes"
 	"github.com/aftersales/aftersales/shared/usecase/orders"
+	"github.com/aftersales/aftersales/shared/usecase/policies"
 	"github.com/aftersales/aftersales/shared/usecase/refunds"
 	"github.com/aftersales/aftersales/shared/usecase/returns"
 	"github.com/aftersales/aftersales/shared/usecase/review"
@@ -53,6 +54,7 @@ type Services struct {
 	RuleSets *rulesets.Service
 	Orders   *orders.Service
 	Disputes *disputes.Service
+	Policies *policies.Service
 }
 
 // New builds the use cases on p.
@@ -62,9 +64,10 @@ func New(p Ports) *Services {
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
 		Notifications: p.Notifications, Notices: p.Notices, Events: p.Events, Workflow: wf, Clock: p.Clock}
 	wf.Polls = rf
+	cs := &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
+		Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs}
 	return &Services{
-		Cases: &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence,
-			Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs},
+		Cases: cs,
 		Review: &review.Service{Cases: p.Cases, Rules: p.Rules, Jobs: p.Jobs, Queue: p.Reviews, Workflow: wf,
 			Clock: p.Clock, IDs: p.IDs},
 		Returns:  &returns.Service{Cases: p.Cases, Workflow: wf, Clock: p.Clock},
@@ -74,6 +77,7 @@ func New(p Ports) *Services {
 		Orders:   &orders.Service{Orders: p.Orders, Clock: p.Clock},
 		Disputes: &disputes.Service{Cases: p.Cases, Threads: p.Threads, Rules: p.Rules, Intake: p.Intake,
 			Workflow: wf, Clock: p.Clock, IDs: p.IDs},
+		Policies: &policies.Service{Rules: p.Rules, Cases: cs, Clock: p.Clock},
 	}
 }
 

@@ -153,7 +153,8 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	return apigw.NewServer(apigw.Services{Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
-		Refunds: svc.Refunds, RuleSets: svc.RuleSets, Disputes: svc.Disputes}, auth, b.d.Logger), nil
+		Refunds: svc.Refunds, RuleSets: svc.RuleSets, Disputes: svc.Disputes,
+		Policies: svc.Policies}, auth, b.d.Logger), nil
 }
 
 // Webhooks builds the handler of the webhook routes (functions/webhooks):

@@ -108,6 +108,13 @@ func authzMatrix() map[string]authzRow {
 			return map[string]any{"order_id": fx.orderID, "type": "refund_only", "reason": "not_wanted",
 				"lines": []map[string]any{{"line_id": "l2", "quantity": 1}}}
 		}},
+		"POST /v1/cases/preview": {want: buyersOnly, body: func(fx authzFixture) any {
+			// As POST /v1/cases: another buyer is told there is no such
+			// order of theirs (422), past the door; nothing is stored.
+			return map[string]any{"order_id": fx.orderID, "type": "refund_only", "reason": "not_wanted",
+				"lines": []map[string]any{{"line_id": "l2", "quantity": 1}}}
+		}},
+		"GET /v1/policies":                           {path: "/v1/policies?lang=en&kind=claim", want: anyone},
 		"GET /v1/cases":                              {want: anyone},
 		"GET /v1/cases/{id}":                         caseRoute(callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: hidden, owner: served, reviewer: served, admin: served, ownerStaff: served, arbitrator: served}, nil),
 		"POST /v1/evidence-uploads":                  {want: buyersOnly, body: static(map[string]any{"files": []map[string]any{{"content_type": "image/png", "size": 1024}}})},

@@ -460,6 +460,12 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   STAFF=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"staff-1","roles":["reviewer"]}')
   curl -s {API}/dev/orders
 
+  # before applying: the merchant's rules in words for a product page (zh-CN by default, or lang=en),
+  # and what an application would get (deciding rule, amount, next step and deadline), stored nowhere
+  curl -s '{API}/v1/policies?kind=refund_only&lang=en' -H "Authorization: Bearer $TOKEN"
+  curl -s -X POST '{API}/v1/cases/preview?lang=en' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"order_id":"o-1001","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}'
+
   # 1. refund of an unshipped T-shirt: the merchant's rules approve it and the refund goes
   #    to the WeChat Pay sandbox ({WECHAT}): refunding, "initiated, expected in 1-3 working days" ...
   R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \

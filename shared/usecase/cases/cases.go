@@ -20,8 +20,9 @@ type Service struct {
 	Orders      aftersales.OrderStore
 	Idempotency aftersales.IdempotencyStore
 	Evidence    aftersales.EvidenceStore
-	Intake      aftersales.Intake // hands new cases to the workflow
-	Workflow    casework.Resumer  // resumes a wait a buyer's change ends
+	Rules       aftersales.RuleSetStore // read by Preview only
+	Intake      aftersales.Intake       // hands new cases to the workflow
+	Workflow    casework.Resumer        // resumes a wait a buyer's change ends
 	Clock       aftersales.Clock
 	IDs         aftersales.IDGenerator
 	// Pause waits d or until ctx is done, while a duplicate request waits

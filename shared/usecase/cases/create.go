@@ -174,6 +174,22 @@ func (s *Service) pause(ctx context.Context, d time.Duration) error {
 // it names, and builds case id; checkLimits has passed. It writes no case,
 // but keeps the evidence files (see keepEvidence).
 func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application) (*aftersales.Case, error) {
+	c, _, ups, err := s.buildCase(ctx, p, id, app)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.keepEvidence(ctx, ups); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// buildCase is the part of newCase that only reads: it validates app on
+// its own and against its order (returned) and the uploads it names
+// (returned, not yet kept), and builds case id as submitted. Opening a
+// case and previewing one (Preview) share it, so that a preview refuses
+// exactly what opening would, with the same errors.
+func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application) (*aftersales.Case, *aftersales.Order, []aftersales.Upload, error) {
 	const op = "case.create"
 	var v aftersales.Validation
 	checkApplication(&v, app)
@@ -188,7 +204,7 @@ func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string
 			// Another buyer's order looks exactly like a missing one.
 			v.Add("order_id", "no order %q of yours is known", app.OrderID)
 		case err != nil:
-			return nil, err
+			return nil, nil, nil, err
 		default:
 			order = o
 		}
@@ -249,26 +265,23 @@ func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string
 	}
 	ups, err := s.checkUploads(ctx, p, app.EvidenceIDs, "evidence", &v)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if err := v.Err(op); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	if held {
-		return nil, &aftersales.Error{Kind: aftersales.KindConflict, Op: op, Msg: aftersales.ErrLineHeld.Msg, Err: aftersales.ErrLineHeld}
+		return nil, nil, nil, &aftersales.Error{Kind: aftersales.KindConflict, Op: op, Msg: aftersales.ErrLineHeld.Msg, Err: aftersales.ErrLineHeld}
 	}
 	if claimNote != "" {
 		claimNote = fmt.Sprintf("claim computed: %s, %s", claimNote, aftersales.Money{Amount: c.Requested, Currency: c.Currency})
 	}
 	if err := c.Apply(aftersales.Change{Action: aftersales.ActSubmit, Actor: p.Actor(), At: now, Note: claimNote}); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for _, e := range evidenceOf(ups) {
 		e.Status = "uploaded"
 		c.Evidence = append(c.Evidence, e)
 	}
-	if err := s.keepEvidence(ctx, ups); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c, order, ups, nil
 }

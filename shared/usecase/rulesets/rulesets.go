@@ -1,7 +1,7 @@
 // Package rulesets is the use case of the merchant's rule set (F7, F25,
 // F26): the rules, deadlines and approval threshold in force, read by
-// staff and changed by admins one version at a time. Policies shown to
-// buyers before they apply will be derived here.
+// staff and changed by admins one version at a time. The policies shown to
+// buyers before they apply are derived from it in shared/usecase/policies.
 package rulesets
 
 import (

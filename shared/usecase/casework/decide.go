@@ -1,0 +1,80 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+)
+
+// RefundHistoryDays is how far back the buyer's refund count, which rules
+// may look at (refunds_90d_*), reaches.
+const RefundHistoryDays = 90
+
+// Decide applies the merchant's current rule set to case c of order o at
+// now (F7, F8): what the workflow does to a new case, and what a preview
+// shows before the case exists. It reads the rule set and, only when a
+// rule looks at it, the buyer's refund history; it writes nothing. The
+// rule set it used is returned for the deadlines that follow.
+func Decide(ctx context.Context, cases aftersales.CaseStore, rules aftersales.RuleSetStore, c *aftersales.Case, o *aftersales.Order, now time.Time) (aftersales.Decision, *aftersales.RuleSet, error) {
+	rs, err := RuleSet(ctx, rules)
+	if err != nil {
+		return aftersales.Decision{}, nil, err
+	}
+	refunds := 0
+	if usesRefundHistory(rs) {
+		// Only rules that look at the buyer's history pay for reading it.
+		if refunds, err = refundsSince(ctx, cases, c.BuyerID, now.Add(-RefundHistoryDays*24*time.Hour)); err != nil {
+			return aftersales.Decision{}, nil, err
+		}
+	}
+	d := aftersales.Decide(aftersales.DecisionInput{Case: c, Order: o, RefundsLast90Days: refunds, Now: now}, rs)
+	return d, rs, nil
+}
+
+// ApplyDecision turns a rules decision into the case change it stands for:
+// approved (for the amount requested), rejected or asked for evidence with
+// the rule's reason, or sent to review at the decision's level.
+func ApplyDecision(c *aftersales.Case, d aftersales.Decision, at time.Time) error {
+	ch := aftersales.Change{Actor: aftersales.ActorRules, At: at, Note: fmt.Sprintf("rule %s (rule set v%d)", d.RuleID, d.RuleSetVersion)}
+	switch d.Outcome {
+	case string(aftersales.OutcomeApprove):
+		ch.Action = aftersales.ActApprove
+		c.Approved = c.Requested
+	case string(aftersales.OutcomeReject):
+		ch.Action, ch.Note = aftersales.ActReject, d.Reason+"; "+ch.Note
+	case string(aftersales.OutcomeRequestEvidence):
+		ch.Action, ch.Note = aftersales.ActRequestEvidence, d.Reason+"; "+ch.Note
+	default:
+		ch.Action = aftersales.ActSendToReview
+		ch.Note = fmt.Sprintf("%s review; %s", d.Level, ch.Note)
+	}
+	dd := d
+	c.Decision = &dd
+	return c.Apply(ch)
+}
+
+// usesRefundHistory reports whether any rule has a condition on the buyer's
+// refund count.
+func usesRefundHistory(rs *aftersales.RuleSet) bool {
+	for _, r := range rs.Rules {
+		if r.When.RefundsAtLeast != nil || r.When.RefundsAtMost != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// refundsSince counts the buyer's cases created since t that ended with money back.
+func refundsSince(ctx context.Context, cases aftersales.CaseStore, buyer string, t time.Time) (int, error) {
+	n := 0
+	q := aftersales.CaseQuery{BuyerID: buyer, From: t, Limit: aftersales.MaxPageSize}
+	err := EachPage(ctx, cases, q, func(c aftersales.Case) error {
+		if c.Status == aftersales.StatusCompleted && c.Refunded > 0 {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
