@@ -125,6 +125,26 @@ func TestStartIsOncePerCase(t *testing.T) {
 	}
 }
 
+// TestStartRunAfterTheEnd: a later run of an ended case's workflow (a
+// dispute of a completed case) is a second execution, itself started once.
+func TestStartRunAfterTheEnd(t *testing.T) {
+	e := newEnv(t)
+	if err := e.wf.Start(t.Context(), "as_4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.wf.CompleteWait(t.Context(), e.token(t), aftersales.StepResult{CaseID: "as_4", Status: aftersales.StatusCompleted}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := e.wf.StartRun(t.Context(), "as_4", "dispute"); err != nil {
+			t.Fatalf("start run %d: %v", i, err)
+		}
+	}
+	if n := e.executions(t); n[types.ExecutionStatusSucceeded] != 1 || n[types.ExecutionStatusRunning] != 1 {
+		t.Fatalf("executions %v, want the first succeeded and the dispute run running", n)
+	}
+}
+
 // TestCompleteWait: the wait's result reaches the workflow in the task
 // result's wire format, and a token that can no longer be completed is
 // ErrWaitGone (a conflict), not a failure to retry.
