@@ -64,6 +64,19 @@ func rejectedPhone(t *testing.T, st *Stack) (caseBody, *client, *client) {
 	return c, buyer, admin
 }
 
+// partlyRefundedPhone is buyer-2's refund of the phone of o-1008 (3,999
+// yuan) approved by an admin for 1,000 yuan and paid: the case as its
+// buyer reads it, the buyer and the admin.
+func partlyRefundedPhone(t *testing.T, st *Stack) (caseBody, *client, *client) {
+	t.Helper()
+	buyer := st.as(t, "buyer-2", "buyer")
+	admin := st.as(t, "boss", "admin")
+	c := st.apply(t, buyer, app("o-1008", "refund_only", "wrong_item", "l1", 1))
+	act(t, admin, "/v1/staff/cases/"+c.ID+"/approve", map[string]any{"amount": 100000, "note": "a scratch, 1000 yuan"}, http.StatusOK)
+	st.settle(t)
+	return st.get(t, buyer, c.ID), buyer, admin
+}
+
 func openDispute(t *testing.T, buyer *client, id string) caseBody {
 	t.Helper()
 	return act(t, buyer, "/v1/cases/"+id+"/dispute",
@@ -209,12 +222,7 @@ func TestUnansweredDisputeEscalatesAndArbitratorRefunds(t *testing.T) {
 // repeat of the first.
 func TestAmountContestedAfterPartialRefund(t *testing.T) {
 	st := startStack(t)
-	buyer := st.as(t, "buyer-2", "buyer")
-	admin := st.as(t, "boss", "admin")
-	c := st.apply(t, buyer, app("o-1008", "refund_only", "wrong_item", "l1", 1))
-	act(t, admin, "/v1/staff/cases/"+c.ID+"/approve", map[string]any{"amount": 100000, "note": "a scratch, 1000 yuan"}, http.StatusOK)
-	st.settle(t)
-	c = st.get(t, buyer, c.ID)
+	c, buyer, admin := partlyRefundedPhone(t, st)
 	wantStatus(t, c, "completed")
 	if c.RefundedAmount != 100000 || c.RequestedAmount != 399900 {
 		t.Fatalf("partial refund: %+v", c)
@@ -272,11 +280,7 @@ func hasSuffix(got, want []string) bool {
 // starts its run once the queue is back, so the deadlines still apply.
 func TestLostDisputeRunRestartedBySweeper(t *testing.T) {
 	st := startStack(t)
-	buyer := st.as(t, "buyer-2", "buyer")
-	admin := st.as(t, "boss", "admin")
-	c := st.apply(t, buyer, app("o-1008", "refund_only", "wrong_item", "l1", 1))
-	act(t, admin, "/v1/staff/cases/"+c.ID+"/approve", map[string]any{"amount": 100000, "note": "a scratch, 1000 yuan"}, http.StatusOK)
-	st.settle(t)
+	c, buyer, _ := partlyRefundedPhone(t, st)
 	st.FailIntake(true)
 	openDispute(t, buyer, c.ID)
 	st.FailIntake(false)
