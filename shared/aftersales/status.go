@@ -91,7 +91,7 @@ type Transition struct {
 }
 
 var (
-	refundTypes = []CaseType{RefundOnly, Claim}
+	refundTypes = []CaseType{RefundOnly, Claim, Goodwill}
 	returnTypes = []CaseType{ReturnRefund, Exchange}
 	refundBack  = []CaseType{ReturnRefund}                    // goods back, money out
 	goodsBack   = []CaseType{Exchange}                        // goods back, goods out

@@ -79,6 +79,13 @@ func (f *fakeServices) CreateCase(_ context.Context, p aftersales.Principal, app
 	return aftersales.CreateResult{Case: c}, nil
 }
 
+func (f *fakeServices) Goodwill(_ context.Context, p aftersales.Principal, r aftersales.GoodwillRequest, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+	if err := f.record("Goodwill", p, r, idem.Key); err != nil {
+		return aftersales.CreateResult{}, err
+	}
+	return aftersales.CreateResult{Case: caseNamed("as_gw")}, nil
+}
+
 func (f *fakeServices) GetCase(_ context.Context, p aftersales.Principal, id string) (*aftersales.Case, error) {
 	return f.answer("GetCase", p, id)
 }

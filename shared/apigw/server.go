@@ -86,6 +86,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"POST", "/v1/staff/cases/{id}/proposals", StaffOnly, caseAction(s.propose)},
 		{"POST", "/v1/staff/cases/{id}/proposals/{proposal_id}/accept", StaffOnly, s.acceptProposal},
 		{"POST", "/v1/staff/cases/{id}/arbitrate", Arbiters, caseAction(s.arbitrate)},
+		{"POST", "/v1/staff/goodwill-refunds", StaffOnly, s.goodwillRefund},
 	}
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
@@ -239,24 +240,32 @@ func (s *Server) wrap(rt Route) http.Handler {
 }
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
-	key := r.Header.Get("Idempotency-Key")
 	var req createCaseRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	return s.opened(w, r, "case.create", req, func(idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+		return s.svc.Cases.CreateCase(r.Context(), principal(r.Context()), req.application(), idem)
+	})
+}
+
+// opened answers a request that opens a case, once per Idempotency-Key
+// (required): 201 with the case, or the first answer replayed.
+func (s *Server) opened(w http.ResponseWriter, r *http.Request, op string, req any, open func(*aftersales.IdempotentRequest) (aftersales.CreateResult, error)) error {
+	key := r.Header.Get("Idempotency-Key")
 	var v aftersales.Validation
-	v.Check(key != "" && len(key) <= 255, "Idempotency-Key", "the header is required (1 to 255 characters, e.g. a UUID per application)")
-	if err := v.Err("case.create"); err != nil {
+	v.Check(key != "" && len(key) <= 255, "Idempotency-Key", "the header is required (1 to 255 characters, e.g. a UUID per request)")
+	if err := v.Err(op); err != nil {
 		return err
 	}
-	// Hash the decoded request, not the raw bytes: the same application
-	// re-sent with other whitespace or key order is the same request.
+	// Hash the decoded request, not the raw bytes: the same request re-sent
+	// with other whitespace or key order is the same request.
 	canonical, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(canonical)
-	res, err := s.svc.Cases.CreateCase(r.Context(), principal(r.Context()), req.application(), &aftersales.IdempotentRequest{
+	res, err := open(&aftersales.IdempotentRequest{
 		Key: key, RequestHash: hex.EncodeToString(sum[:]),
 		Render: func(c *aftersales.Case) (int, []byte, error) {
 			b, err := marshal(toCaseJSON(c))
@@ -281,6 +290,27 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", "/v1/cases/"+res.Case.ID)
 	WriteJSON(w, http.StatusCreated, toCaseJSON(res.Case))
 	return nil
+}
+
+type goodwillRequest struct {
+	OrderID  string   `json:"order_id"`
+	Lines    []string `json:"lines,omitempty" max:"50"`
+	Amount   int64    `json:"amount"`
+	Reason   string   `json:"reason"`
+	Note     string   `json:"note,omitempty"`
+	RefundTo string   `json:"refund_to,omitempty"`
+}
+
+// goodwillRefund opens a goodwill case (F28).
+func (s *Server) goodwillRefund(w http.ResponseWriter, r *http.Request) error {
+	var req goodwillRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	return s.opened(w, r, "case.goodwill", req, func(idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+		return s.svc.Cases.Goodwill(r.Context(), principal(r.Context()), aftersales.GoodwillRequest{OrderID: req.OrderID,
+			Lines: req.Lines, Amount: req.Amount, Reason: req.Reason, Note: req.Note, RefundTo: aftersales.RefundDestination(req.RefundTo)}, idem)
+	})
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {

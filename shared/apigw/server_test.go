@@ -187,6 +187,12 @@ func TestRoutes(t *testing.T) {
 			status: http.StatusOK, want: &call{"Propose", reviewer, []any{"as_1", aftersales.PartyMerchant, int64(2000), ""}}},
 		{name: "staff accept", req: request{method: "POST", target: "/v1/staff/cases/as_1/proposals/pr_2/accept", auth: staffTok},
 			status: http.StatusOK, want: &call{"Accept", reviewer, []any{"as_1", aftersales.PartyMerchant, "pr_2"}}},
+		{name: "goodwill refund", req: request{method: "POST", target: "/v1/staff/goodwill-refunds", auth: staffTok,
+			headers: map[string]string{"Idempotency-Key": "gw-1"},
+			body:    `{"order_id":"o-1","amount":1000,"reason":"late_delivery","note":"sorry"}`},
+			status: http.StatusCreated, want: &call{"Goodwill", reviewer, []any{aftersales.GoodwillRequest{OrderID: "o-1", Amount: 1000,
+				Reason: "late_delivery", Note: "sorry"}, "gw-1"}},
+			headers: map[string]string{"Location": "/v1/cases/as_gw"}},
 		{name: "arbitrate", req: request{method: "POST", target: "/v1/staff/cases/as_1/arbitrate", auth: token(t, "arb-1", "arbitrator"),
 			body: `{"outcome":"refund","amount":4000,"note":"the photos prove it"}`},
 			status: http.StatusOK, want: &call{"Arbitrate", arbiter, []any{"as_1", "refund", int64(4000), "the photos prove it"}}},
@@ -277,6 +283,7 @@ var access = map[string]Access{
 	"POST /v1/staff/cases/{id}/proposals":                      StaffOnly,
 	"POST /v1/staff/cases/{id}/proposals/{proposal_id}/accept": StaffOnly,
 	"POST /v1/staff/cases/{id}/arbitrate":                      Arbiters,
+	"POST /v1/staff/goodwill-refunds":                          StaffOnly,
 }
 
 // TestAccessLevels: every route refuses a request without a token, staff

@@ -20,6 +20,7 @@ type Cases interface {
 	RequestUploads(ctx context.Context, p aftersales.Principal, caseID string, files []aftersales.UploadFile) ([]aftersales.PresignedUpload, error)
 	AttachEvidence(ctx context.Context, p aftersales.Principal, caseID string, ids []string) (*aftersales.Case, error)
 	Cancel(ctx context.Context, p aftersales.Principal, caseID string) (*aftersales.Case, error)
+	Goodwill(ctx context.Context, p aftersales.Principal, r aftersales.GoodwillRequest, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error)
 }
 
 // Reviews serves staff decisions, one case at a time or in batch jobs.

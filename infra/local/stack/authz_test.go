@@ -157,6 +157,12 @@ func authzMatrix() map[string]authzRow {
 		"POST /v1/staff/cases/{id}/proposals/{proposal_id}/accept": {path: "/v1/staff/cases/{id}/proposals/pr_01JDXXXXXXXXXXXXXXXXXXXXXX/accept",
 			want: staffOnCase},
 		"POST /v1/staff/cases/{id}/arbitrate": caseRoute(arbiters, static(map[string]any{"outcome": "dismiss", "note": "no fault"})),
+		// On the owner's order: the owner as staff may not refund it;
+		// staff get 422 (line l1 is held by the fixture case, so only l2
+		// is left: 9000), past the door.
+		"POST /v1/staff/goodwill-refunds": {want: staffOnCase, body: func(fx authzFixture) any {
+			return map[string]any{"order_id": fx.orderID, "amount": 9001, "reason": "late_delivery"}
+		}},
 	}
 }
 

@@ -20,7 +20,7 @@ type Service struct {
 	Orders      aftersales.OrderStore
 	Idempotency aftersales.IdempotencyStore
 	Evidence    aftersales.EvidenceStore
-	Rules       aftersales.RuleSetStore // read by Preview only
+	Rules       aftersales.RuleSetStore // read by Preview and Goodwill
 	Intake      aftersales.Intake       // hands new cases to the workflow
 	Workflow    casework.Resumer        // resumes a wait a buyer's change ends
 	Clock       aftersales.Clock

@@ -24,15 +24,21 @@ func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app af
 		// Before the key is claimed: a request past its limits claims nothing.
 		return aftersales.CreateResult{}, err
 	}
+	return s.open(ctx, p, idem, func(id string) (*aftersales.Case, error) { return s.newCase(ctx, p, id, app) })
+}
+
+// open creates the case build makes, once per idempotency key of p's: the
+// protocol of CreateCase, shared by every way a case is opened.
+func (s *Service) open(ctx context.Context, p aftersales.Principal, idem *aftersales.IdempotentRequest, build func(id string) (*aftersales.Case, error)) (aftersales.CreateResult, error) {
 	id := s.IDs.NewID("as")
 	if idem == nil {
-		return s.create(ctx, p, id, app, nil)
+		return s.create(ctx, p, id, build, nil)
 	}
 	started := s.Clock.Now()
 	if res, done, err := s.claim(ctx, p, id, idem); done {
 		return res, err
 	}
-	res, err := s.create(ctx, p, id, app, idem)
+	res, err := s.create(ctx, p, id, build, idem)
 	if err == nil {
 		return res, nil
 	}
@@ -52,11 +58,11 @@ func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app af
 	return res, err
 }
 
-// create builds case id from app and writes it with idem's answer in place
-// of the request's claim.
-func (s *Service) create(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+// create builds case id and writes it with idem's answer in place of the
+// request's claim.
+func (s *Service) create(ctx context.Context, p aftersales.Principal, id string, build func(id string) (*aftersales.Case, error), idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
 	const op = "case.create"
-	c, err := s.newCase(ctx, p, id, app)
+	c, err := build(id)
 	if err != nil {
 		return aftersales.CreateResult{}, err
 	}
