@@ -63,7 +63,7 @@ func parseOperator(op string) (kind, cmp string, isPath, ok bool) {
 // compileChoiceRule validates and compiles one rule. top is true for the
 // rules directly in Choices, which must name Next; nested rules must not.
 func compileChoiceRule(v any, top bool, at string) (*choiceRule, error) {
-	m, ok := v.(map[string]any)
+	m, ok := asMap(v)
 	if !ok {
 		return nil, fmt.Errorf("%s: a choice rule must be an object", at)
 	}

@@ -190,7 +190,7 @@ func parseDefinition(doc []byte) (*machine, error) {
 	if err != nil {
 		return nil, &DefinitionError{Field: "(document)", Location: "/", Message: "invalid JSON: " + err.Error()}
 	}
-	m, ok := v.(map[string]any)
+	m, ok := asMap(v)
 	if !ok {
 		return nil, &DefinitionError{Field: "(document)", Location: "/", Message: "the definition must be a JSON object"}
 	}
@@ -243,7 +243,7 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 			out.timeoutSeconds = n
 		}
 	}
-	states, ok := m["States"].(map[string]any)
+	states, ok := asMap(m["States"])
 	if !ok || len(states) == 0 {
 		return nil, errAt(owner, "States", loc+"/States", "States is required and must be a non-empty object")
 	}
@@ -256,7 +256,7 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 		if len(name) > 80 || name == "" {
 			return nil, errAt(name, "(name)", sloc, "state names must be 1 to 80 characters long")
 		}
-		sm, ok := states[name].(map[string]any)
+		sm, ok := asMap(states[name])
 		if !ok {
 			return nil, errAt(name, "(state)", sloc, "a state must be a JSON object")
 		}
@@ -406,7 +406,7 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 		}
 	}
 	if v, has := m["ResultSelector"]; has {
-		if _, ok := v.(map[string]any); !ok {
+		if _, ok := asMap(v); !ok {
 			return nil, fail("ResultSelector", "must be an object")
 		}
 		if st.resultSelector, err = compileTemplate(v, "ResultSelector"); err != nil {
@@ -521,7 +521,7 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("Branches", "must be a non-empty array of state machines")
 		}
 		for i, b := range list {
-			bm, ok := b.(map[string]any)
+			bm, ok := asMap(b)
 			if !ok {
 				return nil, fail(fmt.Sprintf("Branches[%d]", i), "a branch must be an object with StartAt and States")
 			}
@@ -579,7 +579,7 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 		return fail("Resource", "%q is not a supported resource ARN (lambda:invoke, lambda:invoke.waitForTaskToken or a Lambda function ARN)", res)
 	}
 	if st.kind == taskLambdaInvoke || st.kind == taskLambdaWaitToken {
-		pm, _ := m["Parameters"].(map[string]any)
+		pm, _ := asMap(m["Parameters"])
 		if pm == nil {
 			return fail("Parameters", "%s needs Parameters with FunctionName", res)
 		}
@@ -641,7 +641,7 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 	if hasIt {
 		field = "Iterator"
 	}
-	pm, ok := m[field].(map[string]any)
+	pm, ok := asMap(m[field])
 	if !ok {
 		return fail(field, "must be an object with StartAt and States")
 	}
@@ -649,7 +649,7 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 		if field != "ItemProcessor" {
 			return fail("Iterator", "ProcessorConfig belongs in ItemProcessor")
 		}
-		pcm, ok := pc.(map[string]any)
+		pcm, ok := asMap(pc)
 		if !ok {
 			return fail("ItemProcessor", "ProcessorConfig must be an object")
 		}
@@ -679,7 +679,7 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 		selField = "Parameters"
 	}
 	if v, has := m[selField]; has {
-		if _, ok := v.(map[string]any); !ok {
+		if _, ok := asMap(v); !ok {
 			return fail(selField, "must be an object")
 		}
 		if st.itemSelector, err = compileTemplate(v, selField); err != nil {
@@ -718,7 +718,7 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 		for i, e := range list {
 			field := fmt.Sprintf("Retry[%d]", i)
 			at := fmt.Sprintf("%s/Retry/%d", loc, i)
-			rm, ok := e.(map[string]any)
+			rm, ok := asMap(e)
 			if !ok {
 				return errAt(st.name, field, at, "a retrier must be an object")
 			}
@@ -783,7 +783,7 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 		for i, e := range list {
 			field := fmt.Sprintf("Catch[%d]", i)
 			at := fmt.Sprintf("%s/Catch/%d", loc, i)
-			cm, ok := e.(map[string]any)
+			cm, ok := asMap(e)
 			if !ok {
 				return errAt(st.name, field, at, "a catcher must be an object")
 			}

@@ -428,7 +428,7 @@ func (r *run) fail(err *stateError) bool {
 		if !errorMatches(c.errorEquals, err.Name) {
 			continue
 		}
-		errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
+		errOut := objectOf("Error", err.Name, "Cause", err.Cause)
 		var out any
 		switch {
 		case c.resultNull:
@@ -492,30 +492,27 @@ type mapItem struct {
 // contextObject builds the $$ context object as the service documents it.
 func (r *run) contextObject(token string, item *mapItem) any {
 	e := r.exec
-	ctx := map[string]any{
-		"Execution": map[string]any{
-			"Id":           e.arn,
-			"Input":        e.input,
-			"Name":         e.name,
-			"RoleArn":      e.machine.roleARN,
-			"StartTime":    e.start.UTC().Format(timeFormat),
-			"RedriveCount": int64(0),
-		},
-		"State": map[string]any{
-			"EnteredTime": r.entered.UTC().Format(timeFormat),
-			"Name":        r.cur.name,
-			"RetryCount":  int64(r.retryCount),
-		},
-		"StateMachine": map[string]any{
-			"Id":   e.machine.arn,
-			"Name": e.machine.name,
-		},
-	}
+	ctx := objectOf(
+		"Execution", objectOf(
+			"Id", e.arn,
+			"Input", e.input,
+			"Name", e.name,
+			"RoleArn", e.machine.roleARN,
+			"StartTime", e.start.UTC().Format(timeFormat),
+			"RedriveCount", int64(0),
+		),
+		"StateMachine", objectOf("Id", e.machine.arn, "Name", e.machine.name),
+		"State", objectOf(
+			"EnteredTime", r.entered.UTC().Format(timeFormat),
+			"Name", r.cur.name,
+			"RetryCount", int64(r.retryCount),
+		),
+	)
 	if token != "" {
-		ctx["Task"] = map[string]any{"Token": token}
+		ctx.set("Task", objectOf("Token", token))
 	}
 	if item != nil {
-		ctx["Map"] = map[string]any{"Item": map[string]any{"Index": int64(item.index), "Value": item.value}}
+		ctx.set("Map", objectOf("Item", objectOf("Index", int64(item.index), "Value", item.value)))
 	}
 	return ctx
 }
@@ -524,7 +521,7 @@ func (r *run) applyInputPath() (any, *stateError) {
 	st := r.cur
 	switch {
 	case st.inputPathNull:
-		return map[string]any{}, nil
+		return newObject(0), nil
 	case st.inputPath == nil:
 		return r.input, nil
 	}
@@ -539,7 +536,7 @@ func (r *run) applyOutputPath(v any) (any, *stateError) {
 	st := r.cur
 	switch {
 	case st.outputPathNull:
-		return map[string]any{}, nil
+		return newObject(0), nil
 	case st.outputPath == nil:
 		return v, nil
 	}

@@ -405,8 +405,8 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 		}
 		return string(b), nil
 	case "States.JsonMerge":
-		a, ok1 := vals[0].(map[string]any)
-		b, ok2 := vals[1].(map[string]any)
+		a, ok1 := vals[0].(*object)
+		b, ok2 := vals[1].(*object)
 		if !ok1 || !ok2 {
 			return fail("the first two arguments must be objects")
 		}
@@ -417,12 +417,10 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 		if deep {
 			return fail("only shallow merging (false) is supported, as in the service")
 		}
-		out := make(map[string]any, len(a)+len(b))
-		for k, v := range a {
-			out[k] = v
-		}
-		for k, v := range b {
-			out[k] = v
+		// The second object's values win; its new keys follow the first's.
+		out := a.clone(b.len())
+		for _, k := range b.keys {
+			out.set(k, b.vals[k])
 		}
 		return out, nil
 	}

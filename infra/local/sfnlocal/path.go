@@ -155,22 +155,72 @@ func (p *path) get(e env) (any, bool) {
 	if p.definite {
 		return lookup(root, p.segs)
 	}
-	res := p.expr.Get(root)
+	res := getOrdered(p.expr, root)
 	if res == nil {
 		res = []any{}
 	}
 	return res, true
 }
 
+// getOrdered evaluates an indefinite path in document order. ojg walks
+// objects in key order (*object is a jp.Keyed), but its deep scan lists a
+// node's own match after its children's. Step Functions evaluates with
+// Jayway JsonPath, whose deep scan visits a node before its children
+// (pre-order), so each ".." is expanded here: the nodes reached by the part
+// before it, each followed by its descendants in pre-order, then the part
+// after it applied to every one of them in turn.
+func getOrdered(x jp.Expr, root any) []any {
+	for i, f := range x {
+		if _, ok := f.(jp.Descent); !ok {
+			continue
+		}
+		nodes := []any{root}
+		if i > 1 {
+			nodes = x[:i].Get(root)
+		}
+		rest := append(jp.Expr{jp.Root('$')}, x[i+1:]...)
+		out := []any{}
+		for _, n := range nodes {
+			for _, d := range preorder(n, nil) {
+				if len(rest) == 1 {
+					out = append(out, d)
+					continue
+				}
+				out = append(out, getOrdered(rest, d)...)
+			}
+		}
+		return out
+	}
+	return x.Get(root)
+}
+
+// preorder appends v and every object or array below it, parents first,
+// children in document order.
+func preorder(v any, out []any) []any {
+	switch t := v.(type) {
+	case *object:
+		out = append(out, v)
+		for _, k := range t.keys {
+			out = preorder(t.vals[k], out)
+		}
+	case []any:
+		out = append(out, v)
+		for _, e := range t {
+			out = preorder(e, out)
+		}
+	}
+	return out
+}
+
 func lookup(v any, segs []any) (any, bool) {
 	for _, s := range segs {
 		switch k := s.(type) {
 		case string:
-			m, ok := v.(map[string]any)
+			o, ok := v.(*object)
 			if !ok {
 				return nil, false
 			}
-			v, ok = m[k]
+			v, ok = o.get(k)
 			if !ok {
 				return nil, false
 			}
@@ -198,23 +248,23 @@ func setAt(v any, segs []any, value any, src string) (any, error) {
 	}
 	switch k := segs[0].(type) {
 	case string:
-		var m map[string]any
+		// A new key goes at the end and an existing one keeps its place,
+		// as the service orders the output.
+		var m *object
 		switch t := v.(type) {
-		case map[string]any:
-			m = make(map[string]any, len(t)+1)
-			for kk, vv := range t {
-				m[kk] = vv
-			}
+		case *object:
+			m = t.clone(1)
 		case nil:
-			m = map[string]any{}
+			m = newObject(1)
 		default:
 			return nil, fmt.Errorf("unable to apply ResultPath %q: the value at %q is a %s, not an object", src, k, typeName(v))
 		}
-		child, err := setAt(m[k], segs[1:], value, src)
+		old, _ := m.get(k)
+		child, err := setAt(old, segs[1:], value, src)
 		if err != nil {
 			return nil, err
 		}
-		m[k] = child
+		m.set(k, child)
 		return m, nil
 	case int:
 		a, ok := v.([]any)

@@ -323,7 +323,7 @@ func TestIntrinsicParsing(t *testing.T) {
 				t.Fatalf("parse: %v", err)
 			}
 			in, _ := decodeJSON([]byte(tc.input))
-			ctx := map[string]any{"Execution": map[string]any{"Name": "exec"}}
+			ctx := objectOf("Execution", objectOf("Name", "exec"))
 			got, serr := f.eval(env{input: in, context: func() any { return ctx }})
 			if tc.wantErr != "" {
 				if serr == nil || serr.Name != tc.wantErr {

@@ -101,7 +101,7 @@ func (r *run) startTask() bool {
 		e.event(r, HistoryEvent{Type: "LambdaFunctionScheduled", Resource: st.resource, Input: encodeJSON(params), TimeoutInSeconds: timeout})
 		e.event(r, HistoryEvent{Type: "LambdaFunctionStarted"})
 	default:
-		pm, _ := params.(map[string]any)
+		pm, _ := asMap(params)
 		name, ok := pm["FunctionName"].(string)
 		if !ok || name == "" {
 			return r.fail(runtimeErr("An error occurred while executing the state '%s'. The field 'FunctionName' must be a non-empty string", st.name))
@@ -112,7 +112,7 @@ func (r *run) startTask() bool {
 		}
 		payload, ok = pm["Payload"]
 		if !ok {
-			payload = map[string]any{}
+			payload = newObject(0)
 		}
 		a.resource = "invoke"
 		if st.kind == taskLambdaWaitToken {
@@ -280,8 +280,8 @@ func (s *Service) handlerDone(ctx context.Context, a *taskAttempt, out []byte, s
 
 // invokeResponse is the lambda:invoke integration's result, shaped like
 // the service's (minus the SDK HTTP metadata).
-func invokeResponse(payload any) map[string]any {
-	return map[string]any{"ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": int64(200)}
+func invokeResponse(payload any) *object {
+	return objectOf("ExecutedVersion", "$LATEST", "Payload", payload, "StatusCode", int64(200))
 }
 
 // complete applies a SendTaskSuccess or SendTaskFailure. e.mu is held.
