@@ -13,6 +13,9 @@ import (
 // names the state and the field, so a developer can find the problem in a
 // large definition, and carries a JSON-pointer-like location.
 type DefinitionError struct {
+	// Code is the service's error code: SCHEMA_VALIDATION_FAILED unless
+	// set (MISSING_END_STATE for a scope without a terminal state).
+	Code string
 	// State is the name of the offending state; empty for top-level fields.
 	State string
 	// Field is the offending field, e.g. "Resource" or "Retry[0].BackoffRate".
@@ -25,10 +28,14 @@ type DefinitionError struct {
 
 // Error renders the problem the way CreateStateMachine reports it.
 func (e *DefinitionError) Error() string {
-	if e.State == "" {
-		return fmt.Sprintf("SCHEMA_VALIDATION_FAILED: field %q: %s at %s", e.Field, e.Message, e.Location)
+	code := e.Code
+	if code == "" {
+		code = "SCHEMA_VALIDATION_FAILED"
 	}
-	return fmt.Sprintf("SCHEMA_VALIDATION_FAILED: state %q field %q: %s at %s", e.State, e.Field, e.Message, e.Location)
+	if e.State == "" {
+		return fmt.Sprintf("%s: field %q: %s at %s", code, e.Field, e.Message, e.Location)
+	}
+	return fmt.Sprintf("%s: state %q field %q: %s at %s", code, e.State, e.Field, e.Message, e.Location)
 }
 
 // machine is a compiled state graph: the whole definition, a Parallel
@@ -46,6 +53,10 @@ const (
 	taskLambdaARN taskKind = iota + 1 // Resource is a function ARN
 	taskLambdaInvoke
 	taskLambdaWaitToken
+	// taskUnsupported is a resource the service accepts (an activity or a
+	// service integration) that sfnlocal does not run: the definition is
+	// accepted, and the task fails at run time naming the feature.
+	taskUnsupported
 )
 
 type retrier struct {
@@ -88,6 +99,7 @@ type state struct {
 	// Task
 	resource         string
 	kind             taskKind
+	unsupported      string // why a taskUnsupported resource cannot run
 	timeoutSeconds   int64
 	timeoutPath      *path
 	heartbeatSeconds int64
@@ -171,7 +183,17 @@ var unsupportedFields = map[string]string{
 	"Label":                          "distributed Map is not implemented",
 }
 
-var lambdaARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$`)
+// Resource ARNs the service accepts in a Task state. Region and account
+// are not checked (a definition may be written for any of them); the
+// function name and qualifier follow Lambda's naming rules.
+var (
+	lambdaARN   = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]*:\d*:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$`)
+	activityARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:states:[a-z0-9-]*:\d*:activity:[A-Za-z0-9_.-]{1,80}$`)
+	// integrationARN is arn:aws:states:::<service>:<action> with an
+	// optional pattern suffix; AWS SDK integrations name the service
+	// after "aws-sdk:".
+	integrationARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:states:::(aws-sdk:)?[a-z0-9-]+:[A-Za-z0-9]+(\.sync|\.sync:2|\.waitForTaskToken)?$`)
+)
 
 // loader compiles a definition and remembers every state name, since names
 // must be unique across the whole definition (nested ones included) for the
@@ -329,6 +351,21 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 			return nil, errAt(name, "(state)", loc+"/States/"+name, "state %q is not reachable from StartAt %q", name, start)
 		}
 	}
+	// Every scope needs a way out: a state with "End": true, a Succeed or
+	// a Fail. Without one, the service refuses the definition rather than
+	// let an execution loop until its timeout.
+	terminal := false
+	for _, st := range out.states {
+		if st.end || st.typ == "Succeed" || st.typ == "Fail" {
+			terminal = true
+			break
+		}
+	}
+	if !terminal {
+		e := errAt(owner, "States", loc+"/States", "Workflow has no terminal state")
+		e.Code = "MISSING_END_STATE"
+		return nil, e
+	}
 	return out, nil
 }
 
@@ -348,6 +385,13 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 	for _, k := range sortedKeys(m) {
 		if allowed[k] {
 			continue
+		}
+		if k == "QueryLanguage" {
+			// A state may restate the default language; JSONata is
+			// refused below with its reason.
+			if s, _ := m[k].(string); s == "JSONPath" {
+				continue
+			}
 		}
 		if why, ok := unsupportedFields[k]; ok {
 			return nil, errAt(name, k, loc+"/"+k, "field %q is not supported: %s", k, why)
@@ -405,10 +449,11 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("Parameters", "%v", err)
 		}
 	}
+	// Parameters, ResultSelector and ItemSelector are payload templates:
+	// an object or an array is evaluated ("key.$" fields take their value
+	// from a path or an intrinsic function, at any depth); any other JSON
+	// value is used as is, as the service accepts it.
 	if v, has := m["ResultSelector"]; has {
-		if _, ok := asMap(v); !ok {
-			return nil, fail("ResultSelector", "must be an object")
-		}
 		if st.resultSelector, err = compileTemplate(v, "ResultSelector"); err != nil {
 			return nil, fail("ResultSelector", "%v", err)
 		}
@@ -571,12 +616,14 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 		st.kind = taskLambdaWaitToken
 	case lambdaARN.MatchString(res):
 		st.kind = taskLambdaARN
-	case strings.HasPrefix(res, "arn:aws:states:::"):
-		return fail("Resource", "service integration %q is not supported (only lambda:invoke, lambda:invoke.waitForTaskToken and Lambda function ARNs are)", res)
-	case strings.Contains(res, ":activity:"):
-		return fail("Resource", "activities are not supported: %q", res)
+	case activityARN.MatchString(res):
+		st.kind = taskUnsupported
+		st.unsupported = "activities are not implemented"
+	case integrationARN.MatchString(res):
+		st.kind = taskUnsupported
+		st.unsupported = fmt.Sprintf("the service integration %s is not implemented (supported: lambda:invoke, lambda:invoke.waitForTaskToken and Lambda function ARNs)", strings.SplitN(res, ":::", 2)[1])
 	default:
-		return fail("Resource", "%q is not a supported resource ARN (lambda:invoke, lambda:invoke.waitForTaskToken or a Lambda function ARN)", res)
+		return fail("Resource", "%q is not a valid Task resource: expected a Lambda function ARN, an activity ARN or a service integration arn:aws:states:::<service>:<action>[.sync|.sync:2|.waitForTaskToken]", res)
 	}
 	if st.kind == taskLambdaInvoke || st.kind == taskLambdaWaitToken {
 		pm, _ := asMap(m["Parameters"])
@@ -679,9 +726,6 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 		selField = "Parameters"
 	}
 	if v, has := m[selField]; has {
-		if _, ok := asMap(v); !ok {
-			return fail(selField, "must be an object")
-		}
 		if st.itemSelector, err = compileTemplate(v, selField); err != nil {
 			return fail(selField, "%v", err)
 		}

@@ -5,13 +5,25 @@
 //
 // # Definitions
 //
-// CreateStateMachine validates the whole definition and refuses, with a
-// *DefinitionError naming the state and the field, anything the
+// CreateStateMachine validates the whole definition as the service does
+// and refuses, with a *DefinitionError naming the state and the field,
+// anything the service refuses (Code MISSING_END_STATE for a scope with no
+// terminal state, SCHEMA_VALIDATION_FAILED otherwise) and anything the
 // interpreter does not implement: unknown fields, JSONata and variables,
-// distributed Map, activities, service integrations other than Lambda, and
-// intrinsic functions other than States.Format, StringToJson, JsonToString,
-// Array, ArrayLength, ArrayContains, ArrayGetItem, MathAdd, UUID, Hash,
-// Base64Encode, Base64Decode and JsonMerge. Nothing is silently ignored.
+// distributed Map, task Credentials, and intrinsic functions outside the
+// eighteen of the JSONPath language (States.Format, StringToJson,
+// JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
+// ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash,
+// JsonMerge, MathRandom, MathAdd, StringSplit, UUID). Nothing is silently
+// ignored. Task resources the service accepts but sfnlocal cannot run
+// (activities, service integrations other than Lambda) are accepted, and
+// the task fails with States.Runtime naming the feature when it runs.
+//
+// # Values
+//
+// Objects keep the order of their keys (see object.go), so paths with
+// wildcards, filters and deep scans return matches in document order, as
+// the service (Jayway JsonPath) does, and outputs keep the input's order.
 //
 // # Functions
 //

@@ -2,6 +2,7 @@ package sfnlocal
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/ohler55/ojg/jp"
@@ -18,6 +19,8 @@ type path struct {
 	segs     []any
 	definite bool
 }
+
+var lengthScript = regexp.MustCompile(`\[\(\s*@\.length\s*-\s*(\d+)\s*\)\]`)
 
 // env is what a path or intrinsic function is evaluated against: the value
 // "$" refers to and a lazily built context object for "$$".
@@ -38,6 +41,9 @@ func compilePath(s string) (*path, error) {
 	if !strings.HasPrefix(rest, "$") {
 		return nil, fmt.Errorf("path %q must start with \"$\"", s)
 	}
+	// Jayway's script index [(@.length-N)] (the Nth item from the end) is
+	// a negative index for ojg, which has no script engine.
+	rest = lengthScript.ReplaceAllString(rest, "[-$1]")
 	x, err := jp.ParseString(quoteDottedNames(rest))
 	if err != nil {
 		return nil, fmt.Errorf("invalid JSONPath %q: %v", s, err)

@@ -383,7 +383,7 @@ func TestSDKErrors(t *testing.T) {
 		}, errorAs[*types.TaskDoesNotExist], "*types.TaskDoesNotExist"},
 		{"invalid definition", func() error {
 			_, err := env.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad"), RoleArn: aws.String("arn:aws:iam::123456789012:role/x"),
-				Definition: aws.String(`{"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","End":true}}}`)})
+				Definition: aws.String(`{"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:swf:us-east-1:123456789012:task:Put","End":true}}}`)})
 			var e *types.InvalidDefinition
 			if errors.As(err, &e) && (!strings.Contains(e.ErrorMessage(), `state "Put"`) || !strings.Contains(e.ErrorMessage(), `field "Resource"`)) {
 				return errors.New("message does not name state and field: " + e.ErrorMessage())

@@ -70,6 +70,11 @@ func (r *run) startTask() bool {
 	st := r.cur
 	e := r.exec
 	svc := e.svc
+	if st.kind == taskUnsupported {
+		// States.Runtime, which no Retry or Catch matches: a workflow that
+		// needs the feature must not run on as if the task had failed.
+		return r.fail(runtimeErr("The resource %s of state %q cannot run locally: %s", st.resource, st.name, st.unsupported))
+	}
 	eff, err := r.applyInputPath()
 	if err != nil {
 		return r.fail(err)
