@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -283,7 +284,7 @@ func (r *choiceRule) eval(e env) (bool, *stateError) {
 		if !ok1 || !ok2 {
 			return false, nil
 		}
-		c = strings.Compare(a, b)
+		c = compareUTF16(a, b)
 	case "Numeric":
 		if _, ok := toFloat(v); !ok {
 			return false, nil
@@ -320,6 +321,29 @@ func (r *choiceRule) eval(e env) (bool, *stateError) {
 		return c >= 0, nil
 	}
 	return false, nil
+}
+
+// compareUTF16 orders strings as Java's String.compareTo does, which the
+// service documents for string comparisons: by UTF-16 code units. It
+// differs from byte order only between characters above U+FFFF and those
+// from U+E000 to U+FFFF.
+func compareUTF16(a, b string) int {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			if ua[i] < ub[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(ua) < len(ub):
+		return -1
+	case len(ua) > len(ub):
+		return 1
+	}
+	return 0
 }
 
 // globMatch implements StringMatches: "*" matches any run of characters,

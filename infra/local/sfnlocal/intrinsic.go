@@ -61,7 +61,7 @@ var intrinsics = map[string]intrinsicSpec{
 	"States.ArrayUnique":    {1, 1, "a"},
 	"States.Base64Encode":   {1, 1, "s"},
 	"States.Base64Decode":   {1, 1, "s"},
-	"States.Hash":           {2, 2, "*s"},
+	"States.Hash":           {2, 2, "ss"},
 	"States.JsonMerge":      {3, 3, "oob"},
 	"States.MathRandom":     {2, 3, "iii"},
 	"States.MathAdd":        {2, 2, "nn"},
@@ -455,10 +455,7 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 		default:
 			return fail("unsupported algorithm %q (MD5, SHA-1, SHA-256, SHA-384 or SHA-512)", algo)
 		}
-		data, ok := vals[0].(string)
-		if !ok {
-			data = encodeJSON(vals[0])
-		}
+		data := vals[0].(string)
 		if n := utf8.RuneCountInString(data); n > maxEncodeInput {
 			return fail("the input has %d characters; at most %d can be hashed", n, maxEncodeInput)
 		}

@@ -90,3 +90,26 @@ func TestExecutionKeepsDocumentOrder(t *testing.T) {
 		t.Errorf("document order in %d of 100 executions; last output %s, want %s", ok, last, want)
 	}
 }
+
+// TestStringComparisonsUseJavaOrder checks the documented Java compareTo
+// order: U+FF5E (a BMP character) sorts after U+1F600 (encoded as a
+// surrogate pair starting 0xD83D), unlike Go's byte order.
+func TestStringComparisonsUseJavaOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+		want int
+	}{
+		{"ascii", "a", "b", -1},
+		{"prefix", "ab", "abc", -1},
+		{"equal", "é", "é", 0},
+		{"surrogate pair before high BMP", "\U0001F600", "\uFF5E", -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := compareUTF16(tc.a, tc.b); got != tc.want {
+				t.Errorf("compareUTF16(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+			}
+		})
+	}
+}

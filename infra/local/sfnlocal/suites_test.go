@@ -1,12 +1,17 @@
 package sfnlocal
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/aftersales/aftersales/infra/local/vclock"
 )
 
 // aslValidatorRefusedOnPurpose lists the asl-validator fixtures that are
@@ -138,4 +143,110 @@ func errString(err error) string {
 		return "accepted"
 	}
 	return err.Error()
+}
+
+// awsLocalCase is one case of testdata/aws-local-stepfunctions/cases.json:
+// a unit test of the aws-local-stepfunctions library turned into a state
+// machine, with the outcome AWS documents. Exactly one of Output, Error and
+// Refused is the expectation.
+type awsLocalCase struct {
+	Name       string          `json:"name"`
+	Source     string          `json:"source"`
+	Definition json.RawMessage `json:"definition"`
+	Input      json.RawMessage `json:"input"`
+	Output     json.RawMessage `json:"output"`
+	Error      string          `json:"error"`
+	Refused    bool            `json:"refused"`
+	// Library says what the library does where it disagrees with AWS's
+	// documentation; the case follows AWS.
+	Library string `json:"library"`
+}
+
+// TestAWSLocalStepFunctionsCases runs the curated cases of the
+// aws-local-stepfunctions test suite (intrinsic functions, input and
+// output processing, Choice rules) through the interpreter.
+func TestAWSLocalStepFunctionsCases(t *testing.T) {
+	b, err := os.ReadFile("testdata/aws-local-stepfunctions/cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Cases []awsLocalCase `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Cases) < 200 {
+		t.Fatalf("found %d cases, want the whole curated set", len(file.Cases))
+	}
+	var mu sync.Mutex
+	agree, followsAWS := 0, 0
+	t.Cleanup(func() {
+		t.Logf("aws-local-stepfunctions cases: %d of %d agree with AWS's documented behaviour; the library itself disagrees with AWS in %d of them",
+			agree, len(file.Cases), followsAWS)
+	})
+	for i, tc := range file.Cases {
+		t.Run(fmt.Sprintf("%03d %s", i, tc.Name), func(t *testing.T) {
+			t.Parallel()
+			ok := runAWSLocalCase(t, tc)
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				agree++
+			}
+			if tc.Library != "" {
+				followsAWS++
+			}
+		})
+	}
+}
+
+func runAWSLocalCase(t *testing.T, tc awsLocalCase) bool {
+	t.Helper()
+	c := vclock.New(conformanceStart)
+	s := newTestService(t, c)
+	testFunctions(s, &sync.Map{})
+	m, err := s.CreateStateMachine("case", string(tc.Definition), nil)
+	if tc.Refused {
+		if err == nil {
+			t.Errorf("definition accepted, want it refused (%s)", tc.Source)
+			return false
+		}
+		return true
+	}
+	if err != nil {
+		t.Errorf("create: %v (%s)", err, tc.Source)
+		return false
+	}
+	input := "{}"
+	if len(tc.Input) > 0 {
+		input = string(tc.Input)
+	}
+	e, err := s.StartExecution(m.ARN, "run", input)
+	if err != nil {
+		t.Errorf("start: %v", err)
+		return false
+	}
+	got := runToCompletion(t, s, c, e.ARN)
+	if tc.Error != "" {
+		if got.Status != StatusFailed || got.Error != tc.Error {
+			t.Errorf("got %s %s (%s) output %s, want FAILED %s (%s)", got.Status, got.Error, got.Cause, got.Output, tc.Error, tc.Source)
+			return false
+		}
+		return true
+	}
+	if got.Status != StatusSucceeded {
+		t.Errorf("got %s %s (%s), want SUCCEEDED (%s)", got.Status, got.Error, got.Cause, tc.Source)
+		return false
+	}
+	g, _ := decodeJSON([]byte(got.Output))
+	w, err := decodeJSON(tc.Output)
+	if err != nil {
+		t.Fatalf("expected output: %v", err)
+	}
+	if !jsonEqual(g, w) {
+		t.Errorf("output %s, want %s (%s)", got.Output, encodeJSON(w), tc.Source)
+		return false
+	}
+	return true
 }
