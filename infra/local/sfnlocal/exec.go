@@ -14,6 +14,7 @@ import (
 type execution struct {
 	svc       *Service
 	machine   *machineRecord
+	ver       *machineVersion // the definition this execution runs
 	arn       string
 	name      string
 	input     any
@@ -81,7 +82,7 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 // begin records ExecutionStarted and enters the first state. e.mu is held.
 func (e *execution) begin() {
 	ev := e.event(nil, HistoryEvent{Type: "ExecutionStarted", Input: e.inputJSON})
-	if t := e.machine.compiled.timeoutSeconds; t > 0 {
+	if t := e.ver.compiled.timeoutSeconds; t > 0 {
 		e.timeoutStop = e.svc.clock.AfterFunc(time.Duration(t)*time.Second, func() {
 			e.svc.pool.submit(func() {
 				e.mu.Lock()
@@ -92,7 +93,7 @@ func (e *execution) begin() {
 			})
 		})
 	}
-	r := &run{exec: e, m: e.machine.compiled, prevEvent: ev}
+	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev}
 	e.root = r
 	r.enter(r.m.states[r.m.startAt], e.input)
 	e.svc.pool.submit(r.resumeFunc(r.seq, func() bool { return true }))
@@ -497,7 +498,7 @@ func (r *run) contextObject(token string, item *mapItem) any {
 			"Id", e.arn,
 			"Input", e.input,
 			"Name", e.name,
-			"RoleArn", e.machine.roleARN,
+			"RoleArn", e.ver.roleARN,
 			"StartTime", e.start.UTC().Format(timeFormat),
 			"RedriveCount", int64(0),
 		),
