@@ -12,7 +12,8 @@ import (
 // choiceRule is a compiled Choice Rule: a boolean combination (And, Or,
 // Not) or a single comparison of the value at Variable.
 type choiceRule struct {
-	next string
+	next   string
+	assign *template // Assign of a top-level rule, applied when it matches
 
 	and []*choiceRule
 	or  []*choiceRule
@@ -90,12 +91,21 @@ func compileChoiceRule(v any, top bool, at string) (*choiceRule, error) {
 	for _, k := range keys {
 		switch k {
 		case "Next", "Comment", "Variable":
+		case "Assign":
+			if !top {
+				return nil, fmt.Errorf("%s.Assign: only a rule directly in Choices may assign variables", at)
+			}
+			a, err := compileAssign(m[k])
+			if err != nil {
+				return nil, fmt.Errorf("%s.Assign: %v", at, err)
+			}
+			r.assign = a
 		case "And", "Or", "Not":
 			ops = append(ops, k)
 		default:
 			if _, _, _, ok := parseOperator(k); !ok {
-				if k == "Condition" || k == "Assign" || k == "Output" {
-					return nil, fmt.Errorf("%s.%s: field %q is not supported (JSONata and variables are not implemented)", at, k, k)
+				if k == "Condition" || k == "Output" {
+					return nil, fmt.Errorf("%s.%s: field %q is not supported (JSONata is not implemented)", at, k, k)
 				}
 				return nil, fmt.Errorf("%s.%s: unknown field %q in a choice rule", at, k, k)
 			}

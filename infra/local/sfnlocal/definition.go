@@ -73,6 +73,7 @@ type catcher struct {
 	next        string
 	resultPath  *path
 	resultNull  bool
+	assign      *template // Assign, evaluated on the error output
 }
 
 type state struct {
@@ -91,6 +92,7 @@ type state struct {
 	resultSelector *template
 	retry          []*retrier
 	catch          []*catcher
+	assign         *template // Assign: workflow variables set on leaving
 
 	// Pass
 	result    any
@@ -156,19 +158,18 @@ func (v *valueExpr) eval(e env) (any, *stateError) {
 // implement are listed in unsupportedFields, so they are refused with a
 // precise reason rather than as unknown.
 var stateFields = map[string][]string{
-	"Pass":     {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result"},
-	"Task":     {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
-	"Choice":   {"Choices", "Default", "InputPath", "OutputPath"},
-	"Wait":     {"Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
+	"Pass":     {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result"},
+	"Task":     {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
+	"Choice":   {"Assign", "Choices", "Default", "InputPath", "OutputPath"},
+	"Wait":     {"Assign", "Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
 	"Succeed":  {"InputPath", "OutputPath"},
 	"Fail":     {"Error", "ErrorPath", "Cause", "CausePath"},
-	"Parallel": {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches"},
-	"Map":      {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector", "ResultSelector", "Retry", "Catch", "ItemsPath", "MaxConcurrency", "MaxConcurrencyPath", "Iterator", "ItemProcessor"},
+	"Parallel": {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches"},
+	"Map":      {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector", "ResultSelector", "Retry", "Catch", "ItemsPath", "MaxConcurrency", "MaxConcurrencyPath", "Iterator", "ItemProcessor"},
 }
 
 var unsupportedFields = map[string]string{
 	"Credentials":                    "cross-account task credentials are not implemented",
-	"Assign":                         "variables are not implemented",
 	"Output":                         "JSONata is not implemented",
 	"Arguments":                      "JSONata is not implemented",
 	"QueryLanguage":                  "JSONata is not implemented",
@@ -460,6 +461,14 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 	}
 	if err := l.errorHandling(st, m, loc); err != nil {
 		return nil, err
+	}
+	if v, has := m["Assign"]; has {
+		if st.assign, err = compileAssign(v); err != nil {
+			return nil, fail("Assign", "%v", err)
+		}
+	}
+	if st.resultPath != nil && st.resultPath.variable != "" {
+		return nil, fail("ResultPath", "ResultPath cannot address a variable; use Assign")
 	}
 
 	switch typ {
@@ -850,10 +859,19 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 					c.next = s
 				case "ResultPath":
 					p, isNull, err := optPath(cm, k, true)
+					if err == nil && p != nil && p.variable != "" {
+						err = fmt.Errorf("ResultPath cannot address a variable; use Assign")
+					}
 					if err != nil {
 						return errAt(st.name, fk, at+"/"+k, "%v", err)
 					}
 					c.resultPath, c.resultNull = p, isNull
+				case "Assign":
+					a, err := compileAssign(cm[k])
+					if err != nil {
+						return errAt(st.name, fk, at+"/"+k, "%v", err)
+					}
+					c.assign = a
 				default:
 					if why, ok := unsupportedFields[k]; ok {
 						return errAt(st.name, fk, at+"/"+k, "field %q is not supported: %s", k, why)
@@ -871,6 +889,26 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 		}
 	}
 	return nil
+}
+
+// variableName is what a workflow variable may be called.
+var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,79}$`)
+
+// compileAssign compiles an Assign field: an object whose keys name
+// variables ("name" for a literal value, "name.$" for a path or intrinsic
+// function) and whose values are payload templates.
+func compileAssign(v any) (*template, error) {
+	o, ok := v.(*object)
+	if !ok {
+		return nil, fmt.Errorf("Assign must be an object of variable names and values")
+	}
+	for _, k := range o.keys {
+		name := strings.TrimSuffix(k, ".$")
+		if !variableName.MatchString(name) || name == "states" {
+			return nil, fmt.Errorf("%q is not a valid variable name (a letter or underscore, then letters, digits or underscores; \"states\" is reserved)", name)
+		}
+	}
+	return compileTemplate(v, "Assign")
 }
 
 func errorEquals(v any, last bool) ([]string, error) {

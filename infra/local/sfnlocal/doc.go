@@ -9,8 +9,7 @@
 // and refuses, with a *DefinitionError naming the state and the field,
 // anything the service refuses (Code MISSING_END_STATE for a scope with no
 // terminal state, SCHEMA_VALIDATION_FAILED otherwise) and anything the
-// interpreter does not implement: unknown fields, JSONata and variables,
-// distributed Map, task Credentials, and intrinsic functions outside the
+// interpreter does not implement: unknown fields, JSONata, distributed Map, task Credentials, and intrinsic functions outside the
 // eighteen of the JSONPath language (States.Format, StringToJson,
 // JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
 // ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash,
@@ -18,6 +17,9 @@
 // ignored. Task resources the service accepts but sfnlocal cannot run
 // (activities, service integrations other than Lambda) are accepted, and
 // the task fails with States.Runtime naming the feature when it runs.
+//
+// Workflow variables (JSONPath Assign, read as "$name" in paths) are
+// supported; see variables_test.go for their scoping and evaluation order.
 //
 // # Values
 //

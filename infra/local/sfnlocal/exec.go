@@ -56,6 +56,58 @@ type run struct {
 	group      *group
 	done       bool
 	prevEvent  int64
+	// vars holds the workflow variables this run assigns; a Parallel
+	// branch or Map iteration reads its parent's through vars.parent.
+	vars *varScope
+	// assigned is what the current state assigns, rendered for its
+	// StateExited event.
+	assigned map[string]string
+}
+
+// varScope is one scope of workflow variables: the top-level states share
+// one, and each Parallel branch and Map iteration has its own, which can
+// read (not write) the scopes around it. It is guarded by the execution
+// lock.
+type varScope struct {
+	parent *varScope
+	vals   map[string]any
+}
+
+func (v *varScope) lookup(name string) (any, bool) {
+	for ; v != nil; v = v.parent {
+		if x, ok := v.vals[name]; ok {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
+// prepareAssign evaluates an Assign field against value ($) with the
+// variables as they were when the state was entered. The result is applied
+// by commitAssign once the state's output is known, so that every field of
+// the state reads the old values, as the service orders it.
+func (r *run) prepareAssign(a *template, value any) (*object, *stateError) {
+	if a == nil {
+		return nil, nil
+	}
+	v, err := a.eval(r.env(value, "", nil))
+	if err != nil {
+		return nil, err
+	}
+	o, _ := v.(*object)
+	return o, nil
+}
+
+// commitAssign sets the prepared variables in the run's own scope.
+func (r *run) commitAssign(o *object) {
+	if o == nil {
+		return
+	}
+	r.assigned = make(map[string]string, o.len())
+	for _, k := range o.keys {
+		r.vars.vals[k] = o.vals[k]
+		r.assigned[k] = encodeJSON(o.vals[k])
+	}
 }
 
 // group tracks the children of a Parallel or Map state in progress.
@@ -93,7 +145,7 @@ func (e *execution) begin() {
 			})
 		})
 	}
-	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev}
+	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev, vars: &varScope{vals: map[string]any{}}}
 	e.root = r
 	r.enter(r.m.states[r.m.startAt], e.input)
 	e.svc.pool.submit(r.resumeFunc(r.seq, func() bool { return true }))
@@ -245,10 +297,15 @@ func (r *run) execute() bool {
 		if st.hasResult {
 			result = st.result
 		}
+		assign, err := r.prepareAssign(st.assign, result)
+		if err != nil {
+			return r.fail(err)
+		}
 		out, err := r.applyResult(result)
 		if err != nil {
 			return r.fail(err)
 		}
+		r.commitAssign(assign)
 		return r.exitTo(st.next, out)
 	case "Choice":
 		eff, err := r.applyInputPath()
@@ -256,13 +313,16 @@ func (r *run) execute() bool {
 			return r.fail(err)
 		}
 		next := ""
+		// The matching rule's Assign applies; the state's own Assign
+		// applies when no rule matches and Default is taken.
+		assignT := st.assign
 		for _, c := range st.choices {
 			ok, err := c.eval(r.env(eff, "", nil))
 			if err != nil {
 				return r.fail(err)
 			}
 			if ok {
-				next = c.next
+				next, assignT = c.next, c.assign
 				break
 			}
 		}
@@ -272,10 +332,15 @@ func (r *run) execute() bool {
 		if next == "" {
 			return r.fail(&stateError{Name: ErrNoChoiceMatched, Cause: fmt.Sprintf("No Matches! (state %q)", st.name)})
 		}
+		assign, err := r.prepareAssign(assignT, eff)
+		if err != nil {
+			return r.fail(err)
+		}
 		out, err := r.applyOutputPath(eff)
 		if err != nil {
 			return r.fail(err)
 		}
+		r.commitAssign(assign)
 		return r.exitTo(next, out)
 	case "Wait":
 		return r.executeWait()
@@ -351,14 +416,22 @@ func (r *run) executeWait() bool {
 		}
 		until = t
 	}
+	assign, err := r.prepareAssign(st.assign, eff)
+	if err != nil {
+		return r.fail(err)
+	}
 	out, err := r.applyOutputPath(eff)
 	if err != nil {
 		return r.fail(err)
 	}
-	if !until.After(now) {
+	leave := func() bool {
+		r.commitAssign(assign)
 		return r.exitTo(st.next, out)
 	}
-	r.sleep(until.Sub(now), func() bool { return r.exitTo(st.next, out) })
+	if !until.After(now) {
+		return leave()
+	}
+	r.sleep(until.Sub(now), leave)
 	return false
 }
 
@@ -366,7 +439,8 @@ func (r *run) executeWait() bool {
 // the state is terminal (next empty).
 func (r *run) exitTo(next string, out any) bool {
 	st := r.cur
-	r.exec.event(r, HistoryEvent{Type: st.typ + "StateExited", StateName: st.name, Output: encodeJSON(out)})
+	r.exec.event(r, HistoryEvent{Type: st.typ + "StateExited", StateName: st.name, Output: encodeJSON(out), AssignedVariables: r.assigned})
+	r.assigned = nil
 	if next == "" {
 		r.complete(out)
 		return false
@@ -430,6 +504,11 @@ func (r *run) fail(err *stateError) bool {
 			continue
 		}
 		errOut := objectOf("Error", err.Name, "Cause", err.Cause)
+		assign, aerr := r.prepareAssign(c.assign, errOut)
+		if aerr != nil {
+			r.failRun(aerr)
+			return false
+		}
 		var out any
 		switch {
 		case c.resultNull:
@@ -444,6 +523,7 @@ func (r *run) fail(err *stateError) bool {
 			}
 			out = v
 		}
+		r.commitAssign(assign)
 		return r.exitTo(c.next, out)
 	}
 	r.failRun(err)
@@ -482,7 +562,7 @@ func (r *run) cancel(abort bool) {
 // env is the evaluation environment for paths and templates of the
 // current state. token and item add $$.Task and $$.Map to the context.
 func (r *run) env(input any, token string, item *mapItem) env {
-	return env{input: input, context: func() any { return r.contextObject(token, item) }}
+	return env{input: input, context: func() any { return r.contextObject(token, item) }, vars: r.vars.lookup}
 }
 
 type mapItem struct {
@@ -493,19 +573,20 @@ type mapItem struct {
 // contextObject builds the $$ context object as the service documents it.
 func (r *run) contextObject(token string, item *mapItem) any {
 	e := r.exec
+	// Keys in the order the service writes them.
 	ctx := objectOf(
 		"Execution", objectOf(
 			"Id", e.arn,
 			"Input", e.input,
+			"StartTime", e.start.UTC().Format(timeFormat),
 			"Name", e.name,
 			"RoleArn", e.ver.roleARN,
-			"StartTime", e.start.UTC().Format(timeFormat),
 			"RedriveCount", int64(0),
 		),
 		"StateMachine", objectOf("Id", e.machine.arn, "Name", e.machine.name),
 		"State", objectOf(
-			"EnteredTime", r.entered.UTC().Format(timeFormat),
 			"Name", r.cur.name,
+			"EnteredTime", r.entered.UTC().Format(timeFormat),
 			"RetryCount", int64(r.retryCount),
 		),
 	)
@@ -579,10 +660,15 @@ func (r *run) finishWithResult(result any) bool {
 		}
 		result = v
 	}
+	assign, err := r.prepareAssign(st.assign, result)
+	if err != nil {
+		return r.fail(err)
+	}
 	out, err := r.applyResult(result)
 	if err != nil {
 		return r.fail(err)
 	}
+	r.commitAssign(assign)
 	return r.exitTo(st.next, out)
 }
 
@@ -602,7 +688,7 @@ func (r *run) startParallel() bool {
 	r.group = g
 	r.exec.event(r, HistoryEvent{Type: "ParallelStateStarted", StateName: st.name})
 	for i, b := range st.branches {
-		c := &run{exec: r.exec, m: b, parent: g, index: i, prevEvent: r.prevEvent}
+		c := &run{exec: r.exec, m: b, parent: g, index: i, prevEvent: r.prevEvent, vars: &varScope{parent: r.vars, vals: map[string]any{}}}
 		g.children = append(g.children, c)
 		g.active++
 		c.enter(b.states[b.startAt], eff)
@@ -671,7 +757,7 @@ func (g *group) startMore() {
 			}
 			input = v
 		}
-		c := &run{exec: r.exec, m: st.processor, parent: g, index: i, prevEvent: r.prevEvent}
+		c := &run{exec: r.exec, m: st.processor, parent: g, index: i, prevEvent: r.prevEvent, vars: &varScope{parent: r.vars, vals: map[string]any{}}}
 		g.children = append(g.children, c)
 		g.active++
 		c.prevEvent = r.exec.event(c, HistoryEvent{Type: "MapIterationStarted", StateName: st.name, Index: i})

@@ -46,6 +46,9 @@ type HistoryEvent struct {
 	Index int
 	// Length is the item count of MapStateStarted.
 	Length int
+	// AssignedVariables maps each variable a *StateExited state assigned
+	// to its value as JSON text, as the service reports it.
+	AssignedVariables map[string]string
 }
 
 // epoch renders a time the way the JSON protocol does: seconds since the
@@ -83,7 +86,12 @@ func (ev HistoryEvent) apiJSON(includeData bool) map[string]any {
 	case strings.HasSuffix(t, "StateEntered"):
 		out["stateEnteredEventDetails"] = map[string]any{"name": ev.StateName, "input": data(ev.Input), "inputDetails": inDetails}
 	case strings.HasSuffix(t, "StateExited"):
-		out["stateExitedEventDetails"] = map[string]any{"name": ev.StateName, "output": data(ev.Output), "outputDetails": inDetails}
+		d := map[string]any{"name": ev.StateName, "output": data(ev.Output), "outputDetails": inDetails}
+		if len(ev.AssignedVariables) > 0 {
+			d["assignedVariables"] = ev.AssignedVariables
+			d["assignedVariablesDetails"] = map[string]any{"truncated": false}
+		}
+		out["stateExitedEventDetails"] = d
 	case t == "TaskScheduled":
 		d := map[string]any{"resourceType": ev.ResourceType, "resource": ev.Resource, "region": ev.Region, "parameters": data(ev.Parameters)}
 		if ev.TimeoutInSeconds > 0 {

@@ -13,12 +13,20 @@ import (
 type path struct {
 	src     string
 	context bool
-	expr    jp.Expr
+	// variable names the workflow variable a path such as "$order.id"
+	// starts from (empty: the input or, with context, "$$").
+	variable string
+	expr     jp.Expr
 	// segs holds the steps of a definite path (one that can only select a
 	// single node: child names and non-negative indexes); nil otherwise.
 	segs     []any
 	definite bool
 }
+
+// variableRef matches the variable name at the start of a path such as
+// "$order.lines[0]": a letter or underscore, then letters, digits and
+// underscores.
+var variableRef = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*`)
 
 var lengthScript = regexp.MustCompile(`\[\(\s*@\.length\s*-\s*(\d+)\s*\)\]`)
 
@@ -27,6 +35,8 @@ var lengthScript = regexp.MustCompile(`\[\(\s*@\.length\s*-\s*(\d+)\s*\)\]`)
 type env struct {
 	input   any
 	context func() any
+	// vars looks a workflow variable up; nil when none are visible.
+	vars func(name string) (any, bool)
 }
 
 // compilePath compiles a Path as the spec defines it: any JSONPath the
@@ -40,6 +50,14 @@ func compilePath(s string) (*path, error) {
 	}
 	if !strings.HasPrefix(rest, "$") {
 		return nil, fmt.Errorf("path %q must start with \"$\"", s)
+	}
+	if !p.context {
+		if m := variableRef.FindString(rest); m != "" {
+			// "$name..." reads the workflow variable name; the rest is a
+			// path into its value.
+			p.variable = m[1:]
+			rest = "$" + rest[len(m):]
+		}
 	}
 	// Jayway's script index [(@.length-N)] (the Nth item from the end) is
 	// a negative index for ojg, which has no script engine.
@@ -155,8 +173,18 @@ func needsQuoting(name string) bool {
 // which may be empty, as the service does for wildcards and filters.
 func (p *path) get(e env) (any, bool) {
 	root := e.input
-	if p.context {
+	switch {
+	case p.context:
 		root = e.context()
+	case p.variable != "":
+		if e.vars == nil {
+			return nil, false
+		}
+		v, ok := e.vars(p.variable)
+		if !ok {
+			return nil, false
+		}
+		root = v
 	}
 	if p.definite {
 		return lookup(root, p.segs)

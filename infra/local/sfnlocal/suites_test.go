@@ -19,7 +19,7 @@ import (
 // feature. The value is a word the refusal must contain, so the developer
 // learns which feature is missing rather than reading a generic error.
 var aslValidatorRefusedOnPurpose = map[string]string{
-	"valid-assign.asl.json":                       "variables",
+	"valid-assign.asl.json":                       "JSONata",
 	"valid-comments-are-not-parsed.asl.json":      "JSONata",
 	"valid-json-surround-syntax.json":             "JSONata",
 	"valid-jsonata-syntax-function-call.json":     "JSONata",
@@ -50,9 +50,6 @@ var aslValidatorTooLenient = map[string]string{
 	// service runs Lambda functions, activities and arn:aws:states:::
 	// integrations.
 	"valid-task-parameters.json": "not a valid Task resource",
-	// "$field2" is not a JSONPath: Jayway refuses it ("expected '.' or
-	// '['"), so the intrinsic function cannot be compiled.
-	"valid-fail-paths.json": "invalid JSONPath \"$field2\"",
 	// A filter compares with a literal, and FooBar unquoted is none; Jayway
 	// needs 'FooBar'.
 	"valid-current-value-predicate.json": "FooBar",
