@@ -53,6 +53,10 @@ const (
 	taskLambdaARN taskKind = iota + 1 // Resource is a function ARN
 	taskLambdaInvoke
 	taskLambdaWaitToken
+	// taskIntegration and taskIntegrationWaitToken are supported service
+	// integrations (see integration.go), request-response and callback.
+	taskIntegration
+	taskIntegrationWaitToken
 	// taskUnsupported is a resource the service accepts (an activity or a
 	// service integration) that sfnlocal does not run: the definition is
 	// accepted, and the task fails at run time naming the feature.
@@ -102,6 +106,7 @@ type state struct {
 	resource         string
 	kind             taskKind
 	unsupported      string // why a taskUnsupported resource cannot run
+	integration      integration
 	timeoutSeconds   int64
 	timeoutPath      *path
 	heartbeatSeconds int64
@@ -628,6 +633,7 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 	case activityARN.MatchString(res):
 		st.kind = taskUnsupported
 		st.unsupported = "activities are not implemented"
+	case integrationARN.MatchString(res) && supportedIntegration(st, res):
 	case integrationARN.MatchString(res):
 		st.kind = taskUnsupported
 		st.unsupported = fmt.Sprintf("the service integration %s is not implemented (supported: lambda:invoke, lambda:invoke.waitForTaskToken and Lambda function ARNs)", strings.SplitN(res, ":::", 2)[1])
@@ -652,6 +658,14 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 			}
 		}
 		if st.kind == taskLambdaWaitToken && !st.parameters.usesTaskToken() {
+			return fail("Parameters", "a .waitForTaskToken task must pass $$.Task.Token in its Parameters")
+		}
+	}
+	if st.kind == taskIntegration || st.kind == taskIntegrationWaitToken {
+		if st.parameters == nil {
+			return fail("Parameters", "%s needs Parameters: they are the %s request", res, st.integration.action)
+		}
+		if st.kind == taskIntegrationWaitToken && !st.parameters.usesTaskToken() {
 			return fail("Parameters", "a .waitForTaskToken task must pass $$.Task.Token in its Parameters")
 		}
 	}
@@ -889,6 +903,29 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 		}
 	}
 	return nil
+}
+
+// supportedIntegration sets st's kind when res is a service integration
+// sfnlocal runs (integration.go), and reports whether it is.
+func supportedIntegration(st *state, res string) bool {
+	rest := strings.SplitN(res, ":::", 2)[1]
+	pattern := ""
+	for _, p := range []string{".waitForTaskToken", ".sync:2", ".sync"} {
+		if strings.HasSuffix(rest, p) {
+			pattern, rest = p, strings.TrimSuffix(rest, p)
+			break
+		}
+	}
+	in, ok := lookupIntegration(rest, pattern)
+	if !ok {
+		return false
+	}
+	st.integration = in
+	st.kind = taskIntegration
+	if pattern == ".waitForTaskToken" {
+		st.kind = taskIntegrationWaitToken
+	}
+	return true
 }
 
 // variableName is what a workflow variable may be called.

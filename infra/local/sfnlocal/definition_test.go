@@ -43,6 +43,7 @@ func TestValidateRefusesUnsupported(t *testing.T) {
 		{"intrinsic literal of the wrong type", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.MathAdd(1,'-1')"},"End":true}}}`, "A", "Parameters", "must be a number"},
 		{"invoke without FunctionName", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload":{}},"End":true}}}`, "A", "Parameters", "FunctionName"},
 		{"unsupported invoke parameter", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Foo":1},"End":true}}}`, "A", "Parameters", "Foo"},
+		{"sqs callback without token", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":"x"},"End":true}}}`, "A", "Parameters", "$$.Task.Token"},
 		{"token task without token", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"f"},"End":true}}}`, "A", "Parameters", "$$.Task.Token"},
 		{"credentials", `{"StartAt":"A","States":{"A":{"Type":"Task",` + task + `,"Credentials":{},"End":true}}}`, "A", "Credentials", "not supported"},
 		{"heartbeat not below timeout", `{"StartAt":"A","States":{"A":{"Type":"Task",` + task + `,"TimeoutSeconds":10,"HeartbeatSeconds":10,"End":true}}}`, "A", "HeartbeatSeconds", "smaller"},
@@ -127,7 +128,8 @@ func TestValidateAcceptsWhatTheServiceAccepts(t *testing.T) {
 	tests := []struct{ name, def string }{
 		{"activity", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:x","End":true}}}`},
 		{"dynamodb integration", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{},"End":true}}}`},
-		{"sqs callback", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}}`},
+		{"sqs callback", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"End":true}}}`},
+		{"sns publish", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","End":true}}}`},
 		{"nested execution", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","End":true}}}`},
 		{"batch job", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","End":true}}}`},
 		{"AWS SDK integration", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listBuckets","End":true}}}`},

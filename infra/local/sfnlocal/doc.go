@@ -15,8 +15,9 @@
 // ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash,
 // JsonMerge, MathRandom, MathAdd, StringSplit, UUID). Nothing is silently
 // ignored. Task resources the service accepts but sfnlocal cannot run
-// (activities, service integrations other than Lambda) are accepted, and
-// the task fails with States.Runtime naming the feature when it runs.
+// (activities, service integrations other than Lambda and those of
+// integration.go) are accepted, and the task fails with States.Runtime
+// naming the feature when it runs.
 //
 // Workflow variables (JSONPath Assign, read as "$name" in paths) are
 // supported; see variables_test.go for their scoping and evaluation order.
@@ -36,8 +37,10 @@
 //		return json.RawMessage(`{"approved":true}`), nil
 //	})
 //
-// Three resources are supported: "arn:aws:states:::lambda:invoke" (the
-// result is {"ExecutedVersion":"$LATEST","Payload":<handler output>,
+// SQS sendMessage, DynamoDB get/put/update/deleteItem and EventBridge
+// putEvents run against local stand-ins given with SetEndpoint (see
+// integration.go). For Lambda, three resources are supported:
+// "arn:aws:states:::lambda:invoke" (the result is {"ExecutedVersion":"$LATEST","Payload":<handler output>,
 // "StatusCode":200}), "arn:aws:states:::lambda:invoke.waitForTaskToken"
 // (the handler receives $$.Task.Token through Parameters; the result is
 // what SendTaskSuccess supplies) and a plain function ARN (the result is the

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"regexp"
 	"sort"
@@ -64,6 +65,10 @@ type Options struct {
 	Region string
 	// AccountID is the account in those ARNs. Default 123456789012.
 	AccountID string
+	// Endpoints maps the service of a supported service integration
+	// ("sqs", "dynamodb", "events") to the URL of a local stand-in that
+	// speaks its AWS JSON protocol (see SetEndpoint).
+	Endpoints map[string]string
 	// SettleGrace is how long (real time) the clock's settle hook waits for
 	// a task handler that is still running before it assumes the handler is
 	// blocked until its timeout fires. Default 2s.
@@ -83,6 +88,8 @@ type Service struct {
 	unsettle    func()
 	baseCtx     context.Context
 	cancelBase  context.CancelFunc
+	endpoints   map[string]string // guarded by mu
+	httpClient  *http.Client
 
 	randMu sync.Mutex
 	rnd    *rand.Rand
@@ -212,6 +219,8 @@ func New(opts Options) *Service {
 		opts.SettleGrace = 2 * time.Second
 	}
 	s := &Service{
+		endpoints:   map[string]string{},
+		httpClient:  &http.Client{Timeout: 60 * time.Second},
 		clock:       opts.Clock,
 		log:         opts.Logger,
 		region:      opts.Region,
@@ -227,6 +236,9 @@ func New(opts Options) *Service {
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	if st, ok := opts.Clock.(settler); ok {
 		s.unsettle = st.OnSettle(func() { _ = s.pool.settle(context.Background(), s.settleGrace) })
+	}
+	for svc, url := range opts.Endpoints {
+		s.endpoints[svc] = strings.TrimSuffix(url, "/")
 	}
 	return s
 }

@@ -80,7 +80,7 @@ func (r *run) startTask() bool {
 		return r.fail(err)
 	}
 	a := &taskAttempt{run: r, st: st}
-	if st.kind == taskLambdaWaitToken {
+	if st.kind == taskLambdaWaitToken || st.kind == taskIntegrationWaitToken {
 		a.token = newToken()
 	}
 	params := eff
@@ -100,6 +100,23 @@ func (r *run) startTask() bool {
 	var fn string
 	var payload any
 	switch st.kind {
+	case taskIntegration, taskIntegrationWaitToken:
+		in := st.integration
+		p, _ := params.(*object)
+		if p == nil {
+			return r.fail(runtimeErr("An error occurred while executing the state '%s'. The Parameters of %s:%s must be an object", st.name, in.service, in.action))
+		}
+		if in.stringify != nil {
+			p = in.stringify(p)
+		}
+		payload = p
+		a.resource = in.action
+		if st.kind == taskIntegrationWaitToken {
+			a.resource += ".waitForTaskToken"
+		}
+		e.event(r, HistoryEvent{Type: "TaskScheduled", ResourceType: in.service, Resource: a.resource, Region: svc.region,
+			Parameters: encodeJSON(p), TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
+		e.event(r, HistoryEvent{Type: "TaskStarted", ResourceType: in.service, Resource: a.resource})
 	case taskLambdaARN:
 		fn, payload = st.resource, params
 		a.resource = st.resource
@@ -143,7 +160,7 @@ func (r *run) startTask() bool {
 			svc.pool.submit(a.onTimeout(ErrTimeout, "The task exceeded its TimeoutSeconds"))
 		})
 	}
-	if heartbeat > 0 && st.kind == taskLambdaWaitToken {
+	if heartbeat > 0 && a.token != "" {
 		a.hb = time.Duration(heartbeat) * time.Second
 		a.armHeartbeat()
 	}
@@ -188,8 +205,11 @@ func (a *taskAttempt) onTimeout(name, cause string) func() {
 }
 
 func (a *taskAttempt) resourceType() string {
-	if a.st.kind == taskLambdaARN {
+	switch a.st.kind {
+	case taskLambdaARN:
 		return ""
+	case taskIntegration, taskIntegrationWaitToken:
+		return a.st.integration.service
 	}
 	return "lambda"
 }
@@ -220,7 +240,13 @@ func (s *Service) callHandler(ctx context.Context, a *taskAttempt, fn string, pa
 		return
 	}
 	s.pool.handler(true)
-	out, serr := s.invoke(ctx, fn, payload)
+	var out []byte
+	var serr *stateError
+	if k := a.st.kind; k == taskIntegration || k == taskIntegrationWaitToken {
+		out, serr = s.callIntegration(ctx, a.st.integration, payload)
+	} else {
+		out, serr = s.invoke(ctx, fn, payload)
+	}
 	s.pool.handler(false)
 	s.pool.submit(func() { s.handlerDone(ctx, a, out, serr) })
 }
@@ -250,7 +276,7 @@ func (s *Service) handlerDone(ctx context.Context, a *taskAttempt, out []byte, s
 		if a.st.kind == taskLambdaARN {
 			e.event(r, HistoryEvent{Type: "LambdaFunctionFailed", Error: serr.Name, Cause: serr.Cause})
 		} else {
-			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: "lambda", Resource: a.resource, Error: serr.Name, Cause: serr.Cause})
+			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: a.resourceType(), Resource: a.resource, Error: serr.Name, Cause: serr.Cause})
 		}
 		if r.fail(serr) {
 			r.advance()
@@ -272,6 +298,20 @@ func (s *Service) handlerDone(ctx context.Context, a *taskAttempt, out []byte, s
 		e.event(r, HistoryEvent{Type: "TaskSucceeded", ResourceType: "lambda", Resource: a.resource, Output: encodeJSON(resp)})
 		if r.finishWithResult(resp) {
 			r.advance()
+		}
+	case taskIntegration:
+		a.finish()
+		r.attempt = nil
+		e.event(r, HistoryEvent{Type: "TaskSucceeded", ResourceType: a.resourceType(), Resource: a.resource, Output: encodeJSON(result)})
+		if r.finishWithResult(result) {
+			r.advance()
+		}
+	case taskIntegrationWaitToken:
+		a.waiting = true
+		e.event(r, HistoryEvent{Type: "TaskSubmitted", ResourceType: a.resourceType(), Resource: a.resource, Output: encodeJSON(result)})
+		if p := a.pending; p != nil {
+			a.pending = nil
+			a.complete(p)
 		}
 	case taskLambdaWaitToken:
 		a.waiting = true
@@ -302,13 +342,13 @@ func (a *taskAttempt) complete(o *taskOutcome) {
 		}
 		r.attempt = nil
 		if o.err != nil {
-			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: "lambda", Resource: a.resource, Error: o.err.Name, Cause: o.err.Cause})
+			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: a.resourceType(), Resource: a.resource, Error: o.err.Name, Cause: o.err.Cause})
 			if r.fail(o.err) {
 				r.advance()
 			}
 			return
 		}
-		e.event(r, HistoryEvent{Type: "TaskSucceeded", ResourceType: "lambda", Resource: a.resource, Output: encodeJSON(o.output)})
+		e.event(r, HistoryEvent{Type: "TaskSucceeded", ResourceType: a.resourceType(), Resource: a.resource, Output: encodeJSON(o.output)})
 		if r.finishWithResult(o.output) {
 			r.advance()
 		}
