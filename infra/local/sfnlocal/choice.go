@@ -12,6 +12,7 @@ import (
 // choiceRule is a compiled Choice Rule: a boolean combination (And, Or,
 // Not) or a single comparison of the value at Variable.
 type choiceRule struct {
+	cond   *template // Condition of a JSONata rule
 	next   string
 	assign *template // Assign of a top-level rule, applied when it matches
 
@@ -105,7 +106,7 @@ func compileChoiceRule(v any, top bool, at string) (*choiceRule, error) {
 		default:
 			if _, _, _, ok := parseOperator(k); !ok {
 				if k == "Condition" || k == "Output" {
-					return nil, fmt.Errorf("%s.%s: field %q is not supported (JSONata is not implemented)", at, k, k)
+					return nil, fmt.Errorf("%s.%s: field %q belongs to JSONata states; set \"QueryLanguage\": \"JSONata\"", at, k, k)
 				}
 				return nil, fmt.Errorf("%s.%s: unknown field %q in a choice rule", at, k, k)
 			}
@@ -202,6 +203,54 @@ func compileChoiceRule(v any, top bool, at string) (*choiceRule, error) {
 	return r, nil
 }
 
+// compileJSONataChoiceRule compiles a rule of a JSONata Choice state:
+// Condition (an expression or a boolean), Next, and optionally Assign.
+func compileJSONataChoiceRule(v any, top bool, at string) (*choiceRule, error) {
+	m, ok := asMap(v)
+	if !ok {
+		return nil, fmt.Errorf("%s: a choice rule must be an object", at)
+	}
+	r := &choiceRule{}
+	for _, k := range sortedKeys(m) {
+		switch k {
+		case "Comment":
+		case "Next":
+			s, ok := m[k].(string)
+			if !ok || s == "" {
+				return nil, fmt.Errorf("%s.Next: must be a state name", at)
+			}
+			r.next = s
+		case "Condition":
+			c := m[k]
+			if s, ok := c.(string); ok && !isJSONataExpr(s) {
+				return nil, fmt.Errorf("%s.Condition: must be a JSONata expression \"{%% ... %%}\" or a boolean", at)
+			} else if _, isBool := c.(bool); !ok && !isBool {
+				return nil, fmt.Errorf("%s.Condition: must be a JSONata expression \"{%% ... %%}\" or a boolean", at)
+			}
+			t, err := compileJSONataTemplate(c, "Condition")
+			if err != nil {
+				return nil, fmt.Errorf("%s.Condition: %v", at, err)
+			}
+			r.cond = t
+		case "Assign":
+			a, err := compileAssignFor(m[k], true)
+			if err != nil {
+				return nil, fmt.Errorf("%s.Assign: %v", at, err)
+			}
+			r.assign = a
+		default:
+			return nil, fmt.Errorf("%s.%s: field %q is not allowed in a JSONata choice rule (it takes Condition, Next and Assign)", at, k, k)
+		}
+	}
+	if r.cond == nil {
+		return nil, fmt.Errorf("%s.Condition: a JSONata choice rule needs Condition", at)
+	}
+	if r.next == "" {
+		return nil, fmt.Errorf("%s.Next: a choice rule in Choices must have Next", at)
+	}
+	return r, nil
+}
+
 // parseTimestamp accepts the RFC 3339 profile the language requires: an
 // uppercase T between date and time and an uppercase Z or a numeric offset.
 func parseTimestamp(s string) (time.Time, bool) {
@@ -218,6 +267,16 @@ func parseTimestamp(s string) (time.Time, bool) {
 // eval evaluates the rule against the Choice state's effective input.
 func (r *choiceRule) eval(e env) (bool, *stateError) {
 	switch {
+	case r.cond != nil:
+		v, err := r.cond.eval(e)
+		if err != nil {
+			return false, err
+		}
+		b, ok := v.(bool)
+		if !ok {
+			return false, &stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Condition of a choice rule must evaluate to a boolean, got %s", typeName(v))}
+		}
+		return b, nil
 	case r.and != nil:
 		for _, c := range r.and {
 			ok, err := c.eval(e)

@@ -78,6 +78,7 @@ type catcher struct {
 	resultPath  *path
 	resultNull  bool
 	assign      *template // Assign, evaluated on the error output
+	output      *template // Output of a JSONata catcher
 }
 
 type state struct {
@@ -97,6 +98,17 @@ type state struct {
 	retry          []*retrier
 	catch          []*catcher
 	assign         *template // Assign: workflow variables set on leaving
+
+	// JSONata states (jsonata set) use these instead of the JSONPath
+	// fields; Items and ItemSelector belong to Map.
+	jsonata        bool
+	output         *template
+	arguments      *template
+	items          *template
+	waitExpr       *template // Seconds or Timestamp as an expression
+	timeoutT       *template // TimeoutSeconds as an expression
+	heartbeatT     *template // HeartbeatSeconds as an expression
+	errorT, causeT *template // Fail Error and Cause
 
 	// Pass
 	result    any
@@ -206,6 +218,7 @@ var (
 // execution history to be unambiguous.
 type loader struct {
 	names map[string]string // state name -> location
+	lang  string            // the top-level QueryLanguage: JSONPath or JSONata
 }
 
 func errAt(st, field, loc, format string, a ...any) *DefinitionError {
@@ -238,10 +251,15 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 		if allowed[k] {
 			continue
 		}
-		if k == "QueryLanguage" {
-			if s, _ := m[k].(string); s == "JSONPath" {
+		if k == "QueryLanguage" && top {
+			switch s, _ := m[k].(string); s {
+			case "JSONPath":
+				continue
+			case "JSONata":
+				l.lang = s
 				continue
 			}
+			return nil, errAt(owner, k, loc+"/"+k, "QueryLanguage must be \"JSONPath\" or \"JSONata\"")
 		}
 		if k == "ProcessorConfig" && !top && strings.HasSuffix(loc, "/ItemProcessor") {
 			continue
@@ -376,6 +394,8 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 }
 
 func (l *loader) state(name string, m map[string]any, loc string) (*state, error) {
+	// A copy: compiling JSONata fields removes them from the map.
+	m = cloneMap(m)
 	typ, ok := m["Type"].(string)
 	if !ok {
 		return nil, errAt(name, "Type", loc+"/Type", "Type is required")
@@ -384,7 +404,21 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 	if !known {
 		return nil, errAt(name, "Type", loc+"/Type", "unknown state type %q", typ)
 	}
-	allowed := map[string]bool{"Type": true, "Comment": true}
+	jsonataMode := l.lang == "JSONata"
+	if v, has := m["QueryLanguage"]; has {
+		switch s, _ := v.(string); s {
+		case "JSONPath":
+			jsonataMode = false
+		case "JSONata":
+			jsonataMode = true
+		default:
+			return nil, errAt(name, "QueryLanguage", loc+"/QueryLanguage", "QueryLanguage must be \"JSONPath\" or \"JSONata\"")
+		}
+	}
+	if jsonataMode {
+		fields = jsonataFields[typ]
+	}
+	allowed := map[string]bool{"Type": true, "Comment": true, "QueryLanguage": true}
 	for _, f := range fields {
 		allowed[f] = true
 	}
@@ -392,21 +426,45 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 		if allowed[k] {
 			continue
 		}
-		if k == "QueryLanguage" {
-			// A state may restate the default language; JSONata is
-			// refused below with its reason.
-			if s, _ := m[k].(string); s == "JSONPath" {
-				continue
-			}
+		if use, ok := jsonPathOnly[k]; ok && jsonataMode {
+			return nil, errAt(name, k, loc+"/"+k, "field %q is a JSONPath field; a JSONata state uses %s", k, use)
+		}
+		if jsonataMode && (k == "Output" || k == "Arguments" || k == "Items") {
+			return nil, errAt(name, k, loc+"/"+k, "field %q is not allowed in a %s state", k, typ)
+		}
+		if !jsonataMode && (k == "Output" || k == "Arguments" || k == "Items") {
+			return nil, errAt(name, k, loc+"/"+k, "field %q belongs to JSONata states; set \"QueryLanguage\": \"JSONata\" or use the JSONPath fields", k)
 		}
 		if why, ok := unsupportedFields[k]; ok {
 			return nil, errAt(name, k, loc+"/"+k, "field %q is not supported: %s", k, why)
 		}
 		return nil, errAt(name, k, loc+"/"+k, "field %q is not allowed in a %s state", k, typ)
 	}
-	st := &state{name: name, typ: typ}
+	st := &state{name: name, typ: typ, jsonata: jsonataMode}
 	fail := func(field, format string, a ...any) error {
 		return errAt(name, field, loc+"/"+field, format, a...)
+	}
+	if jsonataMode {
+		for _, f := range []string{"Output", "Arguments", "Items", "ItemSelector"} {
+			v, has := m[f]
+			if !has {
+				continue
+			}
+			t, err := compileJSONataTemplate(v, f)
+			if err != nil {
+				return nil, fail(f, "%v", err)
+			}
+			switch f {
+			case "Output":
+				st.output = t
+			case "Arguments":
+				st.arguments = t
+			case "Items":
+				st.items = t
+			case "ItemSelector":
+				st.itemSelector = t
+			}
+		}
 	}
 
 	// Transitions.
@@ -468,7 +526,7 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 		return nil, err
 	}
 	if v, has := m["Assign"]; has {
-		if st.assign, err = compileAssign(v); err != nil {
+		if st.assign, err = compileAssignFor(v, jsonataMode); err != nil {
 			return nil, fail("Assign", "%v", err)
 		}
 	}
@@ -489,7 +547,11 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("Choices", "must be a non-empty array of choice rules")
 		}
 		for i, v := range list {
-			r, err := compileChoiceRule(v, true, fmt.Sprintf("Choices[%d]", i))
+			compile := compileChoiceRule
+			if jsonataMode {
+				compile = compileJSONataChoiceRule
+			}
+			r, err := compile(v, true, fmt.Sprintf("Choices[%d]", i))
 			if err != nil {
 				return nil, choiceErr(name, loc, err)
 			}
@@ -511,6 +573,23 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 		}
 		if set != 1 {
 			return nil, fail("Seconds", "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp and TimestampPath (found %d)", set)
+		}
+		if jsonataMode {
+			for _, f := range []string{"Seconds", "Timestamp"} {
+				if v, has := m[f]; has {
+					if str, ok := v.(string); ok && isJSONataExpr(str) {
+						if st.waitExpr, err = compileJSONataTemplate(v, f); err != nil {
+							return nil, fail(f, "%v", err)
+						}
+						delete(m, f)
+						if f == "Seconds" {
+							st.hasSeconds = true
+						} else {
+							st.hasTimestamp = true
+						}
+					}
+				}
+			}
 		}
 		if v, has := m["Seconds"]; has {
 			n, ok := toInt(v)
@@ -537,6 +616,24 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("SecondsPath", "%v", err)
 		}
 	case "Fail":
+		if jsonataMode {
+			for _, f := range []string{"Error", "Cause"} {
+				if v, has := m[f]; has {
+					if str, ok := v.(string); ok && isJSONataExpr(str) {
+						t, err := compileJSONataTemplate(v, f)
+						if err != nil {
+							return nil, fail(f, "%v", err)
+						}
+						if f == "Error" {
+							st.errorT = t
+						} else {
+							st.causeT = t
+						}
+						delete(m, f)
+					}
+				}
+			}
+		}
 		for _, pair := range [][2]string{{"Error", "ErrorPath"}, {"Cause", "CausePath"}} {
 			lit, hasLit := m[pair[0]]
 			expr, hasExpr := m[pair[1]]
@@ -640,36 +737,56 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 	default:
 		return fail("Resource", "%q is not a valid Task resource: expected a Lambda function ARN, an activity ARN or a service integration arn:aws:states:::<service>:<action>[.sync|.sync:2|.waitForTaskToken]", res)
 	}
+	paramField, params := "Parameters", st.parameters
+	if st.jsonata {
+		paramField, params = "Arguments", st.arguments
+	}
 	if st.kind == taskLambdaInvoke || st.kind == taskLambdaWaitToken {
-		pm, _ := asMap(m["Parameters"])
+		pm, _ := asMap(m[paramField])
 		if pm == nil {
-			return fail("Parameters", "%s needs Parameters with FunctionName", res)
+			return fail(paramField, "%s needs %s with FunctionName", res, paramField)
 		}
 		_, hasName := pm["FunctionName"]
 		_, hasNamePath := pm["FunctionName.$"]
 		if !hasName && !hasNamePath {
-			return fail("Parameters", "%s needs Parameters.FunctionName", res)
+			return fail(paramField, "%s needs %s.FunctionName", res, paramField)
 		}
 		for _, k := range sortedKeys(pm) {
 			switch strings.TrimSuffix(k, ".$") {
 			case "FunctionName", "Payload", "Qualifier", "ClientContext", "InvocationType", "LogType":
 			default:
-				return fail("Parameters", "parameter %q is not supported by lambda:invoke", k)
+				return fail(paramField, "parameter %q is not supported by lambda:invoke", k)
 			}
 		}
-		if st.kind == taskLambdaWaitToken && !st.parameters.usesTaskToken() {
-			return fail("Parameters", "a .waitForTaskToken task must pass $$.Task.Token in its Parameters")
+		if st.kind == taskLambdaWaitToken && !params.usesTaskToken() {
+			return fail(paramField, "a .waitForTaskToken task must pass the task token ($$.Task.Token, or $states.context.Task.Token in JSONata) in its %s", paramField)
 		}
 	}
 	if st.kind == taskIntegration || st.kind == taskIntegrationWaitToken {
-		if st.parameters == nil {
-			return fail("Parameters", "%s needs Parameters: they are the %s request", res, st.integration.action)
+		if params == nil {
+			return fail(paramField, "%s needs %s: they are the %s request", res, paramField, st.integration.action)
 		}
-		if st.kind == taskIntegrationWaitToken && !st.parameters.usesTaskToken() {
-			return fail("Parameters", "a .waitForTaskToken task must pass $$.Task.Token in its Parameters")
+		if st.kind == taskIntegrationWaitToken && !params.usesTaskToken() {
+			return fail(paramField, "a .waitForTaskToken task must pass the task token ($$.Task.Token, or $states.context.Task.Token in JSONata) in its %s", paramField)
 		}
 	}
 	var err error
+	if st.jsonata {
+		for _, f := range []string{"TimeoutSeconds", "HeartbeatSeconds"} {
+			if str, isStr := m[f].(string); isStr && isJSONataExpr(str) {
+				t, err := compileJSONataTemplate(str, f)
+				if err != nil {
+					return fail(f, "%v", err)
+				}
+				if f == "TimeoutSeconds" {
+					st.timeoutT = t
+				} else {
+					st.heartbeatT = t
+				}
+				delete(m, f)
+			}
+		}
+	}
 	if v, has := m["TimeoutSeconds"]; has {
 		if st.timeoutSeconds, ok = positiveInt(v); !ok {
 			return fail("TimeoutSeconds", "must be a positive integer")
@@ -748,7 +865,7 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 	if hasParams {
 		selField = "Parameters"
 	}
-	if v, has := m[selField]; has {
+	if v, has := m[selField]; has && !st.jsonata {
 		if st.itemSelector, err = compileTemplate(v, selField); err != nil {
 			return fail(selField, "%v", err)
 		}
@@ -871,7 +988,19 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 						return errAt(st.name, fk, at+"/"+k, "must be a state name")
 					}
 					c.next = s
+				case "Output":
+					if !st.jsonata {
+						return errAt(st.name, fk, at+"/"+k, "field %q belongs to JSONata states; use ResultPath", k)
+					}
+					t, err := compileJSONataTemplate(cm[k], k)
+					if err != nil {
+						return errAt(st.name, fk, at+"/"+k, "%v", err)
+					}
+					c.output = t
 				case "ResultPath":
+					if st.jsonata {
+						return errAt(st.name, fk, at+"/"+k, "field %q is a JSONPath field; a JSONata catcher uses Output and Assign", k)
+					}
 					p, isNull, err := optPath(cm, k, true)
 					if err == nil && p != nil && p.variable != "" {
 						err = fmt.Errorf("ResultPath cannot address a variable; use Assign")
@@ -881,7 +1010,7 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 					}
 					c.resultPath, c.resultNull = p, isNull
 				case "Assign":
-					a, err := compileAssign(cm[k])
+					a, err := compileAssignFor(cm[k], st.jsonata)
 					if err != nil {
 						return errAt(st.name, fk, at+"/"+k, "%v", err)
 					}
@@ -928,12 +1057,31 @@ func supportedIntegration(st *state, res string) bool {
 	return true
 }
 
-// variableName is what a workflow variable may be called.
-var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,79}$`)
+// variableName is what a workflow variable may be called: a Unicode
+// identifier (UAX #31: an ID_Start character, then ID_Continue ones; an
+// underscore may start it) of at most 80 characters, as the service
+// documents. Letter and mark categories approximate ID_Start/ID_Continue.
+var variableName = regexp.MustCompile(`^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]{0,79}$`)
 
 // compileAssign compiles an Assign field: an object whose keys name
 // variables ("name" for a literal value, "name.$" for a path or intrinsic
 // function) and whose values are payload templates.
+func compileAssignFor(v any, jsonataMode bool) (*template, error) {
+	if !jsonataMode {
+		return compileAssign(v)
+	}
+	o, ok := v.(*object)
+	if !ok {
+		return nil, fmt.Errorf("Assign must be an object of variable names and values")
+	}
+	for _, k := range o.keys {
+		if !variableName.MatchString(k) || k == "states" {
+			return nil, fmt.Errorf("%q is not a valid variable name (a Unicode identifier: a letter or underscore, then letters, digits or underscores; \"states\" is reserved)", k)
+		}
+	}
+	return compileJSONataTemplate(v, "Assign")
+}
+
 func compileAssign(v any) (*template, error) {
 	o, ok := v.(*object)
 	if !ok {
@@ -942,7 +1090,7 @@ func compileAssign(v any) (*template, error) {
 	for _, k := range o.keys {
 		name := strings.TrimSuffix(k, ".$")
 		if !variableName.MatchString(name) || name == "states" {
-			return nil, fmt.Errorf("%q is not a valid variable name (a letter or underscore, then letters, digits or underscores; \"states\" is reserved)", name)
+			return nil, fmt.Errorf("%q is not a valid variable name (a Unicode identifier: a letter or underscore, then letters, digits or underscores; \"states\" is reserved)", name)
 		}
 	}
 	return compileTemplate(v, "Assign")
@@ -1005,6 +1153,14 @@ func positiveInt(v any) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }
 
 func sortedKeys(m map[string]any) []string {

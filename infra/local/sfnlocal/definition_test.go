@@ -21,7 +21,12 @@ func TestValidateRefusesUnsupported(t *testing.T) {
 		wantMsg   string
 	}{
 		{"unknown top-level field", `{"StartAt":"A","Foo":1,"States":{"A":{"Type":"Pass","End":true}}}`, "", "Foo", "unknown field"},
-		{"JSONata query language", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, "", "QueryLanguage", "JSONata"},
+		{"unknown query language", `{"QueryLanguage":"JMESPath","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, "", "QueryLanguage", "JSONata"},
+		{"JSONPath field in a JSONata state", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.a","End":true}}}`, "A", "InputPath", "a JSONata state uses Arguments or Output"},
+		{"JSONata field in a JSONPath state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% 1 %}","End":true}}}`, "A", "Output", "belongs to JSONata states"},
+		{"malformed JSONata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{%1%}","End":true}}}`, "A", "Output", "well-formed"},
+		{"JSONata syntax error", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% (1 + %}","End":true}}}`, "A", "Output", "invalid JSONata expression"},
+		{"JSONata choice rule with Variable", `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Next":"D"}]},"D":{"Type":"Succeed"}}}`, "C", "Choices[0].IsNull", "not allowed in a JSONata choice rule"},
 		{"unknown state field", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Retries":3}}}`, "A", "Retries", "not allowed"},
 		{"field of another state type", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Resource":"x"}}}`, "A", "Resource", "not allowed in a Pass state"},
 		{"Assign in a Succeed state", `{"StartAt":"A","States":{"A":{"Type":"Succeed","Assign":{"x":1}}}}`, "A", "Assign", "not allowed in a Succeed state"},
@@ -38,7 +43,6 @@ func TestValidateRefusesUnsupported(t *testing.T) {
 		{"lambda alias with bad characters", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f:$*#","End":true}}}`, "A", "Resource", "not a valid Task resource"},
 		{"no terminal state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Wait","Seconds":1,"Next":"A"}}}`, "", "States", "no terminal state"},
 		{"no terminal state in a branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Pass","Next":"X"}}}],"End":true}}}`, "P", "States", "no terminal state"},
-		{"state-level JSONata", `{"StartAt":"A","States":{"A":{"Type":"Pass","QueryLanguage":"JSONata","End":true}}}`, "A", "QueryLanguage", "JSONata"},
 		{"unknown States function", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.ArraySort($.a)"},"End":true}}}`, "A", "Parameters", "States.ArraySort is not supported"},
 		{"intrinsic literal of the wrong type", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.MathAdd(1,'-1')"},"End":true}}}`, "A", "Parameters", "must be a number"},
 		{"invoke without FunctionName", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload":{}},"End":true}}}`, "A", "Parameters", "FunctionName"},

@@ -9,7 +9,7 @@
 // and refuses, with a *DefinitionError naming the state and the field,
 // anything the service refuses (Code MISSING_END_STATE for a scope with no
 // terminal state, SCHEMA_VALIDATION_FAILED otherwise) and anything the
-// interpreter does not implement: unknown fields, JSONata, distributed Map, task Credentials, and intrinsic functions outside the
+// interpreter does not implement: unknown fields, distributed Map, task Credentials, and intrinsic functions outside the
 // eighteen of the JSONPath language (States.Format, StringToJson,
 // JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
 // ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash,
@@ -19,8 +19,10 @@
 // integration.go) are accepted, and the task fails with States.Runtime
 // naming the feature when it runs.
 //
-// Workflow variables (JSONPath Assign, read as "$name" in paths) are
+// Workflow variables (Assign, read as "$name" in paths and JSONata) are
 // supported; see variables_test.go for their scoping and evaluation order.
+// So is JSONata ("QueryLanguage":"JSONata", top-level or per state; see
+// jsonata.go and jsonata_test.go).
 //
 // # Values
 //

@@ -82,15 +82,38 @@ func (v *varScope) lookup(name string) (any, bool) {
 	return nil, false
 }
 
+// all returns every visible variable, inner scopes hiding outer ones.
+func (v *varScope) all() map[string]any {
+	out := map[string]any{}
+	var walk func(*varScope)
+	walk = func(s *varScope) {
+		if s == nil {
+			return
+		}
+		walk(s.parent)
+		for k, x := range s.vals {
+			out[k] = x
+		}
+	}
+	walk(v)
+	return out
+}
+
 // prepareAssign evaluates an Assign field against value ($) with the
 // variables as they were when the state was entered. The result is applied
 // by commitAssign once the state's output is known, so that every field of
 // the state reads the old values, as the service orders it.
 func (r *run) prepareAssign(a *template, value any) (*object, *stateError) {
+	return r.prepareAssignEnv(a, r.env(value, "", nil))
+}
+
+// prepareAssignEnv is prepareAssign with the whole environment given, as
+// JSONata states need ($states.result, $states.errorOutput).
+func (r *run) prepareAssignEnv(a *template, e env) (*object, *stateError) {
 	if a == nil {
 		return nil, nil
 	}
-	v, err := a.eval(r.env(value, "", nil))
+	v, err := a.eval(e)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +307,18 @@ func (r *run) execute() bool {
 	st := r.cur
 	switch st.typ {
 	case "Pass":
+		if st.jsonata {
+			assign, err := r.prepareAssign(st.assign, r.input)
+			if err != nil {
+				return r.fail(err)
+			}
+			out, err := r.applyOutputPath(r.input)
+			if err != nil {
+				return r.fail(err)
+			}
+			r.commitAssign(assign)
+			return r.exitTo(st.next, out)
+		}
 		eff, err := r.applyInputPath()
 		if err != nil {
 			return r.fail(err)
@@ -375,6 +410,23 @@ func (r *run) execute() bool {
 			}
 			*f.dst = s
 		}
+		for _, f := range []struct {
+			t   *template
+			dst *string
+		}{{st.errorT, &name}, {st.causeT, &cause}} {
+			if f.t == nil {
+				continue
+			}
+			v, err := f.t.eval(e)
+			if err != nil {
+				return r.fail(err)
+			}
+			s, ok := v.(string)
+			if !ok {
+				return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Error and Cause of state %q must evaluate to strings, got %s", st.name, typeName(v))})
+			}
+			*f.dst = s
+		}
 		r.failRun(&stateError{Name: name, Cause: cause})
 		return false
 	case "Task":
@@ -396,6 +448,25 @@ func (r *run) executeWait() bool {
 	now := r.exec.svc.clock.Now()
 	var until time.Time
 	switch {
+	case st.waitExpr != nil:
+		v, err := st.waitExpr.eval(r.env(eff, "", nil))
+		if err != nil {
+			return r.fail(err)
+		}
+		if st.hasSeconds {
+			n, ok := toInt(v)
+			if !ok || n < 0 || n > 99999999 {
+				return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Seconds of state %q must evaluate to an integer from 0 to 99999999, got %s", st.name, encodeJSON(v))})
+			}
+			until = r.entered.Add(time.Duration(n) * time.Second)
+		} else {
+			s, _ := v.(string)
+			t, ok := parseTimestamp(s)
+			if !ok {
+				return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Timestamp of state %q must evaluate to an RFC 3339 timestamp, got %s", st.name, encodeJSON(v))})
+			}
+			until = t
+		}
 	case st.hasSeconds:
 		until = r.entered.Add(time.Duration(st.waitSeconds) * time.Second)
 	case st.secondsPath != nil:
@@ -504,6 +575,24 @@ func (r *run) fail(err *stateError) bool {
 			continue
 		}
 		errOut := objectOf("Error", err.Name, "Cause", err.Cause)
+		if st.jsonata {
+			e := r.env(r.input, "", nil)
+			e.errOutput, e.hasErrOutput = errOut, true
+			assign, aerr := r.prepareAssignEnv(c.assign, e)
+			if aerr != nil {
+				r.failRun(aerr)
+				return false
+			}
+			var out any = errOut
+			if c.output != nil {
+				if out, aerr = c.output.eval(e); aerr != nil {
+					r.failRun(aerr)
+					return false
+				}
+			}
+			r.commitAssign(assign)
+			return r.exitTo(c.next, out)
+		}
 		assign, aerr := r.prepareAssign(c.assign, errOut)
 		if aerr != nil {
 			r.failRun(aerr)
@@ -562,7 +651,7 @@ func (r *run) cancel(abort bool) {
 // env is the evaluation environment for paths and templates of the
 // current state. token and item add $$.Task and $$.Map to the context.
 func (r *run) env(input any, token string, item *mapItem) env {
-	return env{input: input, context: func() any { return r.contextObject(token, item) }, vars: r.vars.lookup}
+	return env{input: input, context: func() any { return r.contextObject(token, item) }, vars: r.vars.lookup, allVars: r.vars.all}
 }
 
 type mapItem struct {
@@ -616,6 +705,13 @@ func (r *run) applyInputPath() (any, *stateError) {
 
 func (r *run) applyOutputPath(v any) (any, *stateError) {
 	st := r.cur
+	if st.jsonata {
+		// Pass, Choice, Wait and Succeed: Output, by default the input.
+		if st.output == nil {
+			return v, nil
+		}
+		return st.output.eval(r.env(v, "", nil))
+	}
 	switch {
 	case st.outputPathNull:
 		return newObject(0), nil
@@ -653,6 +749,22 @@ func (r *run) applyResult(result any) (any, *stateError) {
 // Task, Parallel or Map result and moves on.
 func (r *run) finishWithResult(result any) bool {
 	st := r.cur
+	if st.jsonata {
+		e := r.env(r.input, "", nil)
+		e.result, e.hasResult = result, true
+		assign, err := r.prepareAssignEnv(st.assign, e)
+		if err != nil {
+			return r.fail(err)
+		}
+		out := result
+		if st.output != nil {
+			if out, err = st.output.eval(e); err != nil {
+				return r.fail(err)
+			}
+		}
+		r.commitAssign(assign)
+		return r.exitTo(st.next, out)
+	}
 	if st.resultSelector != nil {
 		v, err := st.resultSelector.eval(r.env(result, "", nil))
 		if err != nil {
@@ -684,6 +796,11 @@ func (r *run) startParallel() bool {
 			return r.fail(err)
 		}
 	}
+	if st.arguments != nil {
+		if eff, err = st.arguments.eval(r.env(eff, "", nil)); err != nil {
+			return r.fail(err)
+		}
+	}
 	g := &group{owner: r, eff: eff, results: make([]any, len(st.branches)), remaining: len(st.branches)}
 	r.group = g
 	r.exec.event(r, HistoryEvent{Type: "ParallelStateStarted", StateName: st.name})
@@ -706,6 +823,11 @@ func (r *run) startMap() bool {
 		return r.fail(err)
 	}
 	items := eff
+	if st.items != nil {
+		if items, err = st.items.eval(r.env(eff, "", nil)); err != nil {
+			return r.fail(err)
+		}
+	}
 	if st.itemsPath != nil {
 		v, ok := st.itemsPath.get(r.env(eff, "", nil))
 		if !ok {

@@ -26,7 +26,7 @@ type path struct {
 // variableRef matches the variable name at the start of a path such as
 // "$order.lines[0]": a letter or underscore, then letters, digits and
 // underscores.
-var variableRef = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*`)
+var variableRef = regexp.MustCompile(`^\$[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*`)
 
 var lengthScript = regexp.MustCompile(`\[\(\s*@\.length\s*-\s*(\d+)\s*\)\]`)
 
@@ -37,6 +37,12 @@ type env struct {
 	context func() any
 	// vars looks a workflow variable up; nil when none are visible.
 	vars func(name string) (any, bool)
+	// allVars lists every visible variable, for JSONata.
+	allVars func() map[string]any
+	// result and errOutput are $states.result and $states.errorOutput of
+	// a JSONata state, where the service provides them.
+	result, errOutput       any
+	hasResult, hasErrOutput bool
 }
 
 // compilePath compiles a Path as the spec defines it: any JSONPath the

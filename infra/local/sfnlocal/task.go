@@ -89,6 +89,11 @@ func (r *run) startTask() bool {
 			return r.fail(err)
 		}
 	}
+	if st.arguments != nil {
+		if params, err = st.arguments.eval(r.env(eff, a.token, nil)); err != nil {
+			return r.fail(err)
+		}
+	}
 	timeout, err := secondsField(st.timeoutSeconds, st.timeoutPath, r.env(eff, "", nil), "TimeoutSecondsPath")
 	if err != nil {
 		return r.fail(err)
@@ -96,6 +101,24 @@ func (r *run) startTask() bool {
 	heartbeat, err := secondsField(st.heartbeatSeconds, st.heartbeatPath, r.env(eff, "", nil), "HeartbeatSecondsPath")
 	if err != nil {
 		return r.fail(err)
+	}
+	for _, f := range []struct {
+		t    *template
+		dst  *int64
+		name string
+	}{{st.timeoutT, &timeout, "TimeoutSeconds"}, {st.heartbeatT, &heartbeat, "HeartbeatSeconds"}} {
+		if f.t == nil {
+			continue
+		}
+		v, err := f.t.eval(r.env(eff, "", nil))
+		if err != nil {
+			return r.fail(err)
+		}
+		n, ok := toInt(v)
+		if !ok || n <= 0 {
+			return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The %s of state %q must evaluate to a positive integer, got %s", f.name, st.name, encodeJSON(v))})
+		}
+		*f.dst = n
 	}
 	var fn string
 	var payload any

@@ -80,6 +80,8 @@ func (t *template) usesTaskToken() bool { return nodeUsesToken(t.root) }
 
 func nodeUsesToken(n tnode) bool {
 	switch t := n.(type) {
+	case tjsonata:
+		return strings.Contains(t.src, "$states.context.Task.Token")
 	case tobj:
 		for _, f := range t {
 			if f.path != nil && f.path.context && strings.HasPrefix(f.path.src, "$$.Task.Token") {
