@@ -57,6 +57,7 @@ const (
 	// integrations (see integration.go), request-response and callback.
 	taskIntegration
 	taskIntegrationWaitToken
+	taskIntegrationSync // .sync and .sync:2 of states:startExecution
 	// taskUnsupported is a resource the service accepts (an activity or a
 	// service integration) that sfnlocal does not run: the definition is
 	// accepted, and the task fails at run time naming the feature.
@@ -119,6 +120,7 @@ type state struct {
 	kind             taskKind
 	unsupported      string // why a taskUnsupported resource cannot run
 	integration      integration
+	syncV2           bool // .sync:2: the child's input and output as JSON
 	timeoutSeconds   int64
 	timeoutPath      *path
 	heartbeatSeconds int64
@@ -733,7 +735,7 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 	case integrationARN.MatchString(res) && supportedIntegration(st, res):
 	case integrationARN.MatchString(res):
 		st.kind = taskUnsupported
-		st.unsupported = fmt.Sprintf("the service integration %s is not implemented (supported: lambda:invoke, lambda:invoke.waitForTaskToken and Lambda function ARNs)", strings.SplitN(res, ":::", 2)[1])
+		st.unsupported = fmt.Sprintf("the service integration %s is not implemented (supported: Lambda, sqs:sendMessage, dynamodb:getItem/putItem/updateItem/deleteItem, events:putEvents and states:startExecution, each in the patterns listed in docs/DECISIONS.md)", strings.SplitN(res, ":::", 2)[1])
 	default:
 		return fail("Resource", "%q is not a valid Task resource: expected a Lambda function ARN, an activity ARN or a service integration arn:aws:states:::<service>:<action>[.sync|.sync:2|.waitForTaskToken]", res)
 	}
@@ -762,7 +764,7 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 			return fail(paramField, "a .waitForTaskToken task must pass the task token ($$.Task.Token, or $states.context.Task.Token in JSONata) in its %s", paramField)
 		}
 	}
-	if st.kind == taskIntegration || st.kind == taskIntegrationWaitToken {
+	if st.kind == taskIntegration || st.kind == taskIntegrationWaitToken || st.kind == taskIntegrationSync {
 		if params == nil {
 			return fail(paramField, "%s needs %s: they are the %s request", res, paramField, st.integration.action)
 		}
@@ -1051,8 +1053,12 @@ func supportedIntegration(st *state, res string) bool {
 	}
 	st.integration = in
 	st.kind = taskIntegration
-	if pattern == ".waitForTaskToken" {
+	switch pattern {
+	case ".waitForTaskToken":
 		st.kind = taskIntegrationWaitToken
+	case ".sync", ".sync:2":
+		st.kind = taskIntegrationSync
+		st.syncV2 = pattern == ".sync:2"
 	}
 	return true
 }

@@ -31,6 +31,21 @@ type execution struct {
 	transitions int64
 	root        *run
 	timeoutStop func() bool
+	watchers    []func(*Execution) // told when the execution closes
+}
+
+// watch calls fn with the execution's final description once it closes
+// (at once, on a worker, if it already has). A .sync task of a parent
+// execution waits this way.
+func (e *execution) watch(fn func(*Execution)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.status != StatusRunning {
+		d := e.describeLocked()
+		e.svc.pool.submit(func() { fn(d) })
+		return
+	}
+	e.watchers = append(e.watchers, fn)
 }
 
 // run is a thread of control inside an execution: the top-level state
@@ -207,6 +222,11 @@ func (e *execution) finish(status, evType string, output any, errName, cause str
 		e.root.cancel(status == StatusAborted || status == StatusTimedOut)
 	}
 	e.event(nil, ev)
+	for _, w := range e.watchers {
+		d, w := e.describeLocked(), w
+		e.svc.pool.submit(func() { w(d) })
+	}
+	e.watchers = nil
 	if e.timeoutStop != nil {
 		e.timeoutStop()
 		e.timeoutStop = nil

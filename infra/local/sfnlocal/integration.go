@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +21,8 @@ type integration struct {
 	target  string // X-Amz-Target
 	json    string // AWS JSON protocol version, "1.0" or "1.1"
 	errPfx  string // prefix of error names, e.g. "DynamoDB"
+	// local marks states:startExecution, which sfnlocal runs itself.
+	local bool
 	// stringify lists parameters the service turns into JSON text when
 	// they are not strings (SQS MessageBody, EventBridge Detail).
 	stringify func(params *object) *object
@@ -30,28 +33,31 @@ type integration struct {
 // SetEndpoint); the others are accepted in definitions and fail when they
 // run.
 var integrations = map[string]integration{
-	"sqs:sendMessage":     {service: "sqs", action: "sendMessage", target: "AmazonSQS.SendMessage", json: "1.0", errPfx: "SQS", stringify: stringifyField("MessageBody")},
-	"dynamodb:getItem":    {service: "dynamodb", action: "getItem", target: "DynamoDB_20120810.GetItem", json: "1.0", errPfx: "DynamoDB"},
-	"dynamodb:putItem":    {service: "dynamodb", action: "putItem", target: "DynamoDB_20120810.PutItem", json: "1.0", errPfx: "DynamoDB"},
-	"dynamodb:updateItem": {service: "dynamodb", action: "updateItem", target: "DynamoDB_20120810.UpdateItem", json: "1.0", errPfx: "DynamoDB"},
-	"dynamodb:deleteItem": {service: "dynamodb", action: "deleteItem", target: "DynamoDB_20120810.DeleteItem", json: "1.0", errPfx: "DynamoDB"},
-	"events:putEvents":    {service: "events", action: "putEvents", target: "AWSEvents.PutEvents", json: "1.1", errPfx: "EventBridge", stringify: stringifyDetails},
+	"sqs:sendMessage":       {service: "sqs", action: "sendMessage", target: "AmazonSQS.SendMessage", json: "1.0", errPfx: "SQS", stringify: stringifyField("MessageBody")},
+	"dynamodb:getItem":      {service: "dynamodb", action: "getItem", target: "DynamoDB_20120810.GetItem", json: "1.0", errPfx: "DynamoDB"},
+	"dynamodb:putItem":      {service: "dynamodb", action: "putItem", target: "DynamoDB_20120810.PutItem", json: "1.0", errPfx: "DynamoDB"},
+	"dynamodb:updateItem":   {service: "dynamodb", action: "updateItem", target: "DynamoDB_20120810.UpdateItem", json: "1.0", errPfx: "DynamoDB"},
+	"dynamodb:deleteItem":   {service: "dynamodb", action: "deleteItem", target: "DynamoDB_20120810.DeleteItem", json: "1.0", errPfx: "DynamoDB"},
+	"states:startExecution": {service: "states", action: "startExecution", local: true, errPfx: "StepFunctions"},
+	"events:putEvents":      {service: "events", action: "putEvents", target: "AWSEvents.PutEvents", json: "1.1", errPfx: "EventBridge", stringify: stringifyDetails},
 }
 
 // lookupIntegration finds the integration of "service:action" and whether
 // the pattern suffix (".waitForTaskToken" or none) is one sfnlocal runs.
 func lookupIntegration(serviceAction, pattern string) (integration, bool) {
 	in, ok := integrations[serviceAction]
-	if !ok || in.target == "" {
+	if !ok || (in.target == "" && !in.local) {
 		return integration{}, false
 	}
 	switch pattern {
 	case "":
 		return in, true
+	case ".sync", ".sync:2":
+		return in, in.local
 	case ".waitForTaskToken":
 		// A callback needs somebody to receive the token: a queue's
 		// consumer or an event's target.
-		return in, in.service == "sqs" || in.service == "events"
+		return in, in.service == "sqs" || in.service == "events" || in.local
 	}
 	return integration{}, false
 }
@@ -85,6 +91,83 @@ func stringifyDetails(p *object) *object {
 	c := p.clone(0)
 	c.set("Entries", out)
 	return c
+}
+
+// callNested starts a child execution for states:startExecution. With
+// .sync or .sync:2 the attempt then waits: the child's end completes it
+// (see execution.watch).
+func (s *Service) callNested(a *taskAttempt, body []byte) ([]byte, *stateError) {
+	var in struct {
+		StateMachineArn string          `json:"StateMachineArn"`
+		Name            string          `json:"Name"`
+		Input           json.RawMessage `json:"Input"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, &stateError{Name: "StepFunctions.ValidationException", Cause: err.Error()}
+	}
+	input := "{}"
+	if len(in.Input) > 0 {
+		// A string is the input as JSON text; any other value is
+		// serialised, as the service does.
+		var str string
+		if json.Unmarshal(in.Input, &str) == nil {
+			input = str
+		} else {
+			input = string(in.Input)
+		}
+	}
+	child, err := s.StartExecution(in.StateMachineArn, in.Name, input)
+	if err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) {
+			code := ae.Code
+			if !strings.HasSuffix(code, "Exception") {
+				code += "Exception"
+			}
+			return nil, &stateError{Name: "StepFunctions." + code, Cause: ae.Message}
+		}
+		return nil, &stateError{Name: ErrTaskFailed, Cause: err.Error()}
+	}
+	if k := a.st.kind; k == taskIntegrationSync {
+		ce, err := s.execution(child.ARN)
+		if err == nil {
+			v2 := a.st.syncV2
+			ce.watch(func(d *Execution) { s.syncDone(a, d, v2) })
+		}
+	}
+	return []byte(encodeJSON(objectOf("ExecutionArn", child.ARN, "StartDate", child.StartDate.UnixMilli()))), nil
+}
+
+// syncDone completes a .sync task with its child's outcome: the
+// DescribeExecution answer (Input and Output as JSON text for .sync, as
+// JSON for .sync:2), or States.TaskFailed with that answer as the cause.
+func (s *Service) syncDone(a *taskAttempt, d *Execution, v2 bool) {
+	data := func(text string) any {
+		if !v2 {
+			return text
+		}
+		v, err := decodeJSON([]byte(text))
+		if err != nil {
+			return text
+		}
+		return v
+	}
+	out := objectOf("ExecutionArn", d.ARN, "Input", data(d.Input), "InputDetails", objectOf("Included", true), "Name", d.Name)
+	if d.Status == StatusSucceeded {
+		out.set("Output", data(d.Output))
+		out.set("OutputDetails", objectOf("Included", true))
+	}
+	out.set("StartDate", d.StartDate.UnixMilli())
+	out.set("StateMachineArn", d.StateMachineARN)
+	out.set("Status", d.Status)
+	out.set("StopDate", d.StopDate.UnixMilli())
+	o := &taskOutcome{output: out}
+	if d.Status != StatusSucceeded {
+		out.set("Error", d.Error)
+		out.set("Cause", d.Cause)
+		o = &taskOutcome{err: &stateError{Name: ErrTaskFailed, Cause: encodeJSON(out)}}
+	}
+	_ = s.deliver(a, o)
 }
 
 // SetEndpoint points a service integration ("sqs", "dynamodb", "events")

@@ -199,3 +199,67 @@ func md5Hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+// TestNestedExecutions runs states:startExecution in its three patterns:
+// request-response returns the child's ARN at once, .sync waits and
+// returns the DescribeExecution answer with the output as JSON text, and
+// .sync:2 with the output as JSON. A failed child fails the task with
+// States.TaskFailed, and an unknown machine is the API's error.
+func TestNestedExecutions(t *testing.T) {
+	const childDef = `{"StartAt":"Check","States":{
+	  "Check":{"Type":"Choice","Choices":[{"Variable":"$.fail","BooleanEquals":true,"Next":"Boom"}],"Default":"Wait"},
+	  "Wait":{"Type":"Wait","Seconds":30,"Next":"Done"},
+	  "Done":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true},
+	  "Boom":{"Type":"Fail","Error":"Child.Failed","Cause":"asked to"}}}`
+	tests := []struct {
+		name, resource, input, want string
+		selector                    string
+	}{
+		{"sync:2 returns the output as JSON", "arn:aws:states:::states:startExecution.sync:2", `{"n":21,"fail":false}`, `{"status":"SUCCEEDED","out":{"doubled":42}}`, `{"status.$":"$.Status","out.$":"$.Output"}`},
+		{"sync returns the output as text", "arn:aws:states:::states:startExecution.sync", `{"n":21,"fail":false}`, `{"status":"SUCCEEDED","out":"{\"doubled\":42}"}`, `{"status.$":"$.Status","out.$":"$.Output"}`},
+		{"request-response returns at once", "arn:aws:states:::states:startExecution", `{"n":1,"fail":false}`, `{"startDate":1767225600000}`, `{"startDate.$":"$.StartDate","arn.$":"$.ExecutionArn"}`},
+		{"a failed child fails the task", "arn:aws:states:::states:startExecution.sync:2", `{"fail":true}`, `FAILED States.TaskFailed`, `{"status.$":"$.Status"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := vclock.New(conformanceStart)
+			s := newTestService(t, c)
+			child, err := s.CreateStateMachine("child", childDef, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := runMachine(t, s, c, `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"`+tc.resource+`",
+			  "Parameters":{"StateMachineArn":"`+child.ARN+`","Input.$":"$","Name":"kid"},"ResultSelector":`+tc.selector+`,"End":true}}}`, tc.input)
+			if want, ok := strings.CutPrefix(tc.want, "FAILED "); ok {
+				if got.Status != StatusFailed || got.Error != want || !strings.Contains(got.Cause, `"Error":"Child.Failed"`) {
+					t.Fatalf("got %s %s %q, want FAILED %s with the child's error in the cause", got.Status, got.Error, got.Cause, want)
+				}
+				return
+			}
+			if got.Status != StatusSucceeded {
+				t.Fatalf("%s %s: %s", got.Status, got.Error, got.Cause)
+			}
+			var out map[string]any
+			_ = json.Unmarshal([]byte(got.Output), &out)
+			delete(out, "arn")
+			b, _ := json.Marshal(out)
+			assertJSONEqual(t, "output", string(b), tc.want)
+			kid, err := s.DescribeExecution(child.ARN[:strings.LastIndex(child.ARN, ":stateMachine:")] + ":execution:child:kid")
+			if err != nil {
+				t.Fatalf("child execution: %v", err)
+			}
+			if strings.Contains(tc.resource, ".sync") && kid.Status != StatusSucceeded {
+				t.Errorf("child is %s after a .sync parent finished", kid.Status)
+			}
+		})
+	}
+	t.Run("unknown state machine", func(t *testing.T) {
+		c := vclock.New(conformanceStart)
+		s := newTestService(t, c)
+		got := runMachine(t, s, c, `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		  "Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:nope"},"End":true}}}`, `{}`)
+		if got.Status != StatusFailed || got.Error != "StepFunctions.StateMachineDoesNotExistException" {
+			t.Fatalf("%s %s %q", got.Status, got.Error, got.Cause)
+		}
+	})
+}

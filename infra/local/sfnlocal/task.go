@@ -123,7 +123,7 @@ func (r *run) startTask() bool {
 	var fn string
 	var payload any
 	switch st.kind {
-	case taskIntegration, taskIntegrationWaitToken:
+	case taskIntegration, taskIntegrationWaitToken, taskIntegrationSync:
 		in := st.integration
 		p, _ := params.(*object)
 		if p == nil {
@@ -134,8 +134,13 @@ func (r *run) startTask() bool {
 		}
 		payload = p
 		a.resource = in.action
-		if st.kind == taskIntegrationWaitToken {
+		switch {
+		case st.kind == taskIntegrationWaitToken:
 			a.resource += ".waitForTaskToken"
+		case st.kind == taskIntegrationSync && st.syncV2:
+			a.resource += ".sync:2"
+		case st.kind == taskIntegrationSync:
+			a.resource += ".sync"
 		}
 		e.event(r, HistoryEvent{Type: "TaskScheduled", ResourceType: in.service, Resource: a.resource, Region: svc.region,
 			Parameters: encodeJSON(p), TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
@@ -231,7 +236,7 @@ func (a *taskAttempt) resourceType() string {
 	switch a.st.kind {
 	case taskLambdaARN:
 		return ""
-	case taskIntegration, taskIntegrationWaitToken:
+	case taskIntegration, taskIntegrationWaitToken, taskIntegrationSync:
 		return a.st.integration.service
 	}
 	return "lambda"
@@ -265,9 +270,12 @@ func (s *Service) callHandler(ctx context.Context, a *taskAttempt, fn string, pa
 	s.pool.handler(true)
 	var out []byte
 	var serr *stateError
-	if k := a.st.kind; k == taskIntegration || k == taskIntegrationWaitToken {
+	switch k := a.st.kind; {
+	case (k == taskIntegration || k == taskIntegrationWaitToken || k == taskIntegrationSync) && a.st.integration.local:
+		out, serr = s.callNested(a, payload)
+	case k == taskIntegration || k == taskIntegrationWaitToken:
 		out, serr = s.callIntegration(ctx, a.st.integration, payload)
-	} else {
+	default:
 		out, serr = s.invoke(ctx, fn, payload)
 	}
 	s.pool.handler(false)
@@ -329,7 +337,7 @@ func (s *Service) handlerDone(ctx context.Context, a *taskAttempt, out []byte, s
 		if r.finishWithResult(result) {
 			r.advance()
 		}
-	case taskIntegrationWaitToken:
+	case taskIntegrationWaitToken, taskIntegrationSync:
 		a.waiting = true
 		e.event(r, HistoryEvent{Type: "TaskSubmitted", ResourceType: a.resourceType(), Resource: a.resource, Output: encodeJSON(result)})
 		if p := a.pending; p != nil {
