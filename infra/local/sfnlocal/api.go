@@ -147,6 +147,12 @@ func (s *Service) dispatch(op string, in *apiRequest) (any, error) {
 			return nil, apiErr(CodeValidation, "only STANDARD state machines are supported, not %q", in.Type)
 		}
 		return validateResponse(in.Definition), nil
+	case "RedriveExecution":
+		e, err := s.RedriveExecution(in.ExecutionArn)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"redriveDate": epoch(e.RedriveDate)}, nil
 	case "DeleteStateMachine":
 		return map[string]any{}, s.DeleteStateMachine(in.StateMachineArn)
 	case "ListStateMachines":
@@ -236,6 +242,13 @@ func (s *Service) dispatch(op string, in *apiRequest) (any, error) {
 
 // describeJSON renders DescribeExecution. billedStateTransitions is an
 // sfnlocal extension; the SDK's decoder ignores unknown members.
+func redriveStatus(e *Execution) string {
+	if e.Redrivable {
+		return "REDRIVABLE"
+	}
+	return "NOT_REDRIVABLE"
+}
+
 func describeJSON(e *Execution) map[string]any {
 	out := map[string]any{
 		"executionArn":           e.ARN,
@@ -245,12 +258,15 @@ func describeJSON(e *Execution) map[string]any {
 		"startDate":              epoch(e.StartDate),
 		"input":                  e.Input,
 		"inputDetails":           map[string]any{"included": true},
-		"redriveCount":           0,
-		"redriveStatus":          "NOT_REDRIVABLE",
+		"redriveCount":           e.RedriveCount,
+		"redriveStatus":          redriveStatus(e),
 		"billedStateTransitions": e.BilledTransitions,
 	}
 	if !e.StopDate.IsZero() {
 		out["stopDate"] = epoch(e.StopDate)
+	}
+	if !e.RedriveDate.IsZero() {
+		out["redriveDate"] = epoch(e.RedriveDate)
 	}
 	if e.Status == StatusSucceeded {
 		out["output"] = e.Output

@@ -32,6 +32,13 @@ type execution struct {
 	root        *run
 	timeoutStop func() bool
 	watchers    []func(*Execution) // told when the execution closes
+	// redriveCount and redriveDate count RedriveExecution calls.
+	redriveCount int64
+	redriveDate  time.Time
+	// failedAt and failedInput are the top-level state the execution
+	// stopped in and its raw input, where a redrive resumes.
+	failedAt    *state
+	failedInput any
 }
 
 // watch calls fn with the execution's final description once it closes
@@ -172,6 +179,16 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 // begin records ExecutionStarted and enters the first state. e.mu is held.
 func (e *execution) begin() {
 	ev := e.event(nil, HistoryEvent{Type: "ExecutionStarted", Input: e.inputJSON})
+	e.armTimeout()
+	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev, vars: &varScope{vals: map[string]any{}}}
+	e.root = r
+	r.enter(r.m.states[r.m.startAt], e.input)
+	e.svc.pool.submit(r.resumeFunc(r.seq, func() bool { return true }))
+}
+
+// armTimeout starts the execution's TimeoutSeconds, if it has one. e.mu
+// is held.
+func (e *execution) armTimeout() {
 	if t := e.ver.compiled.timeoutSeconds; t > 0 {
 		e.timeoutStop = e.svc.clock.AfterFunc(time.Duration(t)*time.Second, func() {
 			e.svc.pool.submit(func() {
@@ -183,10 +200,40 @@ func (e *execution) begin() {
 			})
 		})
 	}
-	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev, vars: &varScope{vals: map[string]any{}}}
+}
+
+// redrive resumes a failed, aborted or timed-out execution at the
+// top-level state it stopped in, with that state's input and the
+// variables it had; the states that succeeded are not run again. A
+// Parallel or Map state is run again whole (the service reruns only its
+// unsuccessful branches or iterations). e.mu is held.
+func (e *execution) redrive() error {
+	switch e.status {
+	case StatusFailed, StatusAborted, StatusTimedOut:
+	default:
+		return apiErr(CodeExecutionNotRedrivable, "Execution is %s, only FAILED, ABORTED and TIMED_OUT executions can be redriven: '%s'", e.status, e.arn)
+	}
+	if e.failedAt == nil {
+		return apiErr(CodeExecutionNotRedrivable, "Execution has no state to redrive from: '%s'", e.arn)
+	}
+	prev := e.status
+	e.status = StatusRunning
+	e.stop = time.Time{}
+	e.errName, e.cause = "", ""
+	e.redriveCount++
+	e.redriveDate = e.svc.clock.Now()
+	e.svc.statusCounter(prev).Add(-1)
+	e.svc.statusCounter(StatusRunning).Add(1)
+	ev := e.event(nil, HistoryEvent{Type: "ExecutionRedriven", RedriveCount: e.redriveCount})
+	e.armTimeout()
+	old := e.root
+	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev, vars: old.vars}
 	e.root = r
-	r.enter(r.m.states[r.m.startAt], e.input)
+	r.enter(e.failedAt, e.failedInput)
+	e.failedAt, e.failedInput = nil, nil
 	e.svc.pool.submit(r.resumeFunc(r.seq, func() bool { return true }))
+	e.svc.log.Info("execution redriven", "arn", e.arn, "redriveCount", e.redriveCount)
+	return nil
 }
 
 // event appends a history event on behalf of r (nil: the execution).
@@ -219,6 +266,9 @@ func (e *execution) finish(status, evType string, output any, errName, cause str
 		ev.Error, ev.Cause = errName, cause
 	}
 	if e.root != nil {
+		if status != StatusSucceeded && e.root.cur != nil {
+			e.failedAt, e.failedInput = e.root.cur, e.root.input
+		}
 		e.root.cancel(status == StatusAborted || status == StatusTimedOut)
 	}
 	e.event(nil, ev)
@@ -249,6 +299,9 @@ func (e *execution) describeLocked() *Execution {
 		Error:             e.errName,
 		Cause:             e.cause,
 		BilledTransitions: e.transitions,
+		RedriveCount:      e.redriveCount,
+		RedriveDate:       e.redriveDate,
+		Redrivable:        e.failedAt != nil && e.status != StatusRunning && e.status != StatusSucceeded,
 	}
 }
 
@@ -690,7 +743,7 @@ func (r *run) contextObject(token string, item *mapItem) any {
 			"StartTime", e.start.UTC().Format(timeFormat),
 			"Name", e.name,
 			"RoleArn", e.ver.roleARN,
-			"RedriveCount", int64(0),
+			"RedriveCount", e.redriveCount,
 		),
 		"StateMachine", objectOf("Id", e.machine.arn, "Name", e.machine.name),
 		"State", objectOf(

@@ -46,6 +46,8 @@ type HistoryEvent struct {
 	Index int
 	// Length is the item count of MapStateStarted.
 	Length int
+	// RedriveCount is the count after an ExecutionRedriven event.
+	RedriveCount int64
 	// AssignedVariables maps each variable a *StateExited state assigned
 	// to its value as JSON text, as the service reports it.
 	AssignedVariables map[string]string
@@ -83,6 +85,8 @@ func (ev HistoryEvent) apiJSON(includeData bool) map[string]any {
 	case t == "ExecutionFailed", t == "ExecutionAborted", t == "ExecutionTimedOut":
 		key := "execution" + strings.TrimPrefix(t, "Execution") + "EventDetails"
 		out[key] = errorDetails(ev)
+	case t == "ExecutionRedriven":
+		out["executionRedrivenEventDetails"] = map[string]any{"redriveCount": ev.RedriveCount}
 	case strings.HasSuffix(t, "StateEntered"):
 		out["stateEnteredEventDetails"] = map[string]any{"name": ev.StateName, "input": data(ev.Input), "inputDetails": inDetails}
 	case strings.HasSuffix(t, "StateExited"):

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -557,5 +558,59 @@ func TestSDKValidateUpdateAndDescribeForExecution(t *testing.T) {
 	}
 	if d, err := env.client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil || aws.ToString(d.Definition) != v2 {
 		t.Errorf("DescribeStateMachine after update = %v, %v; want the new definition", d, err)
+	}
+}
+
+// TestRedriveExecution fails an execution in its second state, redrives
+// it through the SDK, and checks that it resumes there: the first state is
+// not run again, the failed one is, $$.Execution.RedriveCount is 1, and
+// the history records ExecutionRedriven. A succeeded execution cannot be
+// redriven.
+func TestRedriveExecution(t *testing.T) {
+	env := newSDKEnv(t)
+	ctx := context.Background()
+	calls := &sync.Map{}
+	testFunctions(env.svc, calls)
+	arn := env.create(t, "redrive", `{"StartAt":"Echo","States":{
+	  "Echo":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","Next":"Flaky"},
+	  "Flaky":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:flaky","ResultPath":"$.flaky","Next":"Count"},
+	  "Count":{"Type":"Pass","Parameters":{"attempt.$":"$.flaky.attempt","redrives.$":"$$.Execution.RedriveCount"},"End":true}}}`)
+	start, err := env.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{"failures":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.idle(t)
+	d := env.describe(t, aws.ToString(start.ExecutionArn))
+	if d.Status != types.ExecutionStatusFailed || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+		t.Fatalf("first run: %s %s, want FAILED and REDRIVABLE", d.Status, d.RedriveStatus)
+	}
+	if _, err := env.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatalf("RedriveExecution: %v", err)
+	}
+	env.idle(t)
+	d = env.describe(t, aws.ToString(start.ExecutionArn))
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToInt32(d.RedriveCount) != 1 {
+		t.Fatalf("after redrive: %s redriveCount %d (%s)", d.Status, aws.ToInt32(d.RedriveCount), aws.ToString(d.Cause))
+	}
+	assertJSONEqual(t, "output", aws.ToString(d.Output), `{"attempt":2,"redrives":1}`)
+	for name, want := range map[string]int64{"echo": 1, "flaky": 2} {
+		v, _ := calls.Load(name)
+		callsMu.Lock()
+		got := *(v.(*int64))
+		callsMu.Unlock()
+		if got != want {
+			t.Errorf("%s called %d times, want %d", name, got, want)
+		}
+	}
+	h, _ := env.svc.History(aws.ToString(start.ExecutionArn))
+	redriven := false
+	for _, ev := range h {
+		redriven = redriven || (ev.Type == "ExecutionRedriven" && ev.RedriveCount == 1)
+	}
+	if !redriven {
+		t.Error("no ExecutionRedriven event in the history")
+	}
+	if _, err := env.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); !errorAs[*types.ExecutionNotRedrivable](err) {
+		t.Fatalf("redriving a succeeded execution: %v, want ExecutionNotRedrivable", err)
 	}
 }

@@ -169,6 +169,12 @@ type Execution struct {
 	// BilledTransitions counts state transitions the way Step Functions
 	// Standard bills them (see the package documentation).
 	BilledTransitions int64
+	// RedriveCount counts RedriveExecution calls; RedriveDate is the
+	// last one.
+	RedriveCount int64
+	RedriveDate  time.Time
+	// Redrivable reports whether RedriveExecution would resume it.
+	Redrivable bool
 }
 
 // Metrics summarises the service's activity since New.
@@ -351,6 +357,7 @@ const (
 	CodeValidation               = "ValidationException"
 	CodeUnknownOperation         = "UnknownOperationException"
 	CodeMissingUpdate            = "MissingRequiredParameter"
+	CodeExecutionNotRedrivable   = "ExecutionNotRedrivable"
 )
 
 // APIError is an error of the Step Functions API, such as
@@ -672,6 +679,21 @@ func (s *Service) StopExecution(arn, errName, cause string) (*Execution, error) 
 	defer e.mu.Unlock()
 	if e.status == StatusRunning {
 		e.finish(StatusAborted, "ExecutionAborted", nil, errName, cause)
+	}
+	return e.describeLocked(), nil
+}
+
+// RedriveExecution resumes a FAILED, ABORTED or TIMED_OUT execution from
+// the top-level state where it stopped, as the service's redrive does.
+func (s *Service) RedriveExecution(arn string) (*Execution, error) {
+	e, err := s.execution(arn)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.redrive(); err != nil {
+		return nil, err
 	}
 	return e.describeLocked(), nil
 }
