@@ -9,8 +9,9 @@
 // and refuses, with a *DefinitionError naming the state and the field,
 // anything the service refuses (Code MISSING_END_STATE for a scope with no
 // terminal state, SCHEMA_VALIDATION_FAILED otherwise) and anything the
-// interpreter does not implement: unknown fields, distributed Map, task Credentials, and intrinsic functions outside the
-// eighteen of the JSONPath language (States.Format, StringToJson,
+// interpreter does not implement: unknown fields, distributed Map, task
+// Credentials, and intrinsic functions outside the eighteen of the
+// JSONPath language (States.Format, StringToJson,
 // JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
 // ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash,
 // JsonMerge, MathRandom, MathAdd, StringSplit, UUID). Nothing is silently
@@ -30,10 +31,19 @@
 // wildcards, filters and deep scans return matches in document order, as
 // the service (Jayway JsonPath) does, and outputs keep the input's order.
 //
+// # APIs
+//
+// Besides the JSON API of Handler, every operation is a method:
+// CreateStateMachine, UpdateStateMachine, Validate (and the API's
+// ValidateStateMachineDefinition), StartExecution, StopExecution,
+// RedriveExecution, DescribeExecution, DescribeStateMachineForExecution,
+// History and the SendTask* calls. docs/DECISIONS.md lists what each
+// supports and where it differs from the service.
+//
 // # Functions
 //
-// Task resources are Lambda functions implemented by Go handlers registered
-// with RegisterFunction, by ARN or by function name:
+// Lambda Task resources are Go handlers registered with RegisterFunction,
+// by ARN or by function name:
 //
 //	svc.RegisterFunction("approve-refund", func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
 //		return json.RawMessage(`{"approved":true}`), nil
