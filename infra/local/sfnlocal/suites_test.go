@@ -147,7 +147,10 @@ type awsLocalCase struct {
 	Input      json.RawMessage `json:"input"`
 	Output     json.RawMessage `json:"output"`
 	Error      string          `json:"error"`
+	Cause      string          `json:"cause"`
 	Refused    bool            `json:"refused"`
+	// ElapsedSeconds is the virtual time the execution takes, when set.
+	ElapsedSeconds float64 `json:"elapsedSeconds"`
 	// Library says what the library does where it disagrees with AWS's
 	// documentation; the case follows AWS.
 	Library string `json:"library"`
@@ -220,11 +223,15 @@ func runAWSLocalCase(t *testing.T, tc awsLocalCase) bool {
 	}
 	got := runToCompletion(t, s, c, e.ARN)
 	if tc.Error != "" {
-		if got.Status != StatusFailed || got.Error != tc.Error {
-			t.Errorf("got %s %s (%s) output %s, want FAILED %s (%s)", got.Status, got.Error, got.Cause, got.Output, tc.Error, tc.Source)
+		if got.Status != StatusFailed || got.Error != tc.Error || (tc.Cause != "" && got.Cause != tc.Cause) {
+			t.Errorf("got %s %s (%s) output %s, want FAILED %s %s (%s)", got.Status, got.Error, got.Cause, got.Output, tc.Error, tc.Cause, tc.Source)
 			return false
 		}
 		return true
+	}
+	if el := got.StopDate.Sub(got.StartDate).Seconds(); tc.ElapsedSeconds != 0 && el != tc.ElapsedSeconds {
+		t.Errorf("took %vs of virtual time, want %vs (%s)", el, tc.ElapsedSeconds, tc.Source)
+		return false
 	}
 	if got.Status != StatusSucceeded {
 		t.Errorf("got %s %s (%s), want SUCCEEDED (%s)", got.Status, got.Error, got.Cause, tc.Source)

@@ -165,6 +165,52 @@ for r in ch["pathTypes"]:
         {"test": r["inputValue"], "comparisonValue": r["comparisonValue"]}, output="DefaultChoice",
         library="the library throws a runtime error; AWS documents that it does not match a value of another type (the rule is false, so Default is taken)")
 
+
+# State actions (__tests__/stateActions/*StateAction.test.ts), ported by
+# hand: each test builds one state and checks its result or its error; here
+# that state is the whole machine. Timings use sfnlocal's virtual clock, so
+# the expectation is the elapsed time rather than the library's mocked timer.
+SRC_SA = "__tests__/stateActions/"
+IN = {"prop1": "test", "prop2": 12345}
+def one(st):
+    return {"StartAt": "S", "States": {"S": st}}
+def wait(**f):
+    st = {"Type": "Wait", "End": True}; st.update(f); return one(st)
+ITER = {"StartAt": "EntryIterationState", "States": {"EntryIterationState": {"Type": "Succeed"}}}
+PAIRS = [{"num1": 5, "num2": 3}, {"num1": 2, "num2": 6}, {"num1": 7, "num2": 4}]
+SEL = [{"pair": p, "index": i} for i, p in enumerate(PAIRS)]
+FAILING = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Iteration.Failed", "Cause": "failed on purpose"}}}
+manual = [
+    ("PassStateAction", "should return initial input as result if `Result` is not specified", one({"Type": "Pass", "End": True}), IN, {"output": IN}),
+    ("PassStateAction", "should return value of `Result` as result if specified", one({"Type": "Pass", "Result": {"result1": "result1", "result2": 67890}, "End": True}), IN, {"output": {"result1": "result1", "result2": 67890}}),
+    ("SucceedStateAction", "should return input as result", one({"Type": "Succeed"}), IN, {"output": IN}),
+    ("FailStateAction", "should throw `FailStateError` with `Error` value as the error name", one({"Type": "Fail", "Error": "Failure"}), IN, {"error": "Failure"}),
+    ("FailStateAction", "should throw `FailStateError` with `Cause` value as error message", one({"Type": "Fail", "Error": "Failure", "Cause": "This is the cause of the error"}), IN, {"error": "Failure", "cause": "This is the cause of the error"}),
+    ("FailStateAction", "should throw `FailStateError` with value specified in `ErrorPath` field as the error name", one({"Type": "Fail", "ErrorPath": "$.error.name"}), dict(IN, error={"name": "Failure"}), {"error": "Failure"}),
+    ("FailStateAction", "should throw `FailStateError` with value specified in `CausePath` field as error message", one({"Type": "Fail", "Error": "Failure", "CausePath": "$.cause.of.error"}), dict(IN, cause={"of": {"error": "This is the cause of the error"}}), {"error": "Failure", "cause": "This is the cause of the error"}),
+    ("WaitStateAction", "should pause execution for the amount of seconds specified in the `Seconds` field", wait(Seconds=10), IN, {"output": IN, "elapsedSeconds": 10}),
+    ("WaitStateAction", "should pause execution until time in `Timestamp` field is reached", wait(Timestamp="2026-01-01T00:00:30Z"), IN, {"output": IN, "elapsedSeconds": 30}),
+    ("WaitStateAction", "should pause execution for the amount of seconds specified in the field referenced by `SecondsPath`", wait(SecondsPath="$.waitFor"), {"waitFor": 10}, {"output": {"waitFor": 10}, "elapsedSeconds": 10}),
+    ("WaitStateAction", "should pause execution until time specified in the field referenced by `TimestampPath` is reached", wait(TimestampPath="$.waitUntil"), {"waitUntil": "2026-01-01T00:01:00Z"}, {"output": {"waitUntil": "2026-01-01T00:01:00Z"}, "elapsedSeconds": 60}),
+    ("WaitStateAction", "should throw runtime error if `SecondsPath` evaluation does not reference an integer greater than or equal to 0", wait(SecondsPath="$.waitFor"), {"waitFor": -5}, {"error": "States.Runtime"}),
+    ("WaitStateAction", "should throw runtime error if `TimestampPath` evaluation does not reference a timestamp (the library's title repeats the SecondsPath one)", wait(TimestampPath="$.waitUntil"), {"waitUntil": "not a valid timestamp"}, {"error": "States.Runtime"}),
+    ("ParallelStateAction", "should output an array with items corresponding to the order of the branches in `Branches` field", one({"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 3, "Next": "A2"}, "A2": {"Type": "Pass", "Result": "first", "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "second", "End": True}}}]}), IN, {"output": ["first", "second"]}),
+    ("ParallelStateAction", "should throw an error if a single branch fails", one({"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}, FAILING]}), IN, {"error": "Iteration.Failed"}),
+    ("MapStateAction", "should iterate over the array referenced by `ItemsPath`", one({"Type": "Map", "Iterator": ITER, "ItemsPath": "$.items", "End": True}), {"items": PAIRS}, {"output": PAIRS}),
+    ("MapStateAction", "should iterate over current input if `ItemsPath` is not specified", one({"Type": "Map", "Iterator": ITER, "End": True}), PAIRS, {"output": PAIRS}),
+    ("MapStateAction", "should execute action if using `ItemProcessor` field, which is equivalent to `Iterator`", one({"Type": "Map", "ItemProcessor": ITER, "ItemsPath": "$.items", "End": True}), {"items": PAIRS}, {"output": PAIRS}),
+    ("MapStateAction", "should process `Parameters` field if specified", one({"Type": "Map", "Iterator": ITER, "ItemsPath": "$.items", "Parameters": {"pair.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"}, "End": True}), {"items": PAIRS}, {"output": SEL}),
+    ("MapStateAction", "should process `ItemSelector` field if specified", one({"Type": "Map", "Iterator": ITER, "ItemsPath": "$.items", "ItemSelector": {"pair.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"}, "End": True}), {"items": PAIRS}, {"output": SEL}),
+    ("MapStateAction", "should throw a runtime error if input is not an array", one({"Type": "Map", "Iterator": ITER, "End": True}), {"items": PAIRS}, {"error": "States.Runtime"}),
+    ("MapStateAction", "should throw a runtime error if `ItemsPath` field does not reference an array", one({"Type": "Map", "Iterator": ITER, "ItemsPath": "$.items", "End": True}), {"items": "not an array"}, {"error": "States.Runtime"}),
+    ("MapStateAction", "should throw an error if a single iteration fails", one({"Type": "Map", "Iterator": FAILING, "ItemsPath": "$.items", "End": True}), {"items": PAIRS}, {"error": "Iteration.Failed"}),
+]
+for cls, title, d, inp, want in manual:
+    add(cls.replace("StateAction", " State") + ": " + title, SRC_SA + cls + ".test.ts: " + title, d, inp, **want)
+
 json.dump({"source": {"repository": "https://github.com/nibble-4bits/aws-local-stepfunctions",
                       "commit": "a249735969770dd74e3b0062a68b697d0337eb7f"},
            "cases": cases}, open("cases.json", "w"), indent=1, ensure_ascii=False)
