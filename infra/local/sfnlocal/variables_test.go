@@ -9,9 +9,11 @@ import (
 )
 
 // TestVariables runs workflows that assign and read workflow variables
-// (JSONPath Assign and "$name" paths). Several are the state machines of
-// LocalStack's Assign tests, whose outcomes were recorded against AWS
-// (tests/aws/services/stepfunctions/templates/assign in localstack/localstack).
+// (JSONPath Assign and "$name" paths). Several are modelled on the state
+// machines of LocalStack's Assign tests
+// (tests/aws/services/stepfunctions/templates/assign in localstack/localstack),
+// whose histories were recorded against AWS; the expected outputs are ours,
+// from the service's documentation.
 func TestVariables(t *testing.T) {
 	const echo = "arn:aws:lambda:us-east-1:123456789012:function:echo"
 	tests := []struct {
