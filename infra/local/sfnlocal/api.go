@@ -76,6 +76,25 @@ func (s *Service) serveHTTP(w http.ResponseWriter, req *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
+// validateResponse answers ValidateStateMachineDefinition: OK, or FAIL with
+// the first problem found as an ERROR diagnostic (sfnlocal stops at the
+// first one; the service may list several).
+func validateResponse(definition string) map[string]any {
+	err := Validate([]byte(definition))
+	if err == nil {
+		return map[string]any{"result": "OK", "diagnostics": []any{}, "truncated": false}
+	}
+	d := map[string]any{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": err.Error()}
+	var de *DefinitionError
+	if errors.As(err, &de) {
+		if de.Code != "" {
+			d["code"] = de.Code
+		}
+		d["location"] = de.Location
+	}
+	return map[string]any{"result": "FAIL", "diagnostics": []any{d}, "truncated": false}
+}
+
 func writeAPIError(w http.ResponseWriter, status int, e *APIError) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
@@ -107,6 +126,33 @@ func (s *Service) dispatch(op string, in *apiRequest) (any, error) {
 			"roleArn": m.RoleARN, "type": "STANDARD", "creationDate": epoch(m.CreationDate),
 			"loggingConfiguration": map[string]any{"level": "OFF", "includeExecutionData": false},
 		}, nil
+	case "UpdateStateMachine":
+		m, err := s.UpdateStateMachine(in.StateMachineArn, in.Definition, in.RoleArn)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"updateDate": epoch(m.UpdateDate)}, nil
+	case "DescribeStateMachineForExecution":
+		m, err := s.DescribeStateMachineForExecution(in.ExecutionArn)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{
+			"stateMachineArn": m.ARN, "name": m.Name, "definition": m.Definition, "roleArn": m.RoleARN,
+			"updateDate":           epoch(m.UpdateDate),
+			"loggingConfiguration": map[string]any{"level": "OFF", "includeExecutionData": false},
+		}, nil
+	case "ValidateStateMachineDefinition":
+		if in.Type != "" && in.Type != "STANDARD" {
+			return nil, apiErr(CodeValidation, "only STANDARD state machines are supported, not %q", in.Type)
+		}
+		return validateResponse(in.Definition), nil
+	case "RedriveExecution":
+		e, err := s.RedriveExecution(in.ExecutionArn)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"redriveDate": epoch(e.RedriveDate)}, nil
 	case "DeleteStateMachine":
 		return map[string]any{}, s.DeleteStateMachine(in.StateMachineArn)
 	case "ListStateMachines":
@@ -196,6 +242,13 @@ func (s *Service) dispatch(op string, in *apiRequest) (any, error) {
 
 // describeJSON renders DescribeExecution. billedStateTransitions is an
 // sfnlocal extension; the SDK's decoder ignores unknown members.
+func redriveStatus(e *Execution) string {
+	if e.Redrivable {
+		return "REDRIVABLE"
+	}
+	return "NOT_REDRIVABLE"
+}
+
 func describeJSON(e *Execution) map[string]any {
 	out := map[string]any{
 		"executionArn":           e.ARN,
@@ -205,12 +258,15 @@ func describeJSON(e *Execution) map[string]any {
 		"startDate":              epoch(e.StartDate),
 		"input":                  e.Input,
 		"inputDetails":           map[string]any{"included": true},
-		"redriveCount":           0,
-		"redriveStatus":          "NOT_REDRIVABLE",
+		"redriveCount":           e.RedriveCount,
+		"redriveStatus":          redriveStatus(e),
 		"billedStateTransitions": e.BilledTransitions,
 	}
 	if !e.StopDate.IsZero() {
 		out["stopDate"] = epoch(e.StopDate)
+	}
+	if !e.RedriveDate.IsZero() {
+		out["redriveDate"] = epoch(e.RedriveDate)
 	}
 	if e.Status == StatusSucceeded {
 		out["output"] = e.Output

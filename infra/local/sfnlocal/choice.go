@@ -5,13 +5,16 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
 // choiceRule is a compiled Choice Rule: a boolean combination (And, Or,
 // Not) or a single comparison of the value at Variable.
 type choiceRule struct {
-	next string
+	cond   *template // Condition of a JSONata rule
+	next   string
+	assign *template // Assign of a top-level rule, applied when it matches
 
 	and []*choiceRule
 	or  []*choiceRule
@@ -63,7 +66,7 @@ func parseOperator(op string) (kind, cmp string, isPath, ok bool) {
 // compileChoiceRule validates and compiles one rule. top is true for the
 // rules directly in Choices, which must name Next; nested rules must not.
 func compileChoiceRule(v any, top bool, at string) (*choiceRule, error) {
-	m, ok := v.(map[string]any)
+	m, ok := asMap(v)
 	if !ok {
 		return nil, fmt.Errorf("%s: a choice rule must be an object", at)
 	}
@@ -89,12 +92,21 @@ func compileChoiceRule(v any, top bool, at string) (*choiceRule, error) {
 	for _, k := range keys {
 		switch k {
 		case "Next", "Comment", "Variable":
+		case "Assign":
+			if !top {
+				return nil, fmt.Errorf("%s.Assign: only a rule directly in Choices may assign variables", at)
+			}
+			a, err := compileAssign(m[k])
+			if err != nil {
+				return nil, fmt.Errorf("%s.Assign: %v", at, err)
+			}
+			r.assign = a
 		case "And", "Or", "Not":
 			ops = append(ops, k)
 		default:
 			if _, _, _, ok := parseOperator(k); !ok {
-				if k == "Condition" || k == "Assign" || k == "Output" {
-					return nil, fmt.Errorf("%s.%s: field %q is not supported (JSONata and variables are not implemented)", at, k, k)
+				if k == "Condition" || k == "Output" {
+					return nil, fmt.Errorf("%s.%s: field %q belongs to JSONata states; set \"QueryLanguage\": \"JSONata\"", at, k, k)
 				}
 				return nil, fmt.Errorf("%s.%s: unknown field %q in a choice rule", at, k, k)
 			}
@@ -191,6 +203,54 @@ func compileChoiceRule(v any, top bool, at string) (*choiceRule, error) {
 	return r, nil
 }
 
+// compileJSONataChoiceRule compiles a rule of a JSONata Choice state:
+// Condition (an expression or a boolean), Next, and optionally Assign.
+func compileJSONataChoiceRule(v any, top bool, at string) (*choiceRule, error) {
+	m, ok := asMap(v)
+	if !ok {
+		return nil, fmt.Errorf("%s: a choice rule must be an object", at)
+	}
+	r := &choiceRule{}
+	for _, k := range sortedKeys(m) {
+		switch k {
+		case "Comment":
+		case "Next":
+			s, ok := m[k].(string)
+			if !ok || s == "" {
+				return nil, fmt.Errorf("%s.Next: must be a state name", at)
+			}
+			r.next = s
+		case "Condition":
+			c := m[k]
+			if s, ok := c.(string); ok && !isJSONataExpr(s) {
+				return nil, fmt.Errorf("%s.Condition: must be a JSONata expression \"{%% ... %%}\" or a boolean", at)
+			} else if _, isBool := c.(bool); !ok && !isBool {
+				return nil, fmt.Errorf("%s.Condition: must be a JSONata expression \"{%% ... %%}\" or a boolean", at)
+			}
+			t, err := compileJSONataTemplate(c, "Condition")
+			if err != nil {
+				return nil, fmt.Errorf("%s.Condition: %v", at, err)
+			}
+			r.cond = t
+		case "Assign":
+			a, err := compileAssignFor(m[k], true)
+			if err != nil {
+				return nil, fmt.Errorf("%s.Assign: %v", at, err)
+			}
+			r.assign = a
+		default:
+			return nil, fmt.Errorf("%s.%s: field %q is not allowed in a JSONata choice rule (it takes Condition, Next and Assign)", at, k, k)
+		}
+	}
+	if r.cond == nil {
+		return nil, fmt.Errorf("%s.Condition: a JSONata choice rule needs Condition", at)
+	}
+	if r.next == "" {
+		return nil, fmt.Errorf("%s.Next: a choice rule in Choices must have Next", at)
+	}
+	return r, nil
+}
+
 // parseTimestamp accepts the RFC 3339 profile the language requires: an
 // uppercase T between date and time and an uppercase Z or a numeric offset.
 func parseTimestamp(s string) (time.Time, bool) {
@@ -207,6 +267,16 @@ func parseTimestamp(s string) (time.Time, bool) {
 // eval evaluates the rule against the Choice state's effective input.
 func (r *choiceRule) eval(e env) (bool, *stateError) {
 	switch {
+	case r.cond != nil:
+		v, err := r.cond.eval(e)
+		if err != nil {
+			return false, err
+		}
+		b, ok := v.(bool)
+		if !ok {
+			return false, &stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Condition of a choice rule must evaluate to a boolean, got %s", typeName(v))}
+		}
+		return b, nil
 	case r.and != nil:
 		for _, c := range r.and {
 			ok, err := c.eval(e)
@@ -283,7 +353,7 @@ func (r *choiceRule) eval(e env) (bool, *stateError) {
 		if !ok1 || !ok2 {
 			return false, nil
 		}
-		c = strings.Compare(a, b)
+		c = compareUTF16(a, b)
 	case "Numeric":
 		if _, ok := toFloat(v); !ok {
 			return false, nil
@@ -320,6 +390,29 @@ func (r *choiceRule) eval(e env) (bool, *stateError) {
 		return c >= 0, nil
 	}
 	return false, nil
+}
+
+// compareUTF16 orders strings as Java's String.compareTo does, which the
+// service documents for string comparisons: by UTF-16 code units. It
+// differs from byte order only between characters above U+FFFF and those
+// from U+E000 to U+FFFF.
+func compareUTF16(a, b string) int {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			if ua[i] < ub[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(ua) < len(ub):
+		return -1
+	case len(ua) > len(ub):
+		return 1
+	}
+	return 0
 }
 
 // globMatch implements StringMatches: "*" matches any run of characters,

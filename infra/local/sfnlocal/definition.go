@@ -13,6 +13,9 @@ import (
 // names the state and the field, so a developer can find the problem in a
 // large definition, and carries a JSON-pointer-like location.
 type DefinitionError struct {
+	// Code is the service's error code: SCHEMA_VALIDATION_FAILED unless
+	// set (MISSING_END_STATE for a scope without a terminal state).
+	Code string
 	// State is the name of the offending state; empty for top-level fields.
 	State string
 	// Field is the offending field, e.g. "Resource" or "Retry[0].BackoffRate".
@@ -25,10 +28,14 @@ type DefinitionError struct {
 
 // Error renders the problem the way CreateStateMachine reports it.
 func (e *DefinitionError) Error() string {
-	if e.State == "" {
-		return fmt.Sprintf("SCHEMA_VALIDATION_FAILED: field %q: %s at %s", e.Field, e.Message, e.Location)
+	code := e.Code
+	if code == "" {
+		code = "SCHEMA_VALIDATION_FAILED"
 	}
-	return fmt.Sprintf("SCHEMA_VALIDATION_FAILED: state %q field %q: %s at %s", e.State, e.Field, e.Message, e.Location)
+	if e.State == "" {
+		return fmt.Sprintf("%s: field %q: %s at %s", code, e.Field, e.Message, e.Location)
+	}
+	return fmt.Sprintf("%s: state %q field %q: %s at %s", code, e.State, e.Field, e.Message, e.Location)
 }
 
 // machine is a compiled state graph: the whole definition, a Parallel
@@ -46,6 +53,15 @@ const (
 	taskLambdaARN taskKind = iota + 1 // Resource is a function ARN
 	taskLambdaInvoke
 	taskLambdaWaitToken
+	// taskIntegration and taskIntegrationWaitToken are supported service
+	// integrations (see integration.go), request-response and callback.
+	taskIntegration
+	taskIntegrationWaitToken
+	taskIntegrationSync // .sync and .sync:2 of states:startExecution
+	// taskUnsupported is a resource the service accepts (an activity or a
+	// service integration) that sfnlocal does not run: the definition is
+	// accepted, and the task fails at run time naming the feature.
+	taskUnsupported
 )
 
 type retrier struct {
@@ -62,6 +78,8 @@ type catcher struct {
 	next        string
 	resultPath  *path
 	resultNull  bool
+	assign      *template // Assign, evaluated on the error output
+	output      *template // Output of a JSONata catcher
 }
 
 type state struct {
@@ -80,6 +98,18 @@ type state struct {
 	resultSelector *template
 	retry          []*retrier
 	catch          []*catcher
+	assign         *template // Assign: workflow variables set on leaving
+
+	// JSONata states (jsonata set) use these instead of the JSONPath
+	// fields; Items and ItemSelector belong to Map.
+	jsonata        bool
+	output         *template
+	arguments      *template
+	items          *template
+	waitExpr       *template // Seconds or Timestamp as an expression
+	timeoutT       *template // TimeoutSeconds as an expression
+	heartbeatT     *template // HeartbeatSeconds as an expression
+	errorT, causeT *template // Fail Error and Cause
 
 	// Pass
 	result    any
@@ -88,6 +118,9 @@ type state struct {
 	// Task
 	resource         string
 	kind             taskKind
+	unsupported      string // why a taskUnsupported resource cannot run
+	integration      integration
+	syncV2           bool // .sync:2: the child's input and output as JSON
 	timeoutSeconds   int64
 	timeoutPath      *path
 	heartbeatSeconds int64
@@ -144,19 +177,18 @@ func (v *valueExpr) eval(e env) (any, *stateError) {
 // implement are listed in unsupportedFields, so they are refused with a
 // precise reason rather than as unknown.
 var stateFields = map[string][]string{
-	"Pass":     {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result"},
-	"Task":     {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
-	"Choice":   {"Choices", "Default", "InputPath", "OutputPath"},
-	"Wait":     {"Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
+	"Pass":     {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "Result"},
+	"Task":     {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"},
+	"Choice":   {"Assign", "Choices", "Default", "InputPath", "OutputPath"},
+	"Wait":     {"Assign", "Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath", "Timestamp", "TimestampPath"},
 	"Succeed":  {"InputPath", "OutputPath"},
 	"Fail":     {"Error", "ErrorPath", "Cause", "CausePath"},
-	"Parallel": {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches"},
-	"Map":      {"Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector", "ResultSelector", "Retry", "Catch", "ItemsPath", "MaxConcurrency", "MaxConcurrencyPath", "Iterator", "ItemProcessor"},
+	"Parallel": {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Retry", "Catch", "Branches"},
+	"Map":      {"Assign", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters", "ItemSelector", "ResultSelector", "Retry", "Catch", "ItemsPath", "MaxConcurrency", "MaxConcurrencyPath", "Iterator", "ItemProcessor"},
 }
 
 var unsupportedFields = map[string]string{
 	"Credentials":                    "cross-account task credentials are not implemented",
-	"Assign":                         "variables are not implemented",
 	"Output":                         "JSONata is not implemented",
 	"Arguments":                      "JSONata is not implemented",
 	"QueryLanguage":                  "JSONata is not implemented",
@@ -171,13 +203,24 @@ var unsupportedFields = map[string]string{
 	"Label":                          "distributed Map is not implemented",
 }
 
-var lambdaARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$`)
+// Resource ARNs the service accepts in a Task state. Region and account
+// are not checked (a definition may be written for any of them); the
+// function name and qualifier follow Lambda's naming rules.
+var (
+	lambdaARN   = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]*:\d*:function:[A-Za-z0-9_-]{1,64}(:(\$LATEST|[A-Za-z0-9_-]{1,128}))?$`)
+	activityARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:states:[a-z0-9-]*:\d*:activity:[A-Za-z0-9_.-]{1,80}$`)
+	// integrationARN is arn:aws:states:::<service>:<action> with an
+	// optional pattern suffix; AWS SDK integrations name the service
+	// after "aws-sdk:".
+	integrationARN = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:states:::(aws-sdk:)?[a-z0-9-]+:[A-Za-z0-9]+(\.sync|\.sync:2|\.waitForTaskToken)?$`)
+)
 
 // loader compiles a definition and remembers every state name, since names
 // must be unique across the whole definition (nested ones included) for the
 // execution history to be unambiguous.
 type loader struct {
 	names map[string]string // state name -> location
+	lang  string            // the top-level QueryLanguage: JSONPath or JSONata
 }
 
 func errAt(st, field, loc, format string, a ...any) *DefinitionError {
@@ -190,7 +233,7 @@ func parseDefinition(doc []byte) (*machine, error) {
 	if err != nil {
 		return nil, &DefinitionError{Field: "(document)", Location: "/", Message: "invalid JSON: " + err.Error()}
 	}
-	m, ok := v.(map[string]any)
+	m, ok := asMap(v)
 	if !ok {
 		return nil, &DefinitionError{Field: "(document)", Location: "/", Message: "the definition must be a JSON object"}
 	}
@@ -210,10 +253,15 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 		if allowed[k] {
 			continue
 		}
-		if k == "QueryLanguage" {
-			if s, _ := m[k].(string); s == "JSONPath" {
+		if k == "QueryLanguage" && top {
+			switch s, _ := m[k].(string); s {
+			case "JSONPath":
+				continue
+			case "JSONata":
+				l.lang = s
 				continue
 			}
+			return nil, errAt(owner, k, loc+"/"+k, "QueryLanguage must be \"JSONPath\" or \"JSONata\"")
 		}
 		if k == "ProcessorConfig" && !top && strings.HasSuffix(loc, "/ItemProcessor") {
 			continue
@@ -243,7 +291,7 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 			out.timeoutSeconds = n
 		}
 	}
-	states, ok := m["States"].(map[string]any)
+	states, ok := asMap(m["States"])
 	if !ok || len(states) == 0 {
 		return nil, errAt(owner, "States", loc+"/States", "States is required and must be a non-empty object")
 	}
@@ -256,7 +304,7 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 		if len(name) > 80 || name == "" {
 			return nil, errAt(name, "(name)", sloc, "state names must be 1 to 80 characters long")
 		}
-		sm, ok := states[name].(map[string]any)
+		sm, ok := asMap(states[name])
 		if !ok {
 			return nil, errAt(name, "(state)", sloc, "a state must be a JSON object")
 		}
@@ -329,10 +377,27 @@ func (l *loader) machine(m map[string]any, owner, loc string, top bool) (*machin
 			return nil, errAt(name, "(state)", loc+"/States/"+name, "state %q is not reachable from StartAt %q", name, start)
 		}
 	}
+	// Every scope needs a way out: a state with "End": true, a Succeed or
+	// a Fail. Without one, the service refuses the definition rather than
+	// let an execution loop until its timeout.
+	terminal := false
+	for _, st := range out.states {
+		if st.end || st.typ == "Succeed" || st.typ == "Fail" {
+			terminal = true
+			break
+		}
+	}
+	if !terminal {
+		e := errAt(owner, "States", loc+"/States", "Workflow has no terminal state")
+		e.Code = "MISSING_END_STATE"
+		return nil, e
+	}
 	return out, nil
 }
 
 func (l *loader) state(name string, m map[string]any, loc string) (*state, error) {
+	// A copy: compiling JSONata fields removes them from the map.
+	m = cloneMap(m)
 	typ, ok := m["Type"].(string)
 	if !ok {
 		return nil, errAt(name, "Type", loc+"/Type", "Type is required")
@@ -341,7 +406,21 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 	if !known {
 		return nil, errAt(name, "Type", loc+"/Type", "unknown state type %q", typ)
 	}
-	allowed := map[string]bool{"Type": true, "Comment": true}
+	jsonataMode := l.lang == "JSONata"
+	if v, has := m["QueryLanguage"]; has {
+		switch s, _ := v.(string); s {
+		case "JSONPath":
+			jsonataMode = false
+		case "JSONata":
+			jsonataMode = true
+		default:
+			return nil, errAt(name, "QueryLanguage", loc+"/QueryLanguage", "QueryLanguage must be \"JSONPath\" or \"JSONata\"")
+		}
+	}
+	if jsonataMode {
+		fields = jsonataFields[typ]
+	}
+	allowed := map[string]bool{"Type": true, "Comment": true, "QueryLanguage": true}
 	for _, f := range fields {
 		allowed[f] = true
 	}
@@ -349,14 +428,45 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 		if allowed[k] {
 			continue
 		}
+		if use, ok := jsonPathOnly[k]; ok && jsonataMode {
+			return nil, errAt(name, k, loc+"/"+k, "field %q is a JSONPath field; a JSONata state uses %s", k, use)
+		}
+		if jsonataMode && (k == "Output" || k == "Arguments" || k == "Items") {
+			return nil, errAt(name, k, loc+"/"+k, "field %q is not allowed in a %s state", k, typ)
+		}
+		if !jsonataMode && (k == "Output" || k == "Arguments" || k == "Items") {
+			return nil, errAt(name, k, loc+"/"+k, "field %q belongs to JSONata states; set \"QueryLanguage\": \"JSONata\" or use the JSONPath fields", k)
+		}
 		if why, ok := unsupportedFields[k]; ok {
 			return nil, errAt(name, k, loc+"/"+k, "field %q is not supported: %s", k, why)
 		}
 		return nil, errAt(name, k, loc+"/"+k, "field %q is not allowed in a %s state", k, typ)
 	}
-	st := &state{name: name, typ: typ}
+	st := &state{name: name, typ: typ, jsonata: jsonataMode}
 	fail := func(field, format string, a ...any) error {
 		return errAt(name, field, loc+"/"+field, format, a...)
+	}
+	if jsonataMode {
+		for _, f := range []string{"Output", "Arguments", "Items", "ItemSelector"} {
+			v, has := m[f]
+			if !has {
+				continue
+			}
+			t, err := compileJSONataTemplate(v, f)
+			if err != nil {
+				return nil, fail(f, "%v", err)
+			}
+			switch f {
+			case "Output":
+				st.output = t
+			case "Arguments":
+				st.arguments = t
+			case "Items":
+				st.items = t
+			case "ItemSelector":
+				st.itemSelector = t
+			}
+		}
 	}
 
 	// Transitions.
@@ -405,16 +515,25 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("Parameters", "%v", err)
 		}
 	}
+	// Parameters, ResultSelector and ItemSelector are payload templates:
+	// an object or an array is evaluated ("key.$" fields take their value
+	// from a path or an intrinsic function, at any depth); any other JSON
+	// value is used as is, as the service accepts it.
 	if v, has := m["ResultSelector"]; has {
-		if _, ok := v.(map[string]any); !ok {
-			return nil, fail("ResultSelector", "must be an object")
-		}
 		if st.resultSelector, err = compileTemplate(v, "ResultSelector"); err != nil {
 			return nil, fail("ResultSelector", "%v", err)
 		}
 	}
 	if err := l.errorHandling(st, m, loc); err != nil {
 		return nil, err
+	}
+	if v, has := m["Assign"]; has {
+		if st.assign, err = compileAssignFor(v, jsonataMode); err != nil {
+			return nil, fail("Assign", "%v", err)
+		}
+	}
+	if st.resultPath != nil && st.resultPath.variable != "" {
+		return nil, fail("ResultPath", "ResultPath cannot address a variable; use Assign")
 	}
 
 	switch typ {
@@ -430,7 +549,11 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("Choices", "must be a non-empty array of choice rules")
 		}
 		for i, v := range list {
-			r, err := compileChoiceRule(v, true, fmt.Sprintf("Choices[%d]", i))
+			compile := compileChoiceRule
+			if jsonataMode {
+				compile = compileJSONataChoiceRule
+			}
+			r, err := compile(v, true, fmt.Sprintf("Choices[%d]", i))
 			if err != nil {
 				return nil, choiceErr(name, loc, err)
 			}
@@ -452,6 +575,23 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 		}
 		if set != 1 {
 			return nil, fail("Seconds", "a Wait state needs exactly one of Seconds, SecondsPath, Timestamp and TimestampPath (found %d)", set)
+		}
+		if jsonataMode {
+			for _, f := range []string{"Seconds", "Timestamp"} {
+				if v, has := m[f]; has {
+					if str, ok := v.(string); ok && isJSONataExpr(str) {
+						if st.waitExpr, err = compileJSONataTemplate(v, f); err != nil {
+							return nil, fail(f, "%v", err)
+						}
+						delete(m, f)
+						if f == "Seconds" {
+							st.hasSeconds = true
+						} else {
+							st.hasTimestamp = true
+						}
+					}
+				}
+			}
 		}
 		if v, has := m["Seconds"]; has {
 			n, ok := toInt(v)
@@ -478,6 +618,24 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("SecondsPath", "%v", err)
 		}
 	case "Fail":
+		if jsonataMode {
+			for _, f := range []string{"Error", "Cause"} {
+				if v, has := m[f]; has {
+					if str, ok := v.(string); ok && isJSONataExpr(str) {
+						t, err := compileJSONataTemplate(v, f)
+						if err != nil {
+							return nil, fail(f, "%v", err)
+						}
+						if f == "Error" {
+							st.errorT = t
+						} else {
+							st.causeT = t
+						}
+						delete(m, f)
+					}
+				}
+			}
+		}
 		for _, pair := range [][2]string{{"Error", "ErrorPath"}, {"Cause", "CausePath"}} {
 			lit, hasLit := m[pair[0]]
 			expr, hasExpr := m[pair[1]]
@@ -521,7 +679,7 @@ func (l *loader) state(name string, m map[string]any, loc string) (*state, error
 			return nil, fail("Branches", "must be a non-empty array of state machines")
 		}
 		for i, b := range list {
-			bm, ok := b.(map[string]any)
+			bm, ok := asMap(b)
 			if !ok {
 				return nil, fail(fmt.Sprintf("Branches[%d]", i), "a branch must be an object with StartAt and States")
 			}
@@ -571,35 +729,66 @@ func (l *loader) task(st *state, m map[string]any, fail func(string, string, ...
 		st.kind = taskLambdaWaitToken
 	case lambdaARN.MatchString(res):
 		st.kind = taskLambdaARN
-	case strings.HasPrefix(res, "arn:aws:states:::"):
-		return fail("Resource", "service integration %q is not supported (only lambda:invoke, lambda:invoke.waitForTaskToken and Lambda function ARNs are)", res)
-	case strings.Contains(res, ":activity:"):
-		return fail("Resource", "activities are not supported: %q", res)
+	case activityARN.MatchString(res):
+		st.kind = taskUnsupported
+		st.unsupported = "activities are not implemented"
+	case integrationARN.MatchString(res) && supportedIntegration(st, res):
+	case integrationARN.MatchString(res):
+		st.kind = taskUnsupported
+		st.unsupported = fmt.Sprintf("the service integration %s is not implemented (supported: Lambda, sqs:sendMessage, dynamodb:getItem/putItem/updateItem/deleteItem, events:putEvents and states:startExecution, each in the patterns listed in docs/DECISIONS.md)", strings.SplitN(res, ":::", 2)[1])
 	default:
-		return fail("Resource", "%q is not a supported resource ARN (lambda:invoke, lambda:invoke.waitForTaskToken or a Lambda function ARN)", res)
+		return fail("Resource", "%q is not a valid Task resource: expected a Lambda function ARN, an activity ARN or a service integration arn:aws:states:::<service>:<action>[.sync|.sync:2|.waitForTaskToken]", res)
+	}
+	paramField, params := "Parameters", st.parameters
+	if st.jsonata {
+		paramField, params = "Arguments", st.arguments
 	}
 	if st.kind == taskLambdaInvoke || st.kind == taskLambdaWaitToken {
-		pm, _ := m["Parameters"].(map[string]any)
+		pm, _ := asMap(m[paramField])
 		if pm == nil {
-			return fail("Parameters", "%s needs Parameters with FunctionName", res)
+			return fail(paramField, "%s needs %s with FunctionName", res, paramField)
 		}
 		_, hasName := pm["FunctionName"]
 		_, hasNamePath := pm["FunctionName.$"]
 		if !hasName && !hasNamePath {
-			return fail("Parameters", "%s needs Parameters.FunctionName", res)
+			return fail(paramField, "%s needs %s.FunctionName", res, paramField)
 		}
 		for _, k := range sortedKeys(pm) {
 			switch strings.TrimSuffix(k, ".$") {
 			case "FunctionName", "Payload", "Qualifier", "ClientContext", "InvocationType", "LogType":
 			default:
-				return fail("Parameters", "parameter %q is not supported by lambda:invoke", k)
+				return fail(paramField, "parameter %q is not supported by lambda:invoke", k)
 			}
 		}
-		if st.kind == taskLambdaWaitToken && !st.parameters.usesTaskToken() {
-			return fail("Parameters", "a .waitForTaskToken task must pass $$.Task.Token in its Parameters")
+		if st.kind == taskLambdaWaitToken && !params.usesTaskToken() {
+			return fail(paramField, "a .waitForTaskToken task must pass the task token ($$.Task.Token, or $states.context.Task.Token in JSONata) in its %s", paramField)
+		}
+	}
+	if st.kind == taskIntegration || st.kind == taskIntegrationWaitToken || st.kind == taskIntegrationSync {
+		if params == nil {
+			return fail(paramField, "%s needs %s: they are the %s request", res, paramField, st.integration.action)
+		}
+		if st.kind == taskIntegrationWaitToken && !params.usesTaskToken() {
+			return fail(paramField, "a .waitForTaskToken task must pass the task token ($$.Task.Token, or $states.context.Task.Token in JSONata) in its %s", paramField)
 		}
 	}
 	var err error
+	if st.jsonata {
+		for _, f := range []string{"TimeoutSeconds", "HeartbeatSeconds"} {
+			if str, isStr := m[f].(string); isStr && isJSONataExpr(str) {
+				t, err := compileJSONataTemplate(str, f)
+				if err != nil {
+					return fail(f, "%v", err)
+				}
+				if f == "TimeoutSeconds" {
+					st.timeoutT = t
+				} else {
+					st.heartbeatT = t
+				}
+				delete(m, f)
+			}
+		}
+	}
 	if v, has := m["TimeoutSeconds"]; has {
 		if st.timeoutSeconds, ok = positiveInt(v); !ok {
 			return fail("TimeoutSeconds", "must be a positive integer")
@@ -641,7 +830,7 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 	if hasIt {
 		field = "Iterator"
 	}
-	pm, ok := m[field].(map[string]any)
+	pm, ok := asMap(m[field])
 	if !ok {
 		return fail(field, "must be an object with StartAt and States")
 	}
@@ -649,7 +838,7 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 		if field != "ItemProcessor" {
 			return fail("Iterator", "ProcessorConfig belongs in ItemProcessor")
 		}
-		pcm, ok := pc.(map[string]any)
+		pcm, ok := asMap(pc)
 		if !ok {
 			return fail("ItemProcessor", "ProcessorConfig must be an object")
 		}
@@ -678,10 +867,7 @@ func (l *loader) mapState(st *state, m map[string]any, loc string, fail func(str
 	if hasParams {
 		selField = "Parameters"
 	}
-	if v, has := m[selField]; has {
-		if _, ok := v.(map[string]any); !ok {
-			return fail(selField, "must be an object")
-		}
+	if v, has := m[selField]; has && !st.jsonata {
 		if st.itemSelector, err = compileTemplate(v, selField); err != nil {
 			return fail(selField, "%v", err)
 		}
@@ -718,7 +904,7 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 		for i, e := range list {
 			field := fmt.Sprintf("Retry[%d]", i)
 			at := fmt.Sprintf("%s/Retry/%d", loc, i)
-			rm, ok := e.(map[string]any)
+			rm, ok := asMap(e)
 			if !ok {
 				return errAt(st.name, field, at, "a retrier must be an object")
 			}
@@ -783,7 +969,7 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 		for i, e := range list {
 			field := fmt.Sprintf("Catch[%d]", i)
 			at := fmt.Sprintf("%s/Catch/%d", loc, i)
-			cm, ok := e.(map[string]any)
+			cm, ok := asMap(e)
 			if !ok {
 				return errAt(st.name, field, at, "a catcher must be an object")
 			}
@@ -804,12 +990,33 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 						return errAt(st.name, fk, at+"/"+k, "must be a state name")
 					}
 					c.next = s
+				case "Output":
+					if !st.jsonata {
+						return errAt(st.name, fk, at+"/"+k, "field %q belongs to JSONata states; use ResultPath", k)
+					}
+					t, err := compileJSONataTemplate(cm[k], k)
+					if err != nil {
+						return errAt(st.name, fk, at+"/"+k, "%v", err)
+					}
+					c.output = t
 				case "ResultPath":
+					if st.jsonata {
+						return errAt(st.name, fk, at+"/"+k, "field %q is a JSONPath field; a JSONata catcher uses Output and Assign", k)
+					}
 					p, isNull, err := optPath(cm, k, true)
+					if err == nil && p != nil && p.variable != "" {
+						err = fmt.Errorf("ResultPath cannot address a variable; use Assign")
+					}
 					if err != nil {
 						return errAt(st.name, fk, at+"/"+k, "%v", err)
 					}
 					c.resultPath, c.resultNull = p, isNull
+				case "Assign":
+					a, err := compileAssignFor(cm[k], st.jsonata)
+					if err != nil {
+						return errAt(st.name, fk, at+"/"+k, "%v", err)
+					}
+					c.assign = a
 				default:
 					if why, ok := unsupportedFields[k]; ok {
 						return errAt(st.name, fk, at+"/"+k, "field %q is not supported: %s", k, why)
@@ -827,6 +1034,72 @@ func (l *loader) errorHandling(st *state, m map[string]any, loc string) error {
 		}
 	}
 	return nil
+}
+
+// supportedIntegration sets st's kind when res is a service integration
+// sfnlocal runs (integration.go), and reports whether it is.
+func supportedIntegration(st *state, res string) bool {
+	rest := strings.SplitN(res, ":::", 2)[1]
+	pattern := ""
+	for _, p := range []string{".waitForTaskToken", ".sync:2", ".sync"} {
+		if strings.HasSuffix(rest, p) {
+			pattern, rest = p, strings.TrimSuffix(rest, p)
+			break
+		}
+	}
+	in, ok := lookupIntegration(rest, pattern)
+	if !ok {
+		return false
+	}
+	st.integration = in
+	st.kind = taskIntegration
+	switch pattern {
+	case ".waitForTaskToken":
+		st.kind = taskIntegrationWaitToken
+	case ".sync", ".sync:2":
+		st.kind = taskIntegrationSync
+		st.syncV2 = pattern == ".sync:2"
+	}
+	return true
+}
+
+// variableName is what a workflow variable may be called: a Unicode
+// identifier (UAX #31: an ID_Start character, then ID_Continue ones; an
+// underscore may start it) of at most 80 characters, as the service
+// documents. Letter and mark categories approximate ID_Start/ID_Continue.
+var variableName = regexp.MustCompile(`^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]{0,79}$`)
+
+// compileAssign compiles an Assign field: an object whose keys name
+// variables ("name" for a literal value, "name.$" for a path or intrinsic
+// function) and whose values are payload templates.
+func compileAssignFor(v any, jsonataMode bool) (*template, error) {
+	if !jsonataMode {
+		return compileAssign(v)
+	}
+	o, ok := v.(*object)
+	if !ok {
+		return nil, fmt.Errorf("Assign must be an object of variable names and values")
+	}
+	for _, k := range o.keys {
+		if !variableName.MatchString(k) || k == "states" {
+			return nil, fmt.Errorf("%q is not a valid variable name (a Unicode identifier: a letter or underscore, then letters, digits or underscores; \"states\" is reserved)", k)
+		}
+	}
+	return compileJSONataTemplate(v, "Assign")
+}
+
+func compileAssign(v any) (*template, error) {
+	o, ok := v.(*object)
+	if !ok {
+		return nil, fmt.Errorf("Assign must be an object of variable names and values")
+	}
+	for _, k := range o.keys {
+		name := strings.TrimSuffix(k, ".$")
+		if !variableName.MatchString(name) || name == "states" {
+			return nil, fmt.Errorf("%q is not a valid variable name (a Unicode identifier: a letter or underscore, then letters, digits or underscores; \"states\" is reserved)", name)
+		}
+	}
+	return compileTemplate(v, "Assign")
 }
 
 func errorEquals(v any, last bool) ([]string, error) {
@@ -886,6 +1159,14 @@ func positiveInt(v any) (int64, bool) {
 		return 0, false
 	}
 	return n, true
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }
 
 func sortedKeys(m map[string]any) []string {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/aftersales/aftersales/infra/local/vclock"
 )
 
 // TestValidateRefusesUnsupported checks that every construct sfnlocal does
@@ -19,21 +21,37 @@ func TestValidateRefusesUnsupported(t *testing.T) {
 		wantMsg   string
 	}{
 		{"unknown top-level field", `{"StartAt":"A","Foo":1,"States":{"A":{"Type":"Pass","End":true}}}`, "", "Foo", "unknown field"},
-		{"JSONata query language", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, "", "QueryLanguage", "JSONata"},
+		{"unknown query language", `{"QueryLanguage":"JMESPath","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, "", "QueryLanguage", "JSONata"},
+		{"JSONPath field in a JSONata state", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.a","End":true}}}`, "A", "InputPath", "a JSONata state uses Arguments or Output"},
+		{"JSONata field in a JSONPath state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% 1 %}","End":true}}}`, "A", "Output", "belongs to JSONata states"},
+		{"malformed JSONata", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{%1%}","End":true}}}`, "A", "Output", "well-formed"},
+		{"JSONata syntax error", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% (1 + %}","End":true}}}`, "A", "Output", "invalid JSONata expression"},
+		{"JSONata choice rule with Variable", `{"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsNull":true,"Next":"D"}]},"D":{"Type":"Succeed"}}}`, "C", "Choices[0].IsNull", "not allowed in a JSONata choice rule"},
 		{"unknown state field", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Retries":3}}}`, "A", "Retries", "not allowed"},
 		{"field of another state type", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Resource":"x"}}}`, "A", "Resource", "not allowed in a Pass state"},
-		{"variables", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Assign":{"x":1}}}}`, "A", "Assign", "variables"},
+		{"Assign in a Succeed state", `{"StartAt":"A","States":{"A":{"Type":"Succeed","Assign":{"x":1}}}}`, "A", "Assign", "not allowed in a Succeed state"},
+		{"bad variable name", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Assign":{"1x":1}}}}`, "A", "Assign", "not a valid variable name"},
+		{"reserved variable name", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Assign":{"states.$":"$"}}}}`, "A", "Assign", "reserved"},
+		{"Assign not an object", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Assign":[1]}}}`, "A", "Assign", "must be an object"},
+		{"ResultPath into a variable", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"ResultPath":"$x"}}}`, "A", "ResultPath", "variable"},
+		{"catch ResultPath into a variable", `{"StartAt":"A","States":{"A":{"Type":"Task",` + task + `,"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$x","Next":"B"}],"End":true},"B":{"Type":"Succeed"}}}`, "A", "Catch[0].ResultPath", "variable"},
+		{"Assign in a nested choice rule", `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Not":{"Variable":"$.a","IsNull":true,"Assign":{"x":1}},"Next":"D"}]},"D":{"Type":"Succeed"}}}`, "C", "Choices[0].Not.Assign", "only a rule directly"},
 		{"unknown type", `{"StartAt":"A","States":{"A":{"Type":"Activity","End":true}}}`, "A", "Type", "unknown state type"},
-		{"dynamodb integration", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{},"End":true}}}`, "A", "Resource", "not supported"},
-		{"sqs integration", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}}`, "A", "Resource", "not supported"},
-		{"activity", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:x","End":true}}}`, "A", "Resource", "activities"},
+		{"resource of another service", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:swf:us-east-1:123456789012:task:X","End":true}}}`, "A", "Resource", "not a valid Task resource"},
+		{"integration ARN with a region", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1::sqs:sendMessage","End":true}}}`, "A", "Resource", "not a valid Task resource"},
+		{"integration with an unknown pattern", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.async","End":true}}}`, "A", "Resource", "not a valid Task resource"},
+		{"lambda alias with bad characters", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f:$*#","End":true}}}`, "A", "Resource", "not a valid Task resource"},
+		{"no terminal state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Wait","Seconds":1,"Next":"A"}}}`, "", "States", "no terminal state"},
+		{"no terminal state in a branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Pass","Next":"X"}}}],"End":true}}}`, "P", "States", "no terminal state"},
+		{"unknown States function", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.ArraySort($.a)"},"End":true}}}`, "A", "Parameters", "States.ArraySort is not supported"},
+		{"intrinsic literal of the wrong type", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.MathAdd(1,'-1')"},"End":true}}}`, "A", "Parameters", "must be a number"},
 		{"invoke without FunctionName", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload":{}},"End":true}}}`, "A", "Parameters", "FunctionName"},
 		{"unsupported invoke parameter", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Foo":1},"End":true}}}`, "A", "Parameters", "Foo"},
+		{"sqs callback without token", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":"x"},"End":true}}}`, "A", "Parameters", "$$.Task.Token"},
 		{"token task without token", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"f"},"End":true}}}`, "A", "Parameters", "$$.Task.Token"},
 		{"credentials", `{"StartAt":"A","States":{"A":{"Type":"Task",` + task + `,"Credentials":{},"End":true}}}`, "A", "Credentials", "not supported"},
 		{"heartbeat not below timeout", `{"StartAt":"A","States":{"A":{"Type":"Task",` + task + `,"TimeoutSeconds":10,"HeartbeatSeconds":10,"End":true}}}`, "A", "HeartbeatSeconds", "smaller"},
 		{"timeout and timeout path", `{"StartAt":"A","States":{"A":{"Type":"Task",` + task + `,"TimeoutSeconds":10,"TimeoutSecondsPath":"$.t","End":true}}}`, "A", "TimeoutSecondsPath", "together"},
-		{"unsupported intrinsic", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.ArrayPartition($.a, 2)"},"End":true}}}`, "A", "Parameters", "States.ArrayPartition is not supported"},
 		{"unknown intrinsic", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"Foo.Bar($.a)"},"End":true}}}`, "A", "Parameters", "must be a path"},
 		{"intrinsic arity", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.MathAdd(1)"},"End":true}}}`, "A", "Parameters", "takes 2"},
 		{"format placeholder count", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"States.Format('{} {}', $.a)"},"End":true}}}`, "A", "Parameters", "placeholder"},
@@ -68,7 +86,7 @@ func TestValidateRefusesUnsupported(t *testing.T) {
 		{"item reader", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{},"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"End":true}}}`, "M", "ItemReader", "distributed Map"},
 		{"map processor and iterator", `{"StartAt":"M","States":{"M":{"Type":"Map","Iterator":{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"ItemProcessor":{"StartAt":"Y","States":{"Y":{"Type":"Pass","End":true}}},"End":true}}}`, "M", "ItemProcessor", "exactly one"},
 		{"map selector and parameters", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemSelector":{},"Parameters":{},"ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}},"End":true}}}`, "M", "ItemSelector", "together"},
-		{"error inside map processor", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","End":true}}},"End":true}}}`, "X", "Resource", "not supported"},
+		{"error inside map processor", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Task","Resource":"arn:aws:swf:us-east-1:123456789012:task:X","End":true}}},"End":true}}}`, "X", "Resource", "not a valid Task resource"},
 		{"error inside parallel branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Pass","Bogus":true,"End":true}}}],"End":true}}}`, "X", "Bogus", "not allowed"},
 		{"branch unknown field", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"X","TimeoutSeconds":3,"States":{"X":{"Type":"Pass","End":true}}}],"End":true}}}`, "P", "TimeoutSeconds", "unknown field"},
 		{"parameters value not a path", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"x.$":"hello"},"End":true}}}`, "A", "Parameters", "must be a path"},
@@ -90,6 +108,9 @@ func TestValidateRefusesUnsupported(t *testing.T) {
 			if !strings.Contains(de.Message, tc.wantMsg) {
 				t.Errorf("message %q does not mention %q", de.Message, tc.wantMsg)
 			}
+			if tc.wantMsg == "no terminal state" && de.Code != "MISSING_END_STATE" {
+				t.Errorf("code %q, want MISSING_END_STATE", de.Code)
+			}
 			if tc.wantState != "" && !strings.Contains(err.Error(), `state "`+tc.wantState+`"`) {
 				t.Errorf("error text %q does not name the state", err.Error())
 			}
@@ -98,9 +119,36 @@ func TestValidateRefusesUnsupported(t *testing.T) {
 }
 
 func TestValidateAcceptsJSONPathQueryLanguage(t *testing.T) {
-	def := `{"QueryLanguage":"JSONPath","Comment":"c","Version":"1.0","TimeoutSeconds":60,"StartAt":"A","States":{"A":{"Type":"Pass","Comment":"x","End":true}}}`
+	def := `{"QueryLanguage":"JSONPath","Comment":"c","Version":"1.0","TimeoutSeconds":60,"StartAt":"A","States":{"A":{"Type":"Pass","Comment":"x","QueryLanguage":"JSONPath","End":true}}}`
 	if err := Validate([]byte(def)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestValidateAcceptsWhatTheServiceAccepts checks definitions the service
+// accepts even where sfnlocal cannot run them: the resources are refused
+// only when a task actually runs (see TestUnsupportedResourceFailsAtRunTime).
+func TestValidateAcceptsWhatTheServiceAccepts(t *testing.T) {
+	tests := []struct{ name, def string }{
+		{"activity", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:x","End":true}}}`},
+		{"dynamodb integration", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{},"End":true}}}`},
+		{"sqs callback", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","Parameters":{"QueueUrl":"q","MessageBody":{"t.$":"$$.Task.Token"}},"End":true}}}`},
+		{"sns publish", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::sns:publish","End":true}}}`},
+		{"nested execution", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child"},"End":true}}}`},
+		{"batch job", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","End":true}}}`},
+		{"AWS SDK integration", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:s3:listBuckets","End":true}}}`},
+		{"lambda ARN with alias and any region", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:region-1:1234567890:function:f:$LATEST","End":true}}}`},
+		{"state-level JSONPath", `{"StartAt":"A","States":{"A":{"Type":"Pass","QueryLanguage":"JSONPath","End":true}}}`},
+		{"loop with a way out", `{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":3,"Next":"Done"}],"Default":"B"},"B":{"Type":"Pass","Next":"A"},"Done":{"Type":"Succeed"}}}`},
+		{"scalar ResultSelector", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"ResultSelector":"done","End":true}}}`},
+		{"array Parameters", `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":[{"id.$":"$$.Execution.Id"}],"End":true}}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := Validate([]byte(tc.def)); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -127,6 +175,43 @@ func TestSubstitute(t *testing.T) {
 			}
 			if err != nil || got != tc.want {
 				t.Fatalf("Substitute = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnsupportedResourceFailsAtRunTime checks that a resource accepted by
+// CreateStateMachine but not implemented locally fails its execution with
+// States.Runtime (which no Catch swallows) and a cause naming the feature,
+// and only when the task is reached.
+func TestUnsupportedResourceFailsAtRunTime(t *testing.T) {
+	tests := []struct {
+		name, resource, wantCause string
+	}{
+		{"activity", "arn:aws:states:us-east-1:123456789012:activity:review", "activities are not implemented"},
+		{"batch job", "arn:aws:states:::batch:submitJob.sync", "service integration batch:submitJob.sync is not implemented"},
+		{"AWS SDK", "arn:aws:states:::aws-sdk:s3:listBuckets", "service integration aws-sdk:s3:listBuckets is not implemented"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := vclock.New(conformanceStart)
+			s := newTestService(t, c)
+			def := `{"StartAt":"Skip","States":{
+			  "Skip":{"Type":"Choice","Choices":[{"Variable":"$.skip","BooleanEquals":true,"Next":"Done"}],"Default":"Work"},
+			  "Work":{"Type":"Task","Resource":"` + tc.resource + `","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Done"}],"End":true},
+			  "Done":{"Type":"Succeed"}}}`
+			m, err := s.CreateStateMachine("unsupported", def, nil)
+			if err != nil {
+				t.Fatalf("create: %v", err)
+			}
+			skipped, _ := s.StartExecution(m.ARN, "skip", `{"skip":true}`)
+			if got := runToCompletion(t, s, c, skipped.ARN); got.Status != StatusSucceeded {
+				t.Fatalf("execution that never reaches the task: %s %s", got.Status, got.Cause)
+			}
+			e, _ := s.StartExecution(m.ARN, "run", `{"skip":false}`)
+			got := runToCompletion(t, s, c, e.ARN)
+			if got.Status != StatusFailed || got.Error != ErrRuntime || !strings.Contains(got.Cause, tc.wantCause) {
+				t.Fatalf("got %s %s %q, want FAILED %s with a cause containing %q", got.Status, got.Error, got.Cause, ErrRuntime, tc.wantCause)
 			}
 		})
 	}

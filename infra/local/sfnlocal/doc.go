@@ -5,25 +5,54 @@
 //
 // # Definitions
 //
-// CreateStateMachine validates the whole definition and refuses, with a
-// *DefinitionError naming the state and the field, anything the
-// interpreter does not implement: unknown fields, JSONata and variables,
-// distributed Map, activities, service integrations other than Lambda, and
-// intrinsic functions other than States.Format, StringToJson, JsonToString,
-// Array, ArrayLength, ArrayContains, ArrayGetItem, MathAdd, UUID, Hash,
-// Base64Encode, Base64Decode and JsonMerge. Nothing is silently ignored.
+// CreateStateMachine validates the whole definition as the service does
+// and refuses, with a *DefinitionError naming the state and the field,
+// anything the service refuses (Code MISSING_END_STATE for a scope with no
+// terminal state, SCHEMA_VALIDATION_FAILED otherwise) and anything the
+// interpreter does not implement: unknown fields, distributed Map, task
+// Credentials, and intrinsic functions outside the eighteen of the
+// JSONPath language (States.Format, StringToJson,
+// JsonToString, Array, ArrayPartition, ArrayContains, ArrayRange,
+// ArrayGetItem, ArrayLength, ArrayUnique, Base64Encode, Base64Decode, Hash,
+// JsonMerge, MathRandom, MathAdd, StringSplit, UUID). Nothing is silently
+// ignored. Task resources the service accepts but sfnlocal cannot run
+// (activities, service integrations other than Lambda and those of
+// integration.go) are accepted, and the task fails with States.Runtime
+// naming the feature when it runs.
+//
+// Workflow variables (Assign, read as "$name" in paths and JSONata) are
+// supported; see variables_test.go for their scoping and evaluation order.
+// So is JSONata ("QueryLanguage":"JSONata", top-level or per state; see
+// jsonata.go and jsonata_test.go).
+//
+// # Values
+//
+// Objects keep the order of their keys (see object.go), so paths with
+// wildcards, filters and deep scans return matches in document order, as
+// the service (Jayway JsonPath) does, and outputs keep the input's order.
+//
+// # APIs
+//
+// Besides the JSON API of Handler, every operation is a method:
+// CreateStateMachine, UpdateStateMachine, Validate (and the API's
+// ValidateStateMachineDefinition), StartExecution, StopExecution,
+// RedriveExecution, DescribeExecution, DescribeStateMachineForExecution,
+// History and the SendTask* calls. docs/DECISIONS.md lists what each
+// supports and where it differs from the service.
 //
 // # Functions
 //
-// Task resources are Lambda functions implemented by Go handlers registered
-// with RegisterFunction, by ARN or by function name:
+// Lambda Task resources are Go handlers registered with RegisterFunction,
+// by ARN or by function name:
 //
 //	svc.RegisterFunction("approve-refund", func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
 //		return json.RawMessage(`{"approved":true}`), nil
 //	})
 //
-// Three resources are supported: "arn:aws:states:::lambda:invoke" (the
-// result is {"ExecutedVersion":"$LATEST","Payload":<handler output>,
+// SQS sendMessage, DynamoDB get/put/update/deleteItem and EventBridge
+// putEvents run against local stand-ins given with SetEndpoint (see
+// integration.go). For Lambda, three resources are supported:
+// "arn:aws:states:::lambda:invoke" (the result is {"ExecutedVersion":"$LATEST","Payload":<handler output>,
 // "StatusCode":200}), "arn:aws:states:::lambda:invoke.waitForTaskToken"
 // (the handler receives $$.Task.Token through Parameters; the result is
 // what SendTaskSuccess supplies) and a plain function ARN (the result is the

@@ -54,5 +54,5 @@ func Example() {
 	}
 	// Output:
 	// case-1 SUCCEEDED {"Amount":1999,"result":{"refunded":true}} transitions: 2
-	// case-2 SUCCEEDED {"Amount":25000,"review":{"Cause":"{\"errorMessage\":\"amount above the automatic limit\",\"errorType\":\"AfterSales.NeedsReview\"}","Error":"AfterSales.NeedsReview"}} transitions: 3
+	// case-2 SUCCEEDED {"Amount":25000,"review":{"Error":"AfterSales.NeedsReview","Cause":"{\"errorMessage\":\"amount above the automatic limit\",\"errorType\":\"AfterSales.NeedsReview\"}"}} transitions: 3
 }

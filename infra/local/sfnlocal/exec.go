@@ -14,6 +14,7 @@ import (
 type execution struct {
 	svc       *Service
 	machine   *machineRecord
+	ver       *machineVersion // the definition this execution runs
 	arn       string
 	name      string
 	input     any
@@ -30,6 +31,28 @@ type execution struct {
 	transitions int64
 	root        *run
 	timeoutStop func() bool
+	watchers    []func(*Execution) // told when the execution closes
+	// redriveCount and redriveDate count RedriveExecution calls.
+	redriveCount int64
+	redriveDate  time.Time
+	// failedAt and failedInput are the top-level state the execution
+	// stopped in and its raw input, where a redrive resumes.
+	failedAt    *state
+	failedInput any
+}
+
+// watch calls fn with the execution's final description once it closes
+// (at once, on a worker, if it already has). A .sync task of a parent
+// execution waits this way.
+func (e *execution) watch(fn func(*Execution)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.status != StatusRunning {
+		d := e.describeLocked()
+		e.svc.pool.submit(func() { fn(d) })
+		return
+	}
+	e.watchers = append(e.watchers, fn)
 }
 
 // run is a thread of control inside an execution: the top-level state
@@ -55,6 +78,81 @@ type run struct {
 	group      *group
 	done       bool
 	prevEvent  int64
+	// vars holds the workflow variables this run assigns; a Parallel
+	// branch or Map iteration reads its parent's through vars.parent.
+	vars *varScope
+	// assigned is what the current state assigns, rendered for its
+	// StateExited event.
+	assigned map[string]string
+}
+
+// varScope is one scope of workflow variables: the top-level states share
+// one, and each Parallel branch and Map iteration has its own, which can
+// read (not write) the scopes around it. It is guarded by the execution
+// lock.
+type varScope struct {
+	parent *varScope
+	vals   map[string]any
+}
+
+func (v *varScope) lookup(name string) (any, bool) {
+	for ; v != nil; v = v.parent {
+		if x, ok := v.vals[name]; ok {
+			return x, true
+		}
+	}
+	return nil, false
+}
+
+// all returns every visible variable, inner scopes hiding outer ones.
+func (v *varScope) all() map[string]any {
+	out := map[string]any{}
+	var walk func(*varScope)
+	walk = func(s *varScope) {
+		if s == nil {
+			return
+		}
+		walk(s.parent)
+		for k, x := range s.vals {
+			out[k] = x
+		}
+	}
+	walk(v)
+	return out
+}
+
+// prepareAssign evaluates an Assign field against value ($) with the
+// variables as they were when the state was entered. The result is applied
+// by commitAssign once the state's output is known, so that every field of
+// the state reads the old values, as the service orders it.
+func (r *run) prepareAssign(a *template, value any) (*object, *stateError) {
+	return r.prepareAssignEnv(a, r.env(value, "", nil))
+}
+
+// prepareAssignEnv is prepareAssign with the whole environment given, as
+// JSONata states need ($states.result, $states.errorOutput).
+func (r *run) prepareAssignEnv(a *template, e env) (*object, *stateError) {
+	if a == nil {
+		return nil, nil
+	}
+	v, err := a.eval(e)
+	if err != nil {
+		return nil, err
+	}
+	o, _ := v.(*object)
+	return o, nil
+}
+
+// commitAssign sets the prepared variables in the run's own scope.
+func (r *run) commitAssign(o *object) {
+	if o == nil {
+		return
+	}
+	r.assigned = make(map[string]string, o.len())
+	for _, k := range o.keys {
+		r.vars.vals[k] = o.vals[k]
+		r.assigned[k] = encodeJSON(o.vals[k])
+	}
 }
 
 // group tracks the children of a Parallel or Map state in progress.
@@ -81,7 +179,17 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 // begin records ExecutionStarted and enters the first state. e.mu is held.
 func (e *execution) begin() {
 	ev := e.event(nil, HistoryEvent{Type: "ExecutionStarted", Input: e.inputJSON})
-	if t := e.machine.compiled.timeoutSeconds; t > 0 {
+	e.armTimeout()
+	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev, vars: &varScope{vals: map[string]any{}}}
+	e.root = r
+	r.enter(r.m.states[r.m.startAt], e.input)
+	e.svc.pool.submit(r.resumeFunc(r.seq, func() bool { return true }))
+}
+
+// armTimeout starts the execution's TimeoutSeconds, if it has one. e.mu
+// is held.
+func (e *execution) armTimeout() {
+	if t := e.ver.compiled.timeoutSeconds; t > 0 {
 		e.timeoutStop = e.svc.clock.AfterFunc(time.Duration(t)*time.Second, func() {
 			e.svc.pool.submit(func() {
 				e.mu.Lock()
@@ -92,10 +200,40 @@ func (e *execution) begin() {
 			})
 		})
 	}
-	r := &run{exec: e, m: e.machine.compiled, prevEvent: ev}
+}
+
+// redrive resumes a failed, aborted or timed-out execution at the
+// top-level state it stopped in, with that state's input and the
+// variables it had; the states that succeeded are not run again. A
+// Parallel or Map state is run again whole (the service reruns only its
+// unsuccessful branches or iterations). e.mu is held.
+func (e *execution) redrive() error {
+	switch e.status {
+	case StatusFailed, StatusAborted, StatusTimedOut:
+	default:
+		return apiErr(CodeExecutionNotRedrivable, "Execution is %s, only FAILED, ABORTED and TIMED_OUT executions can be redriven: '%s'", e.status, e.arn)
+	}
+	if e.failedAt == nil {
+		return apiErr(CodeExecutionNotRedrivable, "Execution has no state to redrive from: '%s'", e.arn)
+	}
+	prev := e.status
+	e.status = StatusRunning
+	e.stop = time.Time{}
+	e.errName, e.cause = "", ""
+	e.redriveCount++
+	e.redriveDate = e.svc.clock.Now()
+	e.svc.statusCounter(prev).Add(-1)
+	e.svc.statusCounter(StatusRunning).Add(1)
+	ev := e.event(nil, HistoryEvent{Type: "ExecutionRedriven", RedriveCount: e.redriveCount})
+	e.armTimeout()
+	old := e.root
+	r := &run{exec: e, m: e.ver.compiled, prevEvent: ev, vars: old.vars}
 	e.root = r
-	r.enter(r.m.states[r.m.startAt], e.input)
+	r.enter(e.failedAt, e.failedInput)
+	e.failedAt, e.failedInput = nil, nil
 	e.svc.pool.submit(r.resumeFunc(r.seq, func() bool { return true }))
+	e.svc.log.Info("execution redriven", "arn", e.arn, "redriveCount", e.redriveCount)
+	return nil
 }
 
 // event appends a history event on behalf of r (nil: the execution).
@@ -128,9 +266,17 @@ func (e *execution) finish(status, evType string, output any, errName, cause str
 		ev.Error, ev.Cause = errName, cause
 	}
 	if e.root != nil {
+		if status != StatusSucceeded && e.root.cur != nil {
+			e.failedAt, e.failedInput = e.root.cur, e.root.input
+		}
 		e.root.cancel(status == StatusAborted || status == StatusTimedOut)
 	}
 	e.event(nil, ev)
+	for _, w := range e.watchers {
+		d, w := e.describeLocked(), w
+		e.svc.pool.submit(func() { w(d) })
+	}
+	e.watchers = nil
 	if e.timeoutStop != nil {
 		e.timeoutStop()
 		e.timeoutStop = nil
@@ -153,6 +299,9 @@ func (e *execution) describeLocked() *Execution {
 		Error:             e.errName,
 		Cause:             e.cause,
 		BilledTransitions: e.transitions,
+		RedriveCount:      e.redriveCount,
+		RedriveDate:       e.redriveDate,
+		Redrivable:        e.failedAt != nil && e.status != StatusRunning && e.status != StatusSucceeded,
 	}
 }
 
@@ -231,6 +380,18 @@ func (r *run) execute() bool {
 	st := r.cur
 	switch st.typ {
 	case "Pass":
+		if st.jsonata {
+			assign, err := r.prepareAssign(st.assign, r.input)
+			if err != nil {
+				return r.fail(err)
+			}
+			out, err := r.applyOutputPath(r.input)
+			if err != nil {
+				return r.fail(err)
+			}
+			r.commitAssign(assign)
+			return r.exitTo(st.next, out)
+		}
 		eff, err := r.applyInputPath()
 		if err != nil {
 			return r.fail(err)
@@ -244,10 +405,15 @@ func (r *run) execute() bool {
 		if st.hasResult {
 			result = st.result
 		}
+		assign, err := r.prepareAssign(st.assign, result)
+		if err != nil {
+			return r.fail(err)
+		}
 		out, err := r.applyResult(result)
 		if err != nil {
 			return r.fail(err)
 		}
+		r.commitAssign(assign)
 		return r.exitTo(st.next, out)
 	case "Choice":
 		eff, err := r.applyInputPath()
@@ -255,13 +421,16 @@ func (r *run) execute() bool {
 			return r.fail(err)
 		}
 		next := ""
+		// The matching rule's Assign applies; the state's own Assign
+		// applies when no rule matches and Default is taken.
+		assignT := st.assign
 		for _, c := range st.choices {
 			ok, err := c.eval(r.env(eff, "", nil))
 			if err != nil {
 				return r.fail(err)
 			}
 			if ok {
-				next = c.next
+				next, assignT = c.next, c.assign
 				break
 			}
 		}
@@ -271,10 +440,15 @@ func (r *run) execute() bool {
 		if next == "" {
 			return r.fail(&stateError{Name: ErrNoChoiceMatched, Cause: fmt.Sprintf("No Matches! (state %q)", st.name)})
 		}
+		assign, err := r.prepareAssign(assignT, eff)
+		if err != nil {
+			return r.fail(err)
+		}
 		out, err := r.applyOutputPath(eff)
 		if err != nil {
 			return r.fail(err)
 		}
+		r.commitAssign(assign)
 		return r.exitTo(next, out)
 	case "Wait":
 		return r.executeWait()
@@ -309,6 +483,23 @@ func (r *run) execute() bool {
 			}
 			*f.dst = s
 		}
+		for _, f := range []struct {
+			t   *template
+			dst *string
+		}{{st.errorT, &name}, {st.causeT, &cause}} {
+			if f.t == nil {
+				continue
+			}
+			v, err := f.t.eval(e)
+			if err != nil {
+				return r.fail(err)
+			}
+			s, ok := v.(string)
+			if !ok {
+				return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Error and Cause of state %q must evaluate to strings, got %s", st.name, typeName(v))})
+			}
+			*f.dst = s
+		}
 		r.failRun(&stateError{Name: name, Cause: cause})
 		return false
 	case "Task":
@@ -330,6 +521,25 @@ func (r *run) executeWait() bool {
 	now := r.exec.svc.clock.Now()
 	var until time.Time
 	switch {
+	case st.waitExpr != nil:
+		v, err := st.waitExpr.eval(r.env(eff, "", nil))
+		if err != nil {
+			return r.fail(err)
+		}
+		if st.hasSeconds {
+			n, ok := toInt(v)
+			if !ok || n < 0 || n > 99999999 {
+				return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Seconds of state %q must evaluate to an integer from 0 to 99999999, got %s", st.name, encodeJSON(v))})
+			}
+			until = r.entered.Add(time.Duration(n) * time.Second)
+		} else {
+			s, _ := v.(string)
+			t, ok := parseTimestamp(s)
+			if !ok {
+				return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The Timestamp of state %q must evaluate to an RFC 3339 timestamp, got %s", st.name, encodeJSON(v))})
+			}
+			until = t
+		}
 	case st.hasSeconds:
 		until = r.entered.Add(time.Duration(st.waitSeconds) * time.Second)
 	case st.secondsPath != nil:
@@ -350,14 +560,22 @@ func (r *run) executeWait() bool {
 		}
 		until = t
 	}
+	assign, err := r.prepareAssign(st.assign, eff)
+	if err != nil {
+		return r.fail(err)
+	}
 	out, err := r.applyOutputPath(eff)
 	if err != nil {
 		return r.fail(err)
 	}
-	if !until.After(now) {
+	leave := func() bool {
+		r.commitAssign(assign)
 		return r.exitTo(st.next, out)
 	}
-	r.sleep(until.Sub(now), func() bool { return r.exitTo(st.next, out) })
+	if !until.After(now) {
+		return leave()
+	}
+	r.sleep(until.Sub(now), leave)
 	return false
 }
 
@@ -365,7 +583,8 @@ func (r *run) executeWait() bool {
 // the state is terminal (next empty).
 func (r *run) exitTo(next string, out any) bool {
 	st := r.cur
-	r.exec.event(r, HistoryEvent{Type: st.typ + "StateExited", StateName: st.name, Output: encodeJSON(out)})
+	r.exec.event(r, HistoryEvent{Type: st.typ + "StateExited", StateName: st.name, Output: encodeJSON(out), AssignedVariables: r.assigned})
+	r.assigned = nil
 	if next == "" {
 		r.complete(out)
 		return false
@@ -428,7 +647,30 @@ func (r *run) fail(err *stateError) bool {
 		if !errorMatches(c.errorEquals, err.Name) {
 			continue
 		}
-		errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
+		errOut := objectOf("Error", err.Name, "Cause", err.Cause)
+		if st.jsonata {
+			e := r.env(r.input, "", nil)
+			e.errOutput, e.hasErrOutput = errOut, true
+			assign, aerr := r.prepareAssignEnv(c.assign, e)
+			if aerr != nil {
+				r.failRun(aerr)
+				return false
+			}
+			var out any = errOut
+			if c.output != nil {
+				if out, aerr = c.output.eval(e); aerr != nil {
+					r.failRun(aerr)
+					return false
+				}
+			}
+			r.commitAssign(assign)
+			return r.exitTo(c.next, out)
+		}
+		assign, aerr := r.prepareAssign(c.assign, errOut)
+		if aerr != nil {
+			r.failRun(aerr)
+			return false
+		}
 		var out any
 		switch {
 		case c.resultNull:
@@ -443,6 +685,7 @@ func (r *run) fail(err *stateError) bool {
 			}
 			out = v
 		}
+		r.commitAssign(assign)
 		return r.exitTo(c.next, out)
 	}
 	r.failRun(err)
@@ -481,7 +724,7 @@ func (r *run) cancel(abort bool) {
 // env is the evaluation environment for paths and templates of the
 // current state. token and item add $$.Task and $$.Map to the context.
 func (r *run) env(input any, token string, item *mapItem) env {
-	return env{input: input, context: func() any { return r.contextObject(token, item) }}
+	return env{input: input, context: func() any { return r.contextObject(token, item) }, vars: r.vars.lookup, allVars: r.vars.all}
 }
 
 type mapItem struct {
@@ -492,30 +735,28 @@ type mapItem struct {
 // contextObject builds the $$ context object as the service documents it.
 func (r *run) contextObject(token string, item *mapItem) any {
 	e := r.exec
-	ctx := map[string]any{
-		"Execution": map[string]any{
-			"Id":           e.arn,
-			"Input":        e.input,
-			"Name":         e.name,
-			"RoleArn":      e.machine.roleARN,
-			"StartTime":    e.start.UTC().Format(timeFormat),
-			"RedriveCount": int64(0),
-		},
-		"State": map[string]any{
-			"EnteredTime": r.entered.UTC().Format(timeFormat),
-			"Name":        r.cur.name,
-			"RetryCount":  int64(r.retryCount),
-		},
-		"StateMachine": map[string]any{
-			"Id":   e.machine.arn,
-			"Name": e.machine.name,
-		},
-	}
+	// Keys in the order the service writes them.
+	ctx := objectOf(
+		"Execution", objectOf(
+			"Id", e.arn,
+			"Input", e.input,
+			"StartTime", e.start.UTC().Format(timeFormat),
+			"Name", e.name,
+			"RoleArn", e.ver.roleARN,
+			"RedriveCount", e.redriveCount,
+		),
+		"StateMachine", objectOf("Id", e.machine.arn, "Name", e.machine.name),
+		"State", objectOf(
+			"Name", r.cur.name,
+			"EnteredTime", r.entered.UTC().Format(timeFormat),
+			"RetryCount", int64(r.retryCount),
+		),
+	)
 	if token != "" {
-		ctx["Task"] = map[string]any{"Token": token}
+		ctx.set("Task", objectOf("Token", token))
 	}
 	if item != nil {
-		ctx["Map"] = map[string]any{"Item": map[string]any{"Index": int64(item.index), "Value": item.value}}
+		ctx.set("Map", objectOf("Item", objectOf("Index", int64(item.index), "Value", item.value)))
 	}
 	return ctx
 }
@@ -524,7 +765,7 @@ func (r *run) applyInputPath() (any, *stateError) {
 	st := r.cur
 	switch {
 	case st.inputPathNull:
-		return map[string]any{}, nil
+		return newObject(0), nil
 	case st.inputPath == nil:
 		return r.input, nil
 	}
@@ -537,9 +778,16 @@ func (r *run) applyInputPath() (any, *stateError) {
 
 func (r *run) applyOutputPath(v any) (any, *stateError) {
 	st := r.cur
+	if st.jsonata {
+		// Pass, Choice, Wait and Succeed: Output, by default the input.
+		if st.output == nil {
+			return v, nil
+		}
+		return st.output.eval(r.env(v, "", nil))
+	}
 	switch {
 	case st.outputPathNull:
-		return map[string]any{}, nil
+		return newObject(0), nil
 	case st.outputPath == nil:
 		return v, nil
 	}
@@ -574,6 +822,22 @@ func (r *run) applyResult(result any) (any, *stateError) {
 // Task, Parallel or Map result and moves on.
 func (r *run) finishWithResult(result any) bool {
 	st := r.cur
+	if st.jsonata {
+		e := r.env(r.input, "", nil)
+		e.result, e.hasResult = result, true
+		assign, err := r.prepareAssignEnv(st.assign, e)
+		if err != nil {
+			return r.fail(err)
+		}
+		out := result
+		if st.output != nil {
+			if out, err = st.output.eval(e); err != nil {
+				return r.fail(err)
+			}
+		}
+		r.commitAssign(assign)
+		return r.exitTo(st.next, out)
+	}
 	if st.resultSelector != nil {
 		v, err := st.resultSelector.eval(r.env(result, "", nil))
 		if err != nil {
@@ -581,10 +845,15 @@ func (r *run) finishWithResult(result any) bool {
 		}
 		result = v
 	}
+	assign, err := r.prepareAssign(st.assign, result)
+	if err != nil {
+		return r.fail(err)
+	}
 	out, err := r.applyResult(result)
 	if err != nil {
 		return r.fail(err)
 	}
+	r.commitAssign(assign)
 	return r.exitTo(st.next, out)
 }
 
@@ -600,11 +869,16 @@ func (r *run) startParallel() bool {
 			return r.fail(err)
 		}
 	}
+	if st.arguments != nil {
+		if eff, err = st.arguments.eval(r.env(eff, "", nil)); err != nil {
+			return r.fail(err)
+		}
+	}
 	g := &group{owner: r, eff: eff, results: make([]any, len(st.branches)), remaining: len(st.branches)}
 	r.group = g
 	r.exec.event(r, HistoryEvent{Type: "ParallelStateStarted", StateName: st.name})
 	for i, b := range st.branches {
-		c := &run{exec: r.exec, m: b, parent: g, index: i, prevEvent: r.prevEvent}
+		c := &run{exec: r.exec, m: b, parent: g, index: i, prevEvent: r.prevEvent, vars: &varScope{parent: r.vars, vals: map[string]any{}}}
 		g.children = append(g.children, c)
 		g.active++
 		c.enter(b.states[b.startAt], eff)
@@ -622,6 +896,11 @@ func (r *run) startMap() bool {
 		return r.fail(err)
 	}
 	items := eff
+	if st.items != nil {
+		if items, err = st.items.eval(r.env(eff, "", nil)); err != nil {
+			return r.fail(err)
+		}
+	}
 	if st.itemsPath != nil {
 		v, ok := st.itemsPath.get(r.env(eff, "", nil))
 		if !ok {
@@ -673,7 +952,7 @@ func (g *group) startMore() {
 			}
 			input = v
 		}
-		c := &run{exec: r.exec, m: st.processor, parent: g, index: i, prevEvent: r.prevEvent}
+		c := &run{exec: r.exec, m: st.processor, parent: g, index: i, prevEvent: r.prevEvent, vars: &varScope{parent: r.vars, vals: map[string]any{}}}
 		g.children = append(g.children, c)
 		g.active++
 		c.prevEvent = r.exec.event(c, HistoryEvent{Type: "MapIterationStarted", StateName: st.name, Index: i})

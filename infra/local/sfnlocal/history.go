@@ -46,6 +46,11 @@ type HistoryEvent struct {
 	Index int
 	// Length is the item count of MapStateStarted.
 	Length int
+	// RedriveCount is the count after an ExecutionRedriven event.
+	RedriveCount int64
+	// AssignedVariables maps each variable a *StateExited state assigned
+	// to its value as JSON text, as the service reports it.
+	AssignedVariables map[string]string
 }
 
 // epoch renders a time the way the JSON protocol does: seconds since the
@@ -80,10 +85,17 @@ func (ev HistoryEvent) apiJSON(includeData bool) map[string]any {
 	case t == "ExecutionFailed", t == "ExecutionAborted", t == "ExecutionTimedOut":
 		key := "execution" + strings.TrimPrefix(t, "Execution") + "EventDetails"
 		out[key] = errorDetails(ev)
+	case t == "ExecutionRedriven":
+		out["executionRedrivenEventDetails"] = map[string]any{"redriveCount": ev.RedriveCount}
 	case strings.HasSuffix(t, "StateEntered"):
 		out["stateEnteredEventDetails"] = map[string]any{"name": ev.StateName, "input": data(ev.Input), "inputDetails": inDetails}
 	case strings.HasSuffix(t, "StateExited"):
-		out["stateExitedEventDetails"] = map[string]any{"name": ev.StateName, "output": data(ev.Output), "outputDetails": inDetails}
+		d := map[string]any{"name": ev.StateName, "output": data(ev.Output), "outputDetails": inDetails}
+		if len(ev.AssignedVariables) > 0 {
+			d["assignedVariables"] = ev.AssignedVariables
+			d["assignedVariablesDetails"] = map[string]any{"truncated": false}
+		}
+		out["stateExitedEventDetails"] = d
 	case t == "TaskScheduled":
 		d := map[string]any{"resourceType": ev.ResourceType, "resource": ev.Resource, "region": ev.Region, "parameters": data(ev.Parameters)}
 		if ev.TimeoutInSeconds > 0 {

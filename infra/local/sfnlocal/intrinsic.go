@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // intrinsic is a parsed intrinsic function call such as
@@ -32,24 +34,82 @@ type iarg struct {
 	nested *intrinsic
 }
 
-// intrinsicArity lists the supported functions with their argument counts
-// (-1: at least one). Functions of the spec that are missing here are
-// refused when the definition is loaded.
-var intrinsicArity = map[string]int{
-	"States.Format":        -1,
-	"States.StringToJson":  1,
-	"States.JsonToString":  1,
-	"States.Array":         -2,
-	"States.ArrayLength":   1,
-	"States.ArrayContains": 2,
-	"States.ArrayGetItem":  2,
-	"States.MathAdd":       2,
-	"States.UUID":          0,
-	"States.Hash":          2,
-	"States.Base64Encode":  1,
-	"States.Base64Decode":  1,
-	"States.JsonMerge":     3,
+// intrinsicSpec describes a supported function: its argument counts and
+// the JSON type each argument must have, one letter per argument (the last
+// letter repeats for variadic functions): s string, n number, i integer
+// (a number, rounded where the service rounds), a array, o object, b
+// boolean, * anything. A literal argument of the wrong type is refused when
+// the definition is loaded, as the service does; a path's value is checked
+// when the function runs.
+type intrinsicSpec struct {
+	min, max int // max -1: no limit
+	kinds    string
 }
+
+// intrinsics lists the supported functions. Functions of the language that
+// are missing here are refused when the definition is loaded.
+var intrinsics = map[string]intrinsicSpec{
+	"States.Format":         {1, -1, "s*"},
+	"States.StringToJson":   {1, 1, "s"},
+	"States.JsonToString":   {1, 1, "*"},
+	"States.Array":          {0, -1, "*"},
+	"States.ArrayPartition": {2, 2, "ai"},
+	"States.ArrayContains":  {2, 2, "a*"},
+	"States.ArrayRange":     {3, 3, "iii"},
+	"States.ArrayGetItem":   {2, 2, "ai"},
+	"States.ArrayLength":    {1, 1, "a"},
+	"States.ArrayUnique":    {1, 1, "a"},
+	"States.Base64Encode":   {1, 1, "s"},
+	"States.Base64Decode":   {1, 1, "s"},
+	"States.Hash":           {2, 2, "ss"},
+	"States.JsonMerge":      {3, 3, "oob"},
+	"States.MathRandom":     {2, 3, "iii"},
+	"States.MathAdd":        {2, 2, "nn"},
+	"States.StringSplit":    {2, 2, "ss"},
+	"States.UUID":           {0, 0, ""},
+}
+
+// kindOf returns the type letter an argument must have.
+func (sp intrinsicSpec) kindOf(i int) byte {
+	if i < len(sp.kinds) {
+		return sp.kinds[i]
+	}
+	if sp.kinds == "" {
+		return '*'
+	}
+	return sp.kinds[len(sp.kinds)-1]
+}
+
+// hasKind reports whether v has the JSON type the letter names.
+func hasKind(v any, k byte) bool {
+	switch k {
+	case 's':
+		_, ok := v.(string)
+		return ok
+	case 'n', 'i':
+		_, ok := toFloat(v)
+		return ok
+	case 'a':
+		_, ok := v.([]any)
+		return ok
+	case 'o':
+		_, ok := v.(*object)
+		return ok
+	case 'b':
+		_, ok := v.(bool)
+		return ok
+	}
+	return true
+}
+
+var kindNames = map[byte]string{'s': "a string", 'n': "a number", 'i': "an integer", 'a': "an array", 'o': "an object", 'b': "a boolean", '*': "any value"}
+
+// maxEncodeInput is the longest string States.Base64Encode,
+// States.Base64Decode and States.Hash accept, as the service documents.
+const maxEncodeInput = 10000
+
+// maxRangeItems is the most items States.ArrayRange may produce.
+const maxRangeItems = 1000
 
 func isIntrinsic(s string) bool { return strings.HasPrefix(s, "States.") }
 
@@ -92,7 +152,7 @@ func (p *iparser) call() (*intrinsic, error) {
 		return nil, p.errf("missing \"(\"")
 	}
 	name := strings.TrimSpace(p.s[start:p.i])
-	arity, ok := intrinsicArity[name]
+	spec, ok := intrinsics[name]
 	if !ok {
 		if strings.HasPrefix(name, "States.") {
 			return nil, p.errf("function %s is not supported", name)
@@ -126,11 +186,21 @@ func (p *iparser) call() (*intrinsic, error) {
 			return nil, p.errf("unexpected %q", p.s[p.i:])
 		}
 	}
-	switch {
-	case arity == -1 && len(call.args) < 1:
-		return nil, p.errf("%s needs at least one argument", name)
-	case arity >= 0 && len(call.args) != arity:
-		return nil, p.errf("%s takes %d argument(s), got %d", name, arity, len(call.args))
+	switch n := len(call.args); {
+	case spec.max == -1 && n < spec.min:
+		return nil, p.errf("%s needs at least %d argument(s), got %d", name, spec.min, n)
+	case spec.max >= 0 && (n < spec.min || n > spec.max) && spec.min == spec.max:
+		return nil, p.errf("%s takes %d argument(s), got %d", name, spec.min, n)
+	case spec.max >= 0 && (n < spec.min || n > spec.max):
+		return nil, p.errf("%s takes %d to %d arguments, got %d", name, spec.min, spec.max, n)
+	}
+	for i, a := range call.args {
+		if a.path != nil || a.nested != nil {
+			continue
+		}
+		if k := spec.kindOf(i); !hasKind(a.lit, k) {
+			return nil, p.errf("argument %d of %s must be %s, got %s", i+1, name, kindNames[k], typeName(a.lit))
+		}
 	}
 	if name == "States.Format" {
 		if a := call.args[0]; a.isStr {
@@ -269,6 +339,12 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 	fail := func(format string, args ...any) (any, *stateError) {
 		return nil, &stateError{Name: ErrIntrinsicFailure, Cause: fmt.Sprintf("Invalid arguments in %s: ", f.name) + fmt.Sprintf(format, args...)}
 	}
+	spec := intrinsics[f.name]
+	for i, v := range vals {
+		if k := spec.kindOf(i); !hasKind(v, k) {
+			return fail("argument %d must be %s, got %s", i+1, kindNames[k], typeName(v))
+		}
+	}
 	switch f.name {
 	case "States.Format":
 		tmpl, ok := vals[0].(string)
@@ -351,11 +427,8 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 		}
 		return a[idx], nil
 	case "States.MathAdd":
-		x, ok1 := toInt(vals[0])
-		y, ok2 := toInt(vals[1])
-		if !ok1 || !ok2 {
-			return fail("both arguments must be integers")
-		}
+		// The service rounds non-integer arguments to the nearest integer.
+		x, y := roundInt(vals[0]), roundInt(vals[1])
 		if x > math.MaxInt32 || x < math.MinInt32 || y > math.MaxInt32 || y < math.MinInt32 {
 			return fail("the arguments must be within the 32-bit integer range")
 		}
@@ -382,22 +455,22 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 		default:
 			return fail("unsupported algorithm %q (MD5, SHA-1, SHA-256, SHA-384 or SHA-512)", algo)
 		}
-		data, ok := vals[0].(string)
-		if !ok {
-			data = encodeJSON(vals[0])
+		data := vals[0].(string)
+		if n := utf8.RuneCountInString(data); n > maxEncodeInput {
+			return fail("the input has %d characters; at most %d can be hashed", n, maxEncodeInput)
 		}
 		h.Write([]byte(data))
 		return hex.EncodeToString(h.Sum(nil)), nil
 	case "States.Base64Encode":
-		s, ok := vals[0].(string)
-		if !ok {
-			return fail("the argument must be a string, got %s", typeName(vals[0]))
+		s := vals[0].(string)
+		if n := utf8.RuneCountInString(s); n > maxEncodeInput {
+			return fail("the input has %d characters; at most %d can be encoded", n, maxEncodeInput)
 		}
 		return base64.StdEncoding.EncodeToString([]byte(s)), nil
 	case "States.Base64Decode":
-		s, ok := vals[0].(string)
-		if !ok {
-			return fail("the argument must be a string, got %s", typeName(vals[0]))
+		s := vals[0].(string)
+		if n := utf8.RuneCountInString(s); n > maxEncodeInput {
+			return fail("the input has %d characters; at most %d can be decoded", n, maxEncodeInput)
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
@@ -405,8 +478,8 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 		}
 		return string(b), nil
 	case "States.JsonMerge":
-		a, ok1 := vals[0].(map[string]any)
-		b, ok2 := vals[1].(map[string]any)
+		a, ok1 := vals[0].(*object)
+		b, ok2 := vals[1].(*object)
 		if !ok1 || !ok2 {
 			return fail("the first two arguments must be objects")
 		}
@@ -417,16 +490,89 @@ func (f *intrinsic) eval(e env) (any, *stateError) {
 		if deep {
 			return fail("only shallow merging (false) is supported, as in the service")
 		}
-		out := make(map[string]any, len(a)+len(b))
-		for k, v := range a {
-			out[k] = v
+		// The second object's values win; its new keys follow the first's.
+		out := a.clone(b.len())
+		for _, k := range b.keys {
+			out.set(k, b.vals[k])
 		}
-		for k, v := range b {
-			out[k] = v
+		return out, nil
+	case "States.ArrayPartition":
+		a := vals[0].([]any)
+		size := roundInt(vals[1])
+		if size <= 0 {
+			return fail("the chunk size must be a positive integer, got %v", vals[1])
+		}
+		out := make([]any, 0, (int64(len(a))+size-1)/size)
+		for i := int64(0); i < int64(len(a)); i += size {
+			end := min(i+size, int64(len(a)))
+			out = append(out, append([]any(nil), a[i:end]...))
+		}
+		return out, nil
+	case "States.ArrayRange":
+		start, end, step := roundInt(vals[0]), roundInt(vals[1]), roundInt(vals[2])
+		if step == 0 {
+			return fail("the step must not be zero")
+		}
+		if (end-start)/step < 0 {
+			return []any{}, nil
+		}
+		n := (end-start)/step + 1
+		if n > maxRangeItems {
+			return fail("the range would have %d items; at most %d are allowed", n, maxRangeItems)
+		}
+		out := make([]any, 0, n)
+		for i := int64(0); i < n; i++ {
+			out = append(out, start+i*step)
+		}
+		return out, nil
+	case "States.ArrayUnique":
+		a := vals[0].([]any)
+		out := make([]any, 0, len(a))
+	next:
+		for _, v := range a {
+			for _, u := range out {
+				if jsonEqual(u, v) {
+					continue next
+				}
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case "States.MathRandom":
+		// A random integer from start (inclusive) to end (exclusive); with
+		// a seed, the same one every time.
+		lo, hi := roundInt(vals[0]), roundInt(vals[1])
+		if hi <= lo {
+			return fail("the end (%d) must be greater than the start (%d)", hi, lo)
+		}
+		span := uint64(hi - lo)
+		if len(vals) == 3 {
+			seed := uint64(roundInt(vals[2]))
+			return lo + int64(mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)).Uint64N(span)), nil
+		}
+		return lo + int64(mrand.Uint64N(span)), nil
+	case "States.StringSplit":
+		// Every character of the second argument is a delimiter, and empty
+		// pieces are dropped: "a.b+c" split on ".+" is ["a","b","c"].
+		s, delims := vals[0].(string), vals[1].(string)
+		parts := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(delims, r) })
+		out := make([]any, len(parts))
+		for i, p := range parts {
+			out[i] = p
 		}
 		return out, nil
 	}
 	return fail("unsupported function")
+}
+
+// roundInt rounds a number to the nearest integer, halves up, as the
+// service does for the integer arguments of intrinsic functions.
+func roundInt(v any) int64 {
+	if n, ok := v.(int64); ok {
+		return n
+	}
+	f, _ := toFloat(v)
+	return int64(math.Floor(f + 0.5))
 }
 
 func formatArg(v any) (string, bool) {

@@ -2,6 +2,7 @@ package sfnlocal
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/ohler55/ojg/jp"
@@ -12,18 +13,36 @@ import (
 type path struct {
 	src     string
 	context bool
-	expr    jp.Expr
+	// variable names the workflow variable a path such as "$order.id"
+	// starts from (empty: the input or, with context, "$$").
+	variable string
+	expr     jp.Expr
 	// segs holds the steps of a definite path (one that can only select a
 	// single node: child names and non-negative indexes); nil otherwise.
 	segs     []any
 	definite bool
 }
 
+// variableRef matches the variable name at the start of a path such as
+// "$order.lines[0]": a letter or underscore, then letters, digits and
+// underscores.
+var variableRef = regexp.MustCompile(`^\$[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*`)
+
+var lengthScript = regexp.MustCompile(`\[\(\s*@\.length\s*-\s*(\d+)\s*\)\]`)
+
 // env is what a path or intrinsic function is evaluated against: the value
 // "$" refers to and a lazily built context object for "$$".
 type env struct {
 	input   any
 	context func() any
+	// vars looks a workflow variable up; nil when none are visible.
+	vars func(name string) (any, bool)
+	// allVars lists every visible variable, for JSONata.
+	allVars func() map[string]any
+	// result and errOutput are $states.result and $states.errorOutput of
+	// a JSONata state, where the service provides them.
+	result, errOutput       any
+	hasResult, hasErrOutput bool
 }
 
 // compilePath compiles a Path as the spec defines it: any JSONPath the
@@ -38,6 +57,17 @@ func compilePath(s string) (*path, error) {
 	if !strings.HasPrefix(rest, "$") {
 		return nil, fmt.Errorf("path %q must start with \"$\"", s)
 	}
+	if !p.context {
+		if m := variableRef.FindString(rest); m != "" {
+			// "$name..." reads the workflow variable name; the rest is a
+			// path into its value.
+			p.variable = m[1:]
+			rest = "$" + rest[len(m):]
+		}
+	}
+	// Jayway's script index [(@.length-N)] (the Nth item from the end) is
+	// a negative index for ojg, which has no script engine.
+	rest = lengthScript.ReplaceAllString(rest, "[-$1]")
 	x, err := jp.ParseString(quoteDottedNames(rest))
 	if err != nil {
 		return nil, fmt.Errorf("invalid JSONPath %q: %v", s, err)
@@ -149,28 +179,88 @@ func needsQuoting(name string) bool {
 // which may be empty, as the service does for wildcards and filters.
 func (p *path) get(e env) (any, bool) {
 	root := e.input
-	if p.context {
+	switch {
+	case p.context:
 		root = e.context()
+	case p.variable != "":
+		if e.vars == nil {
+			return nil, false
+		}
+		v, ok := e.vars(p.variable)
+		if !ok {
+			return nil, false
+		}
+		root = v
 	}
 	if p.definite {
 		return lookup(root, p.segs)
 	}
-	res := p.expr.Get(root)
+	res := getOrdered(p.expr, root)
 	if res == nil {
 		res = []any{}
 	}
 	return res, true
 }
 
+// getOrdered evaluates an indefinite path in document order. ojg walks
+// objects in key order (*object is a jp.Keyed), but its deep scan lists a
+// node's own match after its children's. Step Functions evaluates with
+// Jayway JsonPath, whose deep scan visits a node before its children
+// (pre-order), so each ".." is expanded here: the nodes reached by the part
+// before it, each followed by its descendants in pre-order, then the part
+// after it applied to every one of them in turn.
+func getOrdered(x jp.Expr, root any) []any {
+	for i, f := range x {
+		if _, ok := f.(jp.Descent); !ok {
+			continue
+		}
+		nodes := []any{root}
+		if i > 1 {
+			nodes = x[:i].Get(root)
+		}
+		rest := append(jp.Expr{jp.Root('$')}, x[i+1:]...)
+		out := []any{}
+		for _, n := range nodes {
+			for _, d := range preorder(n, nil) {
+				if len(rest) == 1 {
+					out = append(out, d)
+					continue
+				}
+				out = append(out, getOrdered(rest, d)...)
+			}
+		}
+		return out
+	}
+	return x.Get(root)
+}
+
+// preorder appends v and every object or array below it, parents first,
+// children in document order.
+func preorder(v any, out []any) []any {
+	switch t := v.(type) {
+	case *object:
+		out = append(out, v)
+		for _, k := range t.keys {
+			out = preorder(t.vals[k], out)
+		}
+	case []any:
+		out = append(out, v)
+		for _, e := range t {
+			out = preorder(e, out)
+		}
+	}
+	return out
+}
+
 func lookup(v any, segs []any) (any, bool) {
 	for _, s := range segs {
 		switch k := s.(type) {
 		case string:
-			m, ok := v.(map[string]any)
+			o, ok := v.(*object)
 			if !ok {
 				return nil, false
 			}
-			v, ok = m[k]
+			v, ok = o.get(k)
 			if !ok {
 				return nil, false
 			}
@@ -198,23 +288,23 @@ func setAt(v any, segs []any, value any, src string) (any, error) {
 	}
 	switch k := segs[0].(type) {
 	case string:
-		var m map[string]any
+		// A new key goes at the end and an existing one keeps its place,
+		// as the service orders the output.
+		var m *object
 		switch t := v.(type) {
-		case map[string]any:
-			m = make(map[string]any, len(t)+1)
-			for kk, vv := range t {
-				m[kk] = vv
-			}
+		case *object:
+			m = t.clone(1)
 		case nil:
-			m = map[string]any{}
+			m = newObject(1)
 		default:
 			return nil, fmt.Errorf("unable to apply ResultPath %q: the value at %q is a %s, not an object", src, k, typeName(v))
 		}
-		child, err := setAt(m[k], segs[1:], value, src)
+		old, _ := m.get(k)
+		child, err := setAt(old, segs[1:], value, src)
 		if err != nil {
 			return nil, err
 		}
-		m[k] = child
+		m.set(k, child)
 		return m, nil
 	case int:
 		a, ok := v.([]any)

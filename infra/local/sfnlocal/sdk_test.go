@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -383,7 +384,7 @@ func TestSDKErrors(t *testing.T) {
 		}, errorAs[*types.TaskDoesNotExist], "*types.TaskDoesNotExist"},
 		{"invalid definition", func() error {
 			_, err := env.client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad"), RoleArn: aws.String("arn:aws:iam::123456789012:role/x"),
-				Definition: aws.String(`{"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","End":true}}}`)})
+				Definition: aws.String(`{"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:swf:us-east-1:123456789012:task:Put","End":true}}}`)})
 			var e *types.InvalidDefinition
 			if errors.As(err, &e) && (!strings.Contains(e.ErrorMessage(), `state "Put"`) || !strings.Contains(e.ErrorMessage(), `field "Resource"`)) {
 				return errors.New("message does not name state and field: " + e.ErrorMessage())
@@ -479,5 +480,137 @@ func TestDescribeExecutionBillingField(t *testing.T) {
 	body, _ = io.ReadAll(resp2.Body)
 	if resp2.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"__type":"UnknownOperationException"`) {
 		t.Fatalf("unknown operation: %d %s", resp2.StatusCode, body)
+	}
+}
+
+// TestSDKValidateUpdateAndDescribeForExecution drives the three definition
+// APIs through the real SDK client: ValidateStateMachineDefinition reports
+// OK or the first problem with its code and location; UpdateStateMachine
+// replaces the definition for new executions while a running one keeps
+// the definition it started with, as DescribeStateMachineForExecution shows.
+func TestSDKValidateUpdateAndDescribeForExecution(t *testing.T) {
+	env := newSDKEnv(t)
+	ctx := context.Background()
+
+	validate := []struct {
+		name, def, result, code, location string
+	}{
+		{"valid", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`, "OK", "", ""},
+		{"no terminal state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"A"}}}`, "FAIL", "MISSING_END_STATE", "/States"},
+		{"bad field", `{"StartAt":"A","States":{"A":{"Type":"Pass","Bogus":1,"End":true}}}`, "FAIL", "SCHEMA_VALIDATION_FAILED", "/States/A/Bogus"},
+	}
+	for _, tc := range validate {
+		t.Run("validate "+tc.name, func(t *testing.T) {
+			out, err := env.client.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(tc.def)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out.Result) != tc.result {
+				t.Fatalf("result %s, want %s (%+v)", out.Result, tc.result, out.Diagnostics)
+			}
+			if tc.code == "" {
+				if len(out.Diagnostics) != 0 {
+					t.Fatalf("diagnostics %+v, want none", out.Diagnostics)
+				}
+				return
+			}
+			if len(out.Diagnostics) != 1 || aws.ToString(out.Diagnostics[0].Code) != tc.code || aws.ToString(out.Diagnostics[0].Location) != tc.location || out.Diagnostics[0].Severity != types.ValidateStateMachineDefinitionSeverityError {
+				t.Fatalf("diagnostics %+v, want one ERROR %s at %s", out.Diagnostics, tc.code, tc.location)
+			}
+		})
+	}
+
+	const v1 = `{"StartAt":"Hold","States":{"Hold":{"Type":"Wait","Seconds":60,"Next":"Say"},"Say":{"Type":"Pass","Result":"v1","End":true}}}`
+	const v2 = `{"StartAt":"Say","States":{"Say":{"Type":"Pass","Result":"v2","End":true}}}`
+	arn := env.create(t, "versioned", v1)
+	first, err := env.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("first")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.idle(t)
+	if _, err := env.client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(`{"StartAt":"A","States":{}}`)}); !errorAs[*types.InvalidDefinition](err) {
+		t.Fatalf("update with an invalid definition: %v, want InvalidDefinition", err)
+	}
+	if _, err := env.client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(v2)}); err != nil {
+		t.Fatalf("UpdateStateMachine: %v", err)
+	}
+	second, err := env.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String("second")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.clock.Advance(time.Minute)
+	env.idle(t)
+	for _, tc := range []struct {
+		arn       *string
+		def, want string
+	}{{first.ExecutionArn, v1, `"v1"`}, {second.ExecutionArn, v2, `"v2"`}} {
+		d := env.describe(t, aws.ToString(tc.arn))
+		if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != tc.want {
+			t.Errorf("%s: %s %s, want SUCCEEDED %s", aws.ToString(tc.arn), d.Status, aws.ToString(d.Output), tc.want)
+		}
+		m, err := env.client.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: tc.arn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(m.Definition) != tc.def || aws.ToString(m.StateMachineArn) != arn {
+			t.Errorf("DescribeStateMachineForExecution(%s) = %s, want %s", aws.ToString(tc.arn), aws.ToString(m.Definition), tc.def)
+		}
+	}
+	if d, err := env.client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil || aws.ToString(d.Definition) != v2 {
+		t.Errorf("DescribeStateMachine after update = %v, %v; want the new definition", d, err)
+	}
+}
+
+// TestRedriveExecution fails an execution in its second state, redrives
+// it through the SDK, and checks that it resumes there: the first state is
+// not run again, the failed one is, $$.Execution.RedriveCount is 1, and
+// the history records ExecutionRedriven. A succeeded execution cannot be
+// redriven.
+func TestRedriveExecution(t *testing.T) {
+	env := newSDKEnv(t)
+	ctx := context.Background()
+	calls := &sync.Map{}
+	testFunctions(env.svc, calls)
+	arn := env.create(t, "redrive", `{"StartAt":"Echo","States":{
+	  "Echo":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","Next":"Flaky"},
+	  "Flaky":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:flaky","ResultPath":"$.flaky","Next":"Count"},
+	  "Count":{"Type":"Pass","Parameters":{"attempt.$":"$.flaky.attempt","redrives.$":"$$.Execution.RedriveCount"},"End":true}}}`)
+	start, err := env.client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{"failures":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.idle(t)
+	d := env.describe(t, aws.ToString(start.ExecutionArn))
+	if d.Status != types.ExecutionStatusFailed || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+		t.Fatalf("first run: %s %s, want FAILED and REDRIVABLE", d.Status, d.RedriveStatus)
+	}
+	if _, err := env.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatalf("RedriveExecution: %v", err)
+	}
+	env.idle(t)
+	d = env.describe(t, aws.ToString(start.ExecutionArn))
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToInt32(d.RedriveCount) != 1 {
+		t.Fatalf("after redrive: %s redriveCount %d (%s)", d.Status, aws.ToInt32(d.RedriveCount), aws.ToString(d.Cause))
+	}
+	assertJSONEqual(t, "output", aws.ToString(d.Output), `{"attempt":2,"redrives":1}`)
+	for name, want := range map[string]int64{"echo": 1, "flaky": 2} {
+		v, _ := calls.Load(name)
+		callsMu.Lock()
+		got := *(v.(*int64))
+		callsMu.Unlock()
+		if got != want {
+			t.Errorf("%s called %d times, want %d", name, got, want)
+		}
+	}
+	h, _ := env.svc.History(aws.ToString(start.ExecutionArn))
+	redriven := false
+	for _, ev := range h {
+		redriven = redriven || (ev.Type == "ExecutionRedriven" && ev.RedriveCount == 1)
+	}
+	if !redriven {
+		t.Error("no ExecutionRedriven event in the history")
+	}
+	if _, err := env.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); !errorAs[*types.ExecutionNotRedrivable](err) {
+		t.Fatalf("redriving a succeeded execution: %v, want ExecutionNotRedrivable", err)
 	}
 }

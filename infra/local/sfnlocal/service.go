@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"regexp"
 	"sort"
@@ -64,6 +65,10 @@ type Options struct {
 	Region string
 	// AccountID is the account in those ARNs. Default 123456789012.
 	AccountID string
+	// Endpoints maps the service of a supported service integration
+	// ("sqs", "dynamodb", "events") to the URL of a local stand-in that
+	// speaks its AWS JSON protocol (see SetEndpoint).
+	Endpoints map[string]string
 	// SettleGrace is how long (real time) the clock's settle hook waits for
 	// a task handler that is still running before it assumes the handler is
 	// blocked until its timeout fires. Default 2s.
@@ -83,6 +88,8 @@ type Service struct {
 	unsettle    func()
 	baseCtx     context.Context
 	cancelBase  context.CancelFunc
+	endpoints   map[string]string // guarded by mu
+	httpClient  *http.Client
 
 	randMu sync.Mutex
 	rnd    *rand.Rand
@@ -104,11 +111,19 @@ type Service struct {
 type machineRecord struct {
 	arn        string
 	name       string
+	created    time.Time
+	ver        *machineVersion // replaced by UpdateStateMachine; guarded by Service.mu
+	executions []*execution
+}
+
+// machineVersion is a state machine's definition as of a create or an
+// update. An execution keeps the version it started with, as the service
+// lets running executions finish on the definition they started on.
+type machineVersion struct {
 	definition string
 	roleARN    string
-	created    time.Time
 	compiled   *machine
-	executions []*execution
+	updated    time.Time
 }
 
 // StateMachine describes a created state machine.
@@ -123,6 +138,9 @@ type StateMachine struct {
 	RoleARN string
 	// CreationDate is the clock time of creation.
 	CreationDate time.Time
+	// UpdateDate is the clock time of the last UpdateStateMachine, or of
+	// creation.
+	UpdateDate time.Time
 }
 
 // Execution describes an execution as DescribeExecution does, plus the
@@ -151,6 +169,12 @@ type Execution struct {
 	// BilledTransitions counts state transitions the way Step Functions
 	// Standard bills them (see the package documentation).
 	BilledTransitions int64
+	// RedriveCount counts RedriveExecution calls; RedriveDate is the
+	// last one.
+	RedriveCount int64
+	RedriveDate  time.Time
+	// Redrivable reports whether RedriveExecution would resume it.
+	Redrivable bool
 }
 
 // Metrics summarises the service's activity since New.
@@ -201,6 +225,8 @@ func New(opts Options) *Service {
 		opts.SettleGrace = 2 * time.Second
 	}
 	s := &Service{
+		endpoints:   map[string]string{},
+		httpClient:  &http.Client{Timeout: 60 * time.Second},
 		clock:       opts.Clock,
 		log:         opts.Logger,
 		region:      opts.Region,
@@ -216,6 +242,9 @@ func New(opts Options) *Service {
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	if st, ok := opts.Clock.(settler); ok {
 		s.unsettle = st.OnSettle(func() { _ = s.pool.settle(context.Background(), s.settleGrace) })
+	}
+	for svc, url := range opts.Endpoints {
+		s.endpoints[svc] = strings.TrimSuffix(url, "/")
 	}
 	return s
 }
@@ -327,6 +356,8 @@ const (
 	CodeTaskTimedOut             = "TaskTimedOut"
 	CodeValidation               = "ValidationException"
 	CodeUnknownOperation         = "UnknownOperationException"
+	CodeMissingUpdate            = "MissingRequiredParameter"
+	CodeExecutionNotRedrivable   = "ExecutionNotRedrivable"
 )
 
 // APIError is an error of the Step Functions API, such as
@@ -414,19 +445,69 @@ func (s *Service) createStateMachine(name, definition, role string) (*StateMachi
 		return nil, apiErr(CodeValidation, "the service is closed")
 	}
 	if m, ok := s.machines[arn]; ok {
-		if m.definition == definition && m.roleARN == role {
+		if m.ver.definition == definition && m.ver.roleARN == role {
 			return m.describe(), nil
 		}
 		return nil, apiErr(CodeStateMachineExists, "State Machine Already Exists: '%s'", arn)
 	}
-	m := &machineRecord{arn: arn, name: name, definition: definition, roleARN: role, created: s.clock.Now(), compiled: compiled}
+	now := s.clock.Now()
+	m := &machineRecord{arn: arn, name: name, created: now, ver: &machineVersion{definition: definition, roleARN: role, compiled: compiled, updated: now}}
 	s.machines[arn] = m
 	s.log.Info("state machine created", "arn", arn)
 	return m.describe(), nil
 }
 
 func (m *machineRecord) describe() *StateMachine {
-	return &StateMachine{ARN: m.arn, Name: m.name, Definition: m.definition, RoleARN: m.roleARN, CreationDate: m.created}
+	return m.ver.describe(m)
+}
+
+func (v *machineVersion) describe(m *machineRecord) *StateMachine {
+	return &StateMachine{ARN: m.arn, Name: m.name, Definition: v.definition, RoleARN: v.roleARN, CreationDate: m.created, UpdateDate: v.updated}
+}
+
+// UpdateStateMachine replaces a state machine's definition and, when
+// roleARN is not empty, its role. The definition is validated as by
+// CreateStateMachine. Executions already running finish on the definition
+// they started with; DescribeStateMachineForExecution reports it.
+func (s *Service) UpdateStateMachine(arn, definition, roleARN string) (*StateMachine, error) {
+	if definition == "" && roleARN == "" {
+		return nil, apiErr(CodeMissingUpdate, "Missing Required Parameter: at least one of definition and roleArn")
+	}
+	var compiled *machine
+	if definition != "" {
+		c, err := parseDefinition([]byte(definition))
+		if err != nil {
+			return nil, apiErr(CodeInvalidDefinition, "Invalid State Machine Definition: '%v'", err)
+		}
+		compiled = c
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.machines[arn]
+	if !ok {
+		return nil, apiErr(CodeStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+	}
+	v := *m.ver
+	if compiled != nil {
+		v.definition, v.compiled = definition, compiled
+	}
+	if roleARN != "" {
+		v.roleARN = roleARN
+	}
+	v.updated = s.clock.Now()
+	m.ver = &v
+	s.log.Info("state machine updated", "arn", arn)
+	return m.describe(), nil
+}
+
+// DescribeStateMachineForExecution returns the state machine as the
+// execution runs it: the definition and role it started with.
+func (s *Service) DescribeStateMachineForExecution(executionARN string) (*StateMachine, error) {
+	e, err := s.execution(executionARN)
+	if err != nil {
+		return nil, err
+	}
+	return e.ver.describe(e.machine), nil
 }
 
 // DescribeStateMachine returns a state machine by ARN.
@@ -510,6 +591,7 @@ func (s *Service) StartExecution(stateMachineARN, name, input string) (*Executio
 	e := &execution{
 		svc:       s,
 		machine:   m,
+		ver:       m.ver,
 		arn:       arn,
 		name:      name,
 		input:     in,
@@ -597,6 +679,21 @@ func (s *Service) StopExecution(arn, errName, cause string) (*Execution, error) 
 	defer e.mu.Unlock()
 	if e.status == StatusRunning {
 		e.finish(StatusAborted, "ExecutionAborted", nil, errName, cause)
+	}
+	return e.describeLocked(), nil
+}
+
+// RedriveExecution resumes a FAILED, ABORTED or TIMED_OUT execution from
+// the top-level state where it stopped, as the service's redrive does.
+func (s *Service) RedriveExecution(arn string) (*Execution, error) {
+	e, err := s.execution(arn)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.redrive(); err != nil {
+		return nil, err
 	}
 	return e.describeLocked(), nil
 }

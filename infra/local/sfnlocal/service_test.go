@@ -309,7 +309,8 @@ func TestIntrinsicParsing(t *testing.T) {
 		{"bracket path with comma", `States.Format('{}', $['a,b'])`, `{"a,b":"comma"}`, `"comma"`, ""},
 		{"context path", `States.Format('{}', $$.Execution.Name)`, `{}`, `"exec"`, ""},
 		{"float literal", `States.Array(1.5, -2, 'x')`, `{}`, `[1.5,-2,"x"]`, ""},
-		{"math add rejects floats", `States.MathAdd(1.5, 1)`, `{}`, "", ErrIntrinsicFailure},
+		{"math add rounds floats", `States.MathAdd(1.5, 1)`, `{}`, `3`, ""},
+		{"math add refuses strings at run time", `States.MathAdd($.s, 1)`, `{"s":"1"}`, "", ErrIntrinsicFailure},
 		{"format refuses objects", `States.Format('{}', $)`, `{"a":1}`, "", ErrIntrinsicFailure},
 		{"missing path", `States.ArrayLength($.nope)`, `{}`, "", ErrRuntime},
 		{"hash algorithm", `States.Hash('x', 'CRC32')`, `{}`, "", ErrIntrinsicFailure},
@@ -323,7 +324,7 @@ func TestIntrinsicParsing(t *testing.T) {
 				t.Fatalf("parse: %v", err)
 			}
 			in, _ := decodeJSON([]byte(tc.input))
-			ctx := map[string]any{"Execution": map[string]any{"Name": "exec"}}
+			ctx := objectOf("Execution", objectOf("Name", "exec"))
 			got, serr := f.eval(env{input: in, context: func() any { return ctx }})
 			if tc.wantErr != "" {
 				if serr == nil || serr.Name != tc.wantErr {

@@ -70,17 +70,27 @@ func (r *run) startTask() bool {
 	st := r.cur
 	e := r.exec
 	svc := e.svc
+	if st.kind == taskUnsupported {
+		// States.Runtime, which no Retry or Catch matches: a workflow that
+		// needs the feature must not run on as if the task had failed.
+		return r.fail(runtimeErr("The resource %s of state %q cannot run locally: %s", st.resource, st.name, st.unsupported))
+	}
 	eff, err := r.applyInputPath()
 	if err != nil {
 		return r.fail(err)
 	}
 	a := &taskAttempt{run: r, st: st}
-	if st.kind == taskLambdaWaitToken {
+	if st.kind == taskLambdaWaitToken || st.kind == taskIntegrationWaitToken {
 		a.token = newToken()
 	}
 	params := eff
 	if st.parameters != nil {
 		if params, err = st.parameters.eval(r.env(eff, a.token, nil)); err != nil {
+			return r.fail(err)
+		}
+	}
+	if st.arguments != nil {
+		if params, err = st.arguments.eval(r.env(eff, a.token, nil)); err != nil {
 			return r.fail(err)
 		}
 	}
@@ -92,16 +102,56 @@ func (r *run) startTask() bool {
 	if err != nil {
 		return r.fail(err)
 	}
+	for _, f := range []struct {
+		t    *template
+		dst  *int64
+		name string
+	}{{st.timeoutT, &timeout, "TimeoutSeconds"}, {st.heartbeatT, &heartbeat, "HeartbeatSeconds"}} {
+		if f.t == nil {
+			continue
+		}
+		v, err := f.t.eval(r.env(eff, "", nil))
+		if err != nil {
+			return r.fail(err)
+		}
+		n, ok := toInt(v)
+		if !ok || n <= 0 {
+			return r.fail(&stateError{Name: ErrQueryEvaluation, Cause: fmt.Sprintf("The %s of state %q must evaluate to a positive integer, got %s", f.name, st.name, encodeJSON(v))})
+		}
+		*f.dst = n
+	}
 	var fn string
 	var payload any
 	switch st.kind {
+	case taskIntegration, taskIntegrationWaitToken, taskIntegrationSync:
+		in := st.integration
+		p, _ := params.(*object)
+		if p == nil {
+			return r.fail(runtimeErr("An error occurred while executing the state '%s'. The Parameters of %s:%s must be an object", st.name, in.service, in.action))
+		}
+		if in.stringify != nil {
+			p = in.stringify(p)
+		}
+		payload = p
+		a.resource = in.action
+		switch {
+		case st.kind == taskIntegrationWaitToken:
+			a.resource += ".waitForTaskToken"
+		case st.kind == taskIntegrationSync && st.syncV2:
+			a.resource += ".sync:2"
+		case st.kind == taskIntegrationSync:
+			a.resource += ".sync"
+		}
+		e.event(r, HistoryEvent{Type: "TaskScheduled", ResourceType: in.service, Resource: a.resource, Region: svc.region,
+			Parameters: encodeJSON(p), TimeoutInSeconds: timeout, HeartbeatInSeconds: heartbeat})
+		e.event(r, HistoryEvent{Type: "TaskStarted", ResourceType: in.service, Resource: a.resource})
 	case taskLambdaARN:
 		fn, payload = st.resource, params
 		a.resource = st.resource
 		e.event(r, HistoryEvent{Type: "LambdaFunctionScheduled", Resource: st.resource, Input: encodeJSON(params), TimeoutInSeconds: timeout})
 		e.event(r, HistoryEvent{Type: "LambdaFunctionStarted"})
 	default:
-		pm, _ := params.(map[string]any)
+		pm, _ := asMap(params)
 		name, ok := pm["FunctionName"].(string)
 		if !ok || name == "" {
 			return r.fail(runtimeErr("An error occurred while executing the state '%s'. The field 'FunctionName' must be a non-empty string", st.name))
@@ -112,7 +162,7 @@ func (r *run) startTask() bool {
 		}
 		payload, ok = pm["Payload"]
 		if !ok {
-			payload = map[string]any{}
+			payload = newObject(0)
 		}
 		a.resource = "invoke"
 		if st.kind == taskLambdaWaitToken {
@@ -138,7 +188,7 @@ func (r *run) startTask() bool {
 			svc.pool.submit(a.onTimeout(ErrTimeout, "The task exceeded its TimeoutSeconds"))
 		})
 	}
-	if heartbeat > 0 && st.kind == taskLambdaWaitToken {
+	if heartbeat > 0 && a.token != "" {
 		a.hb = time.Duration(heartbeat) * time.Second
 		a.armHeartbeat()
 	}
@@ -183,8 +233,11 @@ func (a *taskAttempt) onTimeout(name, cause string) func() {
 }
 
 func (a *taskAttempt) resourceType() string {
-	if a.st.kind == taskLambdaARN {
+	switch a.st.kind {
+	case taskLambdaARN:
 		return ""
+	case taskIntegration, taskIntegrationWaitToken, taskIntegrationSync:
+		return a.st.integration.service
 	}
 	return "lambda"
 }
@@ -215,7 +268,16 @@ func (s *Service) callHandler(ctx context.Context, a *taskAttempt, fn string, pa
 		return
 	}
 	s.pool.handler(true)
-	out, serr := s.invoke(ctx, fn, payload)
+	var out []byte
+	var serr *stateError
+	switch k := a.st.kind; {
+	case (k == taskIntegration || k == taskIntegrationWaitToken || k == taskIntegrationSync) && a.st.integration.local:
+		out, serr = s.callNested(a, payload)
+	case k == taskIntegration || k == taskIntegrationWaitToken:
+		out, serr = s.callIntegration(ctx, a.st.integration, payload)
+	default:
+		out, serr = s.invoke(ctx, fn, payload)
+	}
 	s.pool.handler(false)
 	s.pool.submit(func() { s.handlerDone(ctx, a, out, serr) })
 }
@@ -245,7 +307,7 @@ func (s *Service) handlerDone(ctx context.Context, a *taskAttempt, out []byte, s
 		if a.st.kind == taskLambdaARN {
 			e.event(r, HistoryEvent{Type: "LambdaFunctionFailed", Error: serr.Name, Cause: serr.Cause})
 		} else {
-			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: "lambda", Resource: a.resource, Error: serr.Name, Cause: serr.Cause})
+			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: a.resourceType(), Resource: a.resource, Error: serr.Name, Cause: serr.Cause})
 		}
 		if r.fail(serr) {
 			r.advance()
@@ -268,6 +330,20 @@ func (s *Service) handlerDone(ctx context.Context, a *taskAttempt, out []byte, s
 		if r.finishWithResult(resp) {
 			r.advance()
 		}
+	case taskIntegration:
+		a.finish()
+		r.attempt = nil
+		e.event(r, HistoryEvent{Type: "TaskSucceeded", ResourceType: a.resourceType(), Resource: a.resource, Output: encodeJSON(result)})
+		if r.finishWithResult(result) {
+			r.advance()
+		}
+	case taskIntegrationWaitToken, taskIntegrationSync:
+		a.waiting = true
+		e.event(r, HistoryEvent{Type: "TaskSubmitted", ResourceType: a.resourceType(), Resource: a.resource, Output: encodeJSON(result)})
+		if p := a.pending; p != nil {
+			a.pending = nil
+			a.complete(p)
+		}
 	case taskLambdaWaitToken:
 		a.waiting = true
 		e.event(r, HistoryEvent{Type: "TaskSubmitted", ResourceType: "lambda", Resource: a.resource, Output: encodeJSON(invokeResponse(result))})
@@ -280,8 +356,8 @@ func (s *Service) handlerDone(ctx context.Context, a *taskAttempt, out []byte, s
 
 // invokeResponse is the lambda:invoke integration's result, shaped like
 // the service's (minus the SDK HTTP metadata).
-func invokeResponse(payload any) map[string]any {
-	return map[string]any{"ExecutedVersion": "$LATEST", "Payload": payload, "StatusCode": int64(200)}
+func invokeResponse(payload any) *object {
+	return objectOf("ExecutedVersion", "$LATEST", "Payload", payload, "StatusCode", int64(200))
 }
 
 // complete applies a SendTaskSuccess or SendTaskFailure. e.mu is held.
@@ -297,13 +373,13 @@ func (a *taskAttempt) complete(o *taskOutcome) {
 		}
 		r.attempt = nil
 		if o.err != nil {
-			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: "lambda", Resource: a.resource, Error: o.err.Name, Cause: o.err.Cause})
+			e.event(r, HistoryEvent{Type: "TaskFailed", ResourceType: a.resourceType(), Resource: a.resource, Error: o.err.Name, Cause: o.err.Cause})
 			if r.fail(o.err) {
 				r.advance()
 			}
 			return
 		}
-		e.event(r, HistoryEvent{Type: "TaskSucceeded", ResourceType: "lambda", Resource: a.resource, Output: encodeJSON(o.output)})
+		e.event(r, HistoryEvent{Type: "TaskSucceeded", ResourceType: a.resourceType(), Resource: a.resource, Output: encodeJSON(o.output)})
 		if r.finishWithResult(o.output) {
 			r.advance()
 		}

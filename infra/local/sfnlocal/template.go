@@ -2,7 +2,6 @@ package sfnlocal
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -47,7 +46,7 @@ type tfield struct {
 type tobj []tfield
 
 func (t tobj) eval(e env) (any, *stateError) {
-	out := make(map[string]any, len(t))
+	out := newObject(len(t))
 	for _, f := range t {
 		switch {
 		case f.path != nil:
@@ -55,19 +54,19 @@ func (t tobj) eval(e env) (any, *stateError) {
 			if !ok {
 				return nil, runtimeErr("The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", f.path.src, f.src, encodeJSON(e.input))
 			}
-			out[f.key] = v
+			out.set(f.key, v)
 		case f.intr != nil:
 			v, err := f.intr.eval(e)
 			if err != nil {
 				return nil, err
 			}
-			out[f.key] = v
+			out.set(f.key, v)
 		default:
 			v, err := f.node.eval(e)
 			if err != nil {
 				return nil, err
 			}
-			out[f.key] = v
+			out.set(f.key, v)
 		}
 	}
 	return out, nil
@@ -81,6 +80,8 @@ func (t *template) usesTaskToken() bool { return nodeUsesToken(t.root) }
 
 func nodeUsesToken(n tnode) bool {
 	switch t := n.(type) {
+	case tjsonata:
+		return strings.Contains(t.src, "$states.context.Task.Token")
 	case tobj:
 		for _, f := range t {
 			if f.path != nil && f.path.context && strings.HasPrefix(f.path.src, "$$.Task.Token") {
@@ -127,19 +128,16 @@ func compileTemplate(v any, where string) (*template, error) {
 
 func compileNode(v any, where string) (tnode, error) {
 	switch t := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+	case *object:
+		// Fields are evaluated and output in the order they are written,
+		// as the service does.
 		seen := map[string]string{}
-		out := make(tobj, 0, len(t))
-		for _, k := range keys {
+		out := make(tobj, 0, t.len())
+		for _, k := range t.keys {
 			f := tfield{key: k, src: k, field: where + "." + k}
 			if strings.HasSuffix(k, ".$") {
 				f.key = strings.TrimSuffix(k, ".$")
-				s, ok := t[k].(string)
+				s, ok := t.vals[k].(string)
 				if !ok {
 					return nil, fmt.Errorf("%s: the value of %q must be a string holding a path or an intrinsic function", where, k)
 				}
@@ -160,7 +158,7 @@ func compileNode(v any, where string) (tnode, error) {
 					return nil, fmt.Errorf("%s: the value of %q must be a path (starting with \"$\") or an intrinsic function (starting with \"States.\"), got %q", where, k, s)
 				}
 			} else {
-				n, err := compileNode(t[k], where+"."+k)
+				n, err := compileNode(t.vals[k], where+"."+k)
 				if err != nil {
 					return nil, err
 				}

@@ -9,46 +9,82 @@ import (
 	"strconv"
 )
 
-// JSON values inside the interpreter are plain Go values: map[string]any,
-// []any, string, bool, nil, int64 for integral numbers and float64 for the
-// rest. Integers stay int64 so that ids and amounts in cents survive a round
-// trip without float rounding, and ojg's JSONPath evaluator works on exactly
-// these types. Values are treated as immutable once decoded: every
-// transformation builds new containers, so branches and iterations can share
-// their input safely.
+// JSON values inside the interpreter are plain Go values: *object (an
+// object that keeps its key order, see object.go), []any, string, bool,
+// nil, int64 for integral numbers and float64 for the rest. Integers stay
+// int64 so that ids and amounts in cents survive a round trip without float
+// rounding, and ojg's JSONPath evaluator works on exactly these types.
+// Values are treated as immutable once decoded: every transformation builds
+// new containers, so branches and iterations can share their input safely.
 
-// decodeJSON parses one JSON document into the interpreter's value model.
+// decodeJSON parses one JSON document into the interpreter's value model,
+// keeping the order of object keys.
 func decodeJSON(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeValue(dec)
+	if err != nil {
 		return nil, err
 	}
-	// A second Decode must hit EOF; anything else is trailing garbage.
-	var extra any
-	if err := dec.Decode(&extra); err != io.EOF {
+	// Anything after the value is trailing garbage.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("unexpected data after the JSON value")
 	}
-	return normalize(v), nil
+	return v, nil
 }
 
-func normalize(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalize(e)
+// decodeValue reads one value from the token stream. The decoder checks
+// the syntax (commas, colons, nesting), so only the shape is built here.
+func decodeValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		if err == io.EOF {
+			return nil, io.ErrUnexpectedEOF
 		}
-		return t
-	case []any:
-		for i, e := range t {
-			t[i] = normalize(e)
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			o := newObject(4)
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, _ := kt.(string)
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				// A repeated key keeps its first position and the last
+				// value, as encoding/json keeps the last value.
+				o.set(k, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			return o, nil
+		case '[':
+			a := []any{}
+			for dec.More() {
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			return a, nil
 		}
-		return t
+		return nil, fmt.Errorf("unexpected %q", t)
 	case json.Number:
-		return numberValue(string(t))
+		return numberValue(string(t)), nil
 	default:
-		return v
+		return t, nil // string, bool or nil
 	}
 }
 
@@ -64,18 +100,16 @@ func numberValue(s string) any {
 }
 
 // encodeJSON renders a value compactly, without HTML escaping (Step
-// Functions returns "<" and "&" verbatim), with object keys sorted.
+// Functions returns "<" and "&" verbatim), objects in key order.
 func encodeJSON(v any) string {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := writeJSON(&buf, v); err != nil {
 		// Values come from decodeJSON or from the interpreter itself, so
 		// the only failure is a NaN or Inf produced by arithmetic; render
 		// it as null rather than lose the whole document.
 		return "null"
 	}
-	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+	return buf.String()
 }
 
 // toFloat reports the numeric value of v if v is a JSON number.
@@ -136,13 +170,14 @@ func numCompare(a, b any) (int, bool) {
 // jsonEqual reports deep equality of two values, numbers compared by value.
 func jsonEqual(a, b any) bool {
 	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
+	case *object:
+		// Key order does not matter for equality, as in JSON.
+		y, ok := b.(*object)
+		if !ok || x.len() != y.len() {
 			return false
 		}
-		for k, v := range x {
-			w, ok := y[k]
+		for k, v := range x.vals {
+			w, ok := y.vals[k]
 			if !ok || !jsonEqual(v, w) {
 				return false
 			}
@@ -171,7 +206,7 @@ func jsonEqual(a, b any) bool {
 // typeName names a value's JSON type for error messages.
 func typeName(v any) string {
 	switch v.(type) {
-	case map[string]any:
+	case *object:
 		return "object"
 	case []any:
 		return "array"

@@ -200,6 +200,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if s.sqsURL, err = s.serve("sqs", o.SQSAddr, s.SQS.Handler()); err != nil {
 		return nil, fmt.Errorf("stack: sqs: %w", err)
 	}
+	// Task states may call the local SQS and DynamoDB as service
+	// integrations (arn:aws:states:::sqs:sendMessage, dynamodb:*Item).
+	s.SFN.SetEndpoint("sqs", s.sqsURL)
+	s.SFN.SetEndpoint("dynamodb", s.dynamo.URL())
 	if err := dynamo.CreateTable(ctx, s.dynamo.Client(), TableName); err != nil {
 		return nil, fmt.Errorf("stack: create table: %w", err)
 	}

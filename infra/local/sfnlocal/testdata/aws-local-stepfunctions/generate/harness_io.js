@@ -1,0 +1,16 @@
+const fs = require('fs');
+const out = []; let cur = null; const stack = [];
+global.afterEach = () => {};
+global.jest = { clearAllMocks() {} };
+global.describe = (n, f) => { stack.push(n); f(); stack.pop(); };
+global.test = (n, f) => { cur = { title: [...stack, n].join(' > ') }; try { f(); } catch (e) { cur.harnessError = String(e); } out.push(cur); };
+const rec = (kind) => (...a) => { cur.kind = kind; cur.args = a.map(x => x === undefined ? '__undefined__' : x); return {}; };
+global.processInputPath = rec('InputPath');
+global.processPayloadTemplate = rec('PayloadTemplate');
+global.processResultPath = rec('ResultPath');
+global.processOutputPath = rec('OutputPath');
+global.StatesResultPathMatchFailureError = Error;
+global.expect = (v) => ({ toEqual(x) { cur.expect = x; }, toBe(x) { cur.expect = x; }, toThrow() { try { v(); } catch (e) {} cur.throws = true; } });
+let src = fs.readFileSync('io.js', 'utf8').replace(/^import[\s\S]*?;$/mg, '').replace(/: JSONValue/g, '');
+eval(src);
+console.log(JSON.stringify(out, null, 1));
