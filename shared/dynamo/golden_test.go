@@ -244,6 +244,20 @@ func TestGoldenItems(t *testing.T) {
 			"provider": gS("a#b"), "notification_id": gS("c"), "at": ts(0),
 			"expires": ts(aftersales.NotificationTTL), "expires_at": gN(fmt.Sprint(at.Add(aftersales.NotificationTTL).Unix() + 1)),
 		}},
+		{"inbox item", inboxShape.encode(&aftersales.InboxItem{ID: "nt_1", Recipient: "buyer:b-1", CaseID: "as_1", EventID: "as_1#2",
+			Kind: "status_changed", Title: "t", Body: "b", Language: "zh-CN", CreatedAt: at, ReadAt: at.Add(time.Hour)}), item{
+			"pk": gS("INBOX#buyer:b-1"), "sk": gS("NOTE#nt_1"), "entity": gS("inbox_item"),
+			"gsi1pk": gS("INBOX#buyer:b-1"), "gsisk": gS("2026-11-11T08:30:00.123456789Z#nt_1"),
+			"id": gS("nt_1"), "recipient": gS("buyer:b-1"), "case_id": gS("as_1"), "event_id": gS("as_1#2"),
+			"kind": gS("status_changed"), "title": gS("t"), "body": gS("b"), "language": gS("zh-CN"),
+			"created_at": ts(0), "read_at": ts(time.Hour),
+		}},
+		{"send claim", deliveryShape.encode(&aftersales.Delivery{EventID: "as_1#2", Channel: aftersales.ChannelWeChat,
+			Status: aftersales.DeliveryClaimed, At: at, Until: at.Add(time.Minute)}), item{
+			"pk": gS("SEND#as_1#2#wechat"), "sk": gS("SEND"), "entity": gS("delivery"),
+			"event_id": gS("as_1#2"), "channel": gS("wechat"), "status": gS("claimed"), "at": ts(0),
+			"expires": ts(time.Minute), "expires_at": gN(fmt.Sprint(at.Add(30 * 24 * time.Hour).Unix())),
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { sameItem(t, tc.got, tc.want) })

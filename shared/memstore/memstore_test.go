@@ -35,3 +35,10 @@ func TestReviewJobConformance(t *testing.T) {
 func TestRuleSetStore(t *testing.T) {
 	storetest.RunRuleSets(t, func(t *testing.T) aftersales.RuleSetStore { return memstore.NewRuleSets() })
 }
+
+func TestInboxConformance(t *testing.T) {
+	storetest.RunInbox(t, func(t *testing.T) storetest.InboxStores {
+		s := memstore.NewInbox()
+		return storetest.InboxStores{Inbox: s, Deliveries: s}
+	})
+}
