@@ -12,6 +12,24 @@ import (
 // notifications to people; the provider (payment webhook) notifications
 // are NotificationStore's and have nothing to do with them.
 
+// The languages notifications are written in.
+const (
+	LangZhCN = "zh-CN" // Simplified Chinese, the default
+	LangEN   = "en"
+)
+
+// Languages are the languages an order may name.
+var Languages = map[string]bool{LangZhCN: true, LangEN: true}
+
+// LanguageOf returns the language to tell the buyer of o in: the order's,
+// or LangZhCN when it names none (or o is nil).
+func LanguageOf(o *Order) string {
+	if o == nil || !Languages[o.Language] {
+		return LangZhCN
+	}
+	return o.Language
+}
+
 // RecipientStaff is the one inbox every staff member reads: merchant-side
 // events (a new dispute, an escalation) land there.
 const RecipientStaff = "staff"

@@ -109,7 +109,7 @@ func everyFieldOrder() *aftersales.Order {
 		ID: "o-1", Version: 3, EventID: "ev-3", BuyerID: "b-1", BuyerPhone: "13800000000", ShopID: "main", Status: aftersales.OrderDelivered,
 		PaidAt: at, ShippedAt: at.Add(time.Hour), DeliveredAt: at.Add(2 * time.Hour), Currency: "CNY",
 		Payment:    aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: "2026-1", Amount: 1800},
-		MemberTier: "gold",
+		MemberTier: "gold", Language: "en", BuyerOpenID: "oid-1", NotifyChannels: []aftersales.Channel{aftersales.ChannelSMS},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", SKU: "S1", Name: "n1", Kind: aftersales.KindVirtual, Category: "card", Bundle: "b1", Redeemed: true,
 				Quantity: 2, UnitPrice: 500, PaidAmount: 1000, Refunded: 7, ActiveCaseID: "as_9"},
@@ -187,7 +187,7 @@ func TestGoldenItems(t *testing.T) {
 			"id": gS("o-1"), "version": gN("3"), "event_id": gS("ev-3"), "buyer_id": gS("b-1"), "buyer_phone": gS("13800000000"), "shop_id": gS("main"), "status": gS("delivered"),
 			"paid_at": ts(0), "shipped_at": ts(time.Hour), "delivered_at": ts(2 * time.Hour), "currency": gS("CNY"),
 			"payment":     gM(item{"channel": gS("alipay"), "transaction_id": gS("2026-1"), "amount": gN("1800")}),
-			"member_tier": gS("gold"),
+			"member_tier": gS("gold"), "language": gS("en"), "buyer_openid": gS("oid-1"), "notify_channels": gSS("sms"),
 			"lines": gL(
 				gM(item{"line_id": gS("l1"), "sku": gS("S1"), "name": gS("n1"), "kind": gS("virtual"), "category": gS("card"),
 					"bundle": gS("b1"), "redeemed": gN("1"), "quantity": gN("2"), "unit_price": gN("500"), "paid_amount": gN("1000")}),

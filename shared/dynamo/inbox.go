@@ -39,6 +39,9 @@ const (
 	attrReadAt    = "read_at"
 	attrUnread    = "unread"
 	attrDetail    = "detail"
+	// An order's notification settings (F6).
+	attrOpenID         = "buyer_openid"
+	attrNotifyChannels = "notify_channels" // string set
 
 	entityInbox       = "inbox_item"
 	entityInboxCount  = "inbox_count"

@@ -18,7 +18,7 @@ var (
 type Inbox struct {
 	mu         sync.Mutex
 	items      map[string]map[string]aftersales.InboxItem // recipient -> id -> item
-	deliveries map[string]aftersales.Delivery            // event id + channel -> record
+	deliveries map[string]aftersales.Delivery             // event id + channel -> record
 }
 
 // NewInbox returns empty inboxes.
