@@ -175,3 +175,52 @@ type DeliveryStore interface {
 	// GetDelivery returns the record, or ErrNotFound.
 	GetDelivery(ctx context.Context, eventID string, channel Channel) (Delivery, error)
 }
+
+// Announcement names one case change that may have to be told: the
+// timeline entry Seq of case CaseID. It carries nothing else, so that the
+// notifier renders from the stored case and never from a stale copy.
+type Announcement struct {
+	CaseID string
+	Seq    int
+}
+
+// EventID is the change's event id (CaseEventID).
+func (a Announcement) EventID() string { return CaseEventID(a.CaseID, a.Seq) }
+
+// Announcer queues announcements for the notifier.
+type Announcer interface {
+	Announce(ctx context.Context, as []Announcement) error
+}
+
+// Outbound is one message to send on one channel.
+type Outbound struct {
+	EventID string
+	Channel Channel
+	// To is the addressee: the mini-program openid (ChannelWeChat) or the
+	// phone number (ChannelSMS).
+	To string
+	// Kind names the template it was rendered from.
+	Kind     string
+	Language string
+	// Fields are the WeChat subscribe message's data, keyword -> value
+	// (thing1, phrase2, ...), each within its type's limits.
+	Fields map[string]string
+	// Text is the SMS body.
+	Text string
+	// Page is the mini-program page the message opens.
+	Page string
+}
+
+// ErrNotReachable: the channel refused the message for good (WeChat 43101:
+// the buyer did not subscribe; an opted-out phone). The notifier records
+// the send skipped and does not retry; the inbox entry tells the buyer.
+var ErrNotReachable = E(KindPreconditionFailed, "", "the recipient cannot be reached on this channel")
+
+// Sender sends messages on one channel. Errors: ErrNotReachable (or an
+// error wrapping it) for a refusal no retry changes; anything else is
+// retried by the queue.
+type Sender interface {
+	Channel() Channel
+	// Send sends m and returns the provider's message id ("" when it has none).
+	Send(ctx context.Context, m Outbound) (string, error)
+}

@@ -7,8 +7,11 @@
 package usecase
 
 import (
+	"log/slog"
+
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/cases"
+	"github.com/aftersales/aftersales/shared/usecase/notify"
 	"github.com/aftersales/aftersales/shared/usecase/orders"
 	"github.com/aftersales/aftersales/shared/usecase/refunds"
 	"github.com/aftersales/aftersales/shared/usecase/returns"
@@ -28,6 +31,8 @@ type Ports struct {
 	Jobs          aftersales.ReviewJobStore
 	Refunds       aftersales.RefundStore
 	Notifications aftersales.NotificationStore
+	Inbox         aftersales.InboxStore    // F6: buyers' and staff's in-app inboxes
+	Deliveries    aftersales.DeliveryStore // F6: one send per (event, channel)
 
 	Waits    aftersales.Waits
 	Intake   aftersales.Intake
@@ -35,6 +40,12 @@ type Ports struct {
 	Notices  aftersales.NoticeQueue
 	Payments map[aftersales.PaymentChannel]aftersales.RefundProvider
 	Events   aftersales.EventPublisher
+	// Announcer queues every case change that tells someone (F6); nil:
+	// changes are not announced (functions that never change a case).
+	Announcer aftersales.Announcer
+	// Senders are the notification channels the merchant enables.
+	Senders []aftersales.Sender
+	Logger  *slog.Logger
 
 	Clock aftersales.Clock
 	IDs   aftersales.IDGenerator
@@ -50,10 +61,20 @@ type Services struct {
 	Workflow *workflow.Service
 	RuleSets *rulesets.Service
 	Orders   *orders.Service
+	Notify   *notify.Service
+	Inbox    *notify.Inbox
 }
 
 // New builds the use cases on p.
 func New(p Ports) *Services {
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	if p.Announcer != nil {
+		// Every use case writes through this store, so no change of a case
+		// can skip its announcement.
+		p.Cases = &notify.Announcing{CaseStore: p.Cases, Announcer: p.Announcer, Logger: p.Logger}
+	}
 	wf := &workflow.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Refunds: p.Refunds,
 		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock}
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
@@ -69,6 +90,9 @@ func New(p Ports) *Services {
 		Workflow: wf,
 		RuleSets: &rulesets.Service{Rules: p.Rules, Clock: p.Clock},
 		Orders:   &orders.Service{Orders: p.Orders, Clock: p.Clock},
+		Notify: &notify.Service{Cases: p.Cases, Orders: p.Orders, Inbox: p.Inbox, Deliveries: p.Deliveries,
+			Senders: p.Senders, Templates: notify.MustLoadTemplates(), Clock: p.Clock, Logger: p.Logger},
+		Inbox: &notify.Inbox{Store: p.Inbox, Clock: p.Clock},
 	}
 }
 
@@ -82,10 +106,13 @@ type Store interface {
 	aftersales.ReviewJobStore
 	aftersales.RefundStore
 	aftersales.NotificationStore
+	aftersales.InboxStore
+	aftersales.DeliveryStore
 }
 
 // WithStore returns p with every store port taken from s.
 func (p Ports) WithStore(s Store) Ports {
 	p.Cases, p.Orders, p.Idempotency, p.Rules, p.Jobs, p.Refunds, p.Notifications = s, s, s, s, s, s, s
+	p.Inbox, p.Deliveries = s, s
 	return p
 }

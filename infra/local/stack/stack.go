@@ -231,7 +231,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
-		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
+		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs(), memstore.NewInbox()}
 		s.store = s.decor.store
 	}
 	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, Decorate: &s.decor}
@@ -514,4 +514,5 @@ type memoryStore struct {
 	*memstore.Store
 	*memstore.RuleSets
 	*memstore.Jobs
+	*memstore.Inbox
 }
