@@ -73,6 +73,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"POST", "/v1/staff/cases/{id}/retry-refund", StaffOnly, caseAction(s.retryRefund)},
 		{"POST", "/v1/staff/cases/{id}/mark-refund-paid", StaffOnly, caseAction(s.markRefundPaid)},
 	}
+	s.routes = append(s.routes, s.notificationRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
@@ -94,6 +95,7 @@ var queryParams = map[string][]string{
 	"GET /v1/reasons":              {"type"},
 	"GET /v1/staff/refunds":        {"from", "to", "order_id", "phone", "cursor", "limit"},
 	"GET /v1/staff/refunds/export": {"from", "to", "order_id", "phone"},
+	"GET /v1/notifications":        {"cursor", "limit"},
 }
 
 // QueryParams are the query parameters the route method path takes; the

@@ -58,4 +58,5 @@ type Services struct {
 	Returns  Returns
 	Refunds  Refunds
 	RuleSets RuleSets
+	Inbox    Inbox
 }

@@ -152,7 +152,7 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.NewServer(apigw.Services{Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
+	return apigw.NewServer(apigw.Services{Inbox: svc.Inbox, Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
 		Refunds: svc.Refunds, RuleSets: svc.RuleSets}, auth, b.d.Logger), nil
 }
 

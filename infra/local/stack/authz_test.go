@@ -124,6 +124,11 @@ func authzMatrix() map[string]authzRow {
 		"GET /v1/staff/reviews/{id}":   {want: staffAny},
 		"GET /v1/staff/refunds":        {want: staffAny},
 		"GET /v1/staff/refunds/export": {want: staffAny},
+		// The inbox: everyone reads their own (staff the staff inbox); the
+		// owner's notification is nobody else's, so to them it is not found.
+		"GET /v1/notifications": {want: anyone},
+		"POST /v1/notifications/{id}/read": {want: callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: hidden, owner: served,
+			reviewer: hidden, admin: hidden, ownerStaff: hidden}},
 	}
 }
 
@@ -185,6 +190,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			id := fx.caseID
 			if strings.HasPrefix(rt.Path, "/v1/staff/reviews/") {
 				id = fx.jobID
+			}
+			if strings.HasPrefix(rt.Path, "/v1/notifications/") {
+				// The owner's notice of the fixture case's submission.
+				id = aftersales.InboxItemID(aftersales.BuyerRecipient(ownerID), aftersales.CaseEventID(fx.caseID, 1))
 			}
 			path = strings.ReplaceAll(path, "{id}", id)
 			var body any

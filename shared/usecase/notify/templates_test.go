@@ -48,7 +48,7 @@ func TestEveryTemplateFits(t *testing.T) {
 						t.Errorf("%s %s %s %s: fields %v, want all five keywords", lang, n.Kind, st, tc.name, r.Fields)
 					}
 					for k, v := range r.Fields {
-						if err := CheckField(k, v); err != nil || v == "" {
+						if err := CheckField(k, v); err != nil || v == "" || strings.HasSuffix(v, "…") {
 							t.Errorf("%s %s %s: %v (%q)", lang, n.Kind, st, err, v)
 						}
 					}
