@@ -25,7 +25,9 @@ import (
 	"github.com/aftersales/aftersales/infra/local/emulators"
 	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
+	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
+	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
 	"github.com/aftersales/aftersales/infra/local/sqslocal"
 	"github.com/aftersales/aftersales/infra/local/vclock"
@@ -53,6 +55,11 @@ type Options struct {
 	// the providers' APIs), default 127.0.0.1:8091 and 127.0.0.1:8092.
 	WeChatPayAddr string
 	AlipayAddr    string
+	// WeChatMsgAddr and SMSAddr serve the stand-ins of the notification
+	// senders (WeChat subscribe messages, SMS), default 127.0.0.1:8093
+	// and 127.0.0.1:8094.
+	WeChatMsgAddr string
+	SMSAddr       string
 	// AnyPorts puts every server whose address is not set on a free
 	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
 	// side by side.
@@ -96,6 +103,7 @@ const (
 	FunctionReviews  = "reviews"
 	FunctionInbound  = "inbound"
 	FunctionSweeper  = "sweeper"
+	// FunctionNotifier is in notify.go with the notifications queue.
 )
 
 // observe runs f as an invocation of function.
@@ -138,14 +146,20 @@ type Stack struct {
 	Alipay    *fakealipay.Server
 	wechatURL string
 	alipayURL string
+	// WeChatMsg and SMS are the stand-ins the notifier sends to (F6).
+	WeChatMsg *fakewechatmsg.Server
+	SMS       *fakesms.Server
 	// SQS is the local SQS; its JSON API is served at sqsURL.
-	SQS      *sqslocal.Server
-	sqsURL   string
-	deps     wire.Deps
-	decor    decorations
-	intake   *switchableIntake
-	mappings []*esm.Mapping
-	stopped  atomic.Bool
+	SQS    *sqslocal.Server
+	sqsURL string
+	deps   wire.Deps
+	decor  decorations
+	intake *switchableIntake
+	// announcer queues case changes for the notifier (F6).
+	announcer aftersales.Announcer
+	notifier  *esm.Mapping // the notifications queue's consumer
+	mappings  []*esm.Mapping
+	stopped   atomic.Bool
 	// ctx is the context of the work the stack starts on its own (the
 	// sweeper's runs); Close cancels it.
 	ctx    context.Context
@@ -227,6 +241,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("stack: payment sandboxes: %w", err)
 	}
+	if err := s.startMessaging(o); err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: message stand-ins: %w", err)
+	}
 	s.Events = &eventbus.Recorder{}
 	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
@@ -249,7 +267,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	s.api, s.hooks = apigw.Lambda(apiHandler), apigw.Lambda(hookHandler)
 	s.svc = usecase.New(usecase.Ports{Intake: s.intake, Events: s.Events, Clock: o.Clock, IDs: ulids.New(o.Clock),
-		Evidence: s3blob.New(s.s3.Client(), EvidenceBucket, o.Clock)}.WithStore(s.store))
+		Evidence: s3blob.New(s.s3.Client(), EvidenceBucket, o.Clock), Announcer: s.announcer, Logger: o.Logger}.WithStore(s.store))
 
 	// Seed before serving: the port is bound already, so a first request
 	// waits for the stack to be ready instead of finding no orders.
@@ -265,7 +283,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 func withDefaults(o Options) Options {
 	if o.AnyPorts {
-		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr} {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr} {
 			if *addr == "" {
 				*addr = "127.0.0.1:0"
 			}
@@ -291,6 +309,12 @@ func withDefaults(o Options) Options {
 	}
 	if o.AlipayAddr == "" {
 		o.AlipayAddr = "127.0.0.1:8092"
+	}
+	if o.WeChatMsgAddr == "" {
+		o.WeChatMsgAddr = "127.0.0.1:8093"
+	}
+	if o.SMSAddr == "" {
+		o.SMSAddr = "127.0.0.1:8094"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
@@ -384,6 +408,9 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
 	mux.Handle("POST /dev/clock", apigw.Middleware(s.log, http.HandlerFunc(s.devClock)))
 	mux.Handle("GET /dev/events", apigw.Middleware(s.log, http.HandlerFunc(s.devEvents)))
+	mux.Handle("GET /dev/wechat/messages", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatMessages)))
+	mux.Handle("POST /dev/wechat/fail", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatFail)))
+	mux.Handle("GET /dev/sms", apigw.Middleware(s.log, http.HandlerFunc(s.devSMS)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, s.QuickStart())
