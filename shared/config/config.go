@@ -68,7 +68,7 @@ const (
 	EnvWeChatAPIEndpoint     = "WECHAT_API_ENDPOINT" // base URL override (local stand-in); empty: https://api.weixin.qq.com
 	EnvSMSOrigination        = "SMS_ORIGINATION_IDENTITY"
 	EnvSMSEndpoint           = "SMS_ENDPOINT" // endpoint override (local stand-in); empty: the regional endpoint
-	EnvWeChatMiniSecretARN   = "WECHAT_MINI_SECRET_ARN"
+	EnvWeChatMiniSecretARN   = "NOTIFY_SECRET_ARN" // the secret of NotifierSecrets
 
 	// The providers' Secrets Manager secrets, read at cold start (see
 	// ProviderSecrets): their fields stand for the variables above.
@@ -348,12 +348,15 @@ var ProviderSecrets = []SecretSpec{
 	}},
 }
 
-// NotifierSecrets are the notifier's secrets: the mini-program's app
-// secret (with its app id) that subscribe messages' access tokens are
-// drawn with. Only the notifier reads them (wire.NotifierSecrets).
+// NotifierSecrets are the notifier's secret: the merchant's notification
+// senders in one place, the mini-program's app secret (with its app id and
+// the subscribe template) and the SMS origination identity. A field left
+// empty turns its channel off. Only the notifier reads it
+// (wire.NotifierSecrets).
 var NotifierSecrets = []SecretSpec{
-	{Name: "wechatmini", ARNEnv: EnvWeChatMiniSecretARN, Fields: map[string]string{
-		"app_id": EnvWeChatMiniAppID, "app_secret": EnvWeChatMiniAppSecret,
+	{Name: "notify", ARNEnv: EnvWeChatMiniSecretARN, Fields: map[string]string{
+		"wechat_app_id": EnvWeChatMiniAppID, "wechat_app_secret": EnvWeChatMiniAppSecret,
+		"wechat_template_id": EnvWeChatTemplateID, "sms_origination_identity": EnvSMSOrigination,
 	}},
 }
 
