@@ -43,7 +43,7 @@ func (h *Notifications) Handle(ctx context.Context, ev events.SQSEvent) (events.
 		switch {
 		case err == nil:
 		case errors.As(err, &final) && error(final) == err && final.Kind == aftersales.KindNotFound:
-			h.Logger.ErrorContext(ctx, "notification dropped: no such case change", "case_id", msg.CaseID, "seq", msg.Seq, "err", err.Error())
+			h.Logger.ErrorContext(ctx, "notification abandoned: no such case change", "case_id", msg.CaseID, "seq", msg.Seq, "err", err.Error())
 		default:
 			h.Logger.WarnContext(ctx, "notification failed; it will be retried", "case_id", msg.CaseID, "seq", msg.Seq,
 				"message_id", m.MessageId, "err", err.Error())
