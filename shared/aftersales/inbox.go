@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -62,8 +64,18 @@ func (n *InboxItem) Read() bool { return !n.ReadAt.IsZero() }
 
 // InboxItemID is the id of the item that event puts in recipient's inbox.
 // It is derived, not drawn, so that every delivery of one event names the
-// same item and a store's put-if-absent makes the second a no-op.
+// same item and a store's put-if-absent makes the second a no-op. For a
+// case change (CaseEventID) it is a hash of recipient and case followed by
+// the zero-padded seq, so that the changes of one case made at the same
+// instant (a frozen test clock, one write of several entries) list in
+// their order; any other event id is hashed whole.
 func InboxItemID(recipient, eventID string) string {
+	if i := strings.LastIndexByte(eventID, '#'); i > 0 {
+		if seq, err := strconv.Atoi(eventID[i+1:]); err == nil && seq > 0 && seq < 1e10 {
+			h := sha256.Sum256([]byte(recipient + "\x00" + eventID[:i]))
+			return fmt.Sprintf("nt_%s%010d", hex.EncodeToString(h[:12]), seq)
+		}
+	}
 	h := sha256.Sum256([]byte(recipient + "\x00" + eventID))
 	return "nt_" + hex.EncodeToString(h[:16])
 }

@@ -67,7 +67,7 @@ const (
 	EnvWeChatTemplateID      = "WECHAT_SUBSCRIBE_TEMPLATE_ID"
 	EnvWeChatAPIEndpoint     = "WECHAT_API_ENDPOINT" // base URL override (local stand-in); empty: https://api.weixin.qq.com
 	EnvSMSOrigination        = "SMS_ORIGINATION_IDENTITY"
-	EnvSMSEndpoint           = "SMS_ENDPOINT" // endpoint override (local stand-in); empty: the regional endpoint
+	EnvSMSEndpoint           = "SMS_ENDPOINT"      // endpoint override (local stand-in); empty: the regional endpoint
 	EnvWeChatMiniSecretARN   = "NOTIFY_SECRET_ARN" // the secret of NotifierSecrets
 
 	// The providers' Secrets Manager secrets, read at cold start (see

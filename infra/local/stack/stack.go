@@ -464,9 +464,9 @@ func randomHex(n int) string {
 // that walk through the API.
 func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
-		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+" (+ DLQs)",
+		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+" (+ DLQs)",
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
-		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL)
+		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint)
 	return r.Replace(quickStart)
 }
 
@@ -478,6 +478,8 @@ const quickStart = `After-sales local stack
   Step Functions {SFN}   (state machine {MACHINE} from statemachines/{FILE})
   WeChat Pay     {WECHAT}   (sandbox of the v3 refund API; keys generated at start)
   Alipay         {ALIPAY}   (sandbox of the gateway; keys generated at start)
+  WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
+  SMS            {SMS}   (stand-in of End User Messaging SMS)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -534,6 +536,12 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   # the rule set in force (docs/RULES.md); my cases, newest first
   curl -s {API}/v1/staff/ruleset -H "Authorization: Bearer $STAFF"
   curl -s {API}/v1/cases -H "Authorization: Bearer $TOKEN"
+
+  # notifications: my inbox (newest first, unread count), and what reached WeChat and SMS
+  curl -s {API}/v1/notifications -H "Authorization: Bearer $TOKEN"
+  curl -s {API}/dev/wechat/messages; curl -s {API}/dev/sms
+  #    WeChat down for the next 3 sends: nothing is lost, nothing is sent twice once it is back
+  curl -s -X POST {API}/dev/wechat/fail -d '{"times":3}'
 `
 
 // memoryStore is every store port in memory.

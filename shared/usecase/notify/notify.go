@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -96,8 +97,7 @@ func (s *Service) tell(ctx context.Context, c *aftersales.Case, o *aftersales.Or
 // when the channel refuses it for good; any other failure releases the
 // claim for the queue's retry.
 func (s *Service) send(ctx context.Context, sender aftersales.Sender, m aftersales.Outbound, o *aftersales.Order) error {
-	now := s.Clock.Now()
-	err := s.Deliveries.ClaimDelivery(ctx, m.EventID, m.Channel, now, now.Add(aftersales.DeliveryClaimTTL))
+	err := s.claim(ctx, m)
 	switch {
 	case errors.Is(err, aftersales.ErrDelivered):
 		return nil
@@ -135,6 +135,35 @@ func (s *Service) send(ctx context.Context, sender aftersales.Sender, m aftersal
 	s.Logger.InfoContext(ctx, "notification "+string(done.Status), "event_id", m.EventID, "channel", m.Channel,
 		"kind", m.Kind, "detail", done.Detail)
 	return nil
+}
+
+// How long a duplicate delivery waits for the one holding the claim: a
+// send takes well under a second, and SQS hands a message to two pollers
+// at once (at-least-once delivery), so the second waits for the first's
+// outcome rather than failing into a retry after the visibility timeout.
+var (
+	busyWait  = 50 * time.Millisecond
+	busyTries = 40
+)
+
+// claim claims m's send, waiting up to busyTries*busyWait while another
+// notifier holds it: it ends in nil (ours to send), ErrDelivered (the
+// other sent it) or, still held, ErrDeliveryBusy (the queue retries).
+func (s *Service) claim(ctx context.Context, m aftersales.Outbound) error {
+	for try := 0; ; try++ {
+		now := s.Clock.Now()
+		err := s.Deliveries.ClaimDelivery(ctx, m.EventID, m.Channel, now, now.Add(aftersales.DeliveryClaimTTL))
+		if !errors.Is(err, aftersales.ErrDeliveryBusy) || try == busyTries {
+			return err
+		}
+		t := time.NewTimer(busyWait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+	}
 }
 
 // address is o's addressee on ch: the openid or the phone.

@@ -371,3 +371,29 @@ func TestInboxUseCase(t *testing.T) {
 		t.Fatalf("limit 101: %v", err)
 	}
 }
+
+// TestDuplicateDeliveryWaitsForTheHolder: a second delivery of the same
+// announcement while the first is sending waits for its outcome and sends
+// nothing itself.
+func TestDuplicateDeliveryWaitsForTheHolder(t *testing.T) {
+	f := newFixture(t, nil)
+	c := f.caseWith(t, aftersales.ActReject)
+	// The first delivery holds the WeChat claim.
+	now := f.clock.Now()
+	if err := f.inbox.ClaimDelivery(t.Context(), "as_1#2", aftersales.ChannelWeChat, now, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.svc.Notify(t.Context(), aftersales.Announcement{CaseID: c.ID, Seq: 2}) }()
+	// The holder finishes while the duplicate waits.
+	if err := f.inbox.FinishDelivery(t.Context(), aftersales.Delivery{EventID: "as_1#2", Channel: aftersales.ChannelWeChat,
+		Status: aftersales.DeliverySent, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the duplicate failed: %v", err)
+	}
+	if f.wechat.count() != 0 {
+		t.Fatalf("the duplicate sent %d WeChat messages; the holder had sent it", f.wechat.count())
+	}
+}
