@@ -147,6 +147,12 @@ func TestRoutes(t *testing.T) {
 		{name: "mark a manual refund paid", req: request{method: "POST", target: "/v1/staff/cases/as_1/mark-refund-paid", auth: staffTok,
 			body: `{"reference":"BANK-20261111-001"}`},
 			status: http.StatusOK, want: &call{"MarkRefundPaid", reviewer, []any{"as_1", "BANK-20261111-001"}}},
+		{name: "my inbox", req: request{method: "GET", target: "/v1/notifications?cursor=c&limit=5", auth: buyerTok}, status: http.StatusOK,
+			want: &call{"List", buyer, []any{"c", 5}}, body: `"items":[{"id":"nt_1","case_id":"as_1","kind":"status_changed"`},
+		{name: "the staff inbox", req: request{method: "GET", target: "/v1/notifications", auth: staffTok}, status: http.StatusOK,
+			want: &call{"List", reviewer, []any{"", 0}}, body: `"next_cursor":"cursor-2","unread":1`},
+		{name: "mark one read", req: request{method: "POST", target: "/v1/notifications/nt_9/read", auth: buyerTok}, status: http.StatusOK,
+			want: &call{"MarkRead", buyer, []any{"nt_9"}}, body: `"read_at":"`},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -221,6 +227,8 @@ var access = map[string]Access{
 	"GET /v1/staff/refunds/export":               StaffOnly,
 	"POST /v1/staff/cases/{id}/retry-refund":     StaffOnly,
 	"POST /v1/staff/cases/{id}/mark-refund-paid": StaffOnly,
+	"GET /v1/notifications":                      AnyCaller,
+	"POST /v1/notifications/{id}/read":           AnyCaller,
 }
 
 // TestAccessLevels: every route refuses a request without a token, staff
