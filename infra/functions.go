@@ -16,7 +16,7 @@ import (
 
 // Functions are the Lambda functions of the stack, one per functions/<name>,
 // each a folder of AssetDir.
-var Functions = []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "sweeper"}
+var Functions = []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "sweeper", "notifier"}
 
 // fnSpec is one function's sizing and environment. required is the list
 // that its main passes to config.Load; extra are optional variables it
@@ -43,7 +43,7 @@ var providerEnv = []string{
 // service (shared/wire.Service): where domain events go. The payment
 // routes are the tasks' alone (they call the providers), and the webhooks
 // verify the providers' notifications: only those two get providerEnv.
-var serviceEnv = []string{config.EnvEventBusName}
+var serviceEnv = []string{config.EnvEventBusName, config.EnvNotificationsQueueURL}
 
 // specs size each function by role: the API and the tasks answer people and
 // the workflow, so they get more memory (arm64 CPU scales with it); queue
@@ -65,6 +65,9 @@ var specs = map[string]fnSpec{
 	// Runs every 5 minutes; it must end before the next run starts.
 	"sweeper": {memory: 256, timeout: 60, required: config.Sweeper,
 		extra: slices.Concat([]string{config.EnvSweepGrace}, serviceEnv)},
+	// One message is one case change: a few reads, the inbox write and at
+	// most two sends (WeChat, SMS), each bounded by its client's timeout.
+	"notifier": {memory: 256, timeout: 30, required: config.Notifier, extra: []string{config.EnvWeChatMiniSecretARN}},
 }
 
 // commonEnv are set on every function.

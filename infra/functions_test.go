@@ -50,6 +50,9 @@ func TestFunctions(t *testing.T) {
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
 		"reviews":  slices.Concat(config.Reviews, serviceVars),
 		"sweeper":  slices.Concat(config.Sweeper, []string{config.EnvSweepGrace}, serviceVars),
+		// The notifier changes no case: no bus, no queue to announce on;
+		// its senders' settings come from the notify secret.
+		"notifier": slices.Concat(config.Notifier, []string{config.EnvWeChatMiniSecretARN}),
 	}
 	logGroups := s.ofType("AWS::Logs::LogGroup")
 	for _, name := range Functions {
@@ -117,6 +120,6 @@ func TestFunctions(t *testing.T) {
 // providers' settings, for the tasks (refunds) and the webhooks
 // (notifications) only.
 var (
-	serviceVars  = []string{config.EnvEventBusName}
+	serviceVars  = []string{config.EnvEventBusName, config.EnvNotificationsQueueURL}
 	providerVars = []string{config.EnvWeChatPaySecretARN, config.EnvWeChatPayNotifyURL, config.EnvAlipaySecretARN, config.EnvAlipayNotifyURL}
 )

@@ -57,6 +57,10 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 		if name != "intake" {
 			suppress(role, "AwsSolutions-IAM5", reasonIndexes, `/^Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*$/`)
 		}
+		if name == "notifier" {
+			suppress(role, "AwsSolutions-IAM5", reasonSMS,
+				`/^Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:(phone-number|sender-id|pool|opt-out-list)\/\*$/`)
+		}
 		if name == "api" {
 			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence)\/\*$/`)
 		}

@@ -26,6 +26,10 @@ const (
 	// providers retry for a day, so a small pool is plenty and keeps a
 	// burst from contending with the workflow's own writes.
 	inboundConcurrency = 5
+	// Notifications: WeChat's subscribe send is limited per app, and an
+	// SMS origination identity sends a few messages a second; 5 pollers
+	// keep a promotion-day burst within both while the queue absorbs it.
+	notifierConcurrency = 5
 	// visibilityFactor: AWS asks for a visibility timeout of at least six
 	// times the consumer's timeout, so a batch retried by Lambda is not
 	// redelivered to another poller meanwhile.
@@ -54,6 +58,10 @@ var queueSpecs = []queueSpec{
 	// The providers' refund notifications, once verified.
 	{id: "Inbound", urlEnv: config.EnvInboundQueueURL, consumer: "inbound", concurrency: inboundConcurrency,
 		senders: []string{"webhooks"}},
+	// Case changes to tell buyers and staff (F6): every function that
+	// builds the service announces the changes it stores.
+	{id: "Notifications", urlEnv: config.EnvNotificationsQueueURL, consumer: "notifier", concurrency: notifierConcurrency,
+		senders: []string{"api", "webhooks", "tasks", "inbound", "reviews", "sweeper"}},
 }
 
 // workQueue is a queue of queueSpecs with its dead-letter queue.

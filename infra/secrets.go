@@ -27,13 +27,18 @@ var providerSecrets = []struct {
 		secretFields(config.EnvWeChatPaySecretARN), config.EnvWeChatPaySecretARN},
 	{"alipay", "Alipay: app_id, the app's RSA2 app_private_key_pem, and alipay_public_key_pem (the Alipay public key of the app)",
 		secretFields(config.EnvAlipaySecretARN), config.EnvAlipaySecretARN},
+	{"notify", "Notifications (F6): wechat_app_id, wechat_app_secret and wechat_template_id of the merchant's " +
+		"mini-program and its subscribe template (keywords character_string1, thing2, time3, thing4, amount5), and " +
+		"sms_origination_identity (the registered phone number, sender id or pool of End User Messaging SMS); " +
+		"an empty field turns its channel off",
+		secretFields(config.EnvWeChatMiniSecretARN), config.EnvWeChatMiniSecretARN},
 	// The courier adapter is not wired yet.
 	{"kuaidi100", "Kuaidi100: customer, key and salt (not used yet)", []string{"customer", "key", "salt"}, ""},
 }
 
 // secretFields are the JSON fields of the secret whose ARN arnEnv carries.
 func secretFields(arnEnv string) []string {
-	for _, spec := range config.ProviderSecrets {
+	for _, spec := range slices.Concat(config.ProviderSecrets, config.NotifierSecrets) {
 		if spec.ARNEnv == arnEnv {
 			return slices.Sorted(maps.Keys(spec.Fields))
 		}

@@ -58,7 +58,8 @@ func TestProviderSettings(t *testing.T) {
 		}
 		t.Run(name+"/secrets revision", func(t *testing.T) {
 			raw, _ := json.Marshal(vars)
-			reads := strings.Contains(string(raw), "resolve:secretsmanager") || vars[config.EnvWeChatPaySecretARN] != nil
+			reads := strings.Contains(string(raw), "resolve:secretsmanager") || vars[config.EnvWeChatPaySecretARN] != nil ||
+				vars[config.EnvWeChatMiniSecretARN] != nil
 			desc, _ := fn.Properties["Description"].(string)
 			if has := strings.HasSuffix(desc, "secrets revision "+DefaultSettings().SecretsRevision); has != reads {
 				t.Errorf("description %q, reads secrets %v: a function reading secrets names the secretsRevision, and only such a one", desc, reads)
@@ -80,6 +81,12 @@ func TestProviderSecretReaders(t *testing.T) {
 			}
 		})
 	}
+	t.Run("who reads notify", func(t *testing.T) {
+		id, _ := s.only(t, "AWS::SecretsManager::Secret", "Providernotify")
+		if got := s.grantees(t, "secretsmanager:GetSecretValue", id); fmt.Sprint(got) != "[notifier]" {
+			t.Errorf("readers %v, want the notifier only (the mini-program's app secret, F6)", got)
+		}
+	})
 }
 
 // TestProviderSecretTemplates checks that the provider secrets' templates
@@ -88,10 +95,10 @@ func TestProviderSecretReaders(t *testing.T) {
 func TestProviderSecretTemplates(t *testing.T) {
 	s := defaultSynth(t)
 	secrets := map[string][]string{}
-	for _, spec := range config.ProviderSecrets {
+	for _, spec := range slices.Concat(config.ProviderSecrets, config.NotifierSecrets) {
 		secrets[spec.Name] = slices.Collect(maps.Keys(spec.Fields))
 	}
-	if len(secrets["wechatpay"]) != 7 || len(secrets["alipay"]) != 3 {
+	if len(secrets["wechatpay"]) != 7 || len(secrets["alipay"]) != 3 || len(secrets["notify"]) != 4 {
 		t.Fatalf("provider secret fields %v", secrets)
 	}
 	for name, fields := range secrets {

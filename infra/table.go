@@ -89,4 +89,6 @@ func (b *builder) grantTable(table awsdynamodb.Table) {
 		table.GrantReadWriteData(b.fns[name])
 	}
 	table.GrantReadData(b.fns["sweeper"]) // lists submitted cases only
+	// Reads the case and the order, writes the inbox and the send records.
+	table.GrantReadWriteData(b.fns["notifier"])
 }

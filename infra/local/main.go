@@ -31,6 +31,8 @@ func main() {
 	flag.StringVar(&o.SQSAddr, "sqs-addr", "127.0.0.1:9324", "address of the local SQS")
 	flag.StringVar(&o.WeChatPayAddr, "wechatpay-addr", "127.0.0.1:8091", "address of the WeChat Pay sandbox")
 	flag.StringVar(&o.AlipayAddr, "alipay-addr", "127.0.0.1:8092", "address of the Alipay sandbox")
+	flag.StringVar(&o.WeChatMsgAddr, "wechat-addr", "127.0.0.1:8093", "address of the WeChat subscribe message stand-in")
+	flag.StringVar(&o.SMSAddr, "sms-addr", "127.0.0.1:8094", "address of the SMS (End User Messaging) stand-in")
 	flag.DurationVar(&o.RefundDelay, "refund-delay", 2*time.Second, "how long the WeChat Pay sandbox keeps a refund processing before it notifies success")
 	flag.BoolVar(&o.Seed, "seed", true, "load the demo orders")
 	speed := flag.Float64("speed", 1, "how many times faster than wall time the clock runs (deadlines come sooner)")

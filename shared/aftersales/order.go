@@ -104,9 +104,18 @@ type Order struct {
 	Currency    string
 	Payment     Payment
 	MemberTier  string
-	Lines       []OrderLine
-	Fees        Fees
-	UpdatedAt   time.Time
+	// Language is the buyer's language for notifications (LangZhCN or
+	// LangEN); empty means LangZhCN, the mall's default.
+	Language string
+	// BuyerOpenID is the buyer's openid in the merchant's WeChat
+	// mini-program: the addressee of subscribe messages. Empty: no WeChat.
+	BuyerOpenID string
+	// NotifyChannels are the channels the buyer agreed to be told on;
+	// nil means every channel the merchant enables.
+	NotifyChannels []Channel
+	Lines          []OrderLine
+	Fees           Fees
+	UpdatedAt      time.Time
 }
 
 // Line returns the line with the given id.
@@ -169,6 +178,10 @@ func (o *Order) Validate() error {
 	v.Check(o.BuyerID != "", "buyer_id", "is required")
 	v.Check(orderStatuses[o.Status], "status", "must be one of paid, shipped, delivered, completed")
 	v.Check(len(o.Currency) == 3, "currency", "must be an ISO 4217 code such as CNY")
+	v.Check(o.Language == "" || Languages[o.Language], "language", "must be one of zh-CN, en")
+	for i, ch := range o.NotifyChannels {
+		v.Check(ch == ChannelWeChat || ch == ChannelSMS, fmt.Sprintf("notify_channels[%d]", i), "must be one of wechat, sms")
+	}
 	v.Check(channels[o.Payment.Channel], "payment.channel", "must be one of wechatpay, alipay, bankcard, balance")
 	checkAmount(&v, "payment.amount", o.Payment.Amount)
 	checkAmount(&v, "fees.shipping", o.Fees.Shipping)

@@ -70,6 +70,7 @@ const (
 	ActOpenDispute     Action = "open_dispute"     // buyer contests a rejection or an amount
 	ActAnswerDispute   Action = "answer_dispute"   // the merchant's first answer to a dispute stops its answer deadline
 	ActPropose         Action = "propose"          // either side proposes a refund to settle a dispute
+	ActMessage         Action = "message"          // a message in the dispute thread (its words are in the thread)
 	ActAgree           Action = "agree"            // both sides agreed on a proposal
 	ActEscalate        Action = "escalate"         // no agreement by the deadline
 	ActArbitrate       Action = "arbitrate"        // platform decides for a refund
@@ -153,6 +154,8 @@ var Transitions = append([]Transition{
 
 	{StatusDisputed, ActAnswerDispute, nil, StatusDisputed},
 	{StatusDisputed, ActPropose, nil, StatusDisputed},
+	{StatusDisputed, ActMessage, nil, StatusDisputed},
+	{StatusEscalated, ActMessage, nil, StatusEscalated},
 	{StatusDisputed, ActAgree, nil, StatusRefunding},
 	{StatusDisputed, ActEscalate, nil, StatusEscalated},
 	{StatusDisputed, ActCancel, nil, StatusClosed},

@@ -43,7 +43,24 @@ type fakeServices struct {
 }
 
 func (f *fakeServices) services() Services {
-	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f, Disputes: f, Policies: f}
+	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f, Disputes: f, Policies: f, Inbox: f}
+}
+
+// List plays the inbox: one unread item of the caller's.
+func (f *fakeServices) List(_ context.Context, p aftersales.Principal, cursor string, limit int) (aftersales.InboxPage, error) {
+	if err := f.record("List", p, cursor, limit); err != nil {
+		return aftersales.InboxPage{}, err
+	}
+	return aftersales.InboxPage{Items: []aftersales.InboxItem{{ID: "nt_1", CaseID: "as_1", Kind: "status_changed", Title: "t", Body: "b",
+		Language: aftersales.LangZhCN, CreatedAt: now}}, NextCursor: "cursor-2", Unread: 1}, nil
+}
+
+// MarkRead marks the inbox item id read now.
+func (f *fakeServices) MarkRead(_ context.Context, p aftersales.Principal, id string) (*aftersales.InboxItem, error) {
+	if err := f.record("MarkRead", p, id); err != nil {
+		return nil, err
+	}
+	return &aftersales.InboxItem{ID: id, Kind: "status_changed", Title: "t", Body: "b", Language: aftersales.LangEN, CreatedAt: now, ReadAt: now}, nil
 }
 
 func (f *fakeServices) record(method string, p aftersales.Principal, args ...any) error {

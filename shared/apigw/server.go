@@ -88,6 +88,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"POST", "/v1/staff/cases/{id}/arbitrate", Arbiters, caseAction(s.arbitrate)},
 		{"POST", "/v1/staff/goodwill-refunds", StaffOnly, s.goodwillRefund},
 	}
+	s.routes = append(s.routes, s.notificationRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
@@ -111,6 +112,7 @@ var queryParams = map[string][]string{
 	"POST /v1/cases/preview":       {"lang"},
 	"GET /v1/staff/refunds":        {"from", "to", "order_id", "phone", "cursor", "limit"},
 	"GET /v1/staff/refunds/export": {"from", "to", "order_id", "phone"},
+	"GET /v1/notifications":        {"cursor", "limit"},
 }
 
 // QueryParams are the query parameters the route method path takes; the

@@ -196,6 +196,12 @@ func TestRoutes(t *testing.T) {
 		{name: "arbitrate", req: request{method: "POST", target: "/v1/staff/cases/as_1/arbitrate", auth: token(t, "arb-1", "arbitrator"),
 			body: `{"outcome":"refund","amount":4000,"note":"the photos prove it"}`},
 			status: http.StatusOK, want: &call{"Arbitrate", arbiter, []any{"as_1", "refund", int64(4000), "the photos prove it"}}},
+		{name: "my inbox", req: request{method: "GET", target: "/v1/notifications?cursor=c&limit=5", auth: buyerTok}, status: http.StatusOK,
+			want: &call{"List", buyer, []any{"c", 5}}, body: `"items":[{"id":"nt_1","case_id":"as_1","kind":"status_changed"`},
+		{name: "the staff inbox", req: request{method: "GET", target: "/v1/notifications", auth: staffTok}, status: http.StatusOK,
+			want: &call{"List", reviewer, []any{"", 0}}, body: `"next_cursor":"cursor-2","unread":1`},
+		{name: "mark one read", req: request{method: "POST", target: "/v1/notifications/nt_9/read", auth: buyerTok}, status: http.StatusOK,
+			want: &call{"MarkRead", buyer, []any{"nt_9"}}, body: `"read_at":"`},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -284,6 +290,8 @@ var access = map[string]Access{
 	"POST /v1/staff/cases/{id}/proposals/{proposal_id}/accept": StaffOnly,
 	"POST /v1/staff/cases/{id}/arbitrate":                      Arbiters,
 	"POST /v1/staff/goodwill-refunds":                          StaffOnly,
+	"GET /v1/notifications":                                    AnyCaller,
+	"POST /v1/notifications/{id}/read":                         AnyCaller,
 }
 
 // TestAccessLevels: every route refuses a request without a token, staff

@@ -69,4 +69,5 @@ type Services struct {
 	RuleSets RuleSets
 	Disputes Disputes
 	Policies Policies
+	Inbox    Inbox
 }

@@ -56,6 +56,20 @@ const (
 	EnvAlipayNotifyURL        = "ALIPAY_NOTIFY_URL"
 	EnvAlipayEndpoint         = "ALIPAY_ENDPOINT" // gateway override (local sandbox); empty: https://openapi.alipay.com/gateway.do
 
+	// Notifications (F6): the queue every case change is announced on, and
+	// the merchant's senders. A sender is enabled when it is configured:
+	// WeChat subscribe messages need the mini-program's app id, secret and
+	// subscribe template; SMS needs the merchant's registered origination
+	// identity (a phone number, sender id or pool ARN).
+	EnvNotificationsQueueURL = "NOTIFICATIONS_QUEUE_URL"
+	EnvWeChatMiniAppID       = "WECHAT_MINI_APP_ID"
+	EnvWeChatMiniAppSecret   = "WECHAT_MINI_APP_SECRET"
+	EnvWeChatTemplateID      = "WECHAT_SUBSCRIBE_TEMPLATE_ID"
+	EnvWeChatAPIEndpoint     = "WECHAT_API_ENDPOINT" // base URL override (local stand-in); empty: https://api.weixin.qq.com
+	EnvSMSOrigination        = "SMS_ORIGINATION_IDENTITY"
+	EnvSMSEndpoint           = "SMS_ENDPOINT"      // endpoint override (local stand-in); empty: the regional endpoint
+	EnvWeChatMiniSecretARN   = "NOTIFY_SECRET_ARN" // the secret of NotifierSecrets
+
 	// The providers' Secrets Manager secrets, read at cold start (see
 	// ProviderSecrets): their fields stand for the variables above.
 	EnvWeChatPaySecretARN = "WECHATPAY_SECRET_ARN"
@@ -89,6 +103,10 @@ type Config struct {
 	WeChatPay         wechatpay.Settings // live provider mode; the route is configured when MchID is set
 	Alipay            alipay.Settings    // live provider mode; the route is configured when AppID is set
 	Endpoints         Endpoints
+	// NotificationsQueueURL is where case changes are announced (F6);
+	// empty: they are not.
+	NotificationsQueueURL string
+	Notify                Notify
 }
 
 // JWT says which bearer tokens the API accepts. At least one of HS256Secret
@@ -107,6 +125,20 @@ type Endpoints struct {
 	SQS           string
 	StepFunctions string
 }
+
+// Notify are the merchant's notification senders (F6).
+type Notify struct {
+	WeChatAppID, WeChatAppSecret, WeChatTemplateID, WeChatEndpoint string
+	SMSOrigination, SMSEndpoint                                    string
+}
+
+// WeChat reports whether WeChat subscribe messages are configured.
+func (n Notify) WeChat() bool {
+	return n.WeChatAppID != "" && n.WeChatAppSecret != "" && n.WeChatTemplateID != ""
+}
+
+// SMS reports whether SMS is configured.
+func (n Notify) SMS() bool { return n.SMSOrigination != "" }
 
 // Load reads the configuration from getenv (os.Getenv in functions) and
 // fails naming every variable of required that is missing, in one error, so
@@ -144,6 +176,10 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		},
 		Endpoints: Endpoints{DynamoDB: getenv(EnvDynamoDBEndpoint), S3: getenv(EnvS3Endpoint),
 			SQS: getenv(EnvSQSEndpoint), StepFunctions: getenv(EnvSFNEndpoint)},
+		NotificationsQueueURL: getenv(EnvNotificationsQueueURL),
+		Notify: Notify{WeChatAppID: getenv(EnvWeChatMiniAppID), WeChatAppSecret: getenv(EnvWeChatMiniAppSecret),
+			WeChatTemplateID: getenv(EnvWeChatTemplateID), WeChatEndpoint: getenv(EnvWeChatAPIEndpoint),
+			SMSOrigination: getenv(EnvSMSOrigination), SMSEndpoint: getenv(EnvSMSEndpoint)},
 	}
 	if c.ProviderMode == "" {
 		c.ProviderMode = ProviderLive // never fake money unless asked to by name
@@ -286,6 +322,7 @@ var (
 	Tasks    = []string{EnvTableName, EnvStateMachineARN}
 	Intake   = []string{EnvTableName, EnvStateMachineARN}
 	Sweeper  = []string{EnvTableName, EnvStateMachineARN, EnvIntakeQueueURL}
+	Notifier = []string{EnvTableName}
 )
 
 // SecretSpec describes a JSON secret whose fields stand for configuration
@@ -311,14 +348,31 @@ var ProviderSecrets = []SecretSpec{
 	}},
 }
 
+// NotifierSecrets are the notifier's secret: the merchant's notification
+// senders in one place, the mini-program's app secret (with its app id and
+// the subscribe template) and the SMS origination identity. A field left
+// empty turns its channel off. Only the notifier reads it
+// (wire.NotifierSecrets).
+var NotifierSecrets = []SecretSpec{
+	{Name: "notify", ARNEnv: EnvWeChatMiniSecretARN, Fields: map[string]string{
+		"wechat_app_id": EnvWeChatMiniAppID, "wechat_app_secret": EnvWeChatMiniAppSecret,
+		"wechat_template_id": EnvWeChatTemplateID, "sms_origination_identity": EnvSMSOrigination,
+	}},
+}
+
 // WithSecrets returns getenv overlaid with the fields of the secrets whose
 // ARN variables are set, read by fetch (a secret's JSON by ARN). A variable
 // set in the environment wins over the secret (local runs set them
 // directly); empty fields stand for nothing, so an unused provider's empty
 // secret leaves it unconfigured.
 func WithSecrets(getenv func(string) string, fetch func(arn string) ([]byte, error)) (func(string) string, error) {
+	return WithSecretsOf(ProviderSecrets, getenv, fetch)
+}
+
+// WithSecretsOf is WithSecrets for the secrets specs.
+func WithSecretsOf(specs []SecretSpec, getenv func(string) string, fetch func(arn string) ([]byte, error)) (func(string) string, error) {
 	values := map[string]string{}
-	for _, spec := range ProviderSecrets {
+	for _, spec := range specs {
 		arn := getenv(spec.ARNEnv)
 		if arn == "" {
 			continue

@@ -1,6 +1,7 @@
 // Package dynamo is the DynamoDB adapter of the after-sales domain: one
 // Store implements aftersales.CaseStore, IdempotencyStore, OrderStore,
-// RefundStore, NotificationStore, ReviewJobStore and RuleSetStore on a
+// RefundStore, NotificationStore, ReviewJobStore, RuleSetStore, InboxStore
+// and DeliveryStore on a
 // single table. The CDK stack and the local stack create the table as
 // TableSchema describes it; this comment is the reference for both.
 //
@@ -20,6 +21,8 @@
 //	quota            QUOTA#<quota key>           QUOTA                   TTL; taken, a count (see quota.go)
 //	review job       JOB#<job id>                JOB, ITEM#<case id>     see jobs.go
 //	rule set         RULESET                     V#<version, 10 digits>  see rulesets.go
+//	inbox item       INBOX#<recipient>           NOTE#<id>, UNREAD       see inbox.go; listed on GSI1
+//	send record      SEND#<event id>#<channel>   SEND                    see inbox.go; TTL 30 days
 //
 // Every item has an entity attribute (case, event, refund, order, line,
 // idem, hook, upload, quota, review_job, review_item, ruleset) so that exports and

@@ -113,7 +113,7 @@ func everyFieldOrder() *aftersales.Order {
 		ID: "o-1", Version: 3, EventID: "ev-3", BuyerID: "b-1", BuyerPhone: "13800000000", ShopID: "main", Status: aftersales.OrderDelivered,
 		PaidAt: at, ShippedAt: at.Add(time.Hour), DeliveredAt: at.Add(2 * time.Hour), Currency: "CNY",
 		Payment:    aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: "2026-1", Amount: 1800},
-		MemberTier: "gold",
+		MemberTier: "gold", Language: "en", BuyerOpenID: "oid-1", NotifyChannels: []aftersales.Channel{aftersales.ChannelSMS},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", SKU: "S1", Name: "n1", Kind: aftersales.KindVirtual, Category: "card", Bundle: "b1", Redeemed: true,
 				Quantity: 2, UnitPrice: 500, PaidAmount: 1000, Refunded: 7, ActiveCaseID: "as_9"},
@@ -202,7 +202,7 @@ func TestGoldenItems(t *testing.T) {
 			"id": gS("o-1"), "version": gN("3"), "event_id": gS("ev-3"), "buyer_id": gS("b-1"), "buyer_phone": gS("13800000000"), "shop_id": gS("main"), "status": gS("delivered"),
 			"paid_at": ts(0), "shipped_at": ts(time.Hour), "delivered_at": ts(2 * time.Hour), "currency": gS("CNY"),
 			"payment":     gM(item{"channel": gS("alipay"), "transaction_id": gS("2026-1"), "amount": gN("1800")}),
-			"member_tier": gS("gold"),
+			"member_tier": gS("gold"), "language": gS("en"), "buyer_openid": gS("oid-1"), "notify_channels": gSS("sms"),
 			"lines": gL(
 				gM(item{"line_id": gS("l1"), "sku": gS("S1"), "name": gS("n1"), "kind": gS("virtual"), "category": gS("card"),
 					"bundle": gS("b1"), "redeemed": gN("1"), "quantity": gN("2"), "unit_price": gN("500"), "paid_amount": gN("1000")}),
@@ -258,6 +258,20 @@ func TestGoldenItems(t *testing.T) {
 			"pk": gS("HOOK#a%23b#c"), "sk": gS("HOOK"), "entity": gS("hook"),
 			"provider": gS("a#b"), "notification_id": gS("c"), "at": ts(0),
 			"expires": ts(aftersales.NotificationTTL), "expires_at": gN(fmt.Sprint(at.Add(aftersales.NotificationTTL).Unix() + 1)),
+		}},
+		{"inbox item", inboxShape.encode(&aftersales.InboxItem{ID: "nt_1", Recipient: "buyer:b-1", CaseID: "as_1", EventID: "as_1#2",
+			Kind: "status_changed", Title: "t", Body: "b", Language: "zh-CN", CreatedAt: at, ReadAt: at.Add(time.Hour)}), item{
+			"pk": gS("INBOX#buyer:b-1"), "sk": gS("NOTE#nt_1"), "entity": gS("inbox_item"),
+			"gsi1pk": gS("INBOX#buyer:b-1"), "gsisk": gS("2026-11-11T08:30:00.123456789Z#nt_1"),
+			"id": gS("nt_1"), "recipient": gS("buyer:b-1"), "case_id": gS("as_1"), "event_id": gS("as_1#2"),
+			"kind": gS("status_changed"), "title": gS("t"), "body": gS("b"), "language": gS("zh-CN"),
+			"created_at": ts(0), "read_at": ts(time.Hour),
+		}},
+		{"send claim", deliveryShape.encode(&aftersales.Delivery{EventID: "as_1#2", Channel: aftersales.ChannelWeChat,
+			Status: aftersales.DeliveryClaimed, At: at, Until: at.Add(time.Minute)}), item{
+			"pk": gS("SEND#as_1#2#wechat"), "sk": gS("SEND"), "entity": gS("delivery"),
+			"event_id": gS("as_1#2"), "channel": gS("wechat"), "status": gS("claimed"), "at": ts(0),
+			"expires": ts(time.Minute), "expires_at": gN(fmt.Sprint(at.Add(30 * 24 * time.Hour).Unix())),
 		}},
 	}
 	for _, tc := range tests {

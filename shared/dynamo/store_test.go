@@ -199,3 +199,11 @@ func TestThreadConformance(t *testing.T) {
 			}}
 	})
 }
+
+func TestInboxConformance(t *testing.T) {
+	client := dynamo.StartMinidyn(t).Client()
+	storetest.RunInbox(t, func(t *testing.T) storetest.InboxStores {
+		s := dynamo.New(client, dynamo.NewTable(t, client))
+		return storetest.InboxStores{Inbox: s, Deliveries: s}
+	})
+}

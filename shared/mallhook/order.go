@@ -23,8 +23,14 @@ type OrderJSON struct {
 	Currency    string      `json:"currency"`
 	Payment     PaymentJSON `json:"payment"`
 	MemberTier  string      `json:"member_tier,omitempty"`
-	Lines       []LineJSON  `json:"lines"`
-	Fees        FeesJSON    `json:"fees"`
+	// Language, BuyerOpenID and NotifyChannels say how to tell the buyer
+	// (F6): in which language, to which mini-program openid, on which
+	// channels (none listed: every channel the merchant enables).
+	Language       string     `json:"language,omitempty"`
+	BuyerOpenID    string     `json:"buyer_openid,omitempty"`
+	NotifyChannels []string   `json:"notify_channels,omitempty"`
+	Lines          []LineJSON `json:"lines"`
+	Fees           FeesJSON   `json:"fees"`
 }
 
 // PaymentJSON is the payment of an order snapshot.
@@ -77,8 +83,12 @@ func (in OrderJSON) Order() *aftersales.Order {
 		ID: in.OrderID, Version: in.Version, EventID: in.EventID, BuyerID: in.BuyerID, BuyerPhone: in.BuyerPhone, ShopID: in.ShopID,
 		Status: aftersales.OrderStatus(in.Status), PaidAt: deref(in.PaidAt), ShippedAt: deref(in.ShippedAt),
 		DeliveredAt: deref(in.DeliveredAt), Currency: in.Currency, MemberTier: in.MemberTier,
-		Payment: aftersales.Payment{Channel: aftersales.PaymentChannel(in.Payment.Channel), TransactionID: in.Payment.TransactionID, Amount: in.Payment.Amount},
-		Fees:    aftersales.Fees{Shipping: in.Fees.Shipping, Tariff: in.Fees.Tariff},
+		Payment:  aftersales.Payment{Channel: aftersales.PaymentChannel(in.Payment.Channel), TransactionID: in.Payment.TransactionID, Amount: in.Payment.Amount},
+		Fees:     aftersales.Fees{Shipping: in.Fees.Shipping, Tariff: in.Fees.Tariff},
+		Language: in.Language, BuyerOpenID: in.BuyerOpenID,
+	}
+	for _, ch := range in.NotifyChannels {
+		o.NotifyChannels = append(o.NotifyChannels, aftersales.Channel(ch))
 	}
 	for _, l := range in.Lines {
 		o.Lines = append(o.Lines, aftersales.OrderLine{LineID: l.LineID, SKU: l.SKU, Name: l.Name,
@@ -95,6 +105,10 @@ func FromOrder(o *aftersales.Order) OrderJSON {
 		PaidAt: ptr(o.PaidAt), ShippedAt: ptr(o.ShippedAt), DeliveredAt: ptr(o.DeliveredAt), Currency: o.Currency,
 		Payment:    PaymentJSON{string(o.Payment.Channel), o.Payment.TransactionID, o.Payment.Amount},
 		MemberTier: o.MemberTier, Fees: FeesJSON{o.Fees.Shipping, o.Fees.Tariff},
+		Language: o.Language, BuyerOpenID: o.BuyerOpenID,
+	}
+	for _, ch := range o.NotifyChannels {
+		out.NotifyChannels = append(out.NotifyChannels, string(ch))
 	}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, LineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Bundle, l.Redeemed, l.Quantity, l.UnitPrice, l.PaidAmount})

@@ -389,6 +389,7 @@ func normalizeTimeline(es []aftersales.TimelineEntry) {
 func cloneOrder(o *aftersales.Order) *aftersales.Order {
 	out := *o
 	out.Lines = cloneSlice(o.Lines)
+	out.NotifyChannels = cloneSlice(o.NotifyChannels)
 	out.PaidAt, out.ShippedAt, out.DeliveredAt, out.UpdatedAt = utc(o.PaidAt), utc(o.ShippedAt), utc(o.DeliveredAt), utc(o.UpdatedAt)
 	return &out
 }

@@ -47,3 +47,10 @@ func TestThreadConformance(t *testing.T) {
 			}}
 	})
 }
+
+func TestInboxConformance(t *testing.T) {
+	storetest.RunInbox(t, func(t *testing.T) storetest.InboxStores {
+		s := memstore.NewInbox()
+		return storetest.InboxStores{Inbox: s, Deliveries: s}
+	})
+}

@@ -3,6 +3,7 @@ package sqsevent
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -47,6 +48,10 @@ func (f *fakeUseCases) ReviewOne(_ context.Context, it aftersales.ReviewItem) er
 	return f.call(it.JobID + "/" + it.CaseID)
 }
 
+func (f *fakeUseCases) Notify(_ context.Context, a aftersales.Announcement) error {
+	return f.call(a.EventID())
+}
+
 // handler is one consumer's Lambda handler.
 type handler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
@@ -59,6 +64,8 @@ func consumer(name string, f *fakeUseCases, log *slog.Logger) handler {
 		return (&Inbound{Notices: f, Logger: log}).Handle
 	case "reviews":
 		return (&Reviews{Reviewer: f, Logger: log}).Handle
+	case "notifications":
+		return (&Notifications{Notifier: f, Logger: log}).Handle
 	}
 	panic("no consumer " + name)
 }
@@ -120,6 +127,17 @@ func TestConsumers(t *testing.T) {
 			bodies: []string{`{"case_id":"as_1"}`, `{"job_id":"j"}`, `nope`}, log: "review message dropped"},
 		{name: "a failed review item is retried", consumer: "reviews", bodies: []string{`{"job_id":"j","case_id":"as_1"}`, `{"job_id":"j","case_id":"as_2"}`},
 			fail: map[string]error{"j/as_1": transient}, calls: []string{"j/as_1", "j/as_2"}, failed: []string{"m1"}, log: "review item failed"},
+		{name: "case changes told", consumer: "notifications", bodies: []string{`{"case_id":"as_1","seq":2}`, `{"case_id":"as_1","seq":3}`},
+			calls: []string{"as_1#2", "as_1#3"}},
+		{name: "notification messages without a case or a seq are dropped", consumer: "notifications",
+			bodies: []string{`{"case_id":"as_1"}`, `{"seq":2}`, `{"case_id":"as_1","seq":0}`, `nope`}, log: "notification message dropped"},
+		{name: "a failed send is retried alone", consumer: "notifications", bodies: []string{`{"case_id":"as_1","seq":2}`, `{"case_id":"as_2","seq":1}`},
+			fail: map[string]error{"as_1#2": transient}, calls: []string{"as_1#2", "as_2#1"}, failed: []string{"m1"}, log: "notification failed; it will be retried"},
+		{name: "a change that does not exist is dropped, not retried", consumer: "notifications", bodies: []string{`{"case_id":"as_9","seq":2}`},
+			fail: map[string]error{"as_9#2": aftersales.NotFound("notify", "no such case")}, calls: []string{"as_9#2"}, log: "notification abandoned: no such case change"},
+		{name: "a not-found among joined failures is retried", consumer: "notifications", bodies: []string{`{"case_id":"as_1","seq":2}`},
+			fail: map[string]error{"as_1#2": errors.Join(aftersales.NotFound("inbox", "x"), transient)}, calls: []string{"as_1#2"}, failed: []string{"m1"},
+			log: "it will be retried"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.consumer+"/"+tt.name, func(t *testing.T) {

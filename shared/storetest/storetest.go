@@ -147,10 +147,11 @@ func newOrder(id, buyer string, lines ...aftersales.OrderLine) *aftersales.Order
 		DeliveredAt: Epoch.Add(-24 * time.Hour),
 		Currency:    aftersales.CNY,
 		Payment:     aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "4200-" + id, Amount: total + 800},
-		MemberTier:  "gold",
-		Lines:       lines,
-		Fees:        aftersales.Fees{Shipping: 800, Tariff: 0},
-		UpdatedAt:   Epoch.Add(-time.Hour),
+		MemberTier:  "gold", Language: aftersales.LangEN, BuyerOpenID: "oid-" + buyer,
+		NotifyChannels: []aftersales.Channel{aftersales.ChannelWeChat},
+		Lines:          lines,
+		Fees:           aftersales.Fees{Shipping: 800, Tariff: 0},
+		UpdatedAt:      Epoch.Add(-time.Hour),
 	}
 }
 

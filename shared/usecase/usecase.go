@@ -7,9 +7,12 @@
 package usecase
 
 import (
+	"log/slog"
+
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/cases"
 	"github.com/aftersales/aftersales/shared/usecase/disputes"
+	"github.com/aftersales/aftersales/shared/usecase/notify"
 	"github.com/aftersales/aftersales/shared/usecase/orders"
 	"github.com/aftersales/aftersales/shared/usecase/policies"
 	"github.com/aftersales/aftersales/shared/usecase/refunds"
@@ -31,6 +34,8 @@ type Ports struct {
 	Refunds       aftersales.RefundStore
 	Notifications aftersales.NotificationStore
 	Threads       aftersales.ThreadStore
+	Inbox         aftersales.InboxStore    // F6: buyers' and staff's in-app inboxes
+	Deliveries    aftersales.DeliveryStore // F6: one send per (event, channel)
 
 	Waits    aftersales.Waits
 	Intake   aftersales.Intake
@@ -38,6 +43,12 @@ type Ports struct {
 	Notices  aftersales.NoticeQueue
 	Payments map[aftersales.PaymentChannel]aftersales.RefundProvider
 	Events   aftersales.EventPublisher
+	// Announcer queues every case change that tells someone (F6); nil:
+	// changes are not announced (functions that never change a case).
+	Announcer aftersales.Announcer
+	// Senders are the notification channels the merchant enables.
+	Senders []aftersales.Sender
+	Logger  *slog.Logger
 
 	Clock aftersales.Clock
 	IDs   aftersales.IDGenerator
@@ -55,10 +66,20 @@ type Services struct {
 	Orders   *orders.Service
 	Disputes *disputes.Service
 	Policies *policies.Service
+	Notify   *notify.Service
+	Inbox    *notify.Inbox
 }
 
 // New builds the use cases on p.
 func New(p Ports) *Services {
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	if p.Announcer != nil {
+		// Every use case writes through this store, so no change of a case
+		// can skip its announcement.
+		p.Cases = &notify.Announcing{CaseStore: p.Cases, Announcer: p.Announcer, Logger: p.Logger}
+	}
 	wf := &workflow.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Refunds: p.Refunds,
 		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock}
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
@@ -78,6 +99,9 @@ func New(p Ports) *Services {
 		Disputes: &disputes.Service{Cases: p.Cases, Threads: p.Threads, Rules: p.Rules, Intake: p.Intake,
 			Workflow: wf, Clock: p.Clock, IDs: p.IDs},
 		Policies: &policies.Service{Rules: p.Rules, Cases: cs, Clock: p.Clock},
+		Notify: &notify.Service{Cases: p.Cases, Orders: p.Orders, Inbox: p.Inbox, Deliveries: p.Deliveries,
+			Senders: p.Senders, Templates: notify.MustLoadTemplates(), Clock: p.Clock, Logger: p.Logger},
+		Inbox: &notify.Inbox{Store: p.Inbox, Clock: p.Clock},
 	}
 }
 
@@ -92,10 +116,13 @@ type Store interface {
 	aftersales.RefundStore
 	aftersales.NotificationStore
 	aftersales.ThreadStore
+	aftersales.InboxStore
+	aftersales.DeliveryStore
 }
 
 // WithStore returns p with every store port taken from s.
 func (p Ports) WithStore(s Store) Ports {
 	p.Cases, p.Orders, p.Idempotency, p.Rules, p.Jobs, p.Refunds, p.Notifications, p.Threads = s, s, s, s, s, s, s, s
+	p.Inbox, p.Deliveries = s, s
 	return p
 }

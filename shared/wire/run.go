@@ -17,6 +17,7 @@ type Option func(*runOptions)
 type runOptions struct {
 	// secrets reads a secret by ARN; nil reads none.
 	secrets func(ctx context.Context, region string) func(arn string) ([]byte, error)
+	specs   []config.SecretSpec
 }
 
 // ProviderSecrets makes Run read the payment providers' secrets
@@ -24,7 +25,15 @@ type runOptions struct {
 // loads the configuration: for the functions that call the providers or
 // verify their notifications. The others neither read the keys nor link the
 // Secrets Manager client.
-func ProviderSecrets(o *runOptions) { o.secrets = awsenv.SecretReader }
+func ProviderSecrets(o *runOptions) {
+	o.secrets, o.specs = awsenv.SecretReader, config.ProviderSecrets
+}
+
+// NotifierSecrets makes Run read the mini-program's secret
+// (config.NotifierSecrets): for the notifier only.
+func NotifierSecrets(o *runOptions) {
+	o.secrets, o.specs = awsenv.SecretReader, config.NotifierSecrets
+}
 
 // Run is the body of every functions/<name>/main.go: load the configuration
 // (naming every missing variable), build the handler once per cold start,
@@ -38,7 +47,7 @@ func Run(required []string, build func(context.Context, config.Config) (any, err
 	}
 	getenv, err := os.Getenv, error(nil)
 	if o.secrets != nil {
-		getenv, err = config.WithSecrets(os.Getenv, o.secrets(ctx, os.Getenv(config.EnvRegion)))
+		getenv, err = config.WithSecretsOf(o.specs, os.Getenv, o.secrets(ctx, os.Getenv(config.EnvRegion)))
 	}
 	var cfg config.Config
 	if err == nil {

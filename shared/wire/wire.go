@@ -24,11 +24,13 @@ import (
 	"github.com/aftersales/aftersales/shared/mallhook"
 	"github.com/aftersales/aftersales/shared/s3blob"
 	"github.com/aftersales/aftersales/shared/sfntask"
+	"github.com/aftersales/aftersales/shared/sms"
 	"github.com/aftersales/aftersales/shared/sqsbus"
 	"github.com/aftersales/aftersales/shared/sqsevent"
 	"github.com/aftersales/aftersales/shared/stepfn"
 	"github.com/aftersales/aftersales/shared/ulids"
 	"github.com/aftersales/aftersales/shared/usecase"
+	"github.com/aftersales/aftersales/shared/wechatmsg"
 )
 
 // Deps are what a caller may supply instead of the defaults.
@@ -89,7 +91,12 @@ func start(ctx context.Context, cfg config.Config, d Deps) (*builder, error) {
 // function adds the other ports it calls.
 func (b *builder) ports() usecase.Ports {
 	store := dynamo.New(awsenv.DynamoDB(b.ac, b.cfg.Endpoints.DynamoDB), b.cfg.TableName, dynamo.WithClock(b.d.Clock))
-	return usecase.Ports{Clock: b.d.Clock, IDs: ulids.New(b.d.Clock)}.WithStore(store)
+	p := usecase.Ports{Clock: b.d.Clock, IDs: ulids.New(b.d.Clock), Logger: b.d.Logger}.WithStore(store)
+	if b.cfg.NotificationsQueueURL != "" {
+		// Every function that changes cases announces the changes (F6).
+		p.Announcer = sqsbus.Announcer{Queue: b.queue(b.cfg.NotificationsQueueURL)}
+	}
+	return p
 }
 
 func (b *builder) workflows() *stepfn.Workflows {
@@ -152,7 +159,7 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apigw.NewServer(apigw.Services{Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
+	return apigw.NewServer(apigw.Services{Inbox: svc.Inbox, Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
 		Refunds: svc.Refunds, RuleSets: svc.RuleSets, Disputes: svc.Disputes,
 		Policies: svc.Policies}, auth, b.d.Logger), nil
 }
@@ -258,6 +265,27 @@ func Reviews(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Reviews,
 		return nil, err
 	}
 	return &sqsevent.Reviews{Reviewer: b.services(b.resuming()).Review, Logger: b.d.Logger}, nil
+}
+
+// Notifier builds the consumer of the notifications queue
+// (functions/notifier): it writes the inbox and sends on the channels the
+// merchant configured (config.Notify): WeChat subscribe messages, SMS.
+func Notifier(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Notifications, error) {
+	b, err := start(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	p := b.ports()
+	p.Announcer = nil // the notifier changes no case
+	n := cfg.Notify
+	if n.WeChat() {
+		p.Senders = append(p.Senders, wechatmsg.New(wechatmsg.Settings{AppID: n.WeChatAppID, AppSecret: n.WeChatAppSecret,
+			TemplateID: n.WeChatTemplateID, Endpoint: n.WeChatEndpoint}))
+	}
+	if n.SMS() {
+		p.Senders = append(p.Senders, &sms.Sender{Client: sms.NewClient(b.ac, n.SMSEndpoint), Origination: n.SMSOrigination})
+	}
+	return &sqsevent.Notifications{Notifier: b.services(p).Notify, Logger: b.d.Logger}, nil
 }
 
 var _ usecase.Store = (*dynamo.Store)(nil)

@@ -75,5 +75,5 @@ var Assume = Assumptions{
 // FunctionMemoryMB is each function's memory size, as infra/functions.go
 // deploys it (infra's template test checks they agree).
 var FunctionMemoryMB = map[string]int{
-	"api": 512, "webhooks": 256, "tasks": 512, "intake": 256, "inbound": 256, "reviews": 256, "sweeper": 256,
+	"api": 512, "webhooks": 256, "tasks": 512, "intake": 256, "inbound": 256, "reviews": 256, "sweeper": 256, "notifier": 256,
 }

@@ -163,6 +163,11 @@ func authzMatrix() map[string]authzRow {
 		"POST /v1/staff/goodwill-refunds": {want: staffOnCase, body: func(fx authzFixture) any {
 			return map[string]any{"order_id": fx.orderID, "amount": 9001, "reason": "late_delivery"}
 		}},
+		// The inbox: everyone reads their own (staff the staff inbox); the
+		// owner's notification is nobody else's, so to them it is not found.
+		"GET /v1/notifications": {want: anyone},
+		"POST /v1/notifications/{id}/read": {want: callers{noToken: unauthenticated, noRole: forbidden, otherBuyer: hidden, owner: served,
+			reviewer: hidden, admin: hidden, ownerStaff: hidden, arbitrator: hidden}},
 	}
 }
 
@@ -225,6 +230,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			id := fx.caseID
 			if strings.HasPrefix(rt.Path, "/v1/staff/reviews/") {
 				id = fx.jobID
+			}
+			if strings.HasPrefix(rt.Path, "/v1/notifications/") {
+				// The owner's notice of the fixture case's submission.
+				id = aftersales.InboxItemID(aftersales.BuyerRecipient(ownerID), aftersales.CaseEventID(fx.caseID, 1))
 			}
 			path = strings.ReplaceAll(path, "{id}", id)
 			var body any

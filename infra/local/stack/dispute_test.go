@@ -149,12 +149,58 @@ func TestDisputeAgreedAndRefunded(t *testing.T) {
 	if n := st.WeChatPay.Payouts(c.ID + "-1"); n != 1 {
 		t.Errorf("the WeChat Pay sandbox paid %s %d times, want once", c.ID+"-1", n)
 	}
-	want := []string{"open_dispute", "answer_dispute", "propose", "propose", "agree", "refund_started", "refund_succeeded"}
+	want := []string{"open_dispute", "message", "answer_dispute", "message", "propose", "propose", "agree", "refund_started", "refund_succeeded"}
 	if got := withoutAwaits(actions(c)); !hasSuffix(got, want) {
 		t.Errorf("timeline %v, want it to end %v", got, want)
 	}
 	// The thread closes with the dispute.
 	buyer.do("POST", "/v1/cases/"+c.ID+"/messages", map[string]any{"text": "thanks"}).problem(t, http.StatusConflict)
+
+	// Each status change of the path, the merchant's message and both
+	// proposals reached the buyer once in the inbox and once on WeChat;
+	// the buyer's words reached staff.
+	st.settle(t)
+	kinds := map[string]int{}
+	told := st.inbox(t, buyer)
+	for _, n := range told {
+		kinds[n.Kind]++
+	}
+	changes := statusChanges(c)
+	if kinds["status_changed"] != len(changes) || kinds["message_received"] != 1 || kinds["proposal_received"] != 2 {
+		t.Errorf("buyer's inbox %v, want %d status changes (%v), 1 message, 2 proposals", kinds, len(changes), changes)
+	}
+	if got, want := len(st.wechatTo("oid-buyer-2")), len(told); got != want || kinds["refund_started"] != 1 {
+		t.Errorf("WeChat got %d messages for the buyer, want %d (one per inbox item)", got, want)
+	}
+	staffKinds := map[string]int{}
+	for _, n := range st.inbox(t, admin) {
+		if n.CaseID == c.ID {
+			staffKinds[n.Kind]++
+		}
+	}
+	if staffKinds["dispute_opened"] != 1 || staffKinds["staff_message_received"] != 1 || staffKinds["staff_dispute_resolved"] != 1 {
+		t.Errorf("staff inbox %v, want the dispute, the buyer's message and the agreement once each", staffKinds)
+	}
+}
+
+// inbox is every item of c's inbox, newest first.
+func (st *Stack) inbox(t *testing.T, c *client) []inboxItem {
+	t.Helper()
+	var all []inboxItem
+	cursor := ""
+	for {
+		var page inboxPage
+		res := c.do("GET", "/v1/notifications?limit=100&cursor="+cursor, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("inbox: %d %s", res.status, res.body)
+		}
+		res.decode(t, &page)
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			return all
+		}
+		cursor = page.NextCursor
+	}
 }
 
 // TestUnansweredDisputeEscalatesAndArbitratorRefunds: the merchant never

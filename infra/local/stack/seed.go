@@ -30,7 +30,9 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 	order := func(id, buyer string, st aftersales.OrderStatus, paid, shipped, delivered time.Time, tier string, pay aftersales.Payment, fees aftersales.Fees, lines ...aftersales.OrderLine) *aftersales.Order {
 		return &aftersales.Order{ID: id, Version: 1, EventID: "seed-" + id, BuyerID: buyer, BuyerPhone: "1380000" + id[len(id)-4:], ShopID: "main", Status: st,
 			PaidAt: paid, ShippedAt: shipped, DeliveredAt: delivered, Currency: aftersales.CNY, Payment: pay,
-			MemberTier: tier, Lines: lines, Fees: fees}
+			MemberTier: tier, Lines: lines, Fees: fees,
+			// The buyer's mini-program openid: notifications reach the WeChat stand-in.
+			BuyerOpenID: "oid-" + buyer}
 	}
 	var none time.Time
 	bundlePhone := line("l1", "PHONE-X", "Phone X", aftersales.KindPhysical, "phones", 1, 399900)

@@ -25,7 +25,9 @@ import (
 	"github.com/aftersales/aftersales/infra/local/emulators"
 	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
+	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
+	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
 	"github.com/aftersales/aftersales/infra/local/sqslocal"
 	"github.com/aftersales/aftersales/infra/local/vclock"
@@ -53,6 +55,11 @@ type Options struct {
 	// the providers' APIs), default 127.0.0.1:8091 and 127.0.0.1:8092.
 	WeChatPayAddr string
 	AlipayAddr    string
+	// WeChatMsgAddr and SMSAddr serve the stand-ins of the notification
+	// senders (WeChat subscribe messages, SMS), default 127.0.0.1:8093
+	// and 127.0.0.1:8094.
+	WeChatMsgAddr string
+	SMSAddr       string
 	// AnyPorts puts every server whose address is not set on a free
 	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
 	// side by side.
@@ -96,6 +103,7 @@ const (
 	FunctionReviews  = "reviews"
 	FunctionInbound  = "inbound"
 	FunctionSweeper  = "sweeper"
+	// FunctionNotifier is in notify.go with the notifications queue.
 )
 
 // observe runs f as an invocation of function.
@@ -138,14 +146,20 @@ type Stack struct {
 	Alipay    *fakealipay.Server
 	wechatURL string
 	alipayURL string
+	// WeChatMsg and SMS are the stand-ins the notifier sends to (F6).
+	WeChatMsg *fakewechatmsg.Server
+	SMS       *fakesms.Server
 	// SQS is the local SQS; its JSON API is served at sqsURL.
-	SQS      *sqslocal.Server
-	sqsURL   string
-	deps     wire.Deps
-	decor    decorations
-	intake   *switchableIntake
-	mappings []*esm.Mapping
-	stopped  atomic.Bool
+	SQS    *sqslocal.Server
+	sqsURL string
+	deps   wire.Deps
+	decor  decorations
+	intake *switchableIntake
+	// announcer queues case changes for the notifier (F6).
+	announcer aftersales.Announcer
+	notifier  *esm.Mapping // the notifications queue's consumer
+	mappings  []*esm.Mapping
+	stopped   atomic.Bool
 	// ctx is the context of the work the stack starts on its own (the
 	// sweeper's runs); Close cancels it.
 	ctx    context.Context
@@ -231,11 +245,15 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("stack: payment sandboxes: %w", err)
 	}
+	if err := s.startMessaging(o); err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: message stand-ins: %w", err)
+	}
 	s.Events = &eventbus.Recorder{}
 	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
-		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
+		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs(), memstore.NewInbox()}
 		s.store = s.decor.store
 	}
 	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, Decorate: &s.decor}
@@ -253,7 +271,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	s.api, s.hooks = apigw.Lambda(apiHandler), apigw.Lambda(hookHandler)
 	s.svc = usecase.New(usecase.Ports{Intake: s.intake, Events: s.Events, Clock: o.Clock, IDs: ulids.New(o.Clock),
-		Evidence: s3blob.New(s.s3.Client(), EvidenceBucket, o.Clock)}.WithStore(s.store))
+		Evidence: s3blob.New(s.s3.Client(), EvidenceBucket, o.Clock), Announcer: s.announcer, Logger: o.Logger}.WithStore(s.store))
 
 	// Seed before serving: the port is bound already, so a first request
 	// waits for the stack to be ready instead of finding no orders.
@@ -269,7 +287,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 func withDefaults(o Options) Options {
 	if o.AnyPorts {
-		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr} {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr} {
 			if *addr == "" {
 				*addr = "127.0.0.1:0"
 			}
@@ -295,6 +313,12 @@ func withDefaults(o Options) Options {
 	}
 	if o.AlipayAddr == "" {
 		o.AlipayAddr = "127.0.0.1:8092"
+	}
+	if o.WeChatMsgAddr == "" {
+		o.WeChatMsgAddr = "127.0.0.1:8093"
+	}
+	if o.SMSAddr == "" {
+		o.SMSAddr = "127.0.0.1:8094"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
@@ -388,6 +412,9 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
 	mux.Handle("POST /dev/clock", apigw.Middleware(s.log, http.HandlerFunc(s.devClock)))
 	mux.Handle("GET /dev/events", apigw.Middleware(s.log, http.HandlerFunc(s.devEvents)))
+	mux.Handle("GET /dev/wechat/messages", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatMessages)))
+	mux.Handle("POST /dev/wechat/fail", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatFail)))
+	mux.Handle("GET /dev/sms", apigw.Middleware(s.log, http.HandlerFunc(s.devSMS)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, s.QuickStart())
@@ -441,9 +468,9 @@ func randomHex(n int) string {
 // that walk through the API.
 func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
-		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+" (+ DLQs)",
+		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+" (+ DLQs)",
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
-		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL)
+		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint)
 	return r.Replace(quickStart)
 }
 
@@ -455,6 +482,8 @@ const quickStart = `After-sales local stack
   Step Functions {SFN}   (state machine {MACHINE} from statemachines/{FILE})
   WeChat Pay     {WECHAT}   (sandbox of the v3 refund API; keys generated at start)
   Alipay         {ALIPAY}   (sandbox of the gateway; keys generated at start)
+  WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
+  SMS            {SMS}   (stand-in of End User Messaging SMS)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -538,6 +567,12 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   # the rule set in force (docs/RULES.md); my cases, newest first
   curl -s {API}/v1/staff/ruleset -H "Authorization: Bearer $STAFF"
   curl -s {API}/v1/cases -H "Authorization: Bearer $TOKEN"
+
+  # notifications: my inbox (newest first, unread count), and what reached WeChat and SMS
+  curl -s {API}/v1/notifications -H "Authorization: Bearer $TOKEN"
+  curl -s {API}/dev/wechat/messages; curl -s {API}/dev/sms
+  #    WeChat down for the next 3 sends: nothing is lost, nothing is sent twice once it is back
+  curl -s -X POST {API}/dev/wechat/fail -d '{"times":3}'
 `
 
 // memoryStore is every store port in memory.
@@ -545,4 +580,5 @@ type memoryStore struct {
 	*memstore.Store
 	*memstore.RuleSets
 	*memstore.Jobs
+	*memstore.Inbox
 }

@@ -98,6 +98,11 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	}
 	s.Config.StateMachineARN, s.Config.IntakeQueueURL, s.Config.ReviewQueueURL = sm.ARN, url, reviewURL
 	s.Config.InboundQueueURL = inboundURL
+	// Before any function is built: each announces case changes there.
+	if err := s.startNotifications(ctx, sqsClient); err != nil {
+		return err
+	}
+	s.announcer = sqsbus.Announcer{Queue: sqsbus.New(sqsClient, s.Config.NotificationsQueueURL)}
 	s.intake = &switchableIntake{next: sqsbus.New(sqsClient, url)}
 	s.decor.intake = s.intake
 
@@ -219,6 +224,7 @@ func (s *Stack) lambdaTask(h *sfntask.Handler) sfnlocal.Handler {
 type functions struct {
 	tasks                    *sfntask.Handler
 	intake, reviews, inbound esm.Handler
+	notifier                 esm.Handler
 	sweeper                  func(context.Context) (int, error)
 }
 
@@ -250,11 +256,17 @@ func (s *Stack) FailIntake(on bool) { s.intake.fail.Store(on) }
 // and the payment sandboxes have delivered what fell due: what tests and
 // the benchmark wait for instead of sleeping. It moves no time forward: a
 // zero advance only fires timers already due (a sandbox answering at once).
-func (s *Stack) WaitIdle(ctx context.Context) error {
+func (s *Stack) WaitIdle(ctx context.Context) error { return s.waitIdle(ctx, nil) }
+
+// waitIdle is WaitIdle for every queue consumer but skip.
+func (s *Stack) waitIdle(ctx context.Context, skip *esm.Mapping) error {
 	for range 4 {
 		s.Clock.Advance(0)
 		s.WeChatPay.Quiesce()
 		for _, m := range s.mappings {
+			if m == skip {
+				continue
+			}
 			if err := m.WaitIdle(ctx); err != nil {
 				return err
 			}

@@ -16,7 +16,8 @@ const maxAppendAttempts = 5
 // Post appends the caller's message to the case's dispute thread, for the
 // buyer (POST /v1/cases/{id}/messages) or for the merchant or platform
 // (POST /v1/staff/cases/{id}/messages): party is the route's side. The
-// merchant's first message answers the dispute.
+// message is stored in the thread first, then put on the timeline (see
+// recordMessage); the merchant's first message answers the dispute.
 func (s *Service) Post(ctx context.Context, p aftersales.Principal, party aftersales.Party, caseID string, r aftersales.MessageRequest) (aftersales.Message, error) {
 	const op = "case.message"
 	if err := speaksFor(p, party, op); err != nil {
@@ -47,17 +48,6 @@ func (s *Service) Post(ctx context.Context, p aftersales.Principal, party afters
 			return aftersales.Message{}, err
 		}
 	}
-	if party == aftersales.PartyMerchant {
-		if _, err := s.change(ctx, p, party, caseID, op, func(c *aftersales.Case) error {
-			answered, err := c.Answer(p.Actor(), s.Clock.Now())
-			if err == nil && !answered {
-				return casework.ErrNoChange
-			}
-			return err
-		}); err != nil {
-			return aftersales.Message{}, err
-		}
-	}
 	m := aftersales.Message{CaseID: caseID, ID: s.IDs.NewID("msg"), Author: actorOf(p, party), Party: party,
 		Text: r.Text, EvidenceIDs: r.EvidenceIDs, At: s.Clock.Now()}
 	for attempt := 1; ; attempt++ {
@@ -81,8 +71,36 @@ func (s *Service) Post(ctx context.Context, p aftersales.Principal, party afters
 		if err != nil {
 			return aftersales.Message{}, err
 		}
-		return m, nil
+		return m, s.recordMessage(ctx, p, party, m, op)
 	}
+}
+
+// recordMessage puts the stored message m on the case's timeline (which
+// tells the other side) and, for the merchant's first word, records the
+// answer that stops the answer deadline. The words stay in the thread;
+// the timeline says who wrote which message when. The message stands
+// whatever happens here: a case that moved on meanwhile (the dispute
+// ended) is left as it is.
+func (s *Service) recordMessage(ctx context.Context, p aftersales.Principal, party aftersales.Party, m aftersales.Message, op string) error {
+	var err error
+	for range maxAppendAttempts {
+		_, err = s.change(ctx, p, party, m.CaseID, op, func(c *aftersales.Case) error {
+			if c.Status != aftersales.StatusDisputed && c.Status != aftersales.StatusEscalated {
+				return casework.ErrNoChange
+			}
+			if party == aftersales.PartyMerchant {
+				if _, err := c.Answer(m.Author, m.At); err != nil {
+					return err
+				}
+			}
+			return c.Apply(aftersales.Change{Action: aftersales.ActMessage, Actor: m.Author, At: m.At,
+				Note: fmt.Sprintf("message %d (%s)", m.Seq, m.ID)})
+		})
+		if !errors.Is(err, aftersales.ErrVersionConflict) {
+			return err
+		}
+	}
+	return err
 }
 
 // Thread is a case's dispute thread as its readers get it.
