@@ -32,7 +32,16 @@ type Evidence struct {
 	ID          string
 	ContentType string
 	Size        int64
-	Status      string // "uploaded" once attached; later checks may mark it "verified" or "invalid"
+	// Status is EvidenceUploaded once attached; the verification step
+	// (F9, issue 16) marks it EvidenceVerified, EvidenceInvalid or
+	// EvidenceReused.
+	Status string
+	// Checks are the verification's findings, one line each ("decode:
+	// image/jpeg 640x480"); empty until it ran.
+	Checks []string
+	// ReusedFrom is the case whose evidence this file nearly duplicates
+	// (status EvidenceReused).
+	ReusedFrom string
 }
 
 // Decision records who decided a review and by which rule (F8).
@@ -209,7 +218,7 @@ func (c *Case) AttachEvidence(evs []Evidence, actor string, at time.Time) error 
 		return err
 	}
 	for _, e := range evs {
-		e.Status = "uploaded"
+		e.Status = EvidenceUploaded
 		c.Evidence = append(c.Evidence, e)
 	}
 	return nil

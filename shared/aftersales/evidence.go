@@ -12,6 +12,10 @@ const (
 	MaxImageBytes      = 20 << 20
 	MaxVideoBytes      = 100 << 20
 	UploadURLLifetime  = 15 * time.Minute
+	// ViewURLLifetime is how long a link to look at evidence works (issue
+	// 16): long enough to open a case and look, short enough that a link
+	// copied out of a browser is soon worthless.
+	ViewURLLifetime = 5 * time.Minute
 	// UploadRecordTTL is how long a declared upload can still be attached:
 	// long enough for a buyer to finish the application on another device.
 	UploadRecordTTL = 24 * time.Hour

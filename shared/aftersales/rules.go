@@ -244,10 +244,10 @@ func caseAmount(c *Case) int64 {
 	return sum
 }
 
-// hasValidEvidence reports whether some evidence of c was not found invalid:
-// an invalid photo is no evidence (F9).
+// hasValidEvidence reports whether some evidence of c was not found invalid
+// or reused: an invalid photo, or another claim's photo, is no evidence (F9).
 func hasValidEvidence(c *Case) bool {
-	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Status != "invalid" })
+	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Status != EvidenceInvalid && e.Status != EvidenceReused })
 }
 
 // virtualUnusedIs reports whether the case's virtual lines are all unused

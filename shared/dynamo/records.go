@@ -120,6 +120,8 @@ var evidenceShape = shape[aftersales.Evidence]{
 	text(attrContentType, func(e *aftersales.Evidence) *string { return &e.ContentType }),
 	number(attrSize, func(e *aftersales.Evidence) *int64 { return &e.Size }),
 	text(attrStatus, func(e *aftersales.Evidence) *string { return &e.Status }),
+	textList(attrChecks, func(e *aftersales.Evidence) *[]string { return &e.Checks }),
+	text(attrReusedFrom, func(e *aftersales.Evidence) *string { return &e.ReusedFrom }),
 }
 
 var decisionShape = shape[aftersales.Decision]{

@@ -109,6 +109,9 @@ const (
 	attrActiveCase      = "active_case"
 	attrContentType     = "content_type"
 	attrSize            = "size"
+	attrChecks          = "checks"      // the verification's findings of an evidence file (issue 16)
+	attrReusedFrom      = "reused_from" // the case whose photo an evidence file nearly duplicates
+	attrPhotoHash       = "phash"       // a photo's perceptual hash, 16 hex digits
 	attrOutcome         = "outcome"
 	attrBy              = "by"
 	attrRuleID          = "rule_id"

@@ -199,3 +199,11 @@ func TestThreadConformance(t *testing.T) {
 			}}
 	})
 }
+
+func TestPhotoHashStore(t *testing.T) {
+	d := dynamo.StartMinidyn(t)
+	client := d.Client()
+	storetest.RunPhotoHashes(t, func(t *testing.T) aftersales.PhotoHashStore {
+		return dynamo.New(client, dynamo.NewTable(t, client))
+	})
+}

@@ -47,3 +47,7 @@ func TestThreadConformance(t *testing.T) {
 			}}
 	})
 }
+
+func TestPhotoHashConformance(t *testing.T) {
+	storetest.RunPhotoHashes(t, func(t *testing.T) aftersales.PhotoHashStore { return memstore.NewPhotoHashes() })
+}

@@ -185,3 +185,31 @@ func (s *Service) keepEvidence(ctx context.Context, ups []aftersales.Upload) err
 	}
 	return nil
 }
+
+// EvidenceLink is a short-lived link to look at one evidence file.
+type EvidenceLink struct {
+	URL       string
+	ExpiresAt time.Time
+}
+
+// EvidenceLinks signs a link to each evidence file of c, which p has
+// already read (GetCase): the buyer of the case, or staff who read every
+// case. Anyone else gets no link, whatever case they pass: the check is
+// made again here, so a caller that forgot GetCase cannot leak a link.
+// The links are bearer credentials that expire in ViewURLLifetime; they
+// are returned, never logged or stored.
+func (s *Service) EvidenceLinks(ctx context.Context, p aftersales.Principal, c *aftersales.Case) (map[string]EvidenceLink, error) {
+	if c == nil || len(c.Evidence) == 0 || (!p.ReadsAllCases() && !c.OwnedBy(p.ID)) {
+		return nil, nil
+	}
+	exp := s.Clock.Now().UTC().Truncate(time.Second).Add(aftersales.ViewURLLifetime)
+	out := make(map[string]EvidenceLink, len(c.Evidence))
+	for _, e := range c.Evidence {
+		u, err := s.Evidence.PresignGet(ctx, aftersales.EvidenceObjectKey(c.BuyerID, e.ID), aftersales.ViewURLLifetime)
+		if err != nil {
+			return nil, err
+		}
+		out[e.ID] = EvidenceLink{URL: u, ExpiresAt: exp}
+	}
+	return out, nil
+}
