@@ -39,7 +39,9 @@ type EvidenceResult struct {
 }
 
 // Failed reports whether the file cannot count as evidence.
-func (r EvidenceResult) Failed() bool { return r.Status == EvidenceInvalid || r.Status == EvidenceReused }
+func (r EvidenceResult) Failed() bool {
+	return r.Status == EvidenceInvalid || r.Status == EvidenceReused
+}
 
 // FindEvidence returns the index of the evidence id on c, or -1.
 func (c *Case) FindEvidence(id string) int {
