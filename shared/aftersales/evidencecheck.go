@@ -180,3 +180,19 @@ func (h PhotoHash) ReusedBy(c *Case) bool {
 	}
 	return h.BuyerID != c.BuyerID || h.OrderID != c.OrderID
 }
+
+// EvidenceSettings are the merchant's settings of the evidence checks.
+type EvidenceSettings struct {
+	// ReuseMaxDistance is the Hamming distance of perceptual hashes at or
+	// under which a photo is another case's photo again.
+	ReuseMaxDistance int
+	// RecognitionCategories are the product categories whose photos go
+	// through image recognition; none by default (recognition is not
+	// wired yet: see docs/DECISIONS.md, "Evidence checks (issue 16)").
+	RecognitionCategories []string
+}
+
+// DefaultEvidenceSettings are the settings until the merchant sets others.
+func DefaultEvidenceSettings() EvidenceSettings {
+	return EvidenceSettings{ReuseMaxDistance: DefaultReuseMaxDistance}
+}

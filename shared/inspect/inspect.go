@@ -57,7 +57,9 @@ type Report struct {
 // Valid reports whether the file is what it claims, within the limits.
 func (r *Report) Valid() bool { return len(r.Problems) == 0 }
 
-func (r *Report) ok(format string, args ...any) { r.Checks = append(r.Checks, fmt.Sprintf(format, args...)) }
+func (r *Report) ok(format string, args ...any) {
+	r.Checks = append(r.Checks, fmt.Sprintf(format, args...))
+}
 
 func (r *Report) fail(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)

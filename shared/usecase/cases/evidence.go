@@ -108,7 +108,7 @@ func (s *Service) AttachEvidence(ctx context.Context, p aftersales.Principal, ca
 		}
 		// Kept once the case has taken them, before it is written: a case
 		// never holds a file that the lifecycle rule may delete.
-		return s.keepEvidence(ctx, ups)
+		return s.keepEvidence(ctx, caseID, ups)
 	})
 }
 
@@ -167,7 +167,23 @@ func evidenceOf(ups []aftersales.Upload) []aftersales.Evidence {
 // runs once every check has passed, so only files a case takes are kept;
 // a case write that fails after it leaves a copy that no case holds, at
 // most one per upload (the copy's key is the upload's).
-func (s *Service) keepEvidence(ctx context.Context, ups []aftersales.Upload) error {
+//
+// Uploads declared before the case existed are first recorded as the
+// case's: the copy under evidence/ is what starts the verification (issue
+// 16), which finds the case through the upload record.
+func (s *Service) keepEvidence(ctx context.Context, caseID string, ups []aftersales.Upload) error {
+	var claimed []aftersales.Upload
+	for _, up := range ups {
+		if up.CaseID == "" {
+			up.CaseID = caseID
+			claimed = append(claimed, up)
+		}
+	}
+	if len(claimed) > 0 {
+		if err := s.Cases.PutUploads(ctx, claimed); err != nil {
+			return err
+		}
+	}
 	for _, up := range ups {
 		to := aftersales.EvidenceObjectKey(up.BuyerID, up.ID)
 		if up.ObjectKey == to {

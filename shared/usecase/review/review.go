@@ -40,6 +40,9 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 		return nil, err
 	}
 	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, op, func(c *aftersales.Case) error {
+		if err := c.CheckEvidenceForApproval(op); err != nil {
+			return err
+		}
 		amount := c.Requested
 		var v aftersales.Validation
 		if a.Amount != nil {
