@@ -57,7 +57,7 @@ type RuleSet struct {
 	// Evidence are the settings of the evidence checks (issue 16).
 	Evidence  EvidenceSettings
 	UpdatedAt time.Time
-	UpdatedBy          string
+	UpdatedBy string
 }
 
 // Rule is one line of the merchant's policy: when a case matches When, Then

@@ -286,6 +286,9 @@ var (
 	Tasks    = []string{EnvTableName, EnvStateMachineARN}
 	Intake   = []string{EnvTableName, EnvStateMachineARN}
 	Sweeper  = []string{EnvTableName, EnvStateMachineARN, EnvIntakeQueueURL}
+	// Evidence checks the files of the evidence bucket (issue 16): it
+	// reads them and resumes the review wait when it asks for evidence.
+	Evidence = []string{EnvTableName, EnvEvidenceBucket, EnvStateMachineARN}
 )
 
 // SecretSpec describes a JSON secret whose fields stand for configuration

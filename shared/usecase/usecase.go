@@ -16,6 +16,7 @@ import (
 	"github.com/aftersales/aftersales/shared/usecase/returns"
 	"github.com/aftersales/aftersales/shared/usecase/review"
 	"github.com/aftersales/aftersales/shared/usecase/rulesets"
+	"github.com/aftersales/aftersales/shared/usecase/verify"
 	"github.com/aftersales/aftersales/shared/usecase/workflow"
 )
 
@@ -31,6 +32,7 @@ type Ports struct {
 	Refunds       aftersales.RefundStore
 	Notifications aftersales.NotificationStore
 	Threads       aftersales.ThreadStore
+	Photos        aftersales.PhotoHashStore // the evidence checks' photo hashes (issue 16)
 
 	Waits    aftersales.Waits
 	Intake   aftersales.Intake
@@ -55,6 +57,7 @@ type Services struct {
 	Orders   *orders.Service
 	Disputes *disputes.Service
 	Policies *policies.Service
+	Verify   *verify.Service
 }
 
 // New builds the use cases on p.
@@ -78,6 +81,8 @@ func New(p Ports) *Services {
 		Disputes: &disputes.Service{Cases: p.Cases, Threads: p.Threads, Rules: p.Rules, Intake: p.Intake,
 			Workflow: wf, Clock: p.Clock, IDs: p.IDs},
 		Policies: &policies.Service{Rules: p.Rules, Cases: cs, Clock: p.Clock},
+		Verify: &verify.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Evidence: p.Evidence, Hashes: p.Photos,
+			Workflow: wf, Clock: p.Clock},
 	}
 }
 
@@ -97,5 +102,10 @@ type Store interface {
 // WithStore returns p with every store port taken from s.
 func (p Ports) WithStore(s Store) Ports {
 	p.Cases, p.Orders, p.Idempotency, p.Rules, p.Jobs, p.Refunds, p.Notifications, p.Threads = s, s, s, s, s, s, s, s
+	// Photo hashes are a store of their own in memory (memstore.PhotoHashes)
+	// and part of the table on DynamoDB: taken when s keeps them.
+	if ph, ok := s.(aftersales.PhotoHashStore); ok {
+		p.Photos = ph
+	}
 	return p
 }

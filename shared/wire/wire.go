@@ -261,3 +261,16 @@ func Reviews(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Reviews,
 }
 
 var _ usecase.Store = (*dynamo.Store)(nil)
+
+// Evidence builds the consumer of the evidence queue (functions/evidence):
+// the S3 notifications of files kept under evidence/, each checked and the
+// result recorded on its case (issue 16).
+func Evidence(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Evidence, error) {
+	b, err := start(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	p := b.resuming()
+	p.Evidence = s3blob.New(awsenv.S3(b.ac, cfg.Endpoints.S3), cfg.EvidenceBucket, b.d.Clock)
+	return &sqsevent.Evidence{Checker: b.services(p).Verify, Logger: b.d.Logger}, nil
+}
