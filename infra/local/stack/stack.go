@@ -96,6 +96,7 @@ const (
 	FunctionReviews  = "reviews"
 	FunctionInbound  = "inbound"
 	FunctionSweeper  = "sweeper"
+	FunctionEvidence = "evidence"
 )
 
 // observe runs f as an invocation of function.
@@ -146,6 +147,9 @@ type Stack struct {
 	intake   *switchableIntake
 	mappings []*esm.Mapping
 	stopped  atomic.Bool
+	// evidenceQueue takes the local S3's notifications (a *sqsbus.Queue),
+	// set once the queue exists.
+	evidenceQueue atomic.Pointer[evidenceSender]
 	// ctx is the context of the work the stack starts on its own (the
 	// sweeper's runs); Close cancels it.
 	ctx    context.Context
@@ -184,7 +188,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, func(context.Context) error { return s.dynamo.Close() })
-	if s.s3, err = emulators.StartS3(o.S3Addr, emulators.WithS3Clock(o.Clock)); err != nil {
+	// The bucket notification of the cloud (infra/buckets.go): files kept
+	// under evidence/ go to the evidence queue, once that exists.
+	evidenceNotice := emulators.Notification{ID: "evidence-checks", Prefix: "evidence/", Send: s.sendEvidenceNotice}
+	if s.s3, err = emulators.StartS3(o.S3Addr, emulators.WithS3Clock(o.Clock), emulators.WithS3Notifications(evidenceNotice)); err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, func(context.Context) error { return s.s3.Close() })
@@ -231,7 +238,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
-		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs()}
+		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs(), memstore.NewPhotoHashes()}
 		s.store = s.decor.store
 	}
 	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, Decorate: &s.decor}
@@ -541,4 +548,5 @@ type memoryStore struct {
 	*memstore.Store
 	*memstore.RuleSets
 	*memstore.Jobs
+	*memstore.PhotoHashes
 }
