@@ -40,9 +40,6 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 		return nil, err
 	}
 	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReview, op, func(c *aftersales.Case) error {
-		if err := c.CheckEvidenceForApproval(op); err != nil {
-			return err
-		}
 		amount := c.Requested
 		var v aftersales.Validation
 		if a.Amount != nil {
@@ -68,6 +65,11 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 		needsAdmin := amount > rs.AdminApprovalAbove || (c.Decision != nil && c.Decision.Level == aftersales.RoleAdmin)
 		if needsAdmin && !p.Has(aftersales.RoleAdmin) {
 			return aftersales.E(aftersales.KindForbidden, op, fmt.Sprintf("approving %s needs an admin", money(amount)))
+		}
+		// After who may approve: a reviewer who could not approve anyway
+		// is told so, not that evidence is missing.
+		if err := c.CheckEvidenceForApproval(op); err != nil {
+			return err
 		}
 		note := a.Note
 		if amount < c.Requested {
