@@ -16,7 +16,7 @@ var _ aftersales.PhotoHashStore = (*PhotoHashes)(nil)
 // Reads counts it (the benchmark of docs/PERFORMANCE.md).
 type PhotoHashes struct {
 	mu    sync.Mutex
-	bands [aftersales.HashBands]map[uint16][]aftersales.PhotoHash
+	bands [aftersales.HashBands]map[uint16][]*aftersales.PhotoHash // one copy of each photo, shared by its bands
 	reads int
 }
 
@@ -24,7 +24,7 @@ type PhotoHashes struct {
 func NewPhotoHashes() *PhotoHashes {
 	s := &PhotoHashes{}
 	for b := range s.bands {
-		s.bands[b] = map[uint16][]aftersales.PhotoHash{}
+		s.bands[b] = map[uint16][]*aftersales.PhotoHash{}
 	}
 	return s
 }
@@ -34,14 +34,15 @@ func NewPhotoHashes() *PhotoHashes {
 func (s *PhotoHashes) PutPhotoHash(_ context.Context, h aftersales.PhotoHash) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	p := &h
 	for b := range s.bands {
 		v := aftersales.HashBand(h.Hash, b)
 		l := s.bands[b][v]
-		if i := slices.IndexFunc(l, func(x aftersales.PhotoHash) bool { return x.EvidenceID == h.EvidenceID }); i >= 0 {
-			l[i] = h
+		if i := slices.IndexFunc(l, func(x *aftersales.PhotoHash) bool { return x.EvidenceID == h.EvidenceID }); i >= 0 {
+			l[i] = p
 			continue
 		}
-		s.bands[b][v] = append(l, h)
+		s.bands[b][v] = append(l, p)
 	}
 	return nil
 }
@@ -60,7 +61,7 @@ func (s *PhotoHashes) SimilarPhotos(_ context.Context, hash uint64, maxDistance 
 			for _, h := range s.bands[b][v] {
 				s.reads++
 				if !seen[h.EvidenceID] && aftersales.HashDistance(h.Hash, hash) <= maxDistance {
-					out = append(out, h)
+					out = append(out, *h)
 				}
 				seen[h.EvidenceID] = true
 			}
