@@ -42,6 +42,8 @@ type Evidence struct {
 	// ReusedFrom is the case whose evidence this file nearly duplicates
 	// (status EvidenceReused).
 	ReusedFrom string
+	// Thumbnail says a thumbnail was stored (ThumbnailObjectKey).
+	Thumbnail bool
 }
 
 // Decision records who decided a review and by which rule (F8).

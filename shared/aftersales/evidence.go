@@ -102,6 +102,13 @@ func EvidenceObjectKey(buyerID, evidenceID string) string {
 	return "evidence/" + buyerID + "/" + evidenceID
 }
 
+// ThumbnailObjectKey is where the thumbnail of an evidence photo is kept,
+// beside the original's prefix so that the bucket's rules for evidence
+// (kept, moved to cheaper storage after 90 days) apply to both alike.
+func ThumbnailObjectKey(buyerID, evidenceID string) string {
+	return "thumbnails/" + buyerID + "/" + evidenceID + ".jpg"
+}
+
 // PendingUploadDays is how long object storage keeps a file that was never
 // attached, in whole days as lifecycle rules count them: one day more than a
 // declared upload can be attached (UploadRecordTTL), so a file is never

@@ -36,6 +36,8 @@ type EvidenceResult struct {
 	// before the order was delivered) are among Checks and flagged here, so
 	// that the timeline note says so.
 	Flags []string
+	// Thumbnail says a thumbnail of the photo was stored.
+	Thumbnail bool
 }
 
 // Failed reports whether the file cannot count as evidence.
@@ -68,7 +70,7 @@ func (c *Case) RecordEvidenceCheck(id string, r EvidenceResult, actor string, at
 	if err := c.Apply(Change{Action: ActCheckEvidence, Actor: actor, At: at, Note: note}); err != nil {
 		return err
 	}
-	e.Status, e.Checks, e.ReusedFrom = r.Status, slices.Clone(r.Checks), r.ReusedFrom
+	e.Status, e.Checks, e.ReusedFrom, e.Thumbnail = r.Status, slices.Clone(r.Checks), r.ReusedFrom, r.Thumbnail
 	return nil
 }
 

@@ -177,6 +177,9 @@ type EvidenceStore interface {
 	// Get reads the object at key, at most limit bytes of it (ErrNotFound
 	// when there is none); Info is what storage says it is.
 	Get(ctx context.Context, key string, limit int64) ([]byte, BlobInfo, error)
+	// Put stores body at key as contentType (the thumbnails the checks
+	// make), replacing what is there.
+	Put(ctx context.Context, key, contentType string, body []byte) error
 }
 
 // Clock tells the time. Everything that compares or stamps time takes it from

@@ -69,6 +69,7 @@ type evidenceJSON struct {
 	ReusedFrom  string   `json:"reused_from,omitempty"`
 	// ViewURL is a presigned GET of the file, in the case view only.
 	ViewURL       string     `json:"view_url,omitempty"`
+	ThumbnailURL  string     `json:"thumbnail_url,omitempty"`
 	ViewExpiresAt *time.Time `json:"view_expires_at,omitempty"`
 }
 

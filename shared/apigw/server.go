@@ -300,7 +300,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	for i := range out.Evidence {
 		if l, ok := links[out.Evidence[i].ID]; ok {
 			exp := l.ExpiresAt.UTC()
-			out.Evidence[i].ViewURL, out.Evidence[i].ViewExpiresAt = l.URL, &exp
+			out.Evidence[i].ViewURL, out.Evidence[i].ThumbnailURL, out.Evidence[i].ViewExpiresAt = l.URL, l.ThumbnailURL, &exp
 		}
 	}
 	WriteJSON(w, http.StatusOK, out)

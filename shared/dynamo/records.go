@@ -122,6 +122,7 @@ var evidenceShape = shape[aftersales.Evidence]{
 	text(attrStatus, func(e *aftersales.Evidence) *string { return &e.Status }),
 	textList(attrChecks, func(e *aftersales.Evidence) *[]string { return &e.Checks }),
 	text(attrReusedFrom, func(e *aftersales.Evidence) *string { return &e.ReusedFrom }),
+	flag(attrThumbnail, func(e *aftersales.Evidence) *bool { return &e.Thumbnail }),
 }
 
 var decisionShape = shape[aftersales.Decision]{

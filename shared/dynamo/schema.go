@@ -111,6 +111,7 @@ const (
 	attrSize            = "size"
 	attrChecks          = "checks"      // the verification's findings of an evidence file (issue 16)
 	attrReusedFrom      = "reused_from" // the case whose photo an evidence file nearly duplicates
+	attrThumbnail       = "thumbnail"   // 1 when an evidence photo has a thumbnail, left out otherwise
 	attrPhotoHash       = "phash"       // a photo's perceptual hash, 16 hex digits
 	attrOutcome         = "outcome"
 	attrBy              = "by"

@@ -12,7 +12,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
-	_ "image/jpeg" // registers the decoders image.Decode tries
+	"image/jpeg" // also registers the JPEG decoder image.Decode tries
 	_ "image/png"
 	"strings"
 	"time"
@@ -20,6 +20,7 @@ import (
 	"github.com/corona10/goimagehash"
 	exif "github.com/dsoprea/go-exif/v3"
 	exifcommon "github.com/dsoprea/go-exif/v3/common"
+	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -48,6 +49,9 @@ type Report struct {
 	// without one it was read as UTC.
 	TakenAt      time.Time
 	TakenAtZoned bool
+	// Thumbnail is a JPEG of a photo that decoded, at most ThumbnailSide
+	// pixels on its longer side, for lists and previews.
+	Thumbnail []byte
 	// Checks are the findings, in order; Problems those that make the
 	// file invalid (also in Checks).
 	Checks   []string
@@ -143,6 +147,7 @@ func (r *Report) image(body []byte) {
 		return
 	}
 	r.ok("decode: %s %dx%d", format, cfg.Width, cfg.Height)
+	r.Thumbnail = thumbnail(img)
 	h, err := goimagehash.PerceptionHash(img)
 	if err == nil {
 		r.Hash, r.HasHash = h.GetHash(), true
@@ -152,6 +157,29 @@ func (r *Report) image(body []byte) {
 	if !r.TakenAt.IsZero() {
 		r.ok("exif: taken %s", r.TakenAt.Format(time.RFC3339))
 	}
+}
+
+// ThumbnailSide is the longer side of a thumbnail, in pixels: sharp in a
+// reviewer's list at twice the pixel density, a few KB as JPEG.
+const ThumbnailSide = 320
+
+// thumbnail scales img down to ThumbnailSide on its longer side (never up)
+// and encodes it as JPEG.
+func thumbnail(img image.Image) []byte {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w >= h && w > ThumbnailSide {
+		w, h = ThumbnailSide, max(1, h*ThumbnailSide/w)
+	} else if h > w && h > ThumbnailSide {
+		w, h = max(1, w*ThumbnailSide/h), ThumbnailSide
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	var out bytes.Buffer
+	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: 80}); err != nil {
+		return nil // encoding to memory fails only on a bug; no thumbnail then
+	}
+	return out.Bytes()
 }
 
 // mp4 checks the ISO base media container's first box: an ftyp box of a

@@ -54,6 +54,21 @@ func TestInspect(t *testing.T) {
 			if !slices.ContainsFunc(r.Checks, func(c string) bool { return strings.Contains(c, tt.check) }) {
 				t.Fatalf("no finding %q in %q", tt.check, r.Checks)
 			}
+			// A thumbnail for every image that decoded (also one declared
+			// as another type: the reviewer sees what it is), never larger
+			// than ThumbnailSide and never scaled up.
+			decoded := r.Width > 0 && !slices.ContainsFunc(r.Problems, func(p string) bool {
+				return strings.HasPrefix(p, "decode:") || strings.HasPrefix(p, "dimensions:")
+			})
+			if decoded != (r.Thumbnail != nil) {
+				t.Fatalf("thumbnail of %d bytes for an image decoded=%v; checks %q", len(r.Thumbnail), decoded, r.Checks)
+			}
+			if r.Thumbnail != nil {
+				cfg, _, err := image.DecodeConfig(bytes.NewReader(r.Thumbnail))
+				if err != nil || max(cfg.Width, cfg.Height) != min(inspect.ThumbnailSide, max(r.Width, r.Height)) {
+					t.Fatalf("thumbnail %+v %v of a %dx%d image", cfg, err, r.Width, r.Height)
+				}
+			}
 		})
 	}
 	t.Run("a file over the size limit is refused without decoding", func(t *testing.T) {

@@ -13,6 +13,7 @@
 package s3blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -180,6 +181,20 @@ func (s *Store) Get(ctx context.Context, key string, limit int64) ([]byte, after
 		}
 	}
 	return body, aftersales.BlobInfo{ContentType: aws.ToString(out.ContentType), Size: size}, nil
+}
+
+// Put stores body at key as contentType.
+func (s *Store) Put(ctx context.Context, key, contentType string, body []byte) error {
+	const op = "s3blob.put"
+	if key == "" || contentType == "" {
+		return misuse(op, "key and content type must not be empty")
+	}
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key),
+		ContentType: aws.String(contentType), Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body)))})
+	if err != nil {
+		return aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	return nil
 }
 
 // escapeKey percent-encodes every byte of an object key but the unreserved

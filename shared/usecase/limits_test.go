@@ -148,6 +148,13 @@ func (b *memBlobs) Get(_ context.Context, key string, _ int64) ([]byte, aftersal
 	return nil, info, nil
 }
 
+func (b *memBlobs) Put(_ context.Context, key, contentType string, body []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.objects[key] = aftersales.BlobInfo{ContentType: contentType, Size: int64(len(body))}
+	return nil
+}
+
 // put is the buyer's upload with a presigned URL.
 func (b *memBlobs) put(key string, info aftersales.BlobInfo) {
 	b.mu.Lock()

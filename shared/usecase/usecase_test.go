@@ -42,6 +42,7 @@ func (noBlobs) Copy(context.Context, string, string) error { return aftersales.E
 func (noBlobs) PresignGet(context.Context, string, time.Duration) (string, error) {
 	return "", errors.New("not used")
 }
+func (noBlobs) Put(context.Context, string, string, []byte) error { return errors.New("not used") }
 func (noBlobs) Get(context.Context, string, int64) ([]byte, aftersales.BlobInfo, error) {
 	return nil, aftersales.BlobInfo{}, aftersales.ErrNotFound
 }

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"bytes"
+	"image/jpeg"
 	"io"
 	"net/http"
 	"slices"
@@ -19,6 +20,7 @@ type evidenceView struct {
 	Checks        []string   `json:"checks"`
 	ReusedFrom    string     `json:"reused_from"`
 	ViewURL       string     `json:"view_url"`
+	ThumbnailURL  string     `json:"thumbnail_url"`
 	ViewExpiresAt *time.Time `json:"view_expires_at"`
 }
 
@@ -162,6 +164,14 @@ func TestEvidenceChecks(t *testing.T) {
 		if status, body := fetch(t, e.ViewURL); status != http.StatusOK || !bytes.Equal(body, photo) {
 			t.Fatalf("GET view URL: %d, %d bytes (want the %d uploaded)", status, len(body), len(photo))
 		}
+		// The thumbnail, made once by the check, 320 px on the longer side.
+		status, thumb := fetch(t, e.ThumbnailURL)
+		if status != http.StatusOK {
+			t.Fatalf("GET thumbnail URL: %d", status)
+		}
+		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(thumb)); err != nil || cfg.Width != 320 || cfg.Height != 240 {
+			t.Fatalf("thumbnail %+v %v", cfg, err)
+		}
 		// The buyer sees their own too.
 		if own := st.evidenceCase(t, buyer1, first).Evidence[0]; own.ViewURL == "" {
 			t.Fatal("the buyer has no link to their own evidence")
@@ -180,7 +190,7 @@ func TestEvidenceChecks(t *testing.T) {
 		ev := addEvidence(t, st, buyer2, id, "image/jpeg", []byte("not really a jpeg"))
 		c := st.evidenceCase(t, buyer2, id)
 		e := c.Evidence[0]
-		if e.ID != ev || e.Status != "invalid" || !hasCheck(e, "type: the bytes are none of") {
+		if e.ID != ev || e.Status != "invalid" || !hasCheck(e, "type: the bytes are none of") || e.ThumbnailURL != "" || e.ViewURL == "" {
 			t.Fatalf("evidence %+v", e)
 		}
 		// The rule set's evidence deadline, 72 h, from now.

@@ -204,8 +204,9 @@ func (s *Service) keepEvidence(ctx context.Context, caseID string, ups []aftersa
 
 // EvidenceLink is a short-lived link to look at one evidence file.
 type EvidenceLink struct {
-	URL       string
-	ExpiresAt time.Time
+	URL          string
+	ThumbnailURL string // for a photo with a thumbnail
+	ExpiresAt    time.Time
 }
 
 // EvidenceLinks signs a link to each evidence file of c, which p has
@@ -225,7 +226,13 @@ func (s *Service) EvidenceLinks(ctx context.Context, p aftersales.Principal, c *
 		if err != nil {
 			return nil, err
 		}
-		out[e.ID] = EvidenceLink{URL: u, ExpiresAt: exp}
+		l := EvidenceLink{URL: u, ExpiresAt: exp}
+		if e.Thumbnail {
+			if l.ThumbnailURL, err = s.Evidence.PresignGet(ctx, aftersales.ThumbnailObjectKey(c.BuyerID, e.ID), aftersales.ViewURLLifetime); err != nil {
+				return nil, err
+			}
+		}
+		out[e.ID] = l
 	}
 	return out, nil
 }

@@ -114,6 +114,13 @@ func (s *Service) ObjectCreated(ctx context.Context, key string) (Outcome, error
 	if !rep.Valid() {
 		res.Status = aftersales.EvidenceInvalid
 	}
+	if rep.Thumbnail != nil {
+		// Made once, here: the case view signs a link to it.
+		if err := s.Evidence.Put(ctx, aftersales.ThumbnailObjectKey(buyerID, evID), inspect.TypeJPEG, rep.Thumbnail); err != nil {
+			return out, err
+		}
+		res.Thumbnail = true
+	}
 	if rep.HasHash {
 		if err := s.reuse(ctx, c, evID, rep.Hash, rs.Evidence.ReuseMaxDistance, &res); err != nil {
 			return out, err
