@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -87,6 +88,31 @@ func (b *builder) grantEvidence(evidence awss3.Bucket) {
 			evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
 	}))
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: &[]*string{evidence.BucketArn()},
+	}))
+}
+
+// evidenceNotifications sends the bucket's s3:ObjectCreated:* events of
+// keys under evidence/ (a case took the file: cases.keepEvidence copies it
+// there) to the evidence queue, and lets the evidence function read those
+// files (issue 16). Uploads under pending/ raise nothing: a file no case
+// takes is never checked.
+func (b *builder) evidenceNotifications(evidence awss3.Bucket, qs []workQueue) {
+	for _, q := range qs {
+		if q.consumer != "evidence" {
+			continue
+		}
+		evidence.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewSqsDestination(q.queue),
+			&awss3.NotificationKeyFilter{Prefix: jsii.String(evidencePrefix)})
+	}
+	fn := b.fns["evidence"]
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
+	}))
+	// A file deleted before its check answers 404, not 403.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: &[]*string{evidence.BucketArn()},
 	}))

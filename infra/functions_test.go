@@ -50,6 +50,7 @@ func TestFunctions(t *testing.T) {
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
 		"reviews":  slices.Concat(config.Reviews, serviceVars),
 		"sweeper":  slices.Concat(config.Sweeper, []string{config.EnvSweepGrace}, serviceVars),
+		"evidence": slices.Concat(config.Evidence, serviceVars),
 	}
 	logGroups := s.ofType("AWS::Logs::LogGroup")
 	for _, name := range Functions {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
@@ -29,6 +31,11 @@ const (
 		"webhook carries a signature over its body that the webhooks function verifies before storing anything."
 	reasonWorkflowLogs = "Step Functions' log delivery (logs:CreateLogDelivery, logs:DescribeResourcePolicies ...) " +
 		"and X-Ray actions support no resource-level permissions; CDK adds them for logging and tracing."
+	reasonEvidenceChecks = "Objects under evidence/ only: the evidence function reads each file a case took, named by " +
+		"the bucket's event notification (issue 16)."
+	reasonNotificationsHandler = "CDK's BucketNotificationsHandler, a deploy-time custom resource that sets the evidence " +
+		"bucket's notification configuration (issue 16): CDK gives it the basic execution role and " +
+		"s3:PutBucketNotification on *, neither of which the construct lets us narrow; it runs only when the stack deploys."
 	reasonTasksVersions = "The tasks function only: CDK's invoke grant also covers its versions and aliases (<arn>:*)."
 )
 
@@ -60,11 +67,20 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 		if name == "api" {
 			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence)\/\*$/`)
 		}
+		if name == "evidence" {
+			suppress(role, "AwsSolutions-IAM5", reasonEvidenceChecks, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/evidence\/\*$/`)
+		}
 	}
 	if !b.s.JWTAuthorizer {
 		suppress(api.Node().FindChild(jsii.String("ANY--v1--{proxy+}")), "AwsSolutions-APIG4", reasonV1Auth)
 	}
 	suppress(api.Node().FindChild(jsii.String("POST--webhooks--{proxy+}")), "AwsSolutions-APIG4", reasonWebhooks)
 	suppress(sm.Role(), "AwsSolutions-IAM5", reasonWorkflowLogs, `/^Resource::\*$/`)
+	for _, c := range *b.stack.Node().Children() {
+		if strings.HasPrefix(*c.Node().Id(), "BucketNotificationsHandler") {
+			suppress(c, "AwsSolutions-IAM4", reasonNotificationsHandler, `/^Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/`)
+			suppress(c, "AwsSolutions-IAM5", reasonNotificationsHandler, `/^Resource::\*$/`)
+		}
+	}
 	suppress(sm.Role(), "AwsSolutions-IAM5", reasonTasksVersions, `/^Resource::<Fntasks[0-9A-F]{8}\.Arn>:\*$/`)
 }

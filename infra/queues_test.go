@@ -52,8 +52,8 @@ func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 			t.Errorf("queue %s has no dead-letter queue", id)
 		}
 	}
-	if consumed != 3 || len(dlqs) != 3 {
-		t.Errorf("%d consumed queues and %d DLQs, want 3 and 3 (intake, reviews, inbound)", consumed, len(dlqs))
+	if consumed != 4 || len(dlqs) != 4 {
+		t.Errorf("%d consumed queues and %d DLQs, want 4 and 4 (intake, reviews, inbound, evidence)", consumed, len(dlqs))
 	}
 }
 

@@ -149,6 +149,7 @@ func (b *builder) build(definition string) {
 	b.grantSends(queues)
 	b.grantPutEvents(bus)
 	b.grantEvidence(evidence)
+	b.evidenceNotifications(evidence, queues)
 	b.consume(queues)
 
 	b.sweepSchedule()

@@ -17,10 +17,11 @@ import (
 func TestResourceCounts(t *testing.T) {
 	s := defaultSynth(t)
 	want := map[string]int{
-		// No other function: no custom resource brings its own.
-		"AWS::Lambda::Function":            len(Functions),
-		"AWS::Lambda::EventSourceMapping":  3, // intake, inbound, reviews
-		"AWS::SQS::Queue":                  6, // three queues, three DLQs
+		// One more: CDK's BucketNotificationsHandler, which configures the
+		// evidence bucket's notification (issue 16) at deploy time.
+		"AWS::Lambda::Function":            len(Functions) + 1,
+		"AWS::Lambda::EventSourceMapping":  4, // intake, inbound, reviews, evidence
+		"AWS::SQS::Queue":                  8, // four queues, four DLQs
 		"AWS::DynamoDB::Table":             1,
 		"AWS::S3::Bucket":                  2, // evidence and its access logs
 		"AWS::StepFunctions::StateMachine": 1,
@@ -35,8 +36,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SecretsManager::Secret":      5,              // jwt, mall, wechatpay, alipay, kuaidi100
 		"AWS::SNS::Topic":                  1,
 		"AWS::SNS::Subscription":           0, // no alarmEmail by default
-		// 3 DLQs + failed and timed-out executions + functions + API 5xx + refund failures + start failures + manual refunds
-		"AWS::CloudWatch::Alarm": 3 + 2 + len(Functions) + 1 + 1 + 1 + 1,
+		// 4 DLQs + failed and timed-out executions + functions + API 5xx + refund failures + start failures + manual refunds
+		"AWS::CloudWatch::Alarm": 4 + 2 + len(Functions) + 1 + 1 + 1 + 1,
 		// functions, the API's access logs, the workflow, refund failures, manual refunds
 		"AWS::Logs::LogGroup": len(Functions) + 4,
 	}

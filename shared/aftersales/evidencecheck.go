@@ -198,3 +198,28 @@ type EvidenceSettings struct {
 func DefaultEvidenceSettings() EvidenceSettings {
 	return EvidenceSettings{ReuseMaxDistance: DefaultReuseMaxDistance}
 }
+
+// Recognition is what image recognition saw in a photo (issue 16): the
+// product category visible, damage visible, and how many items.
+type Recognition struct {
+	Labels []string // most confident first
+	Damage bool     // some label names damage (cracked, broken, rotten, ...)
+	Items  int      // the most instances of one object label; 0 when none was counted
+}
+
+// ImageRecognizer labels a photo. It is off by default and on per product
+// category (EvidenceSettings.RecognitionCategories): it costs per image.
+type ImageRecognizer interface {
+	Recognize(ctx context.Context, image []byte) (Recognition, error)
+}
+
+// RecognizesAny reports whether recognition is on for one of the case's
+// line categories.
+func (s EvidenceSettings) RecognizesAny(c *Case) bool {
+	for _, l := range c.Lines {
+		if l.Category != "" && slices.Contains(s.RecognitionCategories, l.Category) {
+			return true
+		}
+	}
+	return false
+}
