@@ -72,6 +72,11 @@ func (b *builder) buckets() (evidence awss3.Bucket) {
 const (
 	pendingPrefix  = "pending/"
 	evidencePrefix = "evidence/"
+	// thumbnailPrefix holds the thumbnails the evidence check makes
+	// (aftersales.ThumbnailObjectKey). The bucket's first lifecycle rule,
+	// which has no prefix, moves them to infrequent access with their
+	// originals; neither is ever expired.
+	thumbnailPrefix = "thumbnails/"
 )
 
 // grantEvidence lets the api function presign uploads and downloads of
@@ -86,6 +91,11 @@ func (b *builder) grantEvidence(evidence awss3.Bucket) {
 		Actions: jsii.Strings("s3:PutObject", "s3:GetObject"),
 		Resources: &[]*string{evidence.ArnForObjects(jsii.String(pendingPrefix + "*")),
 			evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
+	}))
+	// The case view signs GETs of thumbnails too (issue 16).
+	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String(thumbnailPrefix + "*"))},
 	}))
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:ListBucket"),
@@ -110,6 +120,16 @@ func (b *builder) evidenceNotifications(evidence awss3.Bucket, qs []workQueue) {
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:GetObject"),
 		Resources: &[]*string{evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
+	}))
+	// Thumbnails are made once, by the check (issue 16).
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:PutObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String(thumbnailPrefix + "*"))},
+	}))
+	// DetectLabels, for the categories the rule set turns recognition on.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("rekognition:DetectLabels"),
+		Resources: jsii.Strings("*"),
 	}))
 	// A file deleted before its check answers 404, not 403.
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

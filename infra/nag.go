@@ -23,7 +23,7 @@ const (
 		"grants name them as <table>/index/*."
 	reasonEvidence = "Objects under pending/ and evidence/ only: the api function presigns PUT and GET for keys " +
 		"pending/<buyer>/<id> and evidence/<buyer>/<id> that it chooses, HEADs an upload and copies it from " +
-		"pending/ to evidence/ when evidence is attached."
+		"pending/ to evidence/ when evidence is attached, and presigns GETs of thumbnails/<buyer>/<id>.jpg."
 	reasonV1Auth = "The api function verifies every bearer token before any route runs (issuer, audience, " +
 		"expiry, HS256 or RS256/ES256; shared/apigw). API Gateway's JWT authorizer cannot verify HS256 " +
 		"tokens; set jwtAuthorizer=true to add it in front for an OpenID issuer."
@@ -31,8 +31,9 @@ const (
 		"webhook carries a signature over its body that the webhooks function verifies before storing anything."
 	reasonWorkflowLogs = "Step Functions' log delivery (logs:CreateLogDelivery, logs:DescribeResourcePolicies ...) " +
 		"and X-Ray actions support no resource-level permissions; CDK adds them for logging and tracing."
-	reasonEvidenceChecks = "Objects under evidence/ only: the evidence function reads each file a case took, named by " +
-		"the bucket's event notification (issue 16)."
+	reasonEvidenceChecks = "Objects under evidence/ and thumbnails/ only: the evidence function reads each file a case " +
+		"took, named by the bucket's event notification, and writes its thumbnail (issue 16). The X-Ray statement's " +
+		"Resource * also holds rekognition:DetectLabels, which supports no resource-level permissions."
 	reasonNotificationsHandler = "CDK's BucketNotificationsHandler, a deploy-time custom resource that sets the evidence " +
 		"bucket's notification configuration (issue 16): CDK gives it the basic execution role and " +
 		"s3:PutBucketNotification on *, neither of which the construct lets us narrow; it runs only when the stack deploys."
@@ -65,10 +66,10 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 			suppress(role, "AwsSolutions-IAM5", reasonIndexes, `/^Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*$/`)
 		}
 		if name == "api" {
-			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence)\/\*$/`)
+			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence|thumbnails)\/\*$/`)
 		}
 		if name == "evidence" {
-			suppress(role, "AwsSolutions-IAM5", reasonEvidenceChecks, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/evidence\/\*$/`)
+			suppress(role, "AwsSolutions-IAM5", reasonEvidenceChecks, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(evidence|thumbnails)\/\*$/`)
 		}
 	}
 	if !b.s.JWTAuthorizer {

@@ -47,7 +47,7 @@ func TestRecognizer(t *testing.T) {
 					t.Errorf("X-Amz-Target %q", got)
 				}
 				var in struct {
-					Image struct{ Bytes string }
+					Image         struct{ Bytes string }
 					MinConfidence float32
 				}
 				body, _ := io.ReadAll(r.Body)

@@ -32,7 +32,8 @@ type Ports struct {
 	Refunds       aftersales.RefundStore
 	Notifications aftersales.NotificationStore
 	Threads       aftersales.ThreadStore
-	Photos        aftersales.PhotoHashStore // the evidence checks' photo hashes (issue 16)
+	Photos        aftersales.PhotoHashStore  // the evidence checks' photo hashes (issue 16)
+	Recognizer    aftersales.ImageRecognizer // image recognition of evidence photos; nil: off
 
 	Waits    aftersales.Waits
 	Intake   aftersales.Intake
@@ -82,7 +83,7 @@ func New(p Ports) *Services {
 			Workflow: wf, Clock: p.Clock, IDs: p.IDs},
 		Policies: &policies.Service{Rules: p.Rules, Cases: cs, Clock: p.Clock},
 		Verify: &verify.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Evidence: p.Evidence, Hashes: p.Photos,
-			Workflow: wf, Clock: p.Clock},
+			Recognizer: p.Recognizer, Workflow: wf, Clock: p.Clock},
 	}
 }
 

@@ -26,8 +26,11 @@ type Service struct {
 	Rules    aftersales.RuleSetStore
 	Evidence aftersales.EvidenceStore
 	Hashes   aftersales.PhotoHashStore
-	Workflow casework.Resumer
-	Clock    aftersales.Clock
+	// Recognizer labels photos of the product categories the rule set
+	// names (EvidenceSettings.RecognitionCategories); nil: never.
+	Recognizer aftersales.ImageRecognizer
+	Workflow   casework.Resumer
+	Clock      aftersales.Clock
 	// Pause waits d or until ctx is done, between reads of a case that
 	// does not hold the file yet (nil: a timer).
 	Pause func(ctx context.Context, d time.Duration) error
@@ -126,6 +129,9 @@ func (s *Service) ObjectCreated(ctx context.Context, key string) (Outcome, error
 			return out, err
 		}
 	}
+	if s.Recognizer != nil && rep.Valid() && rep.Thumbnail != nil && rs.Evidence.RecognizesAny(c) {
+		s.recognize(ctx, body, rep.Thumbnail, &res)
+	}
 	if !rep.TakenAt.IsZero() {
 		if err := s.captureTime(ctx, c, rep, &res); err != nil {
 			return out, err
@@ -178,6 +184,33 @@ func (s *Service) reuse(ctx context.Context, c *aftersales.Case, evID string, ha
 	}
 	return s.Hashes.PutPhotoHash(ctx, aftersales.PhotoHash{Hash: hash, EvidenceID: evID, CaseID: c.ID,
 		BuyerID: c.BuyerID, OrderID: c.OrderID, At: s.Clock.Now().UTC()})
+}
+
+// maxRecognizeBytes is the largest photo sent to recognition as it is
+// (DetectLabels takes 5 MB inline); a larger one is sent as its thumbnail.
+const maxRecognizeBytes = 5 << 20
+
+// recognize records what image recognition sees. A failure of the
+// recognizer is a finding, not a failed check: recognition only informs the
+// reviewer and the rules.
+func (s *Service) recognize(ctx context.Context, body, thumbnail []byte, res *aftersales.EvidenceResult) {
+	img := body
+	if len(img) > maxRecognizeBytes {
+		img = thumbnail
+	}
+	rec, err := s.Recognizer.Recognize(ctx, img)
+	if err != nil {
+		res.Checks = append(res.Checks, "recognition: unavailable ("+err.Error()+")")
+		return
+	}
+	msg := "recognition: " + strings.Join(rec.Labels, ", ")
+	if rec.Damage {
+		msg += "; damage visible"
+	}
+	if rec.Items > 0 {
+		msg += fmt.Sprintf("; %d item(s)", rec.Items)
+	}
+	res.Checks = append(res.Checks, msg)
 }
 
 // captureTime flags a photo taken before the order was delivered: a photo
