@@ -307,6 +307,11 @@ func (rs *RuleSet) Validate() error {
 	v.Check(rs.AdminApprovalAbove >= 0, "admin_approval_above", "must not be negative (minor units: 50000 is 500.00 CNY)")
 	v.Check(rs.Evidence.ReuseMaxDistance >= 0 && rs.Evidence.ReuseMaxDistance <= MaxReuseMaxDistance,
 		"evidence.reuse_max_distance", "must be from 0 to %d bits", MaxReuseMaxDistance)
+	if v.Check(len(rs.Evidence.RecognitionCategories) <= MaxRules, "evidence.recognition_categories", "must list at most %d categories", MaxRules) {
+		for i, c := range rs.Evidence.RecognitionCategories {
+			v.Check(c != "" && utf8.RuneCountInString(c) <= 64, fmt.Sprintf("evidence.recognition_categories[%d]", i), "must be 1 to 64 characters")
+		}
+	}
 	switch {
 	case len(rs.Rules) == 0:
 		v.Add("rules", "must list at least one rule; the last one, with an empty \"when\", decides every case the others do not")
