@@ -42,13 +42,14 @@ func (h *Evidence) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEv
 		failed := false
 		for _, r := range s3ev.Records {
 			if r.EventSource != "aws:s3" || !strings.HasPrefix(r.EventName, "ObjectCreated:") {
+				h.Logger.InfoContext(ctx, "evidence record dropped: not an object creation", "event", r.EventName, "message_id", m.MessageId)
 				continue
 			}
 			key := r.S3.Object.URLDecodedKey
 			out, err := h.Checker.ObjectCreated(ctx, key)
 			switch {
 			case errors.Is(err, verify.ErrNotEvidence):
-				h.Logger.InfoContext(ctx, "evidence event dropped", "key", key, "err", err.Error())
+				h.Logger.InfoContext(ctx, "evidence event ignored: no attached evidence file", "key", key, "err", err.Error())
 			case err != nil:
 				h.Logger.WarnContext(ctx, "evidence check failed; it will be retried", "key", key, "message_id", m.MessageId, "err", err.Error())
 				failed = true
