@@ -252,3 +252,42 @@ func TestEvidenceChecks(t *testing.T) {
 		}
 	})
 }
+
+// TestEvidenceRecognitionPerCategory turns image recognition on for one
+// product category through the rule set and checks that only photos of
+// that category are recognised (locally by the heuristic adapter: the
+// local stack never calls Rekognition).
+func TestEvidenceRecognitionPerCategory(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-1", "buyer")
+	staff := st.as(t, "rev-1", "reviewer")
+	admin := st.as(t, "boss", "admin")
+
+	var rs map[string]any
+	admin.do("GET", "/v1/staff/ruleset", nil).decode(t, &rs)
+	if ev, _ := rs["evidence"].(map[string]any); ev == nil || ev["reuse_max_distance"] != float64(6) {
+		t.Fatalf("the default evidence settings: %v", rs["evidence"])
+	}
+	rs["evidence"] = map[string]any{"reuse_max_distance": 6, "recognition_categories": []string{"shoes"}}
+	if res := admin.do("PUT", "/v1/staff/ruleset", rs); res.status != http.StatusOK {
+		t.Fatalf("put ruleset: %d %s", res.status, res.body)
+	}
+	tests := []struct {
+		name       string
+		line       string
+		recognized bool
+	}{
+		{"shoes: recognised", "l1", true},
+		{"socks (apparel): not", "l2", false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := openForReview(t, st, buyer, "o-1002", tt.line, "damaged")
+			addEvidence(t, st, buyer, id, "image/jpeg", inspecttest.JPEG(inspecttest.Photo(300, 200, 40+i), 85))
+			e := st.evidenceCase(t, staff, id).Evidence[0]
+			if e.Status != "verified" || hasCheck(e, "recognition: ") != tt.recognized {
+				t.Fatalf("evidence %+v", e)
+			}
+		})
+	}
+}
