@@ -174,7 +174,7 @@ func TestConsumers(t *testing.T) {
 
 // TestReplayFixtures sends every batch of events/sqs to its consumer.
 func TestReplayFixtures(t *testing.T) {
-	const caseID, jobID = "as_01JDQ3W7Z8K9M2N4P6R8T0V2X4", "job_01JDQ3W7Z8K9M2N4P6R8T0V2X5"
+	const caseID, jobID, evidenceID = "as_01JDQ3W7Z8K9M2N4P6R8T0V2X4", "job_01JDQ3W7Z8K9M2N4P6R8T0V2X5", "ev_01JDQ3W7Z8K9M2N4P6R8T0V2X6"
 	type replay struct {
 		consumer string
 		calls    []string
@@ -183,13 +183,15 @@ func TestReplayFixtures(t *testing.T) {
 	tests := map[string]replay{
 		"sqs/intake.json":  {consumer: "intake", calls: []string{caseID}},
 		"sqs/reviews.json": {consumer: "reviews", calls: []string{jobID + "/" + caseID}},
+		// The S3 notification of a file a case took, as the evidence queue delivers it.
+		"sqs/evidence.json": {consumer: "evidence", calls: []string{"evidence/buyer-1/" + evidenceID}},
 		"sqs/inbound.json": {consumer: "inbound", calls: []string{caseID + "-1"},
 			notices: []aftersales.RefundNotice{{Channel: aftersales.ChannelWeChatPay, NotificationID: "EV-2026112710350000000001",
 				OutRefundNo: caseID + "-1", RefundResult: aftersales.RefundResult{State: aftersales.StateSucceeded,
 					ProviderRefundID: "50300000000000000000000000001", Account: "支付用户零钱",
 					ArrivedAt: time.Date(2026, 11, 27, 10, 34, 58, 0, time.UTC)}}}},
 	}
-	vars := map[string]string{"case_id": caseID, "job_id": jobID}
+	vars := map[string]string{"case_id": caseID, "job_id": jobID, "evidence_id": evidenceID}
 	fixtures.Each(t, "sqs", tests, func(t *testing.T, name string, tt replay) {
 		var ev events.SQSEvent
 		fixtures.Load(t, name, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, &ev)
