@@ -44,6 +44,10 @@ type Evidence struct {
 	ReusedFrom string
 	// Thumbnail says a thumbnail was stored (ThumbnailObjectKey).
 	Thumbnail bool
+	// Labels and Damage are what image recognition saw, when the rule set
+	// has it on for the case's category (EvidenceSettings).
+	Labels []string
+	Damage bool
 }
 
 // Decision records who decided a review and by which rule (F8).

@@ -38,6 +38,8 @@ type EvidenceResult struct {
 	Flags []string
 	// Thumbnail says a thumbnail of the photo was stored.
 	Thumbnail bool
+	// Recognition is what image recognition saw; nil when it did not run.
+	Recognition *Recognition
 }
 
 // Failed reports whether the file cannot count as evidence.
@@ -71,6 +73,9 @@ func (c *Case) RecordEvidenceCheck(id string, r EvidenceResult, actor string, at
 		return err
 	}
 	e.Status, e.Checks, e.ReusedFrom, e.Thumbnail = r.Status, slices.Clone(r.Checks), r.ReusedFrom, r.Thumbnail
+	if r.Recognition != nil {
+		e.Labels, e.Damage = slices.Clone(r.Recognition.Labels), r.Recognition.Damage
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package aftersales
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -119,6 +120,12 @@ type Condition struct {
 	// EvidenceReused: some evidence file of the case is another claim's
 	// photo again (true), or none is (false).
 	EvidenceReused *bool
+	// RecognizedDamage: image recognition saw damage on some evidence
+	// photo (true), or on none (false: also when it did not run).
+	RecognizedDamage *bool
+	// RecognizedLabels: image recognition saw one of these labels on some
+	// evidence photo ("Mobile Phone", "Strawberry"), compared ignoring case.
+	RecognizedLabels []string
 	// Reasons: the case's reason code is one of these preset codes.
 	Reasons []string
 	// VirtualUnused: true holds when the case has virtual lines and none of
@@ -220,6 +227,8 @@ func (w Condition) holds(in DecisionInput) bool {
 		(w.HasEvidence == nil || hasValidEvidence(c) == *w.HasEvidence) &&
 		(w.EvidenceVerified == nil || c.HasVerifiedEvidence() == *w.EvidenceVerified) &&
 		(w.EvidenceReused == nil || hasReusedEvidence(c) == *w.EvidenceReused) &&
+		(w.RecognizedDamage == nil || recognizedDamage(c) == *w.RecognizedDamage) &&
+		(len(w.RecognizedLabels) == 0 || recognizedAny(c, w.RecognizedLabels)) &&
 		(len(w.Reasons) == 0 || slices.Contains(w.Reasons, c.Reason)) &&
 		(w.VirtualUnused == nil || virtualUnusedIs(c, o, *w.VirtualUnused))
 }
@@ -233,6 +242,7 @@ func (w Condition) empty() bool {
 		len(w.LineKinds) == 0 && len(w.OnlyLineKinds) == 0 && len(w.Categories) == 0 &&
 		w.AmountAbove == nil && w.AmountAtMost == nil && len(w.MemberTiers) == 0 &&
 		w.RefundsAtLeast == nil && w.RefundsAtMost == nil && w.HasEvidence == nil && w.EvidenceVerified == nil && w.EvidenceReused == nil &&
+		w.RecognizedDamage == nil && len(w.RecognizedLabels) == 0 &&
 		len(w.Reasons) == 0 && w.VirtualUnused == nil
 }
 
@@ -273,6 +283,24 @@ func hasValidEvidence(c *Case) bool {
 // hasReusedEvidence reports whether some evidence of c was found reused.
 func hasReusedEvidence(c *Case) bool {
 	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Status == EvidenceReused })
+}
+
+// recognizedDamage reports whether recognition saw damage on some evidence.
+func recognizedDamage(c *Case) bool {
+	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Damage })
+}
+
+// recognizedAny reports whether recognition saw one of labels on some
+// evidence, ignoring case.
+func recognizedAny(c *Case, labels []string) bool {
+	for _, e := range c.Evidence {
+		for _, l := range e.Labels {
+			if slices.ContainsFunc(labels, func(w string) bool { return strings.EqualFold(w, l) }) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // virtualUnusedIs reports whether the case's virtual lines are all unused

@@ -43,6 +43,13 @@ func ruleCase(t CaseType, reason string, lineIDs ...string) *Case {
 	return c
 }
 
+// recognizedInput is the default input whose one photo was recognised.
+func recognizedInput(damage bool, labels ...string) DecisionInput {
+	c := ruleCase(ReturnRefund, "size_not_fit", "l1")
+	c.Evidence[0].Status, c.Evidence[0].Labels, c.Evidence[0].Damage = EvidenceVerified, labels, damage
+	return ruleInput(c, ruleOrder())
+}
+
 // withEvidence replaces the case's evidence with files of the statuses.
 func withEvidence(c *Case, statuses ...string) *Case {
 	c.Evidence = nil
@@ -163,6 +170,16 @@ var conditionCases = []struct {
 		func() DecisionInput { return evidenceInput("verified") }, false},
 	{"evidence not reused (none reused)", Condition{EvidenceReused: rulePtr(false)},
 		func() DecisionInput { return evidenceInput("verified") }, true},
+
+	{"recognized damage (a cracked screen)", Condition{RecognizedDamage: rulePtr(true)},
+		func() DecisionInput { return recognizedInput(true, "Mobile Phone", "Cracked Glass") }, true},
+	{"recognized damage (none seen)", Condition{RecognizedDamage: rulePtr(true)},
+		func() DecisionInput { return recognizedInput(false, "Mobile Phone") }, false},
+	{"no recognized damage (recognition did not run)", Condition{RecognizedDamage: rulePtr(false)}, nil, true},
+	{"recognized label, any case", Condition{RecognizedLabels: []string{"strawberry", "mobile phone"}},
+		func() DecisionInput { return recognizedInput(false, "Mobile Phone") }, true},
+	{"recognized label not seen", Condition{RecognizedLabels: []string{"Strawberry"}},
+		func() DecisionInput { return recognizedInput(false, "Mobile Phone") }, false},
 
 	{"reason listed", Condition{Reasons: []string{"damaged", "size_not_fit"}}, nil, true},
 	{"reason not listed", Condition{Reasons: []string{"damaged"}}, nil, false},

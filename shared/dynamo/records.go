@@ -123,6 +123,8 @@ var evidenceShape = shape[aftersales.Evidence]{
 	textList(attrChecks, func(e *aftersales.Evidence) *[]string { return &e.Checks }),
 	text(attrReusedFrom, func(e *aftersales.Evidence) *string { return &e.ReusedFrom }),
 	flag(attrThumbnail, func(e *aftersales.Evidence) *bool { return &e.Thumbnail }),
+	textList(attrLabels, func(e *aftersales.Evidence) *[]string { return &e.Labels }),
+	flag(attrDamage, func(e *aftersales.Evidence) *bool { return &e.Damage }),
 }
 
 var decisionShape = shape[aftersales.Decision]{

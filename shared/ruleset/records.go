@@ -57,6 +57,8 @@ type conditionJSON struct {
 	HasEvidence           *bool                    `json:"has_evidence,omitempty"`
 	EvidenceVerified      *bool                    `json:"evidence_verified,omitempty"`
 	EvidenceReused        *bool                    `json:"evidence_reused,omitempty"`
+	RecognizedDamage      *bool                    `json:"recognized_damage,omitempty"`
+	RecognizedLabels      []string                 `json:"recognized_labels,omitempty"`
 	Reasons               []string                 `json:"reasons,omitempty"`
 	VirtualUnused         *bool                    `json:"virtual_unused,omitempty"`
 }

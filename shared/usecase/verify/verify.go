@@ -211,6 +211,7 @@ func (s *Service) recognize(ctx context.Context, body, thumbnail []byte, res *af
 		msg += fmt.Sprintf("; %d item(s)", rec.Items)
 	}
 	res.Checks = append(res.Checks, msg)
+	res.Recognition = &rec
 }
 
 // captureTime flags a photo taken before the order was delivered: a photo
