@@ -20,6 +20,7 @@
 //	quota            QUOTA#<quota key>           QUOTA                   TTL; taken, a count (see quota.go)
 //	review job       JOB#<job id>                JOB, ITEM#<case id>     see jobs.go
 //	rule set         RULESET                     V#<version, 10 digits>  see rulesets.go
+//	photo hash       PHASH#<band>#<4 hex>        EV#<evidence id>        one per band of a photo's hash; see photohash.go
 //
 // Every item has an entity attribute (case, event, refund, order, line,
 // idem, hook, upload, quota, review_job, review_item, ruleset) so that exports and
