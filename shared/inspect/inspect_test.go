@@ -71,6 +71,16 @@ func TestInspect(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a video is judged by its header, the rest unread", func(t *testing.T) {
+		if r := inspect.Inspect(mp4, "video/mp4", 80<<20); !r.Valid() {
+			t.Fatalf("%q", r.Checks)
+		}
+	})
+	t.Run("a photo read in part is refused", func(t *testing.T) {
+		if r := inspect.Inspect(photo[:100], "image/jpeg", int64(len(photo))); r.Valid() || !strings.HasPrefix(r.Problems[0], "size: only 100") {
+			t.Fatalf("%q", r.Checks)
+		}
+	})
 	t.Run("a file over the size limit is refused without decoding", func(t *testing.T) {
 		r := inspect.Inspect(photo, "image/jpeg", aftersales.MaxImageBytes+1)
 		if r.Valid() || !strings.HasPrefix(r.Problems[0], "size:") {

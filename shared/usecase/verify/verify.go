@@ -101,7 +101,13 @@ func (s *Service) ObjectCreated(ctx context.Context, key string) (Outcome, error
 		out.Skipped = true
 		return out, nil
 	}
-	body, info, err := s.Evidence.Get(ctx, key, aftersales.MaxVideoBytes+1)
+	// A photo is read whole (it is decoded); of a video only its header,
+	// so a 100 MB file costs the function no more memory than a photo.
+	limit := int64(aftersales.MaxImageBytes + 1)
+	if up.ContentType == inspect.TypeMP4 {
+		limit = inspect.HeaderBytes
+	}
+	body, info, err := s.Evidence.Get(ctx, key, limit)
 	if errors.Is(err, aftersales.ErrNotFound) {
 		return out, fmt.Errorf("%w: %s is gone", ErrNotEvidence, key)
 	}
