@@ -4,6 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -71,6 +72,11 @@ func (b *builder) buckets() (evidence awss3.Bucket) {
 const (
 	pendingPrefix  = "pending/"
 	evidencePrefix = "evidence/"
+	// thumbnailPrefix holds the thumbnails the evidence check makes
+	// (aftersales.ThumbnailObjectKey). The bucket's first lifecycle rule,
+	// which has no prefix, moves them to infrequent access with their
+	// originals; neither is ever expired.
+	thumbnailPrefix = "thumbnails/"
 )
 
 // grantEvidence lets the api function presign uploads and downloads of
@@ -86,7 +92,47 @@ func (b *builder) grantEvidence(evidence awss3.Bucket) {
 		Resources: &[]*string{evidence.ArnForObjects(jsii.String(pendingPrefix + "*")),
 			evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
 	}))
+	// The case view signs GETs of thumbnails too (issue 16).
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String(thumbnailPrefix + "*"))},
+	}))
+	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: &[]*string{evidence.BucketArn()},
+	}))
+}
+
+// evidenceNotifications sends the bucket's s3:ObjectCreated:* events of
+// keys under evidence/ (a case took the file: cases.keepEvidence copies it
+// there) to the evidence queue, and lets the evidence function read those
+// files (issue 16). Uploads under pending/ raise nothing: a file no case
+// takes is never checked.
+func (b *builder) evidenceNotifications(evidence awss3.Bucket, qs []workQueue) {
+	for _, q := range qs {
+		if q.consumer != "evidence" {
+			continue
+		}
+		evidence.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewSqsDestination(q.queue),
+			&awss3.NotificationKeyFilter{Prefix: jsii.String(evidencePrefix)})
+	}
+	fn := b.fns["evidence"]
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
+	}))
+	// Thumbnails are made once, by the check (issue 16).
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:PutObject"),
+		Resources: &[]*string{evidence.ArnForObjects(jsii.String(thumbnailPrefix + "*"))},
+	}))
+	// DetectLabels, for the categories the rule set turns recognition on.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("rekognition:DetectLabels"),
+		Resources: jsii.Strings("*"),
+	}))
+	// A file deleted before its check answers 404, not 403.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: &[]*string{evidence.BucketArn()},
 	}))

@@ -53,6 +53,7 @@ func TestFunctions(t *testing.T) {
 		// The notifier changes no case: no bus, no queue to announce on;
 		// its senders' settings come from the notify secret.
 		"notifier": slices.Concat(config.Notifier, []string{config.EnvWeChatMiniSecretARN}),
+		"evidence": slices.Concat(config.Evidence, serviceVars),
 	}
 	logGroups := s.ofType("AWS::Logs::LogGroup")
 	for _, name := range Functions {

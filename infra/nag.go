@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
@@ -21,7 +23,7 @@ const (
 		"grants name them as <table>/index/*."
 	reasonEvidence = "Objects under pending/ and evidence/ only: the api function presigns PUT and GET for keys " +
 		"pending/<buyer>/<id> and evidence/<buyer>/<id> that it chooses, HEADs an upload and copies it from " +
-		"pending/ to evidence/ when evidence is attached."
+		"pending/ to evidence/ when evidence is attached, and presigns GETs of thumbnails/<buyer>/<id>.jpg."
 	reasonV1Auth = "The api function verifies every bearer token before any route runs (issuer, audience, " +
 		"expiry, HS256 or RS256/ES256; shared/apigw). API Gateway's JWT authorizer cannot verify HS256 " +
 		"tokens; set jwtAuthorizer=true to add it in front for an OpenID issuer."
@@ -29,6 +31,12 @@ const (
 		"webhook carries a signature over its body that the webhooks function verifies before storing anything."
 	reasonWorkflowLogs = "Step Functions' log delivery (logs:CreateLogDelivery, logs:DescribeResourcePolicies ...) " +
 		"and X-Ray actions support no resource-level permissions; CDK adds them for logging and tracing."
+	reasonEvidenceChecks = "Objects under evidence/ and thumbnails/ only: the evidence function reads each file a case " +
+		"took, named by the bucket's event notification, and writes its thumbnail (issue 16). The X-Ray statement's " +
+		"Resource * also holds rekognition:DetectLabels, which supports no resource-level permissions."
+	reasonNotificationsHandler = "CDK's BucketNotificationsHandler, a deploy-time custom resource that sets the evidence " +
+		"bucket's notification configuration (issue 16): CDK gives it the basic execution role and " +
+		"s3:PutBucketNotification on *, neither of which the construct lets us narrow; it runs only when the stack deploys."
 	reasonTasksVersions = "The tasks function only: CDK's invoke grant also covers its versions and aliases (<arn>:*)."
 )
 
@@ -62,7 +70,10 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 				`/^Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:(phone-number|sender-id|pool|opt-out-list)\/\*$/`)
 		}
 		if name == "api" {
-			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence)\/\*$/`)
+			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence|thumbnails)\/\*$/`)
+		}
+		if name == "evidence" {
+			suppress(role, "AwsSolutions-IAM5", reasonEvidenceChecks, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(evidence|thumbnails)\/\*$/`)
 		}
 	}
 	if !b.s.JWTAuthorizer {
@@ -70,5 +81,11 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 	}
 	suppress(api.Node().FindChild(jsii.String("POST--webhooks--{proxy+}")), "AwsSolutions-APIG4", reasonWebhooks)
 	suppress(sm.Role(), "AwsSolutions-IAM5", reasonWorkflowLogs, `/^Resource::\*$/`)
+	for _, c := range *b.stack.Node().Children() {
+		if strings.HasPrefix(*c.Node().Id(), "BucketNotificationsHandler") {
+			suppress(c, "AwsSolutions-IAM4", reasonNotificationsHandler, `/^Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/`)
+			suppress(c, "AwsSolutions-IAM5", reasonNotificationsHandler, `/^Resource::\*$/`)
+		}
+	}
 	suppress(sm.Role(), "AwsSolutions-IAM5", reasonTasksVersions, `/^Resource::<Fntasks[0-9A-F]{8}\.Arn>:\*$/`)
 }

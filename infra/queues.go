@@ -30,6 +30,9 @@ const (
 	// SMS origination identity sends a few messages a second; 5 pollers
 	// keep a promotion-day burst within both while the queue absorbs it.
 	notifierConcurrency = 5
+	// Evidence checks decode photos (up to 0.15 s and 48 MB each); a
+	// claim carries at most 9, so a small pool keeps up.
+	evidenceConcurrency = 5
 	// visibilityFactor: AWS asks for a visibility timeout of at least six
 	// times the consumer's timeout, so a batch retried by Lambda is not
 	// redelivered to another poller meanwhile.
@@ -40,7 +43,7 @@ const (
 // consumes it how fast.
 type queueSpec struct {
 	id          string // <id>Queue and <id>DLQ in the template
-	urlEnv      string // the variable that carries its URL
+	urlEnv      string // the variable that carries its URL; empty for a queue only AWS sends to
 	consumer    string
 	concurrency float64 // the consumer's maximum concurrency
 	senders     []string
@@ -62,6 +65,9 @@ var queueSpecs = []queueSpec{
 	// builds the service announces the changes it stores.
 	{id: "Notifications", urlEnv: config.EnvNotificationsQueueURL, consumer: "notifier", concurrency: notifierConcurrency,
 		senders: []string{"api", "webhooks", "tasks", "inbound", "reviews", "sweeper"}},
+	// The evidence bucket's event notifications of files kept under
+	// evidence/ (issue 16); S3 sends them (evidenceNotifications).
+	{id: "Evidence", consumer: "evidence", concurrency: evidenceConcurrency},
 }
 
 // workQueue is a queue of queueSpecs with its dead-letter queue.
@@ -86,7 +92,9 @@ func (b *builder) queues() []workQueue {
 			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(visibilityFactor * specs[spec.consumer].timeout)),
 			DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(maxReceiveCount)},
 		})
-		b.env[spec.urlEnv] = q.QueueUrl()
+		if spec.urlEnv != "" {
+			b.env[spec.urlEnv] = q.QueueUrl()
+		}
 		qs = append(qs, workQueue{queueSpec: spec, queue: q, dlq: dlq})
 	}
 	return qs

@@ -52,8 +52,8 @@ func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 			t.Errorf("queue %s has no dead-letter queue", id)
 		}
 	}
-	if consumed != 4 || len(dlqs) != 4 {
-		t.Errorf("%d consumed queues and %d DLQs, want 4 and 4 (intake, reviews, inbound, notifications)", consumed, len(dlqs))
+	if consumed != 5 || len(dlqs) != 5 {
+		t.Errorf("%d consumed queues and %d DLQs, want 5 and 5 (intake, reviews, inbound, notifications, evidence)", consumed, len(dlqs))
 	}
 }
 

@@ -150,6 +150,7 @@ func (b *builder) build(definition string) {
 	b.grantPutEvents(bus)
 	b.grantEvidence(evidence)
 	b.grantSMS()
+	b.evidenceNotifications(evidence, queues)
 	b.consume(queues)
 
 	b.sweepSchedule()

@@ -69,7 +69,8 @@ func (b *builder) grantWorkflow(sm awsstepfunctions.StateMachine, arn *string) {
 	for _, name := range []string{"api", "reviews"} {
 		sm.GrantTaskResponse(b.fns[name]) // decisions resume waits
 	}
-	sm.GrantTaskResponse(b.fns["inbound"]) // settled refunds resume the refund wait
+	sm.GrantTaskResponse(b.fns["inbound"])  // settled refunds resume the refund wait
+	sm.GrantTaskResponse(b.fns["evidence"]) // failed evidence ends the review wait (issue 16)
 	// Confirmed refunds resume waits too; the same grant through the ARN
 	// by name, as a grant on sm would make the tasks function depend on it.
 	b.fns["tasks"].AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

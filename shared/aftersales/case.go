@@ -32,7 +32,22 @@ type Evidence struct {
 	ID          string
 	ContentType string
 	Size        int64
-	Status      string // "uploaded" once attached; later checks may mark it "verified" or "invalid"
+	// Status is EvidenceUploaded once attached; the verification step
+	// (F9, issue 16) marks it EvidenceVerified, EvidenceInvalid or
+	// EvidenceReused.
+	Status string
+	// Checks are the verification's findings, one line each ("decode:
+	// image/jpeg 640x480"); empty until it ran.
+	Checks []string
+	// ReusedFrom is the case whose evidence this file nearly duplicates
+	// (status EvidenceReused).
+	ReusedFrom string
+	// Thumbnail says a thumbnail was stored (ThumbnailObjectKey).
+	Thumbnail bool
+	// Labels and Damage are what image recognition saw, when the rule set
+	// has it on for the case's category (EvidenceSettings).
+	Labels []string
+	Damage bool
 }
 
 // Decision records who decided a review and by which rule (F8).
@@ -209,7 +224,7 @@ func (c *Case) AttachEvidence(evs []Evidence, actor string, at time.Time) error 
 		return err
 	}
 	for _, e := range evs {
-		e.Status = "uploaded"
+		e.Status = EvidenceUploaded
 		c.Evidence = append(c.Evidence, e)
 	}
 	return nil

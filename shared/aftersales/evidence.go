@@ -12,6 +12,10 @@ const (
 	MaxImageBytes      = 20 << 20
 	MaxVideoBytes      = 100 << 20
 	UploadURLLifetime  = 15 * time.Minute
+	// ViewURLLifetime is how long a link to look at evidence works (issue
+	// 16): long enough to open a case and look, short enough that a link
+	// copied out of a browser is soon worthless.
+	ViewURLLifetime = 5 * time.Minute
 	// UploadRecordTTL is how long a declared upload can still be attached:
 	// long enough for a buyer to finish the application on another device.
 	UploadRecordTTL = 24 * time.Hour
@@ -96,6 +100,13 @@ func PendingObjectKey(buyerID, evidenceID string) string {
 // EvidenceObjectKey is where an attached evidence file is kept.
 func EvidenceObjectKey(buyerID, evidenceID string) string {
 	return "evidence/" + buyerID + "/" + evidenceID
+}
+
+// ThumbnailObjectKey is where the thumbnail of an evidence photo is kept,
+// beside the original's prefix so that the bucket's rules for evidence
+// (kept, moved to cheaper storage after 90 days) apply to both alike.
+func ThumbnailObjectKey(buyerID, evidenceID string) string {
+	return "thumbnails/" + buyerID + "/" + evidenceID + ".jpg"
 }
 
 // PendingUploadDays is how long object storage keeps a file that was never

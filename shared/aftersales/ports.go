@@ -170,6 +170,16 @@ type EvidenceStore interface {
 	// Copy copies the object at from, with its content type, to to
 	// (replacing what is there), or returns ErrNotFound when from is gone.
 	Copy(ctx context.Context, from, to string) error
+	// PresignGet returns a URL that reads the object at key until expires
+	// (issue 16: staff and the buyer look at the evidence). The URL is a
+	// bearer credential: it is handed to the caller and never logged.
+	PresignGet(ctx context.Context, key string, expires time.Duration) (string, error)
+	// Get reads the object at key, at most limit bytes of it (ErrNotFound
+	// when there is none); Info is what storage says it is.
+	Get(ctx context.Context, key string, limit int64) ([]byte, BlobInfo, error)
+	// Put stores body at key as contentType (the thumbnails the checks
+	// make), replacing what is there.
+	Put(ctx context.Context, key, contentType string, body []byte) error
 }
 
 // Clock tells the time. Everything that compares or stamps time takes it from

@@ -3,6 +3,7 @@ package aftersales
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -54,8 +55,10 @@ type RuleSet struct {
 	// decision for a larger case is sent to admin level whatever its rule
 	// says, because a reviewer could not approve it anyway.
 	AdminApprovalAbove int64
-	UpdatedAt          time.Time
-	UpdatedBy          string
+	// Evidence are the settings of the evidence checks (issue 16).
+	Evidence  EvidenceSettings
+	UpdatedAt time.Time
+	UpdatedBy string
 }
 
 // Rule is one line of the merchant's policy: when a case matches When, Then
@@ -111,6 +114,18 @@ type Condition struct {
 	// HasEvidence: the case has (true) or has not (false) at least one
 	// evidence file that was not found invalid.
 	HasEvidence *bool
+	// EvidenceVerified: some evidence file of the case was verified (true),
+	// or none was (false) (issue 16).
+	EvidenceVerified *bool
+	// EvidenceReused: some evidence file of the case is another claim's
+	// photo again (true), or none is (false).
+	EvidenceReused *bool
+	// RecognizedDamage: image recognition saw damage on some evidence
+	// photo (true), or on none (false: also when it did not run).
+	RecognizedDamage *bool
+	// RecognizedLabels: image recognition saw one of these labels on some
+	// evidence photo ("Mobile Phone", "Strawberry"), compared ignoring case.
+	RecognizedLabels []string
 	// Reasons: the case's reason code is one of these preset codes.
 	Reasons []string
 	// VirtualUnused: true holds when the case has virtual lines and none of
@@ -165,6 +180,16 @@ func Decide(in DecisionInput, rs *RuleSet) Decision {
 			}
 		}
 	}
+	if d.Outcome == string(OutcomeApprove) && in.Case != nil && in.Case.EvidenceRequired() && !in.Case.HasVerifiedEvidence() {
+		// A reason that needs evidence is never approved on files nobody
+		// has checked (issue 16): without a usable file the buyer is asked
+		// for one; with files still being checked, a person decides.
+		if !hasValidEvidence(in.Case) {
+			d.Outcome, d.Reason = string(OutcomeRequestEvidence), "add photos that show the problem; this reason needs verified evidence"
+		} else {
+			d.Outcome, d.Level, d.Reason = string(OutcomeManual), RoleReviewer, "the evidence this reason needs is not verified yet"
+		}
+	}
 	if d.Outcome == string(OutcomeManual) {
 		if d.Level != RoleAdmin && in.Case != nil && caseAmount(in.Case) > rs.AdminApprovalAbove {
 			d.Level = RoleAdmin
@@ -200,6 +225,10 @@ func (w Condition) holds(in DecisionInput) bool {
 		(w.RefundsAtLeast == nil || in.RefundsLast90Days >= *w.RefundsAtLeast) &&
 		(w.RefundsAtMost == nil || in.RefundsLast90Days <= *w.RefundsAtMost) &&
 		(w.HasEvidence == nil || hasValidEvidence(c) == *w.HasEvidence) &&
+		(w.EvidenceVerified == nil || c.HasVerifiedEvidence() == *w.EvidenceVerified) &&
+		(w.EvidenceReused == nil || hasReusedEvidence(c) == *w.EvidenceReused) &&
+		(w.RecognizedDamage == nil || recognizedDamage(c) == *w.RecognizedDamage) &&
+		(len(w.RecognizedLabels) == 0 || recognizedAny(c, w.RecognizedLabels)) &&
 		(len(w.Reasons) == 0 || slices.Contains(w.Reasons, c.Reason)) &&
 		(w.VirtualUnused == nil || virtualUnusedIs(c, o, *w.VirtualUnused))
 }
@@ -212,7 +241,8 @@ func (w Condition) empty() bool {
 		w.DeliveredMoreThanDays == nil && w.DeliveredWithinDays == nil &&
 		len(w.LineKinds) == 0 && len(w.OnlyLineKinds) == 0 && len(w.Categories) == 0 &&
 		w.AmountAbove == nil && w.AmountAtMost == nil && len(w.MemberTiers) == 0 &&
-		w.RefundsAtLeast == nil && w.RefundsAtMost == nil && w.HasEvidence == nil &&
+		w.RefundsAtLeast == nil && w.RefundsAtMost == nil && w.HasEvidence == nil && w.EvidenceVerified == nil && w.EvidenceReused == nil &&
+		w.RecognizedDamage == nil && len(w.RecognizedLabels) == 0 &&
 		len(w.Reasons) == 0 && w.VirtualUnused == nil
 }
 
@@ -244,10 +274,33 @@ func caseAmount(c *Case) int64 {
 	return sum
 }
 
-// hasValidEvidence reports whether some evidence of c was not found invalid:
-// an invalid photo is no evidence (F9).
+// hasValidEvidence reports whether some evidence of c was not found invalid
+// or reused: an invalid photo, or another claim's photo, is no evidence (F9).
 func hasValidEvidence(c *Case) bool {
-	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Status != "invalid" })
+	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Status != EvidenceInvalid && e.Status != EvidenceReused })
+}
+
+// hasReusedEvidence reports whether some evidence of c was found reused.
+func hasReusedEvidence(c *Case) bool {
+	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Status == EvidenceReused })
+}
+
+// recognizedDamage reports whether recognition saw damage on some evidence.
+func recognizedDamage(c *Case) bool {
+	return slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Damage })
+}
+
+// recognizedAny reports whether recognition saw one of labels on some
+// evidence, ignoring case.
+func recognizedAny(c *Case, labels []string) bool {
+	for _, e := range c.Evidence {
+		for _, l := range e.Labels {
+			if slices.ContainsFunc(labels, func(w string) bool { return strings.EqualFold(w, l) }) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // virtualUnusedIs reports whether the case's virtual lines are all unused
@@ -280,6 +333,13 @@ func (rs *RuleSet) Validate() error {
 	var v Validation
 	v.Check(rs.Version >= 0, "version", "must not be negative")
 	v.Check(rs.AdminApprovalAbove >= 0, "admin_approval_above", "must not be negative (minor units: 50000 is 500.00 CNY)")
+	v.Check(rs.Evidence.ReuseMaxDistance >= 0 && rs.Evidence.ReuseMaxDistance <= MaxReuseMaxDistance,
+		"evidence.reuse_max_distance", "must be from 0 to %d bits", MaxReuseMaxDistance)
+	if v.Check(len(rs.Evidence.RecognitionCategories) <= MaxRules, "evidence.recognition_categories", "must list at most %d categories", MaxRules) {
+		for i, c := range rs.Evidence.RecognitionCategories {
+			v.Check(c != "" && utf8.RuneCountInString(c) <= 64, fmt.Sprintf("evidence.recognition_categories[%d]", i), "must be 1 to 64 characters")
+		}
+	}
 	switch {
 	case len(rs.Rules) == 0:
 		v.Add("rules", "must list at least one rule; the last one, with an empty \"when\", decides every case the others do not")
@@ -506,6 +566,7 @@ func DefaultRuleSet() *RuleSet {
 		},
 		Deadlines:          DefaultDeadlines(),
 		AdminApprovalAbove: DefaultAdminApprovalAbove,
+		Evidence:           DefaultEvidenceSettings(),
 	}
 }
 

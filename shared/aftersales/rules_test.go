@@ -1,6 +1,7 @@
 package aftersales
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -38,6 +39,22 @@ func ruleCase(t CaseType, reason string, lineIDs ...string) *Case {
 	}
 	if t == Exchange {
 		c.Requested = 0
+	}
+	return c
+}
+
+// recognizedInput is the default input whose one photo was recognised.
+func recognizedInput(damage bool, labels ...string) DecisionInput {
+	c := ruleCase(ReturnRefund, "size_not_fit", "l1")
+	c.Evidence[0].Status, c.Evidence[0].Labels, c.Evidence[0].Damage = EvidenceVerified, labels, damage
+	return ruleInput(c, ruleOrder())
+}
+
+// withEvidence replaces the case's evidence with files of the statuses.
+func withEvidence(c *Case, statuses ...string) *Case {
+	c.Evidence = nil
+	for i, st := range statuses {
+		c.Evidence = append(c.Evidence, Evidence{ID: fmt.Sprintf("ev-%d", i+1), ContentType: "image/jpeg", Size: 1000, Status: st})
 	}
 	return c
 }
@@ -140,6 +157,29 @@ var conditionCases = []struct {
 		func() DecisionInput { return evidenceInput("invalid") }, true},
 	{"has no evidence (none)", Condition{HasEvidence: rulePtr(false)},
 		func() DecisionInput { return evidenceInput() }, true},
+	{"has no evidence (only a reused photo)", Condition{HasEvidence: rulePtr(false)},
+		func() DecisionInput { return evidenceInput("reused") }, true},
+
+	{"evidence verified (a verified photo)", Condition{EvidenceVerified: rulePtr(true)},
+		func() DecisionInput { return evidenceInput("invalid", "verified") }, true},
+	{"evidence verified (only uploaded)", Condition{EvidenceVerified: rulePtr(true)}, nil, false},
+	{"evidence not verified (only uploaded)", Condition{EvidenceVerified: rulePtr(false)}, nil, true},
+	{"evidence reused (a reused photo)", Condition{EvidenceReused: rulePtr(true)},
+		func() DecisionInput { return evidenceInput("verified", "reused") }, true},
+	{"evidence reused (none reused)", Condition{EvidenceReused: rulePtr(true)},
+		func() DecisionInput { return evidenceInput("verified") }, false},
+	{"evidence not reused (none reused)", Condition{EvidenceReused: rulePtr(false)},
+		func() DecisionInput { return evidenceInput("verified") }, true},
+
+	{"recognized damage (a cracked screen)", Condition{RecognizedDamage: rulePtr(true)},
+		func() DecisionInput { return recognizedInput(true, "Mobile Phone", "Cracked Glass") }, true},
+	{"recognized damage (none seen)", Condition{RecognizedDamage: rulePtr(true)},
+		func() DecisionInput { return recognizedInput(false, "Mobile Phone") }, false},
+	{"no recognized damage (recognition did not run)", Condition{RecognizedDamage: rulePtr(false)}, nil, true},
+	{"recognized label, any case", Condition{RecognizedLabels: []string{"strawberry", "mobile phone"}},
+		func() DecisionInput { return recognizedInput(false, "Mobile Phone") }, true},
+	{"recognized label not seen", Condition{RecognizedLabels: []string{"Strawberry"}},
+		func() DecisionInput { return recognizedInput(false, "Mobile Phone") }, false},
 
 	{"reason listed", Condition{Reasons: []string{"damaged", "size_not_fit"}}, nil, true},
 	{"reason not listed", Condition{Reasons: []string{"damaged"}}, nil, false},
@@ -433,7 +473,15 @@ func TestDefaultRuleSetExamples(t *testing.T) {
 			want{OutcomeManual, "default", RoleReviewer, ""}},
 		{"exchange of a 1200 CNY TV needs an admin", caseOn(bundleOrder(false), Exchange, "defective", "tv"), bundleOrder(false),
 			want{OutcomeManual, "admin-above-500", RoleAdmin, "more than 500 CNY"}},
-		{"30 CNY appliance claim with photos is approved", withRequested(ruleCase(Claim, "appliance_fault", "l1"), 3000), ruleOrder(),
+		{"30 CNY appliance claim with verified photos is approved", withEvidence(withRequested(ruleCase(Claim, "appliance_fault", "l1"), 3000), "verified"), ruleOrder(),
+			want{OutcomeApprove, "small-amount", "", ""}},
+		{"30 CNY appliance claim with photos not checked yet goes to a reviewer", withRequested(ruleCase(Claim, "appliance_fault", "l1"), 3000), ruleOrder(),
+			want{OutcomeManual, "small-amount", RoleReviewer, "the evidence this reason needs is not verified yet"}},
+		{"30 CNY appliance claim with only a reused photo is asked for evidence", withEvidence(withRequested(ruleCase(Claim, "appliance_fault", "l1"), 3000), "reused"), ruleOrder(),
+			want{OutcomeRequestEvidence, "claim-without-evidence", "", "add photos of the damaged or spoiled items and of the parcel label"}},
+		{"30 CNY damaged return with only an invalid photo is asked for evidence", withEvidence(withRequested(ruleCase(ReturnRefund, "damaged", "l1"), 3000), "invalid"), ruleOrder(),
+			want{OutcomeRequestEvidence, "small-amount", "", "add photos that show the problem; this reason needs verified evidence"}},
+		{"30 CNY no-reason return with photos not checked is approved", withRequested(ruleCase(ReturnRefund, "no_reason_7_days", "l1"), 3000), ruleOrder(),
 			want{OutcomeApprove, "small-amount", "", ""}},
 		{"99 CNY return shipped 3 days ago needs a reviewer", ruleCase(ReturnRefund, "size_not_fit", "l1"), ruleOrder(),
 			want{OutcomeManual, "default", RoleReviewer, ""}},

@@ -80,6 +80,7 @@ const (
 	ActAwait           Action = "await"            // the workflow starts waiting (deadline set)
 	ActRemind          Action = "remind"           // a deadline without a default outcome passed; staff are reminded
 	ActWorkflowFailed  Action = "workflow_failed"  // the workflow hit an error it could not retry; staff must act
+	ActCheckEvidence   Action = "check_evidence"   // the verification step recorded what an evidence file is (issue 16)
 )
 
 // Transition is one row of the transition table: in status From, Action
@@ -178,7 +179,7 @@ var Transitions = append([]Transition{
 	{StatusDisputed, ActAwait, nil, StatusDisputed},
 	{StatusEscalated, ActAwait, nil, StatusEscalated},
 	{StatusReshipping, ActRemind, goodsBack, StatusReshipping},
-}, stays(ActWorkflowFailed)...)
+}, append(stays(ActWorkflowFailed), stays(ActCheckEvidence)...)...)
 
 // stays lists, for every status a case can still leave, a row where action
 // keeps the case where it is.

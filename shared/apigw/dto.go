@@ -61,10 +61,16 @@ type caseLineJSON struct {
 }
 
 type evidenceJSON struct {
-	ID          string `json:"id"`
-	ContentType string `json:"content_type"`
-	Size        int64  `json:"size"`
-	Status      string `json:"status"`
+	ID          string   `json:"id"`
+	ContentType string   `json:"content_type"`
+	Size        int64    `json:"size"`
+	Status      string   `json:"status"`
+	Checks      []string `json:"checks,omitempty"`
+	ReusedFrom  string   `json:"reused_from,omitempty"`
+	// ViewURL is a presigned GET of the file, in the case view only.
+	ViewURL       string     `json:"view_url,omitempty"`
+	ThumbnailURL  string     `json:"thumbnail_url,omitempty"`
+	ViewExpiresAt *time.Time `json:"view_expires_at,omitempty"`
 }
 
 type decisionJSON struct {
@@ -106,7 +112,8 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		out.Lines = append(out.Lines, caseLineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Quantity, l.Amount})
 	}
 	for _, e := range c.Evidence {
-		out.Evidence = append(out.Evidence, evidenceJSON{e.ID, e.ContentType, e.Size, e.Status})
+		out.Evidence = append(out.Evidence, evidenceJSON{ID: e.ID, ContentType: e.ContentType, Size: e.Size, Status: e.Status,
+			Checks: e.Checks, ReusedFrom: e.ReusedFrom})
 	}
 	if d := c.Decision; d != nil {
 		out.Decision = &decisionJSON{d.Outcome, d.By, d.RuleID, d.RuleSetVersion, d.Reason}

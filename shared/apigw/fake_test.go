@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/cases"
 	"github.com/aftersales/aftersales/shared/usecase/disputes"
 	"github.com/aftersales/aftersales/shared/usecase/policies"
 )
@@ -105,6 +106,14 @@ func (f *fakeServices) Goodwill(_ context.Context, p aftersales.Principal, r aft
 
 func (f *fakeServices) GetCase(_ context.Context, p aftersales.Principal, id string) (*aftersales.Case, error) {
 	return f.answer("GetCase", p, id)
+}
+
+func (f *fakeServices) EvidenceLinks(_ context.Context, _ aftersales.Principal, c *aftersales.Case) (map[string]cases.EvidenceLink, error) {
+	out := map[string]cases.EvidenceLink{}
+	for _, e := range c.Evidence {
+		out[e.ID] = cases.EvidenceLink{URL: "https://bucket.example/" + e.ID + "?X-Amz-Signature=s", ExpiresAt: now.Add(5 * time.Minute)}
+	}
+	return out, nil
 }
 
 func (f *fakeServices) ListCases(_ context.Context, p aftersales.Principal, q aftersales.CaseQuery) (aftersales.CasePage, error) {

@@ -315,12 +315,27 @@ func (s *Server) goodwillRefund(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// getCase is the case view: the case with a short-lived link to each
+// evidence file (issue 16). The links are in the body only; the access log
+// records the path, never a body.
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.svc.Cases.GetCase(r.Context(), principal(r.Context()), r.PathValue("id"))
+	p := principal(r.Context())
+	c, err := s.svc.Cases.GetCase(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, toCaseJSON(c))
+	links, err := s.svc.Cases.EvidenceLinks(r.Context(), p, c)
+	if err != nil {
+		return err
+	}
+	out := toCaseJSON(c)
+	for i := range out.Evidence {
+		if l, ok := links[out.Evidence[i].ID]; ok {
+			exp := l.ExpiresAt.UTC()
+			out.Evidence[i].ViewURL, out.Evidence[i].ThumbnailURL, out.Evidence[i].ViewExpiresAt = l.URL, l.ThumbnailURL, &exp
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

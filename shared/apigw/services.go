@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/cases"
 	"github.com/aftersales/aftersales/shared/usecase/policies"
 )
 
@@ -16,6 +17,9 @@ import (
 type Cases interface {
 	CreateCase(ctx context.Context, p aftersales.Principal, app aftersales.Application, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error)
 	GetCase(ctx context.Context, p aftersales.Principal, id string) (*aftersales.Case, error)
+	// EvidenceLinks signs short-lived links to look at the evidence of a
+	// case p has read (issue 16).
+	EvidenceLinks(ctx context.Context, p aftersales.Principal, c *aftersales.Case) (map[string]cases.EvidenceLink, error)
 	ListCases(ctx context.Context, p aftersales.Principal, q aftersales.CaseQuery) (aftersales.CasePage, error)
 	RequestUploads(ctx context.Context, p aftersales.Principal, caseID string, files []aftersales.UploadFile) ([]aftersales.PresignedUpload, error)
 	AttachEvidence(ctx context.Context, p aftersales.Principal, caseID string, ids []string) (*aftersales.Case, error)

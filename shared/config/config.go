@@ -323,6 +323,9 @@ var (
 	Intake   = []string{EnvTableName, EnvStateMachineARN}
 	Sweeper  = []string{EnvTableName, EnvStateMachineARN, EnvIntakeQueueURL}
 	Notifier = []string{EnvTableName}
+	// Evidence checks the files of the evidence bucket (issue 16): it
+	// reads them and resumes the review wait when it asks for evidence.
+	Evidence = []string{EnvTableName, EnvEvidenceBucket, EnvStateMachineARN}
 )
 
 // SecretSpec describes a JSON secret whose fields stand for configuration

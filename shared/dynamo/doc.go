@@ -23,6 +23,7 @@
 //	rule set         RULESET                     V#<version, 10 digits>  see rulesets.go
 //	inbox item       INBOX#<recipient>           NOTE#<id>, UNREAD       see inbox.go; listed on GSI1
 //	send record      SEND#<event id>#<channel>   SEND                    see inbox.go; TTL 30 days
+//	photo hash       PHASH#<band>#<4 hex>        EV#<evidence id>        one per band of a photo's hash; see photohash.go
 //
 // Every item has an entity attribute (case, event, refund, order, line,
 // idem, hook, upload, quota, review_job, review_item, ruleset) so that exports and

@@ -120,6 +120,11 @@ var evidenceShape = shape[aftersales.Evidence]{
 	text(attrContentType, func(e *aftersales.Evidence) *string { return &e.ContentType }),
 	number(attrSize, func(e *aftersales.Evidence) *int64 { return &e.Size }),
 	text(attrStatus, func(e *aftersales.Evidence) *string { return &e.Status }),
+	textList(attrChecks, func(e *aftersales.Evidence) *[]string { return &e.Checks }),
+	text(attrReusedFrom, func(e *aftersales.Evidence) *string { return &e.ReusedFrom }),
+	flag(attrThumbnail, func(e *aftersales.Evidence) *bool { return &e.Thumbnail }),
+	textList(attrLabels, func(e *aftersales.Evidence) *[]string { return &e.Labels }),
+	flag(attrDamage, func(e *aftersales.Evidence) *bool { return &e.Damage }),
 }
 
 var decisionShape = shape[aftersales.Decision]{

@@ -109,6 +109,12 @@ const (
 	attrActiveCase      = "active_case"
 	attrContentType     = "content_type"
 	attrSize            = "size"
+	attrChecks          = "checks"      // the verification's findings of an evidence file (issue 16)
+	attrReusedFrom      = "reused_from" // the case whose photo an evidence file nearly duplicates
+	attrThumbnail       = "thumbnail"   // 1 when an evidence photo has a thumbnail, left out otherwise
+	attrLabels          = "labels"      // what image recognition saw on an evidence photo
+	attrDamage          = "damage"      // 1 when image recognition saw damage, left out otherwise
+	attrPhotoHash       = "phash"       // a photo's perceptual hash, 16 hex digits
 	attrOutcome         = "outcome"
 	attrBy              = "by"
 	attrRuleID          = "rule_id"

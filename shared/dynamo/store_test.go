@@ -207,3 +207,11 @@ func TestInboxConformance(t *testing.T) {
 		return storetest.InboxStores{Inbox: s, Deliveries: s}
 	})
 }
+
+func TestPhotoHashStore(t *testing.T) {
+	d := dynamo.StartMinidyn(t)
+	client := d.Client()
+	storetest.RunPhotoHashes(t, func(t *testing.T) aftersales.PhotoHashStore {
+		return dynamo.New(client, dynamo.NewTable(t, client))
+	})
+}

@@ -53,4 +53,9 @@ func TestInboxConformance(t *testing.T) {
 		s := memstore.NewInbox()
 		return storetest.InboxStores{Inbox: s, Deliveries: s}
 	})
+
+}
+
+func TestPhotoHashConformance(t *testing.T) {
+	storetest.RunPhotoHashes(t, func(t *testing.T) aftersales.PhotoHashStore { return memstore.NewPhotoHashes() })
 }

@@ -20,6 +20,14 @@ type ruleSetJSON struct {
 	AdminApprovalAbove *int64         `json:"admin_approval_above"`
 	Rules              []ruleJSON     `json:"rules"`
 	Deadlines          *deadlinesJSON `json:"deadlines"`
+	Evidence           *evidenceJSON  `json:"evidence,omitempty"`
+}
+
+// evidenceJSON are the settings of the evidence checks; left out, the
+// defaults (aftersales.DefaultEvidenceSettings).
+type evidenceJSON struct {
+	ReuseMaxDistance      *int     `json:"reuse_max_distance,omitempty"`
+	RecognitionCategories []string `json:"recognition_categories,omitempty"`
 }
 
 type ruleJSON struct {
@@ -47,6 +55,10 @@ type conditionJSON struct {
 	RefundsAtLeast        *int                     `json:"refunds_90d_at_least,omitempty"`
 	RefundsAtMost         *int                     `json:"refunds_90d_at_most,omitempty"`
 	HasEvidence           *bool                    `json:"has_evidence,omitempty"`
+	EvidenceVerified      *bool                    `json:"evidence_verified,omitempty"`
+	EvidenceReused        *bool                    `json:"evidence_reused,omitempty"`
+	RecognizedDamage      *bool                    `json:"recognized_damage,omitempty"`
+	RecognizedLabels      []string                 `json:"recognized_labels,omitempty"`
 	Reasons               []string                 `json:"reasons,omitempty"`
 	VirtualUnused         *bool                    `json:"virtual_unused,omitempty"`
 }
@@ -102,6 +114,13 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 	if r.AdminApprovalAbove != nil {
 		rs.AdminApprovalAbove = *r.AdminApprovalAbove
 	}
+	rs.Evidence = aftersales.DefaultEvidenceSettings()
+	if r.Evidence != nil {
+		if r.Evidence.ReuseMaxDistance != nil {
+			rs.Evidence.ReuseMaxDistance = *r.Evidence.ReuseMaxDistance
+		}
+		rs.Evidence.RecognitionCategories = r.Evidence.RecognitionCategories
+	}
 	for _, x := range r.Rules {
 		rs.Rules = append(rs.Rules, aftersales.Rule{ID: x.ID, Description: x.Description,
 			When: aftersales.Condition(x.When),
@@ -143,6 +162,8 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 	admin := rs.AdminApprovalAbove
 	out := ruleSetJSON{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy,
 		AdminApprovalAbove: &admin, Rules: make([]ruleJSON, 0, len(rs.Rules))}
+	reuse := rs.Evidence.ReuseMaxDistance
+	out.Evidence = &evidenceJSON{ReuseMaxDistance: &reuse, RecognitionCategories: rs.Evidence.RecognitionCategories}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})

@@ -13,9 +13,11 @@
 package s3blob
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -128,6 +130,71 @@ func (s *Store) Copy(ctx context.Context, from, to string) error {
 		return &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: "no such object", Err: aftersales.ErrNotFound}
 	}
 	return aftersales.Wrap(aftersales.KindTransient, op, err)
+}
+
+// PresignGet returns a URL that reads the object at key until expires from
+// now. It is a bearer credential for that object: the caller hands it to
+// the one who may look, and nothing logs it.
+func (s *Store) PresignGet(ctx context.Context, key string, expires time.Duration) (string, error) {
+	const op = "s3blob.presign_get"
+	if key == "" {
+		return "", misuse(op, "key must not be empty")
+	}
+	if err := checkExpiry(op, expires); err != nil {
+		return "", err
+	}
+	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)},
+		s3.WithPresignExpires(expires), signAt(s.signingTime()))
+	if err != nil {
+		return "", aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	return req.URL, nil
+}
+
+// Get reads the object at key, at most limit bytes (a Range request, so a
+// file larger than any evidence may be costs no more than the limit).
+func (s *Store) Get(ctx context.Context, key string, limit int64) ([]byte, aftersales.BlobInfo, error) {
+	const op = "s3blob.get"
+	if key == "" || limit <= 0 {
+		return nil, aftersales.BlobInfo{}, misuse(op, "key must not be empty and limit positive")
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key),
+		Range: aws.String(fmt.Sprintf("bytes=0-%d", limit-1))})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, aftersales.BlobInfo{}, &aftersales.Error{Kind: aftersales.KindNotFound, Op: op, Msg: "no such object", Err: aftersales.ErrNotFound}
+		}
+		return nil, aftersales.BlobInfo{}, aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(out.Body, limit))
+	if err != nil {
+		return nil, aftersales.BlobInfo{}, aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	size := int64(len(body))
+	if cr := aws.ToString(out.ContentRange); cr != "" {
+		// "bytes 0-99/12345": the object's whole size follows the slash.
+		if i := strings.LastIndexByte(cr, '/'); i >= 0 {
+			if n, err := strconv.ParseInt(cr[i+1:], 10, 64); err == nil {
+				size = n
+			}
+		}
+	}
+	return body, aftersales.BlobInfo{ContentType: aws.ToString(out.ContentType), Size: size}, nil
+}
+
+// Put stores body at key as contentType.
+func (s *Store) Put(ctx context.Context, key, contentType string, body []byte) error {
+	const op = "s3blob.put"
+	if key == "" || contentType == "" {
+		return misuse(op, "key and content type must not be empty")
+	}
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key),
+		ContentType: aws.String(contentType), Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body)))})
+	if err != nil {
+		return aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	return nil
 }
 
 // escapeKey percent-encodes every byte of an object key but the unreserved

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/verify"
 
 	fixtures "github.com/aftersales/aftersales/events"
 )
@@ -44,6 +45,11 @@ func (f *fakeUseCases) RefundNotified(_ context.Context, n aftersales.RefundNoti
 	return f.call(n.OutRefundNo)
 }
 
+func (f *fakeUseCases) ObjectCreated(_ context.Context, key string) (verify.Outcome, error) {
+	return verify.Outcome{CaseID: "as_1", EvidenceID: key[strings.LastIndexByte(key, '/')+1:],
+		Result: aftersales.EvidenceResult{Status: aftersales.EvidenceVerified}}, f.call(key)
+}
+
 func (f *fakeUseCases) ReviewOne(_ context.Context, it aftersales.ReviewItem) error {
 	return f.call(it.JobID + "/" + it.CaseID)
 }
@@ -66,6 +72,8 @@ func consumer(name string, f *fakeUseCases, log *slog.Logger) handler {
 		return (&Reviews{Reviewer: f, Logger: log}).Handle
 	case "notifications":
 		return (&Notifications{Notifier: f, Logger: log}).Handle
+	case "evidence":
+		return (&Evidence{Checker: f, Logger: log}).Handle
 	}
 	panic("no consumer " + name)
 }
@@ -95,6 +103,15 @@ func TestConsumers(t *testing.T) {
 		return `{"channel":"alipay","notification_id":"n","out_refund_no":"` + no + `","state":"succeeded"}`
 	}
 	transient := aftersales.E(aftersales.KindTransient, "op", "throttled")
+	// s3Event is the body S3 sends for one created object (key as S3
+	// encodes it).
+	s3Event := func(name, key string) string {
+		return `{"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"ap-northeast-1","eventTime":"2026-11-11T00:00:00.000Z",` +
+			`"eventName":"` + name + `","userIdentity":{"principalId":"AWS:X"},"requestParameters":{"sourceIPAddress":"10.0.0.1"},` +
+			`"responseElements":{"x-amz-request-id":"R","x-amz-id-2":"I"},"s3":{"s3SchemaVersion":"1.0","configurationId":"evidence-checks",` +
+			`"bucket":{"name":"b","ownerIdentity":{"principalId":"A"},"arn":"arn:aws:s3:::b"},` +
+			`"object":{"key":"` + key + `","size":10,"eTag":"e","sequencer":"0A"}}}]}`
+	}
 	tests := []struct {
 		name     string
 		consumer string
@@ -121,6 +138,19 @@ func TestConsumers(t *testing.T) {
 			log: `"msg":"refund notice for an unknown refund: parked","out_refund_no":"as_9-1","channel":"alipay","notification_id":"n","receive_count":"2"`},
 		{name: "a failed notice is retried", consumer: "inbound", bodies: []string{notice("as_1-1"), notice("as_2-1")},
 			fail: map[string]error{"as_2-1": transient}, calls: []string{"as_1-1", "as_2-1"}, failed: []string{"m2"}, log: "it will be retried"},
+		{name: "evidence checked, the key URL-decoded", consumer: "evidence",
+			bodies: []string{s3Event("ObjectCreated:Copy", "evidence/b1/ev_1"), s3Event("ObjectCreated:Put", "evidence/b%2B1/ev+2")},
+			calls:  []string{"evidence/b1/ev_1", "evidence/b+1/ev 2"}, log: `"msg":"evidence checked","case_id":"as_1","evidence_id":"ev 2","status":"verified"`},
+		{name: "S3's test event and bodies that are no S3 event are dropped", consumer: "evidence",
+			bodies: []string{`{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-11T00:00:00.000Z","Bucket":"b"}`, `nope`},
+			log:    "evidence message dropped"},
+		{name: "other events are ignored", consumer: "evidence", bodies: []string{s3Event("ObjectRemoved:Delete", "evidence/b1/ev_1")}},
+		{name: "a file that is no evidence is ignored, not retried", consumer: "evidence", bodies: []string{s3Event("ObjectCreated:Put", "evidence/b1/ev_9")},
+			fail: map[string]error{"evidence/b1/ev_9": verify.ErrNotEvidence}, calls: []string{"evidence/b1/ev_9"}, log: "evidence event ignored"},
+		{name: "a failed check is retried alone", consumer: "evidence",
+			bodies: []string{s3Event("ObjectCreated:Copy", "evidence/b1/ev_1"), s3Event("ObjectCreated:Copy", "evidence/b1/ev_2")},
+			fail:   map[string]error{"evidence/b1/ev_2": transient}, calls: []string{"evidence/b1/ev_1", "evidence/b1/ev_2"}, failed: []string{"m2"},
+			log: "evidence check failed; it will be retried"},
 		{name: "review items decided", consumer: "reviews", bodies: []string{`{"job_id":"j","case_id":"as_1"}`, `{"job_id":"j","case_id":"as_2"}`},
 			calls: []string{"j/as_1", "j/as_2"}},
 		{name: "review messages without a job or a case are dropped", consumer: "reviews",
@@ -162,7 +192,7 @@ func TestConsumers(t *testing.T) {
 
 // TestReplayFixtures sends every batch of events/sqs to its consumer.
 func TestReplayFixtures(t *testing.T) {
-	const caseID, jobID = "as_01JDQ3W7Z8K9M2N4P6R8T0V2X4", "job_01JDQ3W7Z8K9M2N4P6R8T0V2X5"
+	const caseID, jobID, evidenceID = "as_01JDQ3W7Z8K9M2N4P6R8T0V2X4", "job_01JDQ3W7Z8K9M2N4P6R8T0V2X5", "ev_01JDQ3W7Z8K9M2N4P6R8T0V2X6"
 	type replay struct {
 		consumer string
 		calls    []string
@@ -171,13 +201,15 @@ func TestReplayFixtures(t *testing.T) {
 	tests := map[string]replay{
 		"sqs/intake.json":  {consumer: "intake", calls: []string{caseID}},
 		"sqs/reviews.json": {consumer: "reviews", calls: []string{jobID + "/" + caseID}},
+		// The S3 notification of a file a case took, as the evidence queue delivers it.
+		"sqs/evidence.json": {consumer: "evidence", calls: []string{"evidence/buyer-1/" + evidenceID}},
 		"sqs/inbound.json": {consumer: "inbound", calls: []string{caseID + "-1"},
 			notices: []aftersales.RefundNotice{{Channel: aftersales.ChannelWeChatPay, NotificationID: "EV-2026112710350000000001",
 				OutRefundNo: caseID + "-1", RefundResult: aftersales.RefundResult{State: aftersales.StateSucceeded,
 					ProviderRefundID: "50300000000000000000000000001", Account: "支付用户零钱",
 					ArrivedAt: time.Date(2026, 11, 27, 10, 34, 58, 0, time.UTC)}}}},
 	}
-	vars := map[string]string{"case_id": caseID, "job_id": jobID}
+	vars := map[string]string{"case_id": caseID, "job_id": jobID, "evidence_id": evidenceID}
 	fixtures.Each(t, "sqs", tests, func(t *testing.T, name string, tt replay) {
 		var ev events.SQSEvent
 		fixtures.Load(t, name, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, &ev)

@@ -25,7 +25,10 @@ func fullCase(t *testing.T, o *aftersales.Order) *aftersales.Case {
 	c.Approved, c.Refunded = 12345, 100
 	c.Evidence = []aftersales.Evidence{
 		{ID: "ev_1", ContentType: "image/jpeg", Size: 183220, Status: "uploaded"},
-		{ID: "ev_2", ContentType: "video/mp4", Size: 20 << 20, Status: "verified"},
+		{ID: "ev_2", ContentType: "video/mp4", Size: 20 << 20, Status: "verified", Checks: []string{"type: video/mp4 matches the bytes", "decode: MP4 container, brand isom"}},
+		{ID: "ev_3", ContentType: "image/png", Size: 5000, Status: "reused", ReusedFrom: "as_01JDOTHER", Thumbnail: true,
+			Labels: []string{"Mobile Phone", "Cracked Glass"}, Damage: true,
+			Checks: []string{"reuse: 2 bits from evidence ev_0 of case as_01JDOTHER (at most 6 count as the same photo)"}},
 	}
 	c.Decision = &aftersales.Decision{Outcome: "manual", By: "rules", RuleID: "big-ticket", RuleSetVersion: 3, Reason: "above threshold", Level: aftersales.RoleAdmin}
 	c.WaitingFor, c.TaskToken = "review", "AAAAKgAAAAIAAAAAAAAAAT...token"

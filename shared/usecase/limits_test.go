@@ -134,6 +134,27 @@ func (b *memBlobs) Copy(_ context.Context, from, to string) error {
 	return nil
 }
 
+func (b *memBlobs) PresignGet(_ context.Context, key string, _ time.Duration) (string, error) {
+	return "https://blobs.example/" + key + "?signed", nil
+}
+
+func (b *memBlobs) Get(_ context.Context, key string, _ int64) ([]byte, aftersales.BlobInfo, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	info, ok := b.objects[key]
+	if !ok {
+		return nil, aftersales.BlobInfo{}, aftersales.ErrNotFound
+	}
+	return nil, info, nil
+}
+
+func (b *memBlobs) Put(_ context.Context, key, contentType string, body []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.objects[key] = aftersales.BlobInfo{ContentType: contentType, Size: int64(len(body))}
+	return nil
+}
+
 // put is the buyer's upload with a presigned URL.
 func (b *memBlobs) put(key string, info aftersales.BlobInfo) {
 	b.mu.Lock()

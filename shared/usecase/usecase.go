@@ -19,6 +19,7 @@ import (
 	"github.com/aftersales/aftersales/shared/usecase/returns"
 	"github.com/aftersales/aftersales/shared/usecase/review"
 	"github.com/aftersales/aftersales/shared/usecase/rulesets"
+	"github.com/aftersales/aftersales/shared/usecase/verify"
 	"github.com/aftersales/aftersales/shared/usecase/workflow"
 )
 
@@ -34,8 +35,10 @@ type Ports struct {
 	Refunds       aftersales.RefundStore
 	Notifications aftersales.NotificationStore
 	Threads       aftersales.ThreadStore
-	Inbox         aftersales.InboxStore    // F6: buyers' and staff's in-app inboxes
-	Deliveries    aftersales.DeliveryStore // F6: one send per (event, channel)
+	Inbox         aftersales.InboxStore      // F6: buyers' and staff's in-app inboxes
+	Deliveries    aftersales.DeliveryStore   // F6: one send per (event, channel)
+	Photos        aftersales.PhotoHashStore  // the evidence checks' photo hashes (issue 16)
+	Recognizer    aftersales.ImageRecognizer // image recognition of evidence photos; nil: off
 
 	Waits    aftersales.Waits
 	Intake   aftersales.Intake
@@ -68,6 +71,7 @@ type Services struct {
 	Policies *policies.Service
 	Notify   *notify.Service
 	Inbox    *notify.Inbox
+	Verify   *verify.Service
 }
 
 // New builds the use cases on p.
@@ -102,6 +106,8 @@ func New(p Ports) *Services {
 		Notify: &notify.Service{Cases: p.Cases, Orders: p.Orders, Inbox: p.Inbox, Deliveries: p.Deliveries,
 			Senders: p.Senders, Templates: notify.MustLoadTemplates(), Clock: p.Clock, Logger: p.Logger},
 		Inbox: &notify.Inbox{Store: p.Inbox, Clock: p.Clock},
+		Verify: &verify.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Evidence: p.Evidence, Hashes: p.Photos,
+			Recognizer: p.Recognizer, Workflow: wf, Clock: p.Clock},
 	}
 }
 
@@ -124,5 +130,10 @@ type Store interface {
 func (p Ports) WithStore(s Store) Ports {
 	p.Cases, p.Orders, p.Idempotency, p.Rules, p.Jobs, p.Refunds, p.Notifications, p.Threads = s, s, s, s, s, s, s, s
 	p.Inbox, p.Deliveries = s, s
+	// Photo hashes are a store of their own in memory (memstore.PhotoHashes)
+	// and part of the table on DynamoDB: taken when s keeps them.
+	if ph, ok := s.(aftersales.PhotoHashStore); ok {
+		p.Photos = ph
+	}
 	return p
 }

@@ -39,6 +39,13 @@ func (noBlobs) Stat(context.Context, string) (aftersales.BlobInfo, error) {
 	return aftersales.BlobInfo{}, aftersales.ErrNotFound
 }
 func (noBlobs) Copy(context.Context, string, string) error { return aftersales.ErrNotFound }
+func (noBlobs) PresignGet(context.Context, string, time.Duration) (string, error) {
+	return "", errors.New("not used")
+}
+func (noBlobs) Put(context.Context, string, string, []byte) error { return errors.New("not used") }
+func (noBlobs) Get(context.Context, string, int64) ([]byte, aftersales.BlobInfo, error) {
+	return nil, aftersales.BlobInfo{}, aftersales.ErrNotFound
+}
 
 // noReviews takes batch review items and drops them.
 type noReviews struct{}

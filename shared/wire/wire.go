@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rekognition"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
@@ -22,6 +23,7 @@ import (
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/mallhook"
+	"github.com/aftersales/aftersales/shared/rekog"
 	"github.com/aftersales/aftersales/shared/s3blob"
 	"github.com/aftersales/aftersales/shared/sfntask"
 	"github.com/aftersales/aftersales/shared/sms"
@@ -289,3 +291,24 @@ func Notifier(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Notific
 }
 
 var _ usecase.Store = (*dynamo.Store)(nil)
+
+// Evidence builds the consumer of the evidence queue (functions/evidence):
+// the S3 notifications of files kept under evidence/, each checked and the
+// result recorded on its case (issue 16).
+func Evidence(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Evidence, error) {
+	b, err := start(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	p := b.resuming()
+	p.Evidence = s3blob.New(awsenv.S3(b.ac, cfg.Endpoints.S3), cfg.EvidenceBucket, b.d.Clock)
+	// Rekognition in the cloud; with local stand-ins (endpoint overrides)
+	// the heuristic, as there is no local Rekognition and nothing local
+	// may call AWS. Either is used only for the categories the rule set
+	// names, none by default.
+	p.Recognizer = rekog.New(rekognition.NewFromConfig(b.ac))
+	if cfg.Endpoints.S3 != "" {
+		p.Recognizer = rekog.Heuristic{}
+	}
+	return &sqsevent.Evidence{Checker: b.services(p).Verify, Logger: b.d.Logger}, nil
+}

@@ -76,4 +76,5 @@ var Assume = Assumptions{
 // deploys it (infra's template test checks they agree).
 var FunctionMemoryMB = map[string]int{
 	"api": 512, "webhooks": 256, "tasks": 512, "intake": 256, "inbound": 256, "reviews": 256, "sweeper": 256, "notifier": 256,
+	"evidence": 1024, // decodes photos (issue 16); the benchmark uploads none, so it costs nothing there
 }

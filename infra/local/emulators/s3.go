@@ -56,7 +56,8 @@ type S3 struct {
 type S3Option func(*s3Config)
 
 type s3Config struct {
-	clock aftersales.Clock
+	clock         aftersales.Clock
+	notifications []Notification
 }
 
 // WithS3Clock makes the emulator judge the expiry of presigned URLs by c. The
@@ -85,7 +86,11 @@ func StartS3(addr string, opts ...S3Option) (*S3, error) {
 		return nil, fmt.Errorf("emulators: s3: %w", err)
 	}
 	fake := gofakes3.New(s3mem.New())
-	guard := &presignGuard{next: listV2Fidelity{next: fake.Server()}, clock: cfg.clock}
+	var inner http.Handler = listV2Fidelity{next: fake.Server()}
+	if len(cfg.notifications) > 0 {
+		inner = &notifyFidelity{next: inner, ns: cfg.notifications, clock: cfg.clock, region: S3Region}
+	}
+	guard := &presignGuard{next: inner, clock: cfg.clock}
 	s := &S3{
 		srv:    &http.Server{Handler: guard, ReadHeaderTimeout: 10 * time.Second},
 		url:    "http://" + ln.Addr().String(),

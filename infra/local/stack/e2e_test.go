@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/aftersales/aftersales/infra/local/vclock"
+	"github.com/aftersales/aftersales/shared/inspect/inspecttest"
 )
 
 var start = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -252,7 +253,7 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 	}
 
 	// Evidence: ask for a URL, PUT the bytes straight to S3, attach.
-	photo := []byte("\xff\xd8\xff\xe0 a very small jpeg")
+	photo := inspecttest.JPEG(inspecttest.Photo(120, 90, 101), 80)
 	var ups struct {
 		Uploads []struct {
 			EvidenceID string            `json:"evidence_id"`
@@ -297,9 +298,16 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 		t.Fatalf("after attach: %+v", got)
 	}
 
+	// The upload landing under evidence/ is checked: a real photo is verified.
+	st.settle(t)
+	got = st.get(t, buyer, c.ID)
+	if got.Version != 5 || got.Evidence[0].Status != "verified" || got.Timeline[4].Action != "check_evidence" || got.Status != "pending_review" {
+		t.Fatalf("after the check: %+v", got)
+	}
+
 	res = buyer.do("POST", "/v1/cases/"+c.ID+"/cancel", nil)
 	res.decode(t, &got)
-	if res.status != http.StatusOK || got.Status != "cancelled" || got.Version != 5 || got.Next != nil {
+	if res.status != http.StatusOK || got.Status != "cancelled" || got.Version != 6 || got.Next != nil {
 		t.Fatalf("cancel: %d %+v", res.status, got)
 	}
 	st.settle(t)
@@ -324,7 +332,7 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 	}
 	var sc caseBody
 	staff.do("GET", "/v1/staff/cases/"+c.ID, nil).decode(t, &sc)
-	if sc.Status != "cancelled" || len(sc.Timeline) != 5 {
+	if sc.Status != "cancelled" || len(sc.Timeline) != 6 {
 		t.Fatalf("staff get: %+v", sc)
 	}
 }

@@ -104,6 +104,7 @@ const (
 	FunctionInbound  = "inbound"
 	FunctionSweeper  = "sweeper"
 	// FunctionNotifier is in notify.go with the notifications queue.
+	FunctionEvidence = "evidence"
 )
 
 // observe runs f as an invocation of function.
@@ -160,6 +161,9 @@ type Stack struct {
 	notifier  *esm.Mapping // the notifications queue's consumer
 	mappings  []*esm.Mapping
 	stopped   atomic.Bool
+	// evidenceQueue takes the local S3's notifications (a *sqsbus.Queue),
+	// set once the queue exists.
+	evidenceQueue atomic.Pointer[evidenceSender]
 	// ctx is the context of the work the stack starts on its own (the
 	// sweeper's runs); Close cancels it.
 	ctx    context.Context
@@ -198,7 +202,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, func(context.Context) error { return s.dynamo.Close() })
-	if s.s3, err = emulators.StartS3(o.S3Addr, emulators.WithS3Clock(o.Clock)); err != nil {
+	// The bucket notification of the cloud (infra/buckets.go): files kept
+	// under evidence/ go to the evidence queue, once that exists.
+	evidenceNotice := emulators.Notification{ID: "evidence-checks", Prefix: "evidence/", Send: s.sendEvidenceNotice}
+	if s.s3, err = emulators.StartS3(o.S3Addr, emulators.WithS3Clock(o.Clock), emulators.WithS3Notifications(evidenceNotice)); err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, func(context.Context) error { return s.s3.Close() })
@@ -253,7 +260,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
-		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs(), memstore.NewInbox()}
+		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs(), memstore.NewInbox(), memstore.NewPhotoHashes()}
 		s.store = s.decor.store
 	}
 	s.deps = wire.Deps{Clock: o.Clock, Logger: o.Logger, Decorate: &s.decor}
@@ -514,13 +521,16 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   CASE=$(echo "$R" | sed -E 's/^\{"id":"([^"]+)".*/\1/'); echo $CASE
   curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 
-  #    a photo as evidence: ask for an upload URL, PUT the file straight to S3, attach it
-  printf 'not really a jpeg' > /tmp/photo.jpg
+  #    a photo as evidence: ask for an upload URL, PUT the file straight to S3, attach it; a moment later the
+  #    evidence check marks it verified (GET the case: status, checks, and a view_url valid 5 minutes). Bytes
+  #    that are no JPEG ('not really a jpeg') would be marked invalid and the buyer asked for valid evidence.
+  echo '/9j/2wCEABQODxIPDRQSEBIXFRQYHjIhHhwcHj0sLiQySUBMS0dARkVQWnNiUFVtVkVGZIhlbXd7gYKBTmCNl4x9lnN+gXwBFRcXHhoeOyEhO3xTRlN8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fHx8fP/AABEIACQAMAMBIgACEQEDEQH/xAGiAAABBQEBAQEBAQAAAAAAAAAAAQIDBAUGBwgJCgsQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+gEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoLEQACAQIEBAMEBwUEBAABAncAAQIDEQQFITEGEkFRB2FxEyIygQgUQpGhscEJIzNS8BVictEKFiQ04SXxFxgZGiYnKCkqNTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqCg4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2dri4+Tl5ufo6ery8/T19vf4+fr/2gAMAwEAAhEDEQA/AKCxVKsVWViqVYq53ULp1RlpGFkJOOlXKZHGVORT8Yrqw81KNup6EJcyCmavh9KgUn5vMyBnnAz/APWpXdUGWP4etU5ne4Zd/CqMKvYVVWaSscuKrRiuXqXViqVYqyV1/wD6dP8AyJ/9apV1/wD6dP8AyJ/9avNdGr2/I4adCv2/FGssVSiPAyayV1//AKdP/In/ANarEOsfaZFhMAjDfxF8/wBKzVCo5JNaHcqVaMXK23oVZ4VtwATucjOB0FRpIAfmHFWdRibeJQMrjB9qqRxtI4VRz/KumpFqfKjmpYel7PYylUVKqio1qZa6WdtMeqipkGCCOCOhFRrUq1kz0KZDFr14qBWETkfxMvJ/I1qabdSXdu0kuNwcgYGOOv8AWuXWui0L/jzf/rof5Cu1bnzsEf/Z' | base64 -d > /tmp/photo.jpg
   UP=$(curl -s -X POST {API}/v1/cases/$CASE/evidence-uploads -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -d '{"files":[{"content_type":"image/jpeg","size":17}]}')
+    -d "{\"files\":[{\"content_type\":\"image/jpeg\",\"size\":$(wc -c < /tmp/photo.jpg)}]}")
   URL=$(echo "$UP" | sed -E 's/.*"url":"([^"]+)".*/\1/'); EV=$(echo "$UP" | sed -E 's/.*"evidence_id":"([^"]+)".*/\1/')
   curl -s -X PUT "$URL" -H 'Content-Type: image/jpeg' --data-binary @/tmp/photo.jpg
   curl -s -X POST {API}/v1/cases/$CASE/evidence -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"evidence_ids\":[\"$EV\"]}"
+  sleep 1; curl -s {API}/v1/staff/cases/$CASE -H "Authorization: Bearer $STAFF"
 
   #    the reviewer's queue; approve; the buyer ships the return; the merchant confirms receipt: refunded
   curl -s '{API}/v1/staff/cases?status=pending_review' -H "Authorization: Bearer $STAFF"
@@ -581,4 +591,5 @@ type memoryStore struct {
 	*memstore.RuleSets
 	*memstore.Jobs
 	*memstore.Inbox
+	*memstore.PhotoHashes
 }

@@ -7,8 +7,11 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aftersales/aftersales/shared/inspect/inspecttest"
 )
 
 func (st *Stack) billedTransitions(t *testing.T, caseID string) int {
@@ -20,10 +23,15 @@ func (st *Stack) billedTransitions(t *testing.T, caseID string) int {
 	return int(e.BilledTransitions)
 }
 
-// uploadEvidence uploads a small photo for the case and returns its id.
+// photoSeed makes each uploadEvidence photo another photo: the same one on
+// two claims would be flagged reused (issue 16).
+var photoSeed atomic.Int64
+
+// uploadEvidence uploads a small real photo (a different one each call)
+// for the case and returns its id.
 func (st *Stack) uploadEvidence(t *testing.T, buyer *client, caseID string) string {
 	t.Helper()
-	photo := []byte("\xff\xd8\xff\xe0 spoiled strawberries")
+	photo := inspecttest.JPEG(inspecttest.Photo(96, 96, int(photoSeed.Add(1))+1000), 80)
 	var ups struct {
 		Uploads []struct {
 			EvidenceID string            `json:"evidence_id"`

@@ -35,6 +35,8 @@ const (
 	ReviewDLQ        = "aftersales-reviews-dlq"
 	InboundQueue     = "aftersales-inbound"
 	InboundDLQ       = "aftersales-inbound-dlq"
+	EvidenceQueue    = "aftersales-evidence"
+	EvidenceDLQ      = "aftersales-evidence-dlq"
 	CaseStateMachine = "aftersales-case"
 	TasksFunction    = "aftersales-tasks"
 	// SweepEvery is the sweeper's schedule.
@@ -138,6 +140,10 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	}
 	s.fns.inbound = inbound.Handle
 	if err := s.consume(ctx, sqsClient, inboundURL, FunctionInbound, inbound.Handle, 5); err != nil {
+		return err
+	}
+
+	if err := s.startEvidence(ctx, sqsClient); err != nil {
 		return err
 	}
 
@@ -289,4 +295,39 @@ func (s *Stack) ExecutionNamed(name string) (*sfnlocal.Execution, error) {
 	// arn:...:stateMachine:<machine> -> arn:...:execution:<machine>:<name>.
 	arn := strings.Replace(s.Config.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + name
 	return s.SFN.DescribeExecution(arn)
+}
+
+// evidenceSender puts S3 notifications on the evidence queue.
+type evidenceSender struct {
+	client *sqs.Client
+	url    string
+}
+
+// startEvidence creates the evidence queue, which the local S3's bucket
+// notification feeds, and its consumer, the evidence function (issue 16).
+func (s *Stack) startEvidence(ctx context.Context, client *sqs.Client) error {
+	url, err := createQueue(ctx, client, EvidenceQueue, EvidenceDLQ)
+	if err != nil {
+		return fmt.Errorf("create evidence queue: %w", err)
+	}
+	s.evidenceQueue.Store(&evidenceSender{client: client, url: url})
+	h, err := wire.Evidence(ctx, s.Config, s.deps)
+	if err != nil {
+		return err
+	}
+	return s.consume(ctx, client, url, FunctionEvidence, h.Handle, 5)
+}
+
+// sendEvidenceNotice is the local S3's notification destination: the
+// evidence queue, as the bucket's notification configuration in the cloud.
+func (s *Stack) sendEvidenceNotice(ctx context.Context, body []byte) error {
+	q := s.evidenceQueue.Load()
+	if q == nil {
+		return errors.New("the evidence queue does not exist yet")
+	}
+	_, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(string(body))})
+	if err != nil {
+		s.log.Error("evidence notification lost", "err", err.Error())
+	}
+	return err
 }

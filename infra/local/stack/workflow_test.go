@@ -2,6 +2,7 @@ package stack
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -248,7 +249,14 @@ func TestPartialApprovalAndAdminThreshold(t *testing.T) {
 	c := st.apply(t, buyer, app("o-1005", "return_refund", "quality_issue", "l1", 1))
 	wantStatus(t, c, "pending_review")
 	reviewer.do("POST", "/v1/staff/cases/"+c.ID+"/approve", map[string]any{}).problem(t, http.StatusForbidden)
-	p := admin.do("POST", "/v1/staff/cases/"+c.ID+"/approve", map[string]any{"amount": 400000}).problem(t, http.StatusUnprocessableEntity)
+	// A quality problem needs verified evidence before anyone approves it.
+	p := admin.do("POST", "/v1/staff/cases/"+c.ID+"/approve", map[string]any{}).problem(t, http.StatusConflict)
+	if !strings.Contains(p.Detail, "needs verified evidence") {
+		t.Errorf("approval without evidence: %+v", p)
+	}
+	act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": []string{st.uploadEvidence(t, buyer, c.ID)}}, 200)
+	st.settle(t)
+	p = admin.do("POST", "/v1/staff/cases/"+c.ID+"/approve", map[string]any{"amount": 400000}).problem(t, http.StatusUnprocessableEntity)
 	if !p.names("amount") {
 		t.Errorf("problem %+v", p)
 	}

@@ -184,7 +184,7 @@ func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string
 	if err != nil {
 		return nil, err
 	}
-	if err := s.keepEvidence(ctx, ups); err != nil {
+	if err := s.keepEvidence(ctx, c.ID, ups); err != nil {
 		return nil, err
 	}
 	return c, nil

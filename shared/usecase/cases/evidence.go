@@ -108,7 +108,7 @@ func (s *Service) AttachEvidence(ctx context.Context, p aftersales.Principal, ca
 		}
 		// Kept once the case has taken them, before it is written: a case
 		// never holds a file that the lifecycle rule may delete.
-		return s.keepEvidence(ctx, ups)
+		return s.keepEvidence(ctx, caseID, ups)
 	})
 }
 
@@ -167,7 +167,23 @@ func evidenceOf(ups []aftersales.Upload) []aftersales.Evidence {
 // runs once every check has passed, so only files a case takes are kept;
 // a case write that fails after it leaves a copy that no case holds, at
 // most one per upload (the copy's key is the upload's).
-func (s *Service) keepEvidence(ctx context.Context, ups []aftersales.Upload) error {
+//
+// Uploads declared before the case existed are first recorded as the
+// case's: the copy under evidence/ is what starts the verification (issue
+// 16), which finds the case through the upload record.
+func (s *Service) keepEvidence(ctx context.Context, caseID string, ups []aftersales.Upload) error {
+	var claimed []aftersales.Upload
+	for _, up := range ups {
+		if up.CaseID == "" {
+			up.CaseID = caseID
+			claimed = append(claimed, up)
+		}
+	}
+	if len(claimed) > 0 {
+		if err := s.Cases.PutUploads(ctx, claimed); err != nil {
+			return err
+		}
+	}
 	for _, up := range ups {
 		to := aftersales.EvidenceObjectKey(up.BuyerID, up.ID)
 		if up.ObjectKey == to {
@@ -184,4 +200,39 @@ func (s *Service) keepEvidence(ctx context.Context, ups []aftersales.Upload) err
 		}
 	}
 	return nil
+}
+
+// EvidenceLink is a short-lived link to look at one evidence file.
+type EvidenceLink struct {
+	URL          string
+	ThumbnailURL string // for a photo with a thumbnail
+	ExpiresAt    time.Time
+}
+
+// EvidenceLinks signs a link to each evidence file of c, which p has
+// already read (GetCase): the buyer of the case, or staff who read every
+// case. Anyone else gets no link, whatever case they pass: the check is
+// made again here, so a caller that forgot GetCase cannot leak a link.
+// The links are bearer credentials that expire in ViewURLLifetime; they
+// are returned, never logged or stored.
+func (s *Service) EvidenceLinks(ctx context.Context, p aftersales.Principal, c *aftersales.Case) (map[string]EvidenceLink, error) {
+	if c == nil || len(c.Evidence) == 0 || (!p.ReadsAllCases() && !c.OwnedBy(p.ID)) {
+		return nil, nil
+	}
+	exp := s.Clock.Now().UTC().Truncate(time.Second).Add(aftersales.ViewURLLifetime)
+	out := make(map[string]EvidenceLink, len(c.Evidence))
+	for _, e := range c.Evidence {
+		u, err := s.Evidence.PresignGet(ctx, aftersales.EvidenceObjectKey(c.BuyerID, e.ID), aftersales.ViewURLLifetime)
+		if err != nil {
+			return nil, err
+		}
+		l := EvidenceLink{URL: u, ExpiresAt: exp}
+		if e.Thumbnail {
+			if l.ThumbnailURL, err = s.Evidence.PresignGet(ctx, aftersales.ThumbnailObjectKey(c.BuyerID, e.ID), aftersales.ViewURLLifetime); err != nil {
+				return nil, err
+			}
+		}
+		out[e.ID] = l
+	}
+	return out, nil
 }

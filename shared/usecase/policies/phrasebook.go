@@ -49,7 +49,13 @@ type phrasebook struct {
 	refundsAtLeast func(n int) string
 	refundsAtMost  func(n int) string
 	evidence       map[bool]string // has_evidence
-	virtualUnused  map[bool]string // virtual_unused
+	// The evidence checks' conditions (issue 16): evidence_verified,
+	// evidence_reused, recognized_damage, recognized_labels.
+	evidenceVerified map[bool]string
+	evidenceReused   map[bool]string
+	damageSeen       map[bool]string
+	labelsSeen       func(labels string) string
+	virtualUnused    map[bool]string // virtual_unused
 
 	// Outcomes.
 	approve         string

@@ -224,6 +224,18 @@ func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 	if w.HasEvidence != nil {
 		out = append(out, pb.evidence[*w.HasEvidence])
 	}
+	if w.EvidenceVerified != nil {
+		out = append(out, pb.evidenceVerified[*w.EvidenceVerified])
+	}
+	if w.EvidenceReused != nil {
+		out = append(out, pb.evidenceReused[*w.EvidenceReused])
+	}
+	if w.RecognizedDamage != nil {
+		out = append(out, pb.damageSeen[*w.RecognizedDamage])
+	}
+	if len(w.RecognizedLabels) > 0 {
+		out = append(out, pb.labelsSeen(pb.or(quoted(pb, w.RecognizedLabels))))
+	}
 	return out
 }
 
@@ -244,7 +256,8 @@ func tags(r aftersales.Rule) []string {
 	if slices.Contains(w.LineKinds, aftersales.KindProduce) || slices.Contains(w.OnlyLineKinds, aftersales.KindProduce) {
 		out = append(out, TagProduce)
 	}
-	if w.HasEvidence != nil || r.Then.Decision == aftersales.OutcomeRequestEvidence {
+	if w.HasEvidence != nil || w.EvidenceVerified != nil || w.EvidenceReused != nil || w.RecognizedDamage != nil ||
+		len(w.RecognizedLabels) > 0 || r.Then.Decision == aftersales.OutcomeRequestEvidence {
 		out = append(out, TagPhotos)
 	}
 	if w.PaidMoreThanDays != nil || w.PaidWithinDays != nil || w.ShippedMoreThanDays != nil || w.ShippedWithinDays != nil ||

@@ -81,6 +81,20 @@ func TestWrite(t *testing.T) {
 		{name: "a rule set change: the produce claim window in Chinese", rs: changed(produceWithin1Day), lang: LangZH,
 			filter: Filter{Kind: aftersales.Claim},
 			want:   []string{"若包含生鲜，且订单签收不超过 24 小时，且已上传图片或视频：自动同意。"}},
+		{name: "the evidence checks' conditions in words (issue 16)", lang: LangEN, filter: Filter{Kind: aftersales.Claim},
+			rs: changed(func(rs *aftersales.RuleSet) {
+				rs.Rules = slices.Insert(rs.Rules, 0, aftersales.Rule{ID: "phones-cracked", When: aftersales.Condition{
+					CaseTypes: []aftersales.CaseType{aftersales.Claim}, EvidenceVerified: ptr(true), EvidenceReused: ptr(false),
+					RecognizedDamage: ptr(true), RecognizedLabels: []string{"Mobile Phone"}},
+					Then: aftersales.Outcome{Decision: aftersales.OutcomeApprove}})
+			}),
+			want: []string{"If a photo or video passed our checks and no photo was used in another claim and damage can be seen on a photo and a photo shows “Mobile Phone”: approved automatically."}},
+		{name: "the evidence checks' conditions in Chinese", lang: LangZH, filter: Filter{Kind: aftersales.Claim},
+			rs: changed(func(rs *aftersales.RuleSet) {
+				rs.Rules = slices.Insert(rs.Rules, 0, aftersales.Rule{ID: "reused", When: aftersales.Condition{EvidenceReused: ptr(true)},
+					Then: aftersales.Outcome{Decision: aftersales.OutcomeManual, Level: aftersales.RoleAdmin}})
+			}),
+			want: []string{"若有图片已在其他申请中使用过：由商家管理员人工审核。"}},
 		{name: "a rule set change: new deadlines and tier promises", lang: LangZH, rs: changed(func(rs *aftersales.RuleSet) {
 			rs.Deadlines.Return = 10 * 24 * time.Hour
 			rs.Deadlines.ReviewShipped = 72 * time.Hour

@@ -66,6 +66,11 @@ func (s *Service) Approve(ctx context.Context, p aftersales.Principal, caseID st
 		if needsAdmin && !p.Has(aftersales.RoleAdmin) {
 			return aftersales.E(aftersales.KindForbidden, op, fmt.Sprintf("approving %s needs an admin", money(amount)))
 		}
+		// After who may approve: a reviewer who could not approve anyway
+		// is told so, not that evidence is missing.
+		if err := c.CheckEvidenceForApproval(op); err != nil {
+			return err
+		}
 		note := a.Note
 		if amount < c.Requested {
 			note = fmt.Sprintf("partial: %s of %s requested; %s", money(amount), money(c.Requested), a.Note)
