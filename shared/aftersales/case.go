@@ -132,6 +132,9 @@ type Case struct {
 	// tier's review SLA, F24); missing it is an SLA miss, not the default
 	// outcome, which still waits for Deadline.
 	PromisedBy time.Time
+	// RemindedFor is the due time the last reminder was sent for (see
+	// ReminderDue): one reminder per deadline, however often it is looked at.
+	RemindedFor time.Time
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

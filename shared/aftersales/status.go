@@ -71,6 +71,7 @@ const (
 	ActAnswerDispute   Action = "answer_dispute"   // the merchant's first answer to a dispute stops its answer deadline
 	ActPropose         Action = "propose"          // either side proposes a refund to settle a dispute
 	ActMessage         Action = "message"          // a message in the dispute thread (its words are in the thread)
+	ActDeadlineSoon    Action = "deadline_soon"    // a deadline is near: the buyer (or, for a review promise, staff) is reminded
 	ActAgree           Action = "agree"            // both sides agreed on a proposal
 	ActEscalate        Action = "escalate"         // no agreement by the deadline
 	ActArbitrate       Action = "arbitrate"        // platform decides for a refund
@@ -157,6 +158,11 @@ var Transitions = append([]Transition{
 	{StatusDisputed, ActPropose, nil, StatusDisputed},
 	{StatusDisputed, ActMessage, nil, StatusDisputed},
 	{StatusEscalated, ActMessage, nil, StatusEscalated},
+
+	{StatusAwaitingEvidence, ActDeadlineSoon, nil, StatusAwaitingEvidence},
+	{StatusAwaitingReturn, ActDeadlineSoon, returnTypes, StatusAwaitingReturn},
+	{StatusRejected, ActDeadlineSoon, nil, StatusRejected},
+	{StatusPendingReview, ActDeadlineSoon, nil, StatusPendingReview},
 	{StatusDisputed, ActAgree, nil, StatusRefunding},
 	{StatusDisputed, ActEscalate, nil, StatusEscalated},
 	{StatusDisputed, ActCancel, nil, StatusClosed},

@@ -10,7 +10,7 @@ var allActions = []Action{
 	ActSubmit, ActAttachEvidence, ActSendToReview, ActRequestEvidence, ActApprove, ActReject,
 	ActShipReturn, ActReturnDelivered, ActConfirmReceipt, ActReship, ActRefundSucceeded,
 	ActRefundFailed, ActOpenDispute, ActAgree, ActEscalate, ActArbitrate, ActDismiss, ActExpire, ActCancel,
-	ActAwait, ActRemind, ActWorkflowFailed, ActRefundManual, ActAnswerDispute, ActPropose, ActMessage,
+	ActAwait, ActRemind, ActWorkflowFailed, ActRefundManual, ActAnswerDispute, ActPropose, ActMessage, ActDeadlineSoon,
 }
 
 // TestEveryStatusActionPair walks the whole status x action x type space and

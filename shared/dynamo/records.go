@@ -44,6 +44,7 @@ var caseShape = shape[aftersales.Case]{
 	text(attrTaskToken, func(c *aftersales.Case) *string { return &c.TaskToken }),
 	instant(attrDeadline, func(c *aftersales.Case) *time.Time { return &c.Deadline }),
 	instant(attrPromisedBy, func(c *aftersales.Case) *time.Time { return &c.PromisedBy }),
+	instant(attrRemindedFor, func(c *aftersales.Case) *time.Time { return &c.RemindedFor }),
 	instant(attrCreatedAt, func(c *aftersales.Case) *time.Time { return &c.CreatedAt }),
 	instant(attrUpdatedAt, func(c *aftersales.Case) *time.Time { return &c.UpdatedAt }),
 	optional(attrReturn, func(c *aftersales.Case) **aftersales.Shipment { return &c.Return }, shipmentShape),

@@ -98,6 +98,7 @@ const (
 	attrReturn          = "return_shipment"
 	attrReturnCondition = "return_condition"
 	attrPromisedBy      = "promised_by"
+	attrRemindedFor     = "reminded_for"
 	attrReplacement     = "replacement"
 	attrCourier         = "courier"
 	attrTracking        = "tracking_number"

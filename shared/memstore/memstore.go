@@ -366,7 +366,7 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
 	out.Dispute = cloneDispute(c.Dispute)
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
-	out.PromisedBy = utc(c.PromisedBy)
+	out.PromisedBy, out.RemindedFor = utc(c.PromisedBy), utc(c.RemindedFor)
 	return &out
 }
 

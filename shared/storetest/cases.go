@@ -34,6 +34,7 @@ func fullCase(t *testing.T, o *aftersales.Order) *aftersales.Case {
 	c.WaitingFor, c.TaskToken = "review", "AAAAKgAAAAIAAAAAAAAAAT...token"
 	c.Deadline = at.Add(48*time.Hour + 5)
 	c.PromisedBy = at.Add(time.Hour + 7)
+	c.RemindedFor = at.Add(time.Hour + 7)
 	c.Return = &aftersales.Shipment{Courier: "shunfeng", TrackingNumber: "SF1234567890", At: at.Add(time.Hour + 3)}
 	c.ReturnCondition = aftersales.ConditionDefective
 	c.Replacement = &aftersales.Shipment{Courier: "yuantong", TrackingNumber: "YT0987654321", At: at.Add(2 * time.Hour)}

@@ -234,7 +234,8 @@ func Intake(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Intake, e
 }
 
 // Sweeper builds the scheduled sweep (functions/sweeper): it re-enqueues
-// cases still submitted after the grace period.
+// cases whose intake message was lost (Workflow.Sweep), then sends the
+// reminders of deadlines that are near (Workflow.Remind).
 func Sweeper(ctx context.Context, cfg config.Config, d Deps) (func(context.Context) (int, error), error) {
 	b, err := start(ctx, cfg, d)
 	if err != nil {
@@ -246,7 +247,12 @@ func Sweeper(ctx context.Context, cfg config.Config, d Deps) (func(context.Conte
 	return func(ctx context.Context) (int, error) {
 		n, err := wf.Sweep(ctx, cfg.SweepGrace)
 		b.d.Logger.InfoContext(ctx, "sweep", "requeued", n)
-		return n, err
+		if err != nil {
+			return n, err
+		}
+		r, err := wf.Remind(ctx)
+		b.d.Logger.InfoContext(ctx, "reminders", "sent", r)
+		return n + r, err
 	}, nil
 }
 

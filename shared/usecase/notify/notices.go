@@ -65,8 +65,21 @@ type Notice struct {
 	Kind string
 }
 
+// Reminders of a near deadline: the buyer's waits tell the buyer, a
+// member's review promise tells staff.
+const (
+	KindDeadlineSoon = "deadline_soon"
+	KindSLAAtRisk    = "sla_at_risk"
+)
+
 // NoticesFor returns what timeline entry e tells, buyer first.
 func NoticesFor(e aftersales.TimelineEntry) []Notice {
+	if e.Action == aftersales.ActDeadlineSoon {
+		if e.To == aftersales.StatusPendingReview {
+			return []Notice{{ToStaff, KindSLAAtRisk}}
+		}
+		return []Notice{{ToBuyer, KindDeadlineSoon}}
+	}
 	if k, ok := toTheOtherSide[e.Action]; ok {
 		var out []Notice
 		byBuyer := strings.HasPrefix(e.Actor, "buyer:")
@@ -98,7 +111,7 @@ func NoticesFor(e aftersales.TimelineEntry) []Notice {
 
 // kinds lists every kind the tables name, for the template tests.
 func kinds() []Notice {
-	out := []Notice{{ToBuyer, KindStatusChanged}}
+	out := []Notice{{ToBuyer, KindStatusChanged}, {ToBuyer, KindDeadlineSoon}, {ToStaff, KindSLAAtRisk}}
 	for _, k := range buyerKinds {
 		out = append(out, Notice{ToBuyer, k})
 	}

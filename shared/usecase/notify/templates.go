@@ -128,6 +128,7 @@ type Rendered struct {
 // data is what a template may say.
 type data struct {
 	CaseID, Status, Hint, At string
+	Due                      string // a reminder's due time (At otherwise)
 	Amount                   string // WeChat's amount type: ¥12.30
 	AmountText               string // for text: ¥12.30, or CNY 12.30 in English (¥ would make an SMS Unicode, 70 characters)
 }
@@ -149,6 +150,10 @@ func (ts *Templates) Render(lang, kind string, c *aftersales.Case, e aftersales.
 	}
 	d := data{CaseID: c.ID, Status: l.statuses[string(e.To)], Hint: l.hints[string(e.To)],
 		At: e.At.In(shanghai).Format("2006-01-02 15:04"), Amount: yuan(amount), AmountText: yuan(amount)}
+	d.Due = d.At
+	if due := c.RemindedFor; e.Action == aftersales.ActDeadlineSoon && !due.IsZero() {
+		d.Due = due.In(shanghai).Format("2006-01-02 15:04")
+	}
 	if lang == aftersales.LangEN {
 		d.AmountText = "CNY " + strings.TrimPrefix(d.Amount, "¥")
 	}

@@ -286,6 +286,38 @@ func (s *Service) Sweep(ctx context.Context, grace time.Duration) (int, error) {
 	return n, err
 }
 
+// Remind sends the reminders that fell due (F6, F25): a buyer whose wait
+// ends within a day, staff whose review promise to a member ends within a
+// quarter of an hour; once per deadline (Case.ReminderDue). The sweeper
+// calls it every few minutes; it returns how many it sent.
+func (s *Service) Remind(ctx context.Context) (int, error) {
+	n := 0
+	for _, st := range aftersales.ReminderStatuses {
+		q := aftersales.CaseQuery{Status: st, Limit: aftersales.MaxPageSize}
+		err := casework.EachPage(ctx, s.Cases, q, func(c aftersales.Case) error {
+			if _, due := c.ReminderDue(s.Clock.Now()); !due {
+				return nil
+			}
+			_, wrote, err := casework.Update(ctx, s.Cases, c.ID, s.Cases.GetCase, func(c *aftersales.Case) error {
+				now := s.Clock.Now()
+				due, ok := c.ReminderDue(now)
+				if !ok {
+					return casework.ErrNoChange
+				}
+				return c.Remind(due, now)
+			})
+			if wrote {
+				n++
+			}
+			return err
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // RunDispute names the workflow run of a completed case reopened by a
 // dispute.
 const RunDispute = "dispute"
