@@ -77,20 +77,25 @@ const (
 	// which has no prefix, moves them to infrequent access with their
 	// originals; neither is ever expired.
 	thumbnailPrefix = "thumbnails/"
+	// threadPrefix holds the files of dispute threads
+	// (aftersales.ThreadObjectKey): staff's documents uploaded in place,
+	// the buyer's copied from pending/ when a message names them.
+	threadPrefix = "threads/"
 )
 
 // grantEvidence lets the api function presign uploads and downloads of
 // evidence. Presigned PUT/GET are signed with the api function's role;
 // attaching evidence HEADs the upload under pending/ and copies it under
 // evidence/ (GetObject on the source, PutObject on the copy): PutObject and
-// GetObject under both prefixes. ListBucket makes a missing object answer
+// GetObject under both prefixes, and under threads/ for the files of
+// dispute threads (issue 14). ListBucket makes a missing object answer
 // 404 instead of 403, which the api reports as "not uploaded".
 func (b *builder) grantEvidence(evidence awss3.Bucket) {
 	api := b.fns["api"]
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("s3:PutObject", "s3:GetObject"),
 		Resources: &[]*string{evidence.ArnForObjects(jsii.String(pendingPrefix + "*")),
-			evidence.ArnForObjects(jsii.String(evidencePrefix + "*"))},
+			evidence.ArnForObjects(jsii.String(evidencePrefix + "*")), evidence.ArnForObjects(jsii.String(threadPrefix + "*"))},
 	}))
 	// The case view signs GETs of thumbnails too (issue 16).
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

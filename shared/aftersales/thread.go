@@ -131,3 +131,34 @@ func CloneMessage(m Message) Message {
 	m.EvidenceIDs = slices.Clone(m.EvidenceIDs)
 	return m
 }
+
+// ThreadObjectKey is where a file attached to a dispute thread is kept:
+// beside neither the pending uploads (deleted after a few days) nor the
+// case's evidence (checked by the evidence function), for as long as the
+// case's other records.
+func ThreadObjectKey(caseID, fileID string) string { return "threads/" + caseID + "/" + fileID }
+
+// documentTypes are what staff may attach to a thread (F15): inspection
+// reports and screenshots of a rule.
+var documentTypes = map[string]int64{
+	"application/pdf": MaxImageBytes,
+	"image/jpeg":      MaxImageBytes,
+	"image/png":       MaxImageBytes,
+	"image/webp":      MaxImageBytes,
+}
+
+// ValidateDocuments checks the files staff declare for a thread, naming
+// each invalid field.
+func ValidateDocuments(files []UploadFile) error {
+	var v Validation
+	if !v.Check(len(files) >= 1 && len(files) <= MaxMessageEvidence, "files", "must list 1 to %d files", MaxMessageEvidence) {
+		return v.Err("thread.documents")
+	}
+	for i, f := range files {
+		limit, ok := documentTypes[f.ContentType]
+		if v.Check(ok, fmt.Sprintf("files[%d].content_type", i), "must be application/pdf, image/jpeg, image/png or image/webp") {
+			v.Check(f.Size >= 1 && f.Size <= limit, fmt.Sprintf("files[%d].size", i), "must be 1 to %d bytes", limit)
+		}
+	}
+	return v.Err("thread.documents")
+}

@@ -19,6 +19,7 @@ type Disputes interface {
 	Propose(ctx context.Context, p aftersales.Principal, side aftersales.Party, caseID string, amount int64, note string) (*aftersales.Case, error)
 	Accept(ctx context.Context, p aftersales.Principal, side aftersales.Party, caseID, proposalID string) (*aftersales.Case, error)
 	Arbitrate(ctx context.Context, p aftersales.Principal, caseID, verdict string, amount int64, note string) (*aftersales.Case, error)
+	RequestDocuments(ctx context.Context, p aftersales.Principal, caseID string, files []aftersales.UploadFile) ([]aftersales.PresignedUpload, error)
 }
 
 type disputeRequest struct {
@@ -81,15 +82,22 @@ func toDisputeJSON(d *aftersales.Dispute) *disputeJSON {
 }
 
 type messageJSON struct {
-	ID          string    `json:"id"`
-	Seq         int       `json:"seq"`
-	Author      string    `json:"author"`
-	Party       string    `json:"party"`
-	Text        string    `json:"text"`
-	EvidenceIDs []string  `json:"evidence_ids"`
-	At          time.Time `json:"at"`
-	PrevHash    string    `json:"prev_hash"`
-	Hash        string    `json:"hash"`
+	// Files are short-lived links to the files attached (never logged).
+	Files       []fileLinkJSON `json:"files,omitempty"`
+	ID          string         `json:"id"`
+	Seq         int            `json:"seq"`
+	Author      string         `json:"author"`
+	Party       string         `json:"party"`
+	Text        string         `json:"text"`
+	EvidenceIDs []string       `json:"evidence_ids"`
+	At          time.Time      `json:"at"`
+	PrevHash    string         `json:"prev_hash"`
+	Hash        string         `json:"hash"`
+}
+
+type fileLinkJSON struct {
+	ID      string `json:"id"`
+	ViewURL string `json:"view_url"`
 }
 
 func toMessageJSON(m aftersales.Message) messageJSON {
@@ -162,7 +170,13 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := threadJSON{Items: make([]messageJSON, 0, len(th.Messages)), Verified: th.Verified}
 	for _, m := range th.Messages {
-		out.Items = append(out.Items, toMessageJSON(m))
+		mj := toMessageJSON(m)
+		for _, id := range m.EvidenceIDs {
+			if url, ok := th.Links[id]; ok {
+				mj.Files = append(mj.Files, fileLinkJSON{id, url})
+			}
+		}
+		out.Items = append(out.Items, mj)
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil

@@ -232,6 +232,13 @@ func (f *fakeServices) Accept(_ context.Context, p aftersales.Principal, side af
 	return f.answer("Accept", p, caseID, side, proposalID)
 }
 
+func (f *fakeServices) RequestDocuments(_ context.Context, p aftersales.Principal, caseID string, files []aftersales.UploadFile) ([]aftersales.PresignedUpload, error) {
+	if err := f.record("RequestDocuments", p, caseID, files); err != nil {
+		return nil, err
+	}
+	return []aftersales.PresignedUpload{{EvidenceID: "ev_doc", URL: "http://s3/threads/x", Method: "PUT", ExpiresAt: now}}, nil
+}
+
 func (f *fakeServices) Arbitrate(_ context.Context, p aftersales.Principal, caseID, verdict string, amount int64, note string) (*aftersales.Case, error) {
 	return f.answer("Arbitrate", p, caseID, verdict, amount, note)
 }

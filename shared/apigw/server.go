@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -87,6 +88,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"POST", "/v1/staff/cases/{id}/proposals/{proposal_id}/accept", StaffOnly, s.acceptProposal},
 		{"POST", "/v1/staff/cases/{id}/arbitrate", Arbiters, caseAction(s.arbitrate)},
 		{"POST", "/v1/staff/goodwill-refunds", StaffOnly, s.goodwillRefund},
+		{"POST", "/v1/staff/cases/{id}/documents", CaseReaders, s.requestDocuments},
 	}
 	s.routes = append(s.routes, s.notificationRoutes()...)
 	for _, rt := range s.routes {
@@ -426,6 +428,18 @@ func parseTime(v *aftersales.Validation, qs map[string][]string, name string) ti
 }
 
 func (s *Server) requestUploads(w http.ResponseWriter, r *http.Request) error {
+	return s.presigned(w, r, s.svc.Cases.RequestUploads)
+}
+
+// requestDocuments signs the uploads of staff's thread documents.
+func (s *Server) requestDocuments(w http.ResponseWriter, r *http.Request) error {
+	return s.presigned(w, r, s.svc.Disputes.RequestDocuments)
+}
+
+// presigned declares the files of the body with declare and answers their
+// upload URLs.
+func (s *Server) presigned(w http.ResponseWriter, r *http.Request,
+	declare func(context.Context, aftersales.Principal, string, []aftersales.UploadFile) ([]aftersales.PresignedUpload, error)) error {
 	var req uploadsRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -434,7 +448,7 @@ func (s *Server) requestUploads(w http.ResponseWriter, r *http.Request) error {
 	for i, f := range req.Files {
 		files[i] = aftersales.UploadFile{ContentType: f.ContentType, Size: f.Size}
 	}
-	ups, err := s.svc.Cases.RequestUploads(r.Context(), principal(r.Context()), r.PathValue("id"), files)
+	ups, err := declare(r.Context(), principal(r.Context()), r.PathValue("id"), files)
 	if err != nil {
 		return err
 	}

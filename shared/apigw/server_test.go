@@ -187,6 +187,10 @@ func TestRoutes(t *testing.T) {
 			status: http.StatusOK, want: &call{"Propose", reviewer, []any{"as_1", aftersales.PartyMerchant, int64(2000), ""}}},
 		{name: "staff accept", req: request{method: "POST", target: "/v1/staff/cases/as_1/proposals/pr_2/accept", auth: staffTok},
 			status: http.StatusOK, want: &call{"Accept", reviewer, []any{"as_1", aftersales.PartyMerchant, "pr_2"}}},
+		{name: "staff upload a document", req: request{method: "POST", target: "/v1/staff/cases/as_1/documents", auth: staffTok,
+			body: `{"files":[{"content_type":"application/pdf","size":2048}]}`},
+			status: http.StatusCreated, want: &call{"RequestDocuments", reviewer, []any{"as_1", []aftersales.UploadFile{{ContentType: "application/pdf", Size: 2048}}}},
+			body: `"evidence_id":"ev_doc"`},
 		{name: "goodwill refund", req: request{method: "POST", target: "/v1/staff/goodwill-refunds", auth: staffTok,
 			headers: map[string]string{"Idempotency-Key": "gw-1"},
 			body:    `{"order_id":"o-1","amount":1000,"reason":"late_delivery","note":"sorry"}`},
@@ -290,6 +294,7 @@ var access = map[string]Access{
 	"POST /v1/staff/cases/{id}/proposals/{proposal_id}/accept": StaffOnly,
 	"POST /v1/staff/cases/{id}/arbitrate":                      Arbiters,
 	"POST /v1/staff/goodwill-refunds":                          StaffOnly,
+	"POST /v1/staff/cases/{id}/documents":                      CaseReaders,
 	"GET /v1/notifications":                                    AnyCaller,
 	"POST /v1/notifications/{id}/read":                         AnyCaller,
 }

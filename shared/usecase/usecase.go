@@ -100,7 +100,7 @@ func New(p Ports) *Services {
 		Workflow: wf,
 		RuleSets: &rulesets.Service{Rules: p.Rules, Clock: p.Clock},
 		Orders:   &orders.Service{Orders: p.Orders, Clock: p.Clock},
-		Disputes: &disputes.Service{Cases: p.Cases, Threads: p.Threads, Rules: p.Rules, Intake: p.Intake,
+		Disputes: &disputes.Service{Cases: p.Cases, Threads: p.Threads, Rules: p.Rules, Intake: p.Intake, Files: p.Evidence,
 			Workflow: wf, Clock: p.Clock, IDs: p.IDs},
 		Policies: &policies.Service{Rules: p.Rules, Cases: cs, Clock: p.Clock},
 		Notify: &notify.Service{Cases: p.Cases, Orders: p.Orders, Inbox: p.Inbox, Deliveries: p.Deliveries,

@@ -156,6 +156,7 @@ func authzMatrix() map[string]authzRow {
 		"POST /v1/staff/cases/{id}/proposals": caseRoute(staffOnCase, static(map[string]any{"amount": 100})),
 		"POST /v1/staff/cases/{id}/proposals/{proposal_id}/accept": {path: "/v1/staff/cases/{id}/proposals/pr_01JDXXXXXXXXXXXXXXXXXXXXXX/accept",
 			want: staffOnCase},
+		"POST /v1/staff/cases/{id}/documents": caseRoute(threadWriters, static(map[string]any{"files": []map[string]any{{"content_type": "application/pdf", "size": 2048}}})),
 		"POST /v1/staff/cases/{id}/arbitrate": caseRoute(arbiters, static(map[string]any{"outcome": "dismiss", "note": "no fault"})),
 		// On the owner's order: the owner as staff may not refund it;
 		// staff get 422 (line l1 is held by the fixture case, so only l2

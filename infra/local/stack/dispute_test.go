@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,6 +32,10 @@ type threadBody struct {
 		Text     string `json:"text"`
 		PrevHash string `json:"prev_hash"`
 		Hash     string `json:"hash"`
+		Files    []struct {
+			ID      string `json:"id"`
+			ViewURL string `json:"view_url"`
+		} `json:"files"`
 	} `json:"items"`
 	Verified bool `json:"verified"`
 }
@@ -106,6 +112,36 @@ func TestDisputeAgreedAndRefunded(t *testing.T) {
 	if res := admin.do("POST", "/v1/staff/cases/"+c.ID+"/messages", map[string]any{"text": "We will check the video."}); res.status != http.StatusCreated {
 		t.Fatalf("staff message: %d %s", res.status, res.body)
 	}
+	// Staff attach an inspection report (PDF) to the thread.
+	report := []byte("%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+	var ups struct {
+		Uploads []struct {
+			EvidenceID string            `json:"evidence_id"`
+			URL        string            `json:"url"`
+			Method     string            `json:"method"`
+			Headers    map[string]string `json:"headers"`
+		} `json:"uploads"`
+	}
+	res := admin.do("POST", "/v1/staff/cases/"+c.ID+"/documents", map[string]any{"files": []map[string]any{{"content_type": "application/pdf", "size": len(report)}}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("documents: %d %s", res.status, res.body)
+	}
+	res.decode(t, &ups)
+	put, _ := http.NewRequest(ups.Uploads[0].Method, ups.Uploads[0].URL, bytes.NewReader(report))
+	for k, v := range ups.Uploads[0].Headers {
+		put.Header.Set(k, v)
+	}
+	put.ContentLength = int64(len(report))
+	if pr, err := http.DefaultClient.Do(put); err != nil || pr.StatusCode != http.StatusOK {
+		t.Fatalf("PUT the report: %v %v", pr, err)
+	}
+	if res := admin.do("POST", "/v1/staff/cases/"+c.ID+"/messages", map[string]any{"text": "The inspection report.",
+		"evidence_ids": []string{ups.Uploads[0].EvidenceID}}); res.status != http.StatusCreated {
+		t.Fatalf("staff message with the report: %d %s", res.status, res.body)
+	}
+	// Another staff member's document is not theirs to attach.
+	st.as(t, "staff-2", "reviewer").do("POST", "/v1/staff/cases/"+c.ID+"/messages", map[string]any{"text": "x",
+		"evidence_ids": []string{ups.Uploads[0].EvidenceID}}).problem(t, http.StatusUnprocessableEntity)
 	st.settle(t)
 	c = st.get(t, buyer, c.ID)
 	if d := st.dispute(t, buyer, c.ID); d.Dispute == nil || d.Dispute.AnsweredAt == nil || d.Dispute.Kind != "rejection" {
@@ -122,9 +158,22 @@ func TestDisputeAgreedAndRefunded(t *testing.T) {
 
 	var th threadBody
 	buyer.do("GET", "/v1/cases/"+c.ID+"/messages", nil).decode(t, &th)
-	if !th.Verified || len(th.Items) != 2 || th.Items[0].Party != "buyer" || th.Items[1].Party != "merchant" ||
-		th.Items[1].PrevHash != th.Items[0].Hash || th.Items[0].PrevHash != "" {
+	if !th.Verified || len(th.Items) != 3 || th.Items[0].Party != "buyer" || th.Items[1].Party != "merchant" ||
+		th.Items[1].PrevHash != th.Items[0].Hash || th.Items[0].PrevHash != "" || th.Items[2].PrevHash != th.Items[1].Hash {
 		t.Fatalf("thread %+v", th)
+	}
+	// The buyer opens the report through its link.
+	if len(th.Items[2].Files) != 1 {
+		t.Fatalf("the report's message has files %+v", th.Items[2].Files)
+	}
+	got, err := http.Get(th.Items[2].Files[0].ViewURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != http.StatusOK || !bytes.Equal(body, report) {
+		t.Fatalf("the report through its link: %d, %d bytes", got.StatusCode, len(body))
 	}
 
 	act(t, admin, "/v1/staff/cases/"+c.ID+"/proposals", map[string]any{"amount": 100000, "note": "a third back"}, http.StatusOK)
@@ -149,7 +198,7 @@ func TestDisputeAgreedAndRefunded(t *testing.T) {
 	if n := st.WeChatPay.Payouts(c.ID + "-1"); n != 1 {
 		t.Errorf("the WeChat Pay sandbox paid %s %d times, want once", c.ID+"-1", n)
 	}
-	want := []string{"open_dispute", "message", "answer_dispute", "message", "propose", "propose", "agree", "refund_started", "refund_succeeded"}
+	want := []string{"open_dispute", "message", "answer_dispute", "message", "message", "propose", "propose", "agree", "refund_started", "refund_succeeded"}
 	if got := withoutAwaits(actions(c)); !hasSuffix(got, want) {
 		t.Errorf("timeline %v, want it to end %v", got, want)
 	}
@@ -166,8 +215,8 @@ func TestDisputeAgreedAndRefunded(t *testing.T) {
 		kinds[n.Kind]++
 	}
 	changes := statusChanges(c)
-	if kinds["status_changed"] != len(changes) || kinds["message_received"] != 1 || kinds["proposal_received"] != 2 {
-		t.Errorf("buyer's inbox %v, want %d status changes (%v), 1 message, 2 proposals", kinds, len(changes), changes)
+	if kinds["status_changed"] != len(changes) || kinds["message_received"] != 2 || kinds["proposal_received"] != 2 {
+		t.Errorf("buyer's inbox %v, want %d status changes (%v), 2 messages, 2 proposals", kinds, len(changes), changes)
 	}
 	if got, want := len(st.wechatTo("oid-buyer-2")), len(told); got != want || kinds["refund_started"] != 1 {
 		t.Errorf("WeChat got %d messages for the buyer, want %d (one per inbox item)", got, want)

@@ -22,7 +22,8 @@ type Service struct {
 	Cases    aftersales.CaseStore
 	Threads  aftersales.ThreadStore
 	Rules    aftersales.RuleSetStore
-	Intake   aftersales.Intake // reopens a completed case's workflow
+	Intake   aftersales.Intake        // reopens a completed case's workflow
+	Files    aftersales.EvidenceStore // files attached to threads
 	Workflow casework.Resumer
 	Clock    aftersales.Clock
 	IDs      aftersales.IDGenerator
@@ -46,7 +47,7 @@ func (s *Service) Open(ctx context.Context, p aftersales.Principal, caseID strin
 	if !c.OwnedBy(p.ID) {
 		return nil, aftersales.E(aftersales.KindForbidden, op, "only the case's buyer disputes it")
 	}
-	if err := s.checkUploads(ctx, p, "evidence_ids", r.EvidenceIDs, op); err != nil {
+	if _, err := s.checkUploads(ctx, p, aftersales.PartyBuyer, "evidence_ids", r.EvidenceIDs, caseID, op); err != nil {
 		return nil, err
 	}
 	rs, err := casework.RuleSet(ctx, s.Rules)
@@ -74,19 +75,81 @@ func (s *Service) Open(ctx context.Context, p aftersales.Principal, caseID strin
 	return c, nil
 }
 
-// checkUploads checks that every id names an evidence upload of p.
-func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, field string, ids []string, op string) error {
+// checkUploads checks that every id names an upload declared by p
+// speaking for party (for staff, a document declared for caseID) and
+// returns them.
+func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, party aftersales.Party, field string, ids []string, caseID, op string) ([]aftersales.Upload, error) {
 	var v aftersales.Validation
+	ups := make([]aftersales.Upload, 0, len(ids))
 	for i, id := range ids {
 		up, err := s.Cases.GetUpload(ctx, id)
 		switch {
-		case errors.Is(err, aftersales.ErrNotFound) || (err == nil && up.BuyerID != p.ID):
-			v.Add(fmt.Sprintf("%s[%d]", field, i), "no upload %s of yours (upload it first: POST /v1/evidence-uploads)", id)
+		case errors.Is(err, aftersales.ErrNotFound) || (err == nil && up.BuyerID != uploader(p, party)) ||
+			(err == nil && party != aftersales.PartyBuyer && up.CaseID != caseID):
+			v.Add(fmt.Sprintf("%s[%d]", field, i), "no upload %s of yours for this case (upload it first)", id)
 		case err != nil:
-			return err
+			return nil, err
+		default:
+			ups = append(ups, up)
 		}
 	}
-	return v.Err(op)
+	return ups, v.Err(op)
+}
+
+// uploader is who an upload of p's speaking for party is recorded as
+// declared by: a buyer by id, staff and arbitrators by their timeline
+// actor, so that no buyer id can name a staff member's documents.
+func uploader(p aftersales.Principal, party aftersales.Party) string {
+	if party == aftersales.PartyBuyer {
+		return p.ID
+	}
+	return p.Actor()
+}
+
+// RequestDocuments declares files staff (or an arbitrator) attach to a
+// case's thread and returns presigned URLs to upload them (POST
+// /v1/staff/cases/{id}/documents): inspection reports (PDF) and
+// screenshots. They are uploaded straight under the thread's prefix and
+// named in a message's evidence_ids.
+func (s *Service) RequestDocuments(ctx context.Context, p aftersales.Principal, caseID string, files []aftersales.UploadFile) ([]aftersales.PresignedUpload, error) {
+	const op = "thread.documents"
+	if !p.ReadsAllCases() {
+		return nil, aftersales.E(aftersales.KindForbidden, op, "only staff and arbitrators attach documents; buyers upload evidence")
+	}
+	if err := aftersales.ValidateDocuments(files); err != nil {
+		return nil, err
+	}
+	c, err := s.threadCase(ctx, p, aftersales.PartyOf(p), caseID, op)
+	if err != nil {
+		return nil, err
+	}
+	if err := casework.RequireNotOwnCase(p, c, op); err != nil {
+		return nil, err
+	}
+	if c.Dispute == nil || (c.Status != aftersales.StatusDisputed && c.Status != aftersales.StatusEscalated) {
+		return nil, aftersales.E(aftersales.KindConflict, op, "only an open dispute takes documents")
+	}
+	now := s.Clock.Now().UTC()
+	if err := s.Cases.TakeQuota(ctx, len(files), aftersales.UploadQuotas(uploader(p, aftersales.PartyOf(p)), caseID, now)...); err != nil {
+		return nil, aftersales.Invalid(op, "files", "the upload quota of this case or of this hour is spent")
+	}
+	ups := make([]aftersales.Upload, len(files))
+	out := make([]aftersales.PresignedUpload, len(files))
+	for i, f := range files {
+		id := s.IDs.NewID("ev")
+		ups[i] = aftersales.Upload{ID: id, BuyerID: uploader(p, aftersales.PartyOf(p)), CaseID: caseID, ObjectKey: aftersales.ThreadObjectKey(caseID, id),
+			ContentType: f.ContentType, Size: f.Size, CreatedAt: now, ExpiresAt: now.Add(aftersales.UploadRecordTTL)}
+		pu, err := s.Files.PresignPut(ctx, ups[i].ObjectKey, f.ContentType, f.Size, aftersales.UploadURLLifetime)
+		if err != nil {
+			return nil, err
+		}
+		pu.EvidenceID = id
+		out[i] = pu
+	}
+	if err := s.Cases.PutUploads(ctx, ups); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Propose records a proposal to settle the dispute for amount, by the

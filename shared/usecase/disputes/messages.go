@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/casework"
@@ -39,13 +40,17 @@ func (s *Service) Post(ctx context.Context, p aftersales.Principal, party afters
 		return aftersales.Message{}, aftersales.E(aftersales.KindConflict, op,
 			fmt.Sprintf("the dispute is over (the case is %s); its thread is closed", c.Status))
 	}
-	if len(r.EvidenceIDs) > 0 {
-		if party != aftersales.PartyBuyer {
-			return aftersales.Message{}, aftersales.Invalid(op, "evidence_ids",
-				"staff and arbitrators cannot attach files yet (there is no staff upload); write the finding in the text")
-		}
-		if err := s.checkUploads(ctx, p, "evidence_ids", r.EvidenceIDs, op); err != nil {
-			return aftersales.Message{}, err
+	ups, err := s.checkUploads(ctx, p, party, "evidence_ids", r.EvidenceIDs, caseID, op)
+	if err != nil {
+		return aftersales.Message{}, err
+	}
+	for _, up := range ups {
+		// A buyer's file is under pending/, which is emptied after a few
+		// days: the thread keeps its own copy. Staff upload in place.
+		if up.ObjectKey != aftersales.ThreadObjectKey(caseID, up.ID) {
+			if err := s.Files.Copy(ctx, up.ObjectKey, aftersales.ThreadObjectKey(caseID, up.ID)); err != nil {
+				return aftersales.Message{}, err
+			}
 		}
 	}
 	m := aftersales.Message{CaseID: caseID, ID: s.IDs.NewID("msg"), Author: actorOf(p, party), Party: party,
@@ -109,7 +114,12 @@ type Thread struct {
 	// Verified says the chain of hashes holds: nothing was changed since
 	// the messages were written.
 	Verified bool
+	// Links are short-lived URLs to read each attached file, by id.
+	Links map[string]string
 }
+
+// LinkLifetime is how long a thread's file links last.
+const LinkLifetime = 5 * time.Minute
 
 // Thread returns the case's dispute thread, oldest first, verified (GET
 // /v1/cases/{id}/messages for the buyer, and its staff twin). A thread
@@ -135,7 +145,17 @@ func (s *Service) Thread(ctx context.Context, p aftersales.Principal, party afte
 	if err := aftersales.VerifyThread(ms); err != nil {
 		return Thread{}, err
 	}
-	return Thread{Messages: ms, Verified: true}, nil
+	links := map[string]string{}
+	for _, m := range ms {
+		for _, id := range m.EvidenceIDs {
+			url, err := s.Files.PresignGet(ctx, aftersales.ThreadObjectKey(caseID, id), LinkLifetime)
+			if err != nil {
+				return Thread{}, err
+			}
+			links[id] = url
+		}
+	}
+	return Thread{Messages: ms, Verified: true, Links: links}, nil
 }
 
 // threadCase loads the case whose thread p reads or writes for party: the
