@@ -32,7 +32,7 @@ func TestAlarms(t *testing.T) {
 			watched["math"]++
 		}
 	}
-	want := map[string]int{"ApproximateNumberOfMessagesVisible": 4, "ExecutionsFailed": 1, "ExecutionsTimedOut": 1,
+	want := map[string]int{"ApproximateNumberOfMessagesVisible": 5, "ExecutionsFailed": 1, "ExecutionsTimedOut": 1,
 		"Errors": len(Functions), "math": 1, "MatchedEvents": 2, "StartFailures": 1}
 	if fmt.Sprint(watched) != fmt.Sprint(want) {
 		t.Errorf("alarms watch %v, want %v", watched, want)

@@ -21,9 +21,10 @@ const (
 		"the statement is added by tracing and has no other action."
 	reasonIndexes = "The table's own global secondary indexes (dynamo.TableSchema's GSI1..GSI3): CDK's table " +
 		"grants name them as <table>/index/*."
-	reasonEvidence = "Objects under pending/ and evidence/ only: the api function presigns PUT and GET for keys " +
+	reasonEvidence = "Objects under pending/, evidence/, thumbnails/ and threads/ only: the api function presigns PUT and GET for keys " +
 		"pending/<buyer>/<id> and evidence/<buyer>/<id> that it chooses, HEADs an upload and copies it from " +
-		"pending/ to evidence/ when evidence is attached, and presigns GETs of thumbnails/<buyer>/<id>.jpg."
+		"pending/ to evidence/ when evidence is attached, presigns GETs of thumbnails/<buyer>/<id>.jpg, and presigns " +
+		"PUT and GET of the dispute thread files threads/<case>/<id> (copying a buyer's from pending/)."
 	reasonV1Auth = "The api function verifies every bearer token before any route runs (issuer, audience, " +
 		"expiry, HS256 or RS256/ES256; shared/apigw). API Gateway's JWT authorizer cannot verify HS256 " +
 		"tokens; set jwtAuthorizer=true to add it in front for an OpenID issuer."
@@ -70,7 +71,7 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 				`/^Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:(phone-number|sender-id|pool|opt-out-list)\/\*$/`)
 		}
 		if name == "api" {
-			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence|thumbnails)\/\*$/`)
+			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence|thumbnails|threads)\/\*$/`)
 		}
 		if name == "evidence" {
 			suppress(role, "AwsSolutions-IAM5", reasonEvidenceChecks, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(evidence|thumbnails)\/\*$/`)

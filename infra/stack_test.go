@@ -20,8 +20,8 @@ func TestResourceCounts(t *testing.T) {
 		// One more: CDK's BucketNotificationsHandler, which configures the
 		// evidence bucket's notification (issue 16) at deploy time.
 		"AWS::Lambda::Function":            len(Functions) + 1,
-		"AWS::Lambda::EventSourceMapping":  5, // intake, inbound, reviews, notifications, evidence
-		"AWS::SQS::Queue":                  8, // four queues, four DLQs
+		"AWS::Lambda::EventSourceMapping":  5,  // intake, inbound, reviews, notifications, evidence
+		"AWS::SQS::Queue":                  10, // five queues, five DLQs
 		"AWS::DynamoDB::Table":             1,
 		"AWS::S3::Bucket":                  2, // evidence and its access logs
 		"AWS::StepFunctions::StateMachine": 1,
@@ -36,8 +36,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SecretsManager::Secret":      6,              // jwt, mall, wechatpay, alipay, notify, kuaidi100
 		"AWS::SNS::Topic":                  1,
 		"AWS::SNS::Subscription":           0, // no alarmEmail by default
-		// 4 DLQs + failed and timed-out executions + functions + API 5xx + refund failures + start failures + manual refunds
-		"AWS::CloudWatch::Alarm": 4 + 2 + len(Functions) + 1 + 1 + 1 + 1,
+		// 5 DLQs + failed and timed-out executions + functions + API 5xx + refund failures + start failures + manual refunds
+		"AWS::CloudWatch::Alarm": 5 + 2 + len(Functions) + 1 + 1 + 1 + 1,
 		// functions, the API's access logs, the workflow, refund failures, manual refunds
 		"AWS::Logs::LogGroup": len(Functions) + 4,
 	}

@@ -6,9 +6,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/aftersales/aftersales/shared/dynamo"
 )
@@ -40,5 +43,37 @@ func TestEndpointsAnswerTheSDKsCommonCalls(t *testing.T) {
 	objects, err := st.s3.Client().ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: aws.String(EvidenceBucket)})
 	if err != nil || aws.ToString(objects.Name) != EvidenceBucket || objects.KeyCount == nil || *objects.KeyCount != 0 {
 		t.Fatalf("evidence bucket listing: %+v, %v", objects, err)
+	}
+}
+
+// TestStateMachinePutsEventsOnTheLocalBus: a state machine's
+// events:putEvents task reaches the local EventBridge stand-in through
+// the local Step Functions, and what it put shows in /dev/events.
+func TestStateMachinePutsEventsOnTheLocalBus(t *testing.T) {
+	st := startStack(t)
+	client := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(st.SFNURL()),
+		Credentials: credentials.NewStaticCredentialsProvider("x", "x", "")})
+	def := `{"StartAt":"Put","States":{"Put":{"Type":"Task","Resource":"arn:aws:states:::events:putEvents",` +
+		`"Parameters":{"Entries":[{"Source":"local.test","DetailType":"parcel.ping","Detail":{"case_id":"as_x","n":1}}]},"End":true}}}`
+	sm, err := client.CreateStateMachine(t.Context(), &sfn.CreateStateMachineInput{Name: aws.String("put-events"),
+		Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := client.StartExecution(t.Context(), &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.settle(t)
+	ex, err := client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{ExecutionArn: run.ExecutionArn})
+	if err != nil || ex.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("execution %+v, %v", ex, err)
+	}
+	found := false
+	for _, e := range st.Events.Events() {
+		found = found || (e.Type == "parcel.ping" && e.CaseID == "as_x")
+	}
+	if !found {
+		t.Fatalf("the bus has %+v, want the state machine's parcel.ping", st.Events.Events())
 	}
 }

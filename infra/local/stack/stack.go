@@ -25,6 +25,7 @@ import (
 	"github.com/aftersales/aftersales/infra/local/emulators"
 	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
+	"github.com/aftersales/aftersales/infra/local/fakeevents"
 	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
@@ -60,6 +61,9 @@ type Options struct {
 	// and 127.0.0.1:8094.
 	WeChatMsgAddr string
 	SMSAddr       string
+	// EventsAddr serves the stand-in of EventBridge's PutEvents (state
+	// machines' events:putEvents tasks), default 127.0.0.1:8095.
+	EventsAddr string
 	// AnyPorts puts every server whose address is not set on a free
 	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
 	// side by side.
@@ -257,6 +261,14 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, fmt.Errorf("stack: message stand-ins: %w", err)
 	}
 	s.Events = &eventbus.Recorder{}
+	// The bus's PutEvents for state machines' events:putEvents tasks:
+	// what they put shows in /dev/events beside the domain events.
+	eventsURL, err := s.serve("eventbridge", o.EventsAddr, (&fakeevents.Server{Sink: s.Events, Clock: o.Clock}).Handler())
+	if err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: eventbridge: %w", err)
+	}
+	s.SFN.SetEndpoint("events", eventsURL)
 	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
@@ -294,7 +306,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 func withDefaults(o Options) Options {
 	if o.AnyPorts {
-		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr} {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr} {
 			if *addr == "" {
 				*addr = "127.0.0.1:0"
 			}
@@ -326,6 +338,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.SMSAddr == "" {
 		o.SMSAddr = "127.0.0.1:8094"
+	}
+	if o.EventsAddr == "" {
+		o.EventsAddr = "127.0.0.1:8095"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
