@@ -145,6 +145,8 @@ type Stack struct {
 	// SFN is the local Step Functions; its JSON API is served at SFNURL.
 	SFN    *sfnlocal.Service
 	sfnURL string
+	// eventsURL serves EventBridge's PutEvents (fakeevents).
+	eventsURL string
 	// WeChatPay and Alipay are the payment sandboxes the stack's refunds
 	// go to, signed and verified as the real providers do.
 	WeChatPay *fakewechat.Server
@@ -263,12 +265,12 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	s.Events = &eventbus.Recorder{}
 	// The bus's PutEvents for state machines' events:putEvents tasks:
 	// what they put shows in /dev/events beside the domain events.
-	eventsURL, err := s.serve("eventbridge", o.EventsAddr, (&fakeevents.Server{Sink: s.Events, Clock: o.Clock}).Handler())
+	s.eventsURL, err = s.serve("eventbridge", o.EventsAddr, (&fakeevents.Server{Sink: s.Events, Clock: o.Clock}).Handler())
 	if err != nil {
 		apiLn.Close()
 		return nil, fmt.Errorf("stack: eventbridge: %w", err)
 	}
-	s.SFN.SetEndpoint("events", eventsURL)
+	s.SFN.SetEndpoint("events", s.eventsURL)
 	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
@@ -490,7 +492,7 @@ func randomHex(n int) string {
 // that walk through the API.
 func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
-		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+" (+ DLQs)",
+		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+", "+EvidenceQueue+" (+ DLQs)", "{EVENTS}", s.eventsURL,
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
 		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint)
 	return r.Replace(quickStart)
@@ -506,6 +508,7 @@ const quickStart = `After-sales local stack
   Alipay         {ALIPAY}   (sandbox of the gateway; keys generated at start)
   WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
   SMS            {SMS}   (stand-in of End User Messaging SMS)
+  EventBridge    {EVENTS}   (PutEvents of state machines' events:putEvents tasks; GET /dev/events shows the bus)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
