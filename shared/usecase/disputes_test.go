@@ -117,10 +117,10 @@ func TestMessageAndDisputeRefusals(t *testing.T) {
 			_, err := svc.Disputes.Post(t.Context(), buyer, aftersales.PartyBuyer, c.ID, aftersales.MessageRequest{Text: "x", EvidenceIDs: []string{"ev_nope"}})
 			return err
 		}, aftersales.KindInvalid, "evidence_ids[0]"},
-		{"staff attach files", func() error {
+		{"staff attach a file that is not their document", func() error {
 			_, err := svc.Disputes.Post(t.Context(), reviewer, aftersales.PartyMerchant, c.ID, aftersales.MessageRequest{Text: "x", EvidenceIDs: []string{"ev_1"}})
 			return err
-		}, aftersales.KindInvalid, "evidence_ids"},
+		}, aftersales.KindInvalid, "evidence_ids[0]"},
 		{"an arbitrator proposes", func() error {
 			_, err := svc.Disputes.Propose(t.Context(), arbitrator, aftersales.PartyPlatform, c.ID, 100, "")
 			return err

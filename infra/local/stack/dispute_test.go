@@ -114,34 +114,15 @@ func TestDisputeAgreedAndRefunded(t *testing.T) {
 	}
 	// Staff attach an inspection report (PDF) to the thread.
 	report := []byte("%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
-	var ups struct {
-		Uploads []struct {
-			EvidenceID string            `json:"evidence_id"`
-			URL        string            `json:"url"`
-			Method     string            `json:"method"`
-			Headers    map[string]string `json:"headers"`
-		} `json:"uploads"`
-	}
-	res := admin.do("POST", "/v1/staff/cases/"+c.ID+"/documents", map[string]any{"files": []map[string]any{{"content_type": "application/pdf", "size": len(report)}}})
-	if res.status != http.StatusCreated {
-		t.Fatalf("documents: %d %s", res.status, res.body)
-	}
-	res.decode(t, &ups)
-	put, _ := http.NewRequest(ups.Uploads[0].Method, ups.Uploads[0].URL, bytes.NewReader(report))
-	for k, v := range ups.Uploads[0].Headers {
-		put.Header.Set(k, v)
-	}
-	put.ContentLength = int64(len(report))
-	if pr, err := http.DefaultClient.Do(put); err != nil || pr.StatusCode != http.StatusOK {
-		t.Fatalf("PUT the report: %v %v", pr, err)
-	}
+	doc := presign(t, admin, "/v1/staff/cases/"+c.ID+"/documents", "application/pdf", len(report))
+	doc.put(t, report)
 	if res := admin.do("POST", "/v1/staff/cases/"+c.ID+"/messages", map[string]any{"text": "The inspection report.",
-		"evidence_ids": []string{ups.Uploads[0].EvidenceID}}); res.status != http.StatusCreated {
+		"evidence_ids": []string{doc.EvidenceID}}); res.status != http.StatusCreated {
 		t.Fatalf("staff message with the report: %d %s", res.status, res.body)
 	}
 	// Another staff member's document is not theirs to attach.
 	st.as(t, "staff-2", "reviewer").do("POST", "/v1/staff/cases/"+c.ID+"/messages", map[string]any{"text": "x",
-		"evidence_ids": []string{ups.Uploads[0].EvidenceID}}).problem(t, http.StatusUnprocessableEntity)
+		"evidence_ids": []string{doc.EvidenceID}}).problem(t, http.StatusUnprocessableEntity)
 	st.settle(t)
 	c = st.get(t, buyer, c.ID)
 	if d := st.dispute(t, buyer, c.ID); d.Dispute == nil || d.Dispute.AnsweredAt == nil || d.Dispute.Kind != "rejection" {

@@ -254,37 +254,11 @@ func TestCaseLifecycleOverHTTP(t *testing.T) {
 
 	// Evidence: ask for a URL, PUT the bytes straight to S3, attach.
 	photo := inspecttest.JPEG(inspecttest.Photo(120, 90, 101), 80)
-	var ups struct {
-		Uploads []struct {
-			EvidenceID string            `json:"evidence_id"`
-			URL        string            `json:"url"`
-			Method     string            `json:"method"`
-			Headers    map[string]string `json:"headers"`
-			ExpiresAt  time.Time         `json:"expires_at"`
-		} `json:"uploads"`
-	}
-	res = buyer.do("POST", "/v1/cases/"+c.ID+"/evidence-uploads", map[string]any{"files": []map[string]any{{"content_type": "image/jpeg", "size": len(photo)}}})
-	if res.status != http.StatusCreated {
-		t.Fatalf("uploads: %d %s", res.status, res.body)
-	}
-	res.decode(t, &ups)
-	up := ups.Uploads[0]
+	up := presign(t, buyer, "/v1/cases/"+c.ID+"/evidence-uploads", "image/jpeg", len(photo))
 	if up.Method != "PUT" || !up.ExpiresAt.Equal(start.Add(15*time.Minute)) {
 		t.Fatalf("upload %+v", up)
 	}
-	put, _ := http.NewRequest(up.Method, up.URL, bytes.NewReader(photo))
-	for k, v := range up.Headers {
-		put.Header.Set(k, v)
-	}
-	put.ContentLength = int64(len(photo))
-	putRes, err := http.DefaultClient.Do(put)
-	if err != nil {
-		t.Fatal(err)
-	}
-	putRes.Body.Close()
-	if putRes.StatusCode != http.StatusOK {
-		t.Fatalf("PUT to presigned URL: %d", putRes.StatusCode)
-	}
+	up.put(t, photo)
 
 	// Attach from "another terminal": a new client.
 	other := st.as(t, "buyer-1", "buyer")
@@ -551,5 +525,47 @@ func TestUploadRefusedWhenItDoesNotMatchTheDeclaration(t *testing.T) {
 	st.Clock.Advance(16 * time.Minute)
 	if code := put("image/png", []byte("abcd")); code != http.StatusForbidden {
 		t.Errorf("PUT after expiry: %d, want 403", code)
+	}
+}
+
+// presignedUpload is one upload URL the API hands out.
+type presignedUpload struct {
+	EvidenceID string            `json:"evidence_id"`
+	URL        string            `json:"url"`
+	Method     string            `json:"method"`
+	Headers    map[string]string `json:"headers"`
+	ExpiresAt  time.Time         `json:"expires_at"`
+}
+
+// presign asks path (an evidence or document upload route) for one upload
+// URL of a file of contentType and size.
+func presign(t testing.TB, c *client, path, contentType string, size int) presignedUpload {
+	t.Helper()
+	var ups struct {
+		Uploads []presignedUpload `json:"uploads"`
+	}
+	res := c.do("POST", path, map[string]any{"files": []map[string]any{{"content_type": contentType, "size": size}}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("uploads: %d %s", res.status, res.body)
+	}
+	res.decode(t, &ups)
+	return ups.Uploads[0]
+}
+
+// put uploads body through the URL, straight to the local S3.
+func (up presignedUpload) put(t testing.TB, body []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(up.Method, up.URL, bytes.NewReader(body))
+	for k, v := range up.Headers {
+		req.Header.Set(k, v)
+	}
+	req.ContentLength = int64(len(body))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("PUT to the presigned URL: %d", res.StatusCode)
 	}
 }

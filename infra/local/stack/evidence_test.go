@@ -62,33 +62,8 @@ func openForReview(t *testing.T, st *Stack, buyer *client, order, line, reason s
 // under evidence/, and settle waits for it.
 func addEvidence(t *testing.T, st *Stack, buyer *client, caseID, contentType string, body []byte) string {
 	t.Helper()
-	var ups struct {
-		Uploads []struct {
-			EvidenceID string            `json:"evidence_id"`
-			URL        string            `json:"url"`
-			Method     string            `json:"method"`
-			Headers    map[string]string `json:"headers"`
-		} `json:"uploads"`
-	}
-	res := buyer.do("POST", "/v1/cases/"+caseID+"/evidence-uploads", map[string]any{"files": []map[string]any{{"content_type": contentType, "size": len(body)}}})
-	if res.status != http.StatusCreated {
-		t.Fatalf("uploads: %d %s", res.status, res.body)
-	}
-	res.decode(t, &ups)
-	up := ups.Uploads[0]
-	put, _ := http.NewRequest(up.Method, up.URL, bytes.NewReader(body))
-	for k, v := range up.Headers {
-		put.Header.Set(k, v)
-	}
-	put.ContentLength = int64(len(body))
-	pr, err := http.DefaultClient.Do(put)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pr.Body.Close()
-	if pr.StatusCode != http.StatusOK {
-		t.Fatalf("PUT: %d", pr.StatusCode)
-	}
+	up := presign(t, buyer, "/v1/cases/"+caseID+"/evidence-uploads", contentType, len(body))
+	up.put(t, body)
 	if res := buyer.do("POST", "/v1/cases/"+caseID+"/evidence", map[string]any{"evidence_ids": []string{up.EvidenceID}}); res.status != http.StatusOK {
 		t.Fatalf("attach: %d %s", res.status, res.body)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/casework"
 )
 
 // RequestUploads declares evidence files and returns presigned URLs to upload
@@ -44,23 +45,8 @@ func (s *Service) RequestUploads(ctx context.Context, p aftersales.Principal, ca
 	if err := s.Cases.TakeQuota(ctx, len(files), aftersales.UploadQuotas(p.ID, caseID, now)...); err != nil {
 		return nil, quotaError(op, err, now)
 	}
-	ups := make([]aftersales.Upload, len(files))
-	out := make([]aftersales.PresignedUpload, len(files))
-	for i, f := range files {
-		id := s.IDs.NewID("ev")
-		ups[i] = aftersales.Upload{ID: id, BuyerID: p.ID, CaseID: caseID, ObjectKey: aftersales.PendingObjectKey(p.ID, id),
-			ContentType: f.ContentType, Size: f.Size, CreatedAt: now, ExpiresAt: now.Add(aftersales.UploadRecordTTL)}
-		pu, err := s.Evidence.PresignPut(ctx, ups[i].ObjectKey, f.ContentType, f.Size, aftersales.UploadURLLifetime)
-		if err != nil {
-			return nil, err
-		}
-		pu.EvidenceID = id
-		out[i] = pu
-	}
-	if err := s.Cases.PutUploads(ctx, ups); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return casework.DeclareUploads(ctx, s.Cases, s.Evidence, s.IDs, now, p.ID, caseID, files,
+		func(id string) string { return aftersales.PendingObjectKey(p.ID, id) })
 }
 
 // quotaError is the buyer's answer when an upload quota is spent. A case's

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
 )
@@ -233,4 +234,28 @@ func EachPage(ctx context.Context, cases aftersales.CaseStore, q aftersales.Case
 		}
 		q.Cursor = page.NextCursor
 	}
+}
+
+// DeclareUploads records files as uploads declared by by for caseID, each
+// to be uploaded at the key keyOf names for its new id, and returns their
+// presigned upload URLs. Nothing is recorded unless every URL was signed.
+func DeclareUploads(ctx context.Context, cases aftersales.CaseStore, blobs aftersales.EvidenceStore, ids aftersales.IDGenerator,
+	now time.Time, by, caseID string, files []aftersales.UploadFile, keyOf func(id string) string) ([]aftersales.PresignedUpload, error) {
+	ups := make([]aftersales.Upload, len(files))
+	out := make([]aftersales.PresignedUpload, len(files))
+	for i, f := range files {
+		id := ids.NewID("ev")
+		ups[i] = aftersales.Upload{ID: id, BuyerID: by, CaseID: caseID, ObjectKey: keyOf(id),
+			ContentType: f.ContentType, Size: f.Size, CreatedAt: now, ExpiresAt: now.Add(aftersales.UploadRecordTTL)}
+		pu, err := blobs.PresignPut(ctx, ups[i].ObjectKey, f.ContentType, f.Size, aftersales.UploadURLLifetime)
+		if err != nil {
+			return nil, err
+		}
+		pu.EvidenceID = id
+		out[i] = pu
+	}
+	if err := cases.PutUploads(ctx, ups); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -133,23 +133,8 @@ func (s *Service) RequestDocuments(ctx context.Context, p aftersales.Principal, 
 	if err := s.Cases.TakeQuota(ctx, len(files), aftersales.UploadQuotas(uploader(p, aftersales.PartyOf(p)), caseID, now)...); err != nil {
 		return nil, aftersales.Invalid(op, "files", "the upload quota of this case or of this hour is spent")
 	}
-	ups := make([]aftersales.Upload, len(files))
-	out := make([]aftersales.PresignedUpload, len(files))
-	for i, f := range files {
-		id := s.IDs.NewID("ev")
-		ups[i] = aftersales.Upload{ID: id, BuyerID: uploader(p, aftersales.PartyOf(p)), CaseID: caseID, ObjectKey: aftersales.ThreadObjectKey(caseID, id),
-			ContentType: f.ContentType, Size: f.Size, CreatedAt: now, ExpiresAt: now.Add(aftersales.UploadRecordTTL)}
-		pu, err := s.Files.PresignPut(ctx, ups[i].ObjectKey, f.ContentType, f.Size, aftersales.UploadURLLifetime)
-		if err != nil {
-			return nil, err
-		}
-		pu.EvidenceID = id
-		out[i] = pu
-	}
-	if err := s.Cases.PutUploads(ctx, ups); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return casework.DeclareUploads(ctx, s.Cases, s.Files, s.IDs, now, uploader(p, aftersales.PartyOf(p)), caseID, files,
+		func(id string) string { return aftersales.ThreadObjectKey(caseID, id) })
 }
 
 // Propose records a proposal to settle the dispute for amount, by the
