@@ -21,6 +21,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/awsenv"
 	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/inspect/inspecttest"
 )
 
 // The full paths of the cost phase: each case is taken to its end, with
@@ -355,9 +356,11 @@ func viewCase(ctx context.Context, b *bench, _ *meter.Meter, i int, id string) e
 }
 
 // attachEvidence asks for an upload URL, PUTs a photo to it (as the
-// buyer's phone does, straight to S3) and attaches it to the case.
+// buyer's phone does, straight to S3) and attaches it to the case. The
+// photo is a real JPEG of its own per case: the evidence check decodes it
+// and would flag a photo reused across cases.
 func attachEvidence(ctx context.Context, b *bench, m *meter.Meter, i int, id string) error {
-	photo := []byte("\xff\xd8\xff\xe0 spoiled strawberries")
+	photo := inspecttest.JPEG(inspecttest.Photo(64, 48, i+1), 80)
 	raw, err := b.do(ctx, buyerOf(i), "buyer", "POST", "/v1/cases/"+id+"/evidence-uploads",
 		map[string]any{"files": []map[string]any{{"content_type": "image/jpeg", "size": len(photo)}}}, http.StatusCreated)
 	if err != nil {
