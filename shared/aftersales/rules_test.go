@@ -457,6 +457,16 @@ func TestDefaultRuleSetExamples(t *testing.T) {
 			return c
 		}(), ruleOrder(),
 			want{OutcomeRequestEvidence, "claim-without-evidence", "", "add photos of the damaged or spoiled items and of the parcel label"}},
+		{"produce claimed 2 days after delivery is rejected", ruleCase(Claim, "produce_spoiled", "p1"), func() *Order {
+			o := ruleOrder()
+			o.Status, o.DeliveredAt = OrderDelivered, ruleNow.Add(-2*day)
+			return o
+		}(), want{OutcomeReject, "produce-claim-window", "", "spoiled produce must be claimed within 24 hours of delivery"}},
+		{"produce claimed 23 h after delivery goes on to a reviewer", withRequested(ruleCase(Claim, "produce_spoiled", "p1"), 2000), func() *Order {
+			o := ruleOrder()
+			o.Status, o.DeliveredAt = OrderDelivered, ruleNow.Add(-23*time.Hour)
+			return o
+		}(), want{OutcomeManual, "produce-claim", RoleReviewer, "produce claim: check the photos and the spoiled count"}},
 		{"20 CNY produce claim with photos needs a reviewer", withRequested(ruleCase(Claim, "produce_spoiled", "p1"), 2000), ruleOrder(),
 			want{OutcomeManual, "produce-claim", RoleReviewer, "produce claim: check the photos and the spoiled count"}},
 		{"800 CNY produce claim needs an admin", withRequested(ruleCase(Claim, "produce_spoiled", "p1"), 80000), ruleOrder(),
@@ -538,47 +548,47 @@ func TestRuleSetValidate(t *testing.T) {
 			}
 			rs.Rules = append(rs.Rules, last)
 		}, []string{"rules"}},
-		{"empty rule id", func(rs *RuleSet) { rs.Rules[1].ID = "" }, []string{"rules[1].id"}},
-		{"rule id with a space", func(rs *RuleSet) { rs.Rules[1].ID = "claim no evidence" }, []string{"rules[1].id"}},
-		{"rule id too long", func(rs *RuleSet) { rs.Rules[1].ID = strings.Repeat("a", MaxRuleIDLen+1) }, []string{"rules[1].id"}},
-		{"repeated rule id", func(rs *RuleSet) { rs.Rules[3].ID = rs.Rules[0].ID }, []string{"rules[3].id"}},
+		{"empty rule id", func(rs *RuleSet) { rs.Rules[2].ID = "" }, []string{"rules[2].id"}},
+		{"rule id with a space", func(rs *RuleSet) { rs.Rules[2].ID = "claim no evidence" }, []string{"rules[2].id"}},
+		{"rule id too long", func(rs *RuleSet) { rs.Rules[2].ID = strings.Repeat("a", MaxRuleIDLen+1) }, []string{"rules[2].id"}},
+		{"repeated rule id", func(rs *RuleSet) { rs.Rules[4].ID = rs.Rules[0].ID }, []string{"rules[4].id"}},
 		{"description too long", func(rs *RuleSet) { rs.Rules[0].Description = strings.Repeat("长", MaxRuleDescRunes+1) }, []string{"rules[0].description"}},
-		{"unknown case type", func(rs *RuleSet) { rs.Rules[2].When.CaseTypes = []CaseType{RefundOnly, "refund"} }, []string{"rules[2].when.case_types[1]"}},
-		{"unknown order status", func(rs *RuleSet) { rs.Rules[2].When.OrderStatuses = []OrderStatus{"unpaid"} }, []string{"rules[2].when.order_statuses[0]"}},
-		{"unknown line kind", func(rs *RuleSet) { rs.Rules[5].When.LineKinds = []LineKind{"bundle"} }, []string{"rules[5].when.line_kinds[0]"}},
-		{"unknown only line kind", func(rs *RuleSet) { rs.Rules[3].When.OnlyLineKinds = []LineKind{"coupon"} }, []string{"rules[3].when.only_line_kinds[0]"}},
-		{"empty category", func(rs *RuleSet) { rs.Rules[5].When.Categories = []string{"fruit", ""} }, []string{"rules[5].when.categories[1]"}},
-		{"empty member tier", func(rs *RuleSet) { rs.Rules[5].When.MemberTiers = []string{""} }, []string{"rules[5].when.member_tiers[0]"}},
-		{"negative amount above", func(rs *RuleSet) { rs.Rules[4].When.AmountAbove = rulePtr[int64](-1) }, []string{"rules[4].when.amount_above"}},
-		{"negative amount at most", func(rs *RuleSet) { rs.Rules[7].When.AmountAtMost = rulePtr[int64](-1) }, []string{"rules[7].when.amount_at_most"}},
-		{"amount range that holds for nothing", func(rs *RuleSet) { rs.Rules[7].When.AmountAbove = rulePtr[int64](5000) }, []string{"rules[7].when.amount_at_most"}},
-		{"negative shipped days", func(rs *RuleSet) { rs.Rules[6].When.ShippedMoreThanDays = rulePtr(-1) }, []string{"rules[6].when.shipped_more_than_days"}},
-		{"shipped days beyond ten years", func(rs *RuleSet) { rs.Rules[6].When.ShippedWithinDays = rulePtr(3651) }, []string{"rules[6].when.shipped_within_days"}},
-		{"shipped range that holds for nothing", func(rs *RuleSet) { rs.Rules[6].When.ShippedWithinDays = rulePtr(7) }, []string{"rules[6].when.shipped_within_days"}},
-		{"negative paid days", func(rs *RuleSet) { rs.Rules[6].When.PaidWithinDays = rulePtr(-2) }, []string{"rules[6].when.paid_within_days"}},
+		{"unknown case type", func(rs *RuleSet) { rs.Rules[3].When.CaseTypes = []CaseType{RefundOnly, "refund"} }, []string{"rules[3].when.case_types[1]"}},
+		{"unknown order status", func(rs *RuleSet) { rs.Rules[3].When.OrderStatuses = []OrderStatus{"unpaid"} }, []string{"rules[3].when.order_statuses[0]"}},
+		{"unknown line kind", func(rs *RuleSet) { rs.Rules[6].When.LineKinds = []LineKind{"bundle"} }, []string{"rules[6].when.line_kinds[0]"}},
+		{"unknown only line kind", func(rs *RuleSet) { rs.Rules[4].When.OnlyLineKinds = []LineKind{"coupon"} }, []string{"rules[4].when.only_line_kinds[0]"}},
+		{"empty category", func(rs *RuleSet) { rs.Rules[6].When.Categories = []string{"fruit", ""} }, []string{"rules[6].when.categories[1]"}},
+		{"empty member tier", func(rs *RuleSet) { rs.Rules[6].When.MemberTiers = []string{""} }, []string{"rules[6].when.member_tiers[0]"}},
+		{"negative amount above", func(rs *RuleSet) { rs.Rules[5].When.AmountAbove = rulePtr[int64](-1) }, []string{"rules[5].when.amount_above"}},
+		{"negative amount at most", func(rs *RuleSet) { rs.Rules[8].When.AmountAtMost = rulePtr[int64](-1) }, []string{"rules[8].when.amount_at_most"}},
+		{"amount range that holds for nothing", func(rs *RuleSet) { rs.Rules[8].When.AmountAbove = rulePtr[int64](5000) }, []string{"rules[8].when.amount_at_most"}},
+		{"negative shipped days", func(rs *RuleSet) { rs.Rules[7].When.ShippedMoreThanDays = rulePtr(-1) }, []string{"rules[7].when.shipped_more_than_days"}},
+		{"shipped days beyond ten years", func(rs *RuleSet) { rs.Rules[7].When.ShippedWithinDays = rulePtr(3651) }, []string{"rules[7].when.shipped_within_days"}},
+		{"shipped range that holds for nothing", func(rs *RuleSet) { rs.Rules[7].When.ShippedWithinDays = rulePtr(7) }, []string{"rules[7].when.shipped_within_days"}},
+		{"negative paid days", func(rs *RuleSet) { rs.Rules[7].When.PaidWithinDays = rulePtr(-2) }, []string{"rules[7].when.paid_within_days"}},
 		{"paid range that holds for nothing", func(rs *RuleSet) {
-			rs.Rules[6].When.PaidMoreThanDays, rs.Rules[6].When.PaidWithinDays = rulePtr(3), rulePtr(2)
-		}, []string{"rules[6].when.paid_within_days"}},
-		{"negative delivered days", func(rs *RuleSet) { rs.Rules[5].When.DeliveredMoreThanDays = rulePtr(-1) }, []string{"rules[5].when.delivered_more_than_days"}},
+			rs.Rules[7].When.PaidMoreThanDays, rs.Rules[7].When.PaidWithinDays = rulePtr(3), rulePtr(2)
+		}, []string{"rules[7].when.paid_within_days"}},
+		{"negative delivered days", func(rs *RuleSet) { rs.Rules[6].When.DeliveredMoreThanDays = rulePtr(-1) }, []string{"rules[6].when.delivered_more_than_days"}},
 		{"delivered range that holds for nothing", func(rs *RuleSet) {
-			rs.Rules[5].When.DeliveredMoreThanDays, rs.Rules[5].When.DeliveredWithinDays = rulePtr(1), rulePtr(1)
-		}, []string{"rules[5].when.delivered_within_days"}},
-		{"negative refund count", func(rs *RuleSet) { rs.Rules[5].When.RefundsAtLeast = rulePtr(-1) }, []string{"rules[5].when.refunds_90d_at_least"}},
-		{"negative refund count at most", func(rs *RuleSet) { rs.Rules[5].When.RefundsAtMost = rulePtr(-1) }, []string{"rules[5].when.refunds_90d_at_most"}},
+			rs.Rules[6].When.DeliveredMoreThanDays, rs.Rules[6].When.DeliveredWithinDays = rulePtr(1), rulePtr(1)
+		}, []string{"rules[6].when.delivered_within_days"}},
+		{"negative refund count", func(rs *RuleSet) { rs.Rules[6].When.RefundsAtLeast = rulePtr(-1) }, []string{"rules[6].when.refunds_90d_at_least"}},
+		{"negative refund count at most", func(rs *RuleSet) { rs.Rules[6].When.RefundsAtMost = rulePtr(-1) }, []string{"rules[6].when.refunds_90d_at_most"}},
 		{"refund range that holds for nothing", func(rs *RuleSet) {
-			rs.Rules[5].When.RefundsAtLeast, rs.Rules[5].When.RefundsAtMost = rulePtr(3), rulePtr(2)
-		}, []string{"rules[5].when.refunds_90d_at_most"}},
-		{"unknown reason code", func(rs *RuleSet) { rs.Rules[5].When.Reasons = []string{"produce_spoiled", "rotten"} }, []string{"rules[5].when.reasons[1]"}},
-		{"reason of another case type", func(rs *RuleSet) { rs.Rules[5].When.Reasons = []string{"size_not_fit"} }, []string{"rules[5].when.reasons[0]"}},
-		{"unknown decision", func(rs *RuleSet) { rs.Rules[2].Then.Decision = "accept" }, []string{"rules[2].then.decision"}},
-		{"manual without level", func(rs *RuleSet) { rs.Rules[5].Then.Level = "" }, []string{"rules[5].then.level"}},
-		{"manual at buyer level", func(rs *RuleSet) { rs.Rules[5].Then.Level = RoleBuyer }, []string{"rules[5].then.level"}},
-		{"level on an approval", func(rs *RuleSet) { rs.Rules[2].Then.Level = RoleAdmin }, []string{"rules[2].then.level"}},
+			rs.Rules[6].When.RefundsAtLeast, rs.Rules[6].When.RefundsAtMost = rulePtr(3), rulePtr(2)
+		}, []string{"rules[6].when.refunds_90d_at_most"}},
+		{"unknown reason code", func(rs *RuleSet) { rs.Rules[6].When.Reasons = []string{"produce_spoiled", "rotten"} }, []string{"rules[6].when.reasons[1]"}},
+		{"reason of another case type", func(rs *RuleSet) { rs.Rules[6].When.Reasons = []string{"size_not_fit"} }, []string{"rules[6].when.reasons[0]"}},
+		{"unknown decision", func(rs *RuleSet) { rs.Rules[3].Then.Decision = "accept" }, []string{"rules[3].then.decision"}},
+		{"manual without level", func(rs *RuleSet) { rs.Rules[6].Then.Level = "" }, []string{"rules[6].then.level"}},
+		{"manual at buyer level", func(rs *RuleSet) { rs.Rules[6].Then.Level = RoleBuyer }, []string{"rules[6].then.level"}},
+		{"level on an approval", func(rs *RuleSet) { rs.Rules[3].Then.Level = RoleAdmin }, []string{"rules[3].then.level"}},
 		{"reject without reason", func(rs *RuleSet) { rs.Rules[0].Then.Reason = "" }, []string{"rules[0].then.reason"}},
-		{"request evidence without saying what", func(rs *RuleSet) { rs.Rules[1].Then.Reason = "" }, []string{"rules[1].then.reason"}},
+		{"request evidence without saying what", func(rs *RuleSet) { rs.Rules[2].Then.Reason = "" }, []string{"rules[2].then.reason"}},
 		{"reason too long", func(rs *RuleSet) { rs.Rules[0].Then.Reason = strings.Repeat("x", MaxRuleReasonRunes+1) }, []string{"rules[0].then.reason"}},
-		{"catch-all before the end", func(rs *RuleSet) { rs.Rules[4].When = Condition{} }, []string{"rules[4].when"}},
-		{"no catch-all at the end", func(rs *RuleSet) { rs.Rules = rs.Rules[:len(rs.Rules)-1] }, []string{"rules[7].when"}},
+		{"catch-all before the end", func(rs *RuleSet) { rs.Rules[5].When = Condition{} }, []string{"rules[5].when"}},
+		{"no catch-all at the end", func(rs *RuleSet) { rs.Rules = rs.Rules[:len(rs.Rules)-1] }, []string{"rules[8].when"}},
 		{"zero review deadline", func(rs *RuleSet) { rs.Deadlines.ReviewShipped = 0 }, []string{"deadlines.review_shipped"}},
 		{"negative review deadline", func(rs *RuleSet) { rs.Deadlines.ReviewUnshipped = -time.Hour }, []string{"deadlines.review_unshipped"}},
 		{"evidence deadline over 30 days", func(rs *RuleSet) { rs.Deadlines.Evidence = 31 * day }, []string{"deadlines.evidence"}},
@@ -591,10 +601,10 @@ func TestRuleSetValidate(t *testing.T) {
 		{"no SLA at all", func(rs *RuleSet) { rs.Deadlines.ReviewSLA = nil }, nil},
 		{"every mistake at once", func(rs *RuleSet) {
 			rs.Rules[0].ID = ""
-			rs.Rules[4].When.AmountAbove = rulePtr[int64](-5)
-			rs.Rules[5].Then.Level = ""
+			rs.Rules[5].When.AmountAbove = rulePtr[int64](-5)
+			rs.Rules[6].Then.Level = ""
 			rs.Deadlines.Refund = 0
-		}, []string{"rules[0].id", "rules[4].when.amount_above", "rules[5].then.level", "deadlines.refund"}},
+		}, []string{"rules[0].id", "rules[5].when.amount_above", "rules[6].then.level", "deadlines.refund"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -158,13 +158,14 @@ func TestRuleLinesNameTheirRules(t *testing.T) {
 		ids = append(ids, l.RuleID)
 		tags[l.RuleID] = l.Tags
 	}
-	want := []string{"virtual-redeemed", "produce-24h", "claim-without-evidence", "unshipped-refund", "virtual-unused",
+	want := []string{"virtual-redeemed", "produce-24h", "produce-claim-window", "claim-without-evidence", "unshipped-refund", "virtual-unused",
 		"admin-above-500", "produce-claim", "shipped-over-7-days", "small-amount", "default"}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("rule ids %v, want %v", ids, want)
 	}
 	for id, want := range map[string][]string{
 		"virtual-redeemed": {TagVirtualGoods}, "produce-24h": {TagProduce, TagPhotos, TagTimeWindow},
+		"produce-claim-window": {TagProduce, TagTimeWindow},
 		"claim-without-evidence": {TagPhotos}, "shipped-over-7-days": {TagTimeWindow}, "default": nil,
 	} {
 		if !slices.Equal(tags[id], want) {
