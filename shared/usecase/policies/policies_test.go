@@ -165,7 +165,7 @@ func TestRuleLinesNameTheirRules(t *testing.T) {
 	}
 	for id, want := range map[string][]string{
 		"virtual-redeemed": {TagVirtualGoods}, "produce-24h": {TagProduce, TagPhotos, TagTimeWindow},
-		"produce-claim-window": {TagProduce, TagTimeWindow},
+		"produce-claim-window":   {TagProduce, TagTimeWindow},
 		"claim-without-evidence": {TagPhotos}, "shipped-over-7-days": {TagTimeWindow}, "default": nil,
 	} {
 		if !slices.Equal(tags[id], want) {
