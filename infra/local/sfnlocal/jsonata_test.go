@@ -1,11 +1,7 @@
 package sfnlocal
 
 import (
-	"strings"
-	"sync"
 	"testing"
-
-	"github.com/aftersales/aftersales/infra/local/vclock"
 )
 
 // TestJSONataStates runs JSONata state machines end to end: Arguments,
@@ -67,28 +63,10 @@ func TestJSONataStates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := vclock.New(conformanceStart)
-			s := newTestService(t, c)
-			testFunctions(s, &sync.Map{})
-			m, err := s.CreateStateMachine("jsonata", tc.def, nil)
-			if err != nil {
-				t.Fatalf("create: %v", err)
-			}
-			e, err := s.StartExecution(m.ARN, "run", tc.input)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := runToCompletion(t, s, c, e.ARN)
-			if want, ok := strings.CutPrefix(tc.want, "FAILED "); ok {
-				if got.Status != StatusFailed || got.Error != want {
-					t.Fatalf("got %s %s (%s) %s, want FAILED %s", got.Status, got.Error, got.Cause, got.Output, want)
-				}
+			got, ok := runOutcome(t, "jsonata", tc.def, tc.input, tc.want)
+			if !ok {
 				return
 			}
-			if got.Status != StatusSucceeded {
-				t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
-			}
-			assertJSONEqual(t, "output", got.Output, tc.want)
 			if el := got.StopDate.Sub(got.StartDate).Seconds(); tc.elapsed != 0 && el != tc.elapsed {
 				t.Errorf("elapsed %vs of virtual time, want %vs", el, tc.elapsed)
 			}

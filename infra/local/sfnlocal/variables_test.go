@@ -66,28 +66,7 @@ func TestVariables(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := vclock.New(conformanceStart)
-			s := newTestService(t, c)
-			testFunctions(s, &sync.Map{})
-			m, err := s.CreateStateMachine("vars", tc.def, nil)
-			if err != nil {
-				t.Fatalf("create: %v", err)
-			}
-			e, err := s.StartExecution(m.ARN, "run", tc.input)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := runToCompletion(t, s, c, e.ARN)
-			if want, ok := strings.CutPrefix(tc.want, "FAILED "); ok {
-				if got.Status != StatusFailed || got.Error != want {
-					t.Fatalf("got %s %s (%s) %s, want FAILED %s", got.Status, got.Error, got.Cause, got.Output, want)
-				}
-				return
-			}
-			if got.Status != StatusSucceeded {
-				t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
-			}
-			assertJSONEqual(t, "output", got.Output, tc.want)
+			runOutcome(t, "vars", tc.def, tc.input, tc.want)
 		})
 	}
 }
@@ -123,4 +102,35 @@ func TestAssignedVariablesInHistory(t *testing.T) {
 		}
 	}
 	t.Fatal("no PassStateExited event")
+}
+
+// runOutcome runs def on input to its end in a fresh service and checks
+// the outcome against want: "FAILED <error>" or the output's JSON. It
+// returns the execution, and whether it succeeded as wanted (false for a
+// wanted failure, after which there is nothing more to check).
+func runOutcome(t *testing.T, name, def, input, want string) (*Execution, bool) {
+	t.Helper()
+	c := vclock.New(conformanceStart)
+	s := newTestService(t, c)
+	testFunctions(s, &sync.Map{})
+	m, err := s.CreateStateMachine(name, def, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	e, err := s.StartExecution(m.ARN, "run", input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runToCompletion(t, s, c, e.ARN)
+	if wantErr, ok := strings.CutPrefix(want, "FAILED "); ok {
+		if got.Status != StatusFailed || got.Error != wantErr {
+			t.Fatalf("got %s %s (%s) %s, want FAILED %s", got.Status, got.Error, got.Cause, got.Output, wantErr)
+		}
+		return got, false
+	}
+	if got.Status != StatusSucceeded {
+		t.Fatalf("got %s %s: %s", got.Status, got.Error, got.Cause)
+	}
+	assertJSONEqual(t, "output", got.Output, want)
+	return got, true
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/usecase/casework"
 )
 
 // CreateCase opens a case for the buyer p. It validates the application
@@ -161,19 +162,9 @@ func replay(rec aftersales.IdempotencyRecord, idem *aftersales.IdempotentRequest
 	return aftersales.CreateResult{Replayed: &rec}, nil
 }
 
-// pause waits d, or until ctx is done.
+// pause waits d, or until ctx is done (see casework.Pause).
 func (s *Service) pause(ctx context.Context, d time.Duration) error {
-	if s.Pause != nil {
-		return s.Pause(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return casework.Pause(ctx, s.Pause, d)
 }
 
 // newCase validates app on its own and against the order and the uploads

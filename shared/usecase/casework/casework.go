@@ -259,3 +259,19 @@ func DeclareUploads(ctx context.Context, cases aftersales.CaseStore, blobs after
 	}
 	return out, nil
 }
+
+// Pause waits d, or until ctx is done; with wait set (a test's hook) it
+// calls wait instead, so tests wait for what they wait for, not for time.
+func Pause(ctx context.Context, wait func(context.Context, time.Duration) error, d time.Duration) error {
+	if wait != nil {
+		return wait(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -302,16 +302,7 @@ func hasOtherValid(c *aftersales.Case, evID string) bool {
 	return false
 }
 
+// pause waits d, or until ctx is done (see casework.Pause).
 func (s *Service) pause(ctx context.Context, d time.Duration) error {
-	if s.Pause != nil {
-		return s.Pause(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return casework.Pause(ctx, s.Pause, d)
 }
