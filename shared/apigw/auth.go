@@ -23,6 +23,7 @@ type Authenticator struct {
 	secret   []byte
 	keys     []crypto.PublicKey
 	clock    aftersales.Clock
+	staff    *StaffIssuer // nil: only the issuer above
 }
 
 // NewAuthenticator builds an authenticator. publicKeysPEM holds zero or more
@@ -138,6 +139,9 @@ func (a *Authenticator) Authenticate(authorization string) (aftersales.Principal
 	scheme, token, ok := strings.Cut(authorization, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return aftersales.Principal{}, aftersales.E(aftersales.KindUnauthenticated, op, "send Authorization: Bearer <token>")
+	}
+	if a.staffIssued(token) {
+		return a.authenticateStaff(token)
 	}
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, a.key,

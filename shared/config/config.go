@@ -22,14 +22,19 @@ import (
 // Environment variable names shared by the functions, the local stack and the
 // CDK stack.
 const (
-	EnvStage             = "STAGE"
-	EnvRegion            = "AWS_REGION"
-	EnvTableName         = "TABLE_NAME"
-	EnvEvidenceBucket    = "EVIDENCE_BUCKET"
-	EnvJWTIssuer         = "JWT_ISSUER"
-	EnvJWTAudience       = "JWT_AUDIENCE"
-	EnvJWTHS256Secret    = "JWT_HS256_SECRET"
-	EnvJWTPublicKeys     = "JWT_PUBLIC_KEYS_PEM"
+	EnvStage          = "STAGE"
+	EnvRegion         = "AWS_REGION"
+	EnvTableName      = "TABLE_NAME"
+	EnvEvidenceBucket = "EVIDENCE_BUCKET"
+	EnvJWTIssuer      = "JWT_ISSUER"
+	EnvJWTAudience    = "JWT_AUDIENCE"
+	EnvJWTHS256Secret = "JWT_HS256_SECRET"
+	EnvJWTPublicKeys  = "JWT_PUBLIC_KEYS_PEM"
+	// EnvStaffJWTIssuer and EnvStaffJWTClientID name the console's Amazon
+	// Cognito user pool and app client, whose access tokens the API takes
+	// for staff beside the buyers' issuer (issue 18). Empty: none.
+	EnvStaffJWTIssuer    = "STAFF_JWT_ISSUER"
+	EnvStaffJWTClientID  = "STAFF_JWT_CLIENT_ID"
 	EnvMallWebhookSecret = "MALL_WEBHOOK_SECRET"
 	EnvLogLevel          = "LOG_LEVEL"
 	EnvStateMachineARN   = "CASE_STATE_MACHINE_ARN"
@@ -116,6 +121,11 @@ type JWT struct {
 	Audience      string
 	HS256Secret   string
 	PublicKeysPEM string // one or more PEM public keys (RSA or ECDSA) for RS256/ES256 tokens
+	// StaffIssuer and StaffClientID are the console's user pool and app
+	// client (EnvStaffJWTIssuer); its keys are the pool's JWKS at
+	// StaffIssuer/.well-known/jwks.json.
+	StaffIssuer   string
+	StaffClientID string
 }
 
 // Endpoints overrides AWS service endpoints (local stack only).
@@ -156,6 +166,8 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 			Audience:      getenv(EnvJWTAudience),
 			HS256Secret:   getenv(EnvJWTHS256Secret),
 			PublicKeysPEM: getenv(EnvJWTPublicKeys),
+			StaffIssuer:   getenv(EnvStaffJWTIssuer),
+			StaffClientID: getenv(EnvStaffJWTClientID),
 		},
 		StateMachineARN: getenv(EnvStateMachineARN),
 		IntakeQueueURL:  getenv(EnvIntakeQueueURL),

@@ -8,11 +8,13 @@ package wire
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 
+	"github.com/MicahParks/keyfunc/v3"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rekognition"
 
@@ -160,6 +162,18 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	auth, err := apigw.NewAuthenticator(cfg.JWT.Issuer, cfg.JWT.Audience, cfg.JWT.HS256Secret, cfg.JWT.PublicKeysPEM, b.d.Clock)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.JWT.StaffIssuer != "" {
+		// Fetched in the background and refreshed hourly (or at once for an
+		// unknown key id, at most every 5 minutes): a pool that cannot be
+		// reached at a cold start refuses console tokens, never the buyers'.
+		keys, err := keyfunc.NewDefaultCtx(ctx, []string{strings.TrimSuffix(cfg.JWT.StaffIssuer, "/") + "/.well-known/jwks.json"})
+		if err != nil {
+			return nil, fmt.Errorf("wire: staff issuer keys: %w", err)
+		}
+		if err := auth.TrustStaff(apigw.StaffIssuer{Issuer: cfg.JWT.StaffIssuer, ClientID: cfg.JWT.StaffClientID, Keys: keys.Keyfunc}); err != nil {
+			return nil, err
+		}
 	}
 	return apigw.NewServer(apigw.Services{Inbox: svc.Inbox, Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
 		Refunds: svc.Refunds, RuleSets: svc.RuleSets, Disputes: svc.Disputes,
