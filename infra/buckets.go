@@ -63,6 +63,7 @@ func (b *builder) buckets() (evidence awss3.Bucket) {
 		}}
 	}
 	evidence = awss3.NewBucket(b.stack, jsii.String("Evidence"), props)
+	b.accessLogs = logs
 	b.env[config.EnvEvidenceBucket] = evidence.BucketName()
 	return evidence
 }

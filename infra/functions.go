@@ -51,7 +51,7 @@ var serviceEnv = []string{config.EnvEventBusName, config.EnvNotificationsQueueUR
 var specs = map[string]fnSpec{
 	// HTTP APIs give up after 30 s; 10 s answers well before with a 5xx.
 	"api": {memory: 512, timeout: 10, required: config.API,
-		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceEnv)},
+		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, staffPoolEnv, serviceEnv)},
 	// Providers retry when we answer slowly (WeChat Pay waits 5 s).
 	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: slices.Concat(serviceEnv, providerEnv)},
 	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv)},
@@ -72,6 +72,10 @@ var specs = map[string]fnSpec{
 	// most two sends (WeChat, SMS), each bounded by its client's timeout.
 	"notifier": {memory: 256, timeout: 30, required: config.Notifier, extra: []string{config.EnvWeChatMiniSecretARN}},
 }
+
+// staffPoolEnv name the console's user pool to the api function; the stack
+// sets them only when it creates the pool (consoleSignIn cognito).
+var staffPoolEnv = []string{config.EnvStaffJWTIssuer, config.EnvStaffJWTClientID}
 
 // commonEnv are set on every function.
 var commonEnv = []string{config.EnvStage, config.EnvLogLevel, config.EnvProviderMode}
@@ -117,6 +121,9 @@ func (b *builder) function(name string) awslambda.Function {
 func (b *builder) setEnv(name string) {
 	for _, k := range EnvNames(name) {
 		v, ok := b.env[k]
+		if !ok && slices.Contains(staffPoolEnv, k) {
+			continue
+		}
 		if !ok {
 			panic("infra: no value for " + k + " of function " + name)
 		}

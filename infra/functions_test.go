@@ -43,7 +43,8 @@ func TestFunctions(t *testing.T) {
 	// function that builds the service, the event bus and the payment
 	// providers' settings (never their endpoint overrides).
 	want := map[string][]string{
-		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars),
+		"api": slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys,
+			config.EnvStaffJWTIssuer, config.EnvStaffJWTClientID}, serviceVars), // the console's user pool: consoleSignIn cognito by default
 		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars),
 		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars),
 		"intake":   config.Intake,

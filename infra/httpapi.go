@@ -32,9 +32,14 @@ func (b *builder) httpAPI(api, webhooks awslambda.Function) awsapigatewayv2.Http
 		ApiName:            jsii.String("aftersales-" + b.s.Stage),
 		CreateDefaultStage: jsii.Bool(false),
 	}
-	if len(b.s.CORSOrigins) > 0 {
+	origins := b.s.CORSOrigins
+	if b.console != nil {
+		// The console calls the API from its CloudFront origin.
+		origins = append(origins[:len(origins):len(origins)], b.console.origin)
+	}
+	if len(origins) > 0 {
 		props.CorsPreflight = &awsapigatewayv2.CorsPreflightOptions{
-			AllowOrigins: jsii.Strings(b.s.CORSOrigins...),
+			AllowOrigins: jsii.Strings(origins...),
 			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_ANY},
 			AllowHeaders: jsii.Strings("authorization", "content-type", "idempotency-key"),
 			ExposeHeaders: jsii.Strings("location", "idempotent-replayed", "x-request-id",

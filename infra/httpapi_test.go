@@ -89,8 +89,12 @@ func TestOptionsHTTPAPI(t *testing.T) {
 	}
 	for _, api := range s.ofType("AWS::ApiGatewayV2::Api") {
 		cors, _ := api.Properties["CorsConfiguration"].(map[string]any)
-		if fmt.Sprint(cors["AllowOrigins"]) != fmt.Sprint(set.CORSOrigins) {
-			t.Errorf("API CORS origins %v, want %v", cors["AllowOrigins"], set.CORSOrigins)
+		origins, _ := cors["AllowOrigins"].([]any)
+		// The merchant's origins, then the console's (its distribution's
+		// domain, known at deploy).
+		if len(origins) != len(set.CORSOrigins)+1 || fmt.Sprint(origins[:len(set.CORSOrigins)]) != fmt.Sprint(set.CORSOrigins) ||
+			!strings.Contains(fmt.Sprint(origins[len(set.CORSOrigins)]), "ConsoleCdn") {
+			t.Errorf("API CORS origins %v, want %v and the console's", cors["AllowOrigins"], set.CORSOrigins)
 		}
 	}
 }

@@ -38,6 +38,22 @@ const (
 	reasonNotificationsHandler = "CDK's BucketNotificationsHandler, a deploy-time custom resource that sets the evidence " +
 		"bucket's notification configuration (issue 16): CDK gives it the basic execution role and " +
 		"s3:PutBucketNotification on *, neither of which the construct lets us narrow; it runs only when the stack deploys."
+	reasonConsoleDeployment = "CDK's BucketDeployment, a deploy-time custom resource that copies the built console from the " +
+		"CDK asset bucket to the console bucket and invalidates CloudFront's cache of it (issue 18): CDK gives it the basic " +
+		"execution role, s3 read/list on the asset bucket, s3 read/write/delete under the console bucket and " +
+		"cloudfront:CreateInvalidation (which supports no narrower resource here), and picks its Python runtime; it runs " +
+		"only when the stack deploys."
+	reasonConsoleGeo = "Merchant staff sign in from wherever they work; the console holds static files only and every " +
+		"API call is authenticated. A merchant who wants geo restriction adds it to the distribution."
+	reasonConsoleWAF = "The distribution serves the console's static files only (no server-side code, no data); the API " +
+		"behind it is throttled and authenticates every call. A web ACL bills per request; a merchant who has one " +
+		"associates it."
+	reasonConsoleLogs = "Standard CloudFront logging needs ACLs on the log bucket, which this stack keeps disabled; the " +
+		"files are the same for every visitor and every API call they make is logged by the HTTP API's access logs."
+	reasonConsoleTLS = "The default *.cloudfront.net certificate cannot set a minimum TLS version; a merchant who serves " +
+		"the console on their own domain attaches an ACM certificate with TLSv1.2_2021."
+	reasonStaffPoolPlan = "The Plus feature plan (threat protection) bills per monthly active user; the pool already " +
+		"requires TOTP MFA, 12-character passwords and administrator-created accounts. A merchant may turn Plus on."
 	reasonTasksVersions = "The tasks function only: CDK's invoke grant also covers its versions and aliases (<arn>:*)."
 )
 
@@ -86,6 +102,25 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 		if strings.HasPrefix(*c.Node().Id(), "BucketNotificationsHandler") {
 			suppress(c, "AwsSolutions-IAM4", reasonNotificationsHandler, `/^Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/`)
 			suppress(c, "AwsSolutions-IAM5", reasonNotificationsHandler, `/^Resource::\*$/`)
+		}
+	}
+	if c := b.console; c != nil {
+		cdn := c.distribution
+		suppress(cdn, "AwsSolutions-CFR1", reasonConsoleGeo)
+		suppress(cdn, "AwsSolutions-CFR2", reasonConsoleWAF)
+		suppress(cdn, "AwsSolutions-CFR3", reasonConsoleLogs)
+		suppress(cdn, "AwsSolutions-CFR4", reasonConsoleTLS)
+		if c.pool != nil {
+			suppress(c.pool, "AwsSolutions-COG8", reasonStaffPoolPlan)
+		}
+		for _, child := range *b.stack.Node().Children() {
+			if strings.HasPrefix(*child.Node().Id(), "Custom::CDKBucketDeployment") {
+				suppress(child, "AwsSolutions-L1", reasonConsoleDeployment)
+				suppress(child, "AwsSolutions-IAM4", reasonConsoleDeployment, `/^Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole$/`)
+				suppress(child, "AwsSolutions-IAM5", reasonConsoleDeployment, `/^Action::s3:(GetObject|GetBucket|List|DeleteObject|Abort)\*$/`,
+					`/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\/\*$/`,
+					`/^Resource::<Console[0-9A-F]{8}\.Arn>\/\*$/`, `/^Resource::\*$/`)
+			}
 		}
 	}
 	suppress(sm.Role(), "AwsSolutions-IAM5", reasonTasksVersions, `/^Resource::<Fntasks[0-9A-F]{8}\.Arn>:\*$/`)

@@ -53,4 +53,11 @@ func (b *builder) outputs(o stackOutputs) {
 	out("RefundFailuresLogGroup", *o.refundFailures.LogGroupName(), "Every refund.failed event: what the RefundFailed alarm counted")
 	out("RefundManualLogGroup", *o.refundManual.LogGroupName(),
 		"Every refund.manual_required event (refunds finance pays by hand): what the RefundManual alarm counted")
+	if c := b.console; c != nil {
+		out("ConsoleUrl", c.origin+consolePath, "The merchant console: staff sign in here")
+		if c.pool != nil {
+			out("StaffUserPoolId", *c.pool.UserPoolId(), "Create staff accounts here and add each to a group: reviewer, admin or arbitrator "+
+				"(aws cognito-idp admin-create-user, admin-add-user-to-group)")
+		}
+	}
 }

@@ -28,6 +28,8 @@ const (
 	CtxAPIBurstLimit    = "apiBurstLimit"
 	CtxSweepGrace       = "sweepGrace"
 	CtxSecretsRevision  = "secretsRevision"
+	CtxConsoleSignIn    = "consoleSignIn"
+	CtxConsoleClientID  = "consoleClientId"
 )
 
 // Settings are the merchant's choices for one deployment. DefaultSettings
@@ -74,6 +76,12 @@ type Settings struct {
 	// references, resolved only when a function changes: bump it after
 	// changing a secret so the next deploy picks the new value up.
 	SecretsRevision string
+	// ConsoleSignIn is how staff sign in to the merchant console:
+	// ConsoleCognito (a user pool the stack creates, the default),
+	// ConsoleOIDC (the merchant's own issuer, JWTIssuer, with the app client
+	// ConsoleClientID) or ConsoleOff (no console is deployed).
+	ConsoleSignIn   string
+	ConsoleClientID string
 }
 
 // DefaultSettings are the values used when the context says nothing.
@@ -89,6 +97,7 @@ func DefaultSettings() Settings {
 		APIBurstLimit:    400,
 		SweepGrace:       "5m",
 		SecretsRevision:  "1",
+		ConsoleSignIn:    ConsoleCognito,
 	}
 }
 
@@ -131,6 +140,8 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	str(CtxLogLevel, &s.LogLevel)
 	str(CtxSweepGrace, &s.SweepGrace)
 	str(CtxSecretsRevision, &s.SecretsRevision)
+	str(CtxConsoleSignIn, &s.ConsoleSignIn)
+	str(CtxConsoleClientID, &s.ConsoleClientID)
 	num(CtxAPIRateLimit, &s.APIRateLimit)
 	num(CtxAPIBurstLimit, &s.APIBurstLimit)
 	days := float64(s.LogRetentionDays)
@@ -239,6 +250,15 @@ func (s Settings) Validate() error {
 		return ""
 	}); err != nil {
 		errs = append(errs, fmt.Sprintf("%s %q: %v", CtxSweepGrace, s.SweepGrace, err))
+	}
+	switch s.ConsoleSignIn {
+	case ConsoleCognito, ConsoleOff:
+	case ConsoleOIDC:
+		if !strings.HasPrefix(s.JWTIssuer, "https://") || s.ConsoleClientID == "" {
+			errs = append(errs, fmt.Sprintf("%s %q needs %s to be an https:// OpenID issuer and %s its console client", CtxConsoleSignIn, ConsoleOIDC, CtxJWTIssuer, CtxConsoleClientID))
+		}
+	default:
+		errs = append(errs, fmt.Sprintf("%s %q: want %q, %q or %q", CtxConsoleSignIn, s.ConsoleSignIn, ConsoleCognito, ConsoleOIDC, ConsoleOff))
 	}
 	if s.SecretsRevision == "" {
 		errs = append(errs, CtxSecretsRevision+" must not be empty")

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -53,8 +54,13 @@ func NewAfterSalesStack(scope constructs.Construct, id string, props *AfterSales
 			missing = append(missing, err)
 		}
 	}
+	if p.Settings.ConsoleSignIn != ConsoleOff {
+		if _, err := os.Stat(filepath.Join(p.AssetDir, consoleAssets, "index.html")); err != nil {
+			missing = append(missing, err)
+		}
+	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("infra: function binaries missing (run `go run ./infra/cmd/build` first): %w", errors.Join(missing...))
+		return nil, fmt.Errorf("infra: function binaries or console missing (run `go run ./infra/cmd/build` first): %w", errors.Join(missing...))
 	}
 	definition := filepath.Join(p.Root, "statemachines", statemachines.Case)
 	if _, err := os.Stat(definition); err != nil {
@@ -102,6 +108,10 @@ type builder struct {
 	fns    map[string]awslambda.Function
 	logs   map[string]awslogs.LogGroup // each function's
 	alarms awssns.Topic
+	// accessLogs is the bucket of the other buckets' server access logs.
+	accessLogs awss3.Bucket
+	// console is the console's site; nil with ConsoleOff.
+	console *consoleSite
 }
 
 // build creates every resource of the stack and wires them: values the
@@ -137,7 +147,9 @@ func (b *builder) build(definition string) {
 			b.function(name)
 		}
 	}
+	b.console = b.consoleHosting(b.accessLogs)
 	httpAPI := b.httpAPI(b.fns["api"], b.fns["webhooks"])
+	b.consoleDeploy(b.console, *httpAPI.ApiEndpoint()+"/v1")
 	for _, name := range Functions {
 		b.setEnv(name)
 	}

@@ -31,9 +31,16 @@ type resource struct {
 	Properties map[string]any `json:"Properties"`
 }
 
-// dummyAssets writes a fake bootstrap per function under dir: tests never
-// cross-compile, and Code_FromAsset only needs the folder to exist.
+// dummyAssets writes a fake bootstrap per function and a console page under
+// dir: tests never cross-compile nor bundle, and Code_FromAsset and
+// Source_Asset only need the folders to exist.
 func dummyAssets(t testing.TB, dir string) string {
+	if err := os.MkdirAll(filepath.Join(dir, consoleAssets), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, consoleAssets, "index.html"), []byte("<!doctype html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range Functions {
 		if err := os.MkdirAll(filepath.Join(dir, f), 0o755); err != nil {
 			t.Fatal(err)
@@ -86,7 +93,8 @@ var (
 )
 
 // allOptions are DefaultSettings with every option on: the JWT authorizer,
-// CORS origins and an alarm e-mail.
+// CORS origins, an alarm e-mail and the console signing in at the
+// merchant's own OpenID issuer.
 func allOptions() Settings {
 	set := DefaultSettings()
 	set.JWTAuthorizer = true
@@ -94,6 +102,8 @@ func allOptions() Settings {
 	set.JWTAudience = "aftersales-api"
 	set.CORSOrigins = []string{"https://shop.example", "https://m.shop.example"}
 	set.AlarmEmail = "ops@shop.example"
+	set.ConsoleSignIn = ConsoleOIDC
+	set.ConsoleClientID = "aftersales-console"
 	return set
 }
 
