@@ -89,6 +89,11 @@ const (
 )
 
 // CaseStore keeps cases, their timelines and evidence uploads.
+//
+// CreateCase and UpdateCase also write the events the change raised
+// (Case.Raised) to the outbox (OutboxStore), in the same all-or-nothing
+// write: a change that is not stored raises nothing. An event whose id is
+// pending already is replaced (the same fact).
 type CaseStore interface {
 	// CreateCase writes a new case (version 1) with its first timeline entry,
 	// takes every order line it names (ErrLineHeld if one is held), and writes
