@@ -46,9 +46,9 @@ type Store struct {
 	idem    map[idemRef]aftersales.IdempotencyRecord
 	uploads map[string]aftersales.Upload
 	refunds map[refundRef]*aftersales.Refund
-	hooks   map[hookRef]time.Time           // receipt -> expiry
-	quotas  map[string]quotaCount           // see quota.go
-	threads map[string][]aftersales.Message // by case id, oldest first; see threads.go
+	hooks   map[hookRef]time.Time             // receipt -> expiry
+	quotas  map[string]quotaCount             // see quota.go
+	threads map[string][]aftersales.Message   // by case id, oldest first; see threads.go
 	outbox  map[string]aftersales.DomainEvent // by event id; see outbox.go
 }
 
