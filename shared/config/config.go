@@ -124,6 +124,7 @@ type Endpoints struct {
 	S3            string
 	SQS           string
 	StepFunctions string
+	EventBridge   string // the outbox publisher's bus (local stack only)
 }
 
 // Notify are the merchant's notification senders (F6).

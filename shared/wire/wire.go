@@ -115,7 +115,7 @@ func (b *builder) events() aftersales.EventPublisher {
 	if b.cfg.EventBusName == "" {
 		return eventbus.Log{Logger: b.d.Logger}
 	}
-	return eventbus.New(awsenv.EventBridge(b.ac), b.cfg.EventBusName)
+	return eventbus.New(awsenv.EventBridge(b.ac, b.cfg.Endpoints.EventBridge), b.cfg.EventBusName)
 }
 
 // resuming are the ports of functions that resume workflows: the stores,

@@ -1,0 +1,133 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/memstore"
+	"github.com/aftersales/aftersales/shared/outbox"
+	"github.com/aftersales/aftersales/shared/storetest"
+)
+
+// listBus accepts every entry but those whose id is in refuse.
+type listBus struct {
+	refuse map[string]bool
+	put    []string
+}
+
+func (b *listBus) PutAll(_ context.Context, es []aftersales.DomainEvent) ([]error, error) {
+	failed := make([]error, len(es))
+	for i, e := range es {
+		if b.refuse[e.ID] {
+			failed[i] = errors.New("InternalFailure")
+			continue
+		}
+		b.put = append(b.put, e.ID)
+	}
+	return failed, nil
+}
+
+func event(id string) aftersales.DomainEvent {
+	return aftersales.DomainEvent{ID: id, Type: aftersales.EventRestock, At: storetest.Epoch, CaseID: "as_1",
+		Detail: map[string]any{"sku": "SKU-1", "quantity": 1, "line_id": "l1", "case_id": "as_1"}}
+}
+
+func record(t *testing.T, e aftersales.DomainEvent, seq int) events.DynamoDBEventRecord {
+	t.Helper()
+	r, err := outbox.Record(e, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestHandle: what the publisher puts and reports for a batch.
+func TestHandle(t *testing.T) {
+	removal := record(t, event("gone"), 90)
+	removal.EventName = "REMOVE"
+	other := record(t, event("x"), 91)
+	other.Change.NewImage["entity"] = events.NewStringAttribute("case")
+	unreadable := record(t, event("bad"), 92)
+	unreadable.Change.NewImage["at"] = events.NewStringAttribute("yesterday")
+	tests := []struct {
+		name     string
+		records  []events.DynamoDBEventRecord
+		refuse   map[string]bool
+		wantPut  []string
+		wantFail string
+	}{
+		{"every event in order", []events.DynamoDBEventRecord{record(t, event("a"), 1), record(t, event("b"), 2)}, nil, []string{"a", "b"}, ""},
+		{"removals and other items skipped", []events.DynamoDBEventRecord{removal, other, record(t, event("a"), 3)}, nil, []string{"a"}, ""},
+		{"the first refused entry reported", []events.DynamoDBEventRecord{record(t, event("a"), 1), record(t, event("b"), 2), record(t, event("c"), 3)},
+			map[string]bool{"b": true}, []string{"a", "c"}, record(t, event("b"), 2).Change.SequenceNumber},
+		{"an unreadable item reported after what came before", []events.DynamoDBEventRecord{record(t, event("a"), 1), unreadable, record(t, event("c"), 3)},
+			nil, []string{"a"}, unreadable.Change.SequenceNumber},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bus := &listBus{refuse: tc.refuse}
+			store := memstore.New(storetest.NewFakeClock(storetest.Epoch))
+			pub := &outbox.Publisher{Bus: bus, Outbox: store, Logger: slog.New(slog.DiscardHandler)}
+			resp, err := pub.Handle(t.Context(), events.DynamoDBEvent{Records: tc.records})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed string
+			if len(resp.BatchItemFailures) > 0 {
+				failed = resp.BatchItemFailures[0].ItemIdentifier
+			}
+			if failed != tc.wantFail || len(resp.BatchItemFailures) > 1 {
+				t.Errorf("failures %v, want %q", resp.BatchItemFailures, tc.wantFail)
+			}
+			if len(bus.put) != len(tc.wantPut) {
+				t.Fatalf("put %v, want %v", bus.put, tc.wantPut)
+			}
+			for i := range bus.put {
+				if bus.put[i] != tc.wantPut[i] {
+					t.Fatalf("put %v, want %v", bus.put, tc.wantPut)
+				}
+			}
+		})
+	}
+}
+
+// TestPollerDrains: the poller hands every pending event to the publisher
+// and leaves the outbox empty; a refused event stays for the next round.
+func TestPollerDrains(t *testing.T) {
+	clock := storetest.NewFakeClock(storetest.Epoch)
+	store := memstore.New(clock)
+	o := &aftersales.Order{ID: "o-1", Version: 1, EventID: "e", BuyerID: "b", Lines: []aftersales.OrderLine{{LineID: "l1", Quantity: 1, PaidAmount: 100}}}
+	if err := store.PutOrder(t.Context(), o); err != nil {
+		t.Fatal(err)
+	}
+	c := &aftersales.Case{ID: "as_1", OrderID: "o-1", BuyerID: "b", Type: aftersales.RefundOnly, Lines: []aftersales.CaseLine{{LineID: "l1", Quantity: 1}}}
+	if err := c.Apply(aftersales.Change{Action: aftersales.ActSubmit, Actor: "buyer:b", At: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		c.Raise(aftersales.EventRestock, id, clock.Now(), map[string]any{"sku": "S"})
+	}
+	if err := store.CreateCase(t.Context(), c, nil); err != nil {
+		t.Fatal(err)
+	}
+	bus := &listBus{refuse: map[string]bool{"b": true}}
+	p := &outbox.Poller{Outbox: store, Clock: clock, Batch: 2,
+		Publisher: &outbox.Publisher{Bus: bus, Outbox: store, Logger: slog.New(slog.DiscardHandler)}}
+	if n, err := p.Drain(t.Context()); err == nil || n != 1 {
+		t.Fatalf("first drain: %d, %v; want 1 and the refusal", n, err)
+	}
+	bus.refuse = nil
+	if n, err := p.Drain(t.Context()); err != nil || n != 2 {
+		t.Fatalf("second drain: %d, %v; want 2", n, err)
+	}
+	left, _ := store.PendingEvents(t.Context(), clock.Now().Add(time.Hour), 0)
+	if len(left) != 0 || len(bus.put) != 3 {
+		t.Fatalf("left %v, put %v", left, bus.put)
+	}
+}
