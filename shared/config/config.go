@@ -327,6 +327,9 @@ var (
 	// Evidence checks the files of the evidence bucket (issue 16): it
 	// reads them and resumes the review wait when it asks for evidence.
 	Evidence = []string{EnvTableName, EnvEvidenceBucket, EnvStateMachineARN}
+	// Publisher consumes the table's stream and puts the outbox's domain
+	// events on the bus (issue 15).
+	Publisher = []string{EnvTableName, EnvEventBusName}
 )
 
 // SecretSpec describes a JSON secret whose fields stand for configuration

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,6 +24,10 @@ type Poller struct {
 	// Batch is how many events one round reads (default 100).
 	Batch int
 
+	// mu makes drains take turns: two at once would put the same events
+	// twice (harmless, the ids deduplicate, but a flush that returns must
+	// mean the outbox it saw is on the bus).
+	mu  sync.Mutex
 	seq int
 }
 
@@ -30,6 +35,8 @@ type Poller struct {
 // returns how many it published; it stops at the first batch the publisher
 // could not finish, which the next Drain takes up again.
 func (p *Poller) Drain(ctx context.Context) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	size := p.Batch
 	if size <= 0 {
 		size = 100

@@ -45,7 +45,6 @@ type Ports struct {
 	Reviews  aftersales.ReviewQueue
 	Notices  aftersales.NoticeQueue
 	Payments map[aftersales.PaymentChannel]aftersales.RefundProvider
-	Events   aftersales.EventPublisher
 	// Announcer queues every case change that tells someone (F6); nil:
 	// changes are not announced (functions that never change a case).
 	Announcer aftersales.Announcer
@@ -87,7 +86,7 @@ func New(p Ports) *Services {
 	wf := &workflow.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Refunds: p.Refunds,
 		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock}
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
-		Notifications: p.Notifications, Notices: p.Notices, Events: p.Events, Workflow: wf, Clock: p.Clock}
+		Notifications: p.Notifications, Notices: p.Notices, Workflow: wf, Clock: p.Clock}
 	wf.Polls = rf
 	cs := &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
 		Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs}
