@@ -12,6 +12,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/cases"
 	"github.com/aftersales/aftersales/shared/usecase/disputes"
+	"github.com/aftersales/aftersales/shared/usecase/mall"
 	"github.com/aftersales/aftersales/shared/usecase/notify"
 	"github.com/aftersales/aftersales/shared/usecase/orders"
 	"github.com/aftersales/aftersales/shared/usecase/policies"
@@ -82,6 +83,11 @@ func New(p Ports) *Services {
 		// Every use case writes through this store, so no change of a case
 		// can skip its announcement.
 		p.Cases = &notify.Announcing{CaseStore: p.Cases, Announcer: p.Announcer, Logger: p.Logger}
+	}
+	if p.Orders != nil && p.Rules != nil {
+		// Likewise no change the mall must hear of can skip its event: it
+		// goes into the outbox with the change (issue 15).
+		p.Cases = &mall.Raising{CaseStore: p.Cases, Orders: p.Orders, Rules: p.Rules}
 	}
 	wf := &workflow.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Refunds: p.Refunds,
 		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock}
