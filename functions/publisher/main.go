@@ -2,7 +2,8 @@
 // item (a domain event a case change raised in the same transaction) is
 // put on the EventBridge bus, then removed from the outbox; the first
 // record it cannot finish is reported as a batch item failure, so the
-// stream retries from there (issue 15).
+// stream retries from there (issue 15). A schedule invokes it too, to
+// redrive the events the stream gave up on.
 package main
 
 import (
@@ -14,10 +15,10 @@ import (
 
 func main() {
 	wire.Run(config.Publisher, func(ctx context.Context, cfg config.Config) (any, error) {
-		p, err := wire.Publisher(ctx, cfg, wire.Deps{})
+		f, err := wire.PublisherFunction(ctx, cfg, wire.Deps{})
 		if err != nil {
 			return nil, err
 		}
-		return p.Handle, nil
+		return f.Invoke, nil
 	})
 }

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"testing"
@@ -129,5 +130,43 @@ func TestPollerDrains(t *testing.T) {
 	left, _ := store.PendingEvents(t.Context(), clock.Now().Add(time.Hour), 0)
 	if len(left) != 0 || len(bus.put) != 3 {
 		t.Fatalf("left %v, put %v", left, bus.put)
+	}
+}
+
+// TestFunctionRoutes: the function takes stream batches and the redrive
+// schedule's events, and refuses anything else.
+func TestFunctionRoutes(t *testing.T) {
+	clock := storetest.NewFakeClock(storetest.Epoch)
+	store := memstore.New(clock)
+	bus := &listBus{}
+	pub := &outbox.Publisher{Bus: bus, Outbox: store, Logger: slog.New(slog.DiscardHandler)}
+	f := &outbox.Function{Publisher: pub, Redrive: &outbox.Poller{Outbox: store, Publisher: pub, Clock: clock, MinAge: outbox.RedriveAge}}
+	rec, err := json.Marshal(events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{record(t, event("a"), 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		payload string
+		want    string
+		wantErr bool
+	}{
+		{"stream batch", string(rec), `{"batchItemFailures":null}`, false},
+		{"schedule", `{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}`, `{"redriven":0}`, false},
+		{"something else", `{"source":"aws.s3"}`, `null`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := f.Invoke(t.Context(), json.RawMessage(tc.payload))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want error %v", err, tc.wantErr)
+			}
+			if b, _ := json.Marshal(out); string(b) != tc.want {
+				t.Errorf("answer %s, want %s", b, tc.want)
+			}
+		})
+	}
+	if len(bus.put) != 1 || bus.put[0] != "a" {
+		t.Errorf("put %v, want the stream's event", bus.put)
 	}
 }

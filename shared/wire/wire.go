@@ -329,3 +329,19 @@ func Publisher(ctx context.Context, cfg config.Config, d Deps) (*outbox.Publishe
 	}
 	return &outbox.Publisher{Bus: bus, Outbox: box, Logger: b.d.Logger}, nil
 }
+
+// PublisherFunction builds the publisher function's handler: the table
+// stream's batches, and the schedule that redrives what the stream gave
+// up on (outbox.RedriveAge).
+func PublisherFunction(ctx context.Context, cfg config.Config, d Deps) (*outbox.Function, error) {
+	p, err := Publisher(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	clock := d.Clock
+	if clock == nil {
+		clock = aftersales.SystemClock{}
+	}
+	return &outbox.Function{Publisher: p,
+		Redrive: &outbox.Poller{Outbox: p.Outbox, Publisher: p, Clock: clock, MinAge: outbox.RedriveAge}}, nil
+}
