@@ -38,6 +38,10 @@ const (
 	reasonNotificationsHandler = "CDK's BucketNotificationsHandler, a deploy-time custom resource that sets the evidence " +
 		"bucket's notification configuration (issue 16): CDK gives it the basic execution role and " +
 		"s3:PutBucketNotification on *, neither of which the construct lets us narrow; it runs only when the stack deploys."
+	reasonPublisherFailures = "The outbox publisher's on-failure destination (issue 15): a dead-letter queue itself, " +
+		"which receives the pointers of stream batches the publisher gave up on; the PublisherFailures alarm watches it."
+	reasonPublisherStreams = "dynamodb:ListStreams supports no resource-level permissions; CDK's stream read grant for the " +
+		"publisher's event source mapping adds it alone on *."
 	reasonTasksVersions = "The tasks function only: CDK's invoke grant also covers its versions and aliases (<arn>:*)."
 )
 
@@ -70,6 +74,9 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 			suppress(role, "AwsSolutions-IAM5", reasonSMS,
 				`/^Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:(phone-number|sender-id|pool|opt-out-list)\/\*$/`)
 		}
+		if name == "publisher" {
+			suppress(role, "AwsSolutions-IAM5", reasonPublisherStreams, `/^Resource::\*$/`)
+		}
 		if name == "api" {
 			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence|thumbnails|threads)\/\*$/`)
 		}
@@ -88,5 +95,6 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 			suppress(c, "AwsSolutions-IAM5", reasonNotificationsHandler, `/^Resource::\*$/`)
 		}
 	}
+	suppress(b.stack.Node().FindChild(jsii.String("PublisherFailures")), "AwsSolutions-SQS3", reasonPublisherFailures)
 	suppress(sm.Role(), "AwsSolutions-IAM5", reasonTasksVersions, `/^Resource::<Fntasks[0-9A-F]{8}\.Arn>:\*$/`)
 }
