@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/outbox"
 	"github.com/aftersales/aftersales/shared/wire"
 )
@@ -30,7 +31,15 @@ func (s *Stack) startOutbox(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stack: outbox publisher: %w", err)
 	}
-	p := &outbox.Poller{Outbox: pub.Outbox, Publisher: pub, Clock: s.Clock}
+	// The poller reads the outbox through the stack's own store, not the
+	// metered client the functions use: it stands in for the stream,
+	// whose reads the cloud does not bill as table requests. What the
+	// publisher does (PutEvents, the removals) is metered as in the cloud.
+	pending, ok := s.store.(aftersales.OutboxStore)
+	if !ok {
+		return fmt.Errorf("stack: the store %T keeps no outbox", s.store)
+	}
+	p := &outbox.Poller{Outbox: pending, Publisher: pub, Clock: s.Clock}
 	s.outbox = p
 	runCtx, stop := context.WithCancel(s.ctx)
 	done := make(chan struct{})
