@@ -10,7 +10,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	fixtures "github.com/aftersales/aftersales/events"
+	"github.com/aftersales/aftersales/events/schemas"
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/memstore"
 	"github.com/aftersales/aftersales/shared/outbox"
 	"github.com/aftersales/aftersales/shared/storetest"
@@ -169,4 +172,43 @@ func TestFunctionRoutes(t *testing.T) {
 	if len(bus.put) != 1 || bus.put[0] != "a" {
 		t.Errorf("put %v, want the stream's event", bus.put)
 	}
+}
+
+// TestStreamFixtures replays the stream batches of events/streams through
+// the publisher as Lambda delivers them: the new outbox item is put on the
+// bus under its id, following its schema; the removal is skipped.
+func TestStreamFixtures(t *testing.T) {
+	fixtures.Each(t, "streams", map[string][]string{
+		"streams/outbox.json": {"as_01JDFULL:7:inventory.restock:l1"},
+	}, func(t *testing.T, name string, want []string) {
+		var batch events.DynamoDBEvent
+		fixtures.Load(t, name, nil, &batch)
+		var put []aftersales.DomainEvent
+		bus := busFunc(func(es []aftersales.DomainEvent) { put = append(put, es...) })
+		store := memstore.New(storetest.NewFakeClock(storetest.Epoch))
+		resp, err := (&outbox.Publisher{Bus: bus, Outbox: store, Logger: slog.New(slog.DiscardHandler)}).Handle(t.Context(), batch)
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("handle: %v %v", resp, err)
+		}
+		if len(put) != len(want) {
+			t.Fatalf("put %+v, want %v", put, want)
+		}
+		for i, e := range put {
+			b, _ := json.Marshal(eventbus.DetailOf(e))
+			if e.ID != want[i] {
+				t.Errorf("put %s, want %s", e.ID, want[i])
+			}
+			if err := schemas.Validate(b); err != nil {
+				t.Errorf("%s: %v\n%s", e.ID, err, b)
+			}
+		}
+	})
+}
+
+// busFunc is a bus that takes every entry and hands them to a function.
+type busFunc func([]aftersales.DomainEvent)
+
+func (f busFunc) PutAll(_ context.Context, es []aftersales.DomainEvent) ([]error, error) {
+	f(es)
+	return make([]error, len(es)), nil
 }
