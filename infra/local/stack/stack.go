@@ -514,7 +514,7 @@ const quickStart = `After-sales local stack
   Alipay         {ALIPAY}   (sandbox of the gateway; keys generated at start)
   WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
   SMS            {SMS}   (stand-in of End User Messaging SMS)
-  EventBridge    {EVENTS}   (PutEvents of state machines' events:putEvents tasks; GET /dev/events shows the bus)
+  EventBridge    {EVENTS}   (PutEvents of the outbox publisher and of state machines' tasks; GET /dev/events shows the bus)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -564,6 +564,8 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s -X POST {API}/v1/staff/cases/$CASE/receipt -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"condition":"sellable"}'
   #    (the refund goes back through the Alipay sandbox, which pays synchronously: completed a moment later)
   sleep 1; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+  #    the mall's warehouse is told once: an inventory.restock of SHOE-42 on the bus (from the outbox)
+  curl -s {API}/dev/events
 
   # 3. a spoiled-produce claim without a photo: the buyer is asked for evidence within 72 h ...
   R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
