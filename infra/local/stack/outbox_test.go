@@ -3,6 +3,7 @@ package stack
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,52 @@ func TestMissedReviewPromiseEarnsPoints(t *testing.T) {
 	d := st.apply(t, member, app("o-1005", "return_refund", "quality_issue", "l1", 1))
 	if n := len(st.published(t, d.ID, aftersales.EventFollowUp)); n != 0 {
 		t.Errorf("%d follow-ups for the member's second case", n)
+	}
+}
+
+// TestCouponByTheMerchantsRule: an admin adds a retention coupon rule to
+// the rule set through the API (a problem naming the field when it is
+// wrong); a quality-fault refund that completes gets one coupon, a case
+// the rule does not hold for gets none.
+func TestCouponByTheMerchantsRule(t *testing.T) {
+	st := startStack(t)
+	admin := st.as(t, "boss", "admin")
+	buyer := st.as(t, "buyer-1", "buyer")
+	var rs map[string]any
+	admin.do("GET", "/v1/staff/ruleset", nil).decode(t, &rs)
+	if m, _ := rs["mall"].(map[string]any); m == nil || m["sla_points"].(map[string]any)["diamond"] != float64(20) {
+		t.Fatalf("the default mall settings: %v", rs["mall"])
+	}
+	rs["mall"] = map[string]any{"coupons": []any{map[string]any{"id": "retain-wrong-item", "coupon": "", "when": map[string]any{}}}}
+	if res := admin.do("PUT", "/v1/staff/ruleset", rs); res.status != http.StatusUnprocessableEntity || !strings.Contains(string(res.body), "mall.coupons[0].coupon") {
+		t.Fatalf("a coupon rule without a coupon: %d %s, want 422 naming mall.coupons[0].coupon", res.status, res.body)
+	}
+	rs["mall"] = map[string]any{"coupons": []any{map[string]any{"id": "retain-wrong-item", "coupon": "SORRY-5", "amount": 500,
+		"when": map[string]any{"reasons": []string{"wrong_item"}}}}}
+	if res := admin.do("PUT", "/v1/staff/ruleset", rs); res.status != http.StatusOK {
+		t.Fatalf("put ruleset: %d %s", res.status, res.body)
+	}
+	tests := []struct {
+		name, reason string
+		want         int
+	}{
+		{"the rule holds", "wrong_item", 1},
+		{"the rule does not hold", "not_shipped", 0},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The unshipped T-shirts (two): refunded at once by the rules,
+			// through the WeChat Pay sandbox, one line unit each.
+			c := st.apply(t, buyer, app("o-1001", "refund_only", tc.reason, "l1", 1))
+			st.settle(t)
+			wantStatus(t, st.get(t, buyer, c.ID), "completed")
+			got := st.published(t, c.ID, aftersales.EventCouponGrant)
+			if len(got) != tc.want {
+				t.Fatalf("coupons %+v, want %d (case %d)", got, tc.want, i)
+			}
+			if tc.want == 1 && (got[0].Data["coupon"] != "SORRY-5" || got[0].Data["rule_id"] != "retain-wrong-item" || got[0].Data["amount"] != float64(500)) {
+				t.Errorf("coupon %+v", got[0])
+			}
+		})
 	}
 }
