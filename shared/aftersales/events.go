@@ -7,7 +7,8 @@ import (
 
 // DomainEvent is something that happened here that other systems act on:
 // the mall credits a balance refund, restocks returned goods, sends a
-// coupon. Events are delivered at least once; ID is stable across
+// coupon. Each is stored if and only if the case change that causes it is
+// (the outbox), and delivered at least once; ID is stable across
 // redeliveries, so consumers deduplicate on it.
 type DomainEvent struct {
 	ID   string
@@ -75,7 +76,10 @@ func (e DomainEvent) EventVersion() int {
 	return EventVersions[e.Type]
 }
 
-// EventPublisher publishes domain events (EventBridge in the cloud).
+// EventPublisher publishes a domain event (EventBridge in the cloud). Use
+// cases never call one: their events leave through the outbox, raised on
+// the case change that causes them (Case.Raise), and the outbox publisher
+// puts them on the bus.
 type EventPublisher interface {
 	Publish(ctx context.Context, e DomainEvent) error
 }
