@@ -46,10 +46,10 @@ type Store struct {
 	idem    map[idemRef]aftersales.IdempotencyRecord
 	uploads map[string]aftersales.Upload
 	refunds map[refundRef]*aftersales.Refund
-	hooks   map[hookRef]time.Time             // receipt -> expiry
-	quotas  map[string]quotaCount             // see quota.go
-	threads map[string][]aftersales.Message   // by case id, oldest first; see threads.go
-	outbox  map[string]aftersales.DomainEvent // by event id; see outbox.go
+	hooks   map[hookRef]time.Time                // receipt -> expiry
+	quotas  map[string]quotaCount                // see quota.go
+	threads map[string][]aftersales.Message      // by case id, oldest first; see threads.go
+	outbox  map[outboxRef]aftersales.DomainEvent // by event id and time; see outbox.go
 }
 
 type lineRef struct{ order, line string }

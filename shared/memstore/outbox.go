@@ -14,9 +14,17 @@ import (
 
 var _ aftersales.OutboxStore = (*Store)(nil)
 
+// outboxRef identifies an outbox item as the DynamoDB adapter's key does:
+// the event's id and time.
+type outboxRef struct {
+	id string
+	at int64
+}
+
 // raise puts the events c raised in the outbox; the caller holds the lock
 // and has checked everything else the write needs, so that nothing is
-// stored when the case is not. An event of a pending id replaces it.
+// stored when the case is not. An event of a pending id and time replaces
+// it.
 func (s *Store) raise(op string, c *aftersales.Case) error {
 	if len(c.Raised) > aftersales.MaxRaisedPerChange {
 		return aftersales.Wrap(aftersales.KindInternal, op,
@@ -31,10 +39,10 @@ func (s *Store) raise(op string, c *aftersales.Case) error {
 		copies = append(copies, cp)
 	}
 	if s.outbox == nil {
-		s.outbox = map[string]aftersales.DomainEvent{}
+		s.outbox = map[outboxRef]aftersales.DomainEvent{}
 	}
 	for _, e := range copies {
-		s.outbox[e.ID] = e
+		s.outbox[outboxRef{e.ID, e.At.UnixNano()}] = e
 	}
 	return nil
 }
@@ -86,6 +94,6 @@ func (s *Store) PendingEvents(_ context.Context, before time.Time, limit int) ([
 func (s *Store) MarkPublished(_ context.Context, e aftersales.DomainEvent) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.outbox, e.ID)
+	delete(s.outbox, outboxRef{e.ID, utc(e.At).UnixNano()})
 	return nil
 }

@@ -125,8 +125,9 @@ func testOutboxMarkPublished(t *testing.T, s OutboxStores) {
 	sameEvents(t, "pending events", pending(t, s), []aftersales.DomainEvent{b})
 }
 
-// testOutboxSameID: raising an event of an id that is still pending (a
-// fact raised again) leaves one event of that id.
+// testOutboxSameID: raising an event of the id and time of one still
+// pending (a fact raised again) leaves one event; the same id at another
+// time is a second copy, and marking one published leaves the other.
 func testOutboxSameID(t *testing.T, s OutboxStores) {
 	o := storedOrder(t, s.Stores, 9900)
 	c := submitted(t, "as_1", o, aftersales.RefundOnly, "wrong_item", Epoch, "l1")
@@ -138,6 +139,16 @@ func testOutboxSameID(t *testing.T, s OutboxStores) {
 	got.Raised = []aftersales.DomainEvent{e}
 	update(t, s.Stores, got, 1)
 	sameEvents(t, "pending events", pending(t, s), []aftersales.DomainEvent{e})
+
+	later := e
+	later.At = Epoch.Add(time.Hour)
+	got = getCase(t, s.Stores, c.ID)
+	apply(t, got, aftersales.ActCancel, "buyer:buyer-1", later.At)
+	got.Raised = []aftersales.DomainEvent{later}
+	update(t, s.Stores, got, 2)
+	sameEvents(t, "pending events", pending(t, s), []aftersales.DomainEvent{e, later})
+	must(t, "mark published", s.Outbox.MarkPublished(t.Context(), e))
+	sameEvents(t, "pending events", pending(t, s), []aftersales.DomainEvent{later})
 }
 
 // testOutboxBeforeAndLimit: PendingEvents returns only events raised
