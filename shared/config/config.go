@@ -38,7 +38,7 @@ const (
 	EnvProviderMode      = "PROVIDER_MODE" // live (default) or sandbox
 	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
 	EnvInboundQueueURL   = "INBOUND_QUEUE_URL"
-	EnvEventBusName      = "EVENT_BUS_NAME" // domain events (balance refunds the mall credits); empty: logged only
+	EnvEventBusName      = "EVENT_BUS_NAME" // the publisher's bus of domain events (the outbox's); empty: logged only
 
 	// WeChat Pay v3 (merchant credentials and the platform's public key).
 	EnvWeChatPayMchID         = "WECHATPAY_MCH_ID"
