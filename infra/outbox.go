@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/aftersales/aftersales/shared/dynamo"
+	"github.com/aftersales/aftersales/shared/outbox"
 )
 
 // The publisher's event source mapping on the table stream (issue 15).
@@ -23,14 +24,17 @@ import (
 // times within publisherMaxRecordAge, then handed to the on-failure queue,
 // and its events stay in the outbox, where the redrive schedule puts them.
 const (
-	publisherBatchSize  = 100
-	publisherRetries    = 10
-	publisherRedriveMin = 15 // minutes, outbox.RedriveAge
+	publisherBatchSize = 100
+	publisherRetries   = 10
 	// The iterator age alarm: the stream is this far behind.
 	publisherMaxLagMinutes = 5
 )
 
 var publisherMaxRecordAge = awscdk.Duration_Hours(jsii.Number(1))
+
+// publisherRedriveMin is how often the redrive runs, in minutes: as often
+// as an event must have waited to be redriven (outbox.RedriveAge).
+var publisherRedriveMin = outbox.RedriveAge.Minutes()
 
 // outbox wires the transactional outbox: the table's stream (new images)
 // feeds the publisher, which puts each new outbox item on the bus and
