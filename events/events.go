@@ -14,14 +14,14 @@ import (
 	"testing"
 )
 
-//go:embed apigw sqs tasks webhooks
+//go:embed apigw sqs streams tasks webhooks
 var files embed.FS
 
 // placeholder matches {{name}}, {{token:sub:role}} and the like.
 var placeholder = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
 
 // Each runs check as a subtest for every fixture of dir ("apigw", "sqs",
-// "tasks", "webhooks") with its case in cases, keyed "dir/file.json". A
+// "streams", "tasks", "webhooks") with its case in cases, keyed "dir/file.json". A
 // fixture without a case, or a case without a fixture, fails t.
 func Each[C any](t *testing.T, dir string, cases map[string]C, check func(t *testing.T, name string, c C)) {
 	t.Helper()

@@ -32,8 +32,9 @@ func TestAlarms(t *testing.T) {
 			watched["math"]++
 		}
 	}
-	want := map[string]int{"ApproximateNumberOfMessagesVisible": 5, "ExecutionsFailed": 1, "ExecutionsTimedOut": 1,
-		"Errors": len(Functions), "math": 1, "MatchedEvents": 2, "StartFailures": 1}
+	// Five DLQs and the publisher's on-failure queue; its lag on the stream.
+	want := map[string]int{"ApproximateNumberOfMessagesVisible": 6, "ExecutionsFailed": 1, "ExecutionsTimedOut": 1,
+		"Errors": len(Functions), "math": 1, "MatchedEvents": 2, "StartFailures": 1, "IteratorAge": 1}
 	if fmt.Sprint(watched) != fmt.Sprint(want) {
 		t.Errorf("alarms watch %v, want %v", watched, want)
 	}

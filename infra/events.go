@@ -21,14 +21,14 @@ import (
 func (b *builder) eventBus() awsevents.EventBus {
 	bus := awsevents.NewEventBus(b.stack, jsii.String("EventBus"), &awsevents.EventBusProps{
 		EventBusName: jsii.String("aftersales-" + b.s.Stage),
-		Description:  jsii.String("Domain events of the after-sales stack " + b.s.Stage + " (source aftersales): add rules for refund.balance_credited, refund.failed and refund.manual_required"),
+		Description:  jsii.String("Domain events of the after-sales stack " + b.s.Stage + " (source aftersales; schemas in events/schemas): add rules routing each type to the mall (README, Deploy)"),
 	})
 	b.env[config.EnvEventBusName] = bus.EventBusName()
 	return bus
 }
 
-// grantPutEvents lets every function that builds the service publish
-// domain events (refund.balance_credited, refund.failed), on this bus only.
+// grantPutEvents lets the functions that know the bus publish on it, and
+// on it only: the outbox's publisher alone (issue 15).
 func (b *builder) grantPutEvents(bus awsevents.EventBus) {
 	for _, name := range Functions {
 		if slices.Contains(EnvNames(name), config.EnvEventBusName) {

@@ -16,7 +16,7 @@ import (
 
 // Functions are the Lambda functions of the stack, one per functions/<name>,
 // each a folder of AssetDir.
-var Functions = []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "sweeper", "notifier", "evidence"}
+var Functions = []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "sweeper", "notifier", "evidence", "publisher"}
 
 // fnSpec is one function's sizing and environment. required is the list
 // that its main passes to config.Load; extra are optional variables it
@@ -40,10 +40,12 @@ var providerEnv = []string{
 }
 
 // serviceEnv are the optional variables of every function that builds the
-// service (shared/wire.Service): where domain events go. The payment
-// routes are the tasks' alone (they call the providers), and the webhooks
-// verify the providers' notifications: only those two get providerEnv.
-var serviceEnv = []string{config.EnvEventBusName, config.EnvNotificationsQueueURL}
+// service (shared/wire.Service): where case changes are announced. Domain
+// events leave through the table's outbox, so only the publisher knows the
+// bus. The payment routes are the tasks' alone (they call the providers),
+// and the webhooks verify the providers' notifications: only those two get
+// providerEnv.
+var serviceEnv = []string{config.EnvNotificationsQueueURL}
 
 // specs size each function by role: the API and the tasks answer people and
 // the workflow, so they get more memory (arm64 CPU scales with it); queue
@@ -71,6 +73,9 @@ var specs = map[string]fnSpec{
 	// One message is one case change: a few reads, the inbox write and at
 	// most two sends (WeChat, SMS), each bounded by its client's timeout.
 	"notifier": {memory: 256, timeout: 30, required: config.Notifier, extra: []string{config.EnvWeChatMiniSecretARN}},
+	// A batch of up to 100 stream records is ten PutEvents calls and a
+	// delete per event; the redrive reads 100 events a round.
+	"publisher": {memory: 256, timeout: 60, required: config.Publisher},
 }
 
 // staffPoolEnv name the console's user pool to the api function; the stack

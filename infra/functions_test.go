@@ -40,7 +40,7 @@ func TestFunctions(t *testing.T) {
 	common := []string{config.EnvStage, config.EnvLogLevel, config.EnvProviderMode}
 	// What each main passes to config.Load, plus the optional variables it
 	// reads: the JWT keys (api), the grace period (sweeper), and, in every
-	// function that builds the service, the event bus and the payment
+	// function that builds the service, the notifications queue and the payment
 	// providers' settings (never their endpoint overrides).
 	want := map[string][]string{
 		"api": slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys,
@@ -55,6 +55,8 @@ func TestFunctions(t *testing.T) {
 		// its senders' settings come from the notify secret.
 		"notifier": slices.Concat(config.Notifier, []string{config.EnvWeChatMiniSecretARN}),
 		"evidence": slices.Concat(config.Evidence, serviceVars),
+		// The outbox's publisher alone knows the bus (issue 15).
+		"publisher": config.Publisher,
 	}
 	logGroups := s.ofType("AWS::Logs::LogGroup")
 	for _, name := range Functions {
@@ -122,6 +124,6 @@ func TestFunctions(t *testing.T) {
 // providers' settings, for the tasks (refunds) and the webhooks
 // (notifications) only.
 var (
-	serviceVars  = []string{config.EnvEventBusName, config.EnvNotificationsQueueURL}
+	serviceVars  = []string{config.EnvNotificationsQueueURL}
 	providerVars = []string{config.EnvWeChatPaySecretARN, config.EnvWeChatPayNotifyURL, config.EnvAlipaySecretARN, config.EnvAlipayNotifyURL}
 )

@@ -54,6 +54,10 @@ const (
 		"the console on their own domain attaches an ACM certificate with TLSv1.2_2021."
 	reasonStaffPoolPlan = "The Plus feature plan (threat protection) bills per monthly active user; the pool already " +
 		"requires TOTP MFA, 12-character passwords and administrator-created accounts. A merchant may turn Plus on."
+	reasonPublisherFailures = "The outbox publisher's on-failure destination (issue 15): a dead-letter queue itself, " +
+		"which receives the pointers of stream batches the publisher gave up on; the PublisherFailures alarm watches it."
+	reasonPublisherStreams = "dynamodb:ListStreams supports no resource-level permissions; CDK's stream read grant for the " +
+		"publisher's event source mapping adds it alone on *."
 	reasonTasksVersions = "The tasks function only: CDK's invoke grant also covers its versions and aliases (<arn>:*)."
 )
 
@@ -85,6 +89,9 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 		if name == "notifier" {
 			suppress(role, "AwsSolutions-IAM5", reasonSMS,
 				`/^Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:(phone-number|sender-id|pool|opt-out-list)\/\*$/`)
+		}
+		if name == "publisher" {
+			suppress(role, "AwsSolutions-IAM5", reasonPublisherStreams, `/^Resource::\*$/`)
 		}
 		if name == "api" {
 			suppress(role, "AwsSolutions-IAM5", reasonEvidence, `/^Resource::<Evidence[0-9A-F]{8}\.Arn>\/(pending|evidence|thumbnails|threads)\/\*$/`)
@@ -123,5 +130,6 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 			}
 		}
 	}
+	suppress(b.stack.Node().FindChild(jsii.String("PublisherFailures")), "AwsSolutions-SQS3", reasonPublisherFailures)
 	suppress(sm.Role(), "AwsSolutions-IAM5", reasonTasksVersions, `/^Resource::<Fntasks[0-9A-F]{8}\.Arn>:\*$/`)
 }

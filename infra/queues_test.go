@@ -24,6 +24,14 @@ func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 		}
 	}
 	dlqs := map[string]bool{}
+	// The publisher's on-failure queue is a dead-letter queue of the table
+	// stream's mapping (issue 15).
+	for _, m := range s.ofType("AWS::Lambda::EventSourceMapping") {
+		dest, _ := m.Properties["DestinationConfig"].(map[string]any)
+		if onFailure, ok := dest["OnFailure"].(map[string]any); ok {
+			dlqs[getAtt(onFailure["Destination"])] = true
+		}
+	}
 	for id, q := range queues {
 		if q.Properties["SqsManagedSseEnabled"] != true {
 			t.Errorf("queue %s is not encrypted (SqsManagedSseEnabled)", id)
@@ -52,8 +60,8 @@ func TestQueuesHaveDeadLetterQueues(t *testing.T) {
 			t.Errorf("queue %s has no dead-letter queue", id)
 		}
 	}
-	if consumed != 5 || len(dlqs) != 5 {
-		t.Errorf("%d consumed queues and %d DLQs, want 5 and 5 (intake, reviews, inbound, notifications, evidence)", consumed, len(dlqs))
+	if consumed != 5 || len(dlqs) != 6 {
+		t.Errorf("%d consumed queues and %d DLQs, want 5 and 6 (intake, reviews, inbound, notifications, evidence; the publisher's on-failure queue)", consumed, len(dlqs))
 	}
 }
 
@@ -72,6 +80,14 @@ func TestConsumersReportBatchItemFailures(t *testing.T) {
 		p := m.Properties
 		if got := fmt.Sprint(p["FunctionResponseTypes"]); got != "[ReportBatchItemFailures]" {
 			t.Errorf("%s: FunctionResponseTypes %s", id, got)
+		}
+		if strings.HasPrefix(id, "FnpublisherDynamoDBEventSource") {
+			// The table stream (issue 15): one poller per shard, no queue;
+			// TestOutbox checks its retries and on-failure queue.
+			if dest, _ := p["DestinationConfig"].(map[string]any); dest["OnFailure"] == nil || p["BisectBatchOnFunctionError"] != true {
+				t.Errorf("%s: on failure %v, bisect %v, want both", id, p["DestinationConfig"], p["BisectBatchOnFunctionError"])
+			}
+			continue
 		}
 		sc, _ := p["ScalingConfig"].(map[string]any)
 		if n, _ := sc["MaximumConcurrency"].(float64); n < 2 {

@@ -164,6 +164,7 @@ func (b *builder) build(definition string) {
 	b.grantSMS()
 	b.evidenceNotifications(evidence, queues)
 	b.consume(queues)
+	publisherFailures := b.outbox(table, bus)
 
 	b.sweepSchedule()
 	refunds := b.refundEvents(bus)
@@ -176,6 +177,7 @@ func (b *builder) build(definition string) {
 	b.refundFailedAlarm(refunds[aftersales.EventRefundFailed].matched)
 	b.startFailureAlarm()
 	b.refundManualAlarm(refunds[aftersales.EventRefundManual].matched)
+	b.outboxAlarms(publisherFailures)
 
 	b.outputs(stackOutputs{
 		endpoint: *httpAPI.ApiEndpoint(), evidence: evidence, table: table, workflow: sm,

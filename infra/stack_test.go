@@ -21,8 +21,8 @@ func TestResourceCounts(t *testing.T) {
 		// evidence bucket's notification (issue 16) at deploy time.
 		// And CDK's BucketDeployment, which copies the console's files.
 		"AWS::Lambda::Function":            len(Functions) + 2,
-		"AWS::Lambda::EventSourceMapping":  5,  // intake, inbound, reviews, notifications, evidence
-		"AWS::SQS::Queue":                  10, // five queues, five DLQs
+		"AWS::Lambda::EventSourceMapping":  6,  // intake, inbound, reviews, notifications, evidence, the table stream
+		"AWS::SQS::Queue":                  11, // five queues, five DLQs, the publisher's on-failure queue
 		"AWS::DynamoDB::Table":             1,
 		"AWS::S3::Bucket":                  3, // evidence, the console and their access logs
 		"AWS::StepFunctions::StateMachine": 1,
@@ -30,7 +30,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::ApiGatewayV2::Stage":         1,
 		"AWS::ApiGatewayV2::Route":         2,
 		"AWS::ApiGatewayV2::Authorizer":    0,
-		"AWS::Events::Rule":                3, // the sweeper's schedule, refund failures, manual refunds
+		"AWS::Events::Rule":                4, // the sweeper's schedule, refund failures, manual refunds, the outbox redrive
 		"AWS::Events::EventBus":            1,
 		"AWS::Logs::ResourcePolicy":        1,              // EventBridge writes the refund failures and manual refunds
 		"AWS::Logs::MetricFilter":          len(Functions), // start failures
@@ -38,7 +38,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SNS::Topic":                  1,
 		"AWS::SNS::Subscription":           0, // no alarmEmail by default
 		// 5 DLQs + failed and timed-out executions + functions + API 5xx + refund failures + start failures + manual refunds
-		"AWS::CloudWatch::Alarm": 5 + 2 + len(Functions) + 1 + 1 + 1 + 1,
+		// + the publisher's on-failure queue and iterator age
+		"AWS::CloudWatch::Alarm": 5 + 2 + len(Functions) + 1 + 1 + 1 + 1 + 2,
 		// functions, the API's access logs, the workflow, refund failures, manual refunds
 		"AWS::Logs::LogGroup": len(Functions) + 4,
 	}

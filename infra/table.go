@@ -27,6 +27,8 @@ func (b *builder) table() awsdynamodb.Table {
 		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
 		TimeToLiveAttribute: jsii.String(dynamo.AttrTTL),
 		Encryption:          awsdynamodb.TableEncryption_AWS_MANAGED,
+		// The transactional outbox's publisher reads new items (issue 15).
+		Stream: awsdynamodb.StreamViewType_NEW_IMAGE,
 	})
 	for _, g := range schema.GlobalSecondaryIndexes {
 		gpk, gsk := keys(g.KeySchema)
@@ -88,7 +90,9 @@ func (b *builder) grantTable(table awsdynamodb.Table) {
 	for _, name := range []string{"api", "webhooks", "tasks", "inbound", "reviews", "evidence"} {
 		table.GrantReadWriteData(b.fns[name])
 	}
-	table.GrantReadData(b.fns["sweeper"]) // lists submitted cases only
+	// Lists cases; writes reminders and missed review promises (with their
+	// points events, in the outbox).
+	table.GrantReadWriteData(b.fns["sweeper"])
 	// Reads the case and the order, writes the inbox and the send records.
 	table.GrantReadWriteData(b.fns["notifier"])
 }

@@ -138,6 +138,11 @@ type Case struct {
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// Raised are the domain events the change being written raises (see
+	// Raise). The store writes them to its outbox with the case and never
+	// reads them back: a loaded case has none.
+	Raised []DomainEvent
 }
 
 // Change is one thing happening to a case.

@@ -89,6 +89,12 @@ const (
 )
 
 // CaseStore keeps cases, their timelines and evidence uploads.
+//
+// CreateCase and UpdateCase also write the events the change raised
+// (Case.Raised) to the outbox (OutboxStore), in the same all-or-nothing
+// write: a change that is not stored raises nothing. An event of the id
+// and time of one still pending replaces it; the same id raised at another
+// time is another copy of the fact, published under the same id.
 type CaseStore interface {
 	// CreateCase writes a new case (version 1) with its first timeline entry,
 	// takes every order line it names (ErrLineHeld if one is held), and writes

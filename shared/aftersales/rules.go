@@ -56,7 +56,9 @@ type RuleSet struct {
 	// says, because a reviewer could not approve it anyway.
 	AdminApprovalAbove int64
 	// Evidence are the settings of the evidence checks (issue 16).
-	Evidence  EvidenceSettings
+	Evidence EvidenceSettings
+	// Mall is what the mall hears of beyond refunds (issue 15).
+	Mall      MallSettings
 	UpdatedAt time.Time
 	UpdatedBy string
 }
@@ -367,6 +369,7 @@ func (rs *RuleSet) Validate() error {
 		}
 	}
 	rs.Deadlines.validate(&v)
+	rs.Mall.validate(&v)
 	return v.Err("ruleset.validate")
 }
 
@@ -570,6 +573,7 @@ func DefaultRuleSet() *RuleSet {
 		Deadlines:          DefaultDeadlines(),
 		AdminApprovalAbove: DefaultAdminApprovalAbove,
 		Evidence:           DefaultEvidenceSettings(),
+		Mall:               DefaultMallSettings(),
 	}
 }
 

@@ -163,6 +163,9 @@ var Transitions = append([]Transition{
 	{StatusAwaitingReturn, ActDeadlineSoon, returnTypes, StatusAwaitingReturn},
 	{StatusRejected, ActDeadlineSoon, nil, StatusRejected},
 	{StatusPendingReview, ActDeadlineSoon, nil, StatusPendingReview},
+	// A member's review promise passed unmet (F24): staff are told, the
+	// member is compensated; the review goes on.
+	{StatusPendingReview, ActRemind, nil, StatusPendingReview},
 	{StatusDisputed, ActAgree, nil, StatusRefunding},
 	{StatusDisputed, ActEscalate, nil, StatusEscalated},
 	{StatusDisputed, ActCancel, nil, StatusClosed},

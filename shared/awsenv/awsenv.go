@@ -101,10 +101,14 @@ func SQS(ac aws.Config, endpoint string) *sqs.Client {
 	})
 }
 
-// EventBridge returns an EventBridge client. There is no local stand-in:
-// the local stack publishes to an in-memory recorder instead.
-func EventBridge(ac aws.Config) *eventbridge.Client {
-	return eventbridge.NewFromConfig(ac)
+// EventBridge returns an EventBridge client, at endpoint when it is set
+// (the local stack's PutEvents stand-in, infra/local/fakeevents).
+func EventBridge(ac aws.Config, endpoint string) *eventbridge.Client {
+	return eventbridge.NewFromConfig(ac, func(o *eventbridge.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
 }
 
 // SecretReader returns a function that reads a Secrets Manager secret's

@@ -43,7 +43,7 @@ const (
 	EnvProviderMode      = "PROVIDER_MODE" // live (default) or sandbox
 	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
 	EnvInboundQueueURL   = "INBOUND_QUEUE_URL"
-	EnvEventBusName      = "EVENT_BUS_NAME" // domain events (balance refunds the mall credits); empty: logged only
+	EnvEventBusName      = "EVENT_BUS_NAME" // the publisher's bus of domain events (the outbox's); empty: logged only
 
 	// WeChat Pay v3 (merchant credentials and the platform's public key).
 	EnvWeChatPayMchID         = "WECHATPAY_MCH_ID"
@@ -134,6 +134,7 @@ type Endpoints struct {
 	S3            string
 	SQS           string
 	StepFunctions string
+	EventBridge   string // the outbox publisher's bus (local stack only)
 }
 
 // Notify are the merchant's notification senders (F6).
@@ -338,6 +339,9 @@ var (
 	// Evidence checks the files of the evidence bucket (issue 16): it
 	// reads them and resumes the review wait when it asks for evidence.
 	Evidence = []string{EnvTableName, EnvEvidenceBucket, EnvStateMachineARN}
+	// Publisher consumes the table's stream and puts the outbox's domain
+	// events on the bus (issue 15).
+	Publisher = []string{EnvTableName, EnvEventBusName}
 )
 
 // SecretSpec describes a JSON secret whose fields stand for configuration

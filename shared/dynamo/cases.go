@@ -69,6 +69,14 @@ func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *afters
 		}})
 		roles = append(roles, opRole{kind: "event"})
 	}
+	raised, err := s.outboxPuts(op, c)
+	if err != nil {
+		return err
+	}
+	for _, w := range raised {
+		ops = append(ops, w)
+		roles = append(roles, opRole{kind: "outbox"})
+	}
 	if len(ops) > maxTransaction {
 		return &aftersales.Error{Kind: aftersales.KindInvalid, Op: op,
 			Msg: fmt.Sprintf("a case can name at most %d order lines", maxTransaction-(len(ops)-len(c.Lines)))}
@@ -87,6 +95,8 @@ func (s *Store) CreateCase(ctx context.Context, c *aftersales.Case, idem *afters
 		switch r.kind {
 		case "idem":
 			return aftersales.ErrIdempotencyKeyTaken.For(op)
+		case "outbox":
+			continue // unconditional: never the cause
 		case "line":
 			if len(reasons[i].Item) == 0 {
 				return aftersales.NotFound(op, fmt.Sprintf("order %s has no line %q", c.OrderID, r.lineID))
@@ -248,6 +258,13 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 			}})
 		}
 	}
+	// The events the change raised come last: unconditional, they never
+	// cancel the transaction, and the indexes above stay as they are.
+	raised, err := s.outboxPuts(op, c)
+	if err != nil {
+		return err
+	}
+	ops = append(ops, raised...)
 	if len(ops) > maxTransaction {
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("case %s: %d writes exceed one transaction", c.ID, len(ops)))

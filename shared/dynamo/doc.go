@@ -24,6 +24,7 @@
 //	inbox item       INBOX#<recipient>           NOTE#<id>, UNREAD       see inbox.go; listed on GSI1
 //	send record      SEND#<event id>#<channel>   SEND                    see inbox.go; TTL 30 days
 //	photo hash       PHASH#<band>#<4 hex>        EV#<evidence id>        one per band of a photo's hash; see photohash.go
+//	outbox event     OUTBOX#<0..7>               <at>#<event id>         a domain event to publish; see outbox.go
 //
 // Every item has an entity attribute (case, event, refund, order, line,
 // idem, hook, upload, quota, review_job, review_item, ruleset) so that exports and
@@ -78,6 +79,11 @@
 //     they do not exist, and, when the change ended the case, the release of
 //     its line items (active_case set to "") on condition that this case
 //     held them. It never writes refunded: only refunds book the ledger.
+//   - CreateCase and UpdateCase put the events the change raised
+//     (Case.Raised) as outbox items in their transaction, unconditionally
+//     (an event of the same id is the same fact): an event exists if and
+//     only if its change does. Only MarkPublished deletes one; outbox items
+//     have no TTL.
 //   - BeginRefund is one transaction: the refund item on condition that it
 //     does not exist, and for every line with a positive share, ADD share
 //     to refunded on condition that paid_amount = :paid AND paid_amount >=

@@ -33,6 +33,16 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores { return openStores(t, client).Stores })
 }
 
+// TestOutboxConformance holds the outbox to the suite through the real
+// SDK: the events share the case's transaction on minidyn.
+func TestOutboxConformance(t *testing.T) {
+	client := dynamo.StartMinidyn(t).Client()
+	storetest.RunOutbox(t, func(t *testing.T) storetest.OutboxStores {
+		stores := openStores(t, client)
+		return storetest.OutboxStores{Stores: stores.Stores, Outbox: stores.Cases.(*dynamo.Store)}
+	})
+}
+
 // TestRefundConformance holds the refund ledger to the suite through the
 // real SDK: the over-refund conditions are minidyn's to enforce.
 func TestRefundConformance(t *testing.T) {

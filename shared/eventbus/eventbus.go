@@ -44,8 +44,11 @@ func New(client API, name string) *Bus { return &Bus{client: client, name: name}
 
 // Detail is the JSON body of an event on the bus.
 type Detail struct {
-	ID      string         `json:"id"`
-	Type    string         `json:"type"`
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	// Version is the version of the type's schema
+	// (events/schemas/<type>.json) this detail follows.
+	Version int            `json:"version"`
 	At      time.Time      `json:"at"`
 	CaseID  string         `json:"case_id,omitempty"`
 	OrderID string         `json:"order_id,omitempty"`
@@ -55,7 +58,7 @@ type Detail struct {
 
 // DetailOf is the body of e.
 func DetailOf(e aftersales.DomainEvent) Detail {
-	return Detail{ID: e.ID, Type: e.Type, At: e.At, CaseID: e.CaseID, OrderID: e.OrderID, BuyerID: e.BuyerID, Data: e.Detail}
+	return Detail{ID: e.ID, Type: e.Type, Version: e.EventVersion(), At: e.At, CaseID: e.CaseID, OrderID: e.OrderID, BuyerID: e.BuyerID, Data: e.Detail}
 }
 
 // Publish puts e on the bus. EventBridge reports per-entry failures in a
@@ -81,6 +84,47 @@ func (b *Bus) Publish(ctx context.Context, e aftersales.DomainEvent) error {
 	return nil
 }
 
+// MaxBatch is the most entries one PutEvents call takes.
+const MaxBatch = 10
+
+// PutAll puts es (at most MaxBatch) on the bus in one PutEvents call. err
+// is the call failing as a whole (nothing was put); otherwise failed holds,
+// for each entry, nil or why EventBridge refused it (throttling, an
+// internal error: transient), in the order of es.
+func (b *Bus) PutAll(ctx context.Context, es []aftersales.DomainEvent) (failed []error, err error) {
+	const op = "eventbus.put_all"
+	if len(es) > MaxBatch {
+		return nil, aftersales.Wrap(aftersales.KindInternal, op, fmt.Errorf("%d entries, at most %d", len(es), MaxBatch))
+	}
+	entries := make([]types.PutEventsRequestEntry, len(es))
+	for i, e := range es {
+		body, err := json.Marshal(DetailOf(e))
+		if err != nil {
+			return nil, aftersales.Wrap(aftersales.KindInternal, op, err)
+		}
+		entries[i] = types.PutEventsRequestEntry{EventBusName: aws.String(b.name), Source: aws.String(Source),
+			DetailType: aws.String(e.Type), Detail: aws.String(string(body)), Time: aws.Time(e.At)}
+	}
+	out, err := b.client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: entries})
+	if err != nil {
+		return nil, aftersales.Wrap(aftersales.KindTransient, op, err)
+	}
+	failed = make([]error, len(es))
+	for i := range es {
+		switch {
+		case i >= len(out.Entries):
+			// An answer without the entry says nothing about it: treat it
+			// as failed, and put it again (the id deduplicates).
+			failed[i] = aftersales.E(aftersales.KindTransient, op, "no result for the entry")
+		case out.Entries[i].ErrorCode != nil:
+			en := out.Entries[i]
+			failed[i] = aftersales.Wrap(aftersales.KindTransient, op,
+				fmt.Errorf("%s: %s", aws.ToString(en.ErrorCode), aws.ToString(en.ErrorMessage)))
+		}
+	}
+	return failed, nil
+}
+
 // Log publishes events to a log only: a deployment without a bus.
 type Log struct{ Logger *slog.Logger }
 
@@ -88,6 +132,14 @@ type Log struct{ Logger *slog.Logger }
 func (l Log) Publish(ctx context.Context, e aftersales.DomainEvent) error {
 	l.Logger.InfoContext(ctx, "domain event", "id", e.ID, "type", e.Type, "case_id", e.CaseID, "detail", e.Detail)
 	return nil
+}
+
+// PutAll logs es.
+func (l Log) PutAll(ctx context.Context, es []aftersales.DomainEvent) ([]error, error) {
+	for _, e := range es {
+		_ = l.Publish(ctx, e)
+	}
+	return make([]error, len(es)), nil
 }
 
 // Recorder keeps published events in memory: the local stack's bus, which
@@ -103,6 +155,14 @@ func (r *Recorder) Publish(_ context.Context, e aftersales.DomainEvent) error {
 	defer r.mu.Unlock()
 	r.events = append(r.events, DetailOf(e))
 	return nil
+}
+
+// PutAll records es, all of them.
+func (r *Recorder) PutAll(ctx context.Context, es []aftersales.DomainEvent) ([]error, error) {
+	for _, e := range es {
+		_ = r.Publish(ctx, e) // never fails
+	}
+	return make([]error, len(es)), nil
 }
 
 // Events returns what was published, oldest first.

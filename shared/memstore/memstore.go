@@ -46,9 +46,10 @@ type Store struct {
 	idem    map[idemRef]aftersales.IdempotencyRecord
 	uploads map[string]aftersales.Upload
 	refunds map[refundRef]*aftersales.Refund
-	hooks   map[hookRef]time.Time           // receipt -> expiry
-	quotas  map[string]quotaCount           // see quota.go
-	threads map[string][]aftersales.Message // by case id, oldest first; see threads.go
+	hooks   map[hookRef]time.Time                // receipt -> expiry
+	quotas  map[string]quotaCount                // see quota.go
+	threads map[string][]aftersales.Message      // by case id, oldest first; see threads.go
+	outbox  map[outboxRef]aftersales.DomainEvent // by event id and time; see outbox.go
 }
 
 type lineRef struct{ order, line string }
@@ -116,6 +117,9 @@ func (s *Store) CreateCase(_ context.Context, c *aftersales.Case, idem *aftersal
 	}
 	if _, ok := s.cases[c.ID]; ok {
 		return &aftersales.Error{Kind: aftersales.KindConflict, Op: op, Msg: "a case with this id already exists"}
+	}
+	if err := s.raise(op, c); err != nil {
+		return err
 	}
 	for _, l := range c.Lines {
 		ref := lineRef{c.OrderID, l.LineID}
@@ -187,6 +191,9 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 			return aftersales.ErrVersionConflict.For(op)
 		}
 		timeline = append(timeline, e)
+	}
+	if err := s.raise(op, c); err != nil {
+		return err
 	}
 	stored := cloneCase(c)
 	stored.Timeline = timeline
@@ -367,6 +374,7 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	out.Dispute = cloneDispute(c.Dispute)
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
 	out.PromisedBy, out.RemindedFor = utc(c.PromisedBy), utc(c.RemindedFor)
+	out.Raised = nil // the outbox keeps them; a case never carries them back
 	return &out
 }
 

@@ -59,3 +59,10 @@ func TestInboxConformance(t *testing.T) {
 func TestPhotoHashConformance(t *testing.T) {
 	storetest.RunPhotoHashes(t, func(t *testing.T) aftersales.PhotoHashStore { return memstore.NewPhotoHashes() })
 }
+
+func TestOutboxConformance(t *testing.T) {
+	storetest.RunOutbox(t, func(t *testing.T) storetest.OutboxStores {
+		stores := openStores(t)
+		return storetest.OutboxStores{Stores: stores.Stores, Outbox: stores.Cases.(*memstore.Store)}
+	})
+}

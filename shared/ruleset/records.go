@@ -21,6 +21,28 @@ type ruleSetJSON struct {
 	Rules              []ruleJSON     `json:"rules"`
 	Deadlines          *deadlinesJSON `json:"deadlines"`
 	Evidence           *evidenceJSON  `json:"evidence,omitempty"`
+	Mall               *mallJSON      `json:"mall,omitempty"`
+}
+
+// mallJSON are the mall settings (issue 15); left out, or any part of
+// them left out, the defaults (aftersales.DefaultMallSettings). An empty
+// follow_up object turns follow-ups off; empty sla_points, points.
+type mallJSON struct {
+	SLAPoints map[string]int `json:"sla_points"`
+	Coupons   []couponJSON   `json:"coupons,omitempty"`
+	FollowUp  *followUpJSON  `json:"follow_up,omitempty"`
+}
+
+type couponJSON struct {
+	ID     string        `json:"id"`
+	When   conditionJSON `json:"when"`
+	Coupon string        `json:"coupon"`
+	Amount int64         `json:"amount,omitempty"`
+}
+
+type followUpJSON struct {
+	MemberTiers      []string `json:"member_tiers,omitempty"`
+	OrderAmountAbove *int64   `json:"order_amount_above,omitempty"`
 }
 
 // evidenceJSON are the settings of the evidence checks; left out, the
@@ -121,6 +143,19 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 		}
 		rs.Evidence.RecognitionCategories = r.Evidence.RecognitionCategories
 	}
+	rs.Mall = aftersales.DefaultMallSettings()
+	if m := r.Mall; m != nil {
+		if m.SLAPoints != nil {
+			rs.Mall.SLAPoints = m.SLAPoints
+		}
+		for _, c := range m.Coupons {
+			rs.Mall.Coupons = append(rs.Mall.Coupons, aftersales.CouponRule{ID: c.ID, When: aftersales.Condition(c.When),
+				Coupon: c.Coupon, Amount: c.Amount})
+		}
+		if m.FollowUp != nil {
+			rs.Mall.FollowUp = aftersales.FollowUpRule{MemberTiers: m.FollowUp.MemberTiers, OrderAmountAbove: m.FollowUp.OrderAmountAbove}
+		}
+	}
 	for _, x := range r.Rules {
 		rs.Rules = append(rs.Rules, aftersales.Rule{ID: x.ID, Description: x.Description,
 			When: aftersales.Condition(x.When),
@@ -164,6 +199,15 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		AdminApprovalAbove: &admin, Rules: make([]ruleJSON, 0, len(rs.Rules))}
 	reuse := rs.Evidence.ReuseMaxDistance
 	out.Evidence = &evidenceJSON{ReuseMaxDistance: &reuse, RecognitionCategories: rs.Evidence.RecognitionCategories}
+	// Always whole: a part left out would read back as its default.
+	out.Mall = &mallJSON{SLAPoints: make(map[string]int, len(rs.Mall.SLAPoints)),
+		FollowUp: &followUpJSON{MemberTiers: rs.Mall.FollowUp.MemberTiers, OrderAmountAbove: rs.Mall.FollowUp.OrderAmountAbove}}
+	for tier, pts := range rs.Mall.SLAPoints {
+		out.Mall.SLAPoints[tier] = pts
+	}
+	for _, c := range rs.Mall.Coupons {
+		out.Mall.Coupons = append(out.Mall.Coupons, couponJSON{ID: c.ID, When: conditionJSON(c.When), Coupon: c.Coupon, Amount: c.Amount})
+	}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})

@@ -51,6 +51,12 @@ func fullRuleSet() *aftersales.RuleSet {
 			Refund: 5 * time.Minute, Dispute: 72 * time.Hour,
 			DisputeAnswer: 24 * time.Hour, DisputeAgreement: 96 * time.Hour, Arbitration: 36 * time.Hour,
 		},
+		Mall: aftersales.MallSettings{
+			SLAPoints: map[string]int{"diamond": 30, "gold": 5},
+			Coupons: []aftersales.CouponRule{{ID: "retain-quality", Coupon: "RETAIN-10", Amount: 1000,
+				When: aftersales.Condition{CaseTypes: []aftersales.CaseType{aftersales.ReturnRefund}, Reasons: []string{"quality_issue"}}}},
+			FollowUp: aftersales.FollowUpRule{MemberTiers: []string{"diamond", "platinum"}, OrderAmountAbove: ptr[int64](200000)},
+		},
 	}
 }
 

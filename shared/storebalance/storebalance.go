@@ -1,8 +1,11 @@
 // Package storebalance is the refund route to the buyer's store balance
 // (F11, only when the buyer chose it, or staff switched a failed refund to
 // it). The refund row in the ledger is the record of the credit; the mall,
-// which keeps balances, learns of it from a domain event and credits the
-// buyer, deduplicating on the event id (the out_refund_no).
+// which keeps balances, learns of it from the domain event
+// refund.balance_credited, which the refunds use case raises with the case
+// change that records the refund's success (the transactional outbox), so
+// the mall is told if and only if the credit is recorded, under the
+// out_refund_no as the event id.
 package storebalance
 
 import (
@@ -13,35 +16,25 @@ import (
 
 var _ aftersales.RefundProvider = (*Provider)(nil)
 
-// Provider credits refunds to store balance by publishing an event.
+// Provider credits refunds to store balance.
 type Provider struct {
-	Events aftersales.EventPublisher
-	Clock  aftersales.Clock
+	Clock aftersales.Clock
 }
 
-// Refund publishes the credit and reports it succeeded: the balance is ours
-// to give, so there is nothing to wait for. Publishing again for the same
-// refund (a retried step) repeats the same event id.
-func (p *Provider) Refund(ctx context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
+// Refund reports the credit succeeded: the balance is ours to give, so
+// there is nothing to wait for, and nothing leaves here (the event leaves
+// with the case change that records the success).
+func (p *Provider) Refund(_ context.Context, r aftersales.RefundRequest) (aftersales.RefundResult, error) {
 	if r.Amount.Amount <= 0 {
 		return aftersales.RefundResult{}, aftersales.Invalid("storebalance.refund", "amount", "must be positive")
 	}
-	now := p.Clock.Now()
-	err := p.Events.Publish(ctx, aftersales.DomainEvent{
-		ID: r.OutRefundNo, Type: aftersales.EventBalanceCredited, At: now,
-		CaseID: r.CaseID, OrderID: r.OrderID, BuyerID: r.BuyerID,
-		Detail: map[string]any{"out_refund_no": r.OutRefundNo, "amount": r.Amount.Amount, "currency": r.Amount.Currency},
-	})
-	if err != nil {
-		return aftersales.RefundResult{}, err
-	}
 	return aftersales.RefundResult{State: aftersales.StateSucceeded, ProviderRefundID: "balance:" + r.OutRefundNo,
-		Account: "store balance", ArrivedAt: now}, nil
+		Account: "store balance", ArrivedAt: p.Clock.Now()}, nil
 }
 
-// Query reports every balance refund as unknown: the only record of a
-// credit is the published event, so a refund whose step stopped before
-// publishing is simply published again (the event id deduplicates it).
+// Query reports every balance refund as unknown: nothing outside holds a
+// record of it, so a refund whose step stopped before its result was
+// stored is simply credited again under the same out_refund_no.
 func (p *Provider) Query(context.Context, aftersales.RefundRequest) (aftersales.RefundResult, error) {
 	return aftersales.RefundResult{}, aftersales.ErrNotFound
 }

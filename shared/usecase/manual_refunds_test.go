@@ -50,11 +50,10 @@ func (f *refundFixture) bookedOn(t *testing.T, order, line string) int64 {
 	return l.Refunded
 }
 
-func (f *refundFixture) eventsOf(typ string) int {
-	f.events.mu.Lock()
-	defer f.events.mu.Unlock()
+func (f *refundFixture) eventsOf(t *testing.T, typ string) int {
+	t.Helper()
 	n := 0
-	for _, e := range f.events.events {
+	for _, e := range f.events.all(t) {
 		if e.Type == typ {
 			n++
 		}
@@ -94,8 +93,8 @@ func TestBankCardRefundIsAManualTaskPaidOnce(t *testing.T) {
 	if b := f.bookedOn(t, "o3", "l1"); b != 10000 {
 		t.Errorf("ledger booked %d on l1, want 10000: a manual refund counts against what was paid", b)
 	}
-	if f.eventsOf(aftersales.EventRefundManual) != 1 || f.eventsOf(aftersales.EventRefundFailed) != 0 {
-		t.Errorf("events %+v, want one %s and no failure", f.events.events, aftersales.EventRefundManual)
+	if f.eventsOf(t, aftersales.EventRefundManual) != 1 || f.eventsOf(t, aftersales.EventRefundFailed) != 0 {
+		t.Errorf("events %+v, want one %s and no failure", f.events.all(t), aftersales.EventRefundManual)
 	}
 	if w := f.waits.completed["tok-1"]; w.Status != aftersales.StatusRefunding || w.WaitSeconds != staffWait {
 		t.Errorf("the refund wait resumed with %+v, want refunding and a day for finance", w)
@@ -111,7 +110,7 @@ func TestBankCardRefundIsAManualTaskPaidOnce(t *testing.T) {
 		t.Fatalf("deadline of a manual refund: %+v %v", step, err)
 	}
 	got = f.caseOf(t, c.ID)
-	if hasAction(got, aftersales.ActRefundManual) != 1 || hasAction(got, aftersales.ActRemind) != 1 || f.eventsOf(aftersales.EventRefundManual) != 1 {
+	if hasAction(got, aftersales.ActRefundManual) != 1 || hasAction(got, aftersales.ActRemind) != 1 || f.eventsOf(t, aftersales.EventRefundManual) != 1 {
 		t.Fatalf("after the next step and a deadline: timeline %+v", got.Timeline)
 	}
 	if err := f.svc.Refunds.RequestRefund(t.Context(), c.ID, "tok-3", staffWait); err != nil {

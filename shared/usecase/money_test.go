@@ -65,10 +65,10 @@ func newMoneyFixture(t *testing.T, paid1, paid2 int64) *moneyFixture {
 	clock := storetest.NewFakeClock(storetest.Epoch)
 	store := memstore.New(clock)
 	f := &moneyFixture{refunds: &legacyRefunds{RefundStore: store}, wechat: newProvider(aftersales.StateProcessing),
-		events: &recordedEvents{}, waits: &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}}
+		events: &recordedEvents{outbox: store}, waits: &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}}
 	f.svc = usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
 		IDs: &storetest.SeqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
-		Refunds: f.refunds, Notifications: store, Events: f.events,
+		Refunds: f.refunds, Notifications: store,
 		Payments: map[aftersales.PaymentChannel]aftersales.RefundProvider{aftersales.ChannelWeChatPay: f.wechat}})
 	o := &aftersales.Order{ID: "o3", BuyerID: "b1", Status: aftersales.OrderPaid, Currency: aftersales.CNY, Version: 1, EventID: "ev-o3",
 		Payment: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "4200003", Amount: paid1 + paid2},
@@ -189,8 +189,8 @@ func TestNonPositiveRefundNeverReachesAProvider(t *testing.T) {
 				!strings.Contains(last.Note, "must be positive") {
 				t.Fatalf("case %s failed=%v, last entry %+v", got.Status, got.RefundFailed, last)
 			}
-			if len(f.events.events) != 1 || f.events.events[0].Type != aftersales.EventRefundFailed {
-				t.Errorf("events %+v, want one refund.failed", f.events.events)
+			if len(f.events.all(t)) != 1 || f.events.all(t)[0].Type != aftersales.EventRefundFailed {
+				t.Errorf("events %+v, want one refund.failed", f.events.all(t))
 			}
 			if r := f.waits.completed["tok-1"]; r.Status != aftersales.StatusRefunding {
 				t.Errorf("the wait resumed with %+v, want refunding (for staff)", r)

@@ -55,16 +55,20 @@ func (p *scriptedProvider) Query(_ context.Context, r aftersales.RefundRequest) 
 	return aftersales.RefundResult{State: p.query, ProviderRefundID: "pr-" + r.OutRefundNo}, nil
 }
 
+// recordedEvents are the domain events the use cases raised: what the
+// store's outbox holds (nothing publishes them here).
 type recordedEvents struct {
-	mu     sync.Mutex
-	events []aftersales.DomainEvent
+	outbox aftersales.OutboxStore
 }
 
-func (r *recordedEvents) Publish(_ context.Context, e aftersales.DomainEvent) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-	return nil
+// all returns the raised events, oldest first.
+func (r *recordedEvents) all(t *testing.T) []aftersales.DomainEvent {
+	t.Helper()
+	es, err := r.outbox.PendingEvents(t.Context(), storetest.Epoch.Add(1000*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }
 
 type refundFixture struct {
@@ -85,11 +89,11 @@ func newRefundService(t *testing.T) *refundFixture {
 	f := &refundFixture{
 		waits: &fakeWaits{completed: map[string]aftersales.StepResult{}, gone: map[string]bool{}}, clock: clock,
 		wechat: newProvider(aftersales.StateProcessing), balance: newProvider(aftersales.StateSucceeded),
-		events: &recordedEvents{},
+		events: &recordedEvents{outbox: store},
 	}
 	f.svc = usecase.New(usecase.Ports{Cases: store, Orders: store, Idempotency: store, Evidence: noBlobs{}, Clock: clock,
 		IDs: &storetest.SeqIDs{}, Rules: memstore.NewRuleSets(), Waits: f.waits, Jobs: memstore.NewJobs(),
-		Refunds: store, Notifications: store, Events: f.events,
+		Refunds: store, Notifications: store,
 		Payments: map[aftersales.PaymentChannel]aftersales.RefundProvider{
 			aftersales.ChannelWeChatPay: f.wechat, aftersales.ChannelBalance: f.balance}})
 	o := &aftersales.Order{ID: "o2", Version: 1, EventID: "ev-o2-1", BuyerID: "b1", BuyerPhone: "13800000000", Status: aftersales.OrderPaid,
@@ -292,8 +296,8 @@ func TestClosedRefundGivesTheLedgerBackAndStaffRetryToBalance(t *testing.T) {
 	if r := f.waits.completed["tok-1"]; r.Status != aftersales.StatusRefunding || r.WaitSeconds != int64(aftersales.RefundStaffWait/time.Second) {
 		t.Fatalf("the wait resumed with %+v, want refunding and a day for staff", r)
 	}
-	if len(f.events.events) != 1 || f.events.events[0].Type != aftersales.EventRefundFailed {
-		t.Fatalf("events %+v, want one refund.failed", f.events.events)
+	if len(f.events.all(t)) != 1 || f.events.all(t)[0].Type != aftersales.EventRefundFailed {
+		t.Fatalf("events %+v, want one refund.failed", f.events.all(t))
 	}
 	// The staff's wait passes: a reminder, and the case keeps waiting.
 	if err := f.svc.Workflow.BeginWait(t.Context(), c.ID, "tok-2", 86400); err != nil {

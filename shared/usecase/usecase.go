@@ -12,6 +12,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/usecase/cases"
 	"github.com/aftersales/aftersales/shared/usecase/disputes"
+	"github.com/aftersales/aftersales/shared/usecase/mall"
 	"github.com/aftersales/aftersales/shared/usecase/notify"
 	"github.com/aftersales/aftersales/shared/usecase/orders"
 	"github.com/aftersales/aftersales/shared/usecase/policies"
@@ -45,7 +46,6 @@ type Ports struct {
 	Reviews  aftersales.ReviewQueue
 	Notices  aftersales.NoticeQueue
 	Payments map[aftersales.PaymentChannel]aftersales.RefundProvider
-	Events   aftersales.EventPublisher
 	// Announcer queues every case change that tells someone (F6); nil:
 	// changes are not announced (functions that never change a case).
 	Announcer aftersales.Announcer
@@ -84,10 +84,15 @@ func New(p Ports) *Services {
 		// can skip its announcement.
 		p.Cases = &notify.Announcing{CaseStore: p.Cases, Announcer: p.Announcer, Logger: p.Logger}
 	}
+	if p.Orders != nil && p.Rules != nil {
+		// Likewise no change the mall must hear of can skip its event: it
+		// goes into the outbox with the change (issue 15).
+		p.Cases = &mall.Raising{CaseStore: p.Cases, Orders: p.Orders, Rules: p.Rules}
+	}
 	wf := &workflow.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Refunds: p.Refunds,
 		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock}
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
-		Notifications: p.Notifications, Notices: p.Notices, Events: p.Events, Workflow: wf, Clock: p.Clock}
+		Notifications: p.Notifications, Notices: p.Notices, Workflow: wf, Clock: p.Clock}
 	wf.Polls = rf
 	cs := &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
 		Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs}

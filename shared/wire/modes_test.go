@@ -158,7 +158,7 @@ func TestPaymentRoutesByMode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := payments(tt.cfg, quietDeps(), nil)
+			m, err := payments(tt.cfg, quietDeps())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,7 @@ import (
 // and calls nobody, not even the mall's balance service, so that no money
 // moves and every ledger row says sandbox. Deps.Decorate, when set, wraps
 // every route.
-func payments(cfg config.Config, d Deps, events aftersales.EventPublisher) (map[aftersales.PaymentChannel]aftersales.RefundProvider, error) {
+func payments(cfg config.Config, d Deps) (map[aftersales.PaymentChannel]aftersales.RefundProvider, error) {
 	m := map[aftersales.PaymentChannel]aftersales.RefundProvider{}
 	switch cfg.ProviderMode {
 	case config.ProviderSandbox:
@@ -25,7 +25,7 @@ func payments(cfg config.Config, d Deps, events aftersales.EventPublisher) (map[
 			m[ch] = sb
 		}
 	case config.ProviderLive:
-		m[aftersales.ChannelBalance] = &storebalance.Provider{Events: events, Clock: d.Clock}
+		m[aftersales.ChannelBalance] = &storebalance.Provider{Clock: d.Clock}
 		live, err := livePayments(cfg, d)
 		if err != nil {
 			return nil, err

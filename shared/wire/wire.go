@@ -25,6 +25,7 @@ import (
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/mallhook"
+	"github.com/aftersales/aftersales/shared/outbox"
 	"github.com/aftersales/aftersales/shared/rekog"
 	"github.com/aftersales/aftersales/shared/s3blob"
 	"github.com/aftersales/aftersales/shared/sfntask"
@@ -43,14 +44,13 @@ type Deps struct {
 	Logger *slog.Logger
 	// Decorate, when set, changes what each function is built with. The
 	// cloud sets none; the local stack meters the SDK's calls, keeps data
-	// in memory, records domain events and wraps the payment routes.
+	// in memory and wraps the payment routes.
 	Decorate Decorator
 }
 
 // Decorator changes what a function is built with, in the order wire
-// builds it: the SDK configuration, then the ports, then each payment route
-// (built last, because the store balance route publishes through the
-// ports' event publisher).
+// builds it: the SDK configuration, then the ports, then each payment
+// route.
 type Decorator interface {
 	AWS(cfg *aws.Config)
 	Ports(p *usecase.Ports)
@@ -111,22 +111,12 @@ func (b *builder) queue(url string) *sqsbus.Queue {
 	return sqsbus.New(awsenv.SQS(b.ac, b.cfg.Endpoints.SQS), url)
 }
 
-// events publishes domain events to EventBridge, or only logs them when no
-// bus is configured.
-func (b *builder) events() aftersales.EventPublisher {
-	if b.cfg.EventBusName == "" {
-		return eventbus.Log{Logger: b.d.Logger}
-	}
-	return eventbus.New(awsenv.EventBridge(b.ac), b.cfg.EventBusName)
-}
-
-// resuming are the ports of functions that resume workflows: the stores,
-// Step Functions for the task tokens, and the domain events the refund
-// outcomes publish.
+// resuming are the ports of functions that resume workflows: the stores
+// and Step Functions for the task tokens. The domain events their changes
+// raise leave through the table's outbox (Publisher), not from here.
 func (b *builder) resuming() usecase.Ports {
 	p := b.ports()
 	p.Waits = b.workflows()
-	p.Events = b.events()
 	return p
 }
 
@@ -229,8 +219,8 @@ func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, er
 		return nil, err
 	}
 	p := b.resuming()
-	b.decorate(&p) // first: the store balance route publishes through p.Events
-	if p.Payments, err = payments(cfg, b.d, p.Events); err != nil {
+	b.decorate(&p)
+	if p.Payments, err = payments(cfg, b.d); err != nil {
 		return nil, err
 	}
 	svc := usecase.New(p)
@@ -331,4 +321,40 @@ func Evidence(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Evidenc
 		p.Recognizer = rekog.Heuristic{}
 	}
 	return &sqsevent.Evidence{Checker: b.services(p).Verify, Logger: b.d.Logger}, nil
+}
+
+// Publisher builds the outbox publisher (functions/publisher, and the
+// local stack's poller): the table's outbox events onto the bus (issue 15).
+func Publisher(ctx context.Context, cfg config.Config, d Deps) (*outbox.Publisher, error) {
+	b, err := start(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	p := b.ports()
+	b.decorate(&p)
+	box, ok := p.Cases.(aftersales.OutboxStore)
+	if !ok {
+		return nil, fmt.Errorf("wire: the case store %T keeps no outbox", p.Cases)
+	}
+	var bus outbox.Bus = eventbus.Log{Logger: b.d.Logger}
+	if cfg.EventBusName != "" {
+		bus = eventbus.New(awsenv.EventBridge(b.ac, cfg.Endpoints.EventBridge), cfg.EventBusName)
+	}
+	return &outbox.Publisher{Bus: bus, Outbox: box, Logger: b.d.Logger}, nil
+}
+
+// PublisherFunction builds the publisher function's handler: the table
+// stream's batches, and the schedule that redrives what the stream gave
+// up on (outbox.RedriveAge).
+func PublisherFunction(ctx context.Context, cfg config.Config, d Deps) (*outbox.Function, error) {
+	p, err := Publisher(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	clock := d.Clock
+	if clock == nil {
+		clock = aftersales.SystemClock{}
+	}
+	return &outbox.Function{Publisher: p,
+		Redrive: &outbox.Poller{Outbox: p.Outbox, Publisher: p, Clock: clock, MinAge: outbox.RedriveAge}}, nil
 }

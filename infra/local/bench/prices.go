@@ -77,4 +77,7 @@ var Assume = Assumptions{
 var FunctionMemoryMB = map[string]int{
 	"api": 512, "webhooks": 256, "tasks": 512, "intake": 256, "inbound": 256, "reviews": 256, "sweeper": 256, "notifier": 256,
 	"evidence": 1024, // decodes photos (issue 16); the benchmark uploads none, so it costs nothing there
+	// Publishes the outbox (issue 15); locally a poller stands in for the
+	// stream, so the benchmark counts its EventBridge calls, not its runs.
+	"publisher": 256,
 }

@@ -103,6 +103,19 @@ func (s *Server) put(ctx context.Context, e entry) result {
 	ev.CaseID, _ = detail["case_id"].(string)
 	ev.OrderID, _ = detail["order_id"].(string)
 	ev.BuyerID, _ = detail["buyer_id"].(string)
+	if _, ours := detail["id"].(string); ours {
+		// Unwrap ours: the recorder shows their data and schema version
+		// as the bus carried them, and the instant to the nanosecond.
+		ev.Detail, _ = detail["data"].(map[string]any)
+		if v, ok := detail["version"].(float64); ok {
+			ev.Version = int(v)
+		}
+		if at, ok := detail["at"].(string); ok {
+			if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
+				ev.At = t.UTC()
+			}
+		}
+	}
 	if err := s.Sink.Publish(ctx, ev); err != nil {
 		return result{ErrorCode: "InternalFailure", ErrorMessage: err.Error()}
 	}

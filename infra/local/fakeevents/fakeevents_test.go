@@ -48,6 +48,9 @@ func TestPutEventsThroughTheSDK(t *testing.T) {
 	if len(got) != 2 || got[0].ID != "ev-1" || got[0].CaseID != "as_1" || got[0].Type != aftersales.EventBalanceCredited || got[1].Type != "workflow.step" {
 		t.Fatalf("recorded %+v", got)
 	}
+	if got[0].Data["amount"] != float64(100) || got[0].Version != 1 || got[1].Data["step"] != "refund" {
+		t.Fatalf("recorded data %+v and %+v, want ours unwrapped (version 1), theirs whole", got[0], got[1])
+	}
 	if _, err := client.PutEvents(t.Context(), &eventbridge.PutEventsInput{}); err == nil {
 		t.Error("no entries: want a ValidationException")
 	}

@@ -21,8 +21,6 @@ type decorations struct {
 	store usecase.Store
 	// intake replaces the intake queue (the tests lose a message with it).
 	intake aftersales.Intake
-	// events records domain events in memory, for GET /dev/events.
-	events aftersales.EventPublisher
 	// onRefund sees every refund request before its payment route does
 	// (the benchmark times submit -> refund requested).
 	onRefund func(aftersales.RefundRequest)
@@ -37,8 +35,7 @@ func (d *decorations) AWS(cfg *aws.Config) {
 	cfg.APIOptions = append(cfg.APIOptions, d.apiOptions...)
 }
 
-// Ports swaps in the in-memory store, the local intake and the event
-// recorder.
+// Ports swaps in the in-memory store and the local intake.
 func (d *decorations) Ports(p *usecase.Ports) {
 	if d.store != nil {
 		*p = p.WithStore(d.store)
@@ -46,7 +43,6 @@ func (d *decorations) Ports(p *usecase.Ports) {
 	if p.Intake != nil && d.intake != nil {
 		p.Intake = d.intake
 	}
-	p.Events = d.events
 }
 
 // Payment wraps a payment route with the observer and the chaos wrapper.

@@ -38,6 +38,7 @@ import (
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/memstore"
+	"github.com/aftersales/aftersales/shared/outbox"
 	"github.com/aftersales/aftersales/shared/s3blob"
 	"github.com/aftersales/aftersales/shared/ulids"
 	"github.com/aftersales/aftersales/shared/usecase"
@@ -170,6 +171,8 @@ type Stack struct {
 	// evidenceQueue takes the local S3's notifications (a *sqsbus.Queue),
 	// set once the queue exists.
 	evidenceQueue atomic.Pointer[evidenceSender]
+	// outbox publishes the table's outbox: the stream's stand-in.
+	outbox *outbox.Poller
 	// ctx is the context of the work the stack starts on its own (the
 	// sweeper's runs); Close cancels it.
 	ctx    context.Context
@@ -271,7 +274,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, fmt.Errorf("stack: eventbridge: %w", err)
 	}
 	s.SFN.SetEndpoint("events", s.eventsURL)
-	s.decor = decorations{apiOptions: o.APIOptions, events: s.Events, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
+	s.decor = decorations{apiOptions: o.APIOptions, onRefund: o.OnRefund, wrapPayment: o.WrapPayment}
 	s.store = dynamo.New(s.dynamo.Client(), TableName, dynamo.WithClock(o.Clock))
 	if o.MemoryStore {
 		s.decor.store = memoryStore{memstore.New(o.Clock), memstore.NewRuleSets(), memstore.NewJobs(), memstore.NewInbox(), memstore.NewPhotoHashes()}
@@ -291,8 +294,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s.api, s.hooks = apigw.Lambda(apiHandler), apigw.Lambda(hookHandler)
-	s.svc = usecase.New(usecase.Ports{Intake: s.intake, Events: s.Events, Clock: o.Clock, IDs: ulids.New(o.Clock),
+	s.svc = usecase.New(usecase.Ports{Intake: s.intake, Clock: o.Clock, IDs: ulids.New(o.Clock),
 		Evidence: s3blob.New(s.s3.Client(), EvidenceBucket, o.Clock), Announcer: s.announcer, Logger: o.Logger}.WithStore(s.store))
+	if err := s.startOutbox(ctx); err != nil {
+		return nil, err
+	}
 
 	// Seed before serving: the port is bound already, so a first request
 	// waits for the stack to be ready instead of finding no orders.
@@ -508,7 +514,7 @@ const quickStart = `After-sales local stack
   Alipay         {ALIPAY}   (sandbox of the gateway; keys generated at start)
   WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
   SMS            {SMS}   (stand-in of End User Messaging SMS)
-  EventBridge    {EVENTS}   (PutEvents of state machines' events:putEvents tasks; GET /dev/events shows the bus)
+  EventBridge    {EVENTS}   (PutEvents of the outbox publisher and of state machines' tasks; GET /dev/events shows the bus)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -558,6 +564,8 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s -X POST {API}/v1/staff/cases/$CASE/receipt -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"condition":"sellable"}'
   #    (the refund goes back through the Alipay sandbox, which pays synchronously: completed a moment later)
   sleep 1; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+  #    the mall's warehouse is told once: an inventory.restock of SHOE-42 on the bus (from the outbox)
+  curl -s {API}/dev/events
 
   # 3. a spoiled-produce claim without a photo: the buyer is asked for evidence within 72 h ...
   R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \

@@ -258,8 +258,9 @@ func (i *switchableIntake) ReopenCase(ctx context.Context, caseID, run string) e
 // show that the sweeper recovers cases whose message was lost.
 func (s *Stack) FailIntake(on bool) { s.intake.fail.Store(on) }
 
-// WaitIdle returns once the queues are drained, no workflow has work to do
-// and the payment sandboxes have delivered what fell due: what tests and
+// WaitIdle returns once the queues are drained, no workflow has work to do,
+// the payment sandboxes have delivered what fell due and the outbox is on
+// the bus: what tests and
 // the benchmark wait for instead of sleeping. It moves no time forward: a
 // zero advance only fires timers already due (a sandbox answering at once).
 func (s *Stack) WaitIdle(ctx context.Context) error { return s.waitIdle(ctx, nil) }
@@ -281,7 +282,7 @@ func (s *Stack) waitIdle(ctx context.Context, skip *esm.Mapping) error {
 			return err
 		}
 	}
-	return nil
+	return s.FlushOutbox(ctx)
 }
 
 // Execution describes the workflow execution of a case.

@@ -56,6 +56,9 @@ func Update(ctx context.Context, cases aftersales.CaseStore, id string, load Loa
 		if err != nil {
 			return nil, false, err
 		}
+		// The raised events are in the outbox now: a caller that writes
+		// this case again must not raise them again.
+		c.Raised = nil
 		return c, true, nil
 	}
 }

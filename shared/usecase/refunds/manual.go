@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -38,7 +39,8 @@ func (s *Service) awaitManual(ctx context.Context, r *aftersales.Refund) error {
 }
 
 // flagManual records on the case that its refund r waits to be paid by
-// hand, announcing it first (the alarm) so that it never goes unannounced.
+// hand, raising its event (the alarm) in the same write, so that it never goes
+// unannounced.
 // It returns the task token of the wait it ended, "" when the case did not
 // change.
 func (s *Service) flagManual(ctx context.Context, r *aftersales.Refund) (*aftersales.Case, string, error) {
@@ -50,9 +52,7 @@ func (s *Service) flagManual(ctx context.Context, r *aftersales.Refund) (*afters
 		token = c.TaskToken
 		note := fmt.Sprintf("refund %s of %s has no payment route for %s: finance pays it by hand, then marks it paid",
 			r.ID(), r.Amount, r.Channel)
-		if err := s.publishManual(ctx, c, r, note); err != nil {
-			return err
-		}
+		raiseManual(c, r, note, s.Clock.Now())
 		c.RefundManual = true
 		return c.Apply(aftersales.Change{Action: aftersales.ActRefundManual, Actor: aftersales.ActorWorkflow, At: s.Clock.Now(), Note: note})
 	})
@@ -79,18 +79,13 @@ func (s *Service) remindManual(ctx context.Context, r *aftersales.Refund) error 
 	return err
 }
 
-// publishManual tells finance's tools (the manual-refund alarm) that a
-// refund waits for them, under an id stable across retries.
-func (s *Service) publishManual(ctx context.Context, c *aftersales.Case, r *aftersales.Refund, note string) error {
-	if s.Events == nil {
-		return nil
-	}
-	return s.Events.Publish(ctx, aftersales.DomainEvent{
-		ID: r.OutRefundNo + ":manual", Type: aftersales.EventRefundManual, At: s.Clock.Now(),
-		CaseID: c.ID, OrderID: c.OrderID, BuyerID: c.BuyerID,
-		Detail: map[string]any{"out_refund_no": r.OutRefundNo, "amount": r.Amount.Amount, "currency": r.Amount.Currency,
-			"channel": string(r.Channel), "note": note},
-	})
+// raiseManual tells finance's tools (the manual-refund alarm) that a
+// refund waits for them, under an id stable across retries, with the case
+// change that flags it (the outbox).
+func raiseManual(c *aftersales.Case, r *aftersales.Refund, note string, at time.Time) {
+	c.Raise(aftersales.EventRefundManual, r.OutRefundNo+":manual", at,
+		map[string]any{"out_refund_no": r.OutRefundNo, "amount": r.Amount.Amount, "currency": r.Amount.Currency,
+			"channel": string(r.Channel), "note": note})
 }
 
 // MarkRefundPaid records that finance paid the case's manual refund by hand

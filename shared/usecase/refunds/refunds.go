@@ -48,7 +48,6 @@ type Service struct {
 	Payments      map[aftersales.PaymentChannel]aftersales.RefundProvider // by channel: wechatpay, alipay, balance
 	Notifications aftersales.NotificationStore
 	Notices       aftersales.NoticeQueue
-	Events        aftersales.EventPublisher // domain events; nil publishes none
 	Workflow      Workflow
 	Clock         aftersales.Clock
 }

@@ -120,6 +120,12 @@ func (s *Service) settleCase(ctx context.Context, r *aftersales.Refund, actor st
 			c.Refunded, c.RefundManual = c.Refunded+r.Amount.Amount, false // a dispute's refund comes on top of the first
 			ch.Action = aftersales.ActRefundSucceeded
 			ch.Note = succeededNote(r)
+			if r.Channel == aftersales.ChannelBalance && !r.Sandbox { // a sandbox calls nobody, not even the mall
+				// The mall credits the balance on this event, raised with
+				// the case change that records the credit (the outbox).
+				c.Raise(aftersales.EventBalanceCredited, r.OutRefundNo, ch.At, map[string]any{
+					"out_refund_no": r.OutRefundNo, "amount": r.Amount.Amount, "currency": r.Amount.Currency})
+			}
 		case aftersales.RefundClosed:
 			c.RefundFailed = true
 			ch.Action = aftersales.ActRefundFailed
@@ -130,9 +136,7 @@ func (s *Service) settleCase(ctx context.Context, r *aftersales.Refund, actor st
 			ch.Note = fmt.Sprintf("refund %s abnormal at %s (the buyer's account refused it): settle it in the provider's console", r.ID(), r.Channel)
 		}
 		if c.RefundFailed {
-			if err := s.publishFailure(ctx, c, r.OutRefundNo, ch.Note); err != nil {
-				return err
-			}
+			raiseFailure(c, r.OutRefundNo, ch.Note, ch.At)
 		}
 		return c.Apply(ch)
 	})
@@ -166,9 +170,7 @@ func (s *Service) failRefund(ctx context.Context, caseID string, seq int, note s
 		}
 		token = c.TaskToken
 		c.RefundFailed = true
-		if err := s.publishFailure(ctx, c, aftersales.OutRefundNo(c.ID, seq), note); err != nil {
-			return err
-		}
+		raiseFailure(c, aftersales.OutRefundNo(c.ID, seq), note, s.Clock.Now())
 		return c.Apply(aftersales.Change{Action: aftersales.ActRefundFailed, Actor: aftersales.ActorWorkflow, At: s.Clock.Now(), Note: note})
 	})
 	if err != nil || !wrote || token == "" {
@@ -177,19 +179,12 @@ func (s *Service) failRefund(ctx context.Context, caseID string, seq int, note s
 	return s.Workflow.Resume(ctx, token, c)
 }
 
-// publishFailure tells staff's tools (the refund-failure alarm) that a
-// refund needs them. It is published before the case records the failure,
-// so a failure never goes unannounced; a retried step may announce it twice
-// under the same id.
-func (s *Service) publishFailure(ctx context.Context, c *aftersales.Case, no, note string) error {
-	if s.Events == nil {
-		return nil
-	}
-	return s.Events.Publish(ctx, aftersales.DomainEvent{
-		ID: no + ":failed", Type: aftersales.EventRefundFailed, At: s.Clock.Now(),
-		CaseID: c.ID, OrderID: c.OrderID, BuyerID: c.BuyerID,
-		Detail: map[string]any{"out_refund_no": no, "amount": c.Approved, "currency": c.Currency, "note": note},
-	})
+// raiseFailure tells staff's tools (the refund-failure alarm) that a
+// refund needs them, with the case change that records the failure (the
+// outbox), so a failure is announced if and only if it is recorded.
+func raiseFailure(c *aftersales.Case, no, note string, at time.Time) {
+	c.Raise(aftersales.EventRefundFailed, no+":failed", at,
+		map[string]any{"out_refund_no": no, "amount": c.Approved, "currency": c.Currency, "note": note})
 }
 
 // AcceptNotice takes a verified provider notification at the webhook: a

@@ -288,13 +288,21 @@ func (s *Service) Sweep(ctx context.Context, grace time.Duration) (int, error) {
 
 // Remind sends the reminders that fell due (F6, F25): a buyer whose wait
 // ends within a day, staff whose review promise to a member ends within a
-// quarter of an hour; once per deadline (Case.ReminderDue). The sweeper
-// calls it every few minutes; it returns how many it sent.
+// quarter of an hour; once per deadline (Case.ReminderDue). A promise that
+// has passed is recorded as missed, with the member's compensation (F24).
+// The sweeper calls it every few minutes; it returns how many it sent.
 func (s *Service) Remind(ctx context.Context) (int, error) {
 	n := 0
 	for _, st := range aftersales.ReminderStatuses {
 		q := aftersales.CaseQuery{Status: st, Limit: aftersales.MaxPageSize}
 		err := casework.EachPage(ctx, s.Cases, q, func(c aftersales.Case) error {
+			if c.PromiseMissed(s.Clock.Now()) {
+				wrote, err := s.missPromise(ctx, c.ID)
+				if wrote {
+					n++
+				}
+				return err
+			}
 			if _, due := c.ReminderDue(s.Clock.Now()); !due {
 				return nil
 			}
@@ -316,6 +324,38 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// missPromise records that the review time promised to a member passed
+// unmet (F24): staff are told on the timeline, and the member's points,
+// as the merchant's rule set gives them to the tier (20 for diamond by
+// default), are raised with that change, once: the change drops the
+// promise, so a later sweep finds nothing to miss.
+func (s *Service) missPromise(ctx context.Context, caseID string) (bool, error) {
+	rs, err := casework.RuleSet(ctx, s.Rules)
+	if err != nil {
+		return false, err
+	}
+	_, wrote, err := casework.Update(ctx, s.Cases, caseID, s.Cases.GetCase, func(c *aftersales.Case) error {
+		now := s.Clock.Now()
+		if !c.PromiseMissed(now) {
+			return casework.ErrNoChange
+		}
+		promised, deadline := c.PromisedBy, c.Deadline
+		if err := c.MissPromise(now); err != nil {
+			return err
+		}
+		o, err := s.Orders.GetOrder(ctx, c.OrderID)
+		if err != nil {
+			return err // the promise came from the order's tier: it is there
+		}
+		if pts := rs.Mall.SLAPoints[o.MemberTier]; pts > 0 {
+			c.Raise(aftersales.EventPointsCompensation, "", now, map[string]any{"member_tier": o.MemberTier, "points": pts,
+				"promised_by": promised.UTC().Format(time.RFC3339Nano), "review_deadline": deadline.UTC().Format(time.RFC3339Nano)})
+		}
+		return nil
+	})
+	return wrote, err
 }
 
 // RunDispute names the workflow run of a completed case reopened by a
