@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Parcel tracking of returns (F9, issue 15): a return waybill is checked
@@ -95,6 +96,9 @@ func CourierCode(s string) string {
 	k := strings.ToLower(strings.TrimSpace(s))
 	if c, ok := CourierAliases[k]; ok {
 		return c
+	}
+	if !utf8.ValidString(s) {
+		return s // left for validation to refuse, not repaired by ToLower
 	}
 	return k
 }
