@@ -53,6 +53,11 @@ type Options struct {
 	AfterFunc func(time.Duration, func()) func() bool
 	// Client posts the pushes and callbacks.
 	Client *http.Client
+	// AfterPush, when set, runs after every push or callback was answered:
+	// the local stack waits there until the push is applied, so that on a
+	// virtual clock a scan takes effect before the next timer fires, as it
+	// would in real time.
+	AfterPush func()
 }
 
 // Journeys.
@@ -319,6 +324,9 @@ func (s *Server) post(kind, number, target, param, salt string, extra url.Values
 	s.mu.Lock()
 	s.pushes = append(s.pushes, push)
 	s.mu.Unlock()
+	if s.o.AfterPush != nil {
+		s.o.AfterPush()
+	}
 }
 
 // Move pushes state ("collected", "signed", ... see States) for a

@@ -26,6 +26,7 @@ import (
 	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
 	"github.com/aftersales/aftersales/infra/local/fakeevents"
+	"github.com/aftersales/aftersales/infra/local/fakekuaidi100"
 	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
@@ -64,6 +65,9 @@ type Options struct {
 	// EventsAddr serves the stand-in of EventBridge's PutEvents (state
 	// machines' events:putEvents tasks), default 127.0.0.1:8095.
 	EventsAddr string
+	// Kuaidi100Addr serves the courier aggregator's stand-in (issue 15),
+	// default 127.0.0.1:8096.
+	Kuaidi100Addr string
 	// AnyPorts puts every server whose address is not set on a free
 	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
 	// side by side.
@@ -156,6 +160,9 @@ type Stack struct {
 	// WeChatMsg and SMS are the stand-ins the notifier sends to (F6).
 	WeChatMsg *fakewechatmsg.Server
 	SMS       *fakesms.Server
+	// Kuaidi100 is the courier aggregator's stand-in (issue 15).
+	Kuaidi100 *fakekuaidi100.Server
+	inbound   atomic.Pointer[esm.Mapping] // the inbound queue's consumer, once started
 	// SQS is the local SQS; its JSON API is served at sqsURL.
 	SQS    *sqslocal.Server
 	sqsURL string
@@ -262,6 +269,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("stack: message stand-ins: %w", err)
 	}
+	if err := s.startCouriers(o); err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: courier stand-in: %w", err)
+	}
 	s.Events = &eventbus.Recorder{}
 	// The bus's PutEvents for state machines' events:putEvents tasks:
 	// what they put shows in /dev/events beside the domain events.
@@ -308,7 +319,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 func withDefaults(o Options) Options {
 	if o.AnyPorts {
-		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr} {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr, &o.Kuaidi100Addr} {
 			if *addr == "" {
 				*addr = "127.0.0.1:0"
 			}
@@ -343,6 +354,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.EventsAddr == "" {
 		o.EventsAddr = "127.0.0.1:8095"
+	}
+	if o.Kuaidi100Addr == "" {
+		o.Kuaidi100Addr = "127.0.0.1:8096"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
@@ -439,6 +453,9 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/wechat/messages", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatMessages)))
 	mux.Handle("POST /dev/wechat/fail", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatFail)))
 	mux.Handle("GET /dev/sms", apigw.Middleware(s.log, http.HandlerFunc(s.devSMS)))
+	mux.Handle("GET /dev/kuaidi100", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100)))
+	mux.Handle("POST /dev/kuaidi100/move", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Move)))
+	mux.Handle("POST /dev/kuaidi100/journey", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Journey)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, s.QuickStart())
