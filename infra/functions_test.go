@@ -42,9 +42,12 @@ func TestFunctions(t *testing.T) {
 	// reads: the JWT keys (api), the grace period (sweeper), and, in every
 	// function that builds the service, the event bus and the payment
 	// providers' settings (never their endpoint overrides).
+	// The courier aggregator's account and webhook (issue 15): the api
+	// subscribes waybills, the webhooks verify pushes.
+	courierVars := []string{config.EnvKuaidi100SecretARN, config.EnvKuaidi100CallbackURL}
 	want := map[string][]string{
-		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars),
-		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars),
+		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars, courierVars),
+		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars, courierVars),
 		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars),
 		"intake":   config.Intake,
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
