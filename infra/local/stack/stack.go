@@ -511,7 +511,8 @@ func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
 		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+", "+EvidenceQueue+" (+ DLQs)", "{EVENTS}", s.eventsURL,
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
-		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint)
+		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint,
+		"{KUAIDI100}", s.Config.Kuaidi100.Base)
 	return r.Replace(quickStart)
 }
 
@@ -526,6 +527,7 @@ const quickStart = `After-sales local stack
   WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
   SMS            {SMS}   (stand-in of End User Messaging SMS)
   EventBridge    {EVENTS}   (PutEvents of state machines' events:putEvents tasks; GET /dev/events shows the bus)
+  Kuaidi100      {KUAIDI100}   (stand-in of the courier aggregator: number recognition, subscriptions, signed pushes)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -567,11 +569,21 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s -X POST {API}/v1/cases/$CASE/evidence -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"evidence_ids\":[\"$EV\"]}"
   sleep 1; curl -s {API}/v1/staff/cases/$CASE -H "Authorization: Bearer $STAFF"
 
-  #    the reviewer's queue; approve; the buyer ships the return; the merchant confirms receipt: refunded
+  #    the reviewer's queue; approve; the buyer ships the return (the courier stand-in recognises the number
+  #    as SF Express's and subscribes it; "SF123" or courier "yuantong" would be refused, naming tracking_number)
   curl -s '{API}/v1/staff/cases?status=pending_review' -H "Authorization: Bearer $STAFF"
   curl -s -X POST {API}/v1/staff/cases/$CASE/approve -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"note":"ok"}'
-  curl -s -X POST {API}/v1/cases/$CASE/return-shipment -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -d '{"courier":"shunfeng","tracking_number":"SF1234567890"}'
+  curl -s -X POST {API}/dev/kuaidi100/journey -d '{"number":"SF1234567890","journey":"manual"}'
+  sleep 1; curl -s -X POST {API}/v1/cases/$CASE/return-shipment -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"courier":"sf","tracking_number":"SF1234567890"}'
+  #    the courier collects it (a signed push to /webhooks/kuaidi100: return_collected, the buyer is told) and
+  #    signs for it at the warehouse: awaiting_receipt, and only now the 10-day receipt deadline starts.
+  #    (Without "manual" the parcel follows the standard journey: collected in 4 h, signed for in 48 h.)
+  curl -s -X POST {API}/dev/kuaidi100/move -d '{"number":"SF1234567890","to":"collected"}'
+  curl -s -X POST {API}/dev/kuaidi100/move -d '{"number":"SF1234567890","to":"signed"}'
+  sleep 1; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+  curl -s {API}/dev/kuaidi100   # the parcel, its scans, and every push with the webhook's answer
+  #    the merchant inspects it and confirms receipt: refunded
   curl -s -X POST {API}/v1/staff/cases/$CASE/receipt -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"condition":"sellable"}'
   #    (the refund goes back through the Alipay sandbox, which pays synchronously: completed a moment later)
   sleep 1; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
