@@ -67,8 +67,10 @@ func (s *Service) applyScan(c *aftersales.Case, n aftersales.ParcelNotice) error
 		at = s.Clock.Now()
 	}
 	at = at.UTC()
-	if !sh.MovedAt.IsZero() && !at.After(sh.MovedAt) {
-		return casework.ErrNoChange // an older or the same scan, pushed again
+	// Scans carry the second they happened: an older one, or the same
+	// phase in the same second, is a scan pushed again.
+	if at.Before(sh.MovedAt) || (at.Equal(sh.MovedAt) && n.Phase == sh.Phase) {
+		return casework.ErrNoChange
 	}
 	ch := aftersales.Change{Actor: ActorCourier, At: s.Clock.Now(), Note: n.NoteOf()}
 	switch {
