@@ -47,15 +47,20 @@ var providerEnv = []string{
 // providerEnv.
 var serviceEnv = []string{config.EnvNotificationsQueueURL}
 
+// courierEnv is the courier aggregator's account (its secret's ARN) and the
+// webhook its pushes come back to: the api checks and subscribes waybills,
+// the webhooks verify the pushes (issue 15).
+var courierEnv = []string{config.EnvKuaidi100SecretARN, config.EnvKuaidi100CallbackURL}
+
 // specs size each function by role: the API and the tasks answer people and
 // the workflow, so they get more memory (arm64 CPU scales with it); queue
 // consumers and the sweeper do little per item.
 var specs = map[string]fnSpec{
 	// HTTP APIs give up after 30 s; 10 s answers well before with a 5xx.
 	"api": {memory: 512, timeout: 10, required: config.API,
-		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, staffPoolEnv, serviceEnv)},
+		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, staffPoolEnv, serviceEnv, courierEnv)},
 	// Providers retry when we answer slowly (WeChat Pay waits 5 s).
-	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: slices.Concat(serviceEnv, providerEnv)},
+	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: slices.Concat(serviceEnv, providerEnv, courierEnv)},
 	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv)},
 	// Starts executions only (wire.Intake uses the workflows, never the
 	// service's payment routes or events).

@@ -42,10 +42,13 @@ func TestFunctions(t *testing.T) {
 	// reads: the JWT keys (api), the grace period (sweeper), and, in every
 	// function that builds the service, the notifications queue and the payment
 	// providers' settings (never their endpoint overrides).
+	// The courier aggregator's account and webhook (issue 15): the api
+	// subscribes waybills, the webhooks verify pushes.
+	courierVars := []string{config.EnvKuaidi100SecretARN, config.EnvKuaidi100CallbackURL}
 	want := map[string][]string{
 		"api": slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys,
-			config.EnvStaffJWTIssuer, config.EnvStaffJWTClientID}, serviceVars), // the console's user pool: consoleSignIn cognito by default
-		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars),
+			config.EnvStaffJWTIssuer, config.EnvStaffJWTClientID}, serviceVars, courierVars), // the console's user pool: consoleSignIn cognito by default
+		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars, courierVars),
 		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars),
 		"intake":   config.Intake,
 		"inbound":  slices.Concat(config.Inbound, serviceVars),

@@ -20,6 +20,7 @@ import (
 const (
 	wechatPayNotifyPath = "/webhooks/wechatpay"
 	alipayNotifyPath    = "/webhooks/alipay"
+	kuaidi100PushPath   = "/webhooks/kuaidi100"
 )
 
 // httpAPI routes /v1 to the api function and /webhooks to the webhooks
@@ -53,6 +54,7 @@ func (b *builder) httpAPI(api, webhooks awslambda.Function) awsapigatewayv2.Http
 	endpoint := *httpAPI.ApiEndpoint()
 	b.env[config.EnvWeChatPayNotifyURL] = jsii.String(endpoint + wechatPayNotifyPath)
 	b.env[config.EnvAlipayNotifyURL] = jsii.String(endpoint + alipayNotifyPath)
+	b.env[config.EnvKuaidi100CallbackURL] = jsii.String(endpoint + kuaidi100PushPath)
 	return httpAPI
 }
 

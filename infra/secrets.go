@@ -32,8 +32,10 @@ var providerSecrets = []struct {
 		"sms_origination_identity (the registered phone number, sender id or pool of End User Messaging SMS); " +
 		"an empty field turns its channel off",
 		secretFields(config.EnvWeChatMiniSecretARN), config.EnvWeChatMiniSecretARN},
-	// The courier adapter is not wired yet.
-	{"kuaidi100", "Kuaidi100: customer, key and salt (not used yet)", []string{"customer", "key", "salt"}, ""},
+	{"kuaidi100", "Kuaidi100 (courier tracking, issue 15): customer (company code), key and secret of the account, and " +
+		"salt, a random string of at least 32 characters of your own that keys every parcel's push signature; " +
+		"leave key empty to turn courier tracking off",
+		secretFields(config.EnvKuaidi100SecretARN), config.EnvKuaidi100SecretARN},
 }
 
 // secretFields are the JSON fields of the secret whose ARN arnEnv carries.

@@ -1,5 +1,6 @@
 // Command api is the Lambda function behind the HTTP API's buyer and staff
-// routes (/v1/...).
+// routes (/v1/...). It reads the courier aggregator's secret at start: it
+// checks and subscribes return waybills.
 package main
 
 import (
@@ -14,5 +15,5 @@ func main() {
 	wire.Run(config.API, func(ctx context.Context, cfg config.Config) (any, error) {
 		h, err := wire.API(ctx, cfg, wire.Deps{})
 		return apigw.Lambda(h), err
-	})
+	}, wire.ProviderSecrets) // the courier aggregator's account (KUAIDI100_SECRET_ARN) only
 }

@@ -14,7 +14,7 @@ const (
 	WaitReview   = "review"   // merchant reviews; at the deadline: approved
 	WaitEvidence = "evidence" // buyer adds evidence; at the deadline: closed
 	WaitReturn   = "return"   // buyer ships the return; at the deadline: closed
-	WaitReceipt  = "receipt"  // merchant confirms receipt; at the deadline: treated as received (refunded)
+	WaitReceipt  = "receipt"  // merchant confirms receipt (from delivery); at the deadline: treated as received (refunded)
 	WaitReship   = "reship"   // merchant ships an exchange's replacement; at the deadline: staff are reminded
 	WaitRefund   = "refund"   // provider notifies the refund; at the deadline: its status is queried
 	WaitDispute  = "dispute"  // buyer may dispute a rejection; at the deadline: closed
@@ -29,7 +29,7 @@ const (
 )
 
 // WaitNames lists every wait name, in the order a case meets them.
-var WaitNames = []string{WaitReview, WaitEvidence, WaitReturn, WaitReceipt, WaitReship, WaitRefund, WaitDispute,
+var WaitNames = []string{WaitReview, WaitEvidence, WaitReturn, WaitTransit, WaitReceipt, WaitReship, WaitRefund, WaitDispute,
 	WaitResolution, WaitArbitration}
 
 // MaxDeadline bounds every deadline: a longer wait would keep money and goods
@@ -55,9 +55,15 @@ type Deadlines struct {
 	Evidence  time.Duration // buyer adds evidence; then the case is closed
 	Return    time.Duration // buyer ships the return; then the case is closed
 	Receipt   time.Duration // merchant confirms receipt; then the case proceeds as received
-	Reship    time.Duration // merchant ships an exchange's replacement; then staff are reminded
-	Refund    time.Duration // provider's refund notification; then the refund status is queried
-	Dispute   time.Duration // buyer may dispute a rejection or a partial refund; then the case is closed
+	// Collection bounds the courier's collection of a tracked return from
+	// its waybill, Stalled a tracked parcel's silence between two scans
+	// (issue 15): a waybill never collected sends the case back to the
+	// buyer to correct it; a stalled parcel is reported to staff and buyer.
+	Collection time.Duration
+	Stalled    time.Duration
+	Reship     time.Duration // merchant ships an exchange's replacement; then staff are reminded
+	Refund     time.Duration // provider's refund notification; then the refund status is queried
+	Dispute    time.Duration // buyer may dispute a rejection or a partial refund; then the case is closed
 	// DisputeAnswer bounds the merchant's first answer to a dispute (a
 	// message or a proposal), DisputeAgreement the whole negotiation; both
 	// count from the dispute's opening, and missing either escalates.
@@ -76,6 +82,8 @@ func DefaultDeadlines() Deadlines {
 		Evidence:        72 * time.Hour,
 		Return:          7 * 24 * time.Hour,
 		Receipt:         10 * 24 * time.Hour,
+		Collection:      3 * 24 * time.Hour,
+		Stalled:         3 * 24 * time.Hour,
 		Reship:          3 * 24 * time.Hour,
 		Refund:          10 * time.Minute,
 		Dispute:         7 * 24 * time.Hour,
@@ -103,6 +111,11 @@ func (d Deadlines) For(wait string, c *Case, o *Order) time.Duration {
 		return d.Return
 	case WaitReceipt:
 		return d.Receipt
+	case WaitTransit:
+		if c == nil || c.Return == nil {
+			return d.Receipt
+		}
+		return d.TransitDue(c).Sub(c.Return.At)
 	case WaitReship:
 		return d.Reship
 	case WaitRefund:
@@ -167,6 +180,8 @@ func (d Deadlines) validate(v *Validation) {
 	check("deadlines.evidence", d.Evidence)
 	check("deadlines.return", d.Return)
 	check("deadlines.receipt", d.Receipt)
+	check("deadlines.collection", d.Collection)
+	check("deadlines.stalled", d.Stalled)
 	check("deadlines.reship", d.Reship)
 	check("deadlines.refund", d.Refund)
 	check("deadlines.dispute", d.Dispute)

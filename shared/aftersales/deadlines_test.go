@@ -92,6 +92,7 @@ func TestDefaultDeadlines(t *testing.T) {
 		{WaitEvidence, nil, 72 * time.Hour},
 		{WaitReturn, nil, 7 * 24 * time.Hour},
 		{WaitReceipt, nil, 10 * 24 * time.Hour},
+		{WaitTransit, nil, 10 * 24 * time.Hour}, // no return parcel yet: as untracked, the receipt deadline
 		{WaitReship, nil, 3 * 24 * time.Hour},
 		{WaitRefund, nil, 10 * time.Minute},
 		{WaitDispute, nil, 7 * 24 * time.Hour},

@@ -8,6 +8,14 @@ type Shipment struct {
 	Courier        string
 	TrackingNumber string
 	At             time.Time
+	// Tracked: the courier aggregator pushes this parcel's scans (a
+	// return's, issue 15); the fields below follow them.
+	Tracked     bool
+	Phase       ParcelPhase // the newest scan's
+	Scan        string      // the newest scan's text
+	CollectedAt time.Time   // when the courier collected it
+	MovedAt     time.Time   // the newest scan's time
+	AlertedAt   time.Time   // when staff and buyer were last told it stalled
 }
 
 // Approval is a staff approval: Amount nil approves what was requested; a

@@ -132,6 +132,10 @@ var Transitions = append([]Transition{
 	{StatusAwaitingReturn, ActCancel, returnTypes, StatusCancelled},
 
 	{StatusReturnInTransit, ActReturnDelivered, returnTypes, StatusAwaitingReceipt},
+	{StatusReturnInTransit, ActReturnCollected, returnTypes, StatusReturnInTransit},
+	{StatusReturnInTransit, ActParcelUpdate, returnTypes, StatusReturnInTransit},
+	{StatusReturnInTransit, ActParcelProblem, returnTypes, StatusReturnInTransit},
+	{StatusReturnInTransit, ActWaybillNotCollected, returnTypes, StatusAwaitingReturn},
 	{StatusReturnInTransit, ActConfirmReceipt, refundBack, StatusRefunding},
 	{StatusReturnInTransit, ActConfirmReceipt, goodsBack, StatusReshipping},
 

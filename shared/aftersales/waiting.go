@@ -53,7 +53,7 @@ var waitOf = map[Status]string{
 	StatusPendingReview:    WaitReview,
 	StatusAwaitingEvidence: WaitEvidence,
 	StatusAwaitingReturn:   WaitReturn,
-	StatusReturnInTransit:  WaitReceipt,
+	StatusReturnInTransit:  WaitTransit,
 	StatusAwaitingReceipt:  WaitReceipt,
 	StatusReshipping:       WaitReship,
 	StatusRefunding:        WaitRefund,

@@ -41,13 +41,20 @@ type shipmentJSON struct {
 	Courier        string    `json:"courier"`
 	TrackingNumber string    `json:"tracking_number"`
 	At             time.Time `json:"at"`
+	// The courier's tracking (issue 15), when the parcel is followed.
+	Tracked     bool      `json:"tracked,omitempty"`
+	Phase       string    `json:"phase,omitempty"`
+	Scan        string    `json:"scan,omitempty"`
+	CollectedAt time.Time `json:"collected_at,omitzero"`
+	MovedAt     time.Time `json:"moved_at,omitzero"`
 }
 
 func toShipmentJSON(sh *aftersales.Shipment) *shipmentJSON {
 	if sh == nil {
 		return nil
 	}
-	return &shipmentJSON{sh.Courier, sh.TrackingNumber, sh.At.UTC()}
+	return &shipmentJSON{Courier: sh.Courier, TrackingNumber: sh.TrackingNumber, At: sh.At.UTC(), Tracked: sh.Tracked,
+		Phase: string(sh.Phase), Scan: sh.Scan, CollectedAt: sh.CollectedAt.UTC(), MovedAt: sh.MovedAt.UTC()}
 }
 
 type caseLineJSON struct {

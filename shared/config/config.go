@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/shared/alipay"
+	"github.com/aftersales/aftersales/shared/kuaidi100"
 	"github.com/aftersales/aftersales/shared/wechatpay"
 )
 
@@ -80,6 +81,18 @@ const (
 	EnvWeChatPaySecretARN = "WECHATPAY_SECRET_ARN"
 	EnvAlipaySecretARN    = "ALIPAY_SECRET_ARN"
 
+	// Kuaidi100, the courier aggregator (issue 15): the account's key and
+	// secret, the company code, the key of the per-subscription salts, and
+	// the webhook URL pushes come back to. Tracking is on when the key and
+	// the salt key are set.
+	EnvKuaidi100Customer    = "KUAIDI100_CUSTOMER"
+	EnvKuaidi100Key         = "KUAIDI100_KEY"
+	EnvKuaidi100Secret      = "KUAIDI100_SECRET"
+	EnvKuaidi100SaltKey     = "KUAIDI100_SALT"
+	EnvKuaidi100CallbackURL = "KUAIDI100_CALLBACK_URL"
+	EnvKuaidi100Endpoint    = "KUAIDI100_ENDPOINT" // base URL override (local stand-in); empty: the provider's hosts
+	EnvKuaidi100SecretARN   = "KUAIDI100_SECRET_ARN"
+
 	// Endpoint overrides point the SDK clients at local stand-ins. They are
 	// empty in the cloud, where the SDK resolves the regional endpoints.
 	EnvDynamoDBEndpoint = "DYNAMODB_ENDPOINT"
@@ -112,7 +125,19 @@ type Config struct {
 	// empty: they are not.
 	NotificationsQueueURL string
 	Notify                Notify
+	// Kuaidi100 is the courier aggregator (issue 15).
+	Kuaidi100 Kuaidi100
 }
+
+// Kuaidi100 are the courier aggregator's settings.
+type Kuaidi100 struct {
+	kuaidi100.Settings
+	SaltKey     string // HMAC key of the per-subscription salts
+	CallbackURL string // the webhook's URL, https://.../webhooks/kuaidi100
+}
+
+// Configured reports whether courier tracking is on.
+func (k Kuaidi100) Configured() bool { return k.Key != "" && k.SaltKey != "" }
 
 // JWT says which bearer tokens the API accepts. At least one of HS256Secret
 // and PublicKeysPEM must be set.
@@ -193,6 +218,9 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		Notify: Notify{WeChatAppID: getenv(EnvWeChatMiniAppID), WeChatAppSecret: getenv(EnvWeChatMiniAppSecret),
 			WeChatTemplateID: getenv(EnvWeChatTemplateID), WeChatEndpoint: getenv(EnvWeChatAPIEndpoint),
 			SMSOrigination: getenv(EnvSMSOrigination), SMSEndpoint: getenv(EnvSMSEndpoint)},
+		Kuaidi100: Kuaidi100{Settings: kuaidi100.Settings{Customer: getenv(EnvKuaidi100Customer), Key: getenv(EnvKuaidi100Key),
+			Secret: getenv(EnvKuaidi100Secret), Base: getenv(EnvKuaidi100Endpoint)},
+			SaltKey: getenv(EnvKuaidi100SaltKey), CallbackURL: getenv(EnvKuaidi100CallbackURL)},
 	}
 	if c.ProviderMode == "" {
 		c.ProviderMode = ProviderLive // never fake money unless asked to by name
@@ -224,6 +252,7 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		missing = append(missing, c.missingOf(getenv, wechatPayVars)...)
 		missing = append(missing, c.missingOf(getenv, alipayVars)...)
 	}
+	missing = append(missing, c.missingOf(getenv, kuaidi100Vars)...)
 	if len(missing) > 0 {
 		return c, fmt.Errorf("config: missing environment variables: %s", strings.Join(missing, ", "))
 	}
@@ -236,6 +265,8 @@ var (
 	wechatPayVars = []string{EnvWeChatPayMchID, EnvWeChatPayMchSerialNo, EnvWeChatPayMchPrivateKey,
 		EnvWeChatPayAPIv3Key, EnvWeChatPayPublicKeyID, EnvWeChatPayPublicKey, EnvWeChatPayNotifyURL}
 	alipayVars = []string{EnvAlipayAppID, EnvAlipayAppPrivateKey, EnvAlipayPublicKey}
+	// The courier aggregator's (the company code is optional).
+	kuaidi100Vars = []string{EnvKuaidi100Key, EnvKuaidi100Secret, EnvKuaidi100SaltKey}
 )
 
 // missingOf names the variables of a provider's names that are empty when
@@ -364,6 +395,11 @@ var ProviderSecrets = []SecretSpec{
 	}},
 	{Name: "alipay", ARNEnv: EnvAlipaySecretARN, Fields: map[string]string{
 		"app_id": EnvAlipayAppID, "app_private_key_pem": EnvAlipayAppPrivateKey, "alipay_public_key_pem": EnvAlipayPublicKey,
+	}},
+	// The courier aggregator's account (issue 15): read by the functions
+	// that subscribe parcels (api) and verify their pushes (webhooks).
+	{Name: "kuaidi100", ARNEnv: EnvKuaidi100SecretARN, Fields: map[string]string{
+		"customer": EnvKuaidi100Customer, "key": EnvKuaidi100Key, "secret": EnvKuaidi100Secret, "salt": EnvKuaidi100SaltKey,
 	}},
 }
 

@@ -141,6 +141,12 @@ var shipmentShape = shape[aftersales.Shipment]{
 	text(attrCourier, func(s *aftersales.Shipment) *string { return &s.Courier }),
 	text(attrTracking, func(s *aftersales.Shipment) *string { return &s.TrackingNumber }),
 	instant(attrAt, func(s *aftersales.Shipment) *time.Time { return &s.At }),
+	flag(attrTracked, func(s *aftersales.Shipment) *bool { return &s.Tracked }),
+	text(attrPhase, func(s *aftersales.Shipment) *aftersales.ParcelPhase { return &s.Phase }),
+	text(attrScan, func(s *aftersales.Shipment) *string { return &s.Scan }),
+	instant(attrCollectedAt, func(s *aftersales.Shipment) *time.Time { return &s.CollectedAt }),
+	instant(attrMovedAt, func(s *aftersales.Shipment) *time.Time { return &s.MovedAt }),
+	instant(attrAlertedAt, func(s *aftersales.Shipment) *time.Time { return &s.AlertedAt }),
 }
 
 // event is one immutable timeline entry of a case, as its item holds it.

@@ -102,6 +102,12 @@ const (
 	attrReplacement     = "replacement"
 	attrCourier         = "courier"
 	attrTracking        = "tracking_number"
+	attrTracked         = "tracked"      // 1 when the courier aggregator follows the parcel (issue 15)
+	attrPhase           = "phase"        // the parcel's newest scan, as a phase
+	attrScan            = "scan"         // the parcel's newest scan's text
+	attrCollectedAt     = "collected_at" // when the courier collected the parcel
+	attrMovedAt         = "moved_at"     // the parcel's newest scan's time
+	attrAlertedAt       = "alerted_at"   // when a stalled parcel was last reported
 	attrLevel           = "level"
 	attrQuantity        = "quantity"
 	attrAmount          = "amount"

@@ -98,6 +98,8 @@ type deadlinesJSON struct {
 	Evidence        *duration           `json:"evidence"`
 	Return          *duration           `json:"return"`
 	Receipt         *duration           `json:"receipt"`
+	Collection      *duration           `json:"collection,omitempty"`
+	Stalled         *duration           `json:"stalled,omitempty"`
 	Reship          *duration           `json:"reship"`
 	Refund          *duration           `json:"refund"`
 	Dispute         *duration           `json:"dispute"`
@@ -177,6 +179,7 @@ func (d *deadlinesJSON) toDomain() aftersales.Deadlines {
 	}{
 		{d.ReviewUnshipped, &out.ReviewUnshipped}, {d.ReviewShipped, &out.ReviewShipped},
 		{d.Evidence, &out.Evidence}, {d.Return, &out.Return}, {d.Receipt, &out.Receipt},
+		{d.Collection, &out.Collection}, {d.Stalled, &out.Stalled},
 		{d.Reship, &out.Reship}, {d.Refund, &out.Refund}, {d.Dispute, &out.Dispute},
 		{d.DisputeAnswer, &out.DisputeAnswer}, {d.Agreement, &out.DisputeAgreement}, {d.Arbitration, &out.Arbitration},
 	} {
@@ -219,6 +222,7 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		// Always an object, never absent: absent would read back as the default SLAs.
 		ReviewSLA: make(map[string]duration, len(d.ReviewSLA)),
 		Evidence:  dur(d.Evidence), Return: dur(d.Return), Receipt: dur(d.Receipt),
+		Collection: dur(d.Collection), Stalled: dur(d.Stalled),
 		Reship: dur(d.Reship), Refund: dur(d.Refund), Dispute: dur(d.Dispute),
 		DisputeAnswer: dur(d.DisputeAnswer), Agreement: dur(d.DisputeAgreement), Arbitration: dur(d.Arbitration),
 	}

@@ -48,7 +48,7 @@ func fullRuleSet() *aftersales.RuleSet {
 		Deadlines: aftersales.Deadlines{
 			ReviewUnshipped: 2 * time.Hour, ReviewShipped: 90 * time.Minute, ReviewSLA: map[string]time.Duration{},
 			Evidence: 24 * time.Hour, Return: 30 * 24 * time.Hour, Receipt: 45 * time.Second, Reship: time.Hour + 30*time.Minute,
-			Refund: 5 * time.Minute, Dispute: 72 * time.Hour,
+			Refund: 5 * time.Minute, Dispute: 72 * time.Hour, Collection: 2 * time.Hour, Stalled: 5 * time.Hour,
 			DisputeAnswer: 24 * time.Hour, DisputeAgreement: 96 * time.Hour, Arbitration: 36 * time.Hour,
 		},
 		Mall: aftersales.MallSettings{

@@ -17,10 +17,17 @@ type Notices interface {
 	RefundNotified(ctx context.Context, n aftersales.RefundNotice) error
 }
 
+// Parcels applies verified courier pushes to their cases (issue 15).
+type Parcels interface {
+	ParcelNotified(ctx context.Context, n aftersales.ParcelNotice) error
+}
+
 // Inbound consumes the inbound queue (functions/inbound): verified provider
-// notifications that complete refunds.
+// notifications that complete refunds, and courier pushes that move
+// returns.
 type Inbound struct {
 	Notices Notices
+	Parcels Parcels
 	Logger  *slog.Logger
 }
 
@@ -32,6 +39,17 @@ type Inbound struct {
 func (h *Inbound) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, m := range ev.Records {
+		var pm messages.ParcelMessage
+		if err := json.Unmarshal([]byte(m.Body), &pm); err == nil && pm.Parcel != nil && h.Parcels != nil {
+			if err := h.Parcels.ParcelNotified(ctx, pm.Parcel.Notice()); err != nil {
+				h.Logger.WarnContext(ctx, "courier push failed; it will be retried", "case_id", pm.Parcel.CaseID,
+					"message_id", m.MessageId, "err", err.Error())
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+				continue
+			}
+			h.Logger.InfoContext(ctx, "courier push taken", "case_id", pm.Parcel.CaseID, "number", pm.Parcel.Number, "phase", pm.Parcel.Phase)
+			continue
+		}
 		var msg messages.Notice
 		if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.OutRefundNo == "" {
 			h.Logger.ErrorContext(ctx, "inbound message dropped: not a refund notice", "message_id", m.MessageId)

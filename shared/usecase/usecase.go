@@ -52,6 +52,11 @@ type Ports struct {
 	// Senders are the notification channels the merchant enables.
 	Senders []aftersales.Sender
 	Logger  *slog.Logger
+	// Couriers checks and tracks return parcels (Kuaidi100, issue 15);
+	// nil: no courier aggregator, waybills are checked by form only.
+	Couriers aftersales.Couriers
+	// Parcels queues verified courier pushes for the inbound consumer.
+	Parcels aftersales.ParcelQueue
 
 	Clock aftersales.Clock
 	IDs   aftersales.IDGenerator
@@ -100,7 +105,8 @@ func New(p Ports) *Services {
 		Cases: cs,
 		Review: &review.Service{Cases: p.Cases, Rules: p.Rules, Jobs: p.Jobs, Queue: p.Reviews, Workflow: wf,
 			Clock: p.Clock, IDs: p.IDs},
-		Returns:  &returns.Service{Cases: p.Cases, Workflow: wf, Clock: p.Clock},
+		Returns: &returns.Service{Cases: p.Cases, Orders: p.Orders, Workflow: wf, Clock: p.Clock, Couriers: p.Couriers,
+			Notifications: p.Notifications, Parcels: p.Parcels, Logger: p.Logger},
 		Refunds:  rf,
 		Workflow: wf,
 		RuleSets: &rulesets.Service{Rules: p.Rules, Clock: p.Clock},

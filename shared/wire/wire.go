@@ -24,6 +24,7 @@ import (
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/eventbus"
+	"github.com/aftersales/aftersales/shared/kuaidi100"
 	"github.com/aftersales/aftersales/shared/mallhook"
 	"github.com/aftersales/aftersales/shared/outbox"
 	"github.com/aftersales/aftersales/shared/rekog"
@@ -148,6 +149,7 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	if cfg.ReviewQueueURL != "" {
 		p.Reviews = sqsbus.Reviews{Queue: b.queue(cfg.ReviewQueueURL)}
 	}
+	p.Couriers = couriers(cfg)
 	svc := b.services(p)
 	auth, err := apigw.NewAuthenticator(cfg.JWT.Issuer, cfg.JWT.Audience, cfg.JWT.HS256Secret, cfg.JWT.PublicKeysPEM, b.d.Clock)
 	if err != nil {
@@ -179,6 +181,7 @@ func Webhooks(ctx context.Context, cfg config.Config, d Deps) (http.Handler, err
 	}
 	p := b.ports()
 	p.Notices = sqsbus.Inbound{Queue: b.queue(cfg.InboundQueueURL)}
+	p.Parcels = sqsbus.Inbound{Queue: b.queue(cfg.InboundQueueURL)}
 	svc := b.services(p)
 	routes, err := webhookRoutes(cfg, svc, b.d)
 	if err != nil {
@@ -200,7 +203,21 @@ type webhookRoute struct {
 func webhookRoutes(cfg config.Config, svc *usecase.Services, d Deps) ([]webhookRoute, error) {
 	routes, err := notificationRoutes(cfg, svc.Refunds, d)
 	return append(routes, webhookRoute{"POST", "/webhooks/mall/orders",
-		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Orders: svc.Orders, Clock: d.Clock}}), err
+		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Orders: svc.Orders, Clock: d.Clock}},
+		// Courier pushes (issue 15); with no salt key every push is refused.
+		webhookRoute{"POST", "/webhooks/kuaidi100", &kuaidi100.Hook{Salts: kuaidi100.Salts{Key: []byte(cfg.Kuaidi100.SaltKey)},
+			Parcels: svc.Returns, Clock: d.Clock, Logger: d.Logger}}), err
+}
+
+// couriers is the courier aggregator when Kuaidi100 is configured, nil
+// otherwise (waybills are then checked by their form only).
+func couriers(cfg config.Config) aftersales.Couriers {
+	k := cfg.Kuaidi100
+	if !k.Configured() {
+		return nil
+	}
+	return &kuaidi100.Couriers{Client: kuaidi100.New(k.Settings, nil, nil), Salts: kuaidi100.Salts{Key: []byte(k.SaltKey)},
+		Callback: k.CallbackURL}
 }
 
 // Tasks builds the handler of the workflow's task states (functions/tasks).
@@ -261,13 +278,15 @@ func Sweeper(ctx context.Context, cfg config.Config, d Deps) (func(context.Conte
 }
 
 // Inbound builds the consumer of the inbound queue (functions/inbound):
-// verified provider notifications that complete refunds.
+// verified provider notifications that complete refunds, and courier pushes
+// that move returns.
 func Inbound(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Inbound, error) {
 	b, err := start(ctx, cfg, d)
 	if err != nil {
 		return nil, err
 	}
-	return &sqsevent.Inbound{Notices: b.services(b.resuming()).Refunds, Logger: b.d.Logger}, nil
+	svc := b.services(b.resuming())
+	return &sqsevent.Inbound{Notices: svc.Refunds, Parcels: svc.Returns, Logger: b.d.Logger}, nil
 }
 
 // Reviews builds the consumer of the batch review queue (functions/reviews).

@@ -26,6 +26,7 @@ import (
 	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
 	"github.com/aftersales/aftersales/infra/local/fakeevents"
+	"github.com/aftersales/aftersales/infra/local/fakekuaidi100"
 	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
@@ -65,6 +66,9 @@ type Options struct {
 	// EventsAddr serves the stand-in of EventBridge's PutEvents (state
 	// machines' events:putEvents tasks), default 127.0.0.1:8095.
 	EventsAddr string
+	// Kuaidi100Addr serves the courier aggregator's stand-in (issue 15),
+	// default 127.0.0.1:8096.
+	Kuaidi100Addr string
 	// AnyPorts puts every server whose address is not set on a free
 	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
 	// side by side.
@@ -157,6 +161,9 @@ type Stack struct {
 	// WeChatMsg and SMS are the stand-ins the notifier sends to (F6).
 	WeChatMsg *fakewechatmsg.Server
 	SMS       *fakesms.Server
+	// Kuaidi100 is the courier aggregator's stand-in (issue 15).
+	Kuaidi100 *fakekuaidi100.Server
+	inbound   atomic.Pointer[esm.Mapping] // the inbound queue's consumer, once started
 	// SQS is the local SQS; its JSON API is served at sqsURL.
 	SQS    *sqslocal.Server
 	sqsURL string
@@ -265,6 +272,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("stack: message stand-ins: %w", err)
 	}
+	if err := s.startCouriers(o); err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: courier stand-in: %w", err)
+	}
 	s.Events = &eventbus.Recorder{}
 	// The bus's PutEvents for state machines' events:putEvents tasks:
 	// what they put shows in /dev/events beside the domain events.
@@ -314,7 +325,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 func withDefaults(o Options) Options {
 	if o.AnyPorts {
-		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr} {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr, &o.Kuaidi100Addr} {
 			if *addr == "" {
 				*addr = "127.0.0.1:0"
 			}
@@ -349,6 +360,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.EventsAddr == "" {
 		o.EventsAddr = "127.0.0.1:8095"
+	}
+	if o.Kuaidi100Addr == "" {
+		o.Kuaidi100Addr = "127.0.0.1:8096"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
@@ -445,6 +459,9 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/wechat/messages", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatMessages)))
 	mux.Handle("POST /dev/wechat/fail", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatFail)))
 	mux.Handle("GET /dev/sms", apigw.Middleware(s.log, http.HandlerFunc(s.devSMS)))
+	mux.Handle("GET /dev/kuaidi100", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100)))
+	mux.Handle("POST /dev/kuaidi100/move", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Move)))
+	mux.Handle("POST /dev/kuaidi100/journey", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Journey)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, s.QuickStart())
@@ -500,7 +517,8 @@ func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
 		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+", "+EvidenceQueue+" (+ DLQs)", "{EVENTS}", s.eventsURL,
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
-		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint)
+		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint,
+		"{KUAIDI100}", s.Config.Kuaidi100.Base)
 	return r.Replace(quickStart)
 }
 
@@ -515,6 +533,7 @@ const quickStart = `After-sales local stack
   WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
   SMS            {SMS}   (stand-in of End User Messaging SMS)
   EventBridge    {EVENTS}   (PutEvents of the outbox publisher and of state machines' tasks; GET /dev/events shows the bus)
+  Kuaidi100      {KUAIDI100}   (stand-in of the courier aggregator: number recognition, subscriptions, signed pushes)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -556,11 +575,21 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s -X POST {API}/v1/cases/$CASE/evidence -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"evidence_ids\":[\"$EV\"]}"
   sleep 1; curl -s {API}/v1/staff/cases/$CASE -H "Authorization: Bearer $STAFF"
 
-  #    the reviewer's queue; approve; the buyer ships the return; the merchant confirms receipt: refunded
+  #    the reviewer's queue; approve; the buyer ships the return (the courier stand-in recognises the number
+  #    as SF Express's and subscribes it; "SF123" or courier "yuantong" would be refused, naming tracking_number)
   curl -s '{API}/v1/staff/cases?status=pending_review' -H "Authorization: Bearer $STAFF"
   curl -s -X POST {API}/v1/staff/cases/$CASE/approve -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"note":"ok"}'
-  curl -s -X POST {API}/v1/cases/$CASE/return-shipment -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -d '{"courier":"shunfeng","tracking_number":"SF1234567890"}'
+  curl -s -X POST {API}/dev/kuaidi100/journey -d '{"number":"SF1234567890","journey":"manual"}'
+  sleep 1; curl -s -X POST {API}/v1/cases/$CASE/return-shipment -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"courier":"sf","tracking_number":"SF1234567890"}'
+  #    the courier collects it (a signed push to /webhooks/kuaidi100: return_collected, the buyer is told) and
+  #    signs for it at the warehouse: awaiting_receipt, and only now the 10-day receipt deadline starts.
+  #    (Without "manual" the parcel follows the standard journey: collected in 4 h, signed for in 48 h.)
+  curl -s -X POST {API}/dev/kuaidi100/move -d '{"number":"SF1234567890","to":"collected"}'
+  curl -s -X POST {API}/dev/kuaidi100/move -d '{"number":"SF1234567890","to":"signed"}'
+  sleep 1; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
+  curl -s {API}/dev/kuaidi100   # the parcel, its scans, and every push with the webhook's answer
+  #    the merchant inspects it and confirms receipt: refunded
   curl -s -X POST {API}/v1/staff/cases/$CASE/receipt -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"condition":"sellable"}'
   #    (the refund goes back through the Alipay sandbox, which pays synchronously: completed a moment later)
   sleep 1; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"

@@ -142,6 +142,7 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 	if err := s.consume(ctx, sqsClient, inboundURL, FunctionInbound, inbound.Handle, 5); err != nil {
 		return err
 	}
+	s.inbound.Store(s.mappings[len(s.mappings)-1])
 
 	if err := s.startEvidence(ctx, sqsClient); err != nil {
 		return err

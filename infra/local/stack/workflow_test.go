@@ -183,14 +183,17 @@ func TestDeadlines(t *testing.T) {
 				st.settle(t)
 			},
 			[]step{{7*24*time.Hour - time.Minute, "awaiting_return"}, {2 * time.Minute, "closed"}}, "system:deadline"},
-		{"receipt not confirmed in 10 days refunds", "buyer-1", app("o-1002", "return_refund", "size_not_fit", "l1", 1),
+		// The standard courier journey signs for the return 48 h after the
+		// waybill; the receipt deadline counts from then (issue 15).
+		{"receipt not confirmed in 10 days of delivery refunds", "buyer-1", app("o-1002", "return_refund", "size_not_fit", "l1", 1),
 			func(t *testing.T, st *Stack, c caseBody) {
 				act(t, st.as(t, "staff-1", "reviewer"), "/v1/staff/cases/"+c.ID+"/approve", map[string]any{}, 200)
 				st.settle(t)
 				act(t, st.as(t, "buyer-1", "buyer"), "/v1/cases/"+c.ID+"/return-shipment", map[string]any{"courier": "shunfeng", "tracking_number": "SF1234567890"}, 200)
 				st.settle(t)
 			},
-			[]step{{10*24*time.Hour - time.Minute, "return_in_transit"}, {2 * time.Minute, "completed"}}, "system:deadline"},
+			[]step{{47 * time.Hour, "return_in_transit"}, {2 * time.Hour, "awaiting_receipt"},
+				{10*24*time.Hour - 2*time.Hour, "awaiting_receipt"}, {2 * time.Hour, "completed"}}, "system:deadline"},
 		{"evidence not added in 72 h closes", "buyer-1", app("o-1003", "claim", "produce_spoiled", "l1", 2), nil,
 			[]step{{0, "awaiting_evidence"}, {71 * time.Hour, "awaiting_evidence"}, {2 * time.Hour, "closed"}}, "system:deadline"},
 		{"rejection not disputed in 7 days closes", "buyer-1", app("o-1002", "return_refund", "size_not_fit", "l1", 1),

@@ -32,6 +32,10 @@ const KindStatusChanged = "status_changed"
 var buyerKinds = map[aftersales.Action]string{
 	aftersales.ActRefundStarted: "refund_started", // "expected in 1-3 working days"
 	aftersales.ActRefundFailed:  "refund_failed",  // delayed: staff are on it
+	// The courier's word on a return (issue 15).
+	aftersales.ActReturnCollected:     "return_collected",      // on its way
+	aftersales.ActParcelProblem:       "parcel_problem",        // returned, refused, held or stalled
+	aftersales.ActWaybillNotCollected: "waybill_not_collected", // correct the waybill
 }
 
 // staffKinds are the staff inbox's notices of actions.
@@ -43,6 +47,7 @@ var staffKinds = map[aftersales.Action]string{
 	aftersales.ActAgree:          "staff_dispute_resolved",
 	aftersales.ActArbitrate:      "staff_dispute_resolved",
 	aftersales.ActDismiss:        "staff_dispute_resolved",
+	aftersales.ActParcelProblem:  "staff_parcel_problem",
 }
 
 // platformKinds are the arbitrators' notices of actions.

@@ -1,12 +1,16 @@
 // Package returns is the use case of the goods' way back and forth (F9,
 // F22): the buyer's return waybill, the merchant's receipt and inspection
-// of the return (sellable or defective), and the replacement parcel of an
-// exchange. Courier tracking, pickups and interception will live here.
+// of the return (sellable or defective), the replacement parcel of an
+// exchange, and the courier's tracking of the return (issue 15): the
+// waybill is checked against the courier's number formats and subscribed,
+// and the courier's pushes move the case (parcels.go).
 package returns
 
 import (
 	"context"
+	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -16,15 +20,43 @@ import (
 // Service serves the shipments and the receipt of a case.
 type Service struct {
 	Cases    aftersales.CaseStore
+	Orders   aftersales.OrderStore
 	Workflow casework.Resumer
 	Clock    aftersales.Clock
+	// Couriers checks and tracks return waybills; nil: no courier
+	// aggregator is configured, waybills are checked by their form only
+	// and the receipt deadline runs from the waybill.
+	Couriers aftersales.Couriers
+	// Notifications and Parcels take the courier's verified pushes
+	// (AcceptParcel): replays are dropped, new ones queued.
+	Notifications aftersales.NotificationStore
+	Parcels       aftersales.ParcelQueue
+	Logger        *slog.Logger
 }
 
-// ShipReturn records the buyer's return waybill (any terminal, F4).
+// ShipReturn records the buyer's return waybill (any terminal, F4). With a
+// courier aggregator, the number must be one the courier issues (F9), and
+// the parcel is subscribed before the waybill is stored, so that no stored
+// waybill misses its pushes; when the aggregator cannot be reached the
+// waybill is kept untracked rather than refused.
 func (s *Service) ShipReturn(ctx context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment) (*aftersales.Case, error) {
 	const op = "case.return_shipment"
+	sh.Courier = aftersales.CourierCode(sh.Courier)
 	if err := validateShipment(sh, op); err != nil {
 		return nil, err
+	}
+	if s.Couriers != nil {
+		c, err := casework.Visible(ctx, s.Cases, p, caseID)
+		if err != nil {
+			return nil, err
+		}
+		// A case not waiting for this buyer's return is refused by EndWait
+		// below, without a call to the courier.
+		if w, _ := aftersales.WaitOf(c.Status); w == aftersales.WaitReturn && c.OwnedBy(p.ID) {
+			if sh.Tracked, err = s.track(ctx, c, sh, op); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return casework.EndWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReturn, func(c *aftersales.Case) error {
 		if !c.OwnedBy(p.ID) {
@@ -32,8 +64,51 @@ func (s *Service) ShipReturn(ctx context.Context, p aftersales.Principal, caseID
 		}
 		sh.At = s.Clock.Now().UTC()
 		c.Return = &sh
-		return c.Apply(aftersales.Change{Action: aftersales.ActShipReturn, Actor: p.Actor(), At: sh.At, Note: sh.Courier + " " + sh.TrackingNumber})
+		note := sh.Courier + " " + sh.TrackingNumber
+		if s.Couriers != nil && !sh.Tracked {
+			note += " (courier tracking unavailable: the receipt deadline runs from now)"
+		}
+		return c.Apply(aftersales.Change{Action: aftersales.ActShipReturn, Actor: p.Actor(), At: sh.At, Note: note})
 	})
+}
+
+// track checks that the number is the courier's and subscribes the parcel.
+// A number the aggregator places with other couriers only is refused; an
+// aggregator that cannot be reached leaves the parcel untracked.
+func (s *Service) track(ctx context.Context, c *aftersales.Case, sh aftersales.Shipment, op string) (bool, error) {
+	log := s.logger()
+	couriers, err := s.Couriers.Recognize(ctx, sh.TrackingNumber)
+	if err != nil {
+		log.WarnContext(ctx, "courier number recognition unavailable: the return is not tracked", "case_id", c.ID, "err", err.Error())
+		return false, nil
+	}
+	if !slices.Contains(couriers, sh.Courier) {
+		msg := "is not a number " + sh.Courier + " issues"
+		if len(couriers) > 0 {
+			msg += " (it looks like " + strings.Join(couriers, " or ") + "; check the courier)"
+		} else {
+			msg += " (no courier issues numbers like it; check for typos)"
+		}
+		return false, aftersales.Invalid(op, "tracking_number", "%s", msg)
+	}
+	phone := ""
+	if s.Orders != nil {
+		if o, err := s.Orders.GetOrder(ctx, c.OrderID); err == nil {
+			phone = o.BuyerPhone
+		}
+	}
+	if err := s.Couriers.Track(ctx, c.ID, sh, phone); err != nil {
+		log.WarnContext(ctx, "courier subscription failed: the return is not tracked", "case_id", c.ID, "err", err.Error())
+		return false, nil
+	}
+	return true, nil
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
 }
 
 // ConfirmReceipt records that the merchant received and inspected the return.
@@ -48,7 +123,13 @@ func (s *Service) ConfirmReceipt(ctx context.Context, p aftersales.Principal, ca
 	if err := v.Err(op); err != nil {
 		return nil, err
 	}
-	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, aftersales.WaitReceipt, op, func(c *aftersales.Case) error {
+	// Staff may confirm a return that arrived before its courier said so:
+	// in transit as well as awaiting receipt.
+	wait := aftersales.WaitReceipt
+	if c, err := s.Cases.GetCase(ctx, caseID); err == nil && c.Status == aftersales.StatusReturnInTransit {
+		wait = aftersales.WaitTransit
+	}
+	return casework.EndStaffWait(ctx, s.Cases, s.Workflow, p, caseID, wait, op, func(c *aftersales.Case) error {
 		c.ReturnCondition = condition
 		return c.Apply(aftersales.Change{Action: aftersales.ActConfirmReceipt, Actor: p.Actor(), At: s.Clock.Now(), Note: strings.TrimSpace(condition + " " + note)})
 	})

@@ -70,6 +70,10 @@ func (s *Service) Step(ctx context.Context, c *aftersales.Case) (aftersales.Step
 		// A dispute's deadlines count from its opening, however often
 		// the wait begins again (after the merchant's answer).
 		d = resolutionDue(rs.Deadlines, c).Sub(s.Clock.Now())
+	case aftersales.WaitTransit:
+		// A return in transit is due from its waybill until collected,
+		// then from its last scan: every push begins the wait again.
+		d = rs.Deadlines.TransitDue(c).Sub(s.Clock.Now())
 	}
 	res.WaitSeconds = max(int64(d/time.Second), 1)
 	return res, nil
@@ -150,6 +154,9 @@ func (s *Service) promise(ctx context.Context, wait string, c *aftersales.Case) 
 	if err != nil {
 		return time.Time{}, err
 	}
+	if wait == aftersales.WaitTransit {
+		return rs.Deadlines.TransitDue(c).UTC(), nil
+	}
 	return s.Clock.Now().Add(rs.Deadlines.Promised(wait, c, o)).UTC(), nil
 }
 
@@ -186,6 +193,15 @@ func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn aftersal
 			ch.Note = "not arbitrated in time (arbitration deadline): arbitrators reminded"
 		case aftersales.WaitReceipt:
 			ch.Action, ch.Note = aftersales.ActConfirmReceipt, "receipt not confirmed in time: treated as received"
+		case aftersales.WaitTransit:
+			rs, err := casework.RuleSet(ctx, s.Rules)
+			if err != nil {
+				return err
+			}
+			if ch.At.Before(rs.Deadlines.TransitDue(c)) {
+				return casework.ErrNoChange // a push moved the deadline; Step says how long is left
+			}
+			return transitDeadline(rs.Deadlines, c, &ch)
 		case aftersales.WaitReship:
 			ch.Action, ch.Note = aftersales.ActRemind, "replacement not shipped in time"
 		case aftersales.WaitRefund:
@@ -203,6 +219,30 @@ func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn aftersal
 		return aftersales.StepResult{}, err
 	}
 	return s.Step(ctx, c)
+}
+
+// transitDeadline applies the default outcome of a return's transit wait:
+// untracked, it is treated as received (the receipt deadline ran from the
+// waybill); never collected, the waybill is cleared for the buyer to correct
+// (back to awaiting_return, whose deadline begins afresh); stalled, staff
+// and buyer are told, and told again a period later if it stays silent.
+func transitDeadline(d aftersales.Deadlines, c *aftersales.Case, ch *aftersales.Change) error {
+	sh := c.Return
+	switch {
+	case !sh.Tracked:
+		ch.Action, ch.Note = aftersales.ActConfirmReceipt, "receipt not confirmed in time: treated as received"
+	case sh.CollectedAt.IsZero():
+		ch.Action = aftersales.ActWaybillNotCollected
+		ch.Note = fmt.Sprintf("%s %s not collected within %s (collection deadline): please check the waybill and submit it again",
+			sh.Courier, sh.TrackingNumber, aftersales.FormatDuration(d.Collection))
+		c.Return = nil
+	default:
+		ch.Action = aftersales.ActParcelProblem
+		ch.Note = fmt.Sprintf("%s %s has not moved for %s (stalled deadline): staff are checking with the courier",
+			sh.Courier, sh.TrackingNumber, aftersales.FormatDuration(ch.At.Sub(sh.MovedAt).Truncate(time.Hour)))
+		sh.AlertedAt = ch.At.UTC()
+	}
+	return c.Apply(*ch)
 }
 
 // resolutionDue is when a dispute's resolution wait ends: the answer
