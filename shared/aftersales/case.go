@@ -107,6 +107,11 @@ type Case struct {
 	ReturnCondition string    // sellable or defective, from the merchant's inspection
 	Replacement     *Shipment // the replacement of an exchange
 
+	// Charges are the fees and perks applied to the case (F29, F24): who
+	// bears the return postage, the restocking fee. Nil for cases that
+	// return nothing, and for cases opened before they existed.
+	Charges *Charges
+
 	// Dispute is the buyer's dispute of a rejection or an amount (F15), nil
 	// until one is opened.
 	Dispute *Dispute

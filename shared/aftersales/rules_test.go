@@ -69,7 +69,7 @@ func oneRule(w Condition) *RuleSet {
 	rs := &RuleSet{Version: 3, AdminApprovalAbove: 1 << 40, Deadlines: DefaultDeadlines(), Rules: []Rule{
 		{ID: "r", When: w, Then: Outcome{Decision: OutcomeApprove}},
 		{ID: "default", Then: Outcome{Decision: OutcomeManual, Level: RoleReviewer}},
-	}}
+	}, Fees: DefaultFeeSettings(), Perks: DefaultPerks()}
 	return rs
 }
 
@@ -207,6 +207,38 @@ var conditionCases = []struct {
 			return in
 		}, false},
 
+	{"refund rate at least: 2 of 4 is 50%", Condition{RefundRateAtLeast: rulePtr(50)},
+		func() DecisionInput { return rateInput(90, 4, 2) }, true},
+	{"refund rate at least: 1 of 4 is 25%", Condition{RefundRateAtLeast: rulePtr(50)},
+		func() DecisionInput { return rateInput(90, 4, 1) }, false},
+	{"refund rate at most: 1 of 3 is 33.3%", Condition{RefundRateAtMost: rulePtr(33)},
+		func() DecisionInput { return rateInput(90, 3, 1) }, false},
+	{"refund rate at most: 1 of 3 within 34%", Condition{RefundRateAtMost: rulePtr(34)},
+		func() DecisionInput { return rateInput(90, 3, 1) }, true},
+	{"refund rate: no case in the period holds no bound", Condition{RefundRateAtMost: rulePtr(100)},
+		func() DecisionInput { return rateInput(90, 0, 0) }, false},
+	{"refund rate over 30 days read for 30 days", Condition{RefundRateDays: rulePtr(30), RefundRateAtLeast: rulePtr(100)},
+		func() DecisionInput { return rateInput(30, 2, 2) }, true},
+	{"refund rate over 30 days not read", Condition{RefundRateDays: rulePtr(30), RefundRateAtLeast: rulePtr(0)},
+		func() DecisionInput { return rateInput(90, 2, 2) }, false},
+
+	{"return shipping paid by the buyer: size return", Condition{ReturnShippingPaidBy: rulePtr(PayerBuyer)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "size_not_fit") }, true},
+	{"return shipping paid by the merchant: size return", Condition{ReturnShippingPaidBy: rulePtr(PayerMerchant)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "size_not_fit") }, false},
+	{"return shipping paid by the merchant: quality fault", Condition{ReturnShippingPaidBy: rulePtr(PayerMerchant)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "quality_issue") }, true},
+	{"return shipping: a refund-only case returns nothing", Condition{ReturnShippingPaidBy: rulePtr(PayerBuyer)},
+		func() DecisionInput { return chargedInput("gold", RefundOnly, "wrong_item") }, false},
+	{"restocking fee on a no-reason return", Condition{HasRestockingFee: rulePtr(true)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "no_reason_7_days") }, true},
+	{"no restocking fee on a quality return", Condition{HasRestockingFee: rulePtr(false)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "quality_issue") }, true},
+	{"perk of the buyer's tier", Condition{Perks: []string{PerkFreeReturnShipping}},
+		func() DecisionInput { return chargedInput("platinum", ReturnRefund, "quality_issue") }, true},
+	{"perk another tier has", Condition{Perks: []string{PerkFreeReturnShipping}},
+		func() DecisionInput { return chargedInput("diamond", ReturnRefund, "quality_issue") }, false},
+
 	{"every given field holds", Condition{CaseTypes: []CaseType{ReturnRefund}, Categories: []string{"apparel"}, AmountAtMost: rulePtr[int64](10000)}, nil, true},
 	{"one given field fails", Condition{CaseTypes: []CaseType{ReturnRefund}, Categories: []string{"apparel"}, AmountAtMost: rulePtr[int64](100)}, nil, false},
 }
@@ -230,6 +262,26 @@ func evidenceInput(statuses ...string) DecisionInput {
 		c.Evidence = append(c.Evidence, Evidence{ID: "ev-" + s, ContentType: "image/jpeg", Size: 1, Status: s})
 	}
 	return ruleInput(c, ruleOrder())
+}
+
+// rateInput is a size return by a buyer who opened cases in the last days,
+// refunded of them.
+func rateInput(days, cases, refunded int) DecisionInput {
+	in := ruleInput(ruleCase(ReturnRefund, "size_not_fit", "l1"), ruleOrder())
+	in.RefundRates = map[int]RefundRate{days: {Cases: cases, Refunded: refunded}}
+	return in
+}
+
+// chargedInput is a case of type t and reason by a member of tier, with the
+// charges of a rule set that takes 10% off no-reason returns.
+func chargedInput(tier string, t CaseType, reason string) DecisionInput {
+	o := ruleOrder()
+	o.MemberTier = tier
+	c := ruleCase(t, reason, "l1")
+	rs := oneRule(Condition{})
+	rs.Fees.Restocking = []RestockingFee{{Percent: 10}}
+	c.Charges = ChargesFor(rs, c, o)
+	return ruleInput(c, o)
 }
 
 func virtualInput(redeemed bool) DecisionInput {

@@ -21,6 +21,9 @@ type ruleSetJSON struct {
 	Rules              []ruleJSON     `json:"rules"`
 	Deadlines          *deadlinesJSON `json:"deadlines"`
 	Evidence           *evidenceJSON  `json:"evidence,omitempty"`
+	Fees               *feesJSON      `json:"fees,omitempty"`
+	// Perks by member tier; left out, the default perks; {} for none.
+	Perks map[string]perkJSON `json:"perks"`
 }
 
 // evidenceJSON are the settings of the evidence checks; left out, the
@@ -61,6 +64,33 @@ type conditionJSON struct {
 	RecognizedLabels      []string                 `json:"recognized_labels,omitempty"`
 	Reasons               []string                 `json:"reasons,omitempty"`
 	VirtualUnused         *bool                    `json:"virtual_unused,omitempty"`
+	RefundRateDays        *int                     `json:"refund_rate_days,omitempty"`
+	RefundRateAtLeast     *int                     `json:"refund_rate_at_least,omitempty"`
+	RefundRateAtMost      *int                     `json:"refund_rate_at_most,omitempty"`
+	ReturnShippingPaidBy  *aftersales.Payer        `json:"return_shipping_paid_by,omitempty"`
+	HasRestockingFee      *bool                    `json:"has_restocking_fee,omitempty"`
+	Perks                 []string                 `json:"perks,omitempty"`
+}
+
+// feesJSON are the fee rules (F29); left out, the defaults
+// (aftersales.DefaultFeeSettings), and so is each field left out.
+type feesJSON struct {
+	MerchantPaysReturnFor []string         `json:"merchant_pays_return_for"`
+	ReturnPostageCap      *int64           `json:"return_postage_cap"`
+	RestockingReasons     []string         `json:"restocking_reasons"`
+	Restocking            []restockingJSON `json:"restocking"`
+}
+
+type restockingJSON struct {
+	Categories []string `json:"categories,omitempty"`
+	Percent    int      `json:"percent,omitempty"`
+	Fixed      int64    `json:"fixed,omitempty"`
+}
+
+// perkJSON is what the members of one tier get (F24).
+type perkJSON struct {
+	FreeReturnShipping  string `json:"free_return_shipping,omitempty"`
+	MissedPromisePoints int    `json:"missed_promise_points,omitempty"`
 }
 
 type outcomeJSON struct {
@@ -121,6 +151,28 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 		}
 		rs.Evidence.RecognitionCategories = r.Evidence.RecognitionCategories
 	}
+	rs.Fees = aftersales.DefaultFeeSettings()
+	if f := r.Fees; f != nil {
+		if f.MerchantPaysReturnFor != nil {
+			rs.Fees.MerchantPaysReturnFor = f.MerchantPaysReturnFor
+		}
+		if f.ReturnPostageCap != nil {
+			rs.Fees.ReturnPostageCap = *f.ReturnPostageCap
+		}
+		if f.RestockingReasons != nil {
+			rs.Fees.RestockingReasons = f.RestockingReasons
+		}
+		for _, x := range f.Restocking {
+			rs.Fees.Restocking = append(rs.Fees.Restocking, aftersales.RestockingFee(x))
+		}
+	}
+	rs.Perks = aftersales.DefaultPerks()
+	if r.Perks != nil {
+		rs.Perks = make(map[string]aftersales.Perk, len(r.Perks))
+		for tier, p := range r.Perks {
+			rs.Perks[tier] = aftersales.Perk(p)
+		}
+	}
 	for _, x := range r.Rules {
 		rs.Rules = append(rs.Rules, aftersales.Rule{ID: x.ID, Description: x.Description,
 			When: aftersales.Condition(x.When),
@@ -168,6 +220,17 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})
 	}
+	cp := rs.Fees.ReturnPostageCap
+	out.Fees = &feesJSON{MerchantPaysReturnFor: nonNil(rs.Fees.MerchantPaysReturnFor), ReturnPostageCap: &cp,
+		RestockingReasons: nonNil(rs.Fees.RestockingReasons), Restocking: []restockingJSON{}}
+	for _, x := range rs.Fees.Restocking {
+		out.Fees.Restocking = append(out.Fees.Restocking, restockingJSON(x))
+	}
+	// Always an object, never absent: absent would read back as the default perks.
+	out.Perks = make(map[string]perkJSON, len(rs.Perks))
+	for tier, p := range rs.Perks {
+		out.Perks[tier] = perkJSON(p)
+	}
 	d := rs.Deadlines
 	dur := func(x time.Duration) *duration { v := duration(x); return &v }
 	out.Deadlines = &deadlinesJSON{
@@ -182,4 +245,13 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		out.Deadlines.ReviewSLA[tier] = duration(x)
 	}
 	return out
+}
+
+// nonNil writes an empty list as [], not null: null would read back as the
+// default.
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
 }
