@@ -104,6 +104,8 @@ func everyFieldCase() *aftersales.Case {
 			At: at.Add(4 * time.Hour), Status: aftersales.ProposalAccepted}}}
 	c.PromisedBy = at.Add(24 * time.Hour)
 	c.RefundManual = true
+	c.Charges = &aftersales.Charges{ReturnShippingPaidBy: aftersales.PayerMerchant, ReturnPostageCap: 2000, FreeReturnShipping: true,
+		RestockingFee: 90, RestockingNote: "10% of 9.00 CNY (fruit)", Deducted: 90}
 	c.Timeline = []aftersales.TimelineEntry{{Seq: 1, At: at, Actor: "buyer:b-1", Action: aftersales.ActSubmit}}
 	return c
 }
@@ -164,6 +166,8 @@ func TestGoldenItems(t *testing.T) {
 				"proposals": gL(gM(item{"id": gS("pr_1"), "by": gS("merchant"), "actor": gS("staff:s"), "amount": gN("7"),
 					"note": gS("n"), "at": ts(4 * time.Hour), "status": gS("accepted")})),
 				"outcome": gS("agreed")}),
+			"charges": gM(item{"shipping_paid_by": gS("merchant"), "postage_cap": gN("2000"), "free_shipping": gN("1"),
+				"restocking_fee": gN("90"), "restocking_note": gS("10% of 9.00 CNY (fruit)"), "deducted": gN("90")}),
 		}},
 		{"case with no field", caseShape.encode(&aftersales.Case{ID: "as_0"}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),

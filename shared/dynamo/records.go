@@ -54,6 +54,17 @@ var caseShape = shape[aftersales.Case]{
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
 	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
 	optional(attrDispute, func(c *aftersales.Case) **aftersales.Dispute { return &c.Dispute }, disputeShape),
+	optional(attrCharges, func(c *aftersales.Case) **aftersales.Charges { return &c.Charges }, chargesShape),
+}
+
+// chargesShape stores a case's fees and perks (F29, F24).
+var chargesShape = shape[aftersales.Charges]{
+	text(attrShippingPaidBy, func(c *aftersales.Charges) *aftersales.Payer { return &c.ReturnShippingPaidBy }),
+	number(attrPostageCap, func(c *aftersales.Charges) *int64 { return &c.ReturnPostageCap }),
+	flag(attrFreeShipping, func(c *aftersales.Charges) *bool { return &c.FreeReturnShipping }),
+	number(attrRestockingFee, func(c *aftersales.Charges) *int64 { return &c.RestockingFee }),
+	text(attrRestockingNote, func(c *aftersales.Charges) *string { return &c.RestockingNote }),
+	number(attrDeducted, func(c *aftersales.Charges) *int64 { return &c.Deducted }),
 }
 
 var disputeShape = shape[aftersales.Dispute]{

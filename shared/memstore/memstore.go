@@ -365,6 +365,10 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	}
 	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
 	out.Dispute = cloneDispute(c.Dispute)
+	if c.Charges != nil {
+		ch := *c.Charges
+		out.Charges = &ch
+	}
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
 	out.PromisedBy, out.RemindedFor = utc(c.PromisedBy), utc(c.RemindedFor)
 	return &out

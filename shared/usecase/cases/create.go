@@ -273,6 +273,18 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 	if claimNote != "" {
 		claimNote = fmt.Sprintf("claim computed: %s, %s", claimNote, aftersales.Money{Amount: c.Requested, Currency: c.Currency})
 	}
+	if c.Type.ReturnsGoods() {
+		// Who pays the return and what it costs are shown before the buyer
+		// ships (F29): worked out now, by the rule set in force now.
+		rs, err := s.ruleSet(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		c.Charges = aftersales.ChargesFor(rs, c, order)
+		if note := chargesNote(c); note != "" {
+			claimNote = note
+		}
+	}
 	if err := c.Apply(aftersales.Change{Action: aftersales.ActSubmit, Actor: p.Actor(), At: now, Note: claimNote}); err != nil {
 		return nil, nil, nil, err
 	}
@@ -281,4 +293,37 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 		c.Evidence = append(c.Evidence, e)
 	}
 	return c, order, ups, nil
+}
+
+// ruleSet is the rule set in force; a service built without a rule set
+// store (stores' race tests) works with the default one.
+func (s *Service) ruleSet(ctx context.Context) (*aftersales.RuleSet, error) {
+	if s.Rules == nil {
+		return aftersales.DefaultRuleSet(), nil
+	}
+	return casework.RuleSet(ctx, s.Rules)
+}
+
+// chargesNote says on the submission's timeline line what the return will
+// cost the buyer: who pays its postage, and any restocking fee.
+func chargesNote(c *aftersales.Case) string {
+	ch := c.Charges
+	if ch == nil {
+		return ""
+	}
+	var note string
+	switch {
+	case ch.FreeReturnShipping:
+		note = "return postage paid by the merchant in full (member perk)"
+	case ch.ReturnShippingPaidBy == aftersales.PayerMerchant && ch.ReturnPostageCap > 0:
+		note = fmt.Sprintf("return postage paid by the merchant up to %s", aftersales.Money{Amount: ch.ReturnPostageCap, Currency: c.Currency})
+	case ch.ReturnShippingPaidBy == aftersales.PayerMerchant:
+		note = "return postage paid by the merchant"
+	default:
+		note = "return postage paid by the buyer"
+	}
+	if ch.RestockingFee > 0 {
+		note += fmt.Sprintf("; restocking fee %s (%s) will be deducted from the refund", aftersales.Money{Amount: ch.RestockingFee, Currency: c.Currency}, ch.RestockingNote)
+	}
+	return note
 }

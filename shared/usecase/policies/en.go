@@ -83,6 +83,17 @@ var en = phrasebook{
 	damageSeen:       map[bool]string{true: "damage can be seen on a photo", false: "no damage can be seen on the photos"},
 	labelsSeen:       func(labels string) string { return "a photo shows " + labels },
 	virtualUnused:    map[bool]string{true: "none of its virtual goods has been used", false: "a virtual item in it has been used"},
+	refundRateAtLeast: func(pct int, period string) string {
+		return fmt.Sprintf("at least %d%% of your applications in the last %s ended in a refund", pct, period)
+	},
+	refundRateAtMost: func(pct int, period string) string {
+		return fmt.Sprintf("at most %d%% of your applications in the last %s ended in a refund", pct, period)
+	},
+	shippingPaidBy: map[aftersales.Payer]string{aftersales.PayerMerchant: "the merchant pays the return postage", aftersales.PayerBuyer: "you pay the return postage"},
+	restockingFee:  map[bool]string{true: "a restocking fee applies", false: "no restocking fee applies"},
+	perkIs:         func(s string) string { return "your membership includes " + s },
+	perkNames: map[string]string{aftersales.PerkFreeReturnShipping: "free return shipping",
+		aftersales.PerkMissedPromisePoints: "points for a missed review promise"},
 
 	approve:         "approved automatically",
 	reject:          func(reason string) string { return "rejected, because " + reason },
@@ -122,6 +133,15 @@ var en = phrasebook{
 	exchangeAmount:  "An exchange refunds no money.",
 	refundAmount:    func(s string) string { return "Refund: " + s + "." },
 	requestedAmount: func(s string) string { return "Amount requested: " + s + "." },
+	postageBuyer:    "You pay the return postage.",
+	postageMerchant: "The merchant pays the return postage.",
+	postageMerchantCap: func(limit string) string {
+		return "The merchant pays the return postage, up to " + limit + "."
+	},
+	postageFree: "The merchant pays the whole return postage (a perk of your membership).",
+	restocking: func(fee, note string) string {
+		return "A restocking fee of " + fee + " (" + note + ") is deducted from the refund."
+	},
 	nextStep: map[string]string{
 		"review":            "the merchant reviews it",
 		"add_evidence":      "you add evidence",

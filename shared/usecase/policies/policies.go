@@ -236,6 +236,24 @@ func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 	if len(w.RecognizedLabels) > 0 {
 		out = append(out, pb.labelsSeen(pb.or(quoted(pb, w.RecognizedLabels))))
 	}
+	if days, ok := w.UsesRefundRate(); ok {
+		period := pb.days(days)
+		if w.RefundRateAtLeast != nil {
+			out = append(out, pb.refundRateAtLeast(*w.RefundRateAtLeast, period))
+		}
+		if w.RefundRateAtMost != nil {
+			out = append(out, pb.refundRateAtMost(*w.RefundRateAtMost, period))
+		}
+	}
+	if w.ReturnShippingPaidBy != nil {
+		out = append(out, pb.shippingPaidBy[*w.ReturnShippingPaidBy])
+	}
+	if w.HasRestockingFee != nil {
+		out = append(out, pb.restockingFee[*w.HasRestockingFee])
+	}
+	if len(w.Perks) > 0 {
+		out = append(out, pb.perkIs(pb.or(mapped(w.Perks, pb.perkNames))))
+	}
 	return out
 }
 
@@ -469,6 +487,21 @@ func Summarize(pv aftersales.Preview, now time.Time, l Lang) string {
 		parts = append(parts, pb.refundAmount(pb.moneyIn(c.Approved, c.Currency)))
 	case d.Outcome != string(aftersales.OutcomeReject):
 		parts = append(parts, pb.requestedAmount(pb.moneyIn(c.Requested, c.Currency)))
+	}
+	if ch := c.Charges; ch != nil {
+		switch {
+		case ch.FreeReturnShipping:
+			parts = append(parts, pb.postageFree)
+		case ch.ReturnShippingPaidBy == aftersales.PayerMerchant && ch.ReturnPostageCap > 0:
+			parts = append(parts, pb.postageMerchantCap(pb.moneyIn(ch.ReturnPostageCap, c.Currency)))
+		case ch.ReturnShippingPaidBy == aftersales.PayerMerchant:
+			parts = append(parts, pb.postageMerchant)
+		default:
+			parts = append(parts, pb.postageBuyer)
+		}
+		if ch.RestockingFee > 0 {
+			parts = append(parts, pb.restocking(pb.moneyIn(ch.RestockingFee, c.Currency), ch.RestockingNote))
+		}
 	}
 	if n := pv.Next; n != nil {
 		within := ""

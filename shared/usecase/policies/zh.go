@@ -80,6 +80,17 @@ var zh = phrasebook{
 	damageSeen:       map[bool]string{true: "图片中可见破损", false: "图片中未见破损"},
 	labelsSeen:       func(labels string) string { return "图片中可见" + labels },
 	virtualUnused:    map[bool]string{true: "申请中的虚拟商品均未使用", false: "申请中有虚拟商品已使用"},
+	refundRateAtLeast: func(pct int, period string) string {
+		return fmt.Sprintf("您近 %s内的申请中至少 %d%% 已退款", period, pct)
+	},
+	refundRateAtMost: func(pct int, period string) string {
+		return fmt.Sprintf("您近 %s内的申请中至多 %d%% 已退款", period, pct)
+	},
+	shippingPaidBy: map[aftersales.Payer]string{aftersales.PayerMerchant: "退货运费由商家承担", aftersales.PayerBuyer: "退货运费由您承担"},
+	restockingFee:  map[bool]string{true: "需扣除退货手续费", false: "无退货手续费"},
+	perkIs:         func(s string) string { return "您的会员权益包括" + s },
+	perkNames: map[string]string{aftersales.PerkFreeReturnShipping: "免费退货运费",
+		aftersales.PerkMissedPromisePoints: "审核超时积分补偿"},
 
 	approve:         "自动同意",
 	reject:          func(reason string) string { return "不予同意，理由：" + reason },
@@ -117,6 +128,15 @@ var zh = phrasebook{
 	exchangeAmount:  "换货不退款。",
 	refundAmount:    func(s string) string { return "退款金额：" + s + "。" },
 	requestedAmount: func(s string) string { return "申请金额：" + s + "。" },
+	postageBuyer:    "退货运费由您承担。",
+	postageMerchant: "退货运费由商家承担。",
+	postageMerchantCap: func(limit string) string {
+		return "退货运费由商家承担，最高 " + limit + "。"
+	},
+	postageFree: "退货运费由商家全额承担（会员权益）。",
+	restocking: func(fee, note string) string {
+		return "退款将扣除退货手续费 " + fee + "（" + note + "）。"
+	},
 	nextStep: map[string]string{
 		"review":            "商家审核",
 		"add_evidence":      "您补充凭证",
