@@ -223,6 +223,7 @@ var orderLineShape = shape[aftersales.OrderLine]{
 	number(attrQuantity, func(l *aftersales.OrderLine) *int { return &l.Quantity }),
 	number(attrUnitPrice, func(l *aftersales.OrderLine) *int64 { return &l.UnitPrice }),
 	number(attrPaidAmount, func(l *aftersales.OrderLine) *int64 { return &l.PaidAmount }),
+	number(attrDiscount, func(l *aftersales.OrderLine) *int64 { return &l.Discount }),
 }
 
 var feesShape = shape[aftersales.Fees]{

@@ -107,6 +107,7 @@ const (
 	attrAmount          = "amount"
 	attrUnitPrice       = "unit_price"
 	attrPaidAmount      = "paid_amount"
+	attrDiscount        = "discount"
 	attrActiveCase      = "active_case"
 	attrContentType     = "content_type"
 	attrSize            = "size"
