@@ -41,6 +41,10 @@ type FeeSettings struct {
 	// the first entry that lists the line's category (or lists none) sets
 	// its fee. No entry: no fee.
 	Restocking []RestockingFee
+	// RefundShippingFor are the reason codes whose refunds also give back
+	// the claimed lines' share of the order's shipping fee (Allocation),
+	// booked on the shipping fee's ledger account. None by default.
+	RefundShippingFor []string
 }
 
 // RestockingFee is the fee a returned line pays when the return's reason is
@@ -225,11 +229,18 @@ func (f FeeSettings) validate(v *Validation) {
 	for _, l := range []struct {
 		name  string
 		codes []string
-	}{{"merchant_pays_return_for", f.MerchantPaysReturnFor}, {"restocking_reasons", f.RestockingReasons}} {
+	}{{"merchant_pays_return_for", f.MerchantPaysReturnFor}, {"restocking_reasons", f.RestockingReasons}, {"refund_shipping_for", f.RefundShippingFor}} {
 		if !v.Check(len(l.codes) <= maxFeeEntries, "fees."+l.name, "must list at most %d reasons", maxFeeEntries) {
 			continue
 		}
 		for i, code := range l.codes {
+			if l.name == "refund_shipping_for" {
+				_, ro := LookupReason(RefundOnly, code)
+				_, ret := LookupReason(ReturnRefund, code)
+				v.Check(ro || ret, fmt.Sprintf("fees.%s[%d]", l.name, i),
+					"%q is not a reason of a refund-only case or a return (GET /v1/reasons lists them)", code)
+				continue
+			}
 			_, ret := LookupReason(ReturnRefund, code)
 			_, exch := LookupReason(Exchange, code)
 			// Restocking fees come off refunds, so only returns' reasons.

@@ -298,7 +298,7 @@ func (w Condition) holds(in DecisionInput) bool {
 		daysHold(shipped, in.Now, w.ShippedMoreThanDays, w.ShippedWithinDays) &&
 		daysHold(delivered, in.Now, w.DeliveredMoreThanDays, w.DeliveredWithinDays) &&
 		(len(w.LineKinds) == 0 || slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return slices.Contains(w.LineKinds, l.Kind) })) &&
-		(len(w.OnlyLineKinds) == 0 || len(c.Lines) > 0 && !slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return !slices.Contains(w.OnlyLineKinds, l.Kind) })) &&
+		(len(w.OnlyLineKinds) == 0 || len(c.Lines) > 0 && !slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return l.Kind != KindFee && !slices.Contains(w.OnlyLineKinds, l.Kind) })) &&
 		(len(w.Categories) == 0 || slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return slices.Contains(w.Categories, l.Category) })) &&
 		(w.AmountAbove == nil || amount > *w.AmountAbove) &&
 		(w.AmountAtMost == nil || amount <= *w.AmountAtMost) &&

@@ -79,6 +79,7 @@ type feesJSON struct {
 	ReturnPostageCap      *int64           `json:"return_postage_cap"`
 	RestockingReasons     []string         `json:"restocking_reasons"`
 	Restocking            []restockingJSON `json:"restocking"`
+	RefundShippingFor     []string         `json:"refund_shipping_for,omitempty"`
 }
 
 type restockingJSON struct {
@@ -165,6 +166,7 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 		for _, x := range f.Restocking {
 			rs.Fees.Restocking = append(rs.Fees.Restocking, aftersales.RestockingFee(x))
 		}
+		rs.Fees.RefundShippingFor = f.RefundShippingFor
 	}
 	rs.Perks = aftersales.DefaultPerks()
 	if r.Perks != nil {
@@ -222,7 +224,8 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 	}
 	cp := rs.Fees.ReturnPostageCap
 	out.Fees = &feesJSON{MerchantPaysReturnFor: nonNil(rs.Fees.MerchantPaysReturnFor), ReturnPostageCap: &cp,
-		RestockingReasons: nonNil(rs.Fees.RestockingReasons), Restocking: []restockingJSON{}}
+		RestockingReasons: nonNil(rs.Fees.RestockingReasons), Restocking: []restockingJSON{},
+		RefundShippingFor: rs.Fees.RefundShippingFor}
 	for _, x := range rs.Fees.Restocking {
 		out.Fees.Restocking = append(out.Fees.Restocking, restockingJSON(x))
 	}

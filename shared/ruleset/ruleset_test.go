@@ -55,7 +55,7 @@ func fullRuleSet() *aftersales.RuleSet {
 			DisputeAnswer: 24 * time.Hour, DisputeAgreement: 96 * time.Hour, Arbitration: 36 * time.Hour,
 		},
 		Fees: aftersales.FeeSettings{MerchantPaysReturnFor: []string{"damaged", "defective"}, ReturnPostageCap: 1500,
-			RestockingReasons: []string{"no_reason_7_days", "size_not_fit"},
+			RestockingReasons: []string{"no_reason_7_days", "size_not_fit"}, RefundShippingFor: []string{"damaged", "not_shipped"},
 			Restocking:        []aftersales.RestockingFee{{Categories: []string{"phones"}, Percent: 10}, {Fixed: 500}}},
 		Perks: map[string]aftersales.Perk{"platinum": {FreeReturnShipping: aftersales.FreeShippingAll, MissedPromisePoints: 50}},
 	}
