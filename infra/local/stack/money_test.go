@@ -1,11 +1,13 @@
 package stack
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/aftersales/aftersales/shared/inspect/inspecttest"
+	"github.com/aftersales/aftersales/shared/mallhook"
 )
 
 // chargedCase is the part of a case object the money rules add (F29).
@@ -162,4 +164,56 @@ func hasLine(c chargedCase, action, note string) bool {
 		}
 	}
 	return false
+}
+
+// TestProduceDeliveryReminder (F16): the seed's strawberries (o-1003,
+// delivered 6 h before the stack's start) reached the mall webhook as a
+// delivered snapshot, so buyer-1 was reminded, once, in the inbox and on
+// WeChat and SMS, that spoiled produce may be claimed within 24 h; a later
+// snapshot of the same order reminds nobody again.
+func TestProduceDeliveryReminder(t *testing.T) {
+	st := startStack(t)
+	st.settle(t)
+	buyer := st.as(t, "buyer-1", "buyer")
+	reminders := func() []inboxItem {
+		var page inboxPage
+		buyer.do("GET", "/v1/notifications", nil).decode(t, &page)
+		var out []inboxItem
+		for _, n := range page.Items {
+			if n.Kind == "claim_window" {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	got := reminders()
+	if len(got) != 1 || !strings.Contains(got[0].Title, "24") || got[0].CaseID != "" {
+		t.Fatalf("claim-window reminders %+v", got)
+	}
+	wechat := func() int {
+		n := 0
+		for _, m := range st.WeChatMsg.Messages() {
+			if m.ToUser == "oid-buyer-1" && strings.Contains(m.Page, "o-1003") {
+				n++
+			}
+		}
+		return n
+	}
+	if wechat() != 1 {
+		t.Fatalf("%d WeChat reminders, want 1", wechat())
+	}
+	// The mall sends the order again (completed later, say): no new reminder.
+	o := SeedOrders(st.Clock.Now())[2]
+	o.Version, o.EventID = 2, "seed-o-1003-2"
+	body, err := json.Marshal(mallhook.FromOrder(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, resp, err := st.postOrder(t.Context(), body); err != nil || status != http.StatusNoContent {
+		t.Fatalf("post order: %d %s %v", status, resp, err)
+	}
+	st.settle(t)
+	if n := len(reminders()); n != 1 || wechat() != 1 {
+		t.Errorf("after a second delivered snapshot: %d reminders, %d WeChat messages; want 1 and 1", n, wechat())
+	}
 }
