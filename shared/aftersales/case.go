@@ -48,6 +48,9 @@ type Evidence struct {
 	// has it on for the case's category (EvidenceSettings).
 	Labels []string
 	Damage bool
+	// Slot is the named photo it is (F16: "item", "label"), as declared
+	// with its upload; empty for any other file.
+	Slot string
 }
 
 // Decision records who decided a review and by which rule (F8).

@@ -145,14 +145,16 @@ func TestValidateUploadFiles(t *testing.T) {
 		already int
 		fields  []string
 	}{
-		{"photo and video", []UploadFile{{"image/jpeg", 1 << 20}, {"video/mp4", 90 << 20}}, 0, nil},
+		{"photo and video", []UploadFile{{"image/jpeg", 1 << 20, ""}, {"video/mp4", 90 << 20, ""}}, 0, nil},
 		{"none", nil, 0, []string{"files"}},
 		{"too many: the files are not looked at", make([]UploadFile, 2), 8, []string{"files"}},
-		{"wrong type", []UploadFile{{"application/pdf", 10}}, 0, []string{"files[0].content_type"}},
-		{"image too large", []UploadFile{{"image/png", 20<<20 + 1}}, 0, []string{"files[0].size"}},
-		{"video at the limit", []UploadFile{{"video/mp4", 100 << 20}}, 0, nil},
-		{"video too large", []UploadFile{{"video/mp4", 100<<20 + 1}}, 0, []string{"files[0].size"}},
-		{"empty file", []UploadFile{{"image/webp", 0}}, 0, []string{"files[0].size"}},
+		{"wrong type", []UploadFile{{"application/pdf", 10, ""}}, 0, []string{"files[0].content_type"}},
+		{"image too large", []UploadFile{{"image/png", 20<<20 + 1, ""}}, 0, []string{"files[0].size"}},
+		{"video at the limit", []UploadFile{{"video/mp4", 100 << 20, ""}}, 0, nil},
+		{"video too large", []UploadFile{{"video/mp4", 100<<20 + 1, ""}}, 0, []string{"files[0].size"}},
+		{"empty file", []UploadFile{{"image/webp", 0, ""}}, 0, []string{"files[0].size"}},
+		{"a named slot", []UploadFile{{"image/jpeg", 10, "label"}}, 0, nil},
+		{"a slot that is no name", []UploadFile{{"image/jpeg", 10, "Label!"}}, 0, []string{"files[0].slot"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

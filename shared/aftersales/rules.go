@@ -157,6 +157,10 @@ type Condition struct {
 	// Perks: the buyer's member tier has one of these perks
 	// (free_return_shipping, missed_promise_points).
 	Perks []string
+	// EvidenceSlotsFilled: every named photo the rule set's
+	// evidence.slots require for the case's line kinds is there (true), or
+	// one is missing (false) (F16: produce needs "item" and "label").
+	EvidenceSlotsFilled *bool
 }
 
 // DefaultRefundRateDays is the period of a refund rate condition that names
@@ -315,7 +319,8 @@ func (w Condition) holds(in DecisionInput) bool {
 		w.rateHolds(in) &&
 		(w.ReturnShippingPaidBy == nil || c.Charges != nil && c.Charges.ReturnShippingPaidBy == *w.ReturnShippingPaidBy) &&
 		(w.HasRestockingFee == nil || (c.Charges != nil && c.Charges.RestockingFee > 0) == *w.HasRestockingFee) &&
-		perksHold(w.Perks, in.rules, o)
+		perksHold(w.Perks, in.rules, o) &&
+		(w.EvidenceSlotsFilled == nil || in.rules != nil && (len(in.rules.Evidence.MissingSlots(c)) == 0) == *w.EvidenceSlotsFilled)
 }
 
 // empty reports whether w matches every case.
@@ -330,7 +335,7 @@ func (w Condition) empty() bool {
 		w.RecognizedDamage == nil && len(w.RecognizedLabels) == 0 &&
 		len(w.Reasons) == 0 && w.VirtualUnused == nil &&
 		w.RefundRateDays == nil && w.RefundRateAtLeast == nil && w.RefundRateAtMost == nil &&
-		w.ReturnShippingPaidBy == nil && w.HasRestockingFee == nil && len(w.Perks) == 0
+		w.ReturnShippingPaidBy == nil && w.HasRestockingFee == nil && len(w.Perks) == 0 && w.EvidenceSlotsFilled == nil
 }
 
 const day = 24 * time.Hour
@@ -455,6 +460,7 @@ func (rs *RuleSet) Validate() error {
 	}
 	rs.Deadlines.validate(&v)
 	rs.Fees.validate(&v)
+	rs.Evidence.validateSlots(&v)
 	validatePerks(rs.Perks, &v)
 	return v.Err("ruleset.validate")
 }
@@ -658,6 +664,9 @@ func DefaultRuleSet() *RuleSet {
 			{ID: "claim-without-evidence", Description: "a claim needs photos before anyone can judge it (F16)",
 				When: Condition{CaseTypes: []CaseType{Claim}, HasEvidence: rulePtr(false)},
 				Then: Outcome{Decision: OutcomeRequestEvidence, Reason: "add photos of the damaged or spoiled items and of the parcel label"}},
+			{ID: "produce-photo-slots", Description: "a produce claim needs a photo of the items and one of the parcel label (F16)",
+				When: Condition{CaseTypes: []CaseType{Claim}, LineKinds: []LineKind{KindProduce}, EvidenceSlotsFilled: rulePtr(false)},
+				Then: Outcome{Decision: OutcomeRequestEvidence, Reason: "add a photo of the spoiled items (slot item) and one of the parcel label (slot label)"}},
 			{ID: "unshipped-refund", Description: "refund-only before shipment: approved in seconds",
 				When: Condition{CaseTypes: []CaseType{RefundOnly}, OrderStatuses: []OrderStatus{OrderPaid}},
 				Then: Outcome{Decision: OutcomeApprove}},

@@ -68,6 +68,7 @@ type evidenceJSON struct {
 	Status      string   `json:"status"`
 	Checks      []string `json:"checks,omitempty"`
 	ReusedFrom  string   `json:"reused_from,omitempty"`
+	Slot        string   `json:"slot,omitempty"`
 	// ViewURL is a presigned GET of the file, in the case view only.
 	ViewURL       string     `json:"view_url,omitempty"`
 	ThumbnailURL  string     `json:"thumbnail_url,omitempty"`
@@ -114,7 +115,7 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 	}
 	for _, e := range c.Evidence {
 		out.Evidence = append(out.Evidence, evidenceJSON{ID: e.ID, ContentType: e.ContentType, Size: e.Size, Status: e.Status,
-			Checks: e.Checks, ReusedFrom: e.ReusedFrom})
+			Checks: e.Checks, ReusedFrom: e.ReusedFrom, Slot: e.Slot})
 	}
 	if d := c.Decision; d != nil {
 		out.Decision = &decisionJSON{d.Outcome, d.By, d.RuleID, d.RuleSetVersion, d.Reason}
@@ -209,6 +210,7 @@ type uploadsRequest struct {
 	Files []struct {
 		ContentType string `json:"content_type"`
 		Size        int64  `json:"size"`
+		Slot        string `json:"slot,omitempty"`
 	} `json:"files" max:"9"`
 }
 

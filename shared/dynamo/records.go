@@ -137,6 +137,7 @@ var evidenceShape = shape[aftersales.Evidence]{
 	flag(attrThumbnail, func(e *aftersales.Evidence) *bool { return &e.Thumbnail }),
 	textList(attrLabels, func(e *aftersales.Evidence) *[]string { return &e.Labels }),
 	flag(attrDamage, func(e *aftersales.Evidence) *bool { return &e.Damage }),
+	text(attrSlot, func(e *aftersales.Evidence) *string { return &e.Slot }),
 }
 
 var decisionShape = shape[aftersales.Decision]{
@@ -289,6 +290,7 @@ var uploadShape = shape[aftersales.Upload]{
 	text(attrObjectKey, func(u *aftersales.Upload) *string { return &u.ObjectKey }),
 	text(attrContentType, func(u *aftersales.Upload) *string { return &u.ContentType }),
 	number(attrSize, func(u *aftersales.Upload) *int64 { return &u.Size }),
+	text(attrSlot, func(u *aftersales.Upload) *string { return &u.Slot }),
 	instant(attrCreatedAt, func(u *aftersales.Upload) *time.Time { return &u.CreatedAt }),
 	expiry(func(u *aftersales.Upload) *time.Time { return &u.ExpiresAt }),
 }

@@ -175,6 +175,7 @@ const (
 	attrRestockingFee  = "restocking_fee"
 	attrRestockingNote = "restocking_note"
 	attrDeducted       = "deducted"
+	attrSlot           = "slot" // an evidence file's named slot (F16)
 	attrProposals      = "proposals"
 	attrOpenedAt       = "opened_at"
 	attrAnsweredAt     = "answered_at"

@@ -31,6 +31,9 @@ type ruleSetJSON struct {
 type evidenceJSON struct {
 	ReuseMaxDistance      *int     `json:"reuse_max_distance,omitempty"`
 	RecognitionCategories []string `json:"recognition_categories,omitempty"`
+	// Slots are the named photos by line kind; left out, the default
+	// (produce: item and label); {} for none.
+	Slots map[aftersales.LineKind][]string `json:"slots"`
 }
 
 type ruleJSON struct {
@@ -70,6 +73,7 @@ type conditionJSON struct {
 	ReturnShippingPaidBy  *aftersales.Payer        `json:"return_shipping_paid_by,omitempty"`
 	HasRestockingFee      *bool                    `json:"has_restocking_fee,omitempty"`
 	Perks                 []string                 `json:"perks,omitempty"`
+	EvidenceSlotsFilled   *bool                    `json:"evidence_slots_filled,omitempty"`
 }
 
 // feesJSON are the fee rules (F29); left out, the defaults
@@ -151,6 +155,9 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 			rs.Evidence.ReuseMaxDistance = *r.Evidence.ReuseMaxDistance
 		}
 		rs.Evidence.RecognitionCategories = r.Evidence.RecognitionCategories
+		if r.Evidence.Slots != nil {
+			rs.Evidence.Slots = r.Evidence.Slots
+		}
 	}
 	rs.Fees = aftersales.DefaultFeeSettings()
 	if f := r.Fees; f != nil {
@@ -217,7 +224,11 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 	out := ruleSetJSON{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy,
 		AdminApprovalAbove: &admin, Rules: make([]ruleJSON, 0, len(rs.Rules))}
 	reuse := rs.Evidence.ReuseMaxDistance
-	out.Evidence = &evidenceJSON{ReuseMaxDistance: &reuse, RecognitionCategories: rs.Evidence.RecognitionCategories}
+	out.Evidence = &evidenceJSON{ReuseMaxDistance: &reuse, RecognitionCategories: rs.Evidence.RecognitionCategories,
+		Slots: rs.Evidence.Slots}
+	if out.Evidence.Slots == nil {
+		out.Evidence.Slots = map[aftersales.LineKind][]string{} // null would read back as the default slots
+	}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})

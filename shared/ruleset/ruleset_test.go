@@ -57,7 +57,8 @@ func fullRuleSet() *aftersales.RuleSet {
 		Fees: aftersales.FeeSettings{MerchantPaysReturnFor: []string{"damaged", "defective"}, ReturnPostageCap: 1500,
 			RestockingReasons: []string{"no_reason_7_days", "size_not_fit"}, RefundShippingFor: []string{"damaged", "not_shipped"},
 			Restocking: []aftersales.RestockingFee{{Categories: []string{"phones"}, Percent: 10}, {Fixed: 500}}},
-		Perks: map[string]aftersales.Perk{"platinum": {FreeReturnShipping: aftersales.FreeShippingAll, MissedPromisePoints: 50}},
+		Perks:    map[string]aftersales.Perk{"platinum": {FreeReturnShipping: aftersales.FreeShippingAll, MissedPromisePoints: 50}},
+		Evidence: aftersales.EvidenceSettings{Slots: map[aftersales.LineKind][]string{aftersales.KindAppliance: {"install_record", "serial"}}},
 	}
 }
 

@@ -92,6 +92,8 @@ var en = phrasebook{
 	shippingPaidBy: map[aftersales.Payer]string{aftersales.PayerMerchant: "the merchant pays the return postage", aftersales.PayerBuyer: "you pay the return postage"},
 	restockingFee:  map[bool]string{true: "a restocking fee applies", false: "no restocking fee applies"},
 	perkIs:         func(s string) string { return "your membership includes " + s },
+	slotsFilled: map[bool]string{true: "the named photos asked for (such as the item and its parcel label) are attached",
+		false: "a named photo asked for (such as the item or its parcel label) is missing"},
 	perkNames: map[string]string{aftersales.PerkFreeReturnShipping: "free return shipping",
 		aftersales.PerkMissedPromisePoints: "points for a missed review promise"},
 

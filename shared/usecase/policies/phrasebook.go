@@ -64,6 +64,7 @@ type phrasebook struct {
 	restockingFee     map[bool]string
 	perkIs            func(perks string) string
 	perkNames         map[string]string
+	slotsFilled       map[bool]string // evidence_slots_filled
 
 	// Outcomes.
 	approve         string

@@ -251,6 +251,9 @@ func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 	if w.HasRestockingFee != nil {
 		out = append(out, pb.restockingFee[*w.HasRestockingFee])
 	}
+	if w.EvidenceSlotsFilled != nil {
+		out = append(out, pb.slotsFilled[*w.EvidenceSlotsFilled])
+	}
 	if len(w.Perks) > 0 {
 		out = append(out, pb.perkIs(pb.or(mapped(w.Perks, pb.perkNames))))
 	}

@@ -158,7 +158,7 @@ func TestRuleLinesNameTheirRules(t *testing.T) {
 		ids = append(ids, l.RuleID)
 		tags[l.RuleID] = l.Tags
 	}
-	want := []string{"virtual-redeemed", "produce-24h", "produce-claim-window", "claim-without-evidence", "unshipped-refund", "virtual-unused",
+	want := []string{"virtual-redeemed", "produce-24h", "produce-claim-window", "claim-without-evidence", "produce-photo-slots", "unshipped-refund", "virtual-unused",
 		"admin-above-500", "produce-claim", "shipped-over-7-days", "small-amount", "default"}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("rule ids %v, want %v", ids, want)

@@ -89,6 +89,7 @@ var zh = phrasebook{
 	shippingPaidBy: map[aftersales.Payer]string{aftersales.PayerMerchant: "退货运费由商家承担", aftersales.PayerBuyer: "退货运费由您承担"},
 	restockingFee:  map[bool]string{true: "需扣除退货手续费", false: "无退货手续费"},
 	perkIs:         func(s string) string { return "您的会员权益包括" + s },
+	slotsFilled:    map[bool]string{true: "已上传要求的照片（如商品照片和快递面单照片）", false: "缺少要求的照片（如商品照片或快递面单照片）"},
 	perkNames: map[string]string{aftersales.PerkFreeReturnShipping: "免费退货运费",
 		aftersales.PerkMissedPromisePoints: "审核超时积分补偿"},
 
