@@ -74,3 +74,16 @@ func presignSlot(t *testing.T, buyer *client, caseID, slot string, photo []byte)
 	ups.Uploads[0].put(t, photo)
 	return ups.Uploads[0].EvidenceID
 }
+
+// producePhotos uploads the two named photos a produce claim needs (F16:
+// the items and the parcel label), each a new photo, and returns their
+// evidence ids for one attach.
+func producePhotos(t *testing.T, buyer *client, caseID string) []string {
+	t.Helper()
+	var ids []string
+	for _, slot := range []string{"item", "label"} {
+		photo := inspecttest.JPEG(inspecttest.Photo(96, 96, int(photoSeed.Add(1))+1000), 80)
+		ids = append(ids, presignSlot(t, buyer, caseID, slot, photo))
+	}
+	return ids
+}
