@@ -44,7 +44,9 @@ func (st *Stack) charged(t *testing.T, c *client, id string) chargedCase {
 // buyer's postage in the preview and in the case before shipping, and is
 // refunded 269.00 less 26.90 with a charge_fees line on its timeline; a
 // quality return of the phone case pays no fee, and the merchant pays its
-// postage up to 20.00. The refunds of the order stay within what was paid.
+// postage up to 20.00. The refunds of the order stay within what was paid:
+// a goodwill refund of what is left (the fee kept and the shipping fee's
+// account) brings them to exactly the payment, and a fen more is refused.
 // A platinum member's quality return (o-1010) ships free.
 func TestRestockingFeeAndReturnPostage(t *testing.T) {
 	st := startStack(t)
@@ -126,6 +128,29 @@ func TestRestockingFeeAndReturnPostage(t *testing.T) {
 	}
 	if len(page.Items) != 2 || sum != 24210+4900 || sum > 32600 {
 		t.Errorf("ledger of o-1009: %d rows, %d in all", len(page.Items), sum)
+	}
+
+	// A goodwill refund of everything left (the deducted fee on l1 and the
+	// shipping fee's account) brings the refunds to exactly what was paid;
+	// a fen more is refused, whatever the path.
+	goodwill := func(amount int64, key string) response {
+		return staff.do("POST", "/v1/staff/goodwill-refunds", map[string]any{"order_id": "o-1009", "amount": amount,
+			"reason": "service_apology"}, "Idempotency-Key", key)
+	}
+	if res := goodwill(2690+800, "gw-all"); res.status != http.StatusCreated {
+		t.Fatalf("goodwill of what is left: %d %s", res.status, res.body)
+	}
+	st.settle(t)
+	staff.do("GET", "/v1/staff/refunds?order_id=o-1009", nil).decode(t, &page)
+	sum = 0
+	for _, r := range page.Items {
+		sum += r.Amount
+	}
+	if len(page.Items) != 3 || sum != 32600 {
+		t.Errorf("after the goodwill refund: %d rows, %d in all, want 3 and the 32600 paid", len(page.Items), sum)
+	}
+	if res := goodwill(1, "gw-more"); res.status != http.StatusUnprocessableEntity || !res.problem(t, http.StatusUnprocessableEntity).names("amount") {
+		t.Errorf("a goodwill fen beyond what was paid: %d %s", res.status, res.body)
 	}
 
 	// A platinum member's quality return: the whole postage is the merchant's.
