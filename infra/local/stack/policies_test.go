@@ -66,7 +66,7 @@ func TestPoliciesFollowTheRuleSet(t *testing.T) {
 	buyer := st.as(t, "buyer-1", "buyer")
 
 	zh := policy(t, buyer, "")
-	if zh.Lang != "zh-CN" || zh.RuleSetVersion != 1 || len(zh.Sections) != 4 || zh.Sections[0].Topic != "rules" {
+	if zh.Lang != "zh-CN" || zh.RuleSetVersion != 1 || len(zh.Sections) != 5 || zh.Sections[0].Topic != "rules" || zh.Sections[4].Topic != "fees" {
 		t.Fatalf("default policy: %s v%d, %d sections", zh.Lang, zh.RuleSetVersion, len(zh.Sections))
 	}
 	wantLines(t, zh, "审核规则", "若申请类型为理赔，且包含生鲜：由商家客服人工审核。", "请在 7 天内寄回商品")

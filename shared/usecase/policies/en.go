@@ -15,6 +15,7 @@ var en = phrasebook{
 		TopicReviewTime: "Review time",
 		TopicPhotos:     "Photos and videos",
 		TopicTimeLimits: "Time limits",
+		TopicFees:       "Return postage and fees",
 	},
 	rulesIntro:  "Applications are checked against these rules in order; the first that fits decides.",
 	sentenceSep: " ",
@@ -140,7 +141,30 @@ var en = phrasebook{
 	postageMerchantCap: func(limit string) string {
 		return "The merchant pays the return postage, up to " + limit + "."
 	},
-	postageFree: "The merchant pays the whole return postage (a perk of your membership).",
+	postageFree:     "The merchant pays the whole return postage (a perk of your membership).",
+	postageAllBuyer: "You pay the postage of a return.",
+	postageByReason: func(reasons string) string {
+		return "The merchant pays the return postage when the reason is " + reasons + "; otherwise you pay it."
+	},
+	postageByReasonCap: func(reasons, limit string) string {
+		return "The merchant pays the return postage, up to " + limit + ", when the reason is " + reasons + "; otherwise you pay it."
+	},
+	freePostage: func(tier string, all bool) string {
+		if all {
+			return "Members of tier " + tier + " return free of postage."
+		}
+		return "Members of tier " + tier + " return quality faults free of postage, whatever it costs."
+	},
+	percentOf: func(p int) string { return fmt.Sprintf("%d%% of the item's amount", p) },
+	restockingLine: func(reasons, what, categories string) string {
+		if categories == "" {
+			return "A return whose reason is " + reasons + " pays a restocking fee of " + what + ", deducted from the refund."
+		}
+		return "A return of category " + categories + " whose reason is " + reasons + " pays a restocking fee of " + what + ", deducted from the refund."
+	},
+	shippingShare: func(reasons string) string {
+		return "When the reason is " + reasons + ", the refund includes the items' share of the shipping fee."
+	},
 	restocking: func(fee, note string) string {
 		return "A restocking fee of " + fee + " (" + note + ") is deducted from the refund."
 	},

@@ -94,6 +94,15 @@ type phrasebook struct {
 	postageMerchantCap func(limit string) string
 	postageFree        string
 	restocking         func(fee, note string) string
+
+	// The fees section (F29, F24).
+	postageAllBuyer    string
+	postageByReason    func(reasons string) string
+	postageByReasonCap func(reasons, limit string) string
+	freePostage        func(tier string, all bool) string
+	percentOf          func(percent int) string
+	restockingLine     func(reasons, what, categories string) string // categories may be empty
+	shippingShare      func(reasons string) string
 	nextStep           map[string]string                // by NextStep.Action
 	next               func(step, within string) string // step from nextStep (see stepOf); within may be empty
 }

@@ -15,6 +15,7 @@ var zh = phrasebook{
 		TopicReviewTime: "审核时效",
 		TopicPhotos:     "图片与视频",
 		TopicTimeLimits: "时限",
+		TopicFees:       "退货运费与手续费",
 	},
 	rulesIntro:  "申请按以下规则依次判断，以第一条符合的规则为准。",
 	sentenceSep: "",
@@ -134,7 +135,30 @@ var zh = phrasebook{
 	postageMerchantCap: func(limit string) string {
 		return "退货运费由商家承担，最高 " + limit + "。"
 	},
-	postageFree: "退货运费由商家全额承担（会员权益）。",
+	postageFree:     "退货运费由商家全额承担（会员权益）。",
+	postageAllBuyer: "退货运费由您承担。",
+	postageByReason: func(reasons string) string {
+		return "退货原因为" + reasons + "时，退货运费由商家承担；其他原因由您承担。"
+	},
+	postageByReasonCap: func(reasons, limit string) string {
+		return "退货原因为" + reasons + "时，退货运费由商家承担，最高 " + limit + "；其他原因由您承担。"
+	},
+	freePostage: func(tier string, all bool) string {
+		if all {
+			return tier + "会员退货免运费。"
+		}
+		return tier + "会员因质量问题退货，运费由商家全额承担。"
+	},
+	percentOf: func(p int) string { return fmt.Sprintf("商品金额的 %d%%", p) },
+	restockingLine: func(reasons, what, categories string) string {
+		if categories == "" {
+			return "退货原因为" + reasons + "时，退款将扣除退货手续费（" + what + "）。"
+		}
+		return category(categories) + "商品退货原因为" + reasons + "时，退款将扣除退货手续费（" + what + "）。"
+	},
+	shippingShare: func(reasons string) string {
+		return "退货原因为" + reasons + "时，退款包含商品分摊的运费。"
+	},
 	restocking: func(fee, note string) string {
 		return "退款将扣除退货手续费 " + fee + "（" + note + "）。"
 	},
@@ -163,3 +187,6 @@ func joinLast(items []string, sep, last string) string {
 	}
 	return strings.Join(items[:len(items)-1], sep) + last + items[len(items)-1]
 }
+
+// category names categories before a noun ("类目「音频」的").
+func category(categories string) string { return "类目" + categories + "的" }
