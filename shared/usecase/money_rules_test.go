@@ -2,8 +2,11 @@ package usecase_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/memstore"
+	"github.com/aftersales/aftersales/shared/storetest"
 	"github.com/aftersales/aftersales/shared/usecase"
 )
 
@@ -91,3 +94,52 @@ func TestGoodwillOnFeeAccount(t *testing.T) {
 		})
 	}
 }
+
+// TestRefundRateCondition: a rule on the buyer's refund rate reads the
+// buyer's cases of the period (casework.Decide): of two earlier cases, one
+// refunded is 50%, so a rule from 50% holds and one from 60% does not;
+// staff's goodwill cases do not count.
+func TestRefundRateCondition(t *testing.T) {
+	tests := []struct {
+		name    string
+		atLeast int
+		rule    string
+	}{
+		{"50% of the buyer's cases were refunded: at least 50 holds", 50, "high-refund-rate"},
+		{"at least 60 does not", 60, "default"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := memstore.New(storetest.NewFakeClock(storetest.Epoch))
+			svc, _ := newServiceWith(t, usecase.Ports{Cases: store, Orders: store, Idempotency: store, Refunds: store}, noBlobs{},
+				storetest.NewFakeClock(storetest.Epoch))
+			earlier := func(id string, typ aftersales.CaseType, status aftersales.Status, refunded int64) {
+				c := &aftersales.Case{ID: id, OrderID: "o-old", BuyerID: "b1", Type: typ, Status: status, Refunded: refunded,
+					Version: 1, CreatedAt: storetest.Epoch.Add(-24 * time.Hour), UpdatedAt: storetest.Epoch}
+				if err := store.CreateCase(t.Context(), c, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			earlier("as_old1", aftersales.RefundOnly, aftersales.StatusCompleted, 1000)
+			earlier("as_old2", aftersales.ReturnRefund, aftersales.StatusRejected, 0)
+			earlier("as_old3", aftersales.Goodwill, aftersales.StatusCompleted, 500) // the merchant's, not the buyer's
+			rs := aftersales.DefaultRuleSet()
+			rs.Version = 0
+			rs.Rules = append([]aftersales.Rule{{ID: "high-refund-rate",
+				When: aftersales.Condition{RefundRateDays: ptrTo(30), RefundRateAtLeast: ptrTo(tc.atLeast)},
+				Then: aftersales.Outcome{Decision: aftersales.OutcomeManual, Level: aftersales.RoleAdmin}}}, rs.Rules...)
+			if _, err := svc.RuleSets.PutRuleSet(t.Context(), aftersales.Principal{ID: "a1", Roles: []aftersales.Role{aftersales.RoleAdmin}}, rs); err != nil {
+				t.Fatal(err)
+			}
+			pv, err := svc.Cases.Preview(t.Context(), buyer, app("l1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pv.Decision.RuleID != tc.rule {
+				t.Errorf("decided by %q, want %q", pv.Decision.RuleID, tc.rule)
+			}
+		})
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
