@@ -48,6 +48,9 @@ type Evidence struct {
 	// has it on for the case's category (EvidenceSettings).
 	Labels []string
 	Damage bool
+	// Slot is the named photo it is (F16: "item", "label"), as declared
+	// with its upload; empty for any other file.
+	Slot string
 }
 
 // Decision records who decided a review and by which rule (F8).
@@ -106,6 +109,11 @@ type Case struct {
 	Return          *Shipment // the buyer's return parcel
 	ReturnCondition string    // sellable or defective, from the merchant's inspection
 	Replacement     *Shipment // the replacement of an exchange
+
+	// Charges are the fees and perks applied to the case (F29, F24): who
+	// bears the return postage, the restocking fee. Nil for cases that
+	// return nothing, and for cases opened before they existed.
+	Charges *Charges
 
 	// Dispute is the buyer's dispute of a rejection or an amount (F15), nil
 	// until one is opened.

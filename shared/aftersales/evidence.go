@@ -33,6 +33,9 @@ var evidenceTypes = map[string]int64{
 type UploadFile struct {
 	ContentType string
 	Size        int64
+	// Slot names what the photo shows when the rule set asks for named
+	// photos (F16: "item", "label"); empty for any other file.
+	Slot string
 }
 
 // Upload is a declared evidence file: the object it may be uploaded to and
@@ -44,6 +47,7 @@ type Upload struct {
 	ObjectKey   string
 	ContentType string
 	Size        int64
+	Slot        string // the evidence slot it was declared for (UploadFile.Slot)
 	CreatedAt   time.Time
 	ExpiresAt   time.Time // the record is useless after this (the URL expired long before)
 }
@@ -81,6 +85,7 @@ func ValidateUploadFiles(files []UploadFile, already int) error {
 		case f.Size > limit:
 			v.Add(p+".size", "must be at most %d MB for %s", limit>>20, f.ContentType)
 		}
+		v.Check(f.Slot == "" || ValidSlotName(f.Slot), p+".slot", "must be 1 to %d of a-z, 0-9 and _, starting with a letter (e.g. item, label)", maxSlotName)
 	}
 	return v.Err("evidence.validate")
 }

@@ -197,11 +197,16 @@ type EvidenceSettings struct {
 	// through image recognition; none by default (recognition is not
 	// wired yet: see docs/DECISIONS.md, "Evidence checks (issue 16)").
 	RecognitionCategories []string
+	// Slots are the named photos a case must hold, by line kind (F16:
+	// produce needs "item" and "label"): the condition
+	// evidence_slots_filled tests them.
+	Slots map[LineKind][]string
 }
 
 // DefaultEvidenceSettings are the settings until the merchant sets others.
 func DefaultEvidenceSettings() EvidenceSettings {
-	return EvidenceSettings{ReuseMaxDistance: DefaultReuseMaxDistance}
+	return EvidenceSettings{ReuseMaxDistance: DefaultReuseMaxDistance,
+		Slots: map[LineKind][]string{KindProduce: {SlotItem, SlotLabel}}}
 }
 
 // Recognition is what image recognition saw in a photo (issue 16): the
@@ -227,4 +232,69 @@ func (s EvidenceSettings) RecognizesAny(c *Case) bool {
 		}
 	}
 	return false
+}
+
+// The evidence slots of the default rule set (F16): a photo of the item
+// and one of its parcel label.
+const (
+	SlotItem  = "item"
+	SlotLabel = "label"
+)
+
+// maxSlotName bounds a slot's name.
+const maxSlotName = 32
+
+// ValidSlotName reports whether s can name an evidence slot: 1 to 32 of
+// a-z, 0-9 and '_', starting with a letter.
+func ValidSlotName(s string) bool {
+	if s == "" || len(s) > maxSlotName || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// MissingSlots lists the slots the settings require for the case's line
+// kinds that no usable file fills (a file found invalid or reused fills
+// none), in the settings' order.
+func (s EvidenceSettings) MissingSlots(c *Case) []string {
+	var missing []string
+	for _, k := range []LineKind{KindPhysical, KindVirtual, KindProduce, KindAppliance, KindCrossBorder, KindPresale} {
+		if !slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return l.Kind == k }) {
+			continue
+		}
+		for _, slot := range s.Slots[k] {
+			filled := slices.ContainsFunc(c.Evidence, func(e Evidence) bool {
+				return e.Slot == slot && e.Status != EvidenceInvalid && e.Status != EvidenceReused
+			})
+			if !filled && !slices.Contains(missing, slot) {
+				missing = append(missing, slot)
+			}
+		}
+	}
+	return missing
+}
+
+// validateSlots records every invalid slot setting.
+func (s EvidenceSettings) validateSlots(v *Validation) {
+	kinds := make([]string, 0, len(s.Slots))
+	for k := range s.Slots {
+		kinds = append(kinds, string(k))
+	}
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		p := "evidence.slots." + k
+		if !v.Check(lineKinds[LineKind(k)], p, "is not a line kind (physical, virtual, produce, appliance, cross_border, presale)") {
+			continue
+		}
+		slots := s.Slots[LineKind(k)]
+		v.Check(len(slots) <= MaxEvidencePerCase, p, "must list at most %d slots: a case holds %d files", MaxEvidencePerCase, MaxEvidencePerCase)
+		for i, name := range slots {
+			v.Check(ValidSlotName(name), fmt.Sprintf("%s[%d]", p, i), "must be 1 to %d of a-z, 0-9 and _, starting with a letter", maxSlotName)
+		}
+	}
 }

@@ -198,10 +198,19 @@ type DeliveryStore interface {
 type Announcement struct {
 	CaseID string
 	Seq    int
+	// OrderID, instead of a case change, names an order delivered with
+	// produce on it: its buyer is reminded of the claim window (F16).
+	OrderID string
 }
 
-// EventID is the change's event id (CaseEventID).
-func (a Announcement) EventID() string { return CaseEventID(a.CaseID, a.Seq) }
+// EventID is the change's event id (CaseEventID), or the order's
+// claim-window reminder's (ClaimWindowEventID).
+func (a Announcement) EventID() string {
+	if a.OrderID != "" {
+		return ClaimWindowEventID(a.OrderID)
+	}
+	return CaseEventID(a.CaseID, a.Seq)
+}
 
 // Announcer queues announcements for the notifier.
 type Announcer interface {

@@ -4,19 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // MallSettings are the merchant's rules for what the mall hears of a case
-// beyond refunds (issue 15): retention coupons and follow-up calls (F23),
-// and points for members whose promised review time was missed (F24). They
-// are part of the rule set: data, versioned, changed without a deployment.
+// beyond refunds (issue 15): retention coupons and follow-up calls (F23).
+// The points a member is credited for a missed review promise (F24) are a
+// perk of the tier (RuleSet.Perks, MissedPromisePoints). They are part of
+// the rule set: data, versioned, changed without a deployment.
 type MallSettings struct {
-	// SLAPoints are the points a member of a tier is credited when the
-	// review time promised to the tier (Deadlines.ReviewSLA) is missed,
-	// keyed by the tier exactly as the mall sends it. A tier not listed
-	// earns nothing.
-	SLAPoints map[string]int
 	// Coupons are tried in order when a case completes for the first
 	// time; the first whose condition holds grants its coupon. None: no
 	// coupons.
@@ -47,16 +42,13 @@ type FollowUpRule struct {
 const (
 	MaxCouponRules   = 50
 	MaxCouponCodeLen = 64
-	MaxSLAPoints     = 100000
 )
 
-// DefaultMallSettings are the settings of a merchant who set none: 20
-// points for a diamond member's missed review promise (F24), a follow-up
-// for diamond members and orders above 1,000 CNY, no coupons.
+// DefaultMallSettings are the settings of a merchant who set none: a
+// follow-up for diamond members and orders above 1,000 CNY, no coupons.
 func DefaultMallSettings() MallSettings {
 	above := int64(100000)
-	return MallSettings{SLAPoints: map[string]int{"diamond": 20},
-		FollowUp: FollowUpRule{MemberTiers: []string{"diamond"}, OrderAmountAbove: &above}}
+	return MallSettings{FollowUp: FollowUpRule{MemberTiers: []string{"diamond"}, OrderAmountAbove: &above}}
 }
 
 // HighValue reports whether the buyer of order o is high-value by r.
@@ -83,10 +75,6 @@ func (m MallSettings) CouponFor(in DecisionInput) (CouponRule, bool) {
 
 // validate records every invalid field under "mall".
 func (m MallSettings) validate(v *Validation) {
-	for tier, pts := range m.SLAPoints {
-		v.Check(tier != "" && utf8.RuneCountInString(tier) <= 64, "mall.sla_points", "tiers must be 1 to 64 characters")
-		v.Check(pts >= 0 && pts <= MaxSLAPoints, "mall.sla_points."+tier, "must be from 0 to %d points", MaxSLAPoints)
-	}
 	v.Check(len(m.Coupons) <= MaxCouponRules, "mall.coupons", "must list at most %d rules", MaxCouponRules)
 	ids := map[string]int{}
 	for i, r := range m.Coupons {

@@ -74,6 +74,10 @@ type OrderLine struct {
 	Quantity   int
 	UnitPrice  int64
 	PaidAmount int64
+	// Discount is the part of the order's discounts the mall allocated to
+	// the line (coupons, store-wide offers): PaidAmount is the list price
+	// less it. 0 when the mall sends none.
+	Discount int64
 
 	// Refunded is the sum of refunds executed or under way on this line.
 	Refunded int64
@@ -115,7 +119,10 @@ type Order struct {
 	NotifyChannels []Channel
 	Lines          []OrderLine
 	Fees           Fees
-	UpdatedAt      time.Time
+	// FeeLedgers are ours, like a line's Refunded: the ledger of each fee
+	// account (FeeShipping, FeeTariff) that has one, by account id.
+	FeeLedgers map[string]FeeLedger
+	UpdatedAt  time.Time
 }
 
 // Line returns the line with the given id.
@@ -193,17 +200,31 @@ func (o *Order) Validate() error {
 		p := fmt.Sprintf("lines[%d]", i)
 		if v.Check(l.LineID != "", p+".line_id", "is required") {
 			v.Check(!seen[l.LineID], p+".line_id", "repeats %q", l.LineID)
+			v.Check(!IsFeeAccount(l.LineID), p+".line_id", "must not start with %q: such ids name the order's fee accounts", feePrefix)
 			seen[l.LineID] = true
 		}
 		v.Check(lineKinds[l.Kind], p+".kind", "must be one of physical, virtual, produce, appliance, cross_border, presale")
 		v.Check(l.Quantity >= 1 && l.Quantity <= MaxLineQuantity, p+".quantity", "must be between 1 and %d", MaxLineQuantity)
 		checkAmount(&v, p+".unit_price", l.UnitPrice)
 		checkAmount(&v, p+".paid_amount", l.PaidAmount)
+		if l.Discount != 0 && v.Check(l.Discount > 0 && l.Discount <= MaxAmount, p+".discount", "must be between 0 and %d (minor units)", MaxAmount) &&
+			l.Quantity >= 1 && l.Quantity <= MaxLineQuantity && l.UnitPrice >= 0 && l.UnitPrice <= MaxAmount {
+			// Both factors are bounded, so the list price cannot overflow.
+			list := l.UnitPrice * int64(l.Quantity)
+			v.Check(l.PaidAmount+l.Discount == list, p+".discount", "plus paid_amount (%d) must be the list price, quantity × unit_price (%d)", l.PaidAmount, list)
+		}
 		// Capped so that no number of lines can wrap the sum around; a
 		// capped sum is above any valid payment, which is what matters.
 		total = min(total+min(max(l.PaidAmount, 0), MaxAmount), MaxAmount+1)
 	}
 	v.Check(total <= o.Payment.Amount, "payment.amount", "is less than the lines' paid amounts (%d)", total)
+	feesValid := o.Fees.Shipping >= 0 && o.Fees.Shipping <= MaxAmount && o.Fees.Tariff >= 0 && o.Fees.Tariff <= MaxAmount
+	if fees := o.Fees.Shipping + o.Fees.Tariff; feesValid && total <= o.Payment.Amount && fees > 0 {
+		// The fee accounts are refundable too (issue 17), so what was paid
+		// must cover them as well: otherwise lines and fees together could
+		// be refunded beyond the payment.
+		v.Check(total+fees <= o.Payment.Amount, "payment.amount", "is less than the lines' paid amounts and the fees (%d)", total+fees)
+	}
 	return v.Err("order.validate")
 }
 

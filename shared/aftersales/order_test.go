@@ -85,6 +85,10 @@ func TestOrderValidate(t *testing.T) {
 			o.Payment.Amount, o.Lines[0].UnitPrice, o.Lines[0].PaidAmount = MaxAmount+1, MaxAmount+1, MaxAmount+1
 		}, []string{"payment.amount", "lines[0].unit_price", "lines[0].paid_amount"}},
 		{"negative fees", func(o *Order) { o.Fees = Fees{Shipping: -1, Tariff: MaxAmount + 1} }, []string{"fees.shipping", "fees.tariff"}},
+		{"fees beyond the payment", func(o *Order) { o.Fees = Fees{Shipping: o.Payment.Amount} }, []string{"payment.amount"}},
+		{"a line id of a fee account", func(o *Order) { o.Lines[0].LineID = FeeShipping }, []string{"lines[0].line_id"}},
+		{"a discount that is not list price less paid", func(o *Order) { o.Lines[0].Discount = 1 }, []string{"lines[0].discount"}},
+		{"a negative discount", func(o *Order) { o.Lines[0].Discount = -1 }, []string{"lines[0].discount"}},
 		// Before the bounds, two lines of 2^62 summed to -2^63 and passed
 		// the check against a payment of 19800.
 		{"line amounts whose sum wraps", func(o *Order) {
@@ -141,14 +145,16 @@ func TestValidateUploadFiles(t *testing.T) {
 		already int
 		fields  []string
 	}{
-		{"photo and video", []UploadFile{{"image/jpeg", 1 << 20}, {"video/mp4", 90 << 20}}, 0, nil},
+		{"photo and video", []UploadFile{{"image/jpeg", 1 << 20, ""}, {"video/mp4", 90 << 20, ""}}, 0, nil},
 		{"none", nil, 0, []string{"files"}},
 		{"too many: the files are not looked at", make([]UploadFile, 2), 8, []string{"files"}},
-		{"wrong type", []UploadFile{{"application/pdf", 10}}, 0, []string{"files[0].content_type"}},
-		{"image too large", []UploadFile{{"image/png", 20<<20 + 1}}, 0, []string{"files[0].size"}},
-		{"video at the limit", []UploadFile{{"video/mp4", 100 << 20}}, 0, nil},
-		{"video too large", []UploadFile{{"video/mp4", 100<<20 + 1}}, 0, []string{"files[0].size"}},
-		{"empty file", []UploadFile{{"image/webp", 0}}, 0, []string{"files[0].size"}},
+		{"wrong type", []UploadFile{{"application/pdf", 10, ""}}, 0, []string{"files[0].content_type"}},
+		{"image too large", []UploadFile{{"image/png", 20<<20 + 1, ""}}, 0, []string{"files[0].size"}},
+		{"video at the limit", []UploadFile{{"video/mp4", 100 << 20, ""}}, 0, nil},
+		{"video too large", []UploadFile{{"video/mp4", 100<<20 + 1, ""}}, 0, []string{"files[0].size"}},
+		{"empty file", []UploadFile{{"image/webp", 0, ""}}, 0, []string{"files[0].size"}},
+		{"a named slot", []UploadFile{{"image/jpeg", 10, "label"}}, 0, nil},
+		{"a slot that is no name", []UploadFile{{"image/jpeg", 10, "Label!"}}, 0, []string{"files[0].slot"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

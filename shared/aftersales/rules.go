@@ -58,7 +58,12 @@ type RuleSet struct {
 	// Evidence are the settings of the evidence checks (issue 16).
 	Evidence EvidenceSettings
 	// Mall is what the mall hears of beyond refunds (issue 15).
-	Mall      MallSettings
+	Mall MallSettings
+	// Fees say who pays for a return and what it costs (F29).
+	Fees FeeSettings
+	// Perks are the member perks by tier, exactly as the mall sends it
+	// (F24); the review promise of a tier stays in Deadlines.ReviewSLA.
+	Perks     map[string]Perk
 	UpdatedAt time.Time
 	UpdatedBy string
 }
@@ -134,6 +139,80 @@ type Condition struct {
 	// them is redeemed; false holds when some virtual line of the case is
 	// redeemed (F18). Neither holds for a case without virtual lines.
 	VirtualUnused *bool
+
+	// RefundRateDays is the period of the refund rate, in days (default
+	// DefaultRefundRateDays); RefundRateAtLeast and RefundRateAtMost bound
+	// the rate in percent, both inclusive. The rate is the share of the
+	// buyer's cases opened in the period (this one not counted) that ended
+	// with money back; it holds for neither bound when the buyer opened
+	// none, since no rate can be told from nothing.
+	RefundRateDays    *int
+	RefundRateAtLeast *int
+	RefundRateAtMost  *int
+	// ReturnShippingPaidBy: the case's return postage is borne by this
+	// payer (merchant or buyer, F29); never holds for a case that returns
+	// nothing.
+	ReturnShippingPaidBy *Payer
+	// HasRestockingFee: the case pays a restocking fee (true) or none
+	// (false).
+	HasRestockingFee *bool
+	// Perks: the buyer's member tier has one of these perks
+	// (free_return_shipping, missed_promise_points).
+	Perks []string
+	// EvidenceSlotsFilled: every named photo the rule set's
+	// evidence.slots require for the case's line kinds is there (true), or
+	// one is missing (false) (F16: produce needs "item" and "label").
+	EvidenceSlotsFilled *bool
+}
+
+// DefaultRefundRateDays is the period of a refund rate condition that names
+// none: the 90 days of the refund count's conditions.
+const DefaultRefundRateDays = 90
+
+// RefundRate is a buyer's cases in a period and how many of them ended with
+// money back.
+type RefundRate struct {
+	Cases, Refunded int
+}
+
+// rateDays is the period of w's refund rate condition.
+func (w Condition) rateDays() int {
+	if w.RefundRateDays != nil {
+		return *w.RefundRateDays
+	}
+	return DefaultRefundRateDays
+}
+
+// UsesRefundRate reports the period of w's refund rate condition, if it has one.
+func (w Condition) UsesRefundRate() (days int, ok bool) {
+	return w.rateDays(), w.RefundRateAtLeast != nil || w.RefundRateAtMost != nil
+}
+
+// rateHolds checks the refund rate bounds against the buyer's rate.
+func (w Condition) rateHolds(in DecisionInput) bool {
+	if w.RefundRateAtLeast == nil && w.RefundRateAtMost == nil {
+		return true
+	}
+	r, ok := in.RefundRates[w.rateDays()]
+	if !ok || r.Cases == 0 {
+		return false
+	}
+	// Compared as refunded×100 against bound×cases: exact, no rounding.
+	pct := int64(r.Refunded) * 100
+	return (w.RefundRateAtLeast == nil || pct >= int64(*w.RefundRateAtLeast)*int64(r.Cases)) &&
+		(w.RefundRateAtMost == nil || pct <= int64(*w.RefundRateAtMost)*int64(r.Cases))
+}
+
+// perksHold reports whether the buyer's tier has one of the perks named.
+func perksHold(names []string, rs *RuleSet, o *Order) bool {
+	if len(names) == 0 {
+		return true
+	}
+	if o == nil || rs == nil {
+		return false
+	}
+	p, ok := rs.Perks[o.MemberTier]
+	return ok && slices.ContainsFunc(p.PerkNames(), func(n string) bool { return slices.Contains(names, n) })
 }
 
 // Outcome is what a rule decides.
@@ -154,7 +233,12 @@ type DecisionInput struct {
 	Case              *Case
 	Order             *Order
 	RefundsLast90Days int
-	Now               time.Time
+	// RefundRates are the buyer's refund rates by period in days, for the
+	// periods the rule set's conditions name.
+	RefundRates map[int]RefundRate
+	Now         time.Time
+	// rules is the rule set deciding, for conditions on its perks.
+	rules *RuleSet
 }
 
 // byRules is Decision.By for decisions the rule set made.
@@ -170,6 +254,7 @@ func Decide(in DecisionInput, rs *RuleSet) Decision {
 	}
 	d := Decision{Outcome: string(OutcomeManual), By: byRules, RuleSetVersion: rs.Version,
 		Level: RoleReviewer, Reason: "no rule matched"}
+	in.rules = rs
 	if in.Case != nil {
 		for _, r := range rs.Rules {
 			if r.When.holds(in) {
@@ -219,7 +304,7 @@ func (w Condition) holds(in DecisionInput) bool {
 		daysHold(shipped, in.Now, w.ShippedMoreThanDays, w.ShippedWithinDays) &&
 		daysHold(delivered, in.Now, w.DeliveredMoreThanDays, w.DeliveredWithinDays) &&
 		(len(w.LineKinds) == 0 || slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return slices.Contains(w.LineKinds, l.Kind) })) &&
-		(len(w.OnlyLineKinds) == 0 || len(c.Lines) > 0 && !slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return !slices.Contains(w.OnlyLineKinds, l.Kind) })) &&
+		(len(w.OnlyLineKinds) == 0 || len(c.Lines) > 0 && !slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return l.Kind != KindFee && !slices.Contains(w.OnlyLineKinds, l.Kind) })) &&
 		(len(w.Categories) == 0 || slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return slices.Contains(w.Categories, l.Category) })) &&
 		(w.AmountAbove == nil || amount > *w.AmountAbove) &&
 		(w.AmountAtMost == nil || amount <= *w.AmountAtMost) &&
@@ -232,7 +317,12 @@ func (w Condition) holds(in DecisionInput) bool {
 		(w.RecognizedDamage == nil || recognizedDamage(c) == *w.RecognizedDamage) &&
 		(len(w.RecognizedLabels) == 0 || recognizedAny(c, w.RecognizedLabels)) &&
 		(len(w.Reasons) == 0 || slices.Contains(w.Reasons, c.Reason)) &&
-		(w.VirtualUnused == nil || virtualUnusedIs(c, o, *w.VirtualUnused))
+		(w.VirtualUnused == nil || virtualUnusedIs(c, o, *w.VirtualUnused)) &&
+		w.rateHolds(in) &&
+		(w.ReturnShippingPaidBy == nil || c.Charges != nil && c.Charges.ReturnShippingPaidBy == *w.ReturnShippingPaidBy) &&
+		(w.HasRestockingFee == nil || (c.Charges != nil && c.Charges.RestockingFee > 0) == *w.HasRestockingFee) &&
+		perksHold(w.Perks, in.rules, o) &&
+		(w.EvidenceSlotsFilled == nil || in.rules != nil && (len(in.rules.Evidence.MissingSlots(c)) == 0) == *w.EvidenceSlotsFilled)
 }
 
 // empty reports whether w matches every case.
@@ -245,7 +335,9 @@ func (w Condition) empty() bool {
 		w.AmountAbove == nil && w.AmountAtMost == nil && len(w.MemberTiers) == 0 &&
 		w.RefundsAtLeast == nil && w.RefundsAtMost == nil && w.HasEvidence == nil && w.EvidenceVerified == nil && w.EvidenceReused == nil &&
 		w.RecognizedDamage == nil && len(w.RecognizedLabels) == 0 &&
-		len(w.Reasons) == 0 && w.VirtualUnused == nil
+		len(w.Reasons) == 0 && w.VirtualUnused == nil &&
+		w.RefundRateDays == nil && w.RefundRateAtLeast == nil && w.RefundRateAtMost == nil &&
+		w.ReturnShippingPaidBy == nil && w.HasRestockingFee == nil && len(w.Perks) == 0 && w.EvidenceSlotsFilled == nil
 }
 
 const day = 24 * time.Hour
@@ -370,6 +462,9 @@ func (rs *RuleSet) Validate() error {
 	}
 	rs.Deadlines.validate(&v)
 	rs.Mall.validate(&v)
+	rs.Fees.validate(&v)
+	rs.Evidence.validateSlots(&v)
+	validatePerks(rs.Perks, &v)
 	return v.Err("ruleset.validate")
 }
 
@@ -401,6 +496,7 @@ func (w Condition) validate(v *Validation, p string) {
 		{"categories", w.Categories != nil && len(w.Categories) == 0},
 		{"member_tiers", w.MemberTiers != nil && len(w.MemberTiers) == 0},
 		{"reasons", w.Reasons != nil && len(w.Reasons) == 0},
+		{"perks", w.Perks != nil && len(w.Perks) == 0},
 	} {
 		v.Check(!l.given, p+"."+l.name, "is an empty list; list at least one value, or leave it out to match any")
 	}
@@ -444,6 +540,28 @@ func (w Condition) validate(v *Validation, p string) {
 		if w.RefundsAtLeast != nil {
 			v.Check(*w.RefundsAtLeast <= *w.RefundsAtMost, p+".refunds_90d_at_most", "must not be less than refunds_90d_at_least (%d), or no case can match", *w.RefundsAtLeast)
 		}
+	}
+	if w.RefundRateDays != nil {
+		v.Check(*w.RefundRateDays >= 1 && *w.RefundRateDays <= 365, p+".refund_rate_days", "must be between 1 and 365")
+		v.Check(w.RefundRateAtLeast != nil || w.RefundRateAtMost != nil, p+".refund_rate_days",
+			"is the period of refund_rate_at_least or refund_rate_at_most; give one of them")
+	}
+	for _, b := range []struct {
+		name string
+		x    *int
+	}{{"refund_rate_at_least", w.RefundRateAtLeast}, {"refund_rate_at_most", w.RefundRateAtMost}} {
+		if b.x != nil {
+			v.Check(*b.x >= 0 && *b.x <= 100, p+"."+b.name, "must be a percentage from 0 to 100")
+		}
+	}
+	if w.RefundRateAtLeast != nil && w.RefundRateAtMost != nil {
+		v.Check(*w.RefundRateAtLeast <= *w.RefundRateAtMost, p+".refund_rate_at_most", "must not be less than refund_rate_at_least (%d), or no case can match", *w.RefundRateAtLeast)
+	}
+	v.Check(w.ReturnShippingPaidBy == nil || *w.ReturnShippingPaidBy == PayerMerchant || *w.ReturnShippingPaidBy == PayerBuyer,
+		p+".return_shipping_paid_by", "must be merchant or buyer")
+	for j, n := range w.Perks {
+		v.Check(n == PerkFreeReturnShipping || n == PerkMissedPromisePoints, fmt.Sprintf("%s.perks[%d]", p, j),
+			"must be one of %s, %s", PerkFreeReturnShipping, PerkMissedPromisePoints)
 	}
 	for j, code := range w.Reasons {
 		f := fmt.Sprintf("%s.reasons[%d]", p, j)
@@ -549,6 +667,9 @@ func DefaultRuleSet() *RuleSet {
 			{ID: "claim-without-evidence", Description: "a claim needs photos before anyone can judge it (F16)",
 				When: Condition{CaseTypes: []CaseType{Claim}, HasEvidence: rulePtr(false)},
 				Then: Outcome{Decision: OutcomeRequestEvidence, Reason: "add photos of the damaged or spoiled items and of the parcel label"}},
+			{ID: "produce-photo-slots", Description: "a produce claim needs a photo of the items and one of the parcel label (F16)",
+				When: Condition{CaseTypes: []CaseType{Claim}, LineKinds: []LineKind{KindProduce}, EvidenceSlotsFilled: rulePtr(false)},
+				Then: Outcome{Decision: OutcomeRequestEvidence, Reason: "add a photo of the spoiled items (slot item) and one of the parcel label (slot label)"}},
 			{ID: "unshipped-refund", Description: "refund-only before shipment: approved in seconds",
 				When: Condition{CaseTypes: []CaseType{RefundOnly}, OrderStatuses: []OrderStatus{OrderPaid}},
 				Then: Outcome{Decision: OutcomeApprove}},
@@ -574,6 +695,8 @@ func DefaultRuleSet() *RuleSet {
 		AdminApprovalAbove: DefaultAdminApprovalAbove,
 		Evidence:           DefaultEvidenceSettings(),
 		Mall:               DefaultMallSettings(),
+		Fees:               DefaultFeeSettings(),
+		Perks:              DefaultPerks(),
 	}
 }
 

@@ -69,7 +69,7 @@ func oneRule(w Condition) *RuleSet {
 	rs := &RuleSet{Version: 3, AdminApprovalAbove: 1 << 40, Deadlines: DefaultDeadlines(), Rules: []Rule{
 		{ID: "r", When: w, Then: Outcome{Decision: OutcomeApprove}},
 		{ID: "default", Then: Outcome{Decision: OutcomeManual, Level: RoleReviewer}},
-	}}
+	}, Fees: DefaultFeeSettings(), Perks: DefaultPerks(), Evidence: DefaultEvidenceSettings()}
 	return rs
 }
 
@@ -207,6 +207,52 @@ var conditionCases = []struct {
 			return in
 		}, false},
 
+	{"refund rate at least: 2 of 4 is 50%", Condition{RefundRateAtLeast: rulePtr(50)},
+		func() DecisionInput { return rateInput(90, 4, 2) }, true},
+	{"refund rate at least: 1 of 4 is 25%", Condition{RefundRateAtLeast: rulePtr(50)},
+		func() DecisionInput { return rateInput(90, 4, 1) }, false},
+	{"refund rate at most: 1 of 3 is 33.3%", Condition{RefundRateAtMost: rulePtr(33)},
+		func() DecisionInput { return rateInput(90, 3, 1) }, false},
+	{"refund rate at most: 1 of 3 within 34%", Condition{RefundRateAtMost: rulePtr(34)},
+		func() DecisionInput { return rateInput(90, 3, 1) }, true},
+	{"refund rate: no case in the period holds no bound", Condition{RefundRateAtMost: rulePtr(100)},
+		func() DecisionInput { return rateInput(90, 0, 0) }, false},
+	{"refund rate over 30 days read for 30 days", Condition{RefundRateDays: rulePtr(30), RefundRateAtLeast: rulePtr(100)},
+		func() DecisionInput { return rateInput(30, 2, 2) }, true},
+	{"refund rate over 30 days not read", Condition{RefundRateDays: rulePtr(30), RefundRateAtLeast: rulePtr(0)},
+		func() DecisionInput { return rateInput(90, 2, 2) }, false},
+
+	{"return shipping paid by the buyer: size return", Condition{ReturnShippingPaidBy: rulePtr(PayerBuyer)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "size_not_fit") }, true},
+	{"return shipping paid by the merchant: size return", Condition{ReturnShippingPaidBy: rulePtr(PayerMerchant)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "size_not_fit") }, false},
+	{"return shipping paid by the merchant: quality fault", Condition{ReturnShippingPaidBy: rulePtr(PayerMerchant)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "quality_issue") }, true},
+	{"return shipping: a refund-only case returns nothing", Condition{ReturnShippingPaidBy: rulePtr(PayerBuyer)},
+		func() DecisionInput { return chargedInput("gold", RefundOnly, "wrong_item") }, false},
+	{"restocking fee on a no-reason return", Condition{HasRestockingFee: rulePtr(true)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "no_reason_7_days") }, true},
+	{"no restocking fee on a quality return", Condition{HasRestockingFee: rulePtr(false)},
+		func() DecisionInput { return chargedInput("gold", ReturnRefund, "quality_issue") }, true},
+	{"perk of the buyer's tier", Condition{Perks: []string{PerkFreeReturnShipping}},
+		func() DecisionInput { return chargedInput("platinum", ReturnRefund, "quality_issue") }, true},
+	{"perk another tier has", Condition{Perks: []string{PerkFreeReturnShipping}},
+		func() DecisionInput { return chargedInput("diamond", ReturnRefund, "quality_issue") }, false},
+
+	{"evidence slots filled: produce with item and label", Condition{EvidenceSlotsFilled: rulePtr(true)},
+		func() DecisionInput {
+			return ruleInput(withSlots(ruleCase(Claim, "produce_spoiled", "p1")), ruleOrder())
+		}, true},
+	{"evidence slots missing: produce with an unnamed photo", Condition{EvidenceSlotsFilled: rulePtr(false)},
+		func() DecisionInput { return ruleInput(ruleCase(Claim, "produce_spoiled", "p1"), ruleOrder()) }, true},
+	{"evidence slots missing: the label photo is another claim's", Condition{EvidenceSlotsFilled: rulePtr(false)},
+		func() DecisionInput {
+			c := withSlots(ruleCase(Claim, "produce_spoiled", "p1"))
+			c.Evidence[1].Status = EvidenceReused
+			return ruleInput(c, ruleOrder())
+		}, true},
+	{"evidence slots filled: nothing required for apparel", Condition{EvidenceSlotsFilled: rulePtr(true)}, nil, true},
+
 	{"every given field holds", Condition{CaseTypes: []CaseType{ReturnRefund}, Categories: []string{"apparel"}, AmountAtMost: rulePtr[int64](10000)}, nil, true},
 	{"one given field fails", Condition{CaseTypes: []CaseType{ReturnRefund}, Categories: []string{"apparel"}, AmountAtMost: rulePtr[int64](100)}, nil, false},
 }
@@ -230,6 +276,33 @@ func evidenceInput(statuses ...string) DecisionInput {
 		c.Evidence = append(c.Evidence, Evidence{ID: "ev-" + s, ContentType: "image/jpeg", Size: 1, Status: s})
 	}
 	return ruleInput(c, ruleOrder())
+}
+
+// rateInput is a size return by a buyer who opened cases in the last days,
+// refunded of them.
+func rateInput(days, cases, refunded int) DecisionInput {
+	in := ruleInput(ruleCase(ReturnRefund, "size_not_fit", "l1"), ruleOrder())
+	in.RefundRates = map[int]RefundRate{days: {Cases: cases, Refunded: refunded}}
+	return in
+}
+
+// chargedInput is a case of type t and reason by a member of tier, with the
+// charges of a rule set that takes 10% off no-reason returns.
+func chargedInput(tier string, t CaseType, reason string) DecisionInput {
+	o := ruleOrder()
+	o.MemberTier = tier
+	c := ruleCase(t, reason, "l1")
+	rs := oneRule(Condition{})
+	rs.Fees.Restocking = []RestockingFee{{Percent: 10}}
+	c.Charges = ChargesFor(rs, c, o)
+	return ruleInput(c, o)
+}
+
+// withSlots gives c the two named photos a produce claim needs (F16).
+func withSlots(c *Case) *Case {
+	c.Evidence = []Evidence{{ID: "ev-item", ContentType: "image/jpeg", Size: 1, Status: EvidenceVerified, Slot: SlotItem},
+		{ID: "ev-label", ContentType: "image/jpeg", Size: 1, Status: EvidenceUploaded, Slot: SlotLabel}}
+	return c
 }
 
 func virtualInput(redeemed bool) DecisionInput {
@@ -462,14 +535,16 @@ func TestDefaultRuleSetExamples(t *testing.T) {
 			o.Status, o.DeliveredAt = OrderDelivered, ruleNow.Add(-2*day)
 			return o
 		}(), want{OutcomeReject, "produce-claim-window", "", "spoiled produce must be claimed within 24 hours of delivery"}},
-		{"produce claimed 23 h after delivery goes on to a reviewer", withRequested(ruleCase(Claim, "produce_spoiled", "p1"), 2000), func() *Order {
+		{"produce claim with a photo but none of the label is asked for it", ruleCase(Claim, "produce_spoiled", "p1"), ruleOrder(),
+			want{OutcomeRequestEvidence, "produce-photo-slots", "", "add a photo of the spoiled items (slot item) and one of the parcel label (slot label)"}},
+		{"produce claimed 23 h after delivery goes on to a reviewer", withRequested(withSlots(ruleCase(Claim, "produce_spoiled", "p1")), 2000), func() *Order {
 			o := ruleOrder()
 			o.Status, o.DeliveredAt = OrderDelivered, ruleNow.Add(-23*time.Hour)
 			return o
 		}(), want{OutcomeManual, "produce-claim", RoleReviewer, "produce claim: check the photos and the spoiled count"}},
-		{"20 CNY produce claim with photos needs a reviewer", withRequested(ruleCase(Claim, "produce_spoiled", "p1"), 2000), ruleOrder(),
+		{"20 CNY produce claim with photos needs a reviewer", withRequested(withSlots(ruleCase(Claim, "produce_spoiled", "p1")), 2000), ruleOrder(),
 			want{OutcomeManual, "produce-claim", RoleReviewer, "produce claim: check the photos and the spoiled count"}},
-		{"800 CNY produce claim needs an admin", withRequested(ruleCase(Claim, "produce_spoiled", "p1"), 80000), ruleOrder(),
+		{"800 CNY produce claim needs an admin", withRequested(withSlots(ruleCase(Claim, "produce_spoiled", "p1")), 80000), ruleOrder(),
 			want{OutcomeManual, "admin-above-500", RoleAdmin, "more than 500 CNY"}},
 		{"30 CNY return shipped 10 days ago needs a reviewer", withRequested(ruleCase(ReturnRefund, "size_not_fit", "l1"), 3000), shippedAgo(10 * day),
 			want{OutcomeManual, "shipped-over-7-days", RoleReviewer, "shipped more than 7 days ago"}},
@@ -551,44 +626,44 @@ func TestRuleSetValidate(t *testing.T) {
 		{"empty rule id", func(rs *RuleSet) { rs.Rules[2].ID = "" }, []string{"rules[2].id"}},
 		{"rule id with a space", func(rs *RuleSet) { rs.Rules[2].ID = "claim no evidence" }, []string{"rules[2].id"}},
 		{"rule id too long", func(rs *RuleSet) { rs.Rules[2].ID = strings.Repeat("a", MaxRuleIDLen+1) }, []string{"rules[2].id"}},
-		{"repeated rule id", func(rs *RuleSet) { rs.Rules[4].ID = rs.Rules[0].ID }, []string{"rules[4].id"}},
+		{"repeated rule id", func(rs *RuleSet) { rs.Rules[5].ID = rs.Rules[0].ID }, []string{"rules[5].id"}},
 		{"description too long", func(rs *RuleSet) { rs.Rules[0].Description = strings.Repeat("长", MaxRuleDescRunes+1) }, []string{"rules[0].description"}},
-		{"unknown case type", func(rs *RuleSet) { rs.Rules[3].When.CaseTypes = []CaseType{RefundOnly, "refund"} }, []string{"rules[3].when.case_types[1]"}},
-		{"unknown order status", func(rs *RuleSet) { rs.Rules[3].When.OrderStatuses = []OrderStatus{"unpaid"} }, []string{"rules[3].when.order_statuses[0]"}},
-		{"unknown line kind", func(rs *RuleSet) { rs.Rules[6].When.LineKinds = []LineKind{"bundle"} }, []string{"rules[6].when.line_kinds[0]"}},
-		{"unknown only line kind", func(rs *RuleSet) { rs.Rules[4].When.OnlyLineKinds = []LineKind{"coupon"} }, []string{"rules[4].when.only_line_kinds[0]"}},
-		{"empty category", func(rs *RuleSet) { rs.Rules[6].When.Categories = []string{"fruit", ""} }, []string{"rules[6].when.categories[1]"}},
-		{"empty member tier", func(rs *RuleSet) { rs.Rules[6].When.MemberTiers = []string{""} }, []string{"rules[6].when.member_tiers[0]"}},
-		{"negative amount above", func(rs *RuleSet) { rs.Rules[5].When.AmountAbove = rulePtr[int64](-1) }, []string{"rules[5].when.amount_above"}},
-		{"negative amount at most", func(rs *RuleSet) { rs.Rules[8].When.AmountAtMost = rulePtr[int64](-1) }, []string{"rules[8].when.amount_at_most"}},
-		{"amount range that holds for nothing", func(rs *RuleSet) { rs.Rules[8].When.AmountAbove = rulePtr[int64](5000) }, []string{"rules[8].when.amount_at_most"}},
-		{"negative shipped days", func(rs *RuleSet) { rs.Rules[7].When.ShippedMoreThanDays = rulePtr(-1) }, []string{"rules[7].when.shipped_more_than_days"}},
-		{"shipped days beyond ten years", func(rs *RuleSet) { rs.Rules[7].When.ShippedWithinDays = rulePtr(3651) }, []string{"rules[7].when.shipped_within_days"}},
-		{"shipped range that holds for nothing", func(rs *RuleSet) { rs.Rules[7].When.ShippedWithinDays = rulePtr(7) }, []string{"rules[7].when.shipped_within_days"}},
-		{"negative paid days", func(rs *RuleSet) { rs.Rules[7].When.PaidWithinDays = rulePtr(-2) }, []string{"rules[7].when.paid_within_days"}},
+		{"unknown case type", func(rs *RuleSet) { rs.Rules[4].When.CaseTypes = []CaseType{RefundOnly, "refund"} }, []string{"rules[4].when.case_types[1]"}},
+		{"unknown order status", func(rs *RuleSet) { rs.Rules[4].When.OrderStatuses = []OrderStatus{"unpaid"} }, []string{"rules[4].when.order_statuses[0]"}},
+		{"unknown line kind", func(rs *RuleSet) { rs.Rules[7].When.LineKinds = []LineKind{"bundle"} }, []string{"rules[7].when.line_kinds[0]"}},
+		{"unknown only line kind", func(rs *RuleSet) { rs.Rules[5].When.OnlyLineKinds = []LineKind{"coupon"} }, []string{"rules[5].when.only_line_kinds[0]"}},
+		{"empty category", func(rs *RuleSet) { rs.Rules[7].When.Categories = []string{"fruit", ""} }, []string{"rules[7].when.categories[1]"}},
+		{"empty member tier", func(rs *RuleSet) { rs.Rules[7].When.MemberTiers = []string{""} }, []string{"rules[7].when.member_tiers[0]"}},
+		{"negative amount above", func(rs *RuleSet) { rs.Rules[6].When.AmountAbove = rulePtr[int64](-1) }, []string{"rules[6].when.amount_above"}},
+		{"negative amount at most", func(rs *RuleSet) { rs.Rules[9].When.AmountAtMost = rulePtr[int64](-1) }, []string{"rules[9].when.amount_at_most"}},
+		{"amount range that holds for nothing", func(rs *RuleSet) { rs.Rules[9].When.AmountAbove = rulePtr[int64](5000) }, []string{"rules[9].when.amount_at_most"}},
+		{"negative shipped days", func(rs *RuleSet) { rs.Rules[8].When.ShippedMoreThanDays = rulePtr(-1) }, []string{"rules[8].when.shipped_more_than_days"}},
+		{"shipped days beyond ten years", func(rs *RuleSet) { rs.Rules[8].When.ShippedWithinDays = rulePtr(3651) }, []string{"rules[8].when.shipped_within_days"}},
+		{"shipped range that holds for nothing", func(rs *RuleSet) { rs.Rules[8].When.ShippedWithinDays = rulePtr(7) }, []string{"rules[8].when.shipped_within_days"}},
+		{"negative paid days", func(rs *RuleSet) { rs.Rules[8].When.PaidWithinDays = rulePtr(-2) }, []string{"rules[8].when.paid_within_days"}},
 		{"paid range that holds for nothing", func(rs *RuleSet) {
-			rs.Rules[7].When.PaidMoreThanDays, rs.Rules[7].When.PaidWithinDays = rulePtr(3), rulePtr(2)
-		}, []string{"rules[7].when.paid_within_days"}},
-		{"negative delivered days", func(rs *RuleSet) { rs.Rules[6].When.DeliveredMoreThanDays = rulePtr(-1) }, []string{"rules[6].when.delivered_more_than_days"}},
+			rs.Rules[8].When.PaidMoreThanDays, rs.Rules[8].When.PaidWithinDays = rulePtr(3), rulePtr(2)
+		}, []string{"rules[8].when.paid_within_days"}},
+		{"negative delivered days", func(rs *RuleSet) { rs.Rules[7].When.DeliveredMoreThanDays = rulePtr(-1) }, []string{"rules[7].when.delivered_more_than_days"}},
 		{"delivered range that holds for nothing", func(rs *RuleSet) {
-			rs.Rules[6].When.DeliveredMoreThanDays, rs.Rules[6].When.DeliveredWithinDays = rulePtr(1), rulePtr(1)
-		}, []string{"rules[6].when.delivered_within_days"}},
-		{"negative refund count", func(rs *RuleSet) { rs.Rules[6].When.RefundsAtLeast = rulePtr(-1) }, []string{"rules[6].when.refunds_90d_at_least"}},
-		{"negative refund count at most", func(rs *RuleSet) { rs.Rules[6].When.RefundsAtMost = rulePtr(-1) }, []string{"rules[6].when.refunds_90d_at_most"}},
+			rs.Rules[7].When.DeliveredMoreThanDays, rs.Rules[7].When.DeliveredWithinDays = rulePtr(1), rulePtr(1)
+		}, []string{"rules[7].when.delivered_within_days"}},
+		{"negative refund count", func(rs *RuleSet) { rs.Rules[7].When.RefundsAtLeast = rulePtr(-1) }, []string{"rules[7].when.refunds_90d_at_least"}},
+		{"negative refund count at most", func(rs *RuleSet) { rs.Rules[7].When.RefundsAtMost = rulePtr(-1) }, []string{"rules[7].when.refunds_90d_at_most"}},
 		{"refund range that holds for nothing", func(rs *RuleSet) {
-			rs.Rules[6].When.RefundsAtLeast, rs.Rules[6].When.RefundsAtMost = rulePtr(3), rulePtr(2)
-		}, []string{"rules[6].when.refunds_90d_at_most"}},
-		{"unknown reason code", func(rs *RuleSet) { rs.Rules[6].When.Reasons = []string{"produce_spoiled", "rotten"} }, []string{"rules[6].when.reasons[1]"}},
-		{"reason of another case type", func(rs *RuleSet) { rs.Rules[6].When.Reasons = []string{"size_not_fit"} }, []string{"rules[6].when.reasons[0]"}},
-		{"unknown decision", func(rs *RuleSet) { rs.Rules[3].Then.Decision = "accept" }, []string{"rules[3].then.decision"}},
-		{"manual without level", func(rs *RuleSet) { rs.Rules[6].Then.Level = "" }, []string{"rules[6].then.level"}},
-		{"manual at buyer level", func(rs *RuleSet) { rs.Rules[6].Then.Level = RoleBuyer }, []string{"rules[6].then.level"}},
-		{"level on an approval", func(rs *RuleSet) { rs.Rules[3].Then.Level = RoleAdmin }, []string{"rules[3].then.level"}},
+			rs.Rules[7].When.RefundsAtLeast, rs.Rules[7].When.RefundsAtMost = rulePtr(3), rulePtr(2)
+		}, []string{"rules[7].when.refunds_90d_at_most"}},
+		{"unknown reason code", func(rs *RuleSet) { rs.Rules[7].When.Reasons = []string{"produce_spoiled", "rotten"} }, []string{"rules[7].when.reasons[1]"}},
+		{"reason of another case type", func(rs *RuleSet) { rs.Rules[7].When.Reasons = []string{"size_not_fit"} }, []string{"rules[7].when.reasons[0]"}},
+		{"unknown decision", func(rs *RuleSet) { rs.Rules[4].Then.Decision = "accept" }, []string{"rules[4].then.decision"}},
+		{"manual without level", func(rs *RuleSet) { rs.Rules[7].Then.Level = "" }, []string{"rules[7].then.level"}},
+		{"manual at buyer level", func(rs *RuleSet) { rs.Rules[7].Then.Level = RoleBuyer }, []string{"rules[7].then.level"}},
+		{"level on an approval", func(rs *RuleSet) { rs.Rules[4].Then.Level = RoleAdmin }, []string{"rules[4].then.level"}},
 		{"reject without reason", func(rs *RuleSet) { rs.Rules[0].Then.Reason = "" }, []string{"rules[0].then.reason"}},
 		{"request evidence without saying what", func(rs *RuleSet) { rs.Rules[2].Then.Reason = "" }, []string{"rules[2].then.reason"}},
 		{"reason too long", func(rs *RuleSet) { rs.Rules[0].Then.Reason = strings.Repeat("x", MaxRuleReasonRunes+1) }, []string{"rules[0].then.reason"}},
-		{"catch-all before the end", func(rs *RuleSet) { rs.Rules[5].When = Condition{} }, []string{"rules[5].when"}},
-		{"no catch-all at the end", func(rs *RuleSet) { rs.Rules = rs.Rules[:len(rs.Rules)-1] }, []string{"rules[8].when"}},
+		{"catch-all before the end", func(rs *RuleSet) { rs.Rules[6].When = Condition{} }, []string{"rules[6].when"}},
+		{"no catch-all at the end", func(rs *RuleSet) { rs.Rules = rs.Rules[:len(rs.Rules)-1] }, []string{"rules[9].when"}},
 		{"zero review deadline", func(rs *RuleSet) { rs.Deadlines.ReviewShipped = 0 }, []string{"deadlines.review_shipped"}},
 		{"negative review deadline", func(rs *RuleSet) { rs.Deadlines.ReviewUnshipped = -time.Hour }, []string{"deadlines.review_unshipped"}},
 		{"evidence deadline over 30 days", func(rs *RuleSet) { rs.Deadlines.Evidence = 31 * day }, []string{"deadlines.evidence"}},
@@ -601,10 +676,10 @@ func TestRuleSetValidate(t *testing.T) {
 		{"no SLA at all", func(rs *RuleSet) { rs.Deadlines.ReviewSLA = nil }, nil},
 		{"every mistake at once", func(rs *RuleSet) {
 			rs.Rules[0].ID = ""
-			rs.Rules[5].When.AmountAbove = rulePtr[int64](-5)
-			rs.Rules[6].Then.Level = ""
+			rs.Rules[6].When.AmountAbove = rulePtr[int64](-5)
+			rs.Rules[7].Then.Level = ""
 			rs.Deadlines.Refund = 0
-		}, []string{"rules[0].id", "rules[5].when.amount_above", "rules[6].then.level", "deadlines.refund"}},
+		}, []string{"rules[0].id", "rules[6].when.amount_above", "rules[7].then.level", "deadlines.refund"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,6 +33,7 @@ type caseJSON struct {
 	Condition   string         `json:"return_condition,omitempty"`
 	Replacement *shipmentJSON  `json:"replacement,omitempty"`
 	Dispute     *disputeJSON   `json:"dispute,omitempty"`
+	Charges     *chargesJSON   `json:"charges,omitempty"`
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 }
@@ -74,6 +75,7 @@ type evidenceJSON struct {
 	Status      string   `json:"status"`
 	Checks      []string `json:"checks,omitempty"`
 	ReusedFrom  string   `json:"reused_from,omitempty"`
+	Slot        string   `json:"slot,omitempty"`
 	// ViewURL is a presigned GET of the file, in the case view only.
 	ViewURL       string     `json:"view_url,omitempty"`
 	ThumbnailURL  string     `json:"thumbnail_url,omitempty"`
@@ -113,14 +115,14 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		Lines: make([]caseLineJSON, 0, len(c.Lines)), Evidence: make([]evidenceJSON, 0, len(c.Evidence)),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		Return: toShipmentJSON(c.Return), Condition: c.ReturnCondition, Replacement: toShipmentJSON(c.Replacement),
-		Dispute: toDisputeJSON(c.Dispute),
+		Dispute: toDisputeJSON(c.Dispute), Charges: toChargesJSON(c.Charges),
 	}
 	for _, l := range c.Lines {
 		out.Lines = append(out.Lines, caseLineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Quantity, l.Amount})
 	}
 	for _, e := range c.Evidence {
 		out.Evidence = append(out.Evidence, evidenceJSON{ID: e.ID, ContentType: e.ContentType, Size: e.Size, Status: e.Status,
-			Checks: e.Checks, ReusedFrom: e.ReusedFrom})
+			Checks: e.Checks, ReusedFrom: e.ReusedFrom, Slot: e.Slot})
 	}
 	if d := c.Decision; d != nil {
 		out.Decision = &decisionJSON{d.Outcome, d.By, d.RuleID, d.RuleSetVersion, d.Reason}
@@ -140,6 +142,29 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		out.Timeline = append(out.Timeline, timelineJSON{e.Seq, e.At.UTC(), e.Actor, string(e.Action), string(e.From), string(e.To), e.Note})
 	}
 	return out
+}
+
+// chargesJSON are a return's fees and perks (F29, F24), shown before the
+// buyer ships.
+type chargesJSON struct {
+	ReturnShippingPaidBy string `json:"return_shipping_paid_by"`
+	// ReturnPostageCap is the most the merchant reimburses of the return
+	// postage; absent when it pays in full or does not pay.
+	ReturnPostageCap   int64  `json:"return_postage_cap,omitempty"`
+	FreeReturnShipping bool   `json:"free_return_shipping"`
+	RestockingFee      int64  `json:"restocking_fee"`
+	RestockingNote     string `json:"restocking_note,omitempty"`
+	// RestockingDeducted is the fee taken off the refund, once it was made.
+	RestockingDeducted int64 `json:"restocking_deducted"`
+}
+
+func toChargesJSON(ch *aftersales.Charges) *chargesJSON {
+	if ch == nil {
+		return nil
+	}
+	return &chargesJSON{ReturnShippingPaidBy: string(ch.ReturnShippingPaidBy), ReturnPostageCap: ch.ReturnPostageCap,
+		FreeReturnShipping: ch.FreeReturnShipping, RestockingFee: ch.RestockingFee, RestockingNote: ch.RestockingNote,
+		RestockingDeducted: ch.Deducted}
 }
 
 type pageJSON[T any] struct {
@@ -192,6 +217,7 @@ type uploadsRequest struct {
 	Files []struct {
 		ContentType string `json:"content_type"`
 		Size        int64  `json:"size"`
+		Slot        string `json:"slot,omitempty"`
 	} `json:"files" max:"9"`
 }
 

@@ -70,6 +70,9 @@ type previewJSON struct {
 	RefundTo  string         `json:"refund_to"`
 	Decision  previewDecJSON `json:"decision"`
 	Next      *nextJSON      `json:"next"`
+	// Charges are what a return would cost (F29); absent for cases that
+	// return nothing.
+	Charges *chargesJSON `json:"charges,omitempty"`
 }
 
 // previewDecJSON is a case's decision with the level of a manual review:
@@ -84,7 +87,8 @@ func toPreviewJSON(pv policies.Preview) previewJSON {
 	out := previewJSON{Lang: string(pv.Lang), Summary: pv.Summary, Type: string(c.Type), Status: string(c.Status),
 		Lines: make([]caseLineJSON, 0, len(c.Lines)), Requested: c.Requested, Approved: c.Approved, Currency: c.Currency,
 		RefundTo: string(c.RefundTo),
-		Decision: previewDecJSON{decisionJSON{d.Outcome, d.By, d.RuleID, d.RuleSetVersion, d.Reason}, string(d.Level)}}
+		Decision: previewDecJSON{decisionJSON{d.Outcome, d.By, d.RuleID, d.RuleSetVersion, d.Reason}, string(d.Level)},
+		Charges:  toChargesJSON(c.Charges)}
 	for _, l := range c.Lines {
 		out.Lines = append(out.Lines, caseLineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Quantity, l.Amount})
 	}

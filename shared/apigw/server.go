@@ -446,7 +446,7 @@ func (s *Server) presigned(w http.ResponseWriter, r *http.Request,
 	}
 	files := make([]aftersales.UploadFile, len(req.Files))
 	for i, f := range req.Files {
-		files[i] = aftersales.UploadFile{ContentType: f.ContentType, Size: f.Size}
+		files[i] = aftersales.UploadFile{ContentType: f.ContentType, Size: f.Size, Slot: f.Slot}
 	}
 	ups, err := declare(r.Context(), principal(r.Context()), r.PathValue("id"), files)
 	if err != nil {

@@ -104,6 +104,8 @@ func everyFieldCase() *aftersales.Case {
 			At: at.Add(4 * time.Hour), Status: aftersales.ProposalAccepted}}}
 	c.PromisedBy = at.Add(24 * time.Hour)
 	c.RefundManual = true
+	c.Charges = &aftersales.Charges{ReturnShippingPaidBy: aftersales.PayerMerchant, ReturnPostageCap: 2000, FreeReturnShipping: true,
+		RestockingFee: 90, RestockingNote: "10% of 9.00 CNY (fruit)", Deducted: 90}
 	c.Timeline = []aftersales.TimelineEntry{{Seq: 1, At: at, Actor: "buyer:b-1", Action: aftersales.ActSubmit}}
 	return c
 }
@@ -116,7 +118,7 @@ func everyFieldOrder() *aftersales.Order {
 		MemberTier: "gold", Language: "en", BuyerOpenID: "oid-1", NotifyChannels: []aftersales.Channel{aftersales.ChannelSMS},
 		Lines: []aftersales.OrderLine{
 			{LineID: "l1", SKU: "S1", Name: "n1", Kind: aftersales.KindVirtual, Category: "card", Bundle: "b1", Redeemed: true,
-				Quantity: 2, UnitPrice: 500, PaidAmount: 1000, Refunded: 7, ActiveCaseID: "as_9"},
+				Quantity: 2, UnitPrice: 500, PaidAmount: 1000, Discount: 5, Refunded: 7, ActiveCaseID: "as_9"},
 			{LineID: "l2", Quantity: 1},
 		},
 		Fees:      aftersales.Fees{Shipping: 800, Tariff: 3},
@@ -164,6 +166,8 @@ func TestGoldenItems(t *testing.T) {
 				"proposals": gL(gM(item{"id": gS("pr_1"), "by": gS("merchant"), "actor": gS("staff:s"), "amount": gN("7"),
 					"note": gS("n"), "at": ts(4 * time.Hour), "status": gS("accepted")})),
 				"outcome": gS("agreed")}),
+			"charges": gM(item{"shipping_paid_by": gS("merchant"), "postage_cap": gN("2000"), "free_shipping": gN("1"),
+				"restocking_fee": gN("90"), "restocking_note": gS("10% of 9.00 CNY (fruit)"), "deducted": gN("90")}),
 		}},
 		{"case with no field", caseShape.encode(&aftersales.Case{ID: "as_0"}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),
@@ -205,8 +209,8 @@ func TestGoldenItems(t *testing.T) {
 			"member_tier": gS("gold"), "language": gS("en"), "buyer_openid": gS("oid-1"), "notify_channels": gSS("sms"),
 			"lines": gL(
 				gM(item{"line_id": gS("l1"), "sku": gS("S1"), "name": gS("n1"), "kind": gS("virtual"), "category": gS("card"),
-					"bundle": gS("b1"), "redeemed": gN("1"), "quantity": gN("2"), "unit_price": gN("500"), "paid_amount": gN("1000")}),
-				gM(item{"line_id": gS("l2"), "quantity": gN("1"), "unit_price": gN("0"), "paid_amount": gN("0")}),
+					"bundle": gS("b1"), "redeemed": gN("1"), "quantity": gN("2"), "unit_price": gN("500"), "paid_amount": gN("1000"), "discount": gN("5")}),
+				gM(item{"line_id": gS("l2"), "quantity": gN("1"), "unit_price": gN("0"), "paid_amount": gN("0"), "discount": gN("0")}),
 			),
 			"fees":       gM(item{"shipping": gN("800"), "tariff": gN("3")}),
 			"updated_at": ts(3 * time.Hour),

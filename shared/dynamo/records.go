@@ -54,6 +54,17 @@ var caseShape = shape[aftersales.Case]{
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
 	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
 	optional(attrDispute, func(c *aftersales.Case) **aftersales.Dispute { return &c.Dispute }, disputeShape),
+	optional(attrCharges, func(c *aftersales.Case) **aftersales.Charges { return &c.Charges }, chargesShape),
+}
+
+// chargesShape stores a case's fees and perks (F29, F24).
+var chargesShape = shape[aftersales.Charges]{
+	text(attrShippingPaidBy, func(c *aftersales.Charges) *aftersales.Payer { return &c.ReturnShippingPaidBy }),
+	number(attrPostageCap, func(c *aftersales.Charges) *int64 { return &c.ReturnPostageCap }),
+	flag(attrFreeShipping, func(c *aftersales.Charges) *bool { return &c.FreeReturnShipping }),
+	number(attrRestockingFee, func(c *aftersales.Charges) *int64 { return &c.RestockingFee }),
+	text(attrRestockingNote, func(c *aftersales.Charges) *string { return &c.RestockingNote }),
+	number(attrDeducted, func(c *aftersales.Charges) *int64 { return &c.Deducted }),
 }
 
 var disputeShape = shape[aftersales.Dispute]{
@@ -126,6 +137,7 @@ var evidenceShape = shape[aftersales.Evidence]{
 	flag(attrThumbnail, func(e *aftersales.Evidence) *bool { return &e.Thumbnail }),
 	textList(attrLabels, func(e *aftersales.Evidence) *[]string { return &e.Labels }),
 	flag(attrDamage, func(e *aftersales.Evidence) *bool { return &e.Damage }),
+	text(attrSlot, func(e *aftersales.Evidence) *string { return &e.Slot }),
 }
 
 var decisionShape = shape[aftersales.Decision]{
@@ -218,6 +230,7 @@ var orderLineShape = shape[aftersales.OrderLine]{
 	number(attrQuantity, func(l *aftersales.OrderLine) *int { return &l.Quantity }),
 	number(attrUnitPrice, func(l *aftersales.OrderLine) *int64 { return &l.UnitPrice }),
 	number(attrPaidAmount, func(l *aftersales.OrderLine) *int64 { return &l.PaidAmount }),
+	number(attrDiscount, func(l *aftersales.OrderLine) *int64 { return &l.Discount }),
 }
 
 var feesShape = shape[aftersales.Fees]{
@@ -283,6 +296,7 @@ var uploadShape = shape[aftersales.Upload]{
 	text(attrObjectKey, func(u *aftersales.Upload) *string { return &u.ObjectKey }),
 	text(attrContentType, func(u *aftersales.Upload) *string { return &u.ContentType }),
 	number(attrSize, func(u *aftersales.Upload) *int64 { return &u.Size }),
+	text(attrSlot, func(u *aftersales.Upload) *string { return &u.Slot }),
 	instant(attrCreatedAt, func(u *aftersales.Upload) *time.Time { return &u.CreatedAt }),
 	expiry(func(u *aftersales.Upload) *time.Time { return &u.ExpiresAt }),
 }

@@ -52,6 +52,9 @@ type LineJSON struct {
 	Quantity   int    `json:"quantity"`
 	UnitPrice  int64  `json:"unit_price"`
 	PaidAmount int64  `json:"paid_amount"`
+	// Discount is the part of the order's discounts the mall allocated to
+	// the line: paid_amount is quantity × unit_price less it.
+	Discount int64 `json:"discount,omitempty"`
 }
 
 // FeesJSON are the order-level fees of a snapshot.
@@ -93,7 +96,7 @@ func (in OrderJSON) Order() *aftersales.Order {
 	for _, l := range in.Lines {
 		o.Lines = append(o.Lines, aftersales.OrderLine{LineID: l.LineID, SKU: l.SKU, Name: l.Name,
 			Kind: aftersales.LineKind(l.Kind), Category: l.Category, Bundle: l.Bundle, Redeemed: l.Redeemed, Quantity: l.Quantity,
-			UnitPrice: l.UnitPrice, PaidAmount: l.PaidAmount})
+			UnitPrice: l.UnitPrice, PaidAmount: l.PaidAmount, Discount: l.Discount})
 	}
 	return o
 }
@@ -111,7 +114,7 @@ func FromOrder(o *aftersales.Order) OrderJSON {
 		out.NotifyChannels = append(out.NotifyChannels, string(ch))
 	}
 	for _, l := range o.Lines {
-		out.Lines = append(out.Lines, LineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Bundle, l.Redeemed, l.Quantity, l.UnitPrice, l.PaidAmount})
+		out.Lines = append(out.Lines, LineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Bundle, l.Redeemed, l.Quantity, l.UnitPrice, l.PaidAmount, l.Discount})
 	}
 	return out
 }

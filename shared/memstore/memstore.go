@@ -315,11 +315,14 @@ func (s *Store) PutOrder(_ context.Context, o *aftersales.Order) error {
 		return aftersales.ErrOrderNotNewer.For("memstore.put_order")
 	}
 	stored := cloneOrder(o)
+	stored.FeeLedgers = nil // ours: kept in s.ledgers
 	for i := range stored.Lines {
 		stored.Lines[i].Refunded, stored.Lines[i].ActiveCaseID = 0, ""
-		ref := lineRef{o.ID, stored.Lines[i].LineID}
+	}
+	for _, l := range stored.LedgerLines() { // the lines and the fee accounts (issue 17)
+		ref := lineRef{o.ID, l.LineID}
 		led := s.ledgers[ref]
-		led.paid = stored.Lines[i].PaidAmount
+		led.paid = l.PaidAmount
 		s.ledgers[ref] = led
 	}
 	s.orders[o.ID] = stored
@@ -338,6 +341,15 @@ func (s *Store) GetOrder(_ context.Context, id string) (*aftersales.Order, error
 	for i := range out.Lines {
 		led := s.ledgers[lineRef{id, out.Lines[i].LineID}]
 		out.Lines[i].Refunded, out.Lines[i].ActiveCaseID = led.refunded, led.activeCase
+	}
+	for _, acct := range []string{aftersales.FeeShipping, aftersales.FeeTariff} {
+		// Only a fee account in use is listed, as in shared/dynamo.
+		if led := s.ledgers[lineRef{id, acct}]; led.refunded != 0 || led.activeCase != "" {
+			if out.FeeLedgers == nil {
+				out.FeeLedgers = map[string]aftersales.FeeLedger{}
+			}
+			out.FeeLedgers[acct] = aftersales.FeeLedger{Refunded: led.refunded, ActiveCaseID: led.activeCase}
+		}
 	}
 	return out, nil
 }
@@ -372,6 +384,10 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	}
 	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
 	out.Dispute = cloneDispute(c.Dispute)
+	if c.Charges != nil {
+		ch := *c.Charges
+		out.Charges = &ch
+	}
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
 	out.PromisedBy, out.RemindedFor = utc(c.PromisedBy), utc(c.RemindedFor)
 	out.Raised = nil // the outbox keeps them; a case never carries them back
@@ -398,6 +414,7 @@ func cloneOrder(o *aftersales.Order) *aftersales.Order {
 	out := *o
 	out.Lines = cloneSlice(o.Lines)
 	out.NotifyChannels = cloneSlice(o.NotifyChannels)
+	out.FeeLedgers = maps.Clone(o.FeeLedgers)
 	out.PaidAt, out.ShippedAt, out.DeliveredAt, out.UpdatedAt = utc(o.PaidAt), utc(o.ShippedAt), utc(o.DeliveredAt), utc(o.UpdatedAt)
 	return &out
 }

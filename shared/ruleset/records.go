@@ -22,15 +22,17 @@ type ruleSetJSON struct {
 	Deadlines          *deadlinesJSON `json:"deadlines"`
 	Evidence           *evidenceJSON  `json:"evidence,omitempty"`
 	Mall               *mallJSON      `json:"mall,omitempty"`
+	Fees               *feesJSON      `json:"fees,omitempty"`
+	// Perks by member tier; left out, the default perks; {} for none.
+	Perks map[string]perkJSON `json:"perks"`
 }
 
 // mallJSON are the mall settings (issue 15); left out, or any part of
 // them left out, the defaults (aftersales.DefaultMallSettings). An empty
-// follow_up object turns follow-ups off; empty sla_points, points.
+// follow_up object turns follow-ups off.
 type mallJSON struct {
-	SLAPoints map[string]int `json:"sla_points"`
-	Coupons   []couponJSON   `json:"coupons,omitempty"`
-	FollowUp  *followUpJSON  `json:"follow_up,omitempty"`
+	Coupons  []couponJSON  `json:"coupons,omitempty"`
+	FollowUp *followUpJSON `json:"follow_up,omitempty"`
 }
 
 type couponJSON struct {
@@ -50,6 +52,9 @@ type followUpJSON struct {
 type evidenceJSON struct {
 	ReuseMaxDistance      *int     `json:"reuse_max_distance,omitempty"`
 	RecognitionCategories []string `json:"recognition_categories,omitempty"`
+	// Slots are the named photos by line kind; left out, the default
+	// (produce: item and label); {} for none.
+	Slots map[aftersales.LineKind][]string `json:"slots"`
 }
 
 type ruleJSON struct {
@@ -83,6 +88,35 @@ type conditionJSON struct {
 	RecognizedLabels      []string                 `json:"recognized_labels,omitempty"`
 	Reasons               []string                 `json:"reasons,omitempty"`
 	VirtualUnused         *bool                    `json:"virtual_unused,omitempty"`
+	RefundRateDays        *int                     `json:"refund_rate_days,omitempty"`
+	RefundRateAtLeast     *int                     `json:"refund_rate_at_least,omitempty"`
+	RefundRateAtMost      *int                     `json:"refund_rate_at_most,omitempty"`
+	ReturnShippingPaidBy  *aftersales.Payer        `json:"return_shipping_paid_by,omitempty"`
+	HasRestockingFee      *bool                    `json:"has_restocking_fee,omitempty"`
+	Perks                 []string                 `json:"perks,omitempty"`
+	EvidenceSlotsFilled   *bool                    `json:"evidence_slots_filled,omitempty"`
+}
+
+// feesJSON are the fee rules (F29); left out, the defaults
+// (aftersales.DefaultFeeSettings), and so is each field left out.
+type feesJSON struct {
+	MerchantPaysReturnFor []string         `json:"merchant_pays_return_for"`
+	ReturnPostageCap      *int64           `json:"return_postage_cap"`
+	RestockingReasons     []string         `json:"restocking_reasons"`
+	Restocking            []restockingJSON `json:"restocking"`
+	RefundShippingFor     []string         `json:"refund_shipping_for,omitempty"`
+}
+
+type restockingJSON struct {
+	Categories []string `json:"categories,omitempty"`
+	Percent    int      `json:"percent,omitempty"`
+	Fixed      int64    `json:"fixed,omitempty"`
+}
+
+// perkJSON is what the members of one tier get (F24).
+type perkJSON struct {
+	FreeReturnShipping  string `json:"free_return_shipping,omitempty"`
+	MissedPromisePoints int    `json:"missed_promise_points,omitempty"`
 }
 
 type outcomeJSON struct {
@@ -144,12 +178,35 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 			rs.Evidence.ReuseMaxDistance = *r.Evidence.ReuseMaxDistance
 		}
 		rs.Evidence.RecognitionCategories = r.Evidence.RecognitionCategories
+		if r.Evidence.Slots != nil {
+			rs.Evidence.Slots = r.Evidence.Slots
+		}
+	}
+	rs.Fees = aftersales.DefaultFeeSettings()
+	if f := r.Fees; f != nil {
+		if f.MerchantPaysReturnFor != nil {
+			rs.Fees.MerchantPaysReturnFor = f.MerchantPaysReturnFor
+		}
+		if f.ReturnPostageCap != nil {
+			rs.Fees.ReturnPostageCap = *f.ReturnPostageCap
+		}
+		if f.RestockingReasons != nil {
+			rs.Fees.RestockingReasons = f.RestockingReasons
+		}
+		for _, x := range f.Restocking {
+			rs.Fees.Restocking = append(rs.Fees.Restocking, aftersales.RestockingFee(x))
+		}
+		rs.Fees.RefundShippingFor = f.RefundShippingFor
+	}
+	rs.Perks = aftersales.DefaultPerks()
+	if r.Perks != nil {
+		rs.Perks = make(map[string]aftersales.Perk, len(r.Perks))
+		for tier, p := range r.Perks {
+			rs.Perks[tier] = aftersales.Perk(p)
+		}
 	}
 	rs.Mall = aftersales.DefaultMallSettings()
 	if m := r.Mall; m != nil {
-		if m.SLAPoints != nil {
-			rs.Mall.SLAPoints = m.SLAPoints
-		}
 		for _, c := range m.Coupons {
 			rs.Mall.Coupons = append(rs.Mall.Coupons, aftersales.CouponRule{ID: c.ID, When: aftersales.Condition(c.When),
 				Coupon: c.Coupon, Amount: c.Amount})
@@ -201,19 +258,31 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 	out := ruleSetJSON{Version: rs.Version, UpdatedAt: rs.UpdatedAt.UTC(), UpdatedBy: rs.UpdatedBy,
 		AdminApprovalAbove: &admin, Rules: make([]ruleJSON, 0, len(rs.Rules))}
 	reuse := rs.Evidence.ReuseMaxDistance
-	out.Evidence = &evidenceJSON{ReuseMaxDistance: &reuse, RecognitionCategories: rs.Evidence.RecognitionCategories}
 	// Always whole: a part left out would read back as its default.
-	out.Mall = &mallJSON{SLAPoints: make(map[string]int, len(rs.Mall.SLAPoints)),
-		FollowUp: &followUpJSON{MemberTiers: rs.Mall.FollowUp.MemberTiers, OrderAmountAbove: rs.Mall.FollowUp.OrderAmountAbove}}
-	for tier, pts := range rs.Mall.SLAPoints {
-		out.Mall.SLAPoints[tier] = pts
-	}
+	out.Mall = &mallJSON{FollowUp: &followUpJSON{MemberTiers: rs.Mall.FollowUp.MemberTiers, OrderAmountAbove: rs.Mall.FollowUp.OrderAmountAbove}}
 	for _, c := range rs.Mall.Coupons {
 		out.Mall.Coupons = append(out.Mall.Coupons, couponJSON{ID: c.ID, When: conditionJSON(c.When), Coupon: c.Coupon, Amount: c.Amount})
+	}
+	out.Evidence = &evidenceJSON{ReuseMaxDistance: &reuse, RecognitionCategories: rs.Evidence.RecognitionCategories,
+		Slots: rs.Evidence.Slots}
+	if out.Evidence.Slots == nil {
+		out.Evidence.Slots = map[aftersales.LineKind][]string{} // null would read back as the default slots
 	}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})
+	}
+	cp := rs.Fees.ReturnPostageCap
+	out.Fees = &feesJSON{MerchantPaysReturnFor: nonNil(rs.Fees.MerchantPaysReturnFor), ReturnPostageCap: &cp,
+		RestockingReasons: nonNil(rs.Fees.RestockingReasons), Restocking: []restockingJSON{},
+		RefundShippingFor: rs.Fees.RefundShippingFor}
+	for _, x := range rs.Fees.Restocking {
+		out.Fees.Restocking = append(out.Fees.Restocking, restockingJSON(x))
+	}
+	// Always an object, never absent: absent would read back as the default perks.
+	out.Perks = make(map[string]perkJSON, len(rs.Perks))
+	for tier, p := range rs.Perks {
+		out.Perks[tier] = perkJSON(p)
 	}
 	d := rs.Deadlines
 	dur := func(x time.Duration) *duration { v := duration(x); return &v }
@@ -230,4 +299,13 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		out.Deadlines.ReviewSLA[tier] = duration(x)
 	}
 	return out
+}
+
+// nonNil writes an empty list as [], not null: null would read back as the
+// default.
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
 }

@@ -34,9 +34,12 @@ func fullRuleSet() *aftersales.RuleSet {
 					AmountAbove:   ptr[int64](0), AmountAtMost: ptr[int64](20000),
 					MemberTiers:    []string{"gold", "diamond"},
 					RefundsAtLeast: ptr(0), RefundsAtMost: ptr(3),
-					HasEvidence:   ptr(true),
-					Reasons:       []string{"damaged", "quality_issue"},
-					VirtualUnused: ptr(false),
+					HasEvidence:    ptr(true),
+					Reasons:        []string{"damaged", "quality_issue"},
+					VirtualUnused:  ptr(false),
+					RefundRateDays: ptr(30), RefundRateAtLeast: ptr(20), RefundRateAtMost: ptr(80),
+					ReturnShippingPaidBy: ptr(aftersales.PayerBuyer), HasRestockingFee: ptr(true),
+					Perks: []string{aftersales.PerkFreeReturnShipping},
 				},
 				Then: aftersales.Outcome{Decision: aftersales.OutcomeReject, Reason: "退货需保持商品完好"}},
 			{ID: "ask", When: aftersales.Condition{HasEvidence: ptr(false)},
@@ -52,11 +55,15 @@ func fullRuleSet() *aftersales.RuleSet {
 			DisputeAnswer: 24 * time.Hour, DisputeAgreement: 96 * time.Hour, Arbitration: 36 * time.Hour,
 		},
 		Mall: aftersales.MallSettings{
-			SLAPoints: map[string]int{"diamond": 30, "gold": 5},
 			Coupons: []aftersales.CouponRule{{ID: "retain-quality", Coupon: "RETAIN-10", Amount: 1000,
 				When: aftersales.Condition{CaseTypes: []aftersales.CaseType{aftersales.ReturnRefund}, Reasons: []string{"quality_issue"}}}},
 			FollowUp: aftersales.FollowUpRule{MemberTiers: []string{"diamond", "platinum"}, OrderAmountAbove: ptr[int64](200000)},
 		},
+		Fees: aftersales.FeeSettings{MerchantPaysReturnFor: []string{"damaged", "defective"}, ReturnPostageCap: 1500,
+			RestockingReasons: []string{"no_reason_7_days", "size_not_fit"}, RefundShippingFor: []string{"damaged", "not_shipped"},
+			Restocking: []aftersales.RestockingFee{{Categories: []string{"phones"}, Percent: 10}, {Fixed: 500}}},
+		Perks:    map[string]aftersales.Perk{"platinum": {FreeReturnShipping: aftersales.FreeShippingAll, MissedPromisePoints: 50}},
+		Evidence: aftersales.EvidenceSettings{Slots: map[aftersales.LineKind][]string{aftersales.KindAppliance: {"install_record", "serial"}}},
 	}
 }
 

@@ -32,8 +32,8 @@ func (h *Notifications) Handle(ctx context.Context, ev events.SQSEvent) (events.
 	var resp events.SQSEventResponse
 	for _, m := range ev.Records {
 		var msg messages.Announcement
-		if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || msg.CaseID == "" || msg.Seq < 1 {
-			h.Logger.ErrorContext(ctx, "notification message dropped: not {\"case_id\", \"seq\"}", "message_id", m.MessageId)
+		if err := json.Unmarshal([]byte(m.Body), &msg); err != nil || !msg.Valid() {
+			h.Logger.ErrorContext(ctx, "notification message dropped: not {\"case_id\", \"seq\"} nor {\"order_id\"}", "message_id", m.MessageId)
 			continue
 		}
 		err := h.Notifier.Notify(ctx, msg.Announcement())
@@ -43,7 +43,8 @@ func (h *Notifications) Handle(ctx context.Context, ev events.SQSEvent) (events.
 		switch {
 		case err == nil:
 		case errors.As(err, &final) && error(final) == err && final.Kind == aftersales.KindNotFound:
-			h.Logger.ErrorContext(ctx, "notification abandoned: no such case change", "case_id", msg.CaseID, "seq", msg.Seq, "err", err.Error())
+			h.Logger.ErrorContext(ctx, "notification abandoned: no such case change or order", "case_id", msg.CaseID, "seq", msg.Seq,
+				"order_id", msg.OrderID, "err", err.Error())
 		default:
 			h.Logger.WarnContext(ctx, "notification failed; it will be retried", "case_id", msg.CaseID, "seq", msg.Seq,
 				"message_id", m.MessageId, "err", err.Error())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -34,6 +35,7 @@ func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
 		{"RefundRoundTrip", testRefundRoundTrip},
 		{"RefundNumberTaken", testRefundNumberTaken},
 		{"RefundsUpToPaid", testRefundsUpToPaid},
+		{"FeeAccountsUpToPaid", testFeeAccountsUpToPaid},
 		{"RefundAmountPositiveAndBooked", testRefundAmountPositiveAndBooked},
 		{"ConcurrentRefundsOneLine", testConcurrentRefunds},
 		{"ConcurrentSnapshotsNewestWins", testConcurrentSnapshots},
@@ -288,6 +290,62 @@ func testRefundsUpToPaid(t *testing.T, s RefundStores) {
 		})
 	}
 	same(t, "final ledger", ledger(t, s.Stores, "o-1"), map[string]int64{"l1": 9900, "l2": 3000})
+}
+
+// testFeeAccountsUpToPaid: an order's fees are ledger accounts of their
+// own (issue 17), written with the snapshot and bounded like lines. Random
+// refunds over the lines and the shipping account are booked or refused
+// exactly as a model of the ledger says, and in the end no account holds
+// more than was paid into it and the refunds of the order never add up to
+// more than the payment. A fee the order does not have has no account.
+func testFeeAccountsUpToPaid(t *testing.T, s RefundStores) {
+	o := storedOrder(t, s.Stores, 9900, 5000) // and 800 of shipping
+	paid := map[string]int64{"l1": 9900, "l2": 5000, aftersales.FeeShipping: 800}
+	model := map[string]int64{}
+	accounts := []string{"l1", "l2", aftersales.FeeShipping}
+	rng := rand.New(rand.NewPCG(17, 2026))
+	var booked int64
+	for i := range 60 {
+		shares := map[string]int64{}
+		for _, a := range accounts {
+			if rng.IntN(2) == 0 {
+				shares[a] = 1 + rng.Int64N(paid[a]/3+1)
+			}
+		}
+		if len(shares) == 0 {
+			shares[aftersales.FeeShipping] = 1 + rng.Int64N(300)
+		}
+		fits := true
+		for a, x := range shares {
+			fits = fits && model[a]+x <= paid[a]
+		}
+		r := newRefund(fmt.Sprintf("as_fee%d", i), 1, o, Epoch.Add(time.Duration(i)*time.Second), shares)
+		err := s.Refunds.BeginRefund(t.Context(), r)
+		switch {
+		case fits:
+			must(t, fmt.Sprintf("refund %d %v", i, shares), err)
+			for a, x := range shares {
+				model[a] += x
+				booked += x
+			}
+		default:
+			wantErr(t, fmt.Sprintf("refund %d %v beyond an account", i, shares), err, aftersales.ErrOverRefund)
+		}
+	}
+	got := getOrder(t, s.Stores, o.ID)
+	for _, l := range got.LedgerLines() {
+		if l.Refunded != model[l.LineID] || l.Refunded > l.PaidAmount {
+			t.Errorf("account %s: refunded %d, model %d, paid %d", l.LineID, l.Refunded, model[l.LineID], l.PaidAmount)
+		}
+	}
+	if booked > o.Payment.Amount {
+		t.Errorf("refunds add up to %d, more than the %d paid", booked, o.Payment.Amount)
+	}
+	if model[aftersales.FeeShipping] == 0 {
+		t.Error("no refund was booked on the shipping account; the draw tests nothing")
+	}
+	wantErr(t, "refund of a tariff the order has not", s.Refunds.BeginRefund(t.Context(),
+		newRefund("as_tariff", 1, o, Epoch, map[string]int64{aftersales.FeeTariff: 1})), aftersales.ErrOverRefund)
 }
 
 // testRefundAmountPositiveAndBooked: the store refuses to begin a refund

@@ -31,11 +31,11 @@ func TestPreview(t *testing.T) {
 	}{
 		{name: "a person reviews 100.00 CNY", app: app("l1"), lang: "en", status: aftersales.StatusPendingReview, rule: "default",
 			outcome: "manual", next: "review", within: 5 * 24 * time.Hour,
-			summary: "Rule “default” decides: reviewed by the merchant's staff. Amount requested: 100.00 CNY. Next: the merchant reviews it, within 5 days."},
+			summary: "Rule “default” decides: reviewed by the merchant's staff. Amount requested: 100.00 CNY. You pay the return postage. Next: the merchant reviews it, within 5 days."},
 		{name: "30.00 CNY is approved, the return is due in 7 days", lang: "zh-CN",
 			app:    func() aftersales.Application { a := app("l1"); a.Amount = amount(3000); return a }(),
 			status: aftersales.StatusAwaitingReturn, rule: "small-amount", outcome: "approve", approved: 3000, next: "ship_return", within: 7 * 24 * time.Hour,
-			summary: "由规则「small-amount」判定：自动同意。退款金额：30.00 元。下一步：您寄回商品，时限 7 天。"},
+			summary: "由规则「small-amount」判定：自动同意。退款金额：30.00 元。退货运费由您承担。下一步：您寄回商品，时限 7 天。"},
 		{name: "a claim without photos is asked for them", lang: "en",
 			app:    aftersales.Application{OrderID: "o1", Type: aftersales.Claim, Reason: "appliance_fault", Lines: []aftersales.LineRequest{{LineID: "l2", Quantity: 1}}},
 			status: aftersales.StatusAwaitingEvidence, rule: "claim-without-evidence", outcome: "request_evidence", next: "add_evidence", within: 72 * time.Hour},
@@ -183,5 +183,68 @@ func TestPoliciesReadTheRuleSetInForce(t *testing.T) {
 	noRole := aftersales.Principal{ID: "x"}
 	if _, err := svc.Policies.Policies(t.Context(), noRole, q); aftersales.KindOf(err) != aftersales.KindForbidden {
 		t.Fatalf("a caller with no role: %v", err)
+	}
+}
+
+// TestPreviewCharges previews returns under a rule set with a 10%
+// restocking fee on no-reason returns (F29): the fee and who pays the
+// postage are in the preview before anything is stored, and the case
+// opened the same way carries them.
+func TestPreviewCharges(t *testing.T) {
+	tests := []struct {
+		name       string
+		tier       string
+		reason     string
+		payer      aftersales.Payer
+		cap        int64
+		restocking int64
+		summary    string
+	}{
+		{"no-reason return: buyer pays postage, 10% fee", "gold", "no_reason_7_days", aftersales.PayerBuyer, 0, 1000,
+			"You pay the return postage. A restocking fee of 10.00 CNY (10% of 100.00 CNY (l1)) is deducted from the refund."},
+		{"quality return: merchant pays postage up to 20.00, no fee", "gold", "quality_issue", aftersales.PayerMerchant, 2000, 0,
+			"The merchant pays the return postage, up to 20.00 CNY."},
+		{"platinum quality return: postage free in full", "platinum", "quality_issue", aftersales.PayerMerchant, 0, 0,
+			"The merchant pays the whole return postage (a perk of your membership)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, _ := newService(t)
+			o, err := svc.Cases.Orders.GetOrder(t.Context(), "o1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Version, o.EventID, o.MemberTier = 2, "ev-o1-2", tt.tier
+			if _, err := svc.Orders.PutOrder(t.Context(), o); err != nil {
+				t.Fatal(err)
+			}
+			rs := aftersales.DefaultRuleSet()
+			rs.Version = 0
+			rs.Fees.Restocking = []aftersales.RestockingFee{{Percent: 10}}
+			if _, err := svc.RuleSets.PutRuleSet(t.Context(), aftersales.Principal{ID: "a1", Roles: []aftersales.Role{aftersales.RoleAdmin}}, rs); err != nil {
+				t.Fatal(err)
+			}
+			a := app("l1")
+			a.Reason = tt.reason
+			pv, err := svc.Policies.Preview(t.Context(), buyer, a, "en")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch := pv.Case.Charges
+			if ch == nil || ch.ReturnShippingPaidBy != tt.payer || ch.ReturnPostageCap != tt.cap || ch.RestockingFee != tt.restocking {
+				t.Fatalf("preview charges %+v", ch)
+			}
+			if !strings.Contains(pv.Summary, tt.summary) {
+				t.Errorf("summary %s\ndoes not say %s", pv.Summary, tt.summary)
+			}
+			assertNothingStored(t, svc)
+			res, err := svc.Cases.CreateCase(t.Context(), buyer, a, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Case.Charges; got == nil || *got != *ch {
+				t.Errorf("case charges %+v, preview's %+v", got, ch)
+			}
+		})
 	}
 }

@@ -20,7 +20,7 @@ func TestMissedReviewPromise(t *testing.T) {
 	tests := []struct {
 		name       string
 		tier       string
-		points     map[string]int // the rule set's mall.sla_points; nil: the default
+		points     map[string]int // the rule set's perks' missed_promise_points by tier; nil: the default
 		wantMissed int
 		wantPoints int
 	}{
@@ -39,7 +39,10 @@ func TestMissedReviewPromise(t *testing.T) {
 						return
 					}
 					rs := aftersales.DefaultRuleSet()
-					rs.Mall.SLAPoints = tc.points
+					rs.Perks = map[string]aftersales.Perk{}
+					for tier, pts := range tc.points {
+						rs.Perks[tier] = aftersales.Perk{MissedPromisePoints: pts}
+					}
 					if err := p.Rules.PutRuleSet(t.Context(), rs); err != nil {
 						t.Fatal(err)
 					}

@@ -127,8 +127,8 @@ func TestCouponByTheMerchantsRule(t *testing.T) {
 	buyer := st.as(t, "buyer-1", "buyer")
 	var rs map[string]any
 	admin.do("GET", "/v1/staff/ruleset", nil).decode(t, &rs)
-	if m, _ := rs["mall"].(map[string]any); m == nil || m["sla_points"].(map[string]any)["diamond"] != float64(20) {
-		t.Fatalf("the default mall settings: %v", rs["mall"])
+	if p, _ := rs["perks"].(map[string]any); p == nil || p["diamond"].(map[string]any)["missed_promise_points"] != float64(20) {
+		t.Fatalf("the default perks: %v", rs["perks"])
 	}
 	rs["mall"] = map[string]any{"coupons": []any{map[string]any{"id": "retain-wrong-item", "coupon": "", "when": map[string]any{}}}}
 	if res := admin.do("PUT", "/v1/staff/ruleset", rs); res.status != http.StatusUnprocessableEntity || !strings.Contains(string(res.body), "mall.coupons[0].coupon") {

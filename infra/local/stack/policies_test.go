@@ -66,7 +66,7 @@ func TestPoliciesFollowTheRuleSet(t *testing.T) {
 	buyer := st.as(t, "buyer-1", "buyer")
 
 	zh := policy(t, buyer, "")
-	if zh.Lang != "zh-CN" || zh.RuleSetVersion != 1 || len(zh.Sections) != 4 || zh.Sections[0].Topic != "rules" {
+	if zh.Lang != "zh-CN" || zh.RuleSetVersion != 1 || len(zh.Sections) != 5 || zh.Sections[0].Topic != "rules" || zh.Sections[4].Topic != "fees" {
 		t.Fatalf("default policy: %s v%d, %d sections", zh.Lang, zh.RuleSetVersion, len(zh.Sections))
 	}
 	wantLines(t, zh, "审核规则", "若申请类型为理赔，且包含生鲜：由商家客服人工审核。", "请在 7 天内寄回商品")
@@ -150,7 +150,7 @@ func TestPreviewStoresNothing(t *testing.T) {
 	}{
 		{name: "socks returned: a person reviews them", body: socks, query: "?lang=en", status: "pending_review", rule: "default",
 			action: "review", within: 120 * time.Hour,
-			summary: "Rule “default” decides: reviewed by the merchant's staff. Amount requested: 90.00 CNY. Next: the merchant reviews it, within 5 days."},
+			summary: "Rule “default” decides: reviewed by the merchant's staff. Amount requested: 90.00 CNY. You pay the return postage. Next: the merchant reviews it, within 5 days."},
 		{name: "an unshipped T-shirt: refunded at once", body: app("o-1001", "refund_only", "wrong_item", "l1", 1), status: "refunding",
 			rule: "unshipped-refund", approved: 9900, action: "confirm_refund",
 			summary: "由规则「unshipped-refund」判定：自动同意。退款金额：99.00 元。下一步：退款经支付渠道原路退回。"},

@@ -22,10 +22,20 @@ func TestProduceClaimWindow(t *testing.T) {
 	}
 	c := st.apply(t, buyer, claim()) // delivered 6 h before the stack's start
 	wantStatus(t, c, "awaiting_evidence")
-	photo := inspecttest.JPEG(inspecttest.Photo(120, 90, 7), 80)
-	up := presign(t, buyer, "/v1/cases/"+c.ID+"/evidence-uploads", "image/jpeg", len(photo))
-	up.put(t, photo)
-	act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": []string{up.EvidenceID}}, http.StatusOK)
+	// A photo of the items alone: the rules ask for the label's too
+	// (evidence slots, rule produce-photo-slots).
+	item := inspecttest.JPEG(inspecttest.Photo(120, 90, 7), 80)
+	up := presignSlot(t, buyer, c.ID, "item", item)
+	act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": []string{up}}, http.StatusOK)
+	st.settle(t)
+	c = st.get(t, buyer, c.ID)
+	wantStatus(t, c, "awaiting_evidence")
+	if c.Decision == nil || c.Decision.RuleID != "produce-photo-slots" {
+		t.Fatalf("a claim without the label's photo decided by %+v, want produce-photo-slots", c.Decision)
+	}
+	label := inspecttest.JPEG(inspecttest.Photo(120, 90, 8), 80)
+	up = presignSlot(t, buyer, c.ID, "label", label)
+	act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": []string{up}}, http.StatusOK)
 	st.settle(t)
 	c = st.get(t, buyer, c.ID)
 	wantStatus(t, c, "pending_review")
@@ -46,4 +56,34 @@ func TestProduceClaimWindow(t *testing.T) {
 	if late.Decision == nil || late.Decision.RuleID != "produce-claim-window" {
 		t.Errorf("late claim decided by %+v, want produce-claim-window", late.Decision)
 	}
+}
+
+// presignSlot uploads photo as the case's evidence for slot (F16) and
+// returns its evidence id, not yet attached.
+func presignSlot(t *testing.T, buyer *client, caseID, slot string, photo []byte) string {
+	t.Helper()
+	var ups struct {
+		Uploads []presignedUpload `json:"uploads"`
+	}
+	res := buyer.do("POST", "/v1/cases/"+caseID+"/evidence-uploads",
+		map[string]any{"files": []map[string]any{{"content_type": "image/jpeg", "size": len(photo), "slot": slot}}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("uploads: %d %s", res.status, res.body)
+	}
+	res.decode(t, &ups)
+	ups.Uploads[0].put(t, photo)
+	return ups.Uploads[0].EvidenceID
+}
+
+// producePhotos uploads the two named photos a produce claim needs (F16:
+// the items and the parcel label), each a new photo, and returns their
+// evidence ids for one attach.
+func producePhotos(t *testing.T, buyer *client, caseID string) []string {
+	t.Helper()
+	var ids []string
+	for _, slot := range []string{"item", "label"} {
+		photo := inspecttest.JPEG(inspecttest.Photo(96, 96, int(photoSeed.Add(1))+1000), 80)
+		ids = append(ids, presignSlot(t, buyer, caseID, slot, photo))
+	}
+	return ids
 }

@@ -39,6 +39,8 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 	bundlePhone.Bundle = "phone-care"
 	bundleCare := line("l2", "CARE-SCREEN", "Screen insurance", aftersales.KindVirtual, "insurance", 1, 9900)
 	bundleCare.Bundle = "phone-care"
+	earbuds := line("l1", "EARBUDS-W", "Wireless earbuds", aftersales.KindPhysical, "audio", 1, 29900)
+	earbuds.Discount, earbuds.PaidAmount = 3000, 26900 // the order's coupon, allocated to this line by the mall
 	return []*aftersales.Order{
 		order("o-1001", "buyer-1", aftersales.OrderPaid, at(2*time.Hour), none, none, "regular", wechat(19800, "4200001001"), aftersales.Fees{},
 			line("l1", "TSHIRT-M", "T-shirt", aftersales.KindPhysical, "apparel", 2, 9900)),
@@ -57,6 +59,13 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 			line("l1", "CONSOLE-PRE", "Game console (presale deposit + balance)", aftersales.KindPresale, "electronics", 1, 20000)),
 		order("o-1008", "buyer-2", aftersales.OrderDelivered, at(8*day), at(7*day), at(5*day), "gold", wechat(409800, "4200001008"), aftersales.Fees{},
 			bundlePhone, bundleCare),
+		// Money rules (issue 17): a discounted line and a shipping fee, for
+		// restocking fees on no-reason returns, postage on quality returns
+		// and the fee ledger; a platinum member's quality return ships free.
+		order("o-1009", "buyer-1", aftersales.OrderDelivered, at(4*day), at(3*day), at(2*day), "gold", wechat(32600, "4200001009"), aftersales.Fees{Shipping: 800},
+			earbuds, line("l2", "CASE-PHONE", "Phone case", aftersales.KindPhysical, "accessories", 1, 4900)),
+		order("o-1010", "buyer-2", aftersales.OrderDelivered, at(3*day), at(2*day), at(1*day), "platinum", alipay(17100, "2026112722001010"), aftersales.Fees{Shipping: 1200},
+			line("l1", "LAMP-DESK", "Desk lamp", aftersales.KindPhysical, "home", 1, 15900)),
 	}
 }
 

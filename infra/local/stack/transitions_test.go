@@ -125,7 +125,7 @@ func TestBilledTransitionsPerPath(t *testing.T) {
 			buyer := st.as(t, "buyer-1", "buyer")
 			c := st.apply(t, buyer, app("o-1003", "claim", "produce_spoiled", "l1", 1))
 			wantStatus(t, c, "awaiting_evidence")
-			act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": []string{st.uploadEvidence(t, buyer, c.ID)}}, 200)
+			act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": producePhotos(t, buyer, c.ID)}, 200)
 			st.settle(t)
 			act(t, st.as(t, "staff-1", "reviewer"), "/v1/staff/cases/"+c.ID+"/approve", map[string]any{"amount": 1000, "note": "one of five jin spoiled"}, 200)
 			st.settle(t)

@@ -237,8 +237,7 @@ func TestEvidenceRequestedThenReviewed(t *testing.T) {
 	if c.Next == nil || c.Next.Actor != "buyer" || c.Next.Deadline == nil {
 		t.Fatalf("next %+v", c.Next)
 	}
-	ev := st.uploadEvidence(t, buyer, c.ID)
-	act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": []string{ev}}, 200)
+	act(t, buyer, "/v1/cases/"+c.ID+"/evidence", map[string]any{"evidence_ids": producePhotos(t, buyer, c.ID)}, 200)
 	st.settle(t)
 	c = st.get(t, buyer, c.ID)
 	wantStatus(t, c, "pending_review") // produce claims go to a person

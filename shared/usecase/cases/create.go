@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -237,6 +238,21 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 		c.Lines = append(c.Lines, aftersales.CaseLine{LineID: ol.LineID, SKU: ol.SKU, Name: ol.Name, Kind: ol.Kind,
 			Category: ol.Category, Quantity: lr.Quantity, Amount: amount})
 	}
+	if order != nil && v.Valid() && app.Claim == nil && app.Type != aftersales.Exchange {
+		// The lines' share of the shipping fee, when the rule set gives it
+		// back for this reason (issue 17), is a line of the case of its own,
+		// booked on the shipping fee's ledger account.
+		share, err := s.shippingShare(ctx, order, c, app.Reason)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if share > 0 {
+			acct, _ := order.Account(aftersales.FeeShipping)
+			refundable += share
+			c.Lines = append(c.Lines, aftersales.CaseLine{LineID: acct.LineID, SKU: acct.SKU, Name: acct.Name, Kind: aftersales.KindFee,
+				Quantity: 1, Amount: share})
+		}
+	}
 	if order != nil && v.Valid() {
 		c.ShopID, c.Currency = order.ShopID, order.Currency
 		switch {
@@ -273,6 +289,18 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 	if claimNote != "" {
 		claimNote = fmt.Sprintf("claim computed: %s, %s", claimNote, aftersales.Money{Amount: c.Requested, Currency: c.Currency})
 	}
+	if c.Type.ReturnsGoods() {
+		// Who pays the return and what it costs are shown before the buyer
+		// ships (F29): worked out now, by the rule set in force now.
+		rs, err := s.ruleSet(ctx)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		c.Charges = aftersales.ChargesFor(rs, c, order)
+		if note := chargesNote(c); note != "" {
+			claimNote = note
+		}
+	}
 	if err := c.Apply(aftersales.Change{Action: aftersales.ActSubmit, Actor: p.Actor(), At: now, Note: claimNote}); err != nil {
 		return nil, nil, nil, err
 	}
@@ -281,4 +309,60 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 		c.Evidence = append(c.Evidence, e)
 	}
 	return c, order, ups, nil
+}
+
+// ruleSet is the rule set in force; a service built without a rule set
+// store (stores' race tests) works with the default one.
+func (s *Service) ruleSet(ctx context.Context) (*aftersales.RuleSet, error) {
+	if s.Rules == nil {
+		return aftersales.DefaultRuleSet(), nil
+	}
+	return casework.RuleSet(ctx, s.Rules)
+}
+
+// chargesNote says on the submission's timeline line what the return will
+// cost the buyer: who pays its postage, and any restocking fee.
+func chargesNote(c *aftersales.Case) string {
+	ch := c.Charges
+	if ch == nil {
+		return ""
+	}
+	var note string
+	switch {
+	case ch.FreeReturnShipping:
+		note = "return postage paid by the merchant in full (member perk)"
+	case ch.ReturnShippingPaidBy == aftersales.PayerMerchant && ch.ReturnPostageCap > 0:
+		note = fmt.Sprintf("return postage paid by the merchant up to %s", aftersales.Money{Amount: ch.ReturnPostageCap, Currency: c.Currency})
+	case ch.ReturnShippingPaidBy == aftersales.PayerMerchant:
+		note = "return postage paid by the merchant"
+	default:
+		note = "return postage paid by the buyer"
+	}
+	if ch.RestockingFee > 0 {
+		note += fmt.Sprintf("; restocking fee %s (%s) will be deducted from the refund", aftersales.Money{Amount: ch.RestockingFee, Currency: c.Currency}, ch.RestockingNote)
+	}
+	return note
+}
+
+// shippingShare is what the case's lines bear of the order's shipping fee
+// when the rule set's fees.refund_shipping_for names reason; 0 otherwise.
+func (s *Service) shippingShare(ctx context.Context, o *aftersales.Order, c *aftersales.Case, reason string) (int64, error) {
+	if o.Fees.Shipping <= 0 {
+		return 0, nil
+	}
+	rs, err := s.ruleSet(ctx)
+	if err != nil || !slices.Contains(rs.Fees.RefundShippingFor, reason) {
+		return 0, err
+	}
+	var share int64
+	for _, cl := range c.Lines {
+		if ol, ok := o.Line(cl.LineID); ok {
+			share += o.FeeShare(aftersales.FeeShipping, ol, cl.Quantity)
+		}
+	}
+	acct, ok := o.Account(aftersales.FeeShipping)
+	if !ok {
+		return 0, nil
+	}
+	return min(share, max(acct.PaidAmount-acct.Refunded, 0)), nil
 }

@@ -143,7 +143,7 @@ func (s *Service) checkUploads(ctx context.Context, p aftersales.Principal, ids 
 func evidenceOf(ups []aftersales.Upload) []aftersales.Evidence {
 	out := make([]aftersales.Evidence, len(ups))
 	for i, up := range ups {
-		out[i] = aftersales.Evidence{ID: up.ID, ContentType: up.ContentType, Size: up.Size}
+		out[i] = aftersales.Evidence{ID: up.ID, ContentType: up.ContentType, Size: up.Size, Slot: up.Slot}
 	}
 	return out
 }

@@ -59,7 +59,11 @@ func (s *Service) goodwillCase(ctx context.Context, p aftersales.Principal, id s
 		Reason: r.Reason, Description: r.Note, Currency: o.Currency, RefundTo: refundTo, CreatedAt: now, UpdatedAt: now}
 	var v aftersales.Validation
 	var left int64
-	for i, ol := range o.Lines {
+	// The fee accounts count as lines here (issue 17): a goodwill refund
+	// may give the shipping fee back, and one on the whole order may reach
+	// everything that was paid.
+	accounts := o.LedgerLines()
+	for i, ol := range accounts {
 		named := len(r.Lines) == 0
 		for j, id := range r.Lines {
 			if id == ol.LineID {
@@ -74,10 +78,10 @@ func (s *Service) goodwillCase(ctx context.Context, p aftersales.Principal, id s
 		}
 		left += amount
 		c.Lines = append(c.Lines, aftersales.CaseLine{LineID: ol.LineID, SKU: ol.SKU, Name: ol.Name, Kind: ol.Kind,
-			Category: ol.Category, Quantity: o.Lines[i].Quantity, Amount: amount})
+			Category: ol.Category, Quantity: accounts[i].Quantity, Amount: amount})
 	}
 	for i, id := range r.Lines {
-		if _, ok := o.Line(id); !ok {
+		if _, ok := o.Account(id); !ok {
 			v.Add(fmt.Sprintf("lines[%d]", i), "order %s has no line %q", o.ID, id)
 		}
 	}

@@ -249,7 +249,7 @@ func DeclareUploads(ctx context.Context, cases aftersales.CaseStore, blobs after
 	for i, f := range files {
 		id := ids.NewID("ev")
 		ups[i] = aftersales.Upload{ID: id, BuyerID: by, CaseID: caseID, ObjectKey: keyOf(id),
-			ContentType: f.ContentType, Size: f.Size, CreatedAt: now, ExpiresAt: now.Add(aftersales.UploadRecordTTL)}
+			ContentType: f.ContentType, Size: f.Size, Slot: f.Slot, CreatedAt: now, ExpiresAt: now.Add(aftersales.UploadRecordTTL)}
 		pu, err := blobs.PresignPut(ctx, ups[i].ObjectKey, f.ContentType, f.Size, aftersales.UploadURLLifetime)
 		if err != nil {
 			return nil, err

@@ -29,7 +29,18 @@ func Decide(ctx context.Context, cases aftersales.CaseStore, rules aftersales.Ru
 			return aftersales.Decision{}, nil, err
 		}
 	}
-	d := aftersales.Decide(aftersales.DecisionInput{Case: c, Order: o, RefundsLast90Days: refunds, Now: now}, rs)
+	rates := map[int]aftersales.RefundRate{}
+	for _, r := range rs.Rules {
+		days, ok := r.When.UsesRefundRate()
+		if _, done := rates[days]; !ok || done {
+			continue
+		}
+		// One read per period the rules name, only when some rule does.
+		if rates[days], err = refundRate(ctx, cases, c, now.Add(-time.Duration(days)*24*time.Hour)); err != nil {
+			return aftersales.Decision{}, nil, err
+		}
+	}
+	d := aftersales.Decide(aftersales.DecisionInput{Case: c, Order: o, RefundsLast90Days: refunds, RefundRates: rates, Now: now}, rs)
 	return d, rs, nil
 }
 
@@ -77,4 +88,22 @@ func refundsSince(ctx context.Context, cases aftersales.CaseStore, buyer string,
 		return nil
 	})
 	return n, err
+}
+
+// refundRate counts the buyer's cases created since t, other than c, and
+// those of them that ended with money back: the buyer's refund rate.
+func refundRate(ctx context.Context, cases aftersales.CaseStore, c *aftersales.Case, t time.Time) (aftersales.RefundRate, error) {
+	var r aftersales.RefundRate
+	q := aftersales.CaseQuery{BuyerID: c.BuyerID, From: t, Limit: aftersales.MaxPageSize}
+	err := EachPage(ctx, cases, q, func(x aftersales.Case) error {
+		if x.ID == c.ID || x.Type == aftersales.Goodwill {
+			return nil // the case decided, and the merchant's own refunds, say nothing of the buyer
+		}
+		r.Cases++
+		if x.Status == aftersales.StatusCompleted && x.Refunded > 0 {
+			r.Refunded++
+		}
+		return nil
+	})
+	return r, err
 }

@@ -32,14 +32,20 @@ type Service struct {
 	// a channel turned off).
 	Senders   []aftersales.Sender
 	Templates *Templates
-	Clock     aftersales.Clock
-	Logger    *slog.Logger
+	// Rules is read for the produce claim window a delivery reminder
+	// promises (nil: the default rule set).
+	Rules  aftersales.RuleSetStore
+	Clock  aftersales.Clock
+	Logger *slog.Logger
 }
 
 // Notify tells everything announcement a says. Its error means: retry the
 // whole announcement later; what was done is not done again.
 func (s *Service) Notify(ctx context.Context, a aftersales.Announcement) error {
 	const op = "notify.notify"
+	if a.OrderID != "" {
+		return s.remindClaimWindow(ctx, a)
+	}
 	c, err := s.Cases.GetCase(ctx, a.CaseID)
 	if err != nil {
 		return err

@@ -300,7 +300,7 @@ func TestAnnouncing(t *testing.T) {
 	if err := cases.UpdateCase(t.Context(), c, prev); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[{as_1 1} {as_1 2}]"; fmt.Sprint(ann.got) != want {
+	if want := "[{as_1 1 } {as_1 2 }]"; fmt.Sprint(ann.got) != want {
 		t.Fatalf("announced %v, want %v", ann.got, want)
 	}
 	t.Run("a refused write announces nothing", func(t *testing.T) {

@@ -131,18 +131,53 @@ type data struct {
 	Due                      string // a reminder's due time (At otherwise)
 	Amount                   string // WeChat's amount type: ¥12.30
 	AmountText               string // for text: ¥12.30, or CNY 12.30 in English (¥ would make an SMS Unicode, 70 characters)
+	// OrderID and Window are an order notice's (claim_window): the order,
+	// and the claim window in words ("24 h").
+	OrderID, Window string
 }
 
-// Render renders kind in lang (LangZhCN when lang has no file) for the
-// change e of case c, every WeChat field fitted to its type's limit.
-func (ts *Templates) Render(lang, kind string, c *aftersales.Case, e aftersales.TimelineEntry) (Rendered, error) {
+// RenderClaimWindow renders the claim-window reminder of order o in lang:
+// claims within window, until due; the amount is what the produce lines
+// were paid.
+func (ts *Templates) RenderClaimWindow(lang string, o *aftersales.Order, window time.Duration, due time.Time) (Rendered, error) {
+	l, k, err := ts.kind(lang, KindClaimWindow)
+	if err != nil {
+		return Rendered{}, err
+	}
+	var paid int64
+	for _, line := range o.Lines {
+		if line.Kind == aftersales.KindProduce {
+			paid += line.PaidAmount
+		}
+	}
+	at := due.In(shanghai).Format("2006-01-02 15:04")
+	d := data{OrderID: o.ID, CaseID: o.ID, At: at, Due: at, Amount: yuan(paid), AmountText: yuan(paid),
+		Window: fmt.Sprint(int64(window / time.Hour)), Status: l.statuses[string(aftersales.StatusSubmitted)]}
+	if lang == aftersales.LangEN {
+		d.AmountText = "CNY " + strings.TrimPrefix(d.Amount, "¥")
+	}
+	return k.execute(d)
+}
+
+// kind finds kind's templates in lang (LangZhCN when lang has no file).
+func (ts *Templates) kind(lang, kind string) (language, kindTemplates, error) {
 	l, ok := ts.langs[lang]
 	if !ok {
 		l = ts.langs[aftersales.LangZhCN]
 	}
 	k, ok := l.kinds[kind]
 	if !ok {
-		return Rendered{}, fmt.Errorf("notify: no template %q in %s", kind, lang)
+		return l, k, fmt.Errorf("notify: no template %q in %s", kind, lang)
+	}
+	return l, k, nil
+}
+
+// Render renders kind in lang (LangZhCN when lang has no file) for the
+// change e of case c, every WeChat field fitted to its type's limit.
+func (ts *Templates) Render(lang, kind string, c *aftersales.Case, e aftersales.TimelineEntry) (Rendered, error) {
+	l, k, err := ts.kind(lang, kind)
+	if err != nil {
+		return Rendered{}, err
 	}
 	amount := c.Approved
 	if amount <= 0 {
@@ -157,6 +192,11 @@ func (ts *Templates) Render(lang, kind string, c *aftersales.Case, e aftersales.
 	if lang == aftersales.LangEN {
 		d.AmountText = "CNY " + strings.TrimPrefix(d.Amount, "¥")
 	}
+	return k.execute(d)
+}
+
+// execute renders k with d, every WeChat field fitted to its type's limit.
+func (k kindTemplates) execute(d data) (Rendered, error) {
 	var r Rendered
 	var err error
 	exec := func(t *template.Template) string {

@@ -15,6 +15,7 @@ var en = phrasebook{
 		TopicReviewTime: "Review time",
 		TopicPhotos:     "Photos and videos",
 		TopicTimeLimits: "Time limits",
+		TopicFees:       "Return postage and fees",
 	},
 	rulesIntro:  "Applications are checked against these rules in order; the first that fits decides.",
 	sentenceSep: " ",
@@ -83,6 +84,19 @@ var en = phrasebook{
 	damageSeen:       map[bool]string{true: "damage can be seen on a photo", false: "no damage can be seen on the photos"},
 	labelsSeen:       func(labels string) string { return "a photo shows " + labels },
 	virtualUnused:    map[bool]string{true: "none of its virtual goods has been used", false: "a virtual item in it has been used"},
+	refundRateAtLeast: func(pct int, period string) string {
+		return fmt.Sprintf("at least %d%% of your applications in the last %s ended in a refund", pct, period)
+	},
+	refundRateAtMost: func(pct int, period string) string {
+		return fmt.Sprintf("at most %d%% of your applications in the last %s ended in a refund", pct, period)
+	},
+	shippingPaidBy: map[aftersales.Payer]string{aftersales.PayerMerchant: "the merchant pays the return postage", aftersales.PayerBuyer: "you pay the return postage"},
+	restockingFee:  map[bool]string{true: "a restocking fee applies", false: "no restocking fee applies"},
+	perkIs:         func(s string) string { return "your membership includes " + s },
+	slotsFilled: map[bool]string{true: "the named photos asked for (such as the item and its parcel label) are attached",
+		false: "a named photo asked for (such as the item or its parcel label) is missing"},
+	perkNames: map[string]string{aftersales.PerkFreeReturnShipping: "free return shipping",
+		aftersales.PerkMissedPromisePoints: "points for a missed review promise"},
 
 	approve:         "approved automatically",
 	reject:          func(reason string) string { return "rejected, because " + reason },
@@ -122,6 +136,38 @@ var en = phrasebook{
 	exchangeAmount:  "An exchange refunds no money.",
 	refundAmount:    func(s string) string { return "Refund: " + s + "." },
 	requestedAmount: func(s string) string { return "Amount requested: " + s + "." },
+	postageBuyer:    "You pay the return postage.",
+	postageMerchant: "The merchant pays the return postage.",
+	postageMerchantCap: func(limit string) string {
+		return "The merchant pays the return postage, up to " + limit + "."
+	},
+	postageFree:     "The merchant pays the whole return postage (a perk of your membership).",
+	postageAllBuyer: "You pay the postage of a return.",
+	postageByReason: func(reasons string) string {
+		return "The merchant pays the return postage when the reason is " + reasons + "; otherwise you pay it."
+	},
+	postageByReasonCap: func(reasons, limit string) string {
+		return "The merchant pays the return postage, up to " + limit + ", when the reason is " + reasons + "; otherwise you pay it."
+	},
+	freePostage: func(tier string, all bool) string {
+		if all {
+			return "Members of tier " + tier + " return free of postage."
+		}
+		return "Members of tier " + tier + " return quality faults free of postage, whatever it costs."
+	},
+	percentOf: func(p int) string { return fmt.Sprintf("%d%% of the item's amount", p) },
+	restockingLine: func(reasons, what, categories string) string {
+		if categories == "" {
+			return "A return whose reason is " + reasons + " pays a restocking fee of " + what + ", deducted from the refund."
+		}
+		return "A return of category " + categories + " whose reason is " + reasons + " pays a restocking fee of " + what + ", deducted from the refund."
+	},
+	shippingShare: func(reasons string) string {
+		return "When the reason is " + reasons + ", the refund includes the items' share of the shipping fee."
+	},
+	restocking: func(fee, note string) string {
+		return "A restocking fee of " + fee + " (" + note + ") is deducted from the refund."
+	},
 	nextStep: map[string]string{
 		"review":            "the merchant reviews it",
 		"add_evidence":      "you add evidence",

@@ -56,6 +56,15 @@ type phrasebook struct {
 	damageSeen       map[bool]string
 	labelsSeen       func(labels string) string
 	virtualUnused    map[bool]string // virtual_unused
+	// The money rules' conditions (issue 17): refund_rate_*,
+	// return_shipping_paid_by, has_restocking_fee, perks.
+	refundRateAtLeast func(percent int, period string) string
+	refundRateAtMost  func(percent int, period string) string
+	shippingPaidBy    map[aftersales.Payer]string
+	restockingFee     map[bool]string
+	perkIs            func(perks string) string
+	perkNames         map[string]string
+	slotsFilled       map[bool]string // evidence_slots_filled
 
 	// Outcomes.
 	approve         string
@@ -79,8 +88,23 @@ type phrasebook struct {
 	exchangeAmount  string
 	refundAmount    func(amount string) string
 	requestedAmount func(amount string) string
-	nextStep        map[string]string                // by NextStep.Action
-	next            func(step, within string) string // step from nextStep (see stepOf); within may be empty
+	// What a return costs (F29): who pays its postage, the restocking fee.
+	postageBuyer       string
+	postageMerchant    string
+	postageMerchantCap func(limit string) string
+	postageFree        string
+	restocking         func(fee, note string) string
+
+	// The fees section (F29, F24).
+	postageAllBuyer    string
+	postageByReason    func(reasons string) string
+	postageByReasonCap func(reasons, limit string) string
+	freePostage        func(tier string, all bool) string
+	percentOf          func(percent int) string
+	restockingLine     func(reasons, what, categories string) string // categories may be empty
+	shippingShare      func(reasons string) string
+	nextStep           map[string]string                // by NextStep.Action
+	next               func(step, within string) string // step from nextStep (see stepOf); within may be empty
 }
 
 // outcome says what a rule's outcome does to an application.

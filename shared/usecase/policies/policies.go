@@ -66,6 +66,7 @@ const (
 	TopicReviewTime = "review_time" // how long the merchant takes to review, and tier promises
 	TopicPhotos     = "photos"      // which reasons need photos or videos, and how many fit
 	TopicTimeLimits = "time_limits" // the buyer's deadlines and what happens at them
+	TopicFees       = "fees"        // who pays return postage, restocking fees, fee refunds (F29, F24)
 )
 
 // The tags of a rule's line: what a product page may look for.
@@ -116,8 +117,61 @@ func Write(rs *aftersales.RuleSet, f Filter, l Lang) Policy {
 		Section{Topic: TopicReviewTime, Title: pb.titles[TopicReviewTime], Lines: reviewLines(pb, rs.Deadlines, f)},
 		Section{Topic: TopicPhotos, Title: pb.titles[TopicPhotos], Lines: photoLines(pb, f)},
 		Section{Topic: TopicTimeLimits, Title: pb.titles[TopicTimeLimits], Lines: limitLines(pb, rs.Deadlines, f)},
+		Section{Topic: TopicFees, Title: pb.titles[TopicFees], Lines: feeLines(pb, rs, f)},
 	)
 	return p
+}
+
+// feeLines says the rule set's fees and perks (F29, F24) for the returns
+// f can be about: who pays the return postage, the perks that make it
+// free (the tier's only, with one), the restocking fees (those of the
+// category, with one), and the reasons whose refund includes the shipping
+// fee's share. A page about refunds only or claims gets only the last.
+func feeLines(pb *phrasebook, rs *aftersales.RuleSet, f Filter) []Line {
+	var lines []Line
+	fees := rs.Fees
+	if f.Kind == "" || f.Kind.ReturnsGoods() {
+		merchant := pb.or(reasonLabels(pb, fees.MerchantPaysReturnFor, ""))
+		switch {
+		case len(fees.MerchantPaysReturnFor) == 0:
+			lines = append(lines, Line{Text: pb.postageAllBuyer})
+		case fees.ReturnPostageCap > 0:
+			lines = append(lines, Line{Text: pb.postageByReasonCap(merchant, pb.money(fees.ReturnPostageCap))})
+		default:
+			lines = append(lines, Line{Text: pb.postageByReason(merchant)})
+		}
+		tiers := make([]string, 0, len(rs.Perks))
+		for tier := range rs.Perks {
+			tiers = append(tiers, tier)
+		}
+		slices.Sort(tiers)
+		for _, tier := range tiers {
+			if free := rs.Perks[tier].FreeReturnShipping; free != "" && (f.Tier == "" || f.Tier == tier) {
+				lines = append(lines, Line{Text: pb.freePostage(pb.quote(tier), free == aftersales.FreeShippingAll)})
+			}
+		}
+	}
+	if (f.Kind == "" || f.Kind == aftersales.ReturnRefund) && len(fees.RestockingReasons) > 0 {
+		reasons := pb.or(reasonLabels(pb, fees.RestockingReasons, aftersales.ReturnRefund))
+		for _, r := range fees.Restocking {
+			if f.Category != "" && len(r.Categories) > 0 && !slices.Contains(r.Categories, f.Category) {
+				continue
+			}
+			what := pb.money(r.Fixed)
+			if r.Percent > 0 {
+				what = pb.percentOf(r.Percent)
+			}
+			cats := ""
+			if len(r.Categories) > 0 && f.Category == "" {
+				cats = pb.or(quoted(pb, r.Categories))
+			}
+			lines = append(lines, Line{Text: pb.restockingLine(reasons, what, cats)})
+		}
+	}
+	if len(fees.RefundShippingFor) > 0 {
+		lines = append(lines, Line{Text: pb.shippingShare(pb.or(reasonLabels(pb, fees.RefundShippingFor, f.Kind)))})
+	}
+	return lines
 }
 
 // ruleLines says the rules that can decide a case under f, in order.
@@ -235,6 +289,27 @@ func conditions(pb *phrasebook, w aftersales.Condition, f Filter) []string {
 	}
 	if len(w.RecognizedLabels) > 0 {
 		out = append(out, pb.labelsSeen(pb.or(quoted(pb, w.RecognizedLabels))))
+	}
+	if days, ok := w.UsesRefundRate(); ok {
+		period := pb.days(days)
+		if w.RefundRateAtLeast != nil {
+			out = append(out, pb.refundRateAtLeast(*w.RefundRateAtLeast, period))
+		}
+		if w.RefundRateAtMost != nil {
+			out = append(out, pb.refundRateAtMost(*w.RefundRateAtMost, period))
+		}
+	}
+	if w.ReturnShippingPaidBy != nil {
+		out = append(out, pb.shippingPaidBy[*w.ReturnShippingPaidBy])
+	}
+	if w.HasRestockingFee != nil {
+		out = append(out, pb.restockingFee[*w.HasRestockingFee])
+	}
+	if w.EvidenceSlotsFilled != nil {
+		out = append(out, pb.slotsFilled[*w.EvidenceSlotsFilled])
+	}
+	if len(w.Perks) > 0 {
+		out = append(out, pb.perkIs(pb.or(mapped(w.Perks, pb.perkNames))))
 	}
 	return out
 }
@@ -469,6 +544,21 @@ func Summarize(pv aftersales.Preview, now time.Time, l Lang) string {
 		parts = append(parts, pb.refundAmount(pb.moneyIn(c.Approved, c.Currency)))
 	case d.Outcome != string(aftersales.OutcomeReject):
 		parts = append(parts, pb.requestedAmount(pb.moneyIn(c.Requested, c.Currency)))
+	}
+	if ch := c.Charges; ch != nil {
+		switch {
+		case ch.FreeReturnShipping:
+			parts = append(parts, pb.postageFree)
+		case ch.ReturnShippingPaidBy == aftersales.PayerMerchant && ch.ReturnPostageCap > 0:
+			parts = append(parts, pb.postageMerchantCap(pb.moneyIn(ch.ReturnPostageCap, c.Currency)))
+		case ch.ReturnShippingPaidBy == aftersales.PayerMerchant:
+			parts = append(parts, pb.postageMerchant)
+		default:
+			parts = append(parts, pb.postageBuyer)
+		}
+		if ch.RestockingFee > 0 {
+			parts = append(parts, pb.restocking(pb.moneyIn(ch.RestockingFee, c.Currency), ch.RestockingNote))
+		}
 	}
 	if n := pv.Next; n != nil {
 		within := ""

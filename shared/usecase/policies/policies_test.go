@@ -158,7 +158,7 @@ func TestRuleLinesNameTheirRules(t *testing.T) {
 		ids = append(ids, l.RuleID)
 		tags[l.RuleID] = l.Tags
 	}
-	want := []string{"virtual-redeemed", "produce-24h", "produce-claim-window", "claim-without-evidence", "unshipped-refund", "virtual-unused",
+	want := []string{"virtual-redeemed", "produce-24h", "produce-claim-window", "claim-without-evidence", "produce-photo-slots", "unshipped-refund", "virtual-unused",
 		"admin-above-500", "produce-claim", "shipped-over-7-days", "small-amount", "default"}
 	if !slices.Equal(ids, want) {
 		t.Fatalf("rule ids %v, want %v", ids, want)
@@ -172,7 +172,8 @@ func TestRuleLinesNameTheirRules(t *testing.T) {
 			t.Errorf("%s tags %v, want %v", id, tags[id], want)
 		}
 	}
-	if p.Sections[0].Topic != TopicRules || p.Sections[1].Topic != TopicReviewTime || p.Sections[2].Topic != TopicPhotos || p.Sections[3].Topic != TopicTimeLimits {
+	if p.Sections[0].Topic != TopicRules || p.Sections[1].Topic != TopicReviewTime || p.Sections[2].Topic != TopicPhotos || p.Sections[3].Topic != TopicTimeLimits ||
+		p.Sections[4].Topic != TopicFees {
 		t.Errorf("sections %+v", p.Sections)
 	}
 }
@@ -207,7 +208,7 @@ func TestPhrasebooksAreComplete(t *testing.T) {
 					t.Errorf("no name for line kind %s", k)
 				}
 			}
-			for _, topic := range []string{TopicRules, TopicReviewTime, TopicPhotos, TopicTimeLimits} {
+			for _, topic := range []string{TopicRules, TopicReviewTime, TopicPhotos, TopicTimeLimits, TopicFees} {
 				if pb.titles[topic] == "" {
 					t.Errorf("no title for %s", topic)
 				}
@@ -331,6 +332,42 @@ func TestSummarize(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Summarize(tt.pv, now, tt.lang); got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFeeLines says the fee rules (F29, F24) for the returns a page is
+// about: who pays the postage, the tier's perk, the category's restocking
+// fee; a refund-only page says none of it.
+func TestFeeLines(t *testing.T) {
+	rs := aftersales.DefaultRuleSet()
+	rs.Fees.Restocking = []aftersales.RestockingFee{{Categories: []string{"audio"}, Percent: 10}, {Categories: []string{"apparel"}, Fixed: 500}}
+	tests := []struct {
+		name   string
+		filter Filter
+		want   []string
+	}{
+		{"a return of earbuds for a platinum member", Filter{Kind: aftersales.ReturnRefund, Category: "audio", Tier: "platinum"}, []string{
+			"The merchant pays the return postage, up to 20.00 CNY, when the reason is “Arrived damaged”, “Wrong item sent”, “Not as described”, “Quality problem”, “Defective item” or “Wrong item sent, exchange for the right one”; otherwise you pay it.",
+			"Members of tier “platinum” return quality faults free of postage, whatever it costs.",
+			"A return whose reason is “No-reason return within 7 days” pays a restocking fee of 10% of the item's amount, deducted from the refund.",
+		}},
+		{"a return of a gold member's shirt", Filter{Kind: aftersales.ReturnRefund, Category: "apparel", Tier: "gold"}, []string{
+			"The merchant pays the return postage, up to 20.00 CNY, when the reason is “Arrived damaged”, “Wrong item sent”, “Not as described”, “Quality problem”, “Defective item” or “Wrong item sent, exchange for the right one”; otherwise you pay it.",
+			"A return whose reason is “No-reason return within 7 days” pays a restocking fee of 5.00 CNY, deducted from the refund.",
+		}},
+		{"a refund-only page", Filter{Kind: aftersales.RefundOnly}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Write(rs, tt.filter, LangEN)
+			var got []string
+			for _, l := range p.Sections[4].Lines {
+				got = append(got, l.Text)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("fee lines\n%q\nwant\n%q", got, tt.want)
 			}
 		})
 	}

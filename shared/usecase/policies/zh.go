@@ -15,6 +15,7 @@ var zh = phrasebook{
 		TopicReviewTime: "审核时效",
 		TopicPhotos:     "图片与视频",
 		TopicTimeLimits: "时限",
+		TopicFees:       "退货运费与手续费",
 	},
 	rulesIntro:  "申请按以下规则依次判断，以第一条符合的规则为准。",
 	sentenceSep: "",
@@ -80,6 +81,18 @@ var zh = phrasebook{
 	damageSeen:       map[bool]string{true: "图片中可见破损", false: "图片中未见破损"},
 	labelsSeen:       func(labels string) string { return "图片中可见" + labels },
 	virtualUnused:    map[bool]string{true: "申请中的虚拟商品均未使用", false: "申请中有虚拟商品已使用"},
+	refundRateAtLeast: func(pct int, period string) string {
+		return fmt.Sprintf("您近 %s内的申请中至少 %d%% 已退款", period, pct)
+	},
+	refundRateAtMost: func(pct int, period string) string {
+		return fmt.Sprintf("您近 %s内的申请中至多 %d%% 已退款", period, pct)
+	},
+	shippingPaidBy: map[aftersales.Payer]string{aftersales.PayerMerchant: "退货运费由商家承担", aftersales.PayerBuyer: "退货运费由您承担"},
+	restockingFee:  map[bool]string{true: "需扣除退货手续费", false: "无退货手续费"},
+	perkIs:         func(s string) string { return "您的会员权益包括" + s },
+	slotsFilled:    map[bool]string{true: "已上传要求的照片（如商品照片和快递面单照片）", false: "缺少要求的照片（如商品照片或快递面单照片）"},
+	perkNames: map[string]string{aftersales.PerkFreeReturnShipping: "免费退货运费",
+		aftersales.PerkMissedPromisePoints: "审核超时积分补偿"},
 
 	approve:         "自动同意",
 	reject:          func(reason string) string { return "不予同意，理由：" + reason },
@@ -117,6 +130,38 @@ var zh = phrasebook{
 	exchangeAmount:  "换货不退款。",
 	refundAmount:    func(s string) string { return "退款金额：" + s + "。" },
 	requestedAmount: func(s string) string { return "申请金额：" + s + "。" },
+	postageBuyer:    "退货运费由您承担。",
+	postageMerchant: "退货运费由商家承担。",
+	postageMerchantCap: func(limit string) string {
+		return "退货运费由商家承担，最高 " + limit + "。"
+	},
+	postageFree:     "退货运费由商家全额承担（会员权益）。",
+	postageAllBuyer: "退货运费由您承担。",
+	postageByReason: func(reasons string) string {
+		return "退货原因为" + reasons + "时，退货运费由商家承担；其他原因由您承担。"
+	},
+	postageByReasonCap: func(reasons, limit string) string {
+		return "退货原因为" + reasons + "时，退货运费由商家承担，最高 " + limit + "；其他原因由您承担。"
+	},
+	freePostage: func(tier string, all bool) string {
+		if all {
+			return tier + "会员退货免运费。"
+		}
+		return tier + "会员因质量问题退货，运费由商家全额承担。"
+	},
+	percentOf: func(p int) string { return fmt.Sprintf("商品金额的 %d%%", p) },
+	restockingLine: func(reasons, what, categories string) string {
+		if categories == "" {
+			return "退货原因为" + reasons + "时，退款将扣除退货手续费（" + what + "）。"
+		}
+		return category(categories) + "商品退货原因为" + reasons + "时，退款将扣除退货手续费（" + what + "）。"
+	},
+	shippingShare: func(reasons string) string {
+		return "退货原因为" + reasons + "时，退款包含商品分摊的运费。"
+	},
+	restocking: func(fee, note string) string {
+		return "退款将扣除退货手续费 " + fee + "（" + note + "）。"
+	},
 	nextStep: map[string]string{
 		"review":            "商家审核",
 		"add_evidence":      "您补充凭证",
@@ -142,3 +187,6 @@ func joinLast(items []string, sep, last string) string {
 	}
 	return strings.Join(items[:len(items)-1], sep) + last + items[len(items)-1]
 }
+
+// category names categories before a noun ("类目「音频」的").
+func category(categories string) string { return "类目" + categories + "的" }

@@ -105,6 +105,9 @@ func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersa
 	}
 	now := s.Clock.Now()
 	seq := c.CurrentRefundSeq()
+	if c, err = s.deductCharges(ctx, c, seq); err != nil {
+		return nil, err
+	}
 	amount := c.Outstanding() // a settled dispute's refund pays only what comes on top of the first
 	if amount <= 0 {
 		return nil, s.failRefund(ctx, c.ID, seq, notPositive(aftersales.Money{Amount: amount, Currency: c.Currency}))
@@ -135,6 +138,27 @@ func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersa
 		return nil, err
 	}
 	return r, nil
+}
+
+// deductCharges takes the case's restocking fee off its approved amount
+// before its first refund is stored (F29), with its line on the timeline,
+// and returns the case as it stands then. It is a case change of its own,
+// made once (Charges.Deducted): a step run again finds it made.
+func (s *Service) deductCharges(ctx context.Context, c *aftersales.Case, seq int) (*aftersales.Case, error) {
+	if ch := c.Charges; ch == nil || ch.RestockingFee <= 0 || ch.Deducted > 0 {
+		return c, nil
+	}
+	out, _, err := casework.Update(ctx, s.Cases, c.ID, s.Cases.GetCase, func(x *aftersales.Case) error {
+		if x.Status != aftersales.StatusRefunding || x.CurrentRefundSeq() != seq {
+			return casework.ErrNoChange
+		}
+		changed, err := x.DeductCharges(s.Clock.Now())
+		if err == nil && !changed {
+			return casework.ErrNoChange
+		}
+		return err
+	})
+	return out, err
 }
 
 // approval finds who approved the case's money and when, from its timeline.

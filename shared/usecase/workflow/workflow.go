@@ -389,7 +389,7 @@ func (s *Service) missPromise(ctx context.Context, caseID string) (bool, error) 
 		if err != nil {
 			return err // the promise came from the order's tier: it is there
 		}
-		if pts := rs.Mall.SLAPoints[o.MemberTier]; pts > 0 {
+		if pts := rs.Perks[o.MemberTier].MissedPromisePoints; pts > 0 {
 			c.Raise(aftersales.EventPointsCompensation, "", now, map[string]any{"member_tier": o.MemberTier, "points": pts,
 				"promised_by": promised.UTC().Format(time.RFC3339Nano), "review_deadline": deadline.UTC().Format(time.RFC3339Nano)})
 		}
