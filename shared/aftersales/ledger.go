@@ -10,61 +10,77 @@ import "strings"
 // take an account past what was paid into it (RefundStore.BeginRefund), so
 // the refunds of an order never add up to more than was paid for it.
 //
-// A fee account is kept like a line: an item of the order's ledger with
-// the id FeeShipping or FeeTariff, written from the snapshot's fees. Its id
-// cannot clash with the mall's line ids: snapshots may not use the "fee:"
-// prefix (Order.Validate).
+// A fee account is kept like a line: an entry of the order's ledger with
+// the id FeeShippingID or FeeTariffID, written from the snapshot's fees.
+// Its id cannot clash with the mall's line ids: snapshots may not use the
+// "fee:" prefix (Order.Validate). The names are those of the cross-border
+// work of issue 17 (F17), which books customs refunds on the same
+// accounts.
 const (
-	FeeShipping = "fee:shipping" // the order's shipping fee
-	FeeTariff   = "fee:tariff"   // the order's import tariff (cross-border)
-
+	FeeShippingID = "fee:shipping" // the order's shipping fee
+	FeeTariffID   = "fee:tariff"   // the order's import tariff (cross-border)
+	// feePrefix is reserved: no mall line id may start with it.
 	feePrefix = "fee:"
+	// KindFee is the kind of a case line that is an order fee (a case
+	// refunding part of a fee). The mall never sends it.
+	KindFee LineKind = "fee"
 )
-
-// KindFee is the kind of a fee account when it stands as a line (a case
-// line refunding part of a fee). The mall never sends it.
-const KindFee LineKind = "fee"
 
 // IsFeeAccount reports whether id names a fee account rather than a line.
 func IsFeeAccount(id string) bool { return strings.HasPrefix(id, feePrefix) }
 
-// FeeLedger is our ledger of one fee account: the stores fill it from the
-// account's item; the mall's snapshot never sets it.
-type FeeLedger struct {
-	Refunded     int64
-	ActiveCaseID string
-}
-
-// FeeLines are the order's fee accounts with something paid into them, as
-// lines of quantity 1 (kind KindFee) carrying their ledgers: what stores
-// write beside the lines, and what a case refunding a fee names.
+// FeeLines are the order's non-zero fees as ledger lines (one unit each),
+// without their ledger (see Order.FeeLedger): what stores write beside the
+// lines.
 func (o *Order) FeeLines() []OrderLine {
 	var out []OrderLine
 	for _, f := range []struct {
 		id, name string
-		paid     int64
-	}{{FeeShipping, "Shipping fee", o.Fees.Shipping}, {FeeTariff, "Import tariff", o.Fees.Tariff}} {
-		if f.paid <= 0 {
-			continue
+		amount   int64
+	}{{FeeShippingID, "Shipping", o.Fees.Shipping}, {FeeTariffID, "Tariff", o.Fees.Tariff}} {
+		if f.amount > 0 {
+			out = append(out, OrderLine{LineID: f.id, SKU: f.id, Name: f.name, Kind: KindFee, Quantity: 1, UnitPrice: f.amount, PaidAmount: f.amount})
 		}
-		led := o.FeeLedgers[f.id]
-		out = append(out, OrderLine{LineID: f.id, SKU: f.id, Name: f.name, Kind: KindFee, Quantity: 1, UnitPrice: f.paid,
-			PaidAmount: f.paid, Refunded: led.Refunded, ActiveCaseID: led.ActiveCaseID})
 	}
 	return out
 }
 
-// LedgerLines are every account of the order's ledger: its lines, then its
-// fee accounts.
+// LedgerLines are every entry of the order's ledger: its lines, then its
+// fees. Stores create a ledger entry for each.
 func (o *Order) LedgerLines() []OrderLine {
-	return append(append(make([]OrderLine, 0, len(o.Lines)+2), o.Lines...), o.FeeLines()...)
+	return append(append([]OrderLine(nil), o.Lines...), o.FeeLines()...)
 }
 
-// Account returns a line or a fee account of the order by id (a copy for
-// a fee account: change the ledger through FeeLedgers).
+// Fee returns the fee line with the given id and its ledger.
+func (o *Order) Fee(id string) (*OrderLine, bool) {
+	for i := range o.FeeLedger {
+		if o.FeeLedger[i].LineID == id {
+			return &o.FeeLedger[i], true
+		}
+	}
+	return nil, false
+}
+
+// Accounts are every account of the order's ledger with what was refunded
+// of it and its hold: the lines, then the fees (see Account).
+func (o *Order) Accounts() []OrderLine {
+	out := append([]OrderLine(nil), o.Lines...)
+	for _, f := range o.FeeLines() {
+		a, _ := o.Account(f.LineID)
+		out = append(out, *a)
+	}
+	return out
+}
+
+// Account returns a line or a fee account of the order by id, with its
+// ledger; a fee the snapshot has but the ledger read did not fill (an
+// order built in memory) is returned with nothing refunded.
 func (o *Order) Account(id string) (*OrderLine, bool) {
 	if !IsFeeAccount(id) {
 		return o.Line(id)
+	}
+	if l, ok := o.Fee(id); ok {
+		return l, true
 	}
 	for _, f := range o.FeeLines() {
 		if f.LineID == id {
@@ -125,7 +141,7 @@ func (o *Order) Allocation() []LineMoney {
 	return out
 }
 
-// FeeShare is the share of fee account id (FeeShipping or FeeTariff) that
+// FeeShare is the share of fee account id (FeeShippingID or FeeTariffID) that
 // quantity units of line l bear (Allocation, pro rata to the units),
 // capped by what is left in the account: what a case refunding the line's
 // share of the fee may claim.
@@ -139,7 +155,7 @@ func (o *Order) FeeShare(id string, l *OrderLine, quantity int) int64 {
 			continue
 		}
 		share := m.Shipping
-		if id == FeeTariff {
+		if id == FeeTariffID {
 			share = m.Tariff
 		}
 		return min(ProRata(share, quantity, l.Quantity), max(acct.PaidAmount-acct.Refunded, 0))

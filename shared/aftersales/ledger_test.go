@@ -52,12 +52,12 @@ func TestFeeAccounts(t *testing.T) {
 		quantity int
 		want     int64 // FeeShare of l1
 	}{
-		{"one of two units bears half the line's shipping share", func(*Order) {}, FeeShipping, 1, 343},
-		{"both units bear it all", func(*Order) {}, FeeShipping, 2, 687},
-		{"tariff share", func(*Order) {}, FeeTariff, 2, 206},
-		{"capped by what is left of the fee", func(o *Order) { o.FeeLedgers = map[string]FeeLedger{FeeShipping: {Refunded: 900}} }, FeeShipping, 2, 100},
-		{"a held fee account has nothing for another case", func(o *Order) { o.FeeLedgers = map[string]FeeLedger{FeeTariff: {ActiveCaseID: "as_1"}} }, FeeTariff, 2, 0},
-		{"an order without the fee has no account", func(o *Order) { o.Fees.Tariff = 0 }, FeeTariff, 2, 0},
+		{"one of two units bears half the line's shipping share", func(*Order) {}, FeeShippingID, 1, 343},
+		{"both units bear it all", func(*Order) {}, FeeShippingID, 2, 687},
+		{"tariff share", func(*Order) {}, FeeTariffID, 2, 206},
+		{"capped by what is left of the fee", func(o *Order) { o.FeeLedger = o.FeeLines(); o.FeeLedger[0].Refunded = 900 }, FeeShippingID, 2, 100},
+		{"a held fee account has nothing for another case", func(o *Order) { o.FeeLedger = o.FeeLines(); o.FeeLedger[1].ActiveCaseID = "as_1" }, FeeTariffID, 2, 0},
+		{"an order without the fee has no account", func(o *Order) { o.Fees.Tariff = 0 }, FeeTariffID, 2, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,11 +70,16 @@ func TestFeeAccounts(t *testing.T) {
 		})
 	}
 	o := ledgerOrder()
-	if got := len(o.LedgerLines()); got != 4 {
+	if got := len(o.Accounts()); got != 4 {
 		t.Errorf("ledger lines %d, want 2 lines and 2 fee accounts", got)
 	}
-	if a, ok := o.Account(FeeShipping); !ok || a.PaidAmount != 1000 || a.Kind != KindFee {
-		t.Errorf("Account(%s) = %+v %v", FeeShipping, a, ok)
+	if a, ok := o.Account(FeeShippingID); !ok || a.PaidAmount != 1000 || a.Kind != KindFee {
+		t.Errorf("Account(%s) = %+v %v", FeeShippingID, a, ok)
+	}
+	o.FeeLedger = o.FeeLines()
+	o.FeeLedger[0].Refunded = 900
+	if acc := o.Accounts(); acc[2].LineID != FeeShippingID || acc[2].Refunded != 900 {
+		t.Errorf("Accounts() reads the fee's ledger: %+v", acc[2])
 	}
 }
 

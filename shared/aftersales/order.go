@@ -119,10 +119,11 @@ type Order struct {
 	NotifyChannels []Channel
 	Lines          []OrderLine
 	Fees           Fees
-	// FeeLedgers are ours, like a line's Refunded: the ledger of each fee
-	// account (FeeShipping, FeeTariff) that has one, by account id.
-	FeeLedgers map[string]FeeLedger
-	UpdatedAt  time.Time
+	// FeeLedger is ours, like a line's Refunded: the order's fees as
+	// ledger lines (FeeLines) with what was refunded of each, filled by
+	// the stores on read; empty for an order without fees.
+	FeeLedger []OrderLine
+	UpdatedAt time.Time
 }
 
 // Line returns the line with the given id.

@@ -86,7 +86,7 @@ func TestOrderValidate(t *testing.T) {
 		}, []string{"payment.amount", "lines[0].unit_price", "lines[0].paid_amount"}},
 		{"negative fees", func(o *Order) { o.Fees = Fees{Shipping: -1, Tariff: MaxAmount + 1} }, []string{"fees.shipping", "fees.tariff"}},
 		{"fees beyond the payment", func(o *Order) { o.Fees = Fees{Shipping: o.Payment.Amount} }, []string{"payment.amount"}},
-		{"a line id of a fee account", func(o *Order) { o.Lines[0].LineID = FeeShipping }, []string{"lines[0].line_id"}},
+		{"a line id of a fee account", func(o *Order) { o.Lines[0].LineID = FeeShippingID }, []string{"lines[0].line_id"}},
 		{"a discount that is not list price less paid", func(o *Order) { o.Lines[0].Discount = 1 }, []string{"lines[0].discount"}},
 		{"a negative discount", func(o *Order) { o.Lines[0].Discount = -1 }, []string{"lines[0].discount"}},
 		// Before the bounds, two lines of 2^62 summed to -2^63 and passed

@@ -35,10 +35,9 @@ import (
 // wrote first are kept by their own condition.
 func (s *Store) PutOrder(ctx context.Context, o *aftersales.Order) error {
 	const op = "dynamo.put_order"
-	// The fee accounts are ledger items like the lines' (issue 17).
-	accounts := o.LedgerLines()
-	lines := make([]types.TransactWriteItem, 0, len(accounts))
-	for _, l := range accounts {
+	ledger := o.LedgerLines() // the lines, then the fees (F17)
+	lines := make([]types.TransactWriteItem, 0, len(ledger))
+	for _, l := range ledger {
 		var n names
 		version, v := n.name(attrOrderVersion), n.value(avN(o.Version))
 		set := []string{
@@ -117,15 +116,10 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 		l := ledgers[o.Lines[i].LineID]
 		o.Lines[i].Refunded, o.Lines[i].ActiveCaseID = l.refunded, l.activeCase
 	}
-	for id, l := range ledgers {
-		// Only a fee account in use is listed: an absent one has nothing
-		// refunded and no hold.
-		if aftersales.IsFeeAccount(id) && (l.refunded != 0 || l.activeCase != "") {
-			if o.FeeLedgers == nil {
-				o.FeeLedgers = map[string]aftersales.FeeLedger{}
-			}
-			o.FeeLedgers[id] = aftersales.FeeLedger{Refunded: l.refunded, ActiveCaseID: l.activeCase}
-		}
+	o.FeeLedger = o.FeeLines()
+	for i := range o.FeeLedger {
+		l := ledgers[o.FeeLedger[i].LineID]
+		o.FeeLedger[i].Refunded, o.FeeLedger[i].ActiveCaseID = l.refunded, l.activeCase
 	}
 	return o, nil
 }

@@ -315,7 +315,7 @@ func (s *Store) PutOrder(_ context.Context, o *aftersales.Order) error {
 		return aftersales.ErrOrderNotNewer.For("memstore.put_order")
 	}
 	stored := cloneOrder(o)
-	stored.FeeLedgers = nil // ours: kept in s.ledgers
+	stored.FeeLedger = nil
 	for i := range stored.Lines {
 		stored.Lines[i].Refunded, stored.Lines[i].ActiveCaseID = 0, ""
 	}
@@ -342,14 +342,10 @@ func (s *Store) GetOrder(_ context.Context, id string) (*aftersales.Order, error
 		led := s.ledgers[lineRef{id, out.Lines[i].LineID}]
 		out.Lines[i].Refunded, out.Lines[i].ActiveCaseID = led.refunded, led.activeCase
 	}
-	for _, acct := range []string{aftersales.FeeShipping, aftersales.FeeTariff} {
-		// Only a fee account in use is listed, as in shared/dynamo.
-		if led := s.ledgers[lineRef{id, acct}]; led.refunded != 0 || led.activeCase != "" {
-			if out.FeeLedgers == nil {
-				out.FeeLedgers = map[string]aftersales.FeeLedger{}
-			}
-			out.FeeLedgers[acct] = aftersales.FeeLedger{Refunded: led.refunded, ActiveCaseID: led.activeCase}
-		}
+	out.FeeLedger = out.FeeLines()
+	for i := range out.FeeLedger {
+		led := s.ledgers[lineRef{id, out.FeeLedger[i].LineID}]
+		out.FeeLedger[i].Refunded, out.FeeLedger[i].ActiveCaseID = led.refunded, led.activeCase
 	}
 	return out, nil
 }
@@ -414,7 +410,7 @@ func cloneOrder(o *aftersales.Order) *aftersales.Order {
 	out := *o
 	out.Lines = cloneSlice(o.Lines)
 	out.NotifyChannels = cloneSlice(o.NotifyChannels)
-	out.FeeLedgers = maps.Clone(o.FeeLedgers)
+	out.FeeLedger = cloneSlice(o.FeeLedger)
 	out.PaidAt, out.ShippedAt, out.DeliveredAt, out.UpdatedAt = utc(o.PaidAt), utc(o.ShippedAt), utc(o.DeliveredAt), utc(o.UpdatedAt)
 	return &out
 }

@@ -300,9 +300,9 @@ func testRefundsUpToPaid(t *testing.T, s RefundStores) {
 // more than the payment. A fee the order does not have has no account.
 func testFeeAccountsUpToPaid(t *testing.T, s RefundStores) {
 	o := storedOrder(t, s.Stores, 9900, 5000) // and 800 of shipping
-	paid := map[string]int64{"l1": 9900, "l2": 5000, aftersales.FeeShipping: 800}
+	paid := map[string]int64{"l1": 9900, "l2": 5000, aftersales.FeeShippingID: 800}
 	model := map[string]int64{}
-	accounts := []string{"l1", "l2", aftersales.FeeShipping}
+	accounts := []string{"l1", "l2", aftersales.FeeShippingID}
 	rng := rand.New(rand.NewPCG(17, 2026))
 	var booked int64
 	for i := range 60 {
@@ -313,7 +313,7 @@ func testFeeAccountsUpToPaid(t *testing.T, s RefundStores) {
 			}
 		}
 		if len(shares) == 0 {
-			shares[aftersales.FeeShipping] = 1 + rng.Int64N(300)
+			shares[aftersales.FeeShippingID] = 1 + rng.Int64N(300)
 		}
 		fits := true
 		for a, x := range shares {
@@ -333,7 +333,7 @@ func testFeeAccountsUpToPaid(t *testing.T, s RefundStores) {
 		}
 	}
 	got := getOrder(t, s.Stores, o.ID)
-	for _, l := range got.LedgerLines() {
+	for _, l := range append(got.Lines, got.FeeLedger...) {
 		if l.Refunded != model[l.LineID] || l.Refunded > l.PaidAmount {
 			t.Errorf("account %s: refunded %d, model %d, paid %d", l.LineID, l.Refunded, model[l.LineID], l.PaidAmount)
 		}
@@ -341,11 +341,11 @@ func testFeeAccountsUpToPaid(t *testing.T, s RefundStores) {
 	if booked > o.Payment.Amount {
 		t.Errorf("refunds add up to %d, more than the %d paid", booked, o.Payment.Amount)
 	}
-	if model[aftersales.FeeShipping] == 0 {
+	if model[aftersales.FeeShippingID] == 0 {
 		t.Error("no refund was booked on the shipping account; the draw tests nothing")
 	}
 	wantErr(t, "refund of a tariff the order has not", s.Refunds.BeginRefund(t.Context(),
-		newRefund("as_tariff", 1, o, Epoch, map[string]int64{aftersales.FeeTariff: 1})), aftersales.ErrOverRefund)
+		newRefund("as_tariff", 1, o, Epoch, map[string]int64{aftersales.FeeTariffID: 1})), aftersales.ErrOverRefund)
 }
 
 // testRefundAmountPositiveAndBooked: the store refuses to begin a refund
@@ -479,7 +479,7 @@ func testConcurrentSnapshots(t *testing.T, s RefundStores) {
 				t.Errorf("the newest version was refused: %v", errs[n-1])
 			}
 			newest := snapshot(n)
-			same(t, "stored order", getOrder(t, s.Stores, orderID), newest)
+			same(t, "stored order", getOrder(t, s.Stores, orderID), ledgered(newest))
 			for _, l := range []string{"l1", fmt.Sprintf("l%d", lines)} {
 				over := newRefund("as_over_"+orderID+l, 1, newest, Epoch, map[string]int64{l: 1001})
 				wantErr(t, "a refund above the newest paid amount of "+l, s.Refunds.BeginRefund(t.Context(), over), aftersales.ErrOverRefund)

@@ -43,7 +43,7 @@ func TestCaseClaimsShippingShare(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := res.Case
-	if len(c.Lines) != 2 || c.Lines[1].LineID != aftersales.FeeShipping || c.Lines[1].Amount != 333 || c.Requested != 10333 {
+	if len(c.Lines) != 2 || c.Lines[1].LineID != aftersales.FeeShippingID || c.Lines[1].Amount != 333 || c.Requested != 10333 {
 		t.Fatalf("case lines %+v, requested %d", c.Lines, c.Requested)
 	}
 	// Another reason claims no shipping.
@@ -78,7 +78,7 @@ func TestGoodwillOnFeeAccount(t *testing.T) {
 			svc, _ := newService(t)
 			withShipping(t, svc)
 			res, err := svc.Cases.Goodwill(t.Context(), staff, aftersales.GoodwillRequest{OrderID: "o1",
-				Lines: []string{aftersales.FeeShipping}, Amount: tc.amount, Reason: "late_delivery"}, nil)
+				Lines: []string{aftersales.FeeShippingID}, Amount: tc.amount, Reason: "late_delivery"}, nil)
 			if tc.field != "" {
 				if fs := aftersales.FieldsOf(err); len(fs) != 1 || fs[0].Field != tc.field {
 					t.Fatalf("goodwill of %d: %v", tc.amount, err)

@@ -38,7 +38,7 @@ func (st *Stack) charged(t *testing.T, c *client, id string) chargedCase {
 	return got
 }
 
-// TestRestockingFeeAndReturnPostage (F29, F24) on o-1009: the merchant
+// TestRestockingFeeAndReturnPostage (F29, F24) on o-1012: the merchant
 // stores a 10% restocking fee for audio goods; a no-reason return of the
 // earbuds (269.00 CNY paid after a 30.00 coupon) is shown the fee and the
 // buyer's postage in the preview and in the case before shipping, and is
@@ -47,7 +47,7 @@ func (st *Stack) charged(t *testing.T, c *client, id string) chargedCase {
 // postage up to 20.00. The refunds of the order stay within what was paid:
 // a goodwill refund of what is left (the fee kept and the shipping fee's
 // account) brings them to exactly the payment, and a fen more is refused.
-// A platinum member's quality return (o-1010) ships free.
+// A platinum member's quality return (o-1013) ships free.
 func TestRestockingFeeAndReturnPostage(t *testing.T) {
 	st := startStack(t)
 	buyer := st.as(t, "buyer-1", "buyer")
@@ -66,7 +66,7 @@ func TestRestockingFeeAndReturnPostage(t *testing.T) {
 	}
 
 	// The preview says it before anything is stored.
-	noReason := app("o-1009", "return_refund", "no_reason_7_days", "l1", 1)
+	noReason := app("o-1012", "return_refund", "no_reason_7_days", "l1", 1)
 	var pv struct {
 		Summary string `json:"summary"`
 		Charges struct {
@@ -99,7 +99,7 @@ func TestRestockingFeeAndReturnPostage(t *testing.T) {
 
 	// A quality return needs a verified photo, pays no fee, and the
 	// merchant pays its postage up to the cap.
-	q := st.apply(t, buyer, app("o-1009", "return_refund", "quality_issue", "l2", 1))
+	q := st.apply(t, buyer, app("o-1012", "return_refund", "quality_issue", "l2", 1))
 	photo := inspecttest.JPEG(inspecttest.Photo(120, 90, 17), 80)
 	up := presign(t, buyer, "/v1/cases/"+q.ID+"/evidence-uploads", "image/jpeg", len(photo))
 	up.put(t, photo)
@@ -121,27 +121,27 @@ func TestRestockingFeeAndReturnPostage(t *testing.T) {
 			Amount int64 `json:"amount"`
 		} `json:"items"`
 	}
-	staff.do("GET", "/v1/staff/refunds?order_id=o-1009", nil).decode(t, &page)
+	staff.do("GET", "/v1/staff/refunds?order_id=o-1012", nil).decode(t, &page)
 	var sum int64
 	for _, r := range page.Items {
 		sum += r.Amount
 	}
 	if len(page.Items) != 2 || sum != 24210+4900 || sum > 32600 {
-		t.Errorf("ledger of o-1009: %d rows, %d in all", len(page.Items), sum)
+		t.Errorf("ledger of o-1012: %d rows, %d in all", len(page.Items), sum)
 	}
 
 	// A goodwill refund of everything left (the deducted fee on l1 and the
 	// shipping fee's account) brings the refunds to exactly what was paid;
 	// a fen more is refused, whatever the path.
 	goodwill := func(amount int64, key string) response {
-		return staff.do("POST", "/v1/staff/goodwill-refunds", map[string]any{"order_id": "o-1009", "amount": amount,
+		return staff.do("POST", "/v1/staff/goodwill-refunds", map[string]any{"order_id": "o-1012", "amount": amount,
 			"reason": "service_apology"}, "Idempotency-Key", key)
 	}
 	if res := goodwill(2690+800, "gw-all"); res.status != http.StatusCreated {
 		t.Fatalf("goodwill of what is left: %d %s", res.status, res.body)
 	}
 	st.settle(t)
-	staff.do("GET", "/v1/staff/refunds?order_id=o-1009", nil).decode(t, &page)
+	staff.do("GET", "/v1/staff/refunds?order_id=o-1012", nil).decode(t, &page)
 	sum = 0
 	for _, r := range page.Items {
 		sum += r.Amount
@@ -154,7 +154,7 @@ func TestRestockingFeeAndReturnPostage(t *testing.T) {
 	}
 
 	// A platinum member's quality return: the whole postage is the merchant's.
-	res = st.as(t, "buyer-2", "buyer").do("POST", "/v1/cases/preview", app("o-1010", "return_refund", "quality_issue", "l1", 1))
+	res = st.as(t, "buyer-2", "buyer").do("POST", "/v1/cases/preview", app("o-1013", "return_refund", "quality_issue", "l1", 1))
 	res.decode(t, &pv)
 	var free struct {
 		Charges struct {

@@ -62,9 +62,9 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 		// Money rules (issue 17): a discounted line and a shipping fee, for
 		// restocking fees on no-reason returns, postage on quality returns
 		// and the fee ledger; a platinum member's quality return ships free.
-		order("o-1009", "buyer-1", aftersales.OrderDelivered, at(4*day), at(3*day), at(2*day), "gold", wechat(32600, "4200001009"), aftersales.Fees{Shipping: 800},
+		order("o-1012", "buyer-1", aftersales.OrderDelivered, at(4*day), at(3*day), at(2*day), "gold", wechat(32600, "4200001012"), aftersales.Fees{Shipping: 800},
 			earbuds, line("l2", "CASE-PHONE", "Phone case", aftersales.KindPhysical, "accessories", 1, 4900)),
-		order("o-1010", "buyer-2", aftersales.OrderDelivered, at(3*day), at(2*day), at(1*day), "platinum", alipay(17100, "2026112722001010"), aftersales.Fees{Shipping: 1200},
+		order("o-1013", "buyer-2", aftersales.OrderDelivered, at(3*day), at(2*day), at(1*day), "platinum", alipay(17100, "2026112722001013"), aftersales.Fees{Shipping: 1200},
 			line("l1", "LAMP-DESK", "Desk lamp", aftersales.KindPhysical, "home", 1, 15900)),
 	}
 }

@@ -626,15 +626,15 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   #    token decides it: POST /v1/staff/cases/$CASE/arbitrate {"outcome":"refund","amount":150000,"note":"..."})
 
   # 5. money rules (issue 17): a 10% restocking fee on audio goods for no-reason returns (docs/RULES.md, "Fees");
-  #    o-1009's earbuds (299.00 less a 30.00 coupon, 269.00 paid) show the fee and who pays the postage before
+  #    o-1012's earbuds (299.00 less a 30.00 coupon, 269.00 paid) show the fee and who pays the postage before
   #    anything is shipped; the refund deducts it with a charge_fees line; a quality return (l2) pays none and
-  #    the merchant bears its postage up to 20.00; buyer-2's platinum order o-1010 returns quality faults free
+  #    the merchant bears its postage up to 20.00; buyer-2's platinum order o-1013 returns quality faults free
   curl -s {API}/v1/staff/ruleset -H "Authorization: Bearer $ADMIN" | sed -E 's/"restocking":\[\]/"restocking":[{"categories":["audio"],"percent":10}]/' \
     | curl -s -X PUT {API}/v1/staff/ruleset -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d @- >/dev/null
   curl -s -X POST '{API}/v1/cases/preview?lang=en' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-    -d '{"order_id":"o-1009","type":"return_refund","reason":"no_reason_7_days","lines":[{"line_id":"l1","quantity":1}]}'
+    -d '{"order_id":"o-1012","type":"return_refund","reason":"no_reason_7_days","lines":[{"line_id":"l1","quantity":1}]}'
   curl -s -X POST '{API}/v1/cases/preview?lang=en' -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' \
-    -d '{"order_id":"o-1010","type":"return_refund","reason":"quality_issue","lines":[{"line_id":"l1","quantity":1}]}'
+    -d '{"order_id":"o-1013","type":"return_refund","reason":"quality_issue","lines":[{"line_id":"l1","quantity":1}]}'
   #    the strawberries of o-1003 were delivered: buyer-1's inbox has the claim_window reminder ("claim within 24 h")
 
   # the refund ledger (WeChat Pay and Alipay rows), and the CSV export for reconciliation

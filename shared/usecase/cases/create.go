@@ -247,7 +247,7 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 			return nil, nil, nil, err
 		}
 		if share > 0 {
-			acct, _ := order.Account(aftersales.FeeShipping)
+			acct, _ := order.Account(aftersales.FeeShippingID)
 			refundable += share
 			c.Lines = append(c.Lines, aftersales.CaseLine{LineID: acct.LineID, SKU: acct.SKU, Name: acct.Name, Kind: aftersales.KindFee,
 				Quantity: 1, Amount: share})
@@ -357,10 +357,10 @@ func (s *Service) shippingShare(ctx context.Context, o *aftersales.Order, c *aft
 	var share int64
 	for _, cl := range c.Lines {
 		if ol, ok := o.Line(cl.LineID); ok {
-			share += o.FeeShare(aftersales.FeeShipping, ol, cl.Quantity)
+			share += o.FeeShare(aftersales.FeeShippingID, ol, cl.Quantity)
 		}
 	}
-	acct, ok := o.Account(aftersales.FeeShipping)
+	acct, ok := o.Account(aftersales.FeeShippingID)
 	if !ok {
 		return 0, nil
 	}

@@ -62,7 +62,7 @@ func (s *Service) goodwillCase(ctx context.Context, p aftersales.Principal, id s
 	// The fee accounts count as lines here (issue 17): a goodwill refund
 	// may give the shipping fee back, and one on the whole order may reach
 	// everything that was paid.
-	accounts := o.LedgerLines()
+	accounts := o.Accounts()
 	for i, ol := range accounts {
 		named := len(r.Lines) == 0
 		for j, id := range r.Lines {
