@@ -56,9 +56,11 @@ type RuleSet struct {
 	// says, because a reviewer could not approve it anyway.
 	AdminApprovalAbove int64
 	// Evidence are the settings of the evidence checks (issue 16).
-	Evidence  EvidenceSettings
-	UpdatedAt time.Time
-	UpdatedBy string
+	Evidence EvidenceSettings
+	// VirtualGoods say how redemption of virtual goods is learnt (F18).
+	VirtualGoods VirtualGoodsSettings
+	UpdatedAt    time.Time
+	UpdatedBy    string
 }
 
 // Rule is one line of the merchant's policy: when a case matches When, Then
@@ -153,6 +155,10 @@ type DecisionInput struct {
 	Order             *Order
 	RefundsLast90Days int
 	Now               time.Time
+	// Redemption are the coupon service's live answers for the case's
+	// virtual lines (F18); nil when nobody asked (no virtual lines, or the
+	// rule set trusts the snapshot).
+	Redemption *RedemptionFacts
 }
 
 // byRules is Decision.By for decisions the rule set made.
@@ -168,13 +174,26 @@ func Decide(in DecisionInput, rs *RuleSet) Decision {
 	}
 	d := Decision{Outcome: string(OutcomeManual), By: byRules, RuleSetVersion: rs.Version,
 		Level: RoleReviewer, Reason: "no rule matched"}
-	if in.Case != nil {
+	live := in.Redemption
+	switch {
+	case in.Case == nil:
+	case live != nil && live.Unavailable && rs.VirtualGoods.reviewsWhenUnavailable():
+		// No rule refunds or refuses a code whose use nobody knows.
+		d = unavailableDecision(rs, *live)
+	default:
+		if live != nil && !live.Unavailable {
+			in.Order = live.Overlay(in.Order)
+		}
 		for _, r := range rs.Rules {
 			if r.When.holds(in) {
 				d = Decision{Outcome: string(r.Then.Decision), By: byRules, RuleID: r.ID,
 					RuleSetVersion: rs.Version, Reason: r.Then.Reason}
 				if r.Then.Decision == OutcomeManual {
 					d.Level = r.Then.Level
+				}
+				if note := live.usedNoteFor(r, in.Case); note != "" {
+					// The buyer is told what the mall saw, not only the rule.
+					d.Reason += ": " + note
 				}
 				break
 			}
@@ -333,6 +352,7 @@ func (rs *RuleSet) Validate() error {
 	var v Validation
 	v.Check(rs.Version >= 0, "version", "must not be negative")
 	v.Check(rs.AdminApprovalAbove >= 0, "admin_approval_above", "must not be negative (minor units: 50000 is 500.00 CNY)")
+	rs.VirtualGoods.validate(&v)
 	v.Check(rs.Evidence.ReuseMaxDistance >= 0 && rs.Evidence.ReuseMaxDistance <= MaxReuseMaxDistance,
 		"evidence.reuse_max_distance", "must be from 0 to %d bits", MaxReuseMaxDistance)
 	if v.Check(len(rs.Evidence.RecognitionCategories) <= MaxRules, "evidence.recognition_categories", "must list at most %d categories", MaxRules) {
@@ -570,6 +590,7 @@ func DefaultRuleSet() *RuleSet {
 		Deadlines:          DefaultDeadlines(),
 		AdminApprovalAbove: DefaultAdminApprovalAbove,
 		Evidence:           DefaultEvidenceSettings(),
+		VirtualGoods:       DefaultVirtualGoodsSettings(),
 	}
 }
 

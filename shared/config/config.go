@@ -31,14 +31,19 @@ const (
 	EnvJWTHS256Secret    = "JWT_HS256_SECRET"
 	EnvJWTPublicKeys     = "JWT_PUBLIC_KEYS_PEM"
 	EnvMallWebhookSecret = "MALL_WEBHOOK_SECRET"
-	EnvLogLevel          = "LOG_LEVEL"
-	EnvStateMachineARN   = "CASE_STATE_MACHINE_ARN"
-	EnvIntakeQueueURL    = "INTAKE_QUEUE_URL"
-	EnvReviewQueueURL    = "REVIEW_QUEUE_URL"
-	EnvProviderMode      = "PROVIDER_MODE" // live (default) or sandbox
-	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
-	EnvInboundQueueURL   = "INBOUND_QUEUE_URL"
-	EnvEventBusName      = "EVENT_BUS_NAME" // domain events (balance refunds the mall credits); empty: logged only
+	// EnvMallCouponURL is the base URL of the mall's coupon service (F18),
+	// asked at decision time whether virtual goods were used, signed with
+	// the mall's shared secret (MALL_WEBHOOK_SECRET). Empty: the order
+	// snapshot's redeemed flag is trusted.
+	EnvMallCouponURL   = "MALL_COUPON_URL"
+	EnvLogLevel        = "LOG_LEVEL"
+	EnvStateMachineARN = "CASE_STATE_MACHINE_ARN"
+	EnvIntakeQueueURL  = "INTAKE_QUEUE_URL"
+	EnvReviewQueueURL  = "REVIEW_QUEUE_URL"
+	EnvProviderMode    = "PROVIDER_MODE" // live (default) or sandbox
+	EnvSweepGrace      = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
+	EnvInboundQueueURL = "INBOUND_QUEUE_URL"
+	EnvEventBusName    = "EVENT_BUS_NAME" // domain events (balance refunds the mall credits); empty: logged only
 
 	// WeChat Pay v3 (merchant credentials and the platform's public key).
 	EnvWeChatPayMchID         = "WECHATPAY_MCH_ID"
@@ -92,17 +97,19 @@ type Config struct {
 	EvidenceBucket    string
 	JWT               JWT
 	MallWebhookSecret string
-	LogLevel          string
-	StateMachineARN   string
-	IntakeQueueURL    string
-	ReviewQueueURL    string
-	ProviderMode      string
-	SweepGrace        time.Duration
-	InboundQueueURL   string
-	EventBusName      string
-	WeChatPay         wechatpay.Settings // live provider mode; the route is configured when MchID is set
-	Alipay            alipay.Settings    // live provider mode; the route is configured when AppID is set
-	Endpoints         Endpoints
+	// MallCouponURL is the mall's coupon service (EnvMallCouponURL).
+	MallCouponURL   string
+	LogLevel        string
+	StateMachineARN string
+	IntakeQueueURL  string
+	ReviewQueueURL  string
+	ProviderMode    string
+	SweepGrace      time.Duration
+	InboundQueueURL string
+	EventBusName    string
+	WeChatPay       wechatpay.Settings // live provider mode; the route is configured when MchID is set
+	Alipay          alipay.Settings    // live provider mode; the route is configured when AppID is set
+	Endpoints       Endpoints
 	// NotificationsQueueURL is where case changes are announced (F6);
 	// empty: they are not.
 	NotificationsQueueURL string
@@ -150,6 +157,7 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		TableName:         getenv(EnvTableName),
 		EvidenceBucket:    getenv(EnvEvidenceBucket),
 		MallWebhookSecret: getenv(EnvMallWebhookSecret),
+		MallCouponURL:     getenv(EnvMallCouponURL),
 		LogLevel:          getenv(EnvLogLevel),
 		JWT: JWT{
 			Issuer:        getenv(EnvJWTIssuer),

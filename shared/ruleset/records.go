@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -21,6 +22,14 @@ type ruleSetJSON struct {
 	Rules              []ruleJSON     `json:"rules"`
 	Deadlines          *deadlinesJSON `json:"deadlines"`
 	Evidence           *evidenceJSON  `json:"evidence,omitempty"`
+	VirtualGoods       *virtualJSON   `json:"virtual_goods,omitempty"`
+}
+
+// virtualJSON are the settings for virtual goods (F18); each left out
+// takes its default (aftersales.DefaultVirtualGoodsSettings).
+type virtualJSON struct {
+	RedemptionCheck string `json:"redemption_check,omitempty"`
+	WhenUnavailable string `json:"when_unavailable,omitempty"`
 }
 
 // evidenceJSON are the settings of the evidence checks; left out, the
@@ -121,6 +130,15 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 		}
 		rs.Evidence.RecognitionCategories = r.Evidence.RecognitionCategories
 	}
+	rs.VirtualGoods = aftersales.DefaultVirtualGoodsSettings()
+	if r.VirtualGoods != nil {
+		if r.VirtualGoods.RedemptionCheck != "" {
+			rs.VirtualGoods.RedemptionCheck = r.VirtualGoods.RedemptionCheck
+		}
+		if r.VirtualGoods.WhenUnavailable != "" {
+			rs.VirtualGoods.WhenUnavailable = r.VirtualGoods.WhenUnavailable
+		}
+	}
 	for _, x := range r.Rules {
 		rs.Rules = append(rs.Rules, aftersales.Rule{ID: x.ID, Description: x.Description,
 			When: aftersales.Condition(x.When),
@@ -164,6 +182,10 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		AdminApprovalAbove: &admin, Rules: make([]ruleJSON, 0, len(rs.Rules))}
 	reuse := rs.Evidence.ReuseMaxDistance
 	out.Evidence = &evidenceJSON{ReuseMaxDistance: &reuse, RecognitionCategories: rs.Evidence.RecognitionCategories}
+	vg := rs.VirtualGoods
+	def := aftersales.DefaultVirtualGoodsSettings()
+	out.VirtualGoods = &virtualJSON{RedemptionCheck: cmp.Or(vg.RedemptionCheck, def.RedemptionCheck),
+		WhenUnavailable: cmp.Or(vg.WhenUnavailable, def.WhenUnavailable)}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})

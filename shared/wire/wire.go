@@ -22,6 +22,7 @@ import (
 	"github.com/aftersales/aftersales/shared/config"
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/eventbus"
+	"github.com/aftersales/aftersales/shared/mallcoupon"
 	"github.com/aftersales/aftersales/shared/mallhook"
 	"github.com/aftersales/aftersales/shared/rekog"
 	"github.com/aftersales/aftersales/shared/s3blob"
@@ -101,6 +102,15 @@ func (b *builder) ports() usecase.Ports {
 	return p
 }
 
+// coupons is the mall's coupon service, or nil when none is configured
+// (the order snapshot's redeemed flag is trusted then).
+func (b *builder) coupons() aftersales.CouponService {
+	if b.cfg.MallCouponURL == "" {
+		return nil
+	}
+	return mallcoupon.New(b.cfg.MallCouponURL, b.cfg.MallWebhookSecret, b.d.Clock)
+}
+
 func (b *builder) workflows() *stepfn.Workflows {
 	return stepfn.New(awsenv.SFN(b.ac, b.cfg.Endpoints.StepFunctions), b.cfg.StateMachineARN)
 }
@@ -150,6 +160,7 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	p := b.ports()
 	p.Evidence = s3blob.New(awsenv.S3(b.ac, cfg.Endpoints.S3), cfg.EvidenceBucket, b.d.Clock)
 	p.Waits = b.workflows()
+	p.Coupons = b.coupons() // a preview decides as the workflow will (F18)
 	if cfg.IntakeQueueURL != "" {
 		p.Intake = b.queue(cfg.IntakeQueueURL)
 	}
@@ -215,7 +226,8 @@ func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, er
 		return nil, err
 	}
 	p := b.resuming()
-	b.decorate(&p) // first: the store balance route publishes through p.Events
+	p.Coupons = b.coupons() // the review step asks whether virtual goods were used (F18)
+	b.decorate(&p)          // first: the store balance route publishes through p.Events
 	if p.Payments, err = payments(cfg, b.d, p.Events); err != nil {
 		return nil, err
 	}

@@ -57,7 +57,26 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 			line("l1", "CONSOLE-PRE", "Game console (presale deposit + balance)", aftersales.KindPresale, "electronics", 1, 20000)),
 		order("o-1008", "buyer-2", aftersales.OrderDelivered, at(8*day), at(7*day), at(5*day), "gold", wechat(409800, "4200001008"), aftersales.Fees{},
 			bundlePhone, bundleCare),
+		// F18: the snapshot says the coupon is unused, but the mall's
+		// coupon service knows it was used since (SeedRedemptions): the
+		// live check at decision time rejects it.
+		order("o-1009", "buyer-1", aftersales.OrderCompleted, at(2*day), none, none, "regular", wechat(3000, "4200001009"), aftersales.Fees{},
+			line("l1", "COUPON-30", "Coffee voucher", aftersales.KindVirtual, "coupons", 1, 3000)),
 	}
+}
+
+// Redemption is a use of a seeded coupon the mall's coupon service knows
+// and the order snapshot does not.
+type Redemption struct {
+	OrderID, LineID string
+	At              time.Time
+	Detail          string
+}
+
+// SeedRedemptions are the codes of the demo orders used since their last
+// order event (F18), relative to now.
+func SeedRedemptions(now time.Time) []Redemption {
+	return []Redemption{{"o-1009", "l1", now.Add(-3 * time.Hour).UTC().Truncate(time.Second), "redeemed at the Central Station café"}}
 }
 
 // seed posts the demo orders through the mall webhook, signed, as the mall
@@ -76,6 +95,9 @@ func (s *Stack) seed(ctx context.Context) error {
 			return fmt.Errorf("%w: %s: %d %s", errSeed, o.ID, status, resp)
 		}
 		s.remember(o.ID)
+	}
+	for _, r := range SeedRedemptions(s.Clock.Now()) {
+		s.MallCoupons.Redeem(r.OrderID, r.LineID, r.At, r.Detail)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/aftersales/aftersales/infra/local/esm"
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
 	"github.com/aftersales/aftersales/infra/local/fakeevents"
+	"github.com/aftersales/aftersales/infra/local/fakemallcoupon"
 	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
@@ -64,6 +65,9 @@ type Options struct {
 	// EventsAddr serves the stand-in of EventBridge's PutEvents (state
 	// machines' events:putEvents tasks), default 127.0.0.1:8095.
 	EventsAddr string
+	// MallAddr serves the stand-in of the mall's coupon service (F18),
+	// default 127.0.0.1:8096.
+	MallAddr string
 	// AnyPorts puts every server whose address is not set on a free
 	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
 	// side by side.
@@ -156,6 +160,8 @@ type Stack struct {
 	// WeChatMsg and SMS are the stand-ins the notifier sends to (F6).
 	WeChatMsg *fakewechatmsg.Server
 	SMS       *fakesms.Server
+	// MallCoupons is the stand-in of the mall's coupon service (F18).
+	MallCoupons *fakemallcoupon.Server
 	// SQS is the local SQS; its JSON API is served at sqsURL.
 	SQS    *sqslocal.Server
 	sqsURL string
@@ -262,6 +268,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("stack: message stand-ins: %w", err)
 	}
+	if err := s.startMall(o); err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: mall stand-in: %w", err)
+	}
 	s.Events = &eventbus.Recorder{}
 	// The bus's PutEvents for state machines' events:putEvents tasks:
 	// what they put shows in /dev/events beside the domain events.
@@ -308,7 +318,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 func withDefaults(o Options) Options {
 	if o.AnyPorts {
-		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr} {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr, &o.MallAddr} {
 			if *addr == "" {
 				*addr = "127.0.0.1:0"
 			}
@@ -343,6 +353,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.EventsAddr == "" {
 		o.EventsAddr = "127.0.0.1:8095"
+	}
+	if o.MallAddr == "" {
+		o.MallAddr = "127.0.0.1:8096"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()

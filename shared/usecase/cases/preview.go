@@ -26,7 +26,7 @@ func (s *Service) Preview(ctx context.Context, p aftersales.Principal, app after
 		return aftersales.Preview{}, err
 	}
 	now := s.Clock.Now().UTC()
-	d, rs, err := casework.Decide(ctx, s.Cases, s.Rules, c, o, now)
+	d, rs, err := casework.Decide(ctx, s.Cases, s.Rules, s.Coupons, c, o, now)
 	if err != nil {
 		return aftersales.Preview{}, err
 	}

@@ -40,6 +40,9 @@ type Service struct {
 	Waits   aftersales.Waits
 	Intake  aftersales.Intake
 	Clock   aftersales.Clock
+	// Coupons is the mall's coupon service, asked at decision time
+	// whether virtual goods were used (F18); nil: the snapshot is trusted.
+	Coupons aftersales.CouponService
 }
 
 var _ casework.Resumer = (*Service)(nil)
