@@ -115,7 +115,11 @@ type Order struct {
 	NotifyChannels []Channel
 	Lines          []OrderLine
 	Fees           Fees
-	UpdatedAt      time.Time
+	// FeeLedger is ours, like a line's Refunded: the order's fees as
+	// ledger lines (FeeLines) with what was refunded of each, filled by
+	// the stores on read; empty for an order without fees.
+	FeeLedger []OrderLine
+	UpdatedAt time.Time
 }
 
 // Line returns the line with the given id.
@@ -204,6 +208,12 @@ func (o *Order) Validate() error {
 		total = min(total+min(max(l.PaidAmount, 0), MaxAmount), MaxAmount+1)
 	}
 	v.Check(total <= o.Payment.Amount, "payment.amount", "is less than the lines' paid amounts (%d)", total)
+	if v.Valid() {
+		// The fees are refundable too (F17): what was paid must cover them.
+		fees := o.Fees.Shipping + o.Fees.Tariff
+		v.Check(total+fees <= o.Payment.Amount, "payment.amount", "is less than the lines' paid amounts and the fees (%d)", total+fees)
+	}
+	checkLedgerIDs(&v, o)
 	return v.Err("order.validate")
 }
 

@@ -94,7 +94,7 @@ type Transition struct {
 }
 
 var (
-	refundTypes = []CaseType{RefundOnly, Claim, Goodwill}
+	refundTypes = []CaseType{RefundOnly, Claim, Goodwill, AutoRefund}
 	returnTypes = []CaseType{ReturnRefund, Exchange}
 	refundBack  = []CaseType{ReturnRefund}                    // goods back, money out
 	goodsBack   = []CaseType{Exchange}                        // goods back, goods out
@@ -115,6 +115,7 @@ var Transitions = append([]Transition{
 	{StatusSubmitted, ActApprove, returnTypes, StatusAwaitingReturn},
 	{StatusSubmitted, ActReject, nil, StatusRejected},
 	{StatusSubmitted, ActCancel, nil, StatusCancelled},
+	{StatusSubmitted, ActAutoRefund, []CaseType{AutoRefund}, StatusRefunding},
 
 	{StatusPendingReview, ActAttachEvidence, nil, StatusPendingReview},
 	{StatusPendingReview, ActRequestEvidence, nil, StatusAwaitingEvidence},

@@ -35,8 +35,9 @@ import (
 // wrote first are kept by their own condition.
 func (s *Store) PutOrder(ctx context.Context, o *aftersales.Order) error {
 	const op = "dynamo.put_order"
-	lines := make([]types.TransactWriteItem, 0, len(o.Lines))
-	for _, l := range o.Lines {
+	ledger := o.LedgerLines() // the lines, then the fees (F17)
+	lines := make([]types.TransactWriteItem, 0, len(ledger))
+	for _, l := range ledger {
 		var n names
 		version, v := n.name(attrOrderVersion), n.value(avN(o.Version))
 		set := []string{
@@ -114,6 +115,11 @@ func (s *Store) GetOrder(ctx context.Context, id string) (*aftersales.Order, err
 	for i := range o.Lines {
 		l := ledgers[o.Lines[i].LineID]
 		o.Lines[i].Refunded, o.Lines[i].ActiveCaseID = l.refunded, l.activeCase
+	}
+	o.FeeLedger = o.FeeLines()
+	for i := range o.FeeLedger {
+		l := ledgers[o.FeeLedger[i].LineID]
+		o.FeeLedger[i].Refunded, o.FeeLedger[i].ActiveCaseID = l.refunded, l.activeCase
 	}
 	return o, nil
 }

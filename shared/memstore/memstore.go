@@ -308,11 +308,15 @@ func (s *Store) PutOrder(_ context.Context, o *aftersales.Order) error {
 		return aftersales.ErrOrderNotNewer.For("memstore.put_order")
 	}
 	stored := cloneOrder(o)
+	stored.FeeLedger = nil
 	for i := range stored.Lines {
 		stored.Lines[i].Refunded, stored.Lines[i].ActiveCaseID = 0, ""
-		ref := lineRef{o.ID, stored.Lines[i].LineID}
+	}
+	// The fees have ledger entries of their own (F17).
+	for _, l := range stored.LedgerLines() {
+		ref := lineRef{o.ID, l.LineID}
 		led := s.ledgers[ref]
-		led.paid = stored.Lines[i].PaidAmount
+		led.paid = l.PaidAmount
 		s.ledgers[ref] = led
 	}
 	s.orders[o.ID] = stored
@@ -331,6 +335,11 @@ func (s *Store) GetOrder(_ context.Context, id string) (*aftersales.Order, error
 	for i := range out.Lines {
 		led := s.ledgers[lineRef{id, out.Lines[i].LineID}]
 		out.Lines[i].Refunded, out.Lines[i].ActiveCaseID = led.refunded, led.activeCase
+	}
+	out.FeeLedger = out.FeeLines()
+	for i := range out.FeeLedger {
+		led := s.ledgers[lineRef{id, out.FeeLedger[i].LineID}]
+		out.FeeLedger[i].Refunded, out.FeeLedger[i].ActiveCaseID = led.refunded, led.activeCase
 	}
 	return out, nil
 }

@@ -34,6 +34,7 @@ func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
 		{"RefundRoundTrip", testRefundRoundTrip},
 		{"RefundNumberTaken", testRefundNumberTaken},
 		{"RefundsUpToPaid", testRefundsUpToPaid},
+		{"FeesBookedUpToPaid", testFeesBookedUpToPaid},
 		{"RefundAmountPositiveAndBooked", testRefundAmountPositiveAndBooked},
 		{"ConcurrentRefundsOneLine", testConcurrentRefunds},
 		{"ConcurrentSnapshotsNewestWins", testConcurrentSnapshots},
@@ -421,7 +422,7 @@ func testConcurrentSnapshots(t *testing.T, s RefundStores) {
 				t.Errorf("the newest version was refused: %v", errs[n-1])
 			}
 			newest := snapshot(n)
-			same(t, "stored order", getOrder(t, s.Stores, orderID), newest)
+			same(t, "stored order", getOrder(t, s.Stores, orderID), ledgered(newest))
 			for _, l := range []string{"l1", fmt.Sprintf("l%d", lines)} {
 				over := newRefund("as_over_"+orderID+l, 1, newest, Epoch, map[string]int64{l: 1001})
 				wantErr(t, "a refund above the newest paid amount of "+l, s.Refunds.BeginRefund(t.Context(), over), aftersales.ErrOverRefund)
@@ -856,5 +857,36 @@ func testNotifications(t *testing.T, s RefundStores) {
 				t.Error("not seen after recording")
 			}
 		})
+	}
+}
+
+// testFeesBookedUpToPaid (F17): an order's fees have ledger entries of
+// their own (aftersales.FeeShippingID, FeeTariffID): a refund books on
+// them beside the goods, they read back in the order's FeeLedger, and the
+// database refuses a refund past what was paid for a fee as for a line.
+func testFeesBookedUpToPaid(t *testing.T, s RefundStores) {
+	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindCrossBorder, 1, 27000))
+	o.Fees = aftersales.Fees{Shipping: 2000, Tariff: 3000}
+	o.Payment.Amount = 32000
+	putOrder(t, s.Stores, o)
+
+	over := newRefund("as_fee0", 1, o, Epoch, map[string]int64{"l1": 27000, aftersales.FeeTariffID: 3001})
+	if err := s.Refunds.BeginRefund(t.Context(), over); !errors.Is(err, aftersales.ErrOverRefund) {
+		t.Fatalf("a tariff refund past the tariff paid: %v, want ErrOverRefund", err)
+	}
+	wantNoRefund(t, s, over)
+	all := map[string]int64{"l1": 27000, aftersales.FeeShippingID: 2000, aftersales.FeeTariffID: 3000}
+	begin(t, s, newRefund("as_fee1", 1, o, Epoch, all))
+	got := getOrder(t, s.Stores, "o-1")
+	fees := map[string]int64{}
+	for _, f := range got.FeeLedger {
+		fees[f.LineID] = f.Refunded
+	}
+	if want := map[string]int64{aftersales.FeeShippingID: 2000, aftersales.FeeTariffID: 3000}; !maps.Equal(fees, want) || got.Lines[0].Refunded != 27000 {
+		t.Errorf("ledger after the refund: fees %v, line %d; want %v, 27000", fees, got.Lines[0].Refunded, want)
+	}
+	again := newRefund("as_fee2", 1, o, Epoch, map[string]int64{aftersales.FeeShippingID: 1})
+	if err := s.Refunds.BeginRefund(t.Context(), again); !errors.Is(err, aftersales.ErrOverRefund) {
+		t.Errorf("one fen more of shipping: %v, want ErrOverRefund", err)
 	}
 }

@@ -314,3 +314,11 @@ func same(t *testing.T, what string, got, want any) {
 		t.Fatalf("%s differs\n got: %s\nwant: %s", what, g, w)
 	}
 }
+
+// ledgered is o as a store reads it back: with its fees' ledger (F17),
+// nothing refunded of them.
+func ledgered(o *aftersales.Order) *aftersales.Order {
+	out := *o
+	out.FeeLedger = o.FeeLines()
+	return &out
+}
