@@ -186,6 +186,11 @@ func Webhooks(ctx context.Context, cfg config.Config, d Deps) (http.Handler, err
 	}
 	p := b.ports()
 	p.Notices = sqsbus.Inbound{Queue: b.queue(cfg.InboundQueueURL)}
+	if cfg.IntakeQueueURL != "" {
+		// The customs callback opens auto refund cases (F17) and hands
+		// them to the workflow like the API hands buyers' cases.
+		p.Intake = b.queue(cfg.IntakeQueueURL)
+	}
 	svc := b.services(p)
 	routes, err := webhookRoutes(cfg, svc, b.d)
 	if err != nil {
@@ -206,8 +211,11 @@ type webhookRoute struct {
 // webhookRoutes lists the webhook operations; the OpenAPI test reads it too.
 func webhookRoutes(cfg config.Config, svc *usecase.Services, d Deps) ([]webhookRoute, error) {
 	routes, err := notificationRoutes(cfg, svc.Refunds, d)
-	return append(routes, webhookRoute{"POST", "/webhooks/mall/orders",
-		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Orders: svc.Orders, Clock: d.Clock}}), err
+	routes = append(routes, webhookRoute{"POST", "/webhooks/mall/orders",
+		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Orders: svc.Orders, Clock: d.Clock}})
+	// F17: customs failures and returned parcels refund the order.
+	return append(routes, webhookRoute{"POST", "/webhooks/mall/customs",
+		&mallhook.CustomsHandler{Secret: cfg.MallWebhookSecret, Customs: svc.Cases, Clock: d.Clock}}), err
 }
 
 // Tasks builds the handler of the workflow's task states (functions/tasks).

@@ -1,9 +1,15 @@
 package stack
 
 import (
+	"bytes"
+	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aftersales/aftersales/shared/mallhook"
 )
 
 // ledgerSum is what the refund ledger holds for an order (every refund not
@@ -91,4 +97,184 @@ func TestVirtualGoodsCheckedLive(t *testing.T) {
 	if p := again.problem(t, http.StatusUnprocessableEntity); !p.names("lines") {
 		t.Errorf("a second refund of the spent coupon: %+v, want a problem naming lines", p)
 	}
+}
+
+// postCustoms sends a customs event to the stack over HTTP, signed as the
+// mall signs it, and returns the status and the case id it answered.
+func (st *Stack) postCustoms(t *testing.T, ev map[string]any) (int, string) {
+	t.Helper()
+	body, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, st.URL+"/webhooks/mall/customs", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, sig := mallhook.Sign(st.Config.MallWebhookSecret, st.Clock.Now(), body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(mallhook.HeaderTimestamp, ts)
+	req.Header.Set(mallhook.HeaderSignature, sig)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		CaseID string `json:"case_id"`
+	}
+	if res.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res.StatusCode, out.CaseID
+}
+
+// TestCustomsFailureRefundsEverything (F17): the mall's customs callback
+// reports a failed clearance; the system opens a case of its own, approved
+// with no application, that refunds the goods, the tariff and the shipping
+// exactly, through the ledger and Alipay; the buyer sees it among their
+// cases and is told in English. A redelivery opens nothing more, a
+// returned parcel on another order refunds it too (told in Chinese), a
+// cleared parcel refunds nothing, and a forged event changes nothing.
+func TestCustomsFailureRefundsEverything(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-3", "buyer")
+	failed := map[string]any{"event_id": "cus-1", "order_id": "o-1010", "status": "clearance_failed",
+		"detail": "import licence missing for health supplements", "at": st.Clock.Now().Format(time.RFC3339)}
+
+	status, id := st.postCustoms(t, failed)
+	if status != http.StatusOK || id == "" {
+		t.Fatalf("customs failure: %d, case %q; want 200 with a case", status, id)
+	}
+	st.settle(t)
+	if again, same := st.postCustoms(t, failed); again != http.StatusOK || same != id {
+		t.Fatalf("the same event again: %d, case %q; want 200 with %s", again, same, id)
+	}
+	st.settle(t)
+	c := st.get(t, buyer, id)
+	wantStatus(t, c, "completed")
+	// 2 x 160.00 of vitamins + 45.00 tariff + 25.00 shipping = 390.00, all paid.
+	if c.Type != "auto_refund" || c.RequestedAmount != 39000 || c.RefundedAmount != 39000 {
+		t.Fatalf("case %s: type %s, requested %d, refunded %d; want auto_refund 39000 39000", c.ID, c.Type, c.RequestedAmount, c.RefundedAmount)
+	}
+	byLine := map[string]int64{}
+	for _, l := range c.Lines {
+		byLine[l.LineID] = l.Amount
+	}
+	if want := map[string]int64{"l1": 32000, "fee:tariff": 4500, "fee:shipping": 2500}; !maps.Equal(byLine, want) {
+		t.Errorf("case lines %v, want %v", byLine, want)
+	}
+	if got := actions(c); !equal(got, []string{"submit", "auto_refund", "await", "refund_succeeded"}) {
+		t.Errorf("timeline %v", got)
+	}
+	if c.Timeline[0].Actor != "mall:customs" {
+		t.Errorf("opened by %q, want mall:customs", c.Timeline[0].Actor)
+	}
+	var mine struct {
+		Items []caseBody `json:"items"`
+	}
+	buyer.do("GET", "/v1/cases", nil).decode(t, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].ID != id {
+		t.Errorf("the buyer's cases: %+v, want the auto refund", mine.Items)
+	}
+	var inbox struct {
+		Items []struct {
+			CaseID   string `json:"case_id"`
+			Kind     string `json:"kind"`
+			Body     string `json:"body"`
+			Language string `json:"language"`
+		} `json:"items"`
+	}
+	buyer.do("GET", "/v1/notifications", nil).decode(t, &inbox)
+	told := false
+	for _, n := range inbox.Items {
+		if n.CaseID == id && n.Kind == "auto_refund" {
+			told = n.Language == "en" && strings.Contains(n.Body, "Customs clearance failed") && strings.Contains(n.Body, "CNY 390.00")
+			if !told {
+				t.Errorf("the buyer was told %+v, want English naming the customs failure and CNY 390.00", n)
+			}
+		}
+	}
+	if !told {
+		t.Errorf("no auto_refund notice in the buyer's inbox: %+v", inbox.Items)
+	}
+	if sum := ledgerSum(t, st, "o-1010", 39000); sum != 39000 {
+		t.Errorf("o-1010 ledger holds %d, want 39000", sum)
+	}
+	// Paid in full back: the buyer has nothing left to apply for.
+	res := buyer.do("POST", "/v1/cases", app("o-1010", "refund_only", "not_received", "l1", 2), "Idempotency-Key", "after-customs")
+	res.problem(t, http.StatusUnprocessableEntity)
+
+	// A returned parcel on buyer-2's order (Chinese): goods 270 + tariff
+	// 30 + shipping 20.
+	status, id2 := st.postCustoms(t, map[string]any{"event_id": "cus-2", "order_id": "o-1006", "status": "returned", "at": st.Clock.Now().Format(time.RFC3339)})
+	if status != http.StatusOK {
+		t.Fatalf("returned parcel: %d", status)
+	}
+	st.settle(t)
+	buyer2 := st.as(t, "buyer-2", "buyer")
+	c2 := st.get(t, buyer2, id2)
+	wantStatus(t, c2, "completed")
+	if c2.RefundedAmount != 32000 {
+		t.Errorf("returned parcel refunded %d, want 32000", c2.RefundedAmount)
+	}
+	buyer2.do("GET", "/v1/notifications", nil).decode(t, &inbox)
+	toldZH := 0
+	for _, n := range inbox.Items {
+		if n.CaseID == id2 && n.Kind == "auto_refund" {
+			toldZH++
+			if n.Language != "zh-CN" || !strings.Contains(n.Body, "包裹被退回") || !strings.Contains(n.Body, "¥320.00") {
+				t.Errorf("buyer-2 was told %+v, want Chinese naming the returned parcel and ¥320.00", n)
+			}
+		}
+	}
+	if toldZH != 1 {
+		t.Errorf("buyer-2 got %d auto_refund notices, want 1", toldZH)
+	}
+	if sum := ledgerSum(t, st, "o-1006", 32000); sum != 32000 {
+		t.Errorf("o-1006 ledger holds %d, want 32000", sum)
+	}
+	// A later event about a refunded order owes nothing more.
+	if s, _ := st.postCustoms(t, map[string]any{"event_id": "cus-3", "order_id": "o-1006", "status": "clearance_failed", "at": st.Clock.Now().Format(time.RFC3339)}); s != http.StatusNoContent {
+		t.Errorf("a failure after the refund: %d, want 204", s)
+	}
+
+	tests := []struct {
+		name   string
+		ev     map[string]any
+		status int
+	}{
+		{"cleared", map[string]any{"event_id": "cus-4", "order_id": "o-1002", "status": "cleared", "at": st.Clock.Now().Format(time.RFC3339)}, http.StatusNoContent},
+		{"unknown status", map[string]any{"event_id": "cus-5", "order_id": "o-1002", "status": "lost", "at": st.Clock.Now().Format(time.RFC3339)}, http.StatusUnprocessableEntity},
+		{"unknown order", map[string]any{"event_id": "cus-6", "order_id": "o-nope", "status": "returned", "at": st.Clock.Now().Format(time.RFC3339)}, http.StatusUnprocessableEntity},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if s, _ := st.postCustoms(t, tc.ev); s != tc.status {
+				t.Errorf("status %d, want %d", s, tc.status)
+			}
+		})
+	}
+	st.settle(t)
+	if sum := ledgerSum(t, st, "o-1002", 59900); sum != 0 {
+		t.Errorf("o-1002 (cleared) ledger holds %d, want 0", sum)
+	}
+	t.Run("a forged event changes nothing", func(t *testing.T) {
+		body := []byte(`{"event_id":"cus-7","order_id":"o-1002","status":"returned","at":"2026-12-05T10:00:00Z"}`)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, st.URL+"/webhooks/mall/customs", bytes.NewReader(body))
+		ts, sig := mallhook.Sign("not the mall's secret", st.Clock.Now(), body)
+		req.Header.Set(mallhook.HeaderTimestamp, ts)
+		req.Header.Set(mallhook.HeaderSignature, sig)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		st.settle(t)
+		if res.StatusCode != http.StatusUnauthorized || ledgerSum(t, st, "o-1002", 59900) != 0 {
+			t.Errorf("forged event: %d, want 401 and nothing refunded", res.StatusCode)
+		}
+	})
 }

@@ -62,7 +62,19 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 		// live check at decision time rejects it.
 		order("o-1009", "buyer-1", aftersales.OrderCompleted, at(2*day), none, none, "regular", wechat(3000, "4200001009"), aftersales.Fees{},
 			line("l1", "COUPON-30", "Coffee voucher", aftersales.KindVirtual, "coupons", 1, 3000)),
+		// F17: a cross-border order of an English-speaking buyer, shipped
+		// and waiting at customs: a clearance failure posted to
+		// /webhooks/mall/customs refunds goods, tariff and shipping.
+		english(order("o-1010", "buyer-3", aftersales.OrderShipped, at(3*day), at(2*day), none, "regular", alipay(39000, "2026112722001010"),
+			aftersales.Fees{Shipping: 2500, Tariff: 4500},
+			line("l1", "VITAMINS-AU", "Vitamins (Australia)", aftersales.KindCrossBorder, "health", 2, 16000))),
 	}
+}
+
+// english marks o's buyer as reading English.
+func english(o *aftersales.Order) *aftersales.Order {
+	o.Language = aftersales.LangEN
+	return o
 }
 
 // Redemption is a use of a seeded coupon the mall's coupon service knows

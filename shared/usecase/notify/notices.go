@@ -32,6 +32,7 @@ const KindStatusChanged = "status_changed"
 var buyerKinds = map[aftersales.Action]string{
 	aftersales.ActRefundStarted: "refund_started", // "expected in 1-3 working days"
 	aftersales.ActRefundFailed:  "refund_failed",  // delayed: staff are on it
+	aftersales.ActAutoRefund:    "auto_refund",    // F17: refunded with no application, and why
 }
 
 // staffKinds are the staff inbox's notices of actions.

@@ -131,6 +131,7 @@ type data struct {
 	Due                      string // a reminder's due time (At otherwise)
 	Amount                   string // WeChat's amount type: ¥12.30
 	AmountText               string // for text: ¥12.30, or CNY 12.30 in English (¥ would make an SMS Unicode, 70 characters)
+	Reason                   string // the case's reason, labelled in the buyer's language
 }
 
 // Render renders kind in lang (LangZhCN when lang has no file) for the
@@ -149,7 +150,8 @@ func (ts *Templates) Render(lang, kind string, c *aftersales.Case, e aftersales.
 		amount = c.Requested
 	}
 	d := data{CaseID: c.ID, Status: l.statuses[string(e.To)], Hint: l.hints[string(e.To)],
-		At: e.At.In(shanghai).Format("2006-01-02 15:04"), Amount: yuan(amount), AmountText: yuan(amount)}
+		At: e.At.In(shanghai).Format("2006-01-02 15:04"), Amount: yuan(amount), AmountText: yuan(amount),
+		Reason: aftersales.ReasonLabel(c.Type, c.Reason, lang)}
 	d.Due = d.At
 	if due := c.RemindedFor; e.Action == aftersales.ActDeadlineSoon && !due.IsZero() {
 		d.Due = due.In(shanghai).Format("2006-01-02 15:04")
