@@ -111,6 +111,13 @@ type Case struct {
 	// until one is opened.
 	Dispute *Dispute
 
+	// Bundle is the bundle of an application split into component cases
+	// (F20); Components are the other cases opened by that application:
+	// each component shows its own progress (the insurance refunded at
+	// once, the phone waiting for its return).
+	Bundle     string
+	Components []string
+
 	// RefundSeq numbers the case's current refund (0: none requested yet);
 	// staff retrying a closed refund move it on, so the retry gets a new
 	// out_refund_no while a repeated step re-sends the same one.

@@ -59,8 +59,10 @@ type RuleSet struct {
 	Evidence EvidenceSettings
 	// VirtualGoods say how redemption of virtual goods is learnt (F18).
 	VirtualGoods VirtualGoodsSettings
-	UpdatedAt    time.Time
-	UpdatedBy    string
+	// Bundles say how an application returning a bundle is handled (F20).
+	Bundles   BundleSettings
+	UpdatedAt time.Time
+	UpdatedBy string
 }
 
 // Rule is one line of the merchant's policy: when a case matches When, Then
@@ -353,6 +355,7 @@ func (rs *RuleSet) Validate() error {
 	v.Check(rs.Version >= 0, "version", "must not be negative")
 	v.Check(rs.AdminApprovalAbove >= 0, "admin_approval_above", "must not be negative (minor units: 50000 is 500.00 CNY)")
 	rs.VirtualGoods.validate(&v)
+	rs.Bundles.validate(&v)
 	v.Check(rs.Evidence.ReuseMaxDistance >= 0 && rs.Evidence.ReuseMaxDistance <= MaxReuseMaxDistance,
 		"evidence.reuse_max_distance", "must be from 0 to %d bits", MaxReuseMaxDistance)
 	if v.Check(len(rs.Evidence.RecognitionCategories) <= MaxRules, "evidence.recognition_categories", "must list at most %d categories", MaxRules) {
@@ -591,6 +594,7 @@ func DefaultRuleSet() *RuleSet {
 		AdminApprovalAbove: DefaultAdminApprovalAbove,
 		Evidence:           DefaultEvidenceSettings(),
 		VirtualGoods:       DefaultVirtualGoodsSettings(),
+		Bundles:            DefaultBundleSettings(),
 	}
 }
 

@@ -666,3 +666,52 @@ func TestDecideOnLiveRedemption(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitBundle (F20): a return of a bundle's physical and virtual
+// components splits the virtual ones off, unless the merchant keeps
+// bundles whole or the application is no return.
+func TestSplitBundle(t *testing.T) {
+	o := &Order{ID: "o-1", Lines: []OrderLine{
+		{LineID: "ph", Kind: KindPhysical, Bundle: "care"},
+		{LineID: "ins", Kind: KindVirtual, Bundle: "care"},
+		{LineID: "cp", Kind: KindVirtual},
+		{LineID: "ins2", Kind: KindVirtual, Bundle: "other"},
+	}}
+	line := func(id string) CaseLine { l, _ := o.Line(id); return CaseLine{LineID: id, Kind: l.Kind} }
+	ids := func(ls []CaseLine) []string {
+		var out []string
+		for _, l := range ls {
+			out = append(out, l.LineID)
+		}
+		return out
+	}
+	keep := BundleSettings{VirtualComponents: VirtualWithTheReturn}
+	tests := []struct {
+		name        string
+		t           CaseType
+		lines       []string
+		s           BundleSettings
+		stay, split []string
+	}{
+		{"phone and insurance returned: insurance split", ReturnRefund, []string{"ph", "ins"}, DefaultBundleSettings(), []string{"ph"}, []string{"ins"}},
+		{"empty settings split too", ReturnRefund, []string{"ph", "ins"}, BundleSettings{}, []string{"ph"}, []string{"ins"}},
+		{"kept whole by the merchant", ReturnRefund, []string{"ph", "ins"}, keep, []string{"ph", "ins"}, nil},
+		{"insurance alone: nothing to split", ReturnRefund, []string{"ins"}, DefaultBundleSettings(), []string{"ins"}, nil},
+		{"a coupon outside the bundle stays", ReturnRefund, []string{"ph", "cp"}, DefaultBundleSettings(), []string{"ph", "cp"}, nil},
+		{"another bundle's insurance stays", ReturnRefund, []string{"ph", "ins2"}, DefaultBundleSettings(), []string{"ph", "ins2"}, nil},
+		{"an exchange keeps the insurance", Exchange, []string{"ph", "ins"}, DefaultBundleSettings(), []string{"ph", "ins"}, nil},
+		{"a refund-only refunds all at once", RefundOnly, []string{"ph", "ins"}, DefaultBundleSettings(), []string{"ph", "ins"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var lines []CaseLine
+			for _, id := range tc.lines {
+				lines = append(lines, line(id))
+			}
+			stay, split := SplitBundle(tc.t, lines, o, tc.s)
+			if !slices.Equal(ids(stay), tc.stay) || !slices.Equal(ids(split), tc.split) {
+				t.Errorf("stay %v split %v, want %v %v", ids(stay), ids(split), tc.stay, tc.split)
+			}
+		})
+	}
+}

@@ -104,6 +104,7 @@ func everyFieldCase() *aftersales.Case {
 			At: at.Add(4 * time.Hour), Status: aftersales.ProposalAccepted}}}
 	c.PromisedBy = at.Add(24 * time.Hour)
 	c.RefundManual = true
+	c.Bundle, c.Components = "phone-care", []string{"as_2"}
 	c.Timeline = []aftersales.TimelineEntry{{Seq: 1, At: at, Actor: "buyer:b-1", Action: aftersales.ActSubmit}}
 	return c
 }
@@ -164,6 +165,7 @@ func TestGoldenItems(t *testing.T) {
 				"proposals": gL(gM(item{"id": gS("pr_1"), "by": gS("merchant"), "actor": gS("staff:s"), "amount": gN("7"),
 					"note": gS("n"), "at": ts(4 * time.Hour), "status": gS("accepted")})),
 				"outcome": gS("agreed")}),
+			"bundle": gS("phone-care"), "components": gL(gS("as_2")),
 		}},
 		{"case with no field", caseShape.encode(&aftersales.Case{ID: "as_0"}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),

@@ -54,6 +54,8 @@ var caseShape = shape[aftersales.Case]{
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
 	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
 	optional(attrDispute, func(c *aftersales.Case) **aftersales.Dispute { return &c.Dispute }, disputeShape),
+	text(attrBundle, func(c *aftersales.Case) *string { return &c.Bundle }),
+	textList(attrComponents, func(c *aftersales.Case) *[]string { return &c.Components }),
 }
 
 var disputeShape = shape[aftersales.Dispute]{

@@ -94,6 +94,7 @@ const (
 	attrKind            = "kind"
 	attrCategory        = "category"
 	attrBundle          = "bundle"
+	attrComponents      = "components" // the other cases of a bundle's application (F20)
 	attrRedeemed        = "redeemed"
 	attrReturn          = "return_shipment"
 	attrReturnCondition = "return_condition"

@@ -366,6 +366,7 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	out := *c
 	out.Lines = cloneSlice(c.Lines)
 	out.Evidence = cloneSlice(c.Evidence)
+	out.Components = cloneSlice(c.Components)
 	out.Timeline = cloneSlice(c.Timeline)
 	normalizeTimeline(out.Timeline)
 	if c.Decision != nil {

@@ -23,6 +23,13 @@ type ruleSetJSON struct {
 	Deadlines          *deadlinesJSON `json:"deadlines"`
 	Evidence           *evidenceJSON  `json:"evidence,omitempty"`
 	VirtualGoods       *virtualJSON   `json:"virtual_goods,omitempty"`
+	Bundles            *bundlesJSON   `json:"bundles,omitempty"`
+}
+
+// bundlesJSON are the settings for bundles (F20); left out, the default
+// (aftersales.DefaultBundleSettings).
+type bundlesJSON struct {
+	VirtualComponents string `json:"virtual_components,omitempty"`
 }
 
 // virtualJSON are the settings for virtual goods (F18); each left out
@@ -139,6 +146,10 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 			rs.VirtualGoods.WhenUnavailable = r.VirtualGoods.WhenUnavailable
 		}
 	}
+	rs.Bundles = aftersales.DefaultBundleSettings()
+	if r.Bundles != nil && r.Bundles.VirtualComponents != "" {
+		rs.Bundles.VirtualComponents = r.Bundles.VirtualComponents
+	}
 	for _, x := range r.Rules {
 		rs.Rules = append(rs.Rules, aftersales.Rule{ID: x.ID, Description: x.Description,
 			When: aftersales.Condition(x.When),
@@ -186,6 +197,7 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 	def := aftersales.DefaultVirtualGoodsSettings()
 	out.VirtualGoods = &virtualJSON{RedemptionCheck: cmp.Or(vg.RedemptionCheck, def.RedemptionCheck),
 		WhenUnavailable: cmp.Or(vg.WhenUnavailable, def.WhenUnavailable)}
+	out.Bundles = &bundlesJSON{VirtualComponents: cmp.Or(rs.Bundles.VirtualComponents, aftersales.VirtualRefundAtOnce)}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})

@@ -21,6 +21,7 @@ func fullRuleSet() *aftersales.RuleSet {
 		Version: 12, UpdatedAt: time.Date(2026, 11, 20, 12, 30, 0, 0, time.UTC), UpdatedBy: "staff:alice",
 		AdminApprovalAbove: 80000,
 		VirtualGoods:       aftersales.VirtualGoodsSettings{RedemptionCheck: aftersales.RedemptionSnapshot, WhenUnavailable: aftersales.UnavailableSnapshot},
+		Bundles:            aftersales.BundleSettings{VirtualComponents: aftersales.VirtualWithTheReturn},
 		Rules: []aftersales.Rule{
 			{ID: "everything", Description: "every condition at once",
 				When: aftersales.Condition{
@@ -172,6 +173,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown deadline", set(`"deadlines": {"review": "48h"}`), []string{"deadlines.review"}, ""},
 		{"unknown redemption check", set(`"virtual_goods": {"redemption_check": "cached"}`), []string{"virtual_goods.redemption_check"}, ""},
 		{"unknown fallback", set(`"virtual_goods": {"when_unavailable": "approve"}`), []string{"virtual_goods.when_unavailable"}, ""},
+		{"unknown bundle handling", set(`"bundles": {"virtual_components": "never"}`), []string{"bundles.virtual_components"}, ""},
 		{"every unknown field at once", `{"b": 1, "a": 2, "rules": [{"id": "x", "zz": 1, "when": {"yy": 2}, "then": {}}]}`,
 			[]string{"a", "b", "rules[0].when.yy", "rules[0].zz"}, ""},
 

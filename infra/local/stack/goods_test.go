@@ -278,3 +278,88 @@ func TestCustomsFailureRefundsEverything(t *testing.T) {
 		}
 	})
 }
+
+// bundleCase decodes the bundle fields of a case besides caseBody's.
+func bundleOf(t *testing.T, c *client, id string) (bundle string, components []string) {
+	t.Helper()
+	var got struct {
+		Bundle     string   `json:"bundle"`
+		Components []string `json:"components"`
+	}
+	c.do("GET", "/v1/cases/"+id, nil).decode(t, &got)
+	return got.Bundle, got.Components
+}
+
+// TestBundleInsuranceRefundedWhilePhoneReturns (F20): one application
+// returns the phone and its screen insurance; the insurance becomes a case
+// of its own, checked with the coupon service and refunded at once, while
+// the phone's case waits for an admin and then for its parcel; each shows
+// its own progress, and together they refund exactly what was paid.
+func TestBundleInsuranceRefundedWhilePhoneReturns(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-2", "buyer")
+	admin := st.as(t, "boss", "admin")
+	body := map[string]any{"order_id": "o-1008", "type": "return_refund", "reason": "no_reason_7_days",
+		"lines": []map[string]any{{"line_id": "l1", "quantity": 1}, {"line_id": "l2", "quantity": 1}}}
+
+	phone := st.apply(t, buyer, body)
+	bundle, parts := bundleOf(t, buyer, phone.ID)
+	if bundle != "phone-care" || len(parts) != 1 {
+		t.Fatalf("the application's case names bundle %q, components %v; want phone-care and one component", bundle, parts)
+	}
+	care := st.get(t, buyer, parts[0])
+	if _, back := bundleOf(t, buyer, care.ID); len(back) != 1 || back[0] != phone.ID {
+		t.Errorf("the insurance's case names components %v, want [%s]", back, phone.ID)
+	}
+	if len(phone.Lines) != 1 || phone.Lines[0].LineID != "l1" || phone.RequestedAmount != 399900 {
+		t.Errorf("phone case: lines %+v, requested %d; want l1 alone, 399900", phone.Lines, phone.RequestedAmount)
+	}
+	// The insurance: refund-only, decided by the rules at once, refunded.
+	wantStatus(t, care, "completed")
+	if care.Type != "refund_only" || care.RefundedAmount != 9900 || care.Decision == nil || care.Decision.RuleID != "virtual-unused" {
+		t.Errorf("insurance case: type %s, refunded %d, decision %+v; want refund_only, 9900 by virtual-unused", care.Type, care.RefundedAmount, care.Decision)
+	}
+	// The phone waits: 3,999 CNY needs an admin, then its parcel.
+	wantStatus(t, phone, "pending_review")
+	if phone.RefundedAmount != 0 {
+		t.Errorf("the phone was refunded %d before its return", phone.RefundedAmount)
+	}
+	act(t, admin, "/v1/staff/cases/"+phone.ID+"/approve", map[string]any{}, http.StatusOK)
+	st.settle(t)
+	phone = st.get(t, buyer, phone.ID)
+	wantStatus(t, phone, "awaiting_return")
+	if sum := ledgerSum(t, st, "o-1008", 409800); sum != 9900 {
+		t.Errorf("while the phone travels the ledger holds %d, want the insurance's 9900", sum)
+	}
+	act(t, buyer, "/v1/cases/"+phone.ID+"/return-shipment", map[string]any{"courier": "shunfeng", "tracking_number": "SF5550001"}, http.StatusOK)
+	st.settle(t)
+	act(t, admin, "/v1/staff/cases/"+phone.ID+"/receipt", map[string]any{"condition": "sellable"}, http.StatusOK)
+	st.settle(t)
+	phone = st.get(t, buyer, phone.ID)
+	wantStatus(t, phone, "completed")
+	if phone.RefundedAmount != 399900 {
+		t.Errorf("phone refunded %d, want 399900", phone.RefundedAmount)
+	}
+	if sum := ledgerSum(t, st, "o-1008", 409800); sum != 409800 {
+		t.Errorf("o-1008 ledger holds %d, want all 409800 paid", sum)
+	}
+}
+
+// TestBundleKeptWholeByRuleSet (F20): a merchant whose rule set says
+// bundles.virtual_components "with_the_return" keeps the application in
+// one case, the insurance refunded with the phone.
+func TestBundleKeptWholeByRuleSet(t *testing.T) {
+	st := startStack(t)
+	admin := st.as(t, "boss", "admin")
+	var rs map[string]any
+	admin.do("GET", "/v1/staff/ruleset", nil).decode(t, &rs)
+	rs["bundles"] = map[string]any{"virtual_components": "with_the_return"}
+	if res := admin.do("PUT", "/v1/staff/ruleset", rs); res.status != http.StatusOK {
+		t.Fatalf("store the rule set: %d %s", res.status, res.body)
+	}
+	c := st.apply(t, st.as(t, "buyer-2", "buyer"), map[string]any{"order_id": "o-1008", "type": "return_refund", "reason": "no_reason_7_days",
+		"lines": []map[string]any{{"line_id": "l1", "quantity": 1}, {"line_id": "l2", "quantity": 1}}})
+	if _, parts := bundleOf(t, admin, c.ID); len(parts) != 0 || len(c.Lines) != 2 || c.RequestedAmount != 409800 {
+		t.Errorf("kept whole: components %v, %d lines, requested %d; want none, 2, 409800", parts, len(c.Lines), c.RequestedAmount)
+	}
+}

@@ -33,7 +33,10 @@ func (s *Service) Customs(ctx context.Context, ev aftersales.CustomsEvent) (afte
 	}
 	idem := &aftersales.IdempotentRequest{Key: ev.EventID, RequestHash: ev.OrderID + "/" + string(ev.Status),
 		Render: func(c *aftersales.Case) (int, []byte, error) { return http.StatusCreated, []byte(c.ID), nil }}
-	res, err := s.open(ctx, customsCaller, idem, func(id string) (*aftersales.Case, error) { return s.customsCase(ctx, id, ev) })
+	res, err := s.open(ctx, customsCaller, idem, func(id string) (*aftersales.Case, []*aftersales.Case, error) {
+		c, err := s.customsCase(ctx, id, ev)
+		return c, nil, err
+	})
 	switch {
 	case errors.Is(err, errNothingLeft), errors.Is(err, aftersales.ErrLineHeld):
 		// Refunded already, or being refunded by the case of an earlier
