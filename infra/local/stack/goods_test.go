@@ -363,3 +363,23 @@ func TestBundleKeptWholeByRuleSet(t *testing.T) {
 		t.Errorf("kept whole: components %v, %d lines, requested %d; want none, 2, 409800", parts, len(c.Lines), c.RequestedAmount)
 	}
 }
+
+// TestDevCustomsRoute: the quick start's POST /dev/customs signs the event
+// as the mall does and answers what the webhook answered.
+func TestDevCustomsRoute(t *testing.T) {
+	st := startStack(t)
+	body, _ := json.Marshal(map[string]any{"event_id": "cus-dev", "order_id": "o-1010", "status": "returned", "at": st.Clock.Now().Format(time.RFC3339)})
+	res, err := http.Post(st.URL+"/dev/customs", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		CaseID string `json:"case_id"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK || out.CaseID == "" {
+		t.Fatalf("POST /dev/customs: %d %+v %v", res.StatusCode, out, err)
+	}
+	st.settle(t)
+	wantStatus(t, st.get(t, st.as(t, "buyer-3", "buyer"), out.CaseID), "completed")
+}

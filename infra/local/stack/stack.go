@@ -448,6 +448,7 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devListOrders)))
 	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
 	mux.Handle("POST /dev/clock", apigw.Middleware(s.log, http.HandlerFunc(s.devClock)))
+	mux.Handle("POST /dev/customs", apigw.Middleware(s.log, http.HandlerFunc(s.devPostCustoms)))
 	mux.Handle("GET /dev/events", apigw.Middleware(s.log, http.HandlerFunc(s.devEvents)))
 	mux.Handle("GET /dev/wechat/messages", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatMessages)))
 	mux.Handle("POST /dev/wechat/fail", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatFail)))
@@ -507,7 +508,8 @@ func (s *Stack) QuickStart() string {
 	r := strings.NewReplacer("{API}", s.URL, "{DYNAMO}", s.dynamo.URL(), "{TABLE}", TableName, "{S3}", s.s3.URL(),
 		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+", "+EvidenceQueue+" (+ DLQs)", "{EVENTS}", s.eventsURL,
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
-		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint)
+		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint,
+		"{MALL}", s.Config.MallCouponURL)
 	return r.Replace(quickStart)
 }
 
@@ -522,6 +524,7 @@ const quickStart = `After-sales local stack
   WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
   SMS            {SMS}   (stand-in of End User Messaging SMS)
   EventBridge    {EVENTS}   (PutEvents of state machines' events:putEvents tasks; GET /dev/events shows the bus)
+  Mall coupons   {MALL}   (stand-in of the mall's coupon service: redemption queries, signed both ways)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -614,6 +617,20 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s {API}/dev/wechat/messages; curl -s {API}/dev/sms
   #    WeChat down for the next 3 sends: nothing is lost, nothing is sent twice once it is back
   curl -s -X POST {API}/dev/wechat/fail -d '{"times":3}'
+
+  # 5. industry cases (issue 17). Virtual goods: the mall's coupon service ({MALL}) is asked at decision
+  #    time: buyer-1's cinema coupon o-1004 is unused (refunded at once); the coffee voucher o-1009 was
+  #    used after its snapshot (rejected, saying when and where)
+  curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: demo-5' -d '{"order_id":"o-1009","type":"refund_only","reason":"virtual_unused","lines":[{"line_id":"l1","quantity":1}]}'
+  #    cross-border: customs fails for buyer-3's vitamins (o-1010): goods + tariff + shipping refunded, told in English
+  curl -s -X POST {API}/dev/customs -d '{"event_id":"cus-demo-1","order_id":"o-1010","status":"clearance_failed","detail":"licence missing","at":"2026-12-05T10:00:00Z"}'
+  BUYER3=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"buyer-3","roles":["buyer"]}')
+  sleep 1; curl -s {API}/v1/cases -H "Authorization: Bearer $BUYER3"; curl -s {API}/v1/notifications -H "Authorization: Bearer $BUYER3"
+  #    bundle: buyer-2 returns the phone and its screen insurance (o-1008): the insurance is refunded at once
+  #    in a case of its own (see "components"), the phone waits for an admin and its return
+  curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-6' \
+    -d '{"order_id":"o-1008","type":"return_refund","reason":"no_reason_7_days","lines":[{"line_id":"l1","quantity":1},{"line_id":"l2","quantity":1}]}'
 `
 
 // memoryStore is every store port in memory.
