@@ -57,7 +57,9 @@ const (
 )
 
 // FeeLines are the order's non-zero fees as ledger lines (one unit each),
-// without their ledger (see Order.FeeLedger).
+// and its other ledger entries that are no mall line (a presale order's
+// compensation, KindCompensation), without their ledger (see
+// Order.FeeLedger).
 func (o *Order) FeeLines() []OrderLine {
 	var out []OrderLine
 	for _, f := range []struct {
@@ -68,7 +70,8 @@ func (o *Order) FeeLines() []OrderLine {
 			out = append(out, OrderLine{LineID: f.id, SKU: f.id, Name: f.name, Kind: KindFee, Quantity: 1, UnitPrice: f.amount, PaidAmount: f.amount})
 		}
 	}
-	return out
+	// A presale order's compensation is on the ledger like a fee (F19).
+	return append(out, o.extraLines()...)
 }
 
 // LedgerLines are every entry of the order's ledger: its lines, then its

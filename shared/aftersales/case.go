@@ -118,6 +118,11 @@ type Case struct {
 	Bundle     string
 	Components []string
 
+	// Tranches are the refunds a presale case pays one after the other
+	// (deposit, balance, compensation: F19), each through its own payment;
+	// empty for a case paid back in one refund.
+	Tranches []Tranche
+
 	// RefundSeq numbers the case's current refund (0: none requested yet);
 	// staff retrying a closed refund move it on, so the retry gets a new
 	// out_refund_no while a repeated step re-sends the same one.

@@ -60,7 +60,9 @@ type RuleSet struct {
 	// VirtualGoods say how redemption of virtual goods is learnt (F18).
 	VirtualGoods VirtualGoodsSettings
 	// Bundles say how an application returning a bundle is handled (F20).
-	Bundles   BundleSettings
+	Bundles BundleSettings
+	// Presale are the merchant's presale terms (F19).
+	Presale   PresaleSettings
 	UpdatedAt time.Time
 	UpdatedBy string
 }
@@ -356,6 +358,7 @@ func (rs *RuleSet) Validate() error {
 	v.Check(rs.AdminApprovalAbove >= 0, "admin_approval_above", "must not be negative (minor units: 50000 is 500.00 CNY)")
 	rs.VirtualGoods.validate(&v)
 	rs.Bundles.validate(&v)
+	rs.Presale.validate(&v)
 	v.Check(rs.Evidence.ReuseMaxDistance >= 0 && rs.Evidence.ReuseMaxDistance <= MaxReuseMaxDistance,
 		"evidence.reuse_max_distance", "must be from 0 to %d bits", MaxReuseMaxDistance)
 	if v.Check(len(rs.Evidence.RecognitionCategories) <= MaxRules, "evidence.recognition_categories", "must list at most %d categories", MaxRules) {
@@ -595,6 +598,7 @@ func DefaultRuleSet() *RuleSet {
 		Evidence:           DefaultEvidenceSettings(),
 		VirtualGoods:       DefaultVirtualGoodsSettings(),
 		Bundles:            DefaultBundleSettings(),
+		Presale:            DefaultPresaleSettings(),
 	}
 }
 

@@ -82,6 +82,7 @@ const (
 	ActRemind          Action = "remind"           // a deadline without a default outcome passed; staff are reminded
 	ActWorkflowFailed  Action = "workflow_failed"  // the workflow hit an error it could not retry; staff must act
 	ActCheckEvidence   Action = "check_evidence"   // the verification step recorded what an evidence file is (issue 16)
+	ActRefundNext      Action = "refund_next"      // one refund of a case paid in several succeeded; the next is sent (F19)
 )
 
 // Transition is one row of the transition table: in status From, Action
@@ -147,6 +148,7 @@ var Transitions = append([]Transition{
 	{StatusRefunding, ActRetryRefund, nil, StatusRefunding},
 	{StatusRefunding, ActRefundManual, nil, StatusRefunding},
 	{StatusRefunding, ActRemind, nil, StatusRefunding},
+	{StatusRefunding, ActRefundNext, nil, StatusRefunding},
 
 	{StatusRejected, ActOpenDispute, nil, StatusDisputed},
 	{StatusRejected, ActExpire, nil, StatusClosed},

@@ -24,6 +24,14 @@ type ruleSetJSON struct {
 	Evidence           *evidenceJSON  `json:"evidence,omitempty"`
 	VirtualGoods       *virtualJSON   `json:"virtual_goods,omitempty"`
 	Bundles            *bundlesJSON   `json:"bundles,omitempty"`
+	Presale            *presaleJSON   `json:"presale,omitempty"`
+}
+
+// presaleJSON are the presale terms (F19); each left out takes its default
+// (aftersales.DefaultPresaleSettings).
+type presaleJSON struct {
+	ShipWithinDays *int   `json:"ship_within_days,omitempty"`
+	LateShipment   string `json:"late_shipment,omitempty"`
 }
 
 // bundlesJSON are the settings for bundles (F20); left out, the default
@@ -146,6 +154,15 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 			rs.VirtualGoods.WhenUnavailable = r.VirtualGoods.WhenUnavailable
 		}
 	}
+	rs.Presale = aftersales.DefaultPresaleSettings()
+	if r.Presale != nil {
+		if r.Presale.ShipWithinDays != nil {
+			rs.Presale.ShipWithinDays = *r.Presale.ShipWithinDays
+		}
+		if r.Presale.LateShipment != "" {
+			rs.Presale.LateShipment = r.Presale.LateShipment
+		}
+	}
 	rs.Bundles = aftersales.DefaultBundleSettings()
 	if r.Bundles != nil && r.Bundles.VirtualComponents != "" {
 		rs.Bundles.VirtualComponents = r.Bundles.VirtualComponents
@@ -197,6 +214,8 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 	def := aftersales.DefaultVirtualGoodsSettings()
 	out.VirtualGoods = &virtualJSON{RedemptionCheck: cmp.Or(vg.RedemptionCheck, def.RedemptionCheck),
 		WhenUnavailable: cmp.Or(vg.WhenUnavailable, def.WhenUnavailable)}
+	days := cmp.Or(rs.Presale.ShipWithinDays, aftersales.DefaultPresaleShipDays)
+	out.Presale = &presaleJSON{ShipWithinDays: &days, LateShipment: cmp.Or(rs.Presale.LateShipment, aftersales.LateDoubleDeposit)}
 	out.Bundles = &bundlesJSON{VirtualComponents: cmp.Or(rs.Bundles.VirtualComponents, aftersales.VirtualRefundAtOnce)}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,

@@ -22,6 +22,7 @@ func fullRuleSet() *aftersales.RuleSet {
 		AdminApprovalAbove: 80000,
 		VirtualGoods:       aftersales.VirtualGoodsSettings{RedemptionCheck: aftersales.RedemptionSnapshot, WhenUnavailable: aftersales.UnavailableSnapshot},
 		Bundles:            aftersales.BundleSettings{VirtualComponents: aftersales.VirtualWithTheReturn},
+		Presale:            aftersales.PresaleSettings{ShipWithinDays: 10, LateShipment: aftersales.LateNone},
 		Rules: []aftersales.Rule{
 			{ID: "everything", Description: "every condition at once",
 				When: aftersales.Condition{
@@ -174,6 +175,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown redemption check", set(`"virtual_goods": {"redemption_check": "cached"}`), []string{"virtual_goods.redemption_check"}, ""},
 		{"unknown fallback", set(`"virtual_goods": {"when_unavailable": "approve"}`), []string{"virtual_goods.when_unavailable"}, ""},
 		{"unknown bundle handling", set(`"bundles": {"virtual_components": "never"}`), []string{"bundles.virtual_components"}, ""},
+		{"presale promise too long", set(`"presale": {"ship_within_days": 400}`), []string{"presale.ship_within_days"}, ""},
+		{"unknown late shipment terms", set(`"presale": {"late_shipment": "triple"}`), []string{"presale.late_shipment"}, ""},
 		{"every unknown field at once", `{"b": 1, "a": 2, "rules": [{"id": "x", "zz": 1, "when": {"yy": 2}, "then": {}}]}`,
 			[]string{"a", "b", "rules[0].when.yy", "rules[0].zz"}, ""},
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -382,4 +383,83 @@ func TestDevCustomsRoute(t *testing.T) {
 	}
 	st.settle(t)
 	wantStatus(t, st.get(t, st.as(t, "buyer-3", "buyer"), out.CaseID), "completed")
+}
+
+// ledgerRows are the refund ledger's rows of an order, oldest first.
+func ledgerRows(t *testing.T, st *Stack, orderID string) []ledgerRow {
+	t.Helper()
+	var ledger struct {
+		Items []ledgerRow `json:"items"`
+	}
+	st.as(t, "auditor", "reviewer").do("GET", "/v1/staff/refunds?order_id="+orderID, nil).decode(t, &ledger)
+	slices.Reverse(ledger.Items) // newest first
+	return ledger.Items
+}
+
+// ledgerRow is one refund of the ledger, as staff read it.
+type ledgerRow struct {
+	Amount        int64  `json:"amount"`
+	Status        string `json:"status"`
+	Channel       string `json:"channel"`
+	TransactionID string `json:"transaction_id"`
+}
+
+// TestPresaleLateShipmentPaysDoubleDeposit (F19): a presale order paid
+// with a deposit (WeChat Pay) and a balance (Alipay) and not shipped
+// within 7 days of the balance: the buyer's refund pays the deposit back
+// on its transaction, the balance on its own, and the deposit once more as
+// compensation, through the same refund path on a ledger line of its own.
+// An order with only the deposit paid refunds the deposit alone.
+func TestPresaleLateShipmentPaysDoubleDeposit(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-2", "buyer")
+
+	c := st.apply(t, buyer, app("o-1007", "refund_only", "not_shipped", "l1", 1))
+	wantStatus(t, c, "completed")
+	// 50 deposit + 150 balance + 50 compensation: double the deposit.
+	if c.RequestedAmount != 25000 || c.RefundedAmount != 25000 {
+		t.Fatalf("requested %d, refunded %d; want 25000 each", c.RequestedAmount, c.RefundedAmount)
+	}
+	if got := actions(c); !equal(got, []string{"submit", "approve", "await", "refund_started", "refund_next", "await", "refund_next", "await", "refund_succeeded"}) {
+		t.Errorf("timeline %v", got)
+	}
+	rows := ledgerRows(t, st, "o-1007")
+	want := []ledgerRow{
+		{5000, "succeeded", "wechatpay", "4200001007D"},
+		{15000, "succeeded", "alipay", "2026112722001007B"},
+		{5000, "succeeded", "balance", "4200001007D"},
+	}
+	if !slices.Equal(rows, want) {
+		t.Errorf("ledger rows\n%+v\nwant\n%+v", rows, want)
+	}
+	// What was paid (200) comes back once; the compensation (50) is on its
+	// own line: the goods' refunds never pass what was paid.
+	var goods int64
+	for _, r := range rows[:2] {
+		goods += r.Amount
+	}
+	if goods != 20000 {
+		t.Errorf("deposit and balance refunded %d, want the 20000 paid", goods)
+	}
+	o, err := st.store.GetOrder(t.Context(), "o-1007")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, _ := o.Fee("comp:presale_late")
+	if o.Lines[0].Refunded != 20000 || comp == nil || comp.Refunded != 5000 || comp.PaidAmount != 5000 {
+		t.Errorf("ledger: line refunded %d, compensation %+v; want 20000 and 5000 of 5000", o.Lines[0].Refunded, comp)
+	}
+
+	// The deposit alone: buyer-1's lens, balance not paid yet, in time.
+	lens := st.apply(t, st.as(t, "buyer-1", "buyer"), app("o-1011", "refund_only", "wrong_item", "l1", 1))
+	wantStatus(t, lens, "completed")
+	if lens.RefundedAmount != 3000 {
+		t.Errorf("deposit-only refund %d, want 3000", lens.RefundedAmount)
+	}
+	if rows := ledgerRows(t, st, "o-1011"); !slices.Equal(rows, []ledgerRow{{3000, "succeeded", "wechatpay", "4200001011D"}}) {
+		t.Errorf("deposit-only ledger %+v", rows)
+	}
+	if sum := ledgerSum(t, st, "o-1011", 3000); sum != 3000 {
+		t.Errorf("o-1011 ledger holds %d, want 3000", sum)
+	}
 }

@@ -301,6 +301,10 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 			}
 		}
 	}
+	presaleNote, err := s.presaleTranches(ctx, c, order, &v)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	ups, err := s.checkUploads(ctx, p, app.EvidenceIDs, "evidence", &v)
 	if err != nil {
 		return nil, nil, nil, err
@@ -313,6 +317,9 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 	}
 	if claimNote != "" {
 		claimNote = fmt.Sprintf("claim computed: %s, %s", claimNote, aftersales.Money{Amount: c.Requested, Currency: c.Currency})
+	}
+	if presaleNote != "" {
+		claimNote = presaleNote
 	}
 	if err := c.Apply(aftersales.Change{Action: aftersales.ActSubmit, Actor: p.Actor(), At: now, Note: claimNote}); err != nil {
 		return nil, nil, nil, err

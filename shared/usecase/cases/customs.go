@@ -74,6 +74,9 @@ func (s *Service) customsCase(ctx context.Context, id string, ev aftersales.Cust
 		} else if l, ok := o.Line(ol.LineID); ok {
 			ol = *l
 		}
+		if ol.Kind == aftersales.KindCompensation {
+			continue // owed for a late presale shipment, not paid: no customs refund
+		}
 		if ol.ActiveCaseID != "" {
 			held = append(held, fmt.Sprintf("%s (case %s)", ol.LineID, ol.ActiveCaseID))
 			continue

@@ -120,6 +120,14 @@ func (s *Service) settleCase(ctx context.Context, r *aftersales.Refund, actor st
 			c.Refunded, c.RefundManual = c.Refunded+r.Amount.Amount, false // a dispute's refund comes on top of the first
 			ch.Action = aftersales.ActRefundSucceeded
 			ch.Note = succeededNote(r)
+			if next, more := c.CurrentTranche(); more {
+				// A case paid back in several refunds (F19) sends the next
+				// under a new number: the workflow's refund step takes a
+				// new wait for it, as after a retry.
+				ch.Action = aftersales.ActRefundNext
+				ch.Note += fmt.Sprintf("; next: %s %s", next.Stage, aftersales.Money{Amount: next.Amount, Currency: c.Currency})
+				c.RefundSeq, c.TaskToken = c.CurrentRefundSeq()+1, ""
+			}
 		case aftersales.RefundClosed:
 			c.RefundFailed = true
 			ch.Action = aftersales.ActRefundFailed
