@@ -631,6 +631,11 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   #    in a case of its own (see "components"), the phone waits for an admin and its return
   curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-6' \
     -d '{"order_id":"o-1008","type":"return_refund","reason":"no_reason_7_days","lines":[{"line_id":"l1","quantity":1},{"line_id":"l2","quantity":1}]}'
+  #    presale: buyer-2's console (o-1007) was not shipped within 7 days of its balance: the refund pays the
+  #    deposit (WeChat Pay), the balance (Alipay) and the deposit again as compensation (store balance)
+  curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-7' \
+    -d '{"order_id":"o-1007","type":"refund_only","reason":"not_shipped","lines":[{"line_id":"l1","quantity":1}]}'
+  sleep 3; curl -s '{API}/v1/staff/refunds?order_id=o-1007' -H "Authorization: Bearer $STAFF"
 `
 
 // memoryStore is every store port in memory.
