@@ -28,6 +28,7 @@ const (
 	CtxAPIBurstLimit    = "apiBurstLimit"
 	CtxSweepGrace       = "sweepGrace"
 	CtxSecretsRevision  = "secretsRevision"
+	CtxMallCouponURL    = "mallCouponUrl"
 )
 
 // Settings are the merchant's choices for one deployment. DefaultSettings
@@ -74,6 +75,9 @@ type Settings struct {
 	// references, resolved only when a function changes: bump it after
 	// changing a secret so the next deploy picks the new value up.
 	SecretsRevision string
+	// MallCouponURL is the mall's coupon service (F18), asked when a case
+	// with virtual goods is decided; empty: the order snapshot is trusted.
+	MallCouponURL string
 }
 
 // DefaultSettings are the values used when the context says nothing.
@@ -131,6 +135,7 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	str(CtxLogLevel, &s.LogLevel)
 	str(CtxSweepGrace, &s.SweepGrace)
 	str(CtxSecretsRevision, &s.SecretsRevision)
+	str(CtxMallCouponURL, &s.MallCouponURL)
 	num(CtxAPIRateLimit, &s.APIRateLimit)
 	num(CtxAPIBurstLimit, &s.APIBurstLimit)
 	days := float64(s.LogRetentionDays)
