@@ -37,15 +37,19 @@ func TestFunctionsMatchFolders(t *testing.T) {
 // references only.
 func TestFunctions(t *testing.T) {
 	s := defaultSynth(t)
+	mallCouponVars := []string{config.EnvMallCouponURL, config.EnvMallWebhookSecret}
 	common := []string{config.EnvStage, config.EnvLogLevel, config.EnvProviderMode}
 	// What each main passes to config.Load, plus the optional variables it
 	// reads: the JWT keys (api), the grace period (sweeper), and, in every
 	// function that builds the service, the event bus and the payment
 	// providers' settings (never their endpoint overrides).
 	want := map[string][]string{
-		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars),
-		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars),
-		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars),
+		// The functions that decide cases ask the mall's coupon service,
+		// signed with the mall's secret (F18); the webhooks queue the
+		// customs callback's auto refunds (F17).
+		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars, mallCouponVars),
+		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars, []string{config.EnvIntakeQueueURL}),
+		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars, mallCouponVars),
 		"intake":   config.Intake,
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
 		"reviews":  slices.Concat(config.Reviews, serviceVars),
