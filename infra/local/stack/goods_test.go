@@ -100,6 +100,27 @@ func TestVirtualGoodsCheckedLive(t *testing.T) {
 	}
 }
 
+// TestVirtualGoodsServiceDown (F18): when the coupon service does not
+// answer, nobody refunds or refuses the coupon on a guess: a reviewer
+// decides, told why (rule set virtual_goods.when_unavailable, default
+// review).
+func TestVirtualGoodsServiceDown(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-1", "buyer")
+	st.MallCoupons.FailNext(1)
+	c := st.apply(t, buyer, app("o-1004", "refund_only", "virtual_unused", "l1", 1))
+	wantStatus(t, c, "pending_review")
+	if c.Decision == nil || c.Decision.RuleID != "virtual_goods.when_unavailable" || c.RefundedAmount != 0 {
+		t.Fatalf("decision %+v, refunded %d; want a reviewer by virtual_goods.when_unavailable, nothing refunded", c.Decision, c.RefundedAmount)
+	}
+	if reason := decisionReason(t, buyer, c.ID); !strings.Contains(reason, "could not say whether the virtual goods were used") {
+		t.Errorf("reason %q", reason)
+	}
+	if sum := ledgerSum(t, st, "o-1004", 5000); sum != 0 {
+		t.Errorf("o-1004 ledger holds %d, want 0", sum)
+	}
+}
+
 // postCustoms sends a customs event to the stack over HTTP, signed as the
 // mall signs it, and returns the status and the case id it answered.
 func (st *Stack) postCustoms(t *testing.T, ev map[string]any) (int, string) {
