@@ -52,16 +52,26 @@ var serviceEnv = []string{config.EnvNotificationsQueueURL}
 // the webhooks verify the pushes (issue 15).
 var courierEnv = []string{config.EnvKuaidi100SecretARN, config.EnvKuaidi100CallbackURL}
 
+// mallCouponEnv are the mall's coupon service (F18) and the secret its
+// queries are signed with: the functions that decide cases (the tasks'
+// review step, the API's previews) ask it. An empty URL (the default)
+// trusts the order snapshot.
+var mallCouponEnv = []string{config.EnvMallCouponURL, config.EnvMallWebhookSecret}
+
 // specs size each function by role: the API and the tasks answer people and
 // the workflow, so they get more memory (arm64 CPU scales with it); queue
 // consumers and the sweeper do little per item.
 var specs = map[string]fnSpec{
 	// HTTP APIs give up after 30 s; 10 s answers well before with a 5xx.
 	"api": {memory: 512, timeout: 10, required: config.API,
-		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, staffPoolEnv, serviceEnv, courierEnv)},
+		extra: slices.Concat([]string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, staffPoolEnv, serviceEnv, courierEnv, mallCouponEnv)},
 	// Providers retry when we answer slowly (WeChat Pay waits 5 s).
-	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: slices.Concat(serviceEnv, providerEnv, courierEnv)},
-	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv)},
+	// The customs callback opens auto refund cases and queues them (F17).
+	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks,
+		extra: slices.Concat(serviceEnv, providerEnv, courierEnv, []string{config.EnvIntakeQueueURL})},
+	// The review step asks the mall's coupon service, signed with the
+	// mall's secret (F18).
+	"tasks": {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv, mallCouponEnv)},
 	// Starts executions only (wire.Intake uses the workflows, never the
 	// service's payment routes or events).
 	"intake": {memory: 256, timeout: 10, required: config.Intake},

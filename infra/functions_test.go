@@ -37,6 +37,7 @@ func TestFunctionsMatchFolders(t *testing.T) {
 // references only.
 func TestFunctions(t *testing.T) {
 	s := defaultSynth(t)
+	mallCouponVars := []string{config.EnvMallCouponURL, config.EnvMallWebhookSecret}
 	common := []string{config.EnvStage, config.EnvLogLevel, config.EnvProviderMode}
 	// What each main passes to config.Load, plus the optional variables it
 	// reads: the JWT keys (api), the grace period (sweeper), and, in every
@@ -46,10 +47,14 @@ func TestFunctions(t *testing.T) {
 	// subscribes waybills, the webhooks verify pushes.
 	courierVars := []string{config.EnvKuaidi100SecretARN, config.EnvKuaidi100CallbackURL}
 	want := map[string][]string{
+		// The functions that decide cases ask the mall's coupon service,
+		// signed with the mall's secret (F18); the webhooks queue the
+		// customs callback's auto refunds (F17). The api trusts the
+		// console's user pool (consoleSignIn cognito by default).
 		"api": slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys,
-			config.EnvStaffJWTIssuer, config.EnvStaffJWTClientID}, serviceVars, courierVars), // the console's user pool: consoleSignIn cognito by default
-		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars, courierVars),
-		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars),
+			config.EnvStaffJWTIssuer, config.EnvStaffJWTClientID}, serviceVars, courierVars, mallCouponVars),
+		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars, courierVars, []string{config.EnvIntakeQueueURL}),
+		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars, mallCouponVars),
 		"intake":   config.Intake,
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
 		"reviews":  slices.Concat(config.Reviews, serviceVars),

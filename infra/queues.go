@@ -54,7 +54,7 @@ var queueSpecs = []queueSpec{
 	// Cases to start a workflow for: new ones, and those the sweeper finds
 	// still submitted.
 	{id: "Intake", urlEnv: config.EnvIntakeQueueURL, consumer: "intake", concurrency: intakeConcurrency,
-		senders: []string{"api", "sweeper"}},
+		senders: []string{"api", "sweeper", "webhooks"}}, // webhooks: the customs callback's auto refunds (F17)
 	// Staff decisions taken in batches.
 	{id: "Reviews", urlEnv: config.EnvReviewQueueURL, consumer: "reviews", concurrency: reviewsConcurrency,
 		senders: []string{"api"}},

@@ -30,6 +30,7 @@ const (
 	CtxSecretsRevision  = "secretsRevision"
 	CtxConsoleSignIn    = "consoleSignIn"
 	CtxConsoleClientID  = "consoleClientId"
+	CtxMallCouponURL    = "mallCouponUrl"
 )
 
 // Settings are the merchant's choices for one deployment. DefaultSettings
@@ -82,6 +83,9 @@ type Settings struct {
 	// ConsoleClientID) or ConsoleOff (no console is deployed).
 	ConsoleSignIn   string
 	ConsoleClientID string
+	// MallCouponURL is the mall's coupon service (F18), asked when a case
+	// with virtual goods is decided; empty: the order snapshot is trusted.
+	MallCouponURL string
 }
 
 // DefaultSettings are the values used when the context says nothing.
@@ -142,6 +146,7 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	str(CtxSecretsRevision, &s.SecretsRevision)
 	str(CtxConsoleSignIn, &s.ConsoleSignIn)
 	str(CtxConsoleClientID, &s.ConsoleClientID)
+	str(CtxMallCouponURL, &s.MallCouponURL)
 	num(CtxAPIRateLimit, &s.APIRateLimit)
 	num(CtxAPIBurstLimit, &s.APIBurstLimit)
 	days := float64(s.LogRetentionDays)

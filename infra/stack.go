@@ -125,12 +125,13 @@ func (b *builder) build(definition string) {
 	b.retention = retentions[b.s.LogRetentionDays]
 	b.fns, b.logs = map[string]awslambda.Function{}, map[string]awslogs.LogGroup{}
 	b.env = map[string]*string{
-		config.EnvStage:        jsii.String(b.s.Stage),
-		config.EnvLogLevel:     jsii.String(b.s.LogLevel),
-		config.EnvProviderMode: jsii.String(b.s.ProviderMode),
-		config.EnvJWTIssuer:    jsii.String(b.s.JWTIssuer),
-		config.EnvJWTAudience:  jsii.String(b.s.JWTAudience),
-		config.EnvSweepGrace:   jsii.String(b.s.SweepGrace),
+		config.EnvStage:         jsii.String(b.s.Stage),
+		config.EnvLogLevel:      jsii.String(b.s.LogLevel),
+		config.EnvProviderMode:  jsii.String(b.s.ProviderMode),
+		config.EnvJWTIssuer:     jsii.String(b.s.JWTIssuer),
+		config.EnvJWTAudience:   jsii.String(b.s.JWTAudience),
+		config.EnvSweepGrace:    jsii.String(b.s.SweepGrace),
+		config.EnvMallCouponURL: jsii.String(b.s.MallCouponURL),
 	}
 
 	table := b.table()

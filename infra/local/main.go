@@ -35,6 +35,7 @@ func main() {
 	flag.StringVar(&o.SMSAddr, "sms-addr", "127.0.0.1:8094", "address of the SMS (End User Messaging) stand-in")
 	flag.StringVar(&o.EventsAddr, "events-addr", "127.0.0.1:8095", "address of the EventBridge PutEvents stand-in (state machines' events:putEvents)")
 	flag.StringVar(&o.Kuaidi100Addr, "kuaidi100-addr", "127.0.0.1:8096", "address of the Kuaidi100 stand-in (courier tracking, pickups, interceptions)")
+	flag.StringVar(&o.MallAddr, "mall-addr", "127.0.0.1:8097", "address of the stand-in of the mall's coupon service (F18)")
 	flag.DurationVar(&o.RefundDelay, "refund-delay", 2*time.Second, "how long the WeChat Pay sandbox keeps a refund processing before it notifies success")
 	flag.BoolVar(&o.Seed, "seed", true, "load the demo orders")
 	speed := flag.Float64("speed", 1, "how many times faster than wall time the clock runs (deadlines come sooner)")

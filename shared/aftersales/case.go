@@ -119,6 +119,18 @@ type Case struct {
 	// until one is opened.
 	Dispute *Dispute
 
+	// Bundle is the bundle of an application split into component cases
+	// (F20); Components are the other cases opened by that application:
+	// each component shows its own progress (the insurance refunded at
+	// once, the phone waiting for its return).
+	Bundle     string
+	Components []string
+
+	// Tranches are the refunds a presale case pays one after the other
+	// (deposit, balance, compensation: F19), each through its own payment;
+	// empty for a case paid back in one refund.
+	Tranches []Tranche
+
 	// RefundSeq numbers the case's current refund (0: none requested yet);
 	// staff retrying a closed refund move it on, so the retry gets a new
 	// out_refund_no while a repeated step re-sends the same one.

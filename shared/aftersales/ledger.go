@@ -15,51 +15,11 @@ import "strings"
 // Its id cannot clash with the mall's line ids: snapshots may not use the
 // "fee:" prefix (Order.Validate). The names are those of the cross-border
 // work of issue 17 (F17), which books customs refunds on the same
-// accounts.
-const (
-	FeeShippingID = "fee:shipping" // the order's shipping fee
-	FeeTariffID   = "fee:tariff"   // the order's import tariff (cross-border)
-	// feePrefix is reserved: no mall line id may start with it.
-	feePrefix = "fee:"
-	// KindFee is the kind of a case line that is an order fee (a case
-	// refunding part of a fee). The mall never sends it.
-	KindFee LineKind = "fee"
-)
-
+// accounts; a presale order's late-shipment compensation
+// (PresaleCompensationID) is an account of the same kind. The ids and
+// FeeLines are in autorefund.go.
 // IsFeeAccount reports whether id names a fee account rather than a line.
 func IsFeeAccount(id string) bool { return strings.HasPrefix(id, feePrefix) }
-
-// FeeLines are the order's non-zero fees as ledger lines (one unit each),
-// without their ledger (see Order.FeeLedger): what stores write beside the
-// lines.
-func (o *Order) FeeLines() []OrderLine {
-	var out []OrderLine
-	for _, f := range []struct {
-		id, name string
-		amount   int64
-	}{{FeeShippingID, "Shipping", o.Fees.Shipping}, {FeeTariffID, "Tariff", o.Fees.Tariff}} {
-		if f.amount > 0 {
-			out = append(out, OrderLine{LineID: f.id, SKU: f.id, Name: f.name, Kind: KindFee, Quantity: 1, UnitPrice: f.amount, PaidAmount: f.amount})
-		}
-	}
-	return out
-}
-
-// LedgerLines are every entry of the order's ledger: its lines, then its
-// fees. Stores create a ledger entry for each.
-func (o *Order) LedgerLines() []OrderLine {
-	return append(append([]OrderLine(nil), o.Lines...), o.FeeLines()...)
-}
-
-// Fee returns the fee line with the given id and its ledger.
-func (o *Order) Fee(id string) (*OrderLine, bool) {
-	for i := range o.FeeLedger {
-		if o.FeeLedger[i].LineID == id {
-			return &o.FeeLedger[i], true
-		}
-	}
-	return nil, false
-}
 
 // Accounts are every account of the order's ledger with what was refunded
 // of it and its hold: the lines, then the fees (see Account).

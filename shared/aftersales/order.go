@@ -119,6 +119,9 @@ type Order struct {
 	NotifyChannels []Channel
 	Lines          []OrderLine
 	Fees           Fees
+	// Presale is how a presale order was paid (deposit, balance), nil for
+	// any other order (F19).
+	Presale *Presale
 	// FeeLedger is ours, like a line's Refunded: the order's fees as
 	// ledger lines (FeeLines) with what was refunded of each, filled by
 	// the stores on read; empty for an order without fees.
@@ -226,6 +229,7 @@ func (o *Order) Validate() error {
 		// be refunded beyond the payment.
 		v.Check(total+fees <= o.Payment.Amount, "payment.amount", "is less than the lines' paid amounts and the fees (%d)", total+fees)
 	}
+	validatePresale(&v, o)
 	return v.Err("order.validate")
 }
 

@@ -63,7 +63,13 @@ type RuleSet struct {
 	Fees FeeSettings
 	// Perks are the member perks by tier, exactly as the mall sends it
 	// (F24); the review promise of a tier stays in Deadlines.ReviewSLA.
-	Perks     map[string]Perk
+	Perks map[string]Perk
+	// VirtualGoods say how redemption of virtual goods is learnt (F18).
+	VirtualGoods VirtualGoodsSettings
+	// Bundles say how an application returning a bundle is handled (F20).
+	Bundles BundleSettings
+	// Presale are the merchant's presale terms (F19).
+	Presale   PresaleSettings
 	UpdatedAt time.Time
 	UpdatedBy string
 }
@@ -239,6 +245,10 @@ type DecisionInput struct {
 	Now         time.Time
 	// rules is the rule set deciding, for conditions on its perks.
 	rules *RuleSet
+	// Redemption are the coupon service's live answers for the case's
+	// virtual lines (F18); nil when nobody asked (no virtual lines, or the
+	// rule set trusts the snapshot).
+	Redemption *RedemptionFacts
 }
 
 // byRules is Decision.By for decisions the rule set made.
@@ -255,13 +265,26 @@ func Decide(in DecisionInput, rs *RuleSet) Decision {
 	d := Decision{Outcome: string(OutcomeManual), By: byRules, RuleSetVersion: rs.Version,
 		Level: RoleReviewer, Reason: "no rule matched"}
 	in.rules = rs
-	if in.Case != nil {
+	live := in.Redemption
+	switch {
+	case in.Case == nil:
+	case live != nil && live.Unavailable && rs.VirtualGoods.reviewsWhenUnavailable():
+		// No rule refunds or refuses a code whose use nobody knows.
+		d = unavailableDecision(rs, *live)
+	default:
+		if live != nil && !live.Unavailable {
+			in.Order = live.Overlay(in.Order)
+		}
 		for _, r := range rs.Rules {
 			if r.When.holds(in) {
 				d = Decision{Outcome: string(r.Then.Decision), By: byRules, RuleID: r.ID,
 					RuleSetVersion: rs.Version, Reason: r.Then.Reason}
 				if r.Then.Decision == OutcomeManual {
 					d.Level = r.Then.Level
+				}
+				if note := live.usedNoteFor(r, in.Case); note != "" {
+					// The buyer is told what the mall saw, not only the rule.
+					d.Reason += ": " + note
 				}
 				break
 			}
@@ -427,6 +450,9 @@ func (rs *RuleSet) Validate() error {
 	var v Validation
 	v.Check(rs.Version >= 0, "version", "must not be negative")
 	v.Check(rs.AdminApprovalAbove >= 0, "admin_approval_above", "must not be negative (minor units: 50000 is 500.00 CNY)")
+	rs.VirtualGoods.validate(&v)
+	rs.Bundles.validate(&v)
+	rs.Presale.validate(&v)
 	v.Check(rs.Evidence.ReuseMaxDistance >= 0 && rs.Evidence.ReuseMaxDistance <= MaxReuseMaxDistance,
 		"evidence.reuse_max_distance", "must be from 0 to %d bits", MaxReuseMaxDistance)
 	if v.Check(len(rs.Evidence.RecognitionCategories) <= MaxRules, "evidence.recognition_categories", "must list at most %d categories", MaxRules) {
@@ -697,6 +723,9 @@ func DefaultRuleSet() *RuleSet {
 		Mall:               DefaultMallSettings(),
 		Fees:               DefaultFeeSettings(),
 		Perks:              DefaultPerks(),
+		VirtualGoods:       DefaultVirtualGoodsSettings(),
+		Bundles:            DefaultBundleSettings(),
+		Presale:            DefaultPresaleSettings(),
 	}
 }
 

@@ -695,3 +695,98 @@ func TestRuleSetValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestDecideOnLiveRedemption (F18): the coupon service's answer, not the
+// snapshot's flag, decides; a service that does not answer sends the case
+// to a person unless the merchant falls back to the snapshot.
+func TestDecideOnLiveRedemption(t *testing.T) {
+	used := time.Date(2026, 11, 19, 9, 30, 0, 0, time.UTC)
+	fallback := DefaultRuleSet()
+	fallback.VirtualGoods.WhenUnavailable = UnavailableSnapshot
+	tests := []struct {
+		name     string
+		snapshot bool // the snapshot's redeemed flag
+		live     *RedemptionFacts
+		rs       *RuleSet
+		outcome  OutcomeKind
+		ruleID   string
+		reason   string
+	}{
+		{"snapshot unused, live unused: approved", false, &RedemptionFacts{Lines: map[string]Redemption{"v1": {}}}, DefaultRuleSet(),
+			OutcomeApprove, "virtual-unused", ""},
+		{"snapshot unused, live used: rejected, saying when", false,
+			&RedemptionFacts{Lines: map[string]Redemption{"v1": {Redeemed: true, RedeemedAt: used, Detail: "at Cinema 12"}}}, DefaultRuleSet(),
+			OutcomeReject, "virtual-redeemed", "used virtual goods are not refundable: COUPON was redeemed at 2026-11-19 09:30 UTC (at Cinema 12)"},
+		{"snapshot used, live unused: approved", true, &RedemptionFacts{Lines: map[string]Redemption{"v1": {}}}, DefaultRuleSet(),
+			OutcomeApprove, "virtual-unused", ""},
+		{"service down: a reviewer checks", false, &RedemptionFacts{Unavailable: true, Cause: "timeout"}, DefaultRuleSet(),
+			OutcomeManual, "virtual_goods.when_unavailable", "the mall's coupon service could not say whether the virtual goods were used (timeout): check by hand"},
+		{"service down, snapshot fallback: the snapshot decides", true, &RedemptionFacts{Unavailable: true, Cause: "timeout"}, fallback,
+			OutcomeReject, "virtual-redeemed", "used virtual goods are not refundable"},
+		{"nobody asked: the snapshot decides", true, nil, DefaultRuleSet(),
+			OutcomeReject, "virtual-redeemed", "used virtual goods are not refundable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := virtualInput(tc.snapshot)
+			in.Case.Lines[0].Name = "COUPON"
+			in.Redemption = tc.live
+			d := Decide(in, tc.rs)
+			if d.Outcome != string(tc.outcome) || d.RuleID != tc.ruleID || d.Reason != tc.reason {
+				t.Errorf("decision %+v, want %s by %s: %q", d, tc.outcome, tc.ruleID, tc.reason)
+			}
+			if l, _ := in.Order.Line("v1"); l.Redeemed != tc.snapshot {
+				t.Error("the live answer changed the caller's order")
+			}
+		})
+	}
+}
+
+// TestSplitBundle (F20): a return of a bundle's physical and virtual
+// components splits the virtual ones off, unless the merchant keeps
+// bundles whole or the application is no return.
+func TestSplitBundle(t *testing.T) {
+	o := &Order{ID: "o-1", Lines: []OrderLine{
+		{LineID: "ph", Kind: KindPhysical, Bundle: "care"},
+		{LineID: "ins", Kind: KindVirtual, Bundle: "care"},
+		{LineID: "cp", Kind: KindVirtual},
+		{LineID: "ins2", Kind: KindVirtual, Bundle: "other"},
+	}}
+	line := func(id string) CaseLine { l, _ := o.Line(id); return CaseLine{LineID: id, Kind: l.Kind} }
+	ids := func(ls []CaseLine) []string {
+		var out []string
+		for _, l := range ls {
+			out = append(out, l.LineID)
+		}
+		return out
+	}
+	keep := BundleSettings{VirtualComponents: VirtualWithTheReturn}
+	tests := []struct {
+		name        string
+		t           CaseType
+		lines       []string
+		s           BundleSettings
+		stay, split []string
+	}{
+		{"phone and insurance returned: insurance split", ReturnRefund, []string{"ph", "ins"}, DefaultBundleSettings(), []string{"ph"}, []string{"ins"}},
+		{"empty settings split too", ReturnRefund, []string{"ph", "ins"}, BundleSettings{}, []string{"ph"}, []string{"ins"}},
+		{"kept whole by the merchant", ReturnRefund, []string{"ph", "ins"}, keep, []string{"ph", "ins"}, nil},
+		{"insurance alone: nothing to split", ReturnRefund, []string{"ins"}, DefaultBundleSettings(), []string{"ins"}, nil},
+		{"a coupon outside the bundle stays", ReturnRefund, []string{"ph", "cp"}, DefaultBundleSettings(), []string{"ph", "cp"}, nil},
+		{"another bundle's insurance stays", ReturnRefund, []string{"ph", "ins2"}, DefaultBundleSettings(), []string{"ph", "ins2"}, nil},
+		{"an exchange keeps the insurance", Exchange, []string{"ph", "ins"}, DefaultBundleSettings(), []string{"ph", "ins"}, nil},
+		{"a refund-only refunds all at once", RefundOnly, []string{"ph", "ins"}, DefaultBundleSettings(), []string{"ph", "ins"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var lines []CaseLine
+			for _, id := range tc.lines {
+				lines = append(lines, line(id))
+			}
+			stay, split := SplitBundle(tc.t, lines, o, tc.s)
+			if !slices.Equal(ids(stay), tc.stay) || !slices.Equal(ids(split), tc.split) {
+				t.Errorf("stay %v split %v, want %v %v", ids(stay), ids(split), tc.stay, tc.split)
+			}
+		})
+	}
+}

@@ -83,6 +83,7 @@ const (
 	ActWorkflowFailed  Action = "workflow_failed"  // the workflow hit an error it could not retry; staff must act
 	ActCheckEvidence   Action = "check_evidence"   // the verification step recorded what an evidence file is (issue 16)
 	ActChargeFees      Action = "charge_fees"      // a restocking fee is deducted from the refund (F29)
+	ActRefundNext      Action = "refund_next"      // one refund of a case paid in several succeeded; the next is sent (F19)
 )
 
 // Transition is one row of the transition table: in status From, Action
@@ -95,7 +96,7 @@ type Transition struct {
 }
 
 var (
-	refundTypes = []CaseType{RefundOnly, Claim, Goodwill}
+	refundTypes = []CaseType{RefundOnly, Claim, Goodwill, AutoRefund}
 	returnTypes = []CaseType{ReturnRefund, Exchange}
 	refundBack  = []CaseType{ReturnRefund}                    // goods back, money out
 	goodsBack   = []CaseType{Exchange}                        // goods back, goods out
@@ -116,6 +117,7 @@ var Transitions = append([]Transition{
 	{StatusSubmitted, ActApprove, returnTypes, StatusAwaitingReturn},
 	{StatusSubmitted, ActReject, nil, StatusRejected},
 	{StatusSubmitted, ActCancel, nil, StatusCancelled},
+	{StatusSubmitted, ActAutoRefund, []CaseType{AutoRefund}, StatusRefunding},
 
 	{StatusPendingReview, ActAttachEvidence, nil, StatusPendingReview},
 	{StatusPendingReview, ActRequestEvidence, nil, StatusAwaitingEvidence},
@@ -152,6 +154,7 @@ var Transitions = append([]Transition{
 	{StatusRefunding, ActRefundManual, nil, StatusRefunding},
 	{StatusRefunding, ActRemind, nil, StatusRefunding},
 	{StatusRefunding, ActChargeFees, refundBack, StatusRefunding},
+	{StatusRefunding, ActRefundNext, nil, StatusRefunding},
 
 	{StatusRejected, ActOpenDispute, nil, StatusDisputed},
 	{StatusRejected, ActExpire, nil, StatusClosed},

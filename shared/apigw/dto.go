@@ -34,8 +34,12 @@ type caseJSON struct {
 	Replacement *shipmentJSON  `json:"replacement,omitempty"`
 	Dispute     *disputeJSON   `json:"dispute,omitempty"`
 	Charges     *chargesJSON   `json:"charges,omitempty"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
+	// Bundle and Components link the cases one application returning a
+	// bundle was split into (F20); each shows its own progress.
+	Bundle     string    `json:"bundle,omitempty"`
+	Components []string  `json:"components,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 type shipmentJSON struct {
@@ -115,7 +119,7 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		Lines: make([]caseLineJSON, 0, len(c.Lines)), Evidence: make([]evidenceJSON, 0, len(c.Evidence)),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		Return: toShipmentJSON(c.Return), Condition: c.ReturnCondition, Replacement: toShipmentJSON(c.Replacement),
-		Dispute: toDisputeJSON(c.Dispute), Charges: toChargesJSON(c.Charges),
+		Dispute: toDisputeJSON(c.Dispute), Charges: toChargesJSON(c.Charges), Bundle: c.Bundle, Components: c.Components,
 	}
 	for _, l := range c.Lines {
 		out.Lines = append(out.Lines, caseLineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Quantity, l.Amount})

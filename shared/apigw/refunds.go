@@ -10,15 +10,18 @@ import (
 
 // refundJSON is a row of the refund ledger (F13).
 type refundJSON struct {
-	ID               string     `json:"id"`
-	OutRefundNo      string     `json:"out_refund_no"`
-	CaseID           string     `json:"case_id"`
-	OrderID          string     `json:"order_id"`
-	BuyerID          string     `json:"buyer_id"`
-	BuyerPhone       string     `json:"buyer_phone,omitempty"`
-	Amount           int64      `json:"amount"`
-	Currency         string     `json:"currency"`
-	Channel          string     `json:"channel"`
+	ID          string `json:"id"`
+	OutRefundNo string `json:"out_refund_no"`
+	CaseID      string `json:"case_id"`
+	OrderID     string `json:"order_id"`
+	BuyerID     string `json:"buyer_id"`
+	BuyerPhone  string `json:"buyer_phone,omitempty"`
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	Channel     string `json:"channel"`
+	// TransactionID is the payment refunded against: a presale order's
+	// deposit and balance are two (F19).
+	TransactionID    string     `json:"transaction_id,omitempty"`
 	Destination      string     `json:"destination"`
 	Status           string     `json:"status"`
 	ProviderRefundID string     `json:"provider_refund_id,omitempty"`
@@ -37,7 +40,7 @@ func toRefundJSON(r *aftersales.Refund) refundJSON {
 	return refundJSON{
 		ID: r.ID(), OutRefundNo: r.OutRefundNo, CaseID: r.CaseID, OrderID: r.OrderID, BuyerID: r.BuyerID,
 		BuyerPhone: r.BuyerPhone, Amount: r.Amount.Amount, Currency: r.Amount.Currency, Channel: string(r.Channel),
-		Destination: string(r.Destination), Status: string(r.Status), ProviderRefundID: r.ProviderRefundID,
+		TransactionID: r.TransactionID, Destination: string(r.Destination), Status: string(r.Status), ProviderRefundID: r.ProviderRefundID,
 		Account: r.Account, ApprovedBy: r.ApprovedBy, ApprovedAt: timePtr(r.ApprovedAt), PaidBy: r.PaidBy,
 		CreatedAt: r.CreatedAt.UTC(), ArrivedAt: timePtr(r.ArrivedAt), Sandbox: r.Sandbox,
 	}

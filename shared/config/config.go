@@ -37,6 +37,11 @@ const (
 	EnvStaffJWTIssuer    = "STAFF_JWT_ISSUER"
 	EnvStaffJWTClientID  = "STAFF_JWT_CLIENT_ID"
 	EnvMallWebhookSecret = "MALL_WEBHOOK_SECRET"
+	// EnvMallCouponURL is the base URL of the mall's coupon service (F18),
+	// asked at decision time whether virtual goods were used, signed with
+	// the mall's shared secret (MALL_WEBHOOK_SECRET). Empty: the order
+	// snapshot's redeemed flag is trusted.
+	EnvMallCouponURL     = "MALL_COUPON_URL"
 	EnvLogLevel          = "LOG_LEVEL"
 	EnvStateMachineARN   = "CASE_STATE_MACHINE_ARN"
 	EnvIntakeQueueURL    = "INTAKE_QUEUE_URL"
@@ -110,17 +115,19 @@ type Config struct {
 	EvidenceBucket    string
 	JWT               JWT
 	MallWebhookSecret string
-	LogLevel          string
-	StateMachineARN   string
-	IntakeQueueURL    string
-	ReviewQueueURL    string
-	ProviderMode      string
-	SweepGrace        time.Duration
-	InboundQueueURL   string
-	EventBusName      string
-	WeChatPay         wechatpay.Settings // live provider mode; the route is configured when MchID is set
-	Alipay            alipay.Settings    // live provider mode; the route is configured when AppID is set
-	Endpoints         Endpoints
+	// MallCouponURL is the mall's coupon service (EnvMallCouponURL).
+	MallCouponURL   string
+	LogLevel        string
+	StateMachineARN string
+	IntakeQueueURL  string
+	ReviewQueueURL  string
+	ProviderMode    string
+	SweepGrace      time.Duration
+	InboundQueueURL string
+	EventBusName    string
+	WeChatPay       wechatpay.Settings // live provider mode; the route is configured when MchID is set
+	Alipay          alipay.Settings    // live provider mode; the route is configured when AppID is set
+	Endpoints       Endpoints
 	// NotificationsQueueURL is where case changes are announced (F6);
 	// empty: they are not.
 	NotificationsQueueURL string
@@ -186,6 +193,7 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 		TableName:         getenv(EnvTableName),
 		EvidenceBucket:    getenv(EnvEvidenceBucket),
 		MallWebhookSecret: getenv(EnvMallWebhookSecret),
+		MallCouponURL:     getenv(EnvMallCouponURL),
 		LogLevel:          getenv(EnvLogLevel),
 		JWT: JWT{
 			Issuer:        getenv(EnvJWTIssuer),

@@ -106,6 +106,8 @@ func everyFieldCase() *aftersales.Case {
 	c.RefundManual = true
 	c.Charges = &aftersales.Charges{ReturnShippingPaidBy: aftersales.PayerMerchant, ReturnPostageCap: 2000, FreeReturnShipping: true,
 		RestockingFee: 90, RestockingNote: "10% of 9.00 CNY (fruit)", Deducted: 90}
+	c.Bundle, c.Components = "phone-care", []string{"as_2"}
+	c.Tranches = []aftersales.Tranche{{Stage: aftersales.StageDeposit, Amount: 3}, {Stage: aftersales.StageCompensation, Amount: 3}}
 	c.Timeline = []aftersales.TimelineEntry{{Seq: 1, At: at, Actor: "buyer:b-1", Action: aftersales.ActSubmit}}
 	return c
 }
@@ -121,7 +123,10 @@ func everyFieldOrder() *aftersales.Order {
 				Quantity: 2, UnitPrice: 500, PaidAmount: 1000, Discount: 5, Refunded: 7, ActiveCaseID: "as_9"},
 			{LineID: "l2", Quantity: 1},
 		},
-		Fees:      aftersales.Fees{Shipping: 800, Tariff: 3},
+		Fees: aftersales.Fees{Shipping: 800, Tariff: 3},
+		Presale: &aftersales.Presale{Deposit: aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "d-1", Amount: 300},
+			DepositPaidAt: at.Add(-time.Hour), Balance: aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: "b-1", Amount: 1500},
+			BalancePaidAt: at},
 		UpdatedAt: at.Add(3 * time.Hour),
 	}
 }
@@ -168,6 +173,8 @@ func TestGoldenItems(t *testing.T) {
 				"outcome": gS("agreed")}),
 			"charges": gM(item{"shipping_paid_by": gS("merchant"), "postage_cap": gN("2000"), "free_shipping": gN("1"),
 				"restocking_fee": gN("90"), "restocking_note": gS("10% of 9.00 CNY (fruit)"), "deducted": gN("90")}),
+			"bundle": gS("phone-care"), "components": gL(gS("as_2")),
+			"tranches": gL(gM(item{"stage": gS("deposit"), "amount": gN("3")}), gM(item{"stage": gS("compensation"), "amount": gN("3")})),
 		}},
 		{"case with no field", caseShape.encode(&aftersales.Case{ID: "as_0"}), item{
 			"pk": gS("CASE#as_0"), "sk": gS("CASE"), "entity": gS("case"),
@@ -212,7 +219,11 @@ func TestGoldenItems(t *testing.T) {
 					"bundle": gS("b1"), "redeemed": gN("1"), "quantity": gN("2"), "unit_price": gN("500"), "paid_amount": gN("1000"), "discount": gN("5")}),
 				gM(item{"line_id": gS("l2"), "quantity": gN("1"), "unit_price": gN("0"), "paid_amount": gN("0"), "discount": gN("0")}),
 			),
-			"fees":       gM(item{"shipping": gN("800"), "tariff": gN("3")}),
+			"fees": gM(item{"shipping": gN("800"), "tariff": gN("3")}),
+			"presale": gM(item{"deposit": gM(item{"amount": gN("300"), "channel": gS("wechatpay"), "transaction_id": gS("d-1")}),
+				"deposit_paid_at": ts(-time.Hour),
+				"balance":         gM(item{"amount": gN("1500"), "channel": gS("alipay"), "transaction_id": gS("b-1")}),
+				"balance_paid_at": ts(0)}),
 			"updated_at": ts(3 * time.Hour),
 		}},
 		{"order with no field", orderShape.encode(&aftersales.Order{ID: "o-0"}), item{

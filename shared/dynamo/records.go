@@ -54,6 +54,9 @@ var caseShape = shape[aftersales.Case]{
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
 	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
 	optional(attrDispute, func(c *aftersales.Case) **aftersales.Dispute { return &c.Dispute }, disputeShape),
+	text(attrBundle, func(c *aftersales.Case) *string { return &c.Bundle }),
+	textList(attrComponents, func(c *aftersales.Case) *[]string { return &c.Components }),
+	objects(attrTranches, func(c *aftersales.Case) *[]aftersales.Tranche { return &c.Tranches }, trancheShape),
 	optional(attrCharges, func(c *aftersales.Case) **aftersales.Charges { return &c.Charges }, chargesShape),
 }
 
@@ -210,7 +213,20 @@ var orderShape = shape[aftersales.Order]{
 	textSet(attrNotifyChannels, func(o *aftersales.Order) *[]aftersales.Channel { return &o.NotifyChannels }),
 	objects(attrLines, func(o *aftersales.Order) *[]aftersales.OrderLine { return &o.Lines }, orderLineShape),
 	object(attrFees, func(o *aftersales.Order) *aftersales.Fees { return &o.Fees }, feesShape),
+	optional(attrPresale, func(o *aftersales.Order) **aftersales.Presale { return &o.Presale }, presaleShape),
 	instant(attrUpdatedAt, func(o *aftersales.Order) *time.Time { return &o.UpdatedAt }),
+}
+
+var presaleShape = shape[aftersales.Presale]{
+	object(attrDeposit, func(p *aftersales.Presale) *aftersales.Payment { return &p.Deposit }, paymentShape),
+	instant(attrDepositPaidAt, func(p *aftersales.Presale) *time.Time { return &p.DepositPaidAt }),
+	object(attrBalance, func(p *aftersales.Presale) *aftersales.Payment { return &p.Balance }, paymentShape),
+	instant(attrBalancePaidAt, func(p *aftersales.Presale) *time.Time { return &p.BalancePaidAt }),
+}
+
+var trancheShape = shape[aftersales.Tranche]{
+	text(attrStage, func(t *aftersales.Tranche) *string { return &t.Stage }),
+	number(attrAmount, func(t *aftersales.Tranche) *int64 { return &t.Amount }),
 }
 
 var paymentShape = shape[aftersales.Payment]{

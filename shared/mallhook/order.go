@@ -31,6 +31,23 @@ type OrderJSON struct {
 	NotifyChannels []string   `json:"notify_channels,omitempty"`
 	Lines          []LineJSON `json:"lines"`
 	Fees           FeesJSON   `json:"fees"`
+	// Presale is how a presale order was paid (F19): the deposit, and the
+	// balance once paid, each its own payment.
+	Presale *PresaleJSON `json:"presale,omitempty"`
+}
+
+// PresaleJSON are the two payments of a presale order.
+type PresaleJSON struct {
+	Deposit StageJSON  `json:"deposit"`
+	Balance *StageJSON `json:"balance,omitempty"`
+}
+
+// StageJSON is one payment of a presale order.
+type StageJSON struct {
+	Channel       string     `json:"channel"`
+	TransactionID string     `json:"transaction_id"`
+	Amount        int64      `json:"amount"`
+	PaidAt        *time.Time `json:"paid_at"`
 }
 
 // PaymentJSON is the payment of an order snapshot.
@@ -93,6 +110,12 @@ func (in OrderJSON) Order() *aftersales.Order {
 	for _, ch := range in.NotifyChannels {
 		o.NotifyChannels = append(o.NotifyChannels, aftersales.Channel(ch))
 	}
+	if p := in.Presale; p != nil {
+		o.Presale = &aftersales.Presale{Deposit: p.Deposit.payment(), DepositPaidAt: deref(p.Deposit.PaidAt)}
+		if p.Balance != nil {
+			o.Presale.Balance, o.Presale.BalancePaidAt = p.Balance.payment(), deref(p.Balance.PaidAt)
+		}
+	}
 	for _, l := range in.Lines {
 		o.Lines = append(o.Lines, aftersales.OrderLine{LineID: l.LineID, SKU: l.SKU, Name: l.Name,
 			Kind: aftersales.LineKind(l.Kind), Category: l.Category, Bundle: l.Bundle, Redeemed: l.Redeemed, Quantity: l.Quantity,
@@ -113,6 +136,13 @@ func FromOrder(o *aftersales.Order) OrderJSON {
 	for _, ch := range o.NotifyChannels {
 		out.NotifyChannels = append(out.NotifyChannels, string(ch))
 	}
+	if p := o.Presale; p != nil {
+		out.Presale = &PresaleJSON{Deposit: stageOf(p.Deposit, p.DepositPaidAt)}
+		if p.BalancePaid() {
+			b := stageOf(p.Balance, p.BalancePaidAt)
+			out.Presale.Balance = &b
+		}
+	}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, LineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Bundle, l.Redeemed, l.Quantity, l.UnitPrice, l.PaidAmount, l.Discount})
 	}
@@ -132,4 +162,12 @@ func ptr(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+func (s StageJSON) payment() aftersales.Payment {
+	return aftersales.Payment{Channel: aftersales.PaymentChannel(s.Channel), TransactionID: s.TransactionID, Amount: s.Amount}
+}
+
+func stageOf(p aftersales.Payment, at time.Time) StageJSON {
+	return StageJSON{Channel: string(p.Channel), TransactionID: p.TransactionID, Amount: p.Amount, PaidAt: ptr(at)}
 }

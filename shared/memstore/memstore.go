@@ -372,6 +372,8 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	out := *c
 	out.Lines = cloneSlice(c.Lines)
 	out.Evidence = cloneSlice(c.Evidence)
+	out.Components = cloneSlice(c.Components)
+	out.Tranches = cloneSlice(c.Tranches)
 	out.Timeline = cloneSlice(c.Timeline)
 	normalizeTimeline(out.Timeline)
 	if c.Decision != nil {
@@ -411,6 +413,11 @@ func cloneOrder(o *aftersales.Order) *aftersales.Order {
 	out.Lines = cloneSlice(o.Lines)
 	out.NotifyChannels = cloneSlice(o.NotifyChannels)
 	out.FeeLedger = cloneSlice(o.FeeLedger)
+	if o.Presale != nil {
+		p := *o.Presale
+		p.DepositPaidAt, p.BalancePaidAt = utc(p.DepositPaidAt), utc(p.BalancePaidAt)
+		out.Presale = &p
+	}
 	out.PaidAt, out.ShippedAt, out.DeliveredAt, out.UpdatedAt = utc(o.PaidAt), utc(o.ShippedAt), utc(o.DeliveredAt), utc(o.UpdatedAt)
 	return &out
 }

@@ -1,6 +1,7 @@
 package ruleset
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -24,7 +25,10 @@ type ruleSetJSON struct {
 	Mall               *mallJSON      `json:"mall,omitempty"`
 	Fees               *feesJSON      `json:"fees,omitempty"`
 	// Perks by member tier; left out, the default perks; {} for none.
-	Perks map[string]perkJSON `json:"perks"`
+	Perks        map[string]perkJSON `json:"perks"`
+	VirtualGoods *virtualJSON        `json:"virtual_goods,omitempty"`
+	Bundles      *bundlesJSON        `json:"bundles,omitempty"`
+	Presale      *presaleJSON        `json:"presale,omitempty"`
 }
 
 // mallJSON are the mall settings (issue 15); left out, or any part of
@@ -45,6 +49,26 @@ type couponJSON struct {
 type followUpJSON struct {
 	MemberTiers      []string `json:"member_tiers,omitempty"`
 	OrderAmountAbove *int64   `json:"order_amount_above,omitempty"`
+}
+
+// presaleJSON are the presale terms (F19); each left out takes its default
+// (aftersales.DefaultPresaleSettings).
+type presaleJSON struct {
+	ShipWithinDays *int   `json:"ship_within_days,omitempty"`
+	LateShipment   string `json:"late_shipment,omitempty"`
+}
+
+// bundlesJSON are the settings for bundles (F20); left out, the default
+// (aftersales.DefaultBundleSettings).
+type bundlesJSON struct {
+	VirtualComponents string `json:"virtual_components,omitempty"`
+}
+
+// virtualJSON are the settings for virtual goods (F18); each left out
+// takes its default (aftersales.DefaultVirtualGoodsSettings).
+type virtualJSON struct {
+	RedemptionCheck string `json:"redemption_check,omitempty"`
+	WhenUnavailable string `json:"when_unavailable,omitempty"`
 }
 
 // evidenceJSON are the settings of the evidence checks; left out, the
@@ -215,6 +239,28 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 			rs.Mall.FollowUp = aftersales.FollowUpRule{MemberTiers: m.FollowUp.MemberTiers, OrderAmountAbove: m.FollowUp.OrderAmountAbove}
 		}
 	}
+	rs.VirtualGoods = aftersales.DefaultVirtualGoodsSettings()
+	if r.VirtualGoods != nil {
+		if r.VirtualGoods.RedemptionCheck != "" {
+			rs.VirtualGoods.RedemptionCheck = r.VirtualGoods.RedemptionCheck
+		}
+		if r.VirtualGoods.WhenUnavailable != "" {
+			rs.VirtualGoods.WhenUnavailable = r.VirtualGoods.WhenUnavailable
+		}
+	}
+	rs.Presale = aftersales.DefaultPresaleSettings()
+	if r.Presale != nil {
+		if r.Presale.ShipWithinDays != nil {
+			rs.Presale.ShipWithinDays = *r.Presale.ShipWithinDays
+		}
+		if r.Presale.LateShipment != "" {
+			rs.Presale.LateShipment = r.Presale.LateShipment
+		}
+	}
+	rs.Bundles = aftersales.DefaultBundleSettings()
+	if r.Bundles != nil && r.Bundles.VirtualComponents != "" {
+		rs.Bundles.VirtualComponents = r.Bundles.VirtualComponents
+	}
 	for _, x := range r.Rules {
 		rs.Rules = append(rs.Rules, aftersales.Rule{ID: x.ID, Description: x.Description,
 			When: aftersales.Condition(x.When),
@@ -268,6 +314,13 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 	if out.Evidence.Slots == nil {
 		out.Evidence.Slots = map[aftersales.LineKind][]string{} // null would read back as the default slots
 	}
+	vg := rs.VirtualGoods
+	def := aftersales.DefaultVirtualGoodsSettings()
+	out.VirtualGoods = &virtualJSON{RedemptionCheck: cmp.Or(vg.RedemptionCheck, def.RedemptionCheck),
+		WhenUnavailable: cmp.Or(vg.WhenUnavailable, def.WhenUnavailable)}
+	days := cmp.Or(rs.Presale.ShipWithinDays, aftersales.DefaultPresaleShipDays)
+	out.Presale = &presaleJSON{ShipWithinDays: &days, LateShipment: cmp.Or(rs.Presale.LateShipment, aftersales.LateDoubleDeposit)}
+	out.Bundles = &bundlesJSON{VirtualComponents: cmp.Or(rs.Bundles.VirtualComponents, aftersales.VirtualRefundAtOnce)}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
 			When: conditionJSON(r.When), Then: outcomeJSON(r.Then)})

@@ -20,6 +20,9 @@ func fullRuleSet() *aftersales.RuleSet {
 	return &aftersales.RuleSet{
 		Version: 12, UpdatedAt: time.Date(2026, 11, 20, 12, 30, 0, 0, time.UTC), UpdatedBy: "staff:alice",
 		AdminApprovalAbove: 80000,
+		VirtualGoods:       aftersales.VirtualGoodsSettings{RedemptionCheck: aftersales.RedemptionSnapshot, WhenUnavailable: aftersales.UnavailableSnapshot},
+		Bundles:            aftersales.BundleSettings{VirtualComponents: aftersales.VirtualWithTheReturn},
+		Presale:            aftersales.PresaleSettings{ShipWithinDays: 10, LateShipment: aftersales.LateNone},
 		Rules: []aftersales.Rule{
 			{ID: "everything", Description: "every condition at once",
 				When: aftersales.Condition{
@@ -182,6 +185,11 @@ func TestDecodeErrors(t *testing.T) {
 		{"misspelt condition", set("", rule(`{"amount_abov": 5000}`, approve)), []string{"rules[0].when.amount_abov"}, ""},
 		{"misspelt outcome field", set("", rule(`{"amount_above": 5000}`, `{"decision": "manual", "levle": "admin"}`)), []string{"rules[0].then.levle"}, ""},
 		{"unknown deadline", set(`"deadlines": {"review": "48h"}`), []string{"deadlines.review"}, ""},
+		{"unknown redemption check", set(`"virtual_goods": {"redemption_check": "cached"}`), []string{"virtual_goods.redemption_check"}, ""},
+		{"unknown fallback", set(`"virtual_goods": {"when_unavailable": "approve"}`), []string{"virtual_goods.when_unavailable"}, ""},
+		{"unknown bundle handling", set(`"bundles": {"virtual_components": "never"}`), []string{"bundles.virtual_components"}, ""},
+		{"presale promise too long", set(`"presale": {"ship_within_days": 400}`), []string{"presale.ship_within_days"}, ""},
+		{"unknown late shipment terms", set(`"presale": {"late_shipment": "triple"}`), []string{"presale.late_shipment"}, ""},
 		{"every unknown field at once", `{"b": 1, "a": 2, "rules": [{"id": "x", "zz": 1, "when": {"yy": 2}, "then": {}}]}`,
 			[]string{"a", "b", "rules[0].when.yy", "rules[0].zz"}, ""},
 

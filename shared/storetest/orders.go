@@ -15,6 +15,14 @@ func testOrderRoundTrip(t *testing.T, s Stores) {
 		orderLine("l1", aftersales.KindPhysical, 2, 19800),
 		orderLine("l2", aftersales.KindAppliance, 1, 259900))
 	o.Lines[1].Bundle = "phone+insurance"
+	// A presale order's payments read back too, with the compensation's
+	// ledger entry (F19).
+	o.Presale = &aftersales.Presale{
+		Deposit:       aftersales.Payment{Channel: aftersales.ChannelWeChatPay, TransactionID: "4200-d", Amount: 50000},
+		DepositPaidAt: Epoch.Add(-96*time.Hour + 987654321),
+		Balance:       aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: "2026-b", Amount: 228700},
+		BalancePaidAt: Epoch.Add(-72 * time.Hour),
+	}
 	in := *o
 	in.Lines = append([]aftersales.OrderLine(nil), o.Lines...)
 	in.Lines[0].Refunded, in.Lines[0].ActiveCaseID = 500, "as_forged"

@@ -36,6 +36,7 @@ func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
 		{"RefundNumberTaken", testRefundNumberTaken},
 		{"RefundsUpToPaid", testRefundsUpToPaid},
 		{"FeeAccountsUpToPaid", testFeeAccountsUpToPaid},
+		{"FeesBookedUpToPaid", testFeesBookedUpToPaid},
 		{"RefundAmountPositiveAndBooked", testRefundAmountPositiveAndBooked},
 		{"ConcurrentRefundsOneLine", testConcurrentRefunds},
 		{"ConcurrentSnapshotsNewestWins", testConcurrentSnapshots},
@@ -914,5 +915,36 @@ func testNotifications(t *testing.T, s RefundStores) {
 				t.Error("not seen after recording")
 			}
 		})
+	}
+}
+
+// testFeesBookedUpToPaid (F17): an order's fees have ledger entries of
+// their own (aftersales.FeeShippingID, FeeTariffID): a refund books on
+// them beside the goods, they read back in the order's FeeLedger, and the
+// database refuses a refund past what was paid for a fee as for a line.
+func testFeesBookedUpToPaid(t *testing.T, s RefundStores) {
+	o := newOrder("o-1", "buyer-1", orderLine("l1", aftersales.KindCrossBorder, 1, 27000))
+	o.Fees = aftersales.Fees{Shipping: 2000, Tariff: 3000}
+	o.Payment.Amount = 32000
+	putOrder(t, s.Stores, o)
+
+	over := newRefund("as_fee0", 1, o, Epoch, map[string]int64{"l1": 27000, aftersales.FeeTariffID: 3001})
+	if err := s.Refunds.BeginRefund(t.Context(), over); !errors.Is(err, aftersales.ErrOverRefund) {
+		t.Fatalf("a tariff refund past the tariff paid: %v, want ErrOverRefund", err)
+	}
+	wantNoRefund(t, s, over)
+	all := map[string]int64{"l1": 27000, aftersales.FeeShippingID: 2000, aftersales.FeeTariffID: 3000}
+	begin(t, s, newRefund("as_fee1", 1, o, Epoch, all))
+	got := getOrder(t, s.Stores, "o-1")
+	fees := map[string]int64{}
+	for _, f := range got.FeeLedger {
+		fees[f.LineID] = f.Refunded
+	}
+	if want := map[string]int64{aftersales.FeeShippingID: 2000, aftersales.FeeTariffID: 3000}; !maps.Equal(fees, want) || got.Lines[0].Refunded != 27000 {
+		t.Errorf("ledger after the refund: fees %v, line %d; want %v, 27000", fees, got.Lines[0].Refunded, want)
+	}
+	again := newRefund("as_fee2", 1, o, Epoch, map[string]int64{aftersales.FeeShippingID: 1})
+	if err := s.Refunds.BeginRefund(t.Context(), again); !errors.Is(err, aftersales.ErrOverRefund) {
+		t.Errorf("one fen more of shipping: %v, want ErrOverRefund", err)
 	}
 }

@@ -60,6 +60,10 @@ type Ports struct {
 
 	Clock aftersales.Clock
 	IDs   aftersales.IDGenerator
+
+	// Coupons is the mall's coupon service (F18): asked at decision time
+	// whether virtual goods were used; nil trusts the order snapshot.
+	Coupons aftersales.CouponService
 }
 
 // Services are the use cases, wired to each other: the workflow resumes
@@ -95,12 +99,12 @@ func New(p Ports) *Services {
 		p.Cases = &mall.Raising{CaseStore: p.Cases, Orders: p.Orders, Rules: p.Rules}
 	}
 	wf := &workflow.Service{Cases: p.Cases, Orders: p.Orders, Rules: p.Rules, Refunds: p.Refunds,
-		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock}
+		Waits: p.Waits, Intake: p.Intake, Clock: p.Clock, Coupons: p.Coupons}
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
 		Notifications: p.Notifications, Notices: p.Notices, Workflow: wf, Clock: p.Clock}
 	wf.Polls = rf
 	cs := &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
-		Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs}
+		Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs, Coupons: p.Coupons}
 	return &Services{
 		Cases: cs,
 		Review: &review.Service{Cases: p.Cases, Rules: p.Rules, Jobs: p.Jobs, Queue: p.Reviews, Workflow: wf,

@@ -25,6 +25,7 @@ import (
 	"github.com/aftersales/aftersales/shared/dynamo"
 	"github.com/aftersales/aftersales/shared/eventbus"
 	"github.com/aftersales/aftersales/shared/kuaidi100"
+	"github.com/aftersales/aftersales/shared/mallcoupon"
 	"github.com/aftersales/aftersales/shared/mallhook"
 	"github.com/aftersales/aftersales/shared/outbox"
 	"github.com/aftersales/aftersales/shared/rekog"
@@ -104,6 +105,15 @@ func (b *builder) ports() usecase.Ports {
 	return p
 }
 
+// coupons is the mall's coupon service, or nil when none is configured
+// (the order snapshot's redeemed flag is trusted then).
+func (b *builder) coupons() aftersales.CouponService {
+	if b.cfg.MallCouponURL == "" {
+		return nil
+	}
+	return mallcoupon.New(b.cfg.MallCouponURL, b.cfg.MallWebhookSecret, b.d.Clock)
+}
+
 func (b *builder) workflows() *stepfn.Workflows {
 	return stepfn.New(awsenv.SFN(b.ac, b.cfg.Endpoints.StepFunctions), b.cfg.StateMachineARN)
 }
@@ -143,6 +153,7 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	p := b.ports()
 	p.Evidence = s3blob.New(awsenv.S3(b.ac, cfg.Endpoints.S3), cfg.EvidenceBucket, b.d.Clock)
 	p.Waits = b.workflows()
+	p.Coupons = b.coupons() // a preview decides as the workflow will (F18)
 	if cfg.IntakeQueueURL != "" {
 		p.Intake = b.queue(cfg.IntakeQueueURL)
 	}
@@ -182,6 +193,11 @@ func Webhooks(ctx context.Context, cfg config.Config, d Deps) (http.Handler, err
 	p := b.ports()
 	p.Notices = sqsbus.Inbound{Queue: b.queue(cfg.InboundQueueURL)}
 	p.Parcels = sqsbus.Inbound{Queue: b.queue(cfg.InboundQueueURL)}
+	if cfg.IntakeQueueURL != "" {
+		// The customs callback opens auto refund cases (F17) and hands
+		// them to the workflow like the API hands buyers' cases.
+		p.Intake = b.queue(cfg.IntakeQueueURL)
+	}
 	svc := b.services(p)
 	routes, err := webhookRoutes(cfg, svc, b.d)
 	if err != nil {
@@ -204,6 +220,9 @@ func webhookRoutes(cfg config.Config, svc *usecase.Services, d Deps) ([]webhookR
 	routes, err := notificationRoutes(cfg, svc.Refunds, d)
 	return append(routes, webhookRoute{"POST", "/webhooks/mall/orders",
 		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Orders: svc.Orders, Clock: d.Clock}},
+		// F17: customs failures and returned parcels refund the order.
+		webhookRoute{"POST", "/webhooks/mall/customs",
+			&mallhook.CustomsHandler{Secret: cfg.MallWebhookSecret, Customs: svc.Cases, Clock: d.Clock}},
 		// Courier pushes (issue 15); with no salt key every push is refused.
 		webhookRoute{"POST", "/webhooks/kuaidi100", &kuaidi100.Hook{Salts: kuaidi100.Salts{Key: []byte(cfg.Kuaidi100.SaltKey)},
 			Parcels: svc.Returns, Clock: d.Clock, Logger: d.Logger}}), err
@@ -236,6 +255,7 @@ func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, er
 		return nil, err
 	}
 	p := b.resuming()
+	p.Coupons = b.coupons() // the review step asks whether virtual goods were used (F18)
 	b.decorate(&p)
 	if p.Payments, err = payments(cfg, b.d); err != nil {
 		return nil, err

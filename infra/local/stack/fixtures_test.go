@@ -100,6 +100,7 @@ func TestReplayFixtures(t *testing.T) {
 		{"apigw/no-token.json", http.StatusUnauthorized, "unauthenticated"},
 		{"apigw/cancel-case.json", http.StatusOK, `"status":"cancelled"`},
 		{"webhooks/mall-order.json", http.StatusNoContent, ""},
+		{"webhooks/mall-customs.json", http.StatusOK, `"case_id"`}, // F17: o-1006's customs failure opens its auto refund
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {

@@ -55,8 +55,17 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 			line("l1", "FRIDGE-300", "Refrigerator 300 L", aftersales.KindAppliance, "large_appliances", 1, 329900)),
 		order("o-1006", "buyer-2", aftersales.OrderShipped, at(4*day), at(3*day), none, "diamond", wechat(32000, "4200001006"), aftersales.Fees{Shipping: 2000, Tariff: 3000},
 			line("l1", "SERUM-JP", "Face serum (Japan)", aftersales.KindCrossBorder, "cosmetics", 1, 27000)),
-		order("o-1007", "buyer-2", aftersales.OrderPaid, at(10*day), none, none, "regular", wechat(20000, "4200001007"), aftersales.Fees{},
+		// F19: deposit 50 by WeChat Pay 10 days ago, balance 150 by Alipay
+		// 9 days ago, not shipped: more than the 7 days of the default
+		// rule set, so a refund now also owes double the deposit.
+		presale(order("o-1007", "buyer-2", aftersales.OrderPaid, at(10*day), none, none, "regular", wechat(20000, "4200001007"), aftersales.Fees{},
 			line("l1", "CONSOLE-PRE", "Game console (presale deposit + balance)", aftersales.KindPresale, "electronics", 1, 20000)),
+			wechat(5000, "4200001007D"), at(10*day), alipay(15000, "2026112722001007B"), at(9*day)),
+		// F19: only the deposit is paid (2 days ago): a refund is the
+		// deposit's alone.
+		presale(order("o-1011", "buyer-1", aftersales.OrderPaid, at(2*day), none, none, "regular", wechat(3000, "4200001011D"), aftersales.Fees{},
+			line("l1", "LENS-PRE", "Camera lens (presale deposit)", aftersales.KindPresale, "electronics", 1, 3000)),
+			wechat(3000, "4200001011D"), at(2*day), aftersales.Payment{}, none),
 		order("o-1008", "buyer-2", aftersales.OrderDelivered, at(8*day), at(7*day), at(5*day), "gold", wechat(409800, "4200001008"), aftersales.Fees{},
 			bundlePhone, bundleCare),
 		// Money rules (issue 17): a discounted line and a shipping fee, for
@@ -66,7 +75,46 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 			earbuds, line("l2", "CASE-PHONE", "Phone case", aftersales.KindPhysical, "accessories", 1, 4900)),
 		order("o-1013", "buyer-2", aftersales.OrderDelivered, at(3*day), at(2*day), at(1*day), "platinum", alipay(17100, "2026112722001013"), aftersales.Fees{Shipping: 1200},
 			line("l1", "LAMP-DESK", "Desk lamp", aftersales.KindPhysical, "home", 1, 15900)),
+		// F18: the snapshot says the coupon is unused, but the mall's
+		// coupon service knows it was used since (SeedRedemptions): the
+		// live check at decision time rejects it.
+		order("o-1009", "buyer-1", aftersales.OrderCompleted, at(2*day), none, none, "regular", wechat(3000, "4200001009"), aftersales.Fees{},
+			line("l1", "COUPON-30", "Coffee voucher", aftersales.KindVirtual, "coupons", 1, 3000)),
+		// F17: a cross-border order of an English-speaking buyer, shipped
+		// and waiting at customs: a clearance failure posted to
+		// /webhooks/mall/customs refunds goods, tariff and shipping.
+		english(order("o-1010", "buyer-3", aftersales.OrderShipped, at(3*day), at(2*day), none, "regular", alipay(39000, "2026112722001010"),
+			aftersales.Fees{Shipping: 2500, Tariff: 4500},
+			line("l1", "VITAMINS-AU", "Vitamins (Australia)", aftersales.KindCrossBorder, "health", 2, 16000))),
 	}
+}
+
+// presale gives o its deposit and balance payments (an unpaid balance is
+// the zero Payment); the order's payment is what they add up to.
+func presale(o *aftersales.Order, deposit aftersales.Payment, depositAt time.Time, balance aftersales.Payment, balanceAt time.Time) *aftersales.Order {
+	o.Presale = &aftersales.Presale{Deposit: deposit, DepositPaidAt: depositAt, Balance: balance, BalancePaidAt: balanceAt}
+	o.Payment.Amount = deposit.Amount + balance.Amount
+	return o
+}
+
+// english marks o's buyer as reading English.
+func english(o *aftersales.Order) *aftersales.Order {
+	o.Language = aftersales.LangEN
+	return o
+}
+
+// Redemption is a use of a seeded coupon the mall's coupon service knows
+// and the order snapshot does not.
+type Redemption struct {
+	OrderID, LineID string
+	At              time.Time
+	Detail          string
+}
+
+// SeedRedemptions are the codes of the demo orders used since their last
+// order event (F18), relative to now.
+func SeedRedemptions(now time.Time) []Redemption {
+	return []Redemption{{"o-1009", "l1", now.Add(-3 * time.Hour).UTC().Truncate(time.Second), "redeemed at the Central Station café"}}
 }
 
 // seed posts the demo orders through the mall webhook, signed, as the mall
@@ -85,6 +133,9 @@ func (s *Stack) seed(ctx context.Context) error {
 			return fmt.Errorf("%w: %s: %d %s", errSeed, o.ID, status, resp)
 		}
 		s.remember(o.ID)
+	}
+	for _, r := range SeedRedemptions(s.Clock.Now()) {
+		s.MallCoupons.Redeem(r.OrderID, r.LineID, r.At, r.Detail)
 	}
 	return nil
 }

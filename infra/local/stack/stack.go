@@ -27,6 +27,7 @@ import (
 	"github.com/aftersales/aftersales/infra/local/fakealipay"
 	"github.com/aftersales/aftersales/infra/local/fakeevents"
 	"github.com/aftersales/aftersales/infra/local/fakekuaidi100"
+	"github.com/aftersales/aftersales/infra/local/fakemallcoupon"
 	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
@@ -69,6 +70,9 @@ type Options struct {
 	// Kuaidi100Addr serves the courier aggregator's stand-in (issue 15),
 	// default 127.0.0.1:8096.
 	Kuaidi100Addr string
+	// MallAddr serves the stand-in of the mall's coupon service (F18),
+	// default 127.0.0.1:8097.
+	MallAddr string
 	// AnyPorts puts every server whose address is not set on a free
 	// loopback port ("127.0.0.1:0"), for tests and benchmarks that run
 	// side by side.
@@ -164,6 +168,8 @@ type Stack struct {
 	// Kuaidi100 is the courier aggregator's stand-in (issue 15).
 	Kuaidi100 *fakekuaidi100.Server
 	inbound   atomic.Pointer[esm.Mapping] // the inbound queue's consumer, once started
+	// MallCoupons is the stand-in of the mall's coupon service (F18).
+	MallCoupons *fakemallcoupon.Server
 	// SQS is the local SQS; its JSON API is served at sqsURL.
 	SQS    *sqslocal.Server
 	sqsURL string
@@ -276,6 +282,10 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		apiLn.Close()
 		return nil, fmt.Errorf("stack: courier stand-in: %w", err)
 	}
+	if err := s.startMall(o); err != nil {
+		apiLn.Close()
+		return nil, fmt.Errorf("stack: mall stand-in: %w", err)
+	}
 	s.Events = &eventbus.Recorder{}
 	// The bus's PutEvents for state machines' events:putEvents tasks:
 	// what they put shows in /dev/events beside the domain events.
@@ -325,7 +335,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 
 func withDefaults(o Options) Options {
 	if o.AnyPorts {
-		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr, &o.Kuaidi100Addr} {
+		for _, addr := range []*string{&o.Addr, &o.DynamoAddr, &o.S3Addr, &o.SFNAddr, &o.SQSAddr, &o.WeChatPayAddr, &o.AlipayAddr, &o.WeChatMsgAddr, &o.SMSAddr, &o.EventsAddr, &o.Kuaidi100Addr, &o.MallAddr} {
 			if *addr == "" {
 				*addr = "127.0.0.1:0"
 			}
@@ -363,6 +373,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.Kuaidi100Addr == "" {
 		o.Kuaidi100Addr = "127.0.0.1:8096"
+	}
+	if o.MallAddr == "" {
+		o.MallAddr = "127.0.0.1:8097"
 	}
 	if o.Clock == nil {
 		o.Clock = vclock.Real()
@@ -455,6 +468,7 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devListOrders)))
 	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
 	mux.Handle("POST /dev/clock", apigw.Middleware(s.log, http.HandlerFunc(s.devClock)))
+	mux.Handle("POST /dev/customs", apigw.Middleware(s.log, http.HandlerFunc(s.devPostCustoms)))
 	mux.Handle("GET /dev/events", apigw.Middleware(s.log, http.HandlerFunc(s.devEvents)))
 	mux.Handle("GET /dev/wechat/messages", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatMessages)))
 	mux.Handle("POST /dev/wechat/fail", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatFail)))
@@ -518,7 +532,8 @@ func (s *Stack) QuickStart() string {
 		"{BUCKET}", EvidenceBucket, "{SQS}", s.sqsURL, "{QUEUES}", IntakeQueue+", "+ReviewQueue+", "+InboundQueue+", "+NotificationsQueue+", "+EvidenceQueue+" (+ DLQs)", "{EVENTS}", s.eventsURL,
 		"{SFN}", s.sfnURL, "{MACHINE}", CaseStateMachine, "{FILE}", statemachines.Case,
 		"{WECHAT}", s.wechatURL, "{ALIPAY}", s.alipayURL, "{WECHATMSG}", s.Config.Notify.WeChatEndpoint, "{SMS}", s.Config.Notify.SMSEndpoint,
-		"{KUAIDI100}", s.Config.Kuaidi100.Base)
+		"{KUAIDI100}", s.Config.Kuaidi100.Base,
+		"{MALL}", s.Config.MallCouponURL)
 	return r.Replace(quickStart)
 }
 
@@ -534,6 +549,7 @@ const quickStart = `After-sales local stack
   SMS            {SMS}   (stand-in of End User Messaging SMS)
   EventBridge    {EVENTS}   (PutEvents of the outbox publisher and of state machines' tasks; GET /dev/events shows the bus)
   Kuaidi100      {KUAIDI100}   (stand-in of the courier aggregator: number recognition, subscriptions, signed pushes)
+  Mall coupons   {MALL}   (stand-in of the mall's coupon service: redemption queries, signed both ways)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
@@ -650,6 +666,25 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s {API}/dev/wechat/messages; curl -s {API}/dev/sms
   #    WeChat down for the next 3 sends: nothing is lost, nothing is sent twice once it is back
   curl -s -X POST {API}/dev/wechat/fail -d '{"times":3}'
+
+  # 5. industry cases (issue 17). Virtual goods: the mall's coupon service ({MALL}) is asked at decision
+  #    time: buyer-1's cinema coupon o-1004 is unused (refunded at once); the coffee voucher o-1009 was
+  #    used after its snapshot (rejected, saying when and where)
+  curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: demo-5' -d '{"order_id":"o-1009","type":"refund_only","reason":"virtual_unused","lines":[{"line_id":"l1","quantity":1}]}'
+  #    cross-border: customs fails for buyer-3's vitamins (o-1010): goods + tariff + shipping refunded, told in English
+  curl -s -X POST {API}/dev/customs -d '{"event_id":"cus-demo-1","order_id":"o-1010","status":"clearance_failed","detail":"licence missing","at":"2026-12-05T10:00:00Z"}'
+  BUYER3=$(curl -s -X POST '{API}/dev/token?raw=1' -d '{"sub":"buyer-3","roles":["buyer"]}')
+  sleep 1; curl -s {API}/v1/cases -H "Authorization: Bearer $BUYER3"; curl -s {API}/v1/notifications -H "Authorization: Bearer $BUYER3"
+  #    bundle: buyer-2 returns the phone and its screen insurance (o-1008): the insurance is refunded at once
+  #    in a case of its own (see "components"), the phone waits for an admin and its return
+  curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-6' \
+    -d '{"order_id":"o-1008","type":"return_refund","reason":"no_reason_7_days","lines":[{"line_id":"l1","quantity":1},{"line_id":"l2","quantity":1}]}'
+  #    presale: buyer-2's console (o-1007) was not shipped within 7 days of its balance: the refund pays the
+  #    deposit (WeChat Pay), the balance (Alipay) and the deposit again as compensation (store balance)
+  curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-7' \
+    -d '{"order_id":"o-1007","type":"refund_only","reason":"not_shipped","lines":[{"line_id":"l1","quantity":1}]}'
+  sleep 3; curl -s '{API}/v1/staff/refunds?order_id=o-1007' -H "Authorization: Bearer $STAFF"
 `
 
 // memoryStore is every store port in memory.

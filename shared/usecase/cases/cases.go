@@ -25,6 +25,9 @@ type Service struct {
 	Workflow    casework.Resumer        // resumes a wait a buyer's change ends
 	Clock       aftersales.Clock
 	IDs         aftersales.IDGenerator
+	// Coupons answers a preview's redemption question as the workflow's
+	// decision will (F18); nil: the snapshot is trusted.
+	Coupons aftersales.CouponService
 	// Pause waits d or until ctx is done, while a duplicate request waits
 	// for the request that holds its idempotency key (nil: a timer). Tests
 	// set it to wait for what they wait for, rather than for time.

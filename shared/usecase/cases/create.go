@@ -26,12 +26,13 @@ func (s *Service) CreateCase(ctx context.Context, p aftersales.Principal, app af
 		// Before the key is claimed: a request past its limits claims nothing.
 		return aftersales.CreateResult{}, err
 	}
-	return s.open(ctx, p, idem, func(id string) (*aftersales.Case, error) { return s.newCase(ctx, p, id, app) })
+	return s.open(ctx, p, idem, func(id string) (*aftersales.Case, []*aftersales.Case, error) { return s.newCase(ctx, p, id, app) })
 }
 
-// open creates the case build makes, once per idempotency key of p's: the
-// protocol of CreateCase, shared by every way a case is opened.
-func (s *Service) open(ctx context.Context, p aftersales.Principal, idem *aftersales.IdempotentRequest, build func(id string) (*aftersales.Case, error)) (aftersales.CreateResult, error) {
+// open creates the case build makes (with the component cases it split
+// off, F20), once per idempotency key of p's: the protocol of CreateCase,
+// shared by every way a case is opened.
+func (s *Service) open(ctx context.Context, p aftersales.Principal, idem *aftersales.IdempotentRequest, build builder) (aftersales.CreateResult, error) {
 	id := s.IDs.NewID("as")
 	if idem == nil {
 		return s.create(ctx, p, id, build, nil)
@@ -60,11 +61,17 @@ func (s *Service) open(ctx context.Context, p aftersales.Principal, idem *afters
 	return res, err
 }
 
+// builder builds case id, and the component cases an application
+// returning a bundle is split into (none for most).
+type builder func(id string) (*aftersales.Case, []*aftersales.Case, error)
+
 // create builds case id and writes it with idem's answer in place of the
-// request's claim.
-func (s *Service) create(ctx context.Context, p aftersales.Principal, id string, build func(id string) (*aftersales.Case, error), idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
+// request's claim. Its component cases are written first; should the case
+// itself not be written, they are cancelled again, so that no part of a
+// refused application stays open.
+func (s *Service) create(ctx context.Context, p aftersales.Principal, id string, build builder, idem *aftersales.IdempotentRequest) (aftersales.CreateResult, error) {
 	const op = "case.create"
-	c, err := build(id)
+	c, parts, err := build(id)
 	if err != nil {
 		return aftersales.CreateResult{}, err
 	}
@@ -78,7 +85,19 @@ func (s *Service) create(ctx context.Context, p aftersales.Principal, id string,
 		rec = &aftersales.IdempotencyRecord{Scope: p.ID, Key: idem.Key, RequestHash: idem.RequestHash, CaseID: c.ID,
 			StatusCode: status, Response: body, CreatedAt: now, ExpiresAt: now.Add(aftersales.IdempotencyTTL)}
 	}
-	switch err := s.Cases.CreateCase(ctx, c, rec); {
+	var written []*aftersales.Case
+	for _, part := range parts {
+		if err := s.Cases.CreateCase(ctx, part, nil); err != nil {
+			s.abandon(ctx, written, err)
+			return aftersales.CreateResult{}, err
+		}
+		written = append(written, part)
+	}
+	err = s.Cases.CreateCase(ctx, c, rec)
+	if err != nil {
+		s.abandon(ctx, written, err)
+	}
+	switch {
 	case errors.Is(err, aftersales.ErrIdempotencyKeyTaken):
 		// The claim outlived IdempotencyClaimTTL and another request took
 		// the key over: CreateCase answers as that request. Should it have
@@ -89,9 +108,27 @@ func (s *Service) create(ctx context.Context, p aftersales.Principal, id string,
 	}
 	res := aftersales.CreateResult{Case: c}
 	if s.Intake != nil {
-		res.EnqueueErr = s.Intake.EnqueueCase(ctx, c.ID)
+		var errs []error
+		for _, x := range append(written, c) {
+			errs = append(errs, s.Intake.EnqueueCase(ctx, x.ID))
+		}
+		res.EnqueueErr = errors.Join(errs...)
 	}
 	return res, nil
+}
+
+// abandon cancels the component cases written for an application whose
+// own case could not be written (cause), so that none stays open alone.
+// A cancellation that fails leaves the component to the buyer, who sees
+// it among their cases and may cancel it.
+func (s *Service) abandon(ctx context.Context, parts []*aftersales.Case, cause error) {
+	ctx = context.WithoutCancel(ctx)
+	for _, part := range parts {
+		_, _, _ = casework.Update(ctx, s.Cases, part.ID, s.Cases.GetCase, func(c *aftersales.Case) error {
+			return c.Apply(aftersales.Change{Action: aftersales.ActCancel, Actor: aftersales.ActorWorkflow, At: s.Clock.Now(),
+				Note: fmt.Sprintf("the application it was split from was not opened: %v", cause)})
+		})
+	}
 }
 
 // duplicateWaits are the pauses of a duplicate request between its looks
@@ -171,15 +208,19 @@ func (s *Service) pause(ctx context.Context, d time.Duration) error {
 // newCase validates app on its own and against the order and the uploads
 // it names, and builds case id; checkLimits has passed. It writes no case,
 // but keeps the evidence files (see keepEvidence).
-func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application) (*aftersales.Case, error) {
-	c, _, ups, err := s.buildCase(ctx, p, id, app)
+func (s *Service) newCase(ctx context.Context, p aftersales.Principal, id string, app aftersales.Application) (*aftersales.Case, []*aftersales.Case, error) {
+	c, o, ups, err := s.buildCase(ctx, p, id, app)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	parts, err := s.splitBundle(ctx, p, c, o, app)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := s.keepEvidence(ctx, c.ID, ups); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c, nil
+	return c, parts, nil
 }
 
 // buildCase is the part of newCase that only reads: it validates app on
@@ -276,6 +317,10 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 			}
 		}
 	}
+	presaleNote, err := s.presaleTranches(ctx, c, order, &v)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	ups, err := s.checkUploads(ctx, p, app.EvidenceIDs, "evidence", &v)
 	if err != nil {
 		return nil, nil, nil, err
@@ -289,6 +334,9 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 	if claimNote != "" {
 		claimNote = fmt.Sprintf("claim computed: %s, %s", claimNote, aftersales.Money{Amount: c.Requested, Currency: c.Currency})
 	}
+	if presaleNote != "" {
+		claimNote = presaleNote
+	}
 	if c.Type.ReturnsGoods() {
 		// Who pays the return and what it costs are shown before the buyer
 		// ships (F29): worked out now, by the rule set in force now.
@@ -297,7 +345,11 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 			return nil, nil, nil, err
 		}
 		c.Charges = aftersales.ChargesFor(rs, c, order)
-		if note := chargesNote(c); note != "" {
+		// The charges are the submission's word on a return; a presale's
+		// refund plan stays beside them.
+		if note := chargesNote(c); note != "" && presaleNote != "" {
+			claimNote = presaleNote + "; " + note
+		} else if note != "" {
 			claimNote = note
 		}
 	}

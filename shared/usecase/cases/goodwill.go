@@ -33,7 +33,10 @@ func (s *Service) Goodwill(ctx context.Context, p aftersales.Principal, r afters
 		return aftersales.CreateResult{}, aftersales.E(aftersales.KindForbidden, op,
 			fmt.Sprintf("a goodwill refund above %s needs an admin", aftersales.Money{Amount: rs.AdminApprovalAbove, Currency: aftersales.CNY}))
 	}
-	return s.open(ctx, p, idem, func(id string) (*aftersales.Case, error) { return s.goodwillCase(ctx, p, id, r) })
+	return s.open(ctx, p, idem, func(id string) (*aftersales.Case, []*aftersales.Case, error) {
+		c, err := s.goodwillCase(ctx, p, id, r)
+		return c, nil, err
+	})
 }
 
 // goodwillCase builds goodwill case id for r, approved by p.

@@ -25,8 +25,13 @@ func (s *Service) Preview(ctx context.Context, p aftersales.Principal, app after
 	if err != nil {
 		return aftersales.Preview{}, err
 	}
+	// A bundle's virtual components would be a case of their own (F20):
+	// the preview is of the rest, as the application's case will be.
+	if _, err := s.splitBundle(ctx, p, c, o, app); err != nil {
+		return aftersales.Preview{}, err
+	}
 	now := s.Clock.Now().UTC()
-	d, rs, err := casework.Decide(ctx, s.Cases, s.Rules, c, o, now)
+	d, rs, err := casework.Decide(ctx, s.Cases, s.Rules, s.Coupons, c, o, now)
 	if err != nil {
 		return aftersales.Preview{}, err
 	}

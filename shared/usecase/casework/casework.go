@@ -205,7 +205,8 @@ func RequireText(field, text, op string) error {
 func CheckQuery(q aftersales.CaseQuery) (aftersales.CaseQuery, error) {
 	var v aftersales.Validation
 	v.Check(q.Status == "" || q.Status.Valid(), "status", "is not a case status")
-	v.Check(q.Type == "" || q.Type.Valid() || q.Type == aftersales.Goodwill, "type", "must be one of refund_only, return_refund, exchange, claim, goodwill")
+	v.Check(q.Type == "" || q.Type.Valid() || q.Type == aftersales.Goodwill || q.Type == aftersales.AutoRefund, "type",
+		"must be one of refund_only, return_refund, exchange, claim, goodwill, auto_refund")
 	v.Check(q.Limit >= 0 && q.Limit <= aftersales.MaxPageSize, "limit", "must be between 1 and %d", aftersales.MaxPageSize)
 	v.Check(q.MinAmount >= 0, "min_amount", "must not be negative")
 	v.Check(q.MaxAmount >= 0 && (q.MaxAmount == 0 || q.MaxAmount >= q.MinAmount), "max_amount", "must not be below min_amount")

@@ -15,9 +15,11 @@ const RefundHistoryDays = 90
 // Decide applies the merchant's current rule set to case c of order o at
 // now (F7, F8): what the workflow does to a new case, and what a preview
 // shows before the case exists. It reads the rule set and, only when a
-// rule looks at it, the buyer's refund history; it writes nothing. The
-// rule set it used is returned for the deadlines that follow.
-func Decide(ctx context.Context, cases aftersales.CaseStore, rules aftersales.RuleSetStore, c *aftersales.Case, o *aftersales.Order, now time.Time) (aftersales.Decision, *aftersales.RuleSet, error) {
+// rule looks at it, the buyer's refund history; for a case with virtual
+// lines it asks coupons whether they were used (F18), unless the rule set
+// trusts the snapshot or no coupon service is configured (nil). It writes
+// nothing. The rule set it used is returned for the deadlines that follow.
+func Decide(ctx context.Context, cases aftersales.CaseStore, rules aftersales.RuleSetStore, coupons aftersales.CouponService, c *aftersales.Case, o *aftersales.Order, now time.Time) (aftersales.Decision, *aftersales.RuleSet, error) {
 	rs, err := RuleSet(ctx, rules)
 	if err != nil {
 		return aftersales.Decision{}, nil, err
@@ -40,8 +42,36 @@ func Decide(ctx context.Context, cases aftersales.CaseStore, rules aftersales.Ru
 			return aftersales.Decision{}, nil, err
 		}
 	}
-	d := aftersales.Decide(aftersales.DecisionInput{Case: c, Order: o, RefundsLast90Days: refunds, RefundRates: rates, Now: now}, rs)
-	return d, rs, nil
+	in := aftersales.DecisionInput{Case: c, Order: o, RefundsLast90Days: refunds, RefundRates: rates, Now: now}
+	if coupons != nil && rs.VirtualGoods.ChecksLive() {
+		if in.Redemption, err = redemptions(ctx, coupons, c, o); err != nil {
+			return aftersales.Decision{}, nil, err
+		}
+	}
+	return aftersales.Decide(in, rs), rs, nil
+}
+
+// redemptions asks the coupon service about each virtual line of c; nil
+// when c has none. A line the service cannot answer for makes the facts
+// Unavailable (the rule set says what then); only the caller's own
+// cancellation is an error.
+func redemptions(ctx context.Context, coupons aftersales.CouponService, c *aftersales.Case, o *aftersales.Order) (*aftersales.RedemptionFacts, error) {
+	lines := aftersales.VirtualLines(c, o)
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	f := &aftersales.RedemptionFacts{Lines: make(map[string]aftersales.Redemption, len(lines))}
+	for _, l := range lines {
+		r, err := coupons.CheckRedemption(ctx, o.ID, l)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			return &aftersales.RedemptionFacts{Unavailable: true, Cause: fmt.Sprintf("line %s: %v", l.LineID, err)}, nil
+		}
+		f.Lines[l.LineID] = r
+	}
+	return f, nil
 }
 
 // ApplyDecision turns a rules decision into the case change it stands for:

@@ -73,7 +73,7 @@ func TestDecideReadsRefundHistoryOnlyWhenARuleAsks(t *testing.T) {
 			c := &aftersales.Case{BuyerID: "b1", Type: aftersales.ReturnRefund, Requested: 3000, Status: aftersales.StatusSubmitted,
 				Lines: []aftersales.CaseLine{{LineID: "l1", Kind: aftersales.KindPhysical, Quantity: 1, Amount: 3000}}}
 			o := &aftersales.Order{ID: "o1", BuyerID: "b1", Status: aftersales.OrderDelivered, ShippedAt: now.Add(-48 * time.Hour)}
-			d, rs, err := casework.Decide(t.Context(), store, rules, c, o, now)
+			d, rs, err := casework.Decide(t.Context(), store, rules, nil, c, o, now)
 			if err != nil || rs == nil {
 				t.Fatal(err)
 			}

@@ -134,6 +134,7 @@ type data struct {
 	// OrderID and Window are an order notice's (claim_window): the order,
 	// and the claim window in words ("24 h").
 	OrderID, Window string
+	Reason          string // the case's reason, labelled in the buyer's language
 }
 
 // RenderClaimWindow renders the claim-window reminder of order o in lang:
@@ -184,7 +185,8 @@ func (ts *Templates) Render(lang, kind string, c *aftersales.Case, e aftersales.
 		amount = c.Requested
 	}
 	d := data{CaseID: c.ID, Status: l.statuses[string(e.To)], Hint: l.hints[string(e.To)],
-		At: e.At.In(shanghai).Format("2006-01-02 15:04"), Amount: yuan(amount), AmountText: yuan(amount)}
+		At: e.At.In(shanghai).Format("2006-01-02 15:04"), Amount: yuan(amount), AmountText: yuan(amount),
+		Reason: aftersales.ReasonLabel(c.Type, c.Reason, lang)}
 	d.Due = d.At
 	if due := c.RemindedFor; e.Action == aftersales.ActDeadlineSoon && !due.IsZero() {
 		d.Due = due.In(shanghai).Format("2006-01-02 15:04")

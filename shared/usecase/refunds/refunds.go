@@ -120,6 +120,9 @@ func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersa
 		TransactionID: o.Payment.TransactionID, OrderTotal: o.Payment.Amount, Reason: c.Reason,
 		Status: aftersales.RefundRequested, CreatedAt: now, UpdatedAt: now,
 	}
+	if t, ok := c.CurrentTranche(); ok {
+		trancheRefund(r, c, o, t)
+	}
 	r.ApprovedBy, r.ApprovedAt = approval(c)
 	if s.Payments == nil {
 		return nil, errNoPayments
@@ -260,4 +263,27 @@ func (s *Service) refuseRefund(ctx context.Context, r *aftersales.Refund) error 
 		}
 	}
 	return s.failRefund(ctx, r.CaseID, r.Seq, notPositive(r.Amount))
+}
+
+// trancheRefund makes r the refund of tranche t of a case paid back in
+// several (F19): its amount, back through the stage's own payment (the
+// deposit's transaction for the deposit, the balance's for the balance),
+// booked on the goods' lines. The compensation is money the buyer never
+// paid: no provider refunds a transaction past its amount, so it goes to
+// the store balance, booked on its own ledger line, whose bound is the
+// deposit.
+func trancheRefund(r *aftersales.Refund, c *aftersales.Case, o *aftersales.Order, t aftersales.Tranche) {
+	pay := o.StagePayment(t.Stage)
+	r.Amount.Amount = t.Amount
+	r.TransactionID, r.OrderTotal = pay.TransactionID, pay.Amount
+	if c.RefundTo != aftersales.RefundBalance {
+		r.Channel = pay.Channel
+	}
+	r.Reason = c.Reason + ": " + t.Stage
+	if t.Stage == aftersales.StageCompensation {
+		r.Channel, r.Destination = aftersales.ChannelBalance, aftersales.RefundBalance
+		r.Shares = map[string]int64{aftersales.PresaleCompensationID: t.Amount}
+		return
+	}
+	r.Shares = sharesOf(c.Lines, t.Amount)
 }

@@ -126,6 +126,14 @@ func (s *Service) settleCase(ctx context.Context, r *aftersales.Refund, actor st
 				c.Raise(aftersales.EventBalanceCredited, r.OutRefundNo, ch.At, map[string]any{
 					"out_refund_no": r.OutRefundNo, "amount": r.Amount.Amount, "currency": r.Amount.Currency})
 			}
+			if next, more := c.CurrentTranche(); more {
+				// A case paid back in several refunds (F19) sends the next
+				// under a new number: the workflow's refund step takes a
+				// new wait for it, as after a retry.
+				ch.Action = aftersales.ActRefundNext
+				ch.Note += fmt.Sprintf("; next: %s %s", next.Stage, aftersales.Money{Amount: next.Amount, Currency: c.Currency})
+				c.RefundSeq, c.TaskToken = c.CurrentRefundSeq()+1, ""
+			}
 		case aftersales.RefundClosed:
 			c.RefundFailed = true
 			ch.Action = aftersales.ActRefundFailed

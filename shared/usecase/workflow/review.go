@@ -22,7 +22,7 @@ func (s *Service) Review(ctx context.Context, caseID string) (aftersales.StepRes
 	if err != nil {
 		return aftersales.StepResult{}, err
 	}
-	d, _, err := casework.Decide(ctx, s.Cases, s.Rules, c, o, s.Clock.Now())
+	d, _, err := casework.Decide(ctx, s.Cases, s.Rules, s.Coupons, c, o, s.Clock.Now())
 	if err != nil {
 		return aftersales.StepResult{}, err
 	}

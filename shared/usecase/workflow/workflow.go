@@ -40,6 +40,9 @@ type Service struct {
 	Waits   aftersales.Waits
 	Intake  aftersales.Intake
 	Clock   aftersales.Clock
+	// Coupons is the mall's coupon service, asked at decision time
+	// whether virtual goods were used (F18); nil: the snapshot is trusted.
+	Coupons aftersales.CouponService
 }
 
 var _ casework.Resumer = (*Service)(nil)
@@ -291,21 +294,24 @@ func (s *Service) Sweep(ctx context.Context, grace time.Duration) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	// A goodwill case is opened approved, straight into refunding: one
-	// whose intake message was lost has no refund wait after the grace.
-	q = aftersales.CaseQuery{Status: aftersales.StatusRefunding, Type: aftersales.Goodwill, To: s.Clock.Now().Add(-grace), Limit: aftersales.MaxPageSize}
-	err = casework.EachPage(ctx, s.Cases, q, func(c aftersales.Case) error {
-		if c.TaskToken != "" {
+	// A goodwill or auto refund case is opened approved, straight into
+	// refunding: one whose intake message was lost has no refund wait
+	// after the grace.
+	for _, t := range []aftersales.CaseType{aftersales.Goodwill, aftersales.AutoRefund} {
+		q = aftersales.CaseQuery{Status: aftersales.StatusRefunding, Type: t, To: s.Clock.Now().Add(-grace), Limit: aftersales.MaxPageSize}
+		err = casework.EachPage(ctx, s.Cases, q, func(c aftersales.Case) error {
+			if c.TaskToken != "" {
+				return nil
+			}
+			if err := s.Intake.EnqueueCase(ctx, c.ID); err != nil {
+				return err
+			}
+			n++
 			return nil
+		})
+		if err != nil {
+			return n, err
 		}
-		if err := s.Intake.EnqueueCase(ctx, c.ID); err != nil {
-			return err
-		}
-		n++
-		return nil
-	})
-	if err != nil {
-		return n, err
 	}
 	// A completed case reopened by a dispute of its amount whose intake
 	// message was lost waits in no execution: disputed, no wait recorded,
