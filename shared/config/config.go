@@ -41,15 +41,15 @@ const (
 	// asked at decision time whether virtual goods were used, signed with
 	// the mall's shared secret (MALL_WEBHOOK_SECRET). Empty: the order
 	// snapshot's redeemed flag is trusted.
-	EnvMallCouponURL     = "MALL_COUPON_URL"
-	EnvLogLevel          = "LOG_LEVEL"
-	EnvStateMachineARN   = "CASE_STATE_MACHINE_ARN"
-	EnvIntakeQueueURL    = "INTAKE_QUEUE_URL"
-	EnvReviewQueueURL    = "REVIEW_QUEUE_URL"
-	EnvProviderMode      = "PROVIDER_MODE" // live (default) or sandbox
-	EnvSweepGrace        = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
-	EnvInboundQueueURL   = "INBOUND_QUEUE_URL"
-	EnvEventBusName      = "EVENT_BUS_NAME" // the publisher's bus of domain events (the outbox's); empty: logged only
+	EnvMallCouponURL   = "MALL_COUPON_URL"
+	EnvLogLevel        = "LOG_LEVEL"
+	EnvStateMachineARN = "CASE_STATE_MACHINE_ARN"
+	EnvIntakeQueueURL  = "INTAKE_QUEUE_URL"
+	EnvReviewQueueURL  = "REVIEW_QUEUE_URL"
+	EnvProviderMode    = "PROVIDER_MODE" // live (default) or sandbox
+	EnvSweepGrace      = "SWEEP_GRACE"   // how old a submitted case must be before the sweeper re-enqueues it; default 5m
+	EnvInboundQueueURL = "INBOUND_QUEUE_URL"
+	EnvEventBusName    = "EVENT_BUS_NAME" // the publisher's bus of domain events (the outbox's); empty: logged only
 
 	// WeChat Pay v3 (merchant credentials and the platform's public key).
 	EnvWeChatPayMchID         = "WECHATPAY_MCH_ID"
