@@ -439,6 +439,7 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/wechat/messages", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatMessages)))
 	mux.Handle("POST /dev/wechat/fail", apigw.Middleware(s.log, http.HandlerFunc(s.devWeChatFail)))
 	mux.Handle("GET /dev/sms", apigw.Middleware(s.log, http.HandlerFunc(s.devSMS)))
+	s.routeConsole(mux) // the merchant console (issue 18), console.go
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, s.QuickStart())
@@ -509,6 +510,7 @@ const quickStart = `After-sales local stack
   WeChat msgs    {WECHATMSG}   (stand-in of the mini-program subscribe message API)
   SMS            {SMS}   (stand-in of End User Messaging SMS)
   EventBridge    {EVENTS}   (PutEvents of state machines' events:putEvents tasks; GET /dev/events shows the bus)
+  Console        {API}/console/   (the merchant console: sign in with any staff id and a role)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):

@@ -1,0 +1,418 @@
+package stack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/aftersales/aftersales/infra/local/vclock"
+	"github.com/aftersales/aftersales/shared/inspect/inspecttest"
+)
+
+// screensDir is where the browser test writes a screenshot of each step,
+// for people to look at (never compared): build/ is not committed.
+var screensDir = filepath.Join("..", "..", "..", "build", "console-screens")
+
+// chromium finds Debian's chromium. A machine without it fails the test:
+// the console is part of the product, and a skipped browser test would
+// pass a console nobody opened.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no chromium on this machine: the console's browser tests need it (apt-get install -y chromium; .ci/run installs it)")
+	return ""
+}
+
+// page is one browser tab on the console, with what the page reported:
+// uncaught exceptions, console errors and browser log errors (a CSP
+// violation is one), each a test failure at the end.
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	mu   sync.Mutex
+	errs []string
+	// expected are parts of reports a step causes on purpose (a refused
+	// save is logged by the browser as a failed request).
+	expected []string
+	step     int
+}
+
+func (p *page) expect(report string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.expected = append(p.expected, report)
+}
+
+func openBrowser(t *testing.T, base, downloads string) *page {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)), chromedp.NoSandbox,
+		chromedp.WindowSize(1400, 1000), chromedp.Flag("lang", "en-US"), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	p := &page{t: t, ctx: ctx, base: base}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		var msg string
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + ev.ExceptionDetails.Text
+			if ex := ev.ExceptionDetails.Exception; ex != nil {
+				msg += " " + ex.Description
+			}
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				b, _ := json.Marshal(ev.Args)
+				msg = "console.error: " + string(b)
+			}
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError && !strings.Contains(ev.Entry.Text, "favicon") {
+				msg = fmt.Sprintf("log %s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
+			}
+		}
+		if msg != "" {
+			p.mu.Lock()
+			for _, ok := range p.expected {
+				if strings.Contains(msg, ok) {
+					msg = ""
+				}
+			}
+			if msg != "" {
+				p.errs = append(p.errs, msg)
+			}
+			p.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	events := true
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads, EventsEnabled: &events}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, e := range p.errs {
+			t.Errorf("the page reported %s", e)
+		}
+	})
+	return p
+}
+
+// do runs browser actions; a failure ends the test with a screenshot.
+func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, actions...); err != nil {
+		p.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+		p.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// eval answers a JavaScript expression's value.
+func eval[T any](p *page, expr string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		p.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// until polls expr in the page until it is true, for at most within: the
+// page's own work (fetches, the job's progress) is asynchronous. seen,
+// when set, is called with each value of watch while polling.
+func (p *page) until(what, expr string, within time.Duration, watch string, seen func(string)) {
+	p.t.Helper()
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if watch != "" {
+			seen(eval[string](p, watch))
+		}
+		if eval[bool](p, "Boolean("+expr+")") {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+			p.t.Fatalf("%s: %s still false after %s", what, expr, within)
+		}
+		<-tick.C
+	}
+}
+
+// shot writes a full-page screenshot named after the step.
+func (p *page) shot(name string) {
+	p.t.Helper()
+	p.step++
+	b, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(screensDir, fmt.Sprintf("%02d-%s.png", p.step, name)), b, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *page) goHash(hash string) {
+	p.t.Helper()
+	p.do("open "+hash, chromedp.Evaluate[chromedp.Void](fmt.Sprintf("location.hash = %q", hash)))
+}
+
+func (p *page) signIn(sub, role string) {
+	p.t.Helper()
+	p.do("sign in as "+role,
+		chromedp.Navigate(p.base+"/console/"),
+		chromedp.Evaluate[chromedp.Void]("sessionStorage.clear(); location.reload()"),
+		chromedp.WaitVisible("[data-signin]"),
+		chromedp.SetValue("input[name=sub]", sub),
+		chromedp.SetValue("select[name=role]", role),
+		chromedp.Click("[data-signin]"),
+		chromedp.WaitVisible("[data-who]"))
+}
+
+// TestConsoleInBrowser drives the merchant console in headless chromium
+// against the local stack, as a reviewer and as an admin would use it.
+func TestConsoleInBrowser(t *testing.T) {
+	if err := os.MkdirAll(screensDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Cases in memory: the emulated DynamoDB copies its whole table in
+	// every transaction, and 200 decisions on it take minutes on a busy
+	// machine; the store ports and their conformance suite are the same.
+	st, err := Start(context.Background(), Options{AnyPorts: true, Seed: true, Clock: vclock.New(start), MemoryStore: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close stack: %v", err)
+		}
+	})
+	b1, b2 := st.as(t, "buyer-1", "buyer"), st.as(t, "buyer-2", "buyer")
+	// A return with a photo (a reviewer's), a refrigerator above the
+	// admin threshold (an admin's), and an auto-approved refund for the
+	// ledger.
+	shoes := openForReview(t, st, b1, "o-1002", "l1", "size_not_fit")
+	addEvidence(t, st, b1, shoes, "image/jpeg", inspecttest.JPEG(inspecttest.Photo(640, 480, 7), 85))
+	if got := st.evidenceCase(t, b1, shoes); len(got.Evidence) != 1 || got.Evidence[0].Status != "verified" {
+		t.Fatalf("evidence %+v", got.Evidence)
+	}
+	fridge := openForReview(t, st, b2, "o-1005", "l1", "size_not_fit")
+	tshirt := st.apply(t, b1, refundApp("o-1001", "l1", 1))
+	st.settle(t)
+	wantStatus(t, st.get(t, b1, tshirt.ID), "completed")
+
+	downloads := t.TempDir()
+	p := openBrowser(t, st.URL, downloads)
+
+	// Sign in as a reviewer: the queue of cases waiting for review.
+	p.signIn("staff-1", "reviewer")
+	p.do("queue", chromedp.WaitVisible(fmt.Sprintf(`tr[data-case=%q]`, shoes)), chromedp.WaitVisible(fmt.Sprintf(`tr[data-case=%q]`, fridge)))
+	if got := eval[string](p, `document.querySelector("[data-nav=queue]").textContent`); got != "Review queue" {
+		t.Errorf("nav in %q, want English for an en-US browser", got)
+	}
+	p.until("a countdown", `document.querySelector("[data-deadline]").textContent.length > 0`, 5*time.Second, "", nil)
+	p.shot("queue")
+
+	// The keyboard: j moves down to the shoes, Enter opens it.
+	rows := eval[[]string](p, `[...document.querySelectorAll("tr[data-case]")].map(r => r.dataset.case)`)
+	for i, id := range rows {
+		if id == shoes {
+			for range i {
+				p.do("j", chromedp.KeyEvent("j"))
+			}
+			break
+		}
+	}
+	p.until("j selects the shoes", fmt.Sprintf(`document.querySelector("tr.sel")?.dataset.case === %q`, shoes), 2*time.Second, "", nil)
+	p.do("Enter opens the case", chromedp.KeyEvent("\r"), chromedp.WaitVisible("[data-decision]"))
+	if !strings.Contains(eval[string](p, "location.hash"), shoes) {
+		t.Fatalf("Enter opened %s, want %s", eval[string](p, "location.hash"), shoes)
+	}
+
+	// The photo loads inline from its presigned URL (the local S3).
+	p.until("the evidence image loads", `(() => { const i = document.querySelector("img[data-evidence]"); return i && i.complete && i.naturalWidth > 0 })()`, 10*time.Second, "", nil)
+	if got := eval[string](p, `document.querySelector("[data-decision]").textContent`); !strings.Contains(got, "default") {
+		t.Errorf("decision block %q does not name the rule", got)
+	}
+	p.shot("case-with-evidence")
+
+	// Approve 300.00 of 499.00 with a note: a partial refund.
+	p.do("approve partially",
+		chromedp.SetValue("[data-act=approve] input[name=amount]", "300.00"),
+		chromedp.SetValue("[data-act=approve] input[name=note]", "partial: worn soles"),
+		chromedp.Click("[data-act=approve] button[type=submit]"),
+		chromedp.WaitVisible(`[data-status=awaiting_return]`))
+	if c := st.get(t, b1, shoes); c.ApprovedAmount != 30000 || c.Status != "awaiting_return" {
+		t.Fatalf("after the partial approval: %s approved %d, want awaiting_return 30000", c.Status, c.ApprovedAmount)
+	}
+	p.shot("approved-partially")
+
+	// A reviewer is offered no admin-only action: not the refrigerator's
+	// approval, not the rule set's save.
+	p.goHash("#/case/" + fridge)
+	p.do("the admin's case", chromedp.WaitVisible("[data-needs-admin]"))
+	if n := eval[int](p, `document.querySelectorAll("[data-act=approve]").length`); n != 0 {
+		t.Errorf("a reviewer sees %d approve forms on a case above the admin threshold", n)
+	}
+	p.shot("reviewer-no-admin-approve")
+	p.goHash("#/rules")
+	p.do("rule set as reviewer", chromedp.WaitVisible("[data-admin-only]"))
+	if n := eval[int](p, `document.querySelectorAll("[data-review-rules], [data-save-rules], [data-add-rule]").length`); n != 0 {
+		t.Errorf("a reviewer sees %d rule set editing buttons", n)
+	}
+	if !eval[bool](p, `[...document.querySelectorAll("[data-ruleset] input")].every(i => i.disabled)`) {
+		t.Error("a reviewer can type in the rule set")
+	}
+	p.shot("reviewer-rules-read-only")
+
+	// Batch-approve 200 cases by filter; the progress bar follows the job
+	// to the end, and the refrigerator (admin level) is listed as failed.
+	st.createReviewBacklog(t, 200, 0)
+	p.goHash("#/batch")
+	p.do("batch form", chromedp.WaitVisible("[data-batch-start]"))
+	p.do("start the batch", chromedp.Click("[data-batch-start]"), chromedp.WaitVisible("[data-progress]"))
+	var seen []string
+	p.until("the batch finishes", `document.querySelector("[data-progress-text]").dataset.status === "done"`, 90*time.Second,
+		`document.querySelector("[data-progress]").value + "/" + document.querySelector("[data-progress]").max`,
+		func(v string) {
+			if len(seen) == 0 || seen[len(seen)-1] != v {
+				seen = append(seen, v)
+			}
+		})
+	last := eval[string](p, `document.querySelector("[data-progress]").value + "/" + document.querySelector("[data-progress]").max`)
+	t.Logf("progress seen: %v", seen)
+	if last != "201/201" {
+		t.Errorf("progress ended at %s, want 201/201 (200 and the refrigerator)", last)
+	}
+	if got := eval[string](p, `document.querySelector("[data-failures]")?.textContent ?? ""`); !strings.Contains(got, fridge) || !strings.Contains(got, "Forbidden") {
+		t.Errorf("failures %q, want the refrigerator as Forbidden", got)
+	}
+	p.shot("batch-200-done")
+
+	// The ledger: the T-shirt's refund, totals by channel, the CSV export.
+	p.goHash("#/ledger")
+	p.do("ledger", chromedp.WaitVisible(`[data-totals] tr[data-channel=wechatpay]`), chromedp.WaitVisible("[data-refunds]"))
+	p.shot("ledger")
+	p.do("export", chromedp.Click("[data-export]"))
+	csv := waitDownload(t, downloads, 20*time.Second)
+	if !bytes.HasPrefix(csv, []byte("\xef\xbb\xbf")) || !bytes.Contains(csv, []byte(tshirt.ID)) {
+		t.Errorf("the exported CSV (%d bytes) lacks the BOM or the T-shirt's case: %.300s", len(csv), csv)
+	}
+
+	// An admin saves an invalid rule set: the error is next to its field,
+	// after the difference from the version in force was shown.
+	p.signIn("boss", "admin")
+	p.goHash("#/rules")
+	p.do("rule set as admin", chromedp.WaitVisible(`[data-path="rules[0].id"] input`),
+		chromedp.SetValue(`[data-path="rules[0].id"] input`, "bad id!"),
+		chromedp.Click("[data-review-rules]"),
+		chromedp.WaitVisible("[data-diff] pre.diff"))
+	added := eval[[]string](p, `[...document.querySelectorAll("[data-diff] pre.diff .add")].map(e => e.textContent.trim().replace(/\s+/g, " "))`)
+	removed := eval[[]string](p, `[...document.querySelectorAll("[data-diff] pre.diff .del")].map(e => e.textContent.trim().replace(/\s+/g, " "))`)
+	if len(added) != 1 || added[0] != `+ "id": "bad id!",` || len(removed) != 1 || removed[0] != `- "id": "virtual-redeemed",` {
+		t.Errorf("the diff shows %q added and %q removed, want only rules[0].id changed", added, removed)
+	}
+	p.shot("rules-diff")
+	p.expect("422 (Unprocessable Entity)") // the refused save, below
+	p.do("save", chromedp.Click("[data-save-rules]"))
+	p.until("the error is next to rules[0].id", `document.querySelector('[data-error-for="rules[0].id"]').textContent.length > 0`, 10*time.Second, "", nil)
+	if !eval[bool](p, `document.querySelector('[data-path="rules[0].id"]').classList.contains("invalid")`) {
+		t.Error("the field rules[0].id is not marked invalid")
+	}
+	p.shot("rules-error-next-to-field")
+	if rs := st.as(t, "boss", "admin").do("GET", "/v1/staff/ruleset", nil); !bytes.Contains(rs.body, []byte(`"version":1`)) {
+		t.Errorf("the invalid rule set was stored: %.200s", rs.body)
+	}
+
+	// Chinese, by the switch in the header.
+	p.goHash("#/queue")
+	p.do("queue again", chromedp.WaitVisible("[data-queue]"), chromedp.Click("header [data-lang]"), chromedp.WaitVisible("[data-queue]"))
+	if got := eval[string](p, `document.querySelector("[data-nav=queue]").textContent`); got != "审核队列" {
+		t.Errorf("nav in %q after switching to Chinese", got)
+	}
+	p.shot("queue-zh")
+}
+
+// waitDownload waits for the one finished file in dir.
+func waitDownload(t *testing.T, dir string, within time.Duration) []byte {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+		if len(files) == 1 {
+			if b, err := os.ReadFile(files[0]); err == nil && len(b) > 0 {
+				return b
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no CSV downloaded to %s after %s", dir, within)
+		}
+		<-time.After(50 * time.Millisecond)
+	}
+}
+
+// TestConsoleServed checks the console's page, its strict headers, its
+// config and the redirect, without a browser.
+func TestConsoleServed(t *testing.T) {
+	st := startStack(t)
+	res, err := http.Get(st.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	csp := res.Header.Get("Content-Security-Policy")
+	if res.StatusCode != http.StatusOK || !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, st.S3URL()) {
+		t.Fatalf("GET /console/: %d, CSP %q", res.StatusCode, csp)
+	}
+	var cfg struct {
+		Signin string    `json:"signin"`
+		Now    time.Time `json:"now"`
+	}
+	r2, err := http.Get(st.URL + "/console/config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Body.Close()
+	if err := json.NewDecoder(r2.Body).Decode(&cfg); err != nil || cfg.Signin != "dev" || !cfg.Now.Equal(st.Clock.Now()) {
+		t.Fatalf("config %+v %v, want dev sign-in and the stack's clock %s", cfg, err, st.Clock.Now())
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	r3, err := noRedirect.Get(st.URL + "/console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r3.Body.Close()
+	if r3.StatusCode != http.StatusMovedPermanently || r3.Header.Get("Location") != "/console/" {
+		t.Errorf("GET /console: %d %s", r3.StatusCode, r3.Header.Get("Location"))
+	}
+	if !strings.Contains(st.QuickStart(), st.URL+"/console/") {
+		t.Error("the quick start does not print the console's URL")
+	}
+}
