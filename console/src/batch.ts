@@ -1,7 +1,7 @@
 // Batch review: cases picked by hand (from the queue) or by the queue's
 // filter, approved or rejected in one job; the progress bar follows the
 // job's counts and its per-case failures are listed.
-import { h, replace, option } from "./dom";
+import { h, replace, option, add } from "./dom";
 import { t } from "./i18n";
 import { call, Job } from "./api";
 import { every, problemBox } from "./app";
@@ -47,7 +47,7 @@ export async function batchScreen(root: HTMLElement, params: URLSearchParams): P
   h("div", { class: "field" }, h("label", { class: "f" }, t("batch.by"), by)), filters, idsBox,
   h("div", { class: "row-inline" }, h("label", { class: "f" }, t("batch.decision"), decision), h("label", { class: "f" }, t("batch.reason"), reason), start), err);
   showBy();
-  root.append(h("h1", null, t("nav.batch")), h("section", { class: "card" }, form), progress);
+  add(root, h("h1", null, t("nav.batch")), h("section", { class: "card" }, form), progress);
 }
 
 // follow polls the job twice a second until it is done.

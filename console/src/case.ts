@@ -1,7 +1,7 @@
 // The case page: order and lines, the rule decision, what happens next and
 // by when, the evidence inline, the refunds with their provider status, the
 // timeline, the dispute thread, and the actions the signed-in role may take.
-import { h, replace, option, toast } from "./dom";
+import { h, replace, option, toast, add } from "./dom";
 import { t } from "./i18n";
 import { call, query, Case, Refund, Page, Message, ApiError } from "./api";
 import { money, dateTime, parseYuan, fenToYuanInput, countdown } from "./format";
@@ -16,7 +16,7 @@ export async function caseScreen(root: HTMLElement, _p: URLSearchParams, id: str
   const idx = shared.queue.indexOf(c.id);
   const nav = (d: number) => { const n = shared.queue[idx + d]; if (idx >= 0 && n) go(`#/case/${n}`); };
   const status = h("span", { class: "badge", "data-status": c.status }, t("status." + c.status));
-  root.append(
+  add(root, 
     h("p", null, h("a", { href: shared.queueHash }, "← ", t("nav.queue")), idx >= 0 ? h("span", { class: "muted" }, `  ${idx + 1} / ${shared.queue.length}  (j/k)`) : null),
     h("h1", null, `${t("nav.case")} ${c.id} `, status),
     h("div", { class: "grid" },
@@ -38,18 +38,18 @@ export async function caseScreen(root: HTMLElement, _p: URLSearchParams, id: str
         h("td", null, l.category ?? ""), h("td", null, String(l.quantity)), h("td", { class: "num" }, money(l.amount, c.currency))))))),
   );
   const actions = h("section", { class: "card", "data-actions": "" });
-  root.append(actions);
+  add(root, actions);
   renderActions(actions, c, threshold);
-  root.append(h("section", { class: "card" }, h("h2", null, t("case.evidence")), evidence(c)));
+  add(root, h("section", { class: "card" }, h("h2", null, t("case.evidence")), evidence(c)));
   const refunds = h("section", { class: "card" }, h("h2", null, t("case.refunds")));
-  root.append(refunds);
+  add(root, refunds);
   void loadRefunds(refunds, c);
   if (c.dispute) {
     const d = h("section", { class: "card", "data-dispute": "" });
-    root.append(d);
+    add(root, d);
     void disputeSection(d, c);
   }
-  root.append(h("section", { class: "card" }, h("h2", null, t("case.timeline")), h("table", { "data-timeline": "" },
+  add(root, h("section", { class: "card" }, h("h2", null, t("case.timeline")), h("table", { "data-timeline": "" },
     h("thead", null, h("tr", null, ["tl.at", "tl.actor", "tl.action", "tl.from", "tl.to", "tl.note"].map((k) => h("th", null, t(k))))),
     h("tbody", null, (c.timeline ?? []).map((e) => h("tr", null, h("td", null, dateTime(e.at)), h("td", null, e.actor), h("td", null, e.action),
       h("td", null, e.from ? t("status." + e.from) : ""), h("td", null, e.to ? t("status." + e.to) : ""), h("td", null, e.note)))))));
@@ -205,32 +205,32 @@ function renderActions(box: HTMLElement, c: Case, threshold: number | null): voi
 
 async function disputeSection(box: HTMLElement, c: Case): Promise<void> {
   const d = c.dispute!;
-  box.append(h("h2", null, t("dsp.title")), h("dl", { class: "kv" }, kv(t("dsp.kind"), t("dsp.kind." + d.kind)), kv(t("col.reason"), d.reason),
+  add(box, h("h2", null, t("dsp.title")), h("dl", { class: "kv" }, kv(t("dsp.kind"), t("dsp.kind." + d.kind)), kv(t("col.reason"), d.reason),
     kv(t("case.description"), d.description), kv(t("dsp.opened"), dateTime(d.opened_at)), kv(t("dsp.answered"), d.answered_at ? dateTime(d.answered_at) : "—"),
     d.outcome ? kv(t("dsp.outcome"), t("dsp.outcome." + d.outcome)) : null));
   const open = ["disputed", "escalated"].includes(c.status);
   const staff = isStaff() && session()?.sub !== c.buyer_id;
-  if (d.proposals.length) box.append(h("h2", null, t("dsp.proposals")), h("table", null, h("tbody", null, d.proposals.map((p) =>
+  if (d.proposals.length) add(box, h("h2", null, t("dsp.proposals")), h("table", null, h("tbody", null, d.proposals.map((p) =>
     h("tr", null, h("td", null, t("party." + p.by)), h("td", { class: "num" }, money(p.amount, c.currency)), h("td", null, p.note ?? ""), h("td", null, t("prop." + p.status)), h("td", null, dateTime(p.at)),
       h("td", null, open && staff && p.by === "buyer" && p.status === "open" ? h("button", { type: "button", class: "primary", onclick: async () => {
         try { await call("POST", `/v1/staff/cases/${c.id}/proposals/${p.id}/accept`, {}); toast(t("done.accept")); go(location.hash); } catch (e) { box.appendChild(problemBox(e)); }
       } }, t("act.accept")) : null))))));
   const thread = h("div", { class: "thread", "data-thread": "" });
-  box.append(h("h2", null, t("dsp.thread")), thread);
+  add(box, h("h2", null, t("dsp.thread")), thread);
   try {
     const res = await call<{ items: Message[]; verified: boolean }>("GET", `/v1/staff/cases/${c.id}/messages`);
-    thread.append(h("p", { class: res.verified ? "ok" : "overdue" }, res.verified ? t("dsp.verified") : t("dsp.unverified")),
+    add(thread, h("p", { class: res.verified ? "ok" : "overdue" }, res.verified ? t("dsp.verified") : t("dsp.unverified")),
       res.items.map((m) => h("div", { class: "msg " + m.party }, h("div", { class: "muted" }, `#${m.seq} · ${t("party." + m.party)} · ${m.author} · ${dateTime(m.at)}`),
         h("div", null, m.text), (m.files ?? []).map((f) => h("a", { href: f.view_url, target: "_blank", rel: "noopener noreferrer" }, f.id, " ")))));
   } catch (e) { thread.appendChild(problemBox(e)); }
   if (!open) return;
   const text = h("input", { name: "text", size: 60, required: true });
-  box.append(h("div", { class: "actions" }, actionForm(c, "messages", t("act.send"), { text }, () => ({ text: text.value }), "primary")));
+  add(box, h("div", { class: "actions" }, actionForm(c, "messages", t("act.send"), { text }, () => ({ text: text.value }), "primary")));
   if (staff) {
     const amount = h("input", { name: "amount", inputmode: "decimal", size: 10, required: true });
     const note = h("input", { name: "note", size: 30 });
     let f: HTMLFormElement;
     f = actionForm(c, "proposals", t("act.propose"), { amount, note }, () => amountBody(amount, () => (f as unknown as { errs: Record<string, HTMLElement> }).errs.amount, note.value ? { note: note.value } : {}), "");
-    box.append(h("div", { class: "actions" }, f));
+    add(box, h("div", { class: "actions" }, f));
   }
 }

@@ -50,3 +50,9 @@ export function toast(text: string): void {
   document.body.appendChild(t);
   setTimeout(() => t.remove(), 2500);
 }
+
+// add appends children to el, skipping null, undefined and false (the
+// DOM's own append would write them as text).
+export function add(el: Element, ...children: Child[]): void {
+  append(el, children);
+}

@@ -1,7 +1,7 @@
 // Goodwill refunds (F28): money back without a buyer's application, for a
 // late delivery or an apology. One Idempotency-Key per filled form, so a
 // double click or a retry after a timeout refunds once.
-import { h, replace, option } from "./dom";
+import { h, replace, option, add } from "./dom";
 import { t } from "./i18n";
 import { call, Case, ApiError } from "./api";
 import { parseYuan, money } from "./format";
@@ -40,5 +40,5 @@ export function goodwillScreen(root: HTMLElement): void {
     }
   } }, field("order_id", order), field("amount", amount), field("reason", reason), field("lines", lines), field("note", note), field("refund_to", to),
   h("button", { type: "submit", class: "primary" }, t("gw.submit")));
-  root.append(h("h1", null, t("nav.goodwill")), h("p", { class: "muted" }, t("gw.intro")), h("section", { class: "card" }, form), out);
+  add(root, h("h1", null, t("nav.goodwill")), h("p", { class: "muted" }, t("gw.intro")), h("section", { class: "card" }, form), out);
 }

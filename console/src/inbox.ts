@@ -1,7 +1,7 @@
 // The notifications inbox: staff read the one staff inbox (new disputes,
 // buyers' messages, escalations, missed deadlines), arbitrators the
 // platform's.
-import { h, replace } from "./dom";
+import { h, replace, add } from "./dom";
 import { t } from "./i18n";
 import { call, Page, Notification } from "./api";
 import { dateTime } from "./format";
@@ -21,7 +21,7 @@ export async function inboxScreen(root: HTMLElement, params: URLSearchParams): P
   const cursor = params.get("cursor") ?? "";
   const p = await call<Page<Notification> & { unread: number }>("GET", "/v1/notifications" + (cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""));
   const err = h("div");
-  root.append(h("h1", null, t("nav.inbox"), " ", h("span", { class: "badge" }, t("inbox.unread", p.unread))), err,
+  add(root, h("h1", null, t("nav.inbox"), " ", h("span", { class: "badge" }, t("inbox.unread", p.unread))), err,
     p.items.length ? h("table", { "data-inbox": "" }, h("tbody", null, p.items.map((n) => {
       const read = h("td");
       if (!n.read_at) read.appendChild(h("button", { type: "button", onclick: async () => {

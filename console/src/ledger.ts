@@ -1,6 +1,6 @@
 // The refund ledger: search by order number or phone and dates, totals by
 // channel, and the CSV export of the same search.
-import { h, replace } from "./dom";
+import { h, replace, add } from "./dom";
 import { t } from "./i18n";
 import { call, send, query, Page, Refund } from "./api";
 import { money, toRFC3339 } from "./format";
@@ -35,7 +35,7 @@ export async function ledgerScreen(root: HTMLElement, params: URLSearchParams): 
     [["col.order", order], ["ledger.phone", phone], ["filter.from", from], ["filter.to", to]].map(([k, el]) => h("label", { class: "f" }, t(k as string), el as Node)),
     h("button", { type: "submit", class: "primary" }, t("ledger.search")), exportBtn);
   const totals = h("div"), list = h("div");
-  root.append(h("h1", null, t("nav.ledger")), h("section", { class: "card" }, form, err), totals, list);
+  add(root, h("h1", null, t("nav.ledger")), h("section", { class: "card" }, form, err), totals, list);
   const rows: Refund[] = [];
   let cursor: string | undefined;
   let pages = 0;

@@ -1,12 +1,12 @@
 // The review queue: the staff list with every filter of GET
 // /v1/staff/cases, each case's deadline counting down, members' promised
 // review times highlighted, and keyboard shortcuts for speed.
-import { h, replace, option, toast } from "./dom";
+import { h, replace, option, toast, add } from "./dom";
 import { t, lang } from "./i18n";
 import { call, query, Case, Page } from "./api";
 import { money, countdown, parseYuan, toRFC3339, fenToYuanInput } from "./format";
 import { onKeys, every, go, problemBox, refreshClock } from "./app";
-import { shared, loadReasons, reasonLabel, STATUSES, TYPES, KINDS } from "./state";
+import { shared, loadReasons, reasonLabel, adminAbove, STATUSES, TYPES, KINDS } from "./state";
 import { isStaff } from "./auth";
 
 // FILTERS are the queue's query parameters, in the order of the form.
@@ -89,10 +89,10 @@ export async function queueScreen(root: HTMLElement, params: URLSearchParams): P
     const f = read();
     if (f) go("#/queue" + query(f));
   });
-  const reasons = await loadReasons();
+  const [reasons, threshold] = await Promise.all([loadReasons(), isStaff() ? adminAbove() : Promise.resolve(null)]);
   const box = h("div");
   const list = h("div");
-  root.append(h("h1", null, t("nav.queue")), h("section", { class: "card" }, form),
+  add(root, h("h1", null, t("nav.queue")), h("section", { class: "card" }, form),
     h("p", { class: "muted" }, t("queue.keys")), box, list);
   const filters: Record<string, string> = {};
   for (const k of FILTERS) if (params.get(k)) filters[k] = params.get(k)!;
@@ -124,7 +124,8 @@ export async function queueScreen(root: HTMLElement, params: URLSearchParams): P
       h("td", null, c.order_id),
       h("td", null, t("type." + c.type)),
       h("td", null, reasonLabel(reasons, c.reason)),
-      h("td", { class: "num" }, money(c.requested_amount, c.currency)),
+      h("td", { class: "num" }, money(c.requested_amount, c.currency), threshold !== null && c.requested_amount > threshold
+        ? [" ", h("span", { class: "badge warn", title: t("queue.admin_title"), "data-admin-level": "" }, t("queue.admin"))] : null),
       h("td", null, t("status." + c.status)),
       h("td", null, deadlineCell(c), promised ? [" ", h("span", { class: "badge sla", title: t("sla.title") }, t("sla.badge"))] : null),
       h("td", null, dateTimeShort(c.created_at)));

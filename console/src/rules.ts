@@ -2,12 +2,12 @@
 // saving, the difference from the version in force; after a refused save,
 // each error of the problem shown next to the field it names (errors[].field
 // is the JSON path, e.g. rules[2].then.reason).
-import { h, replace, option, toast } from "./dom";
+import { h, replace, option, toast, add } from "./dom";
 import { t } from "./i18n";
 import { call, ApiError } from "./api";
 import { go, problemBox } from "./app";
 import { isAdmin } from "./auth";
-import { diffLines } from "./diff";
+import { diffLines, DiffLine } from "./diff";
 import { dateTime, money } from "./format";
 
 interface Rule { id: string; description?: string; when: Record<string, unknown>; then: { decision: string; level?: string; reason?: string } }
@@ -22,14 +22,24 @@ function pretty(v: unknown): string {
   return JSON.stringify(sort(v), null, 2);
 }
 
+// context keeps three lines around each change; null stands for the
+// unchanged lines left out.
+function context(lines: DiffLine[]): (DiffLine | null)[] {
+  const near = lines.map(() => false);
+  lines.forEach((l, i) => { if (l.op !== " ") for (let j = Math.max(0, i - 3); j <= Math.min(lines.length - 1, i + 3); j++) near[j] = true; });
+  const out: (DiffLine | null)[] = [];
+  lines.forEach((l, i) => { if (near[i]) out.push(l); else if (out[out.length - 1] !== null) out.push(null); });
+  return out;
+}
+
 export async function rulesScreen(root: HTMLElement): Promise<void> {
   const current = await call<RuleSet>("GET", "/v1/staff/ruleset");
   const admin = isAdmin();
   const edit: RuleSet = JSON.parse(JSON.stringify(current));
   const form = h("form", { "data-ruleset": "", onsubmit: (e: Event) => e.preventDefault() });
   const out = h("div");
-  root.append(h("h1", null, t("nav.rules")),
-    h("p", { class: "muted" }, t("rules.version", current.version, current.updated_by ?? "—", dateTime(current.updated_at))),
+  add(root, h("h1", null, t("nav.rules")),
+    h("p", { class: "muted" }, current.updated_by ? t("rules.version", current.version, current.updated_by, dateTime(current.updated_at)) : t("rules.version_default", current.version)),
     admin ? null : h("p", { class: "notice", "data-admin-only": "" }, t("rules.admin_only")), form, out);
   // fields maps a JSON path to its input's wrapper, where errors go.
   let fields = new Map<string, HTMLElement>();
@@ -151,8 +161,9 @@ export async function rulesScreen(root: HTMLElement): Promise<void> {
     const lines = diffLines(pretty(before), pretty(rs));
     const changed = lines.some((l) => l.op !== " ");
     const err = h("div");
-    out.append(h("section", { class: "card", "data-diff": "" }, h("h2", null, t("rules.diff", current.version)),
-      changed ? h("pre", { class: "diff" }, lines.map((l) => h("span", { class: l.op === "+" ? "add" : l.op === "-" ? "del" : "" }, `${l.op} ${l.text}\n`))) : h("p", { class: "muted" }, t("rules.nochange")),
+    add(out, h("section", { class: "card", "data-diff": "" }, h("h2", null, t("rules.diff", current.version)),
+      changed ? h("pre", { class: "diff" }, context(lines).map((l) => l === null ? h("span", { class: "muted" }, "  …\n")
+        : h("span", { class: l.op === "+" ? "add" : l.op === "-" ? "del" : "" }, `${l.op} ${l.text}\n`))) : h("p", { class: "muted" }, t("rules.nochange")),
       h("p", { class: "actions" }, h("button", { type: "button", class: "primary", "data-save-rules": "", disabled: changed ? null : true, onclick: async () => {
         replace(err);
         try {

@@ -199,6 +199,11 @@ func (p *page) signIn(sub, role string) {
 // TestConsoleInBrowser drives the merchant console in headless chromium
 // against the local stack, as a reviewer and as an admin would use it.
 func TestConsoleInBrowser(t *testing.T) {
+	// Only this run's screenshots: a stale one would pass for a step that
+	// no longer happens.
+	if err := os.RemoveAll(screensDir); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(screensDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +229,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("evidence %+v", got.Evidence)
 	}
 	fridge := openForReview(t, st, b2, "o-1005", "l1", "size_not_fit")
+	serum := openForReview(t, st, b2, "o-1006", "l1", "size_not_fit") // a diamond member: review promised within 1 h
 	tshirt := st.apply(t, b1, refundApp("o-1001", "l1", 1))
 	st.settle(t)
 	wantStatus(t, st.get(t, b1, tshirt.ID), "completed")
@@ -236,6 +242,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.do("queue", chromedp.WaitVisible(fmt.Sprintf(`tr[data-case=%q]`, shoes)), chromedp.WaitVisible(fmt.Sprintf(`tr[data-case=%q]`, fridge)))
 	if got := eval[string](p, `document.querySelector("[data-nav=queue]").textContent`); got != "Review queue" {
 		t.Errorf("nav in %q, want English for an en-US browser", got)
+	}
+	if !eval[bool](p, fmt.Sprintf(`document.querySelector('tr[data-case=%q]').classList.contains("sla") && !document.querySelector('tr[data-case=%q]').classList.contains("sla")`, serum, shoes)) {
+		t.Error("the diamond member's promised review is not highlighted (or another case is)")
+	}
+	if !eval[bool](p, fmt.Sprintf(`document.querySelector('tr[data-case=%q] [data-admin-level]') !== null`, fridge)) {
+		t.Error("the refrigerator is not marked as an admin's case")
 	}
 	p.until("a countdown", `document.querySelector("[data-deadline]").textContent.length > 0`, 5*time.Second, "", nil)
 	p.shot("queue")
@@ -308,8 +320,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		})
 	last := eval[string](p, `document.querySelector("[data-progress]").value + "/" + document.querySelector("[data-progress]").max`)
 	t.Logf("progress seen: %v", seen)
-	if last != "201/201" {
-		t.Errorf("progress ended at %s, want 201/201 (200 and the refrigerator)", last)
+	if last != "202/202" {
+		t.Errorf("progress ended at %s, want 202/202 (200, the serum and the refrigerator)", last)
 	}
 	if got := eval[string](p, `document.querySelector("[data-failures]")?.textContent ?? ""`); !strings.Contains(got, fridge) || !strings.Contains(got, "Forbidden") {
 		t.Errorf("failures %q, want the refrigerator as Forbidden", got)
