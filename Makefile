@@ -23,9 +23,11 @@ vet:
 local:
 	$(GO) run ./infra/local
 
-## build: every function to build/<name>/bootstrap (linux/arm64) for cdk deploy
+## build: every function to build/<name>/bootstrap (linux/arm64) for cdk deploy,
+## and the merchant console to build/console (esbuild's Go API: no Node needed)
 build:
 	$(GO) run ./infra/cmd/build
+	$(GO) run ./console/cmd/build -out build/console
 
 ## synth: the CloudFormation template into cdk.out, offline
 synth: build

@@ -111,12 +111,12 @@ async function loadRefunds(box: HTMLElement, c: Case): Promise<void> {
 }
 
 export function refundTable(rows: Refund[]): HTMLElement {
-  return h("table", { "data-refunds": "" }, h("thead", null, h("tr", null, ["rf.no", "col.case", "col.order", "rf.channel", "rf.status", "rf.provider_id", "rf.approved_by", "col.created", "rf.arrived"].map((k) => h("th", null, t(k))), h("th", { class: "num" }, t("col.amount")))),
+  return h("div", { class: "scroll" }, h("table", { "data-refunds": "" }, h("thead", null, h("tr", null, ["rf.no", "col.case", "col.order", "rf.channel", "rf.status", "rf.provider_id", "rf.approved_by", "col.created", "rf.arrived"].map((k) => h("th", null, t(k))), h("th", { class: "num" }, t("col.amount")))),
     h("tbody", null, rows.map((r) => h("tr", null, h("td", null, r.out_refund_no, r.sandbox ? [" ", h("span", { class: "badge" }, t("rf.sandbox"))] : null),
       h("td", null, h("a", { href: `#/case/${r.case_id}` }, r.case_id)), h("td", null, r.order_id), h("td", null, t("channel." + r.channel)),
       h("td", null, h("span", { class: "badge" + (r.status === "abnormal" ? " warn" : "") }, t("rf." + r.status))), h("td", null, r.provider_refund_id ?? ""),
       h("td", null, r.approved_by ?? "", r.paid_by ? ` / ${r.paid_by}` : ""), h("td", null, dateTime(r.created_at)), h("td", null, dateTime(r.arrived_at)),
-      h("td", { class: "num" }, money(r.amount, r.currency))))));
+      h("td", { class: "num" }, money(r.amount, r.currency)))))));
 }
 
 // actionForm builds one action: its fields, a submit button, and errors

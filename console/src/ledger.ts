@@ -60,5 +60,5 @@ export async function ledgerScreen(root: HTMLElement, params: URLSearchParams): 
     h("tbody", null, [...by.entries()].map(([ch, x]) => h("tr", { "data-channel": ch }, h("td", null, t("channel." + ch)), h("td", { class: "num" }, String(x.n)),
       h("td", { class: "num" }, money(x.amount)), h("td", { class: "num" }, money(x.paid)), h("td", { class: "num" }, sum ? `${((x.amount * 100) / sum).toFixed(1)}%` : "—"))))),
   cursor ? h("p", { class: "muted" }, t("ledger.capped", rows.length)) : null));
-  replace(list, rows.length ? refundTable(rows) : h("p", { class: "notice" }, t("ledger.empty")));
+  replace(list, h("section", { class: "card" }, rows.length ? refundTable(rows) : h("p", { class: "notice" }, t("ledger.empty"))));
 }
