@@ -174,6 +174,9 @@ func (p *page) shot(name string) {
 		p.t.Logf("screenshot %s: %v", name, err)
 		return
 	}
+	if err := os.MkdirAll(screensDir, 0o755); err != nil {
+		p.t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(screensDir, fmt.Sprintf("%02d-%s.png", p.step, name)), b, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
@@ -426,5 +429,96 @@ func TestConsoleServed(t *testing.T) {
 	}
 	if !strings.Contains(st.QuickStart(), st.URL+"/console/") {
 		t.Error("the quick start does not print the console's URL")
+	}
+}
+
+// TestConsoleDisputesInBrowser works a dispute through the console: the
+// staff inbox announces it, the disputes list shows it, an admin writes in
+// the thread and proposes; escalated, an arbitrator (who sees none of the
+// merchant's money screens) decides it; then an admin sends a goodwill
+// refund.
+func TestConsoleDisputesInBrowser(t *testing.T) {
+	st := startStack(t)
+	c, buyer, admin := rejectedPhone(t, st)
+	openDispute(t, buyer, c.ID)
+	st.settle(t)
+	if res := buyer.do("POST", "/v1/cases/"+c.ID+"/messages", map[string]any{"text": "the screen flickers after ten minutes"}); res.status != http.StatusCreated {
+		t.Fatalf("buyer message: %d %s", res.status, res.body)
+	}
+	st.settle(t)
+	p := openBrowser(t, st.URL, t.TempDir())
+	p.step = 20 // after TestConsoleInBrowser's screenshots
+
+	p.signIn("boss", "admin")
+	p.goHash("#/inbox")
+	p.do("inbox", chromedp.WaitVisible("[data-inbox]"))
+	if got := eval[string](p, `document.querySelector("[data-inbox]").textContent`); !strings.Contains(got, c.ID) {
+		t.Errorf("the staff inbox does not announce the dispute of %s: %.300s", c.ID, got)
+	}
+	p.shot("inbox")
+	p.goHash("#/disputes")
+	p.do("disputes", chromedp.WaitVisible(fmt.Sprintf(`[data-disputes=disputed] a[href="#/case/%s"]`, c.ID)),
+		chromedp.Click(fmt.Sprintf(`[data-disputes=disputed] a[href="#/case/%s"]`, c.ID)),
+		chromedp.WaitVisible("[data-thread] .msg"))
+	if got := eval[string](p, `document.querySelector("[data-thread]").textContent`); !strings.Contains(got, "the screen flickers") || !strings.Contains(got, "intact") {
+		t.Errorf("thread %q lacks the buyer's message or its verification", got)
+	}
+	p.do("answer in the thread",
+		chromedp.SetValue("[data-act=messages] input[name=text]", "Please send a video; we will check."),
+		chromedp.Click("[data-act=messages] button[type=submit]"))
+	p.until("the answer is in the thread", `document.querySelectorAll("[data-thread] .msg").length === 2`, 10*time.Second, "", nil)
+	st.settle(t) // the workflow begins the agreement wait after the merchant's first word
+	p.do("propose",
+		chromedp.SetValue("[data-act=proposals] input[name=amount]", "2000.00"),
+		chromedp.SetValue("[data-act=proposals] input[name=note]", "half back"),
+		chromedp.Click("[data-act=proposals] button[type=submit]"))
+	p.until("the proposal is listed", `document.querySelector("[data-dispute]")?.textContent.includes("¥2,000.00")`, 10*time.Second, "", nil)
+	p.shot("dispute-thread-and-proposal")
+	d := st.dispute(t, admin, c.ID)
+	if d.Dispute == nil || len(d.Dispute.Proposals) != 1 || d.Dispute.Proposals[0].Amount != 200000 || d.Dispute.Proposals[0].By != "merchant" {
+		t.Fatalf("dispute after the console's proposal: %+v", d.Dispute)
+	}
+
+	// No agreement within 5 days: escalated to the platform.
+	st.advance(t, 121*time.Hour)
+	wantStatus(t, st.get(t, buyer, c.ID), "escalated")
+	p.signIn("arb-1", "arbitrator")
+	if n := eval[int](p, `document.querySelectorAll("[data-nav=ledger], [data-nav=batch], [data-nav=rules], [data-nav=goodwill]").length`); n != 0 {
+		t.Errorf("an arbitrator is shown %d of the merchant's screens", n)
+	}
+	p.goHash("#/case/" + c.ID)
+	p.do("arbitrate",
+		chromedp.WaitVisible("[data-act=arbitrate]"),
+		chromedp.SetValue("[data-act=arbitrate] input[name=amount]", "1500.00"),
+		chromedp.SetValue("[data-act=arbitrate] input[name=note]", "the video shows the fault"),
+		chromedp.Click("[data-act=arbitrate] button[type=submit]"))
+	p.until("the verdict is recorded", `document.querySelector("[data-status]")?.dataset.status !== "escalated"`, 10*time.Second, "", nil)
+	p.shot("arbitrated")
+	st.settle(t)
+	if got := st.get(t, buyer, c.ID); got.ApprovedAmount != 150000 {
+		t.Errorf("after the verdict: %s approved %d, want 150000", got.Status, got.ApprovedAmount)
+	}
+
+	// A goodwill refund for the strawberries' late delivery.
+	p.signIn("boss", "admin")
+	p.goHash("#/goodwill")
+	p.do("goodwill",
+		chromedp.WaitVisible("input[name=order_id]"),
+		chromedp.SetValue("input[name=order_id]", "o-1003"),
+		chromedp.SetValue("input[name=amount]", "10.00"),
+		chromedp.SetValue("select[name=reason]", "late_delivery"),
+		chromedp.SetValue("input[name=note]", "sorry for the delay"),
+		chromedp.Click("main form button[type=submit]"),
+		chromedp.WaitVisible(".notice.ok a"))
+	id := eval[string](p, `document.querySelector(".notice.ok a").textContent`)
+	p.shot("goodwill")
+	var gw caseBody
+	if res := admin.do("GET", "/v1/staff/cases/"+id, nil); res.status != http.StatusOK {
+		t.Fatalf("goodwill case %q: %d %s", id, res.status, res.body)
+	} else {
+		res.decode(t, &gw)
+	}
+	if gw.Type != "goodwill" || gw.ApprovedAmount != 1000 || gw.OrderID != "o-1003" {
+		t.Errorf("goodwill case %+v", gw)
 	}
 }
