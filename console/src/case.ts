@@ -2,7 +2,7 @@
 // by when, the evidence inline, the refunds with their provider status, the
 // timeline, the dispute thread, and the actions the signed-in role may take.
 import { h, replace, option, toast, add } from "./dom";
-import { t } from "./i18n";
+import { t, has } from "./i18n";
 import { call, query, Case, Refund, Page, Message, ApiError } from "./api";
 import { money, dateTime, parseYuan, fenToYuanInput, countdown } from "./format";
 import { onKeys, every, go, problemBox, refreshClock } from "./app";
@@ -140,7 +140,7 @@ function actionForm(c: Case, act: string, label: string, fields: Record<string, 
       if (!named.length) err.appendChild(problemBox(ex));
     }
   } },
-  Object.entries(fields).map(([k, el]) => { errs[k] = h("span", { class: "field-error", "data-error-for": k }); return h("label", { class: "f field", "data-path": k }, t("field." + k), el, errs[k]); }),
+  Object.entries(fields).map(([k, el]) => { errs[k] = h("span", { class: "field-error", "data-error-for": k }); return h("label", { class: "f field", "data-path": k }, t(has(`field.${act}.${k}`) ? `field.${act}.${k}` : "field." + k), el, errs[k]); }),
   h("button", { type: "submit", class: cls }, label), err);
   (form as HTMLFormElement & { errs: typeof errs }).errs = errs;
   return form;

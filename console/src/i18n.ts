@@ -51,7 +51,7 @@ const en: Dict = {
   "tl.at": "When", "tl.actor": "Who", "tl.action": "What", "tl.from": "From", "tl.to": "To", "tl.note": "Note",
   "field.amount": "Amount (¥, empty: all)", "field.note": "Note", "field.reason": "Reason", "field.condition": "Condition", "field.courier": "Courier",
   "field.tracking_number": "Tracking no.", "field.refund_to": "Refund to", "field.reference": "Transfer reference", "field.outcome": "Verdict",
-  "field.text": "Message", "field.order_id": "Order", "field.lines": "Lines (empty: all)",
+  "field.text": "Message", "field.proposals.amount": "Amount (¥, on top of what was refunded)", "field.arbitrate.amount": "Amount (¥, for a refund)", "field.order_id": "Order", "field.lines": "Lines (empty: all)",
   "act.approve": "Approve", "act.reject": "Reject", "act.request_evidence": "Request evidence", "act.receipt": "Confirm receipt",
   "act.reship": "Replacement sent", "act.retry_refund": "Retry refund", "act.mark_paid": "Mark paid", "act.arbitrate": "Decide",
   "act.accept": "Accept", "act.propose": "Propose", "act.send": "Send", "act.none": "Nothing for you to do on this case now.",
@@ -131,7 +131,7 @@ const zh: Dict = {
   "channel.wechatpay": "微信支付", "channel.alipay": "支付宝", "channel.bankcard": "银行卡", "channel.balance": "余额",
   "tl.at": "时间", "tl.actor": "操作人", "tl.action": "动作", "tl.from": "原状态", "tl.to": "新状态", "tl.note": "备注",
   "field.amount": "金额（¥，留空为全部）", "field.note": "备注", "field.reason": "原因", "field.condition": "商品状况", "field.courier": "快递公司",
-  "field.tracking_number": "运单号", "field.refund_to": "退款去向", "field.reference": "转账流水号", "field.outcome": "裁决", "field.text": "留言",
+  "field.tracking_number": "运单号", "field.refund_to": "退款去向", "field.reference": "转账流水号", "field.outcome": "裁决", "field.text": "留言", "field.proposals.amount": "金额（¥，在已退金额之外）", "field.arbitrate.amount": "金额（¥，裁决退款时）",
   "field.order_id": "订单", "field.lines": "订单行（留空为全部）",
   "act.approve": "同意", "act.reject": "拒绝", "act.request_evidence": "要求补充凭证", "act.receipt": "确认收货", "act.reship": "换货已发出",
   "act.retry_refund": "重试退款", "act.mark_paid": "标记已打款", "act.arbitrate": "裁决", "act.accept": "接受", "act.propose": "提出方案", "act.send": "发送",
@@ -183,6 +183,9 @@ function pick(): "en" | "zh-CN" {
 
 export function lang(): "en" | "zh-CN" { return current; }
 export function setLang(l: "en" | "zh-CN"): void { current = l; localStorage.setItem(KEY, l); }
+
+// has reports whether the English dictionary (the complete one) has key.
+export function has(key: string): boolean { return key in en; }
 
 export function t(key: string, ...args: (string | number)[]): string {
   const s = (current === "zh-CN" ? zh[key] : undefined) ?? en[key] ?? key.slice(key.lastIndexOf(".") + 1);
