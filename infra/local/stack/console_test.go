@@ -307,6 +307,22 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	p.shot("reviewer-rules-read-only")
 
+	// From the queue by keyboard: r on the serum asks for the reason the
+	// buyer will see, and rejects it.
+	p.goHash("#/queue")
+	p.do("queue for r", chromedp.WaitVisible(fmt.Sprintf(`tr[data-case=%q]`, serum)))
+	for range 5 {
+		if eval[bool](p, fmt.Sprintf(`document.querySelector("tr.sel")?.dataset.case === %q`, serum)) {
+			break
+		}
+		p.do("j", chromedp.KeyEvent("j"))
+	}
+	p.do("r asks why", chromedp.KeyEvent("r"), chromedp.WaitVisible("[data-ask]"),
+		chromedp.SendKeys("[data-ask]", "opened, not returnable\r"))
+	p.until("the serum is rejected", fmt.Sprintf(`document.querySelector('tr[data-case=%q]').classList.contains("muted")`, serum), 10*time.Second, "", nil)
+	p.shot("rejected-by-keyboard")
+	wantStatus(t, st.get(t, b2, serum), "rejected")
+
 	// Batch-approve 200 cases by filter; the progress bar follows the job
 	// to the end, and the refrigerator (admin level) is listed as failed.
 	st.createReviewBacklog(t, 200, 0)
@@ -323,8 +339,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		})
 	last := eval[string](p, `document.querySelector("[data-progress]").value + "/" + document.querySelector("[data-progress]").max`)
 	t.Logf("progress seen: %v", seen)
-	if last != "202/202" {
-		t.Errorf("progress ended at %s, want 202/202 (200, the serum and the refrigerator)", last)
+	if last != "201/201" {
+		t.Errorf("progress ended at %s, want 201/201 (200 and the refrigerator)", last)
 	}
 	if got := eval[string](p, `document.querySelector("[data-failures]")?.textContent ?? ""`); !strings.Contains(got, fridge) || !strings.Contains(got, "Forbidden") {
 		t.Errorf("failures %q, want the refrigerator as Forbidden", got)
@@ -426,6 +442,28 @@ func TestConsoleServed(t *testing.T) {
 	r3.Body.Close()
 	if r3.StatusCode != http.StatusMovedPermanently || r3.Header.Get("Location") != "/console/" {
 		t.Errorf("GET /console: %d %s", r3.StatusCode, r3.Header.Get("Location"))
+	}
+	// The demo cases of `go run ./infra/local`: three waiting for review,
+	// one above the admin threshold, one with a member's promised review.
+	if err := st.DemoCases(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st.settle(t)
+	var queue struct {
+		Items []caseBody `json:"items"`
+	}
+	st.as(t, "staff-1", "reviewer").do("GET", "/v1/staff/cases?status=pending_review", nil).decode(t, &queue)
+	promised, admin := 0, 0
+	for _, c := range queue.Items {
+		if c.Next != nil && c.Next.DefaultAt != nil {
+			promised++
+		}
+		if c.RequestedAmount > 50000 {
+			admin++
+		}
+	}
+	if len(queue.Items) != 3 || promised != 1 || admin != 1 {
+		t.Errorf("demo queue: %d cases, %d with a promised review, %d above the admin threshold; want 3, 1, 1", len(queue.Items), promised, admin)
 	}
 	if !strings.Contains(st.QuickStart(), st.URL+"/console/") {
 		t.Error("the quick start does not print the console's URL")
