@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 test: tools vet
 	$(GO) test -count=1 -race -timeout 30m ./...
 
-## tools: npm tools the tests run (asl-validator), in _tools/ where go ./... does not look
+## tools: npm tools the tests run (asl-validator; tsc for the console's types), in _tools/ where go ./... does not look
 tools: _tools/node_modules/.package-lock.json
 
 _tools/node_modules/.package-lock.json: _tools/package.json _tools/package-lock.json

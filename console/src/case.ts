@@ -8,7 +8,6 @@ import { money, dateTime, parseYuan, fenToYuanInput, countdown } from "./format"
 import { onKeys, every, go, problemBox, refreshClock } from "./app";
 import { shared, loadReasons, reasonLabel, adminAbove } from "./state";
 import { isStaff, isAdmin, canArbitrate, session } from "./auth";
-import { askText } from "./queue";
 
 export async function caseScreen(root: HTMLElement, _p: URLSearchParams, id: string): Promise<void> {
   await refreshClock();
@@ -67,7 +66,7 @@ export async function caseScreen(root: HTMLElement, _p: URLSearchParams, id: str
     }
     e.preventDefault();
   });
-  void askText;
+
 }
 
 function kv(k: string, v: string | Node): Node[] { return [h("dt", null, k), h("dd", null, v)]; }

@@ -172,7 +172,7 @@ export async function queueScreen(root: HTMLElement, params: URLSearchParams): P
     }
     e.preventDefault();
   });
-  void lang;
+
 }
 
 function dateTimeShort(iso: string): string {
