@@ -171,7 +171,9 @@ function renderActions(box: HTMLElement, c: Case, threshold: number | null): voi
     const note = h("input", { name: "note", size: 30, required: true });
     forms.push(actionForm(c, "request-evidence", t("act.request_evidence"), { note }, () => ({ note: note.value }), ""));
   }
-  if (staff && !own && c.status === "awaiting_receipt") {
+  // Receipt also while in transit: the parcel may reach the warehouse
+  // before the courier's last scan does.
+  if (staff && !own && (c.status === "awaiting_receipt" || c.status === "return_in_transit")) {
     const condition = h("select", { name: "condition" }, option("sellable", t("cond.sellable")), option("defective", t("cond.defective")));
     const note = h("input", { name: "note", size: 30 });
     forms.push(actionForm(c, "receipt", t("act.receipt"), { condition, note }, () => ({ condition: condition.value, ...(note.value ? { note: note.value } : {}) })));

@@ -184,7 +184,9 @@ func (p *page) shot(name string) {
 
 func (p *page) goHash(hash string) {
 	p.t.Helper()
-	p.do("open "+hash, chromedp.Evaluate[chromedp.Void](fmt.Sprintf("location.hash = %q", hash)))
+	// The same hash again changes nothing in the page: reload it then, so
+	// the screen shows what changed meanwhile.
+	p.do("open "+hash, chromedp.Evaluate[chromedp.Void](fmt.Sprintf("location.hash === %q ? location.reload() : (location.hash = %q)", hash, hash)))
 }
 
 func (p *page) signIn(sub, role string) {
@@ -288,6 +290,31 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("after the partial approval: %s approved %d, want awaiting_return 30000", c.Status, c.ApprovedAmount)
 	}
 	p.shot("approved-partially")
+
+	// The buyer ships the shoes back; the reviewer confirms receipt of a
+	// defective pair, and the 300.00 goes back through Alipay.
+	act(t, b1, "/v1/cases/"+shoes+"/return-shipment", map[string]any{"courier": "shunfeng", "tracking_number": "SF1234567890"}, http.StatusOK)
+	st.settle(t)
+	p.do("reload the case", chromedp.Evaluate[chromedp.Void]("location.reload()"), chromedp.WaitVisible("[data-act=receipt]"),
+		chromedp.SetValue("[data-act=receipt] select[name=condition]", "defective"),
+		chromedp.SetValue("[data-act=receipt] input[name=note]", "sole detached"),
+		chromedp.Click("[data-act=receipt] button[type=submit]"))
+	p.until("receipt confirmed", `["refunding", "completed"].includes(document.querySelector("[data-status]")?.dataset.status)`, 10*time.Second, "", nil)
+	st.settle(t)
+	var received struct {
+		Status    string `json:"status"`
+		Condition string `json:"return_condition"`
+		Refunded  int64  `json:"refunded_amount"`
+	}
+	b1.do("GET", "/v1/cases/"+shoes, nil).decode(t, &received)
+	if received.Condition != "defective" || received.Status != "completed" || received.Refunded != 30000 {
+		t.Errorf("after the receipt: %+v, want defective, completed, 30000 refunded", received)
+	}
+	p.do("the refund on the case page", chromedp.Evaluate[chromedp.Void]("location.reload()"), chromedp.WaitVisible("[data-refunds]"))
+	if got := eval[string](p, `document.querySelector("[data-refunds]").textContent`); !strings.Contains(got, "succeeded") || !strings.Contains(got, "Alipay") {
+		t.Errorf("refunds on the case page: %q", got)
+	}
+	p.shot("received-and-refunded")
 
 	// A reviewer is offered no admin-only action: not the refrigerator's
 	// approval, not the rule set's save.
@@ -488,6 +515,30 @@ func TestConsoleDisputesInBrowser(t *testing.T) {
 	p.step = 20 // after TestConsoleInBrowser's screenshots
 
 	p.signIn("boss", "admin")
+
+	// Batch review of cases picked by hand in the queue.
+	b1 := st.as(t, "buyer-1", "buyer")
+	shoes := openForReview(t, st, b1, "o-1002", "l1", "size_not_fit")
+	socks := openForReview(t, st, b1, "o-1002", "l2", "size_not_fit")
+	p.goHash("#/queue")
+	p.do("pick two", chromedp.WaitVisible(fmt.Sprintf(`tr[data-case=%q]`, socks)),
+		chromedp.Click(fmt.Sprintf(`tr[data-case=%q] input[type=checkbox]`, shoes)),
+		chromedp.Click(fmt.Sprintf(`tr[data-case=%q] input[type=checkbox]`, socks)),
+		chromedp.Click("[data-batch-picked]"),
+		chromedp.WaitVisible("[data-batch-ids]"))
+	if got := eval[string](p, `document.querySelector("[data-batch-ids]").value`); !strings.Contains(got, shoes) || !strings.Contains(got, socks) || strings.Contains(got, c.ID) {
+		t.Errorf("batch ids %q, want the two picked", got)
+	}
+	p.do("approve the two", chromedp.Click("[data-batch-start]"), chromedp.WaitVisible("[data-progress]"))
+	p.until("the batch of two finishes", `document.querySelector("[data-progress-text]").dataset.status === "done"`, 30*time.Second, "", nil)
+	if got := eval[string](p, `document.querySelector("[data-progress-text]").textContent`); !strings.HasPrefix(got, "2 of 2 decided: 2 done, 0 failed") {
+		t.Errorf("progress %q", got)
+	}
+	p.shot("batch-picked-by-hand")
+	st.settle(t)
+	wantStatus(t, st.get(t, b1, shoes), "awaiting_return")
+	wantStatus(t, st.get(t, b1, socks), "awaiting_return")
+
 	p.goHash("#/inbox")
 	p.do("inbox", chromedp.WaitVisible("[data-inbox]"))
 	if got := eval[string](p, `document.querySelector("[data-inbox]").textContent`); !strings.Contains(got, c.ID) {
