@@ -89,7 +89,10 @@ function evidence(c: Case): HTMLElement {
     if (e.view_url) {
       if (e.content_type.startsWith("image/")) view = h("a", { href: e.view_url, target: "_blank", rel: "noopener noreferrer" }, h("img", { src: e.thumbnail_url || e.view_url, alt: e.id, "data-evidence": e.id }));
       else if (e.content_type.startsWith("video/")) view = h("video", { src: e.view_url, controls: true, preload: "metadata", "data-evidence": e.id });
-      else if (e.content_type === "application/pdf") view = h("iframe", { src: e.view_url, title: e.id, sandbox: "", "data-evidence": e.id });
+      // Not sandboxed: Chrome refuses its PDF viewer in a sandboxed frame.
+      // The frame is the bucket's origin, which holds no credential and
+      // cannot reach this page's; S3 serves the type declared at upload.
+      else if (e.content_type === "application/pdf") view = h("iframe", { src: e.view_url, title: e.id, "data-evidence": e.id });
     }
     return h("figure", null, view, h("figcaption", null,
       h("span", { class: "badge" + (e.status === "invalid" || e.status === "reused" ? " warn" : "") }, t("ev." + e.status)), ` ${e.content_type} · ${Math.ceil(e.size / 1024)} KB`,
