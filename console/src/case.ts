@@ -50,7 +50,7 @@ export async function caseScreen(root: HTMLElement, _p: URLSearchParams, id: str
   }
   add(root, h("section", { class: "card" }, h("h2", null, t("case.timeline")), h("table", { "data-timeline": "" },
     h("thead", null, h("tr", null, ["tl.at", "tl.actor", "tl.action", "tl.from", "tl.to", "tl.note"].map((k) => h("th", null, t(k))))),
-    h("tbody", null, (c.timeline ?? []).map((e) => h("tr", null, h("td", null, dateTime(e.at)), h("td", null, e.actor), h("td", null, e.action),
+    h("tbody", null, (c.timeline ?? []).map((e) => h("tr", null, h("td", null, dateTime(e.at)), h("td", null, e.actor), h("td", { title: e.action }, t("tla." + e.action)),
       h("td", null, e.from ? t("status." + e.from) : ""), h("td", null, e.to ? t("status." + e.to) : ""), h("td", null, e.note)))))));
   const box = actions;
   onKeys((e) => {
