@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 )
 
 // CSP is the console's Content-Security-Policy. Scripts and styles come
@@ -82,4 +83,26 @@ func (b *Bundle) Handler(prefix string, headers map[string]string) http.Handler 
 		}
 		_, _ = w.Write(body)
 	})
+}
+
+// Config is config.json, which the console reads beside its page: how to
+// sign in and where the API is. The local stack serves {"signin":"dev"}
+// with its clock; a cloud deployment writes "oidc" with the user pool's
+// (or the merchant's issuer's) endpoints and the HTTP API's URL.
+type Config struct {
+	SignIn string `json:"signin"`        // "dev" (POST /dev/token) or "oidc"
+	API    string `json:"api,omitempty"` // the API's base URL; empty: the console's own origin
+	// Now is the server's clock, when it is not the browser's (the local
+	// stack's virtual clock); countdowns count from it.
+	Now  *time.Time  `json:"now,omitempty"`
+	OIDC *OIDCConfig `json:"oidc,omitempty"`
+}
+
+// OIDCConfig are the authorization-code + PKCE endpoints of the sign-in.
+type OIDCConfig struct {
+	Authorize   string `json:"authorize"`
+	Token       string `json:"token"`
+	ClientID    string `json:"client_id"`
+	RedirectURI string `json:"redirect_uri"`
+	Scope       string `json:"scope,omitempty"`
 }

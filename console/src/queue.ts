@@ -84,7 +84,9 @@ export function deadlineCell(c: Case): HTMLElement {
 
 export async function queueScreen(root: HTMLElement, params: URLSearchParams): Promise<void> {
   await refreshClock();
-  if (!params.has("status") && !params.toString()) params.set("status", "pending_review");
+  // By default what the signed-in role acts on: reviews for staff,
+  // escalated disputes for the platform's arbitrator.
+  if (!params.toString()) params.set("status", isStaff() ? "pending_review" : "escalated");
   const { form, read } = await filterForm(params, () => {
     const f = read();
     if (f) go("#/queue" + query(f));

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/aftersales/aftersales/console"
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -31,7 +30,8 @@ func (s *Stack) routeConsole(mux *http.ServeMux) {
 			w.Header().Set(k, v)
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		apigw.WriteJSON(w, http.StatusOK, map[string]any{"signin": "dev", "now": s.Clock.Now().UTC().Format(time.RFC3339Nano)})
+		now := s.Clock.Now().UTC()
+		apigw.WriteJSON(w, http.StatusOK, console.Config{SignIn: "dev", Now: &now})
 	})
 	mux.HandleFunc(ConsolePath, func(w http.ResponseWriter, r *http.Request) {
 		b, err := build()
