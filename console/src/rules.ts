@@ -96,7 +96,7 @@ export async function rulesScreen(root: HTMLElement): Promise<void> {
     replace(form,
       h("section", { class: "card" }, h("h2", null, t("rules.general")), field("admin_approval_above", t("rules.admin_above"), above, aboveHint)),
       h("section", { class: "card" }, h("h2", null, t("rules.rules")), h("p", { class: "muted" }, t("rules.first_wins")), rules,
-        admin ? h("button", { type: "button", "data-add-rule": "", onclick: () => { sync(); edit.rules.splice(Math.max(edit.rules.length - 1, 0), 0, { id: "", when: {}, then: { decision: "manual", level: "reviewer" } }); draw(); } }, t("rules.add")) : null),
+        admin ? h("button", { type: "button", "data-add-rule": "", onclick: () => { if (!sync()) return; edit.rules.splice(Math.max(edit.rules.length - 1, 0), 0, { id: "", when: {}, then: { decision: "manual", level: "reviewer" } }); draw(); } }, t("rules.add")) : null),
       h("section", { class: "card" }, h("h2", null, t("rules.deadlines")), h("div", { class: "row-inline" }, dl), field("deadlines.review_sla", t("dl.review_sla"), sla)),
       h("section", { class: "card" }, h("h2", null, t("rules.evidence")), h("div", { class: "row-inline" },
         field("evidence.reuse_max_distance", t("rules.reuse"), reuse), field("evidence.recognition_categories", t("rules.recognition"), cats))),
@@ -133,13 +133,13 @@ export async function rulesScreen(root: HTMLElement): Promise<void> {
       rs.rules.push(nr);
       return ok;
     });
-    const move = (d: number) => () => { sync(); const [x] = edit.rules.splice(i, 1); edit.rules.splice(i + d, 0, x); draw(); };
+    const move = (d: number) => () => { if (!sync()) return; const [x] = edit.rules.splice(i, 1); edit.rules.splice(i + d, 0, x); draw(); };
     return h("fieldset", { class: "rule", "data-rule": String(i) }, h("legend", null, `${i + 1}. ${r.id}`),
       h("div", { class: "row-inline" }, field(`${p}.id`, t("rule.id"), id), field(`${p}.description`, t("rule.description"), desc)),
       field(`${p}.when`, t("rule.when"), when),
       h("div", { class: "row-inline" }, field(`${p}.then.decision`, t("rule.decision"), decision), field(`${p}.then.level`, t("rule.level"), level), field(`${p}.then.reason`, t("rule.reason"), reason)),
       admin ? h("p", { class: "actions" }, i > 0 ? h("button", { type: "button", onclick: move(-1) }, "↑") : null, i < edit.rules.length - 1 ? h("button", { type: "button", onclick: move(1) }, "↓") : null,
-        h("button", { type: "button", class: "danger", onclick: () => { sync(); edit.rules.splice(i, 1); draw(); } }, t("rules.remove"))) : null);
+        h("button", { type: "button", class: "danger", onclick: () => { if (!sync()) return; edit.rules.splice(i, 1); draw(); } }, t("rules.remove"))) : null);
   };
 
   // read turns the form into a document; sync keeps the edits across redraws.
@@ -151,7 +151,9 @@ export async function rulesScreen(root: HTMLElement): Promise<void> {
     for (const f of readers) ok = f(rs) && ok;
     return ok ? rs : null;
   };
-  const sync = () => { const rs = read(); if (rs) Object.assign(edit, rs); };
+  // sync is false (and the errors are shown) when a field does not parse:
+  // the form is then kept as typed rather than redrawn from the last edit.
+  const sync = () => { const rs = read(); if (rs) Object.assign(edit, rs); return rs !== null; };
 
   const review = () => {
     replace(out);

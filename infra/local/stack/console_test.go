@@ -409,6 +409,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("the invalid rule set was stored: %.200s", rs.body)
 	}
 
+	// Corrected and saved: version 2, with the admin's change.
+	p.do("correct and save", chromedp.SetValue(`[data-path="rules[0].id"] input`, "virtual-redeemed"),
+		chromedp.SetValue(`[data-path="admin_approval_above"] input`, "60000"),
+		chromedp.Click("[data-review-rules]"),
+		chromedp.WaitVisible("[data-diff] [data-save-rules]"),
+		chromedp.Click("[data-diff] [data-save-rules]"))
+	p.until("version 2 is shown", `document.querySelector("main p.muted")?.textContent.startsWith("Version 2, saved by staff:boss")`, 10*time.Second, "", nil)
+	var rs struct {
+		Version int   `json:"version"`
+		Above   int64 `json:"admin_approval_above"`
+	}
+	st.as(t, "boss", "admin").do("GET", "/v1/staff/ruleset", nil).decode(t, &rs)
+	if rs.Version != 2 || rs.Above != 60000 {
+		t.Errorf("rule set after the save: %+v, want version 2 with 60000", rs)
+	}
+
 	// Chinese, by the switch in the header.
 	p.goHash("#/queue")
 	p.do("queue again", chromedp.WaitVisible("[data-queue]"), chromedp.Click("header [data-lang]"), chromedp.WaitVisible("[data-queue]"))
