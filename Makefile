@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 test: tools vet
 	$(GO) test -count=1 -race -timeout 30m ./...
 
-## tools: npm tools the tests run (asl-validator), in _tools/ where go ./... does not look
+## tools: npm tools the tests run (asl-validator; tsc for the console's types), in _tools/ where go ./... does not look
 tools: _tools/node_modules/.package-lock.json
 
 _tools/node_modules/.package-lock.json: _tools/package.json _tools/package-lock.json
@@ -23,9 +23,11 @@ vet:
 local:
 	$(GO) run ./infra/local
 
-## build: every function to build/<name>/bootstrap (linux/arm64) for cdk deploy
+## build: every function to build/<name>/bootstrap (linux/arm64) for cdk deploy,
+## and the merchant console to build/console (esbuild's Go API: no Node needed)
 build:
 	$(GO) run ./infra/cmd/build
+	$(GO) run ./console/cmd/build -out build/console
 
 ## synth: the CloudFormation template into cdk.out, offline
 synth: build

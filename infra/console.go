@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/url"
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/aftersales/aftersales/console"
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/config"
 )
@@ -21,8 +24,10 @@ const (
 	// group per role; the merchant adds staff to it (the default).
 	ConsoleCognito = "cognito"
 	// ConsoleOIDC signs staff in at the merchant's own OpenID issuer (the
-	// jwtIssuer setting), with the app client CtxConsoleClientID; its tokens
-	// carry a roles claim as the API expects.
+	// jwtIssuer setting) through its authorization and token endpoints
+	// (CtxConsoleAuthorizeURL, CtxConsoleTokenURL), with the app client
+	// CtxConsoleClientID; its access tokens carry a roles claim as the API
+	// expects.
 	ConsoleOIDC = "oidc"
 	// ConsoleOff deploys no console.
 	ConsoleOff = "off"
@@ -176,24 +181,31 @@ func (b *builder) consoleHeaders() awscloudfront.ResponseHeadersPolicy {
 	})
 }
 
-// consoleCSP is the console's content security policy in the cloud: its
-// own script and styles; the HTTP API; evidence (images, video, PDF) from
-// presigned URLs of the evidence bucket; the pool's sign-in pages. The API
-// and the bucket are named by their region's domains, not by their own:
-// the API allows the console's origin in CORS, so the distribution (which
-// carries this policy) cannot depend on the API without a cycle.
+// consoleCSP is the console's content security policy in the cloud
+// (console.CSP, the local stack's too): it calls the HTTP API and the
+// sign-in's token endpoint, and shows evidence (images, video, PDF) from
+// presigned URLs of the evidence bucket. The API and the bucket are named by
+// their region's domains, not by their own: the API allows the console's
+// origin in CORS, so the distribution (which carries this policy) cannot
+// depend on the API without a cycle.
 func (b *builder) consoleCSP() string {
 	region := *awscdk.Aws_REGION()
 	api := "https://*.execute-api." + region + ".amazonaws.com"
 	s3 := "https://*.s3." + region + ".amazonaws.com"
 	signIn := "https://" + b.cognitoPrefix() + ".auth." + region + ".amazoncognito.com"
 	if b.s.ConsoleSignIn == ConsoleOIDC {
-		signIn = b.s.JWTIssuer
+		signIn = origin(b.s.ConsoleTokenURL)
 	}
-	return "default-src 'self'; script-src 'self'; style-src 'self'; " +
-		"img-src 'self' data: blob: " + s3 + "; media-src 'self' blob: " + s3 + "; frame-src " + s3 + "; object-src 'none'; " +
-		"connect-src 'self' " + api + " " + signIn + "; " +
-		"base-uri 'none'; form-action 'self' " + signIn + "; frame-ancestors 'none'"
+	return console.CSP([]string{api, signIn}, []string{s3})
+}
+
+// origin is the scheme and host of an https URL that Validate accepted.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // cognitoPrefix is the prefix of the pool's sign-in domain. Prefixes are
@@ -202,33 +214,59 @@ func (b *builder) cognitoPrefix() string {
 	return "aftersales-" + b.s.Stage + "-" + *awscdk.Aws_ACCOUNT_ID()
 }
 
-// consoleDeploy uploads the built console and its config.json (where the API
-// is and how staff sign in) to the site, and clears CloudFront's cache of it.
+// consoleDeploy uploads the built console and its config.json (where the
+// API is and how staff sign in: console.Config) to the site under
+// console/, and clears CloudFront's cache of it. Two copies, because their
+// caching differs: the script and style sheet are named by their content
+// hash and cached for good; index.html and config.json are revalidated on
+// every load, so a deploy shows at once. Each copy leaves the other's files
+// alone (excluded files are never pruned).
 func (b *builder) consoleDeploy(c *consoleSite, endpoint string) {
 	if c == nil {
 		return
 	}
-	signIn := map[string]any{"kind": b.s.ConsoleSignIn, "redirect_uri": c.origin + consolePath}
+	cfg := console.Config{SignIn: "oidc", API: endpoint}
 	switch b.s.ConsoleSignIn {
 	case ConsoleCognito:
-		signIn["authorize_url"] = *c.domain.BaseUrl(nil) + "/oauth2/authorize"
-		signIn["token_url"] = *c.domain.BaseUrl(nil) + "/oauth2/token"
-		signIn["logout_url"] = *c.domain.BaseUrl(nil) + "/logout"
-		signIn["client_id"] = *c.client.UserPoolClientId()
+		base := *c.domain.BaseUrl(nil)
+		cfg.OIDC = &console.OIDCConfig{Authorize: base + "/oauth2/authorize", Token: base + "/oauth2/token",
+			ClientID: *c.client.UserPoolClientId(), RedirectURI: c.origin + consolePath, Scope: "openid email profile"}
 	case ConsoleOIDC:
-		signIn["issuer"] = b.s.JWTIssuer
-		signIn["client_id"] = b.s.ConsoleClientID
+		cfg.OIDC = &console.OIDCConfig{Authorize: b.s.ConsoleAuthorizeURL, Token: b.s.ConsoleTokenURL,
+			ClientID: b.s.ConsoleClientID, RedirectURI: c.origin + consolePath, Scope: "openid"}
 	}
+	// Source_JsonData takes a JSON object; tokens in its strings become
+	// the deploy-time values.
+	raw, _ := json.Marshal(cfg)
+	var data map[string]any
+	_ = json.Unmarshal(raw, &data)
+	assets := jsii.String(filepath.Join(b.assets, consoleAssets))
+	pages := jsii.Strings(console.Index, consoleConfigFile)
 	awss3deployment.NewBucketDeployment(b.stack, jsii.String("ConsoleFiles"), &awss3deployment.BucketDeploymentProps{
-		Sources: &[]awss3deployment.ISource{
-			awss3deployment.Source_Asset(jsii.String(filepath.Join(b.assets, consoleAssets)), nil),
-			awss3deployment.Source_JsonData(jsii.String("config.json"), map[string]any{"api": endpoint, "sign_in": signIn}, nil),
-		},
+		Sources:              &[]awss3deployment.ISource{awss3deployment.Source_Asset(assets, nil)},
+		Exclude:              pages,
+		CacheControl:         &[]awss3deployment.CacheControl{awss3deployment.CacheControl_FromString(jsii.String("public, max-age=31536000, immutable"))},
 		DestinationBucket:    c.bucket,
 		DestinationKeyPrefix: jsii.String(consolePath[1:]),
-		Distribution:         c.distribution,
-		DistributionPaths:    jsii.Strings(consolePath + "*"),
 		Prune:                jsii.Bool(true),
 		MemoryLimit:          jsii.Number(256),
 	})
+	awss3deployment.NewBucketDeployment(b.stack, jsii.String("ConsolePages"), &awss3deployment.BucketDeploymentProps{
+		Sources: &[]awss3deployment.ISource{
+			awss3deployment.Source_Asset(assets, nil),
+			awss3deployment.Source_JsonData(jsii.String(consoleConfigFile), data, nil),
+		},
+		Exclude:              jsii.Strings("*"),
+		Include:              pages,
+		CacheControl:         &[]awss3deployment.CacheControl{awss3deployment.CacheControl_NoCache()},
+		DestinationBucket:    c.bucket,
+		DestinationKeyPrefix: jsii.String(consolePath[1:]),
+		Prune:                jsii.Bool(false),
+		Distribution:         c.distribution,
+		DistributionPaths:    jsii.Strings(consolePath + "*"),
+		MemoryLimit:          jsii.Number(256),
+	})
 }
+
+// consoleConfigFile is the console's configuration beside its page.
+const consoleConfigFile = "config.json"

@@ -39,7 +39,8 @@ func TestConsoleSite(t *testing.T) {
 	}
 	_, headers := s.only(t, "AWS::CloudFront::ResponseHeadersPolicy", "ConsoleHeaders")
 	h, _ := json.Marshal(headers.Properties)
-	for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'",
+	for _, want := range []string{"default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'",
+		"require-trusted-types-for 'script'", ".s3.",
 		"execute-api.", ".amazoncognito.com", `"FrameOption":"DENY"`, `"ReferrerPolicy":"no-referrer"`, `"ContentTypeOptions":{"Override":true}`,
 		`"AccessControlMaxAgeSec":31536000`} {
 		if !strings.Contains(string(h), want) {
@@ -52,31 +53,36 @@ func TestConsoleSite(t *testing.T) {
 	}
 }
 
-// TestConsoleDeployment checks that the built console and its config.json
-// are copied to the console bucket under console/ and that the config
-// names the API and the pool's sign-in endpoints.
+// TestConsoleDeployment checks that the built console is copied to the
+// console bucket under console/ in two parts: the hashed script and style
+// sheet cached for good (pruned of older builds), the page and its
+// config.json revalidated on every load (and CloudFront's cache cleared);
+// and that the config names the API and the pool's sign-in endpoints.
 func TestConsoleDeployment(t *testing.T) {
 	s := defaultSynth(t)
-	deployments := s.ofType("Custom::CDKBucketDeployment")
-	if len(deployments) != 1 {
-		t.Fatalf("%d bucket deployments, want 1", len(deployments))
-	}
-	for _, d := range deployments {
-		raw, _ := json.Marshal(d.Properties)
-		// Markers stand for values known at deploy: the API's endpoint,
-		// the pool's client and sign-in domain, the distribution's domain.
-		for _, want := range []string{`"DestinationBucketKeyPrefix":"console/"`, `"DistributionPaths":["/console/*"]`, `"Prune":true`,
-			"HttpApi", "StaffPoolConsoleSignIn", "StaffPoolConsole", "ConsoleCdn"} {
-			if !strings.Contains(string(raw), want) {
-				t.Errorf("console deployment lacks %s: %s", want, raw)
-			}
+	_, files := s.only(t, "Custom::CDKBucketDeployment", "ConsoleFiles")
+	raw, _ := json.Marshal(files.Properties)
+	for _, want := range []string{`"DestinationBucketKeyPrefix":"console/"`, `"Prune":true`, `"Exclude":["index.html","config.json"]`,
+		`"SystemMetadata":{"cache-control":"public, max-age=31536000, immutable"}`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("console files lack %s: %s", want, raw)
 		}
-		cfg := consoleConfig(t, s, d)
-		for _, want := range []string{`"kind":"cognito"`, `/oauth2/authorize"`, `/oauth2/token"`, `"client_id":"<<marker:`,
-			`"redirect_uri":"https://<<marker:`, `/console/"`, `"api":"<<marker:`} {
-			if !strings.Contains(cfg, want) {
-				t.Errorf("config.json lacks %s: %s", want, cfg)
-			}
+	}
+	_, pages := s.only(t, "Custom::CDKBucketDeployment", "ConsolePages")
+	raw, _ = json.Marshal(pages.Properties)
+	// Markers stand for values known at deploy: the API's endpoint, the
+	// pool's client and sign-in domain, the distribution's domain.
+	for _, want := range []string{`"DestinationBucketKeyPrefix":"console/"`, `"DistributionPaths":["/console/*"]`, `"Prune":false`,
+		`"Include":["index.html","config.json"]`, `"SystemMetadata":{"cache-control":"no-cache"}`, "HttpApi", "StaffPoolConsoleSignIn", "StaffPoolConsole", "ConsoleCdn"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("console pages lack %s: %s", want, raw)
+		}
+	}
+	cfg := consoleConfig(t, s, pages)
+	for _, want := range []string{`"signin":"oidc"`, `/oauth2/authorize"`, `/oauth2/token"`, `"client_id":"<<marker:`,
+		`"redirect_uri":"https://<<marker:`, `/console/"`, `"api":"<<marker:`, `"scope":"openid email profile"`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("config.json lacks %s: %s", want, cfg)
 		}
 	}
 }
@@ -145,18 +151,28 @@ func TestConsoleOIDC(t *testing.T) {
 	if n := len(s.ofType("AWS::Cognito::UserPool")); n != 0 {
 		t.Errorf("%d user pools with consoleSignIn=oidc, want 0", n)
 	}
-	for _, d := range s.ofType("Custom::CDKBucketDeployment") {
-		cfg := consoleConfig(t, s, d)
-		for _, want := range []string{`"kind":"oidc"`, `"issuer":"https://login.shop.example/"`, `"client_id":"aftersales-console"`} {
-			if !strings.Contains(cfg, want) {
-				t.Errorf("config.json lacks %s: %s", want, cfg)
-			}
+	_, pages := s.only(t, "Custom::CDKBucketDeployment", "ConsolePages")
+	cfg := consoleConfig(t, s, pages)
+	for _, want := range []string{`"signin":"oidc"`, `"authorize":"https://login.shop.example/oauth2/authorize"`,
+		`"token":"https://login.shop.example/oauth2/token"`, `"client_id":"aftersales-console"`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("config.json lacks %s: %s", want, cfg)
 		}
+	}
+	_, headers := s.only(t, "AWS::CloudFront::ResponseHeadersPolicy", "ConsoleHeaders")
+	if h, _ := json.Marshal(headers.Properties); !strings.Contains(string(h), "https://login.shop.example") || strings.Contains(string(h), "amazoncognito") {
+		t.Errorf("the CSP does not name the merchant's sign-in alone: %s", h)
 	}
 	_, api := s.fn(t, "api")
 	if env, _ := json.Marshal(api.Properties["Environment"]); strings.Contains(string(env), config.EnvStaffJWTIssuer) {
 		t.Errorf("the api function trusts a staff pool with oidc sign-in: %s", env)
 	}
+}
+
+// oidc sets s to sign the console in at the merchant's own issuer.
+func oidc(s *Settings) {
+	s.ConsoleSignIn, s.JWTIssuer, s.ConsoleClientID = ConsoleOIDC, "https://login.example/", "console"
+	s.ConsoleAuthorizeURL, s.ConsoleTokenURL = "https://login.example/authorize", "https://login.example/token"
 }
 
 // TestConsoleSettings checks the validation of the console's settings.
@@ -168,8 +184,11 @@ func TestConsoleSettings(t *testing.T) {
 	}{
 		{"cognito by default", func(*Settings) {}, ""},
 		{"off", func(s *Settings) { s.ConsoleSignIn = ConsoleOff }, ""},
-		{"oidc without an https issuer", func(s *Settings) { s.ConsoleSignIn = ConsoleOIDC; s.ConsoleClientID = "c" }, CtxConsoleSignIn},
-		{"oidc without a client", func(s *Settings) { s.ConsoleSignIn = ConsoleOIDC; s.JWTIssuer = "https://login.example/" }, CtxConsoleClientID},
+		{"oidc", func(s *Settings) { oidc(s) }, ""},
+		{"oidc without an https issuer", func(s *Settings) { oidc(s); s.JWTIssuer = "aftersales" }, CtxConsoleSignIn},
+		{"oidc without a client", func(s *Settings) { oidc(s); s.ConsoleClientID = "" }, CtxConsoleClientID},
+		{"oidc with a plain http token endpoint", func(s *Settings) { oidc(s); s.ConsoleTokenURL = "http://login.example/token" }, CtxConsoleTokenURL},
+		{"oidc without an authorization endpoint", func(s *Settings) { oidc(s); s.ConsoleAuthorizeURL = "" }, CtxConsoleAuthorizeURL},
 		{"unknown", func(s *Settings) { s.ConsoleSignIn = "saml" }, `"saml"`},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,22 +16,24 @@ import (
 // key=value`). Values from cdk.json keep their JSON type; values from -c are
 // always strings, so every reader accepts both.
 const (
-	CtxStage            = "stage"
-	CtxProviderMode     = "providerMode"
-	CtxCORSOrigins      = "corsOrigins"
-	CtxAlarmEmail       = "alarmEmail"
-	CtxJWTIssuer        = "jwtIssuer"
-	CtxJWTAudience      = "jwtAudience"
-	CtxJWTAuthorizer    = "jwtAuthorizer"
-	CtxLogRetentionDays = "logRetentionDays"
-	CtxLogLevel         = "logLevel"
-	CtxAPIRateLimit     = "apiRateLimit"
-	CtxAPIBurstLimit    = "apiBurstLimit"
-	CtxSweepGrace       = "sweepGrace"
-	CtxSecretsRevision  = "secretsRevision"
-	CtxConsoleSignIn    = "consoleSignIn"
-	CtxConsoleClientID  = "consoleClientId"
-	CtxMallCouponURL    = "mallCouponUrl"
+	CtxStage               = "stage"
+	CtxProviderMode        = "providerMode"
+	CtxCORSOrigins         = "corsOrigins"
+	CtxAlarmEmail          = "alarmEmail"
+	CtxJWTIssuer           = "jwtIssuer"
+	CtxJWTAudience         = "jwtAudience"
+	CtxJWTAuthorizer       = "jwtAuthorizer"
+	CtxLogRetentionDays    = "logRetentionDays"
+	CtxLogLevel            = "logLevel"
+	CtxAPIRateLimit        = "apiRateLimit"
+	CtxAPIBurstLimit       = "apiBurstLimit"
+	CtxSweepGrace          = "sweepGrace"
+	CtxSecretsRevision     = "secretsRevision"
+	CtxConsoleSignIn       = "consoleSignIn"
+	CtxConsoleClientID     = "consoleClientId"
+	CtxConsoleAuthorizeURL = "consoleAuthorizeUrl"
+	CtxConsoleTokenURL     = "consoleTokenUrl"
+	CtxMallCouponURL       = "mallCouponUrl"
 )
 
 // Settings are the merchant's choices for one deployment. DefaultSettings
@@ -83,6 +86,10 @@ type Settings struct {
 	// ConsoleClientID) or ConsoleOff (no console is deployed).
 	ConsoleSignIn   string
 	ConsoleClientID string
+	// ConsoleAuthorizeURL and ConsoleTokenURL are the merchant's issuer's
+	// OAuth endpoints, with ConsoleOIDC.
+	ConsoleAuthorizeURL string
+	ConsoleTokenURL     string
 	// MallCouponURL is the mall's coupon service (F18), asked when a case
 	// with virtual goods is decided; empty: the order snapshot is trusted.
 	MallCouponURL string
@@ -146,6 +153,8 @@ func SettingsFromContext(node constructs.Node) (Settings, error) {
 	str(CtxSecretsRevision, &s.SecretsRevision)
 	str(CtxConsoleSignIn, &s.ConsoleSignIn)
 	str(CtxConsoleClientID, &s.ConsoleClientID)
+	str(CtxConsoleAuthorizeURL, &s.ConsoleAuthorizeURL)
+	str(CtxConsoleTokenURL, &s.ConsoleTokenURL)
 	str(CtxMallCouponURL, &s.MallCouponURL)
 	num(CtxAPIRateLimit, &s.APIRateLimit)
 	num(CtxAPIBurstLimit, &s.APIBurstLimit)
@@ -211,6 +220,12 @@ var (
 	originPattern = regexp.MustCompile(`^https?://[^/*\s]+$`)
 )
 
+// httpsURL reports whether raw is an absolute https URL with a host.
+func httpsURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
+
 // Validate reports every invalid field in one error.
 func (s Settings) Validate() error {
 	var errs []string
@@ -259,8 +274,10 @@ func (s Settings) Validate() error {
 	switch s.ConsoleSignIn {
 	case ConsoleCognito, ConsoleOff:
 	case ConsoleOIDC:
-		if !strings.HasPrefix(s.JWTIssuer, "https://") || s.ConsoleClientID == "" {
-			errs = append(errs, fmt.Sprintf("%s %q needs %s to be an https:// OpenID issuer and %s its console client", CtxConsoleSignIn, ConsoleOIDC, CtxJWTIssuer, CtxConsoleClientID))
+		if !strings.HasPrefix(s.JWTIssuer, "https://") || s.ConsoleClientID == "" ||
+			!httpsURL(s.ConsoleAuthorizeURL) || !httpsURL(s.ConsoleTokenURL) {
+			errs = append(errs, fmt.Sprintf("%s %q needs %s to be an https:// OpenID issuer, %s its console client and %s and %s its https:// endpoints",
+				CtxConsoleSignIn, ConsoleOIDC, CtxJWTIssuer, CtxConsoleClientID, CtxConsoleAuthorizeURL, CtxConsoleTokenURL))
 		}
 	default:
 		errs = append(errs, fmt.Sprintf("%s %q: want %q, %q or %q", CtxConsoleSignIn, s.ConsoleSignIn, ConsoleCognito, ConsoleOIDC, ConsoleOff))

@@ -104,6 +104,8 @@ func allOptions() Settings {
 	set.AlarmEmail = "ops@shop.example"
 	set.ConsoleSignIn = ConsoleOIDC
 	set.ConsoleClientID = "aftersales-console"
+	set.ConsoleAuthorizeURL = "https://login.shop.example/oauth2/authorize"
+	set.ConsoleTokenURL = "https://login.shop.example/oauth2/token"
 	return set
 }
 

@@ -38,16 +38,17 @@ func main() {
 	flag.StringVar(&o.MallAddr, "mall-addr", "127.0.0.1:8097", "address of the stand-in of the mall's coupon service (F18)")
 	flag.DurationVar(&o.RefundDelay, "refund-delay", 2*time.Second, "how long the WeChat Pay sandbox keeps a refund processing before it notifies success")
 	flag.BoolVar(&o.Seed, "seed", true, "load the demo orders")
+	demo := flag.Bool("demo-cases", true, "open three cases waiting for review, for the console (needs -seed)")
 	speed := flag.Float64("speed", 1, "how many times faster than wall time the clock runs (deadlines come sooner)")
 	level := flag.String("log-level", "info", "log level: debug, info, warn, error")
 	flag.Parse()
-	if err := run(o, *speed, *level); err != nil {
+	if err := run(o, *speed, *level, *demo); err != nil {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)
 	}
 }
 
-func run(o stack.Options, speed float64, level string) error {
+func run(o stack.Options, speed float64, level string, demo bool) error {
 	if speed <= 0 {
 		return fmt.Errorf("--speed must be positive, got %v", speed)
 	}
@@ -65,6 +66,12 @@ func run(o stack.Options, speed float64, level string) error {
 	st, err := stack.Start(ctx, o)
 	if err != nil {
 		return err
+	}
+	if demo && o.Seed {
+		if err := st.DemoCases(ctx); err != nil {
+			st.Close()
+			return err
+		}
 	}
 	fmt.Print(st.QuickStart())
 	fmt.Println("\nPress Ctrl-C to stop.")

@@ -476,6 +476,7 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/kuaidi100", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100)))
 	mux.Handle("POST /dev/kuaidi100/move", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Move)))
 	mux.Handle("POST /dev/kuaidi100/journey", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Journey)))
+	s.routeConsole(mux) // the merchant console (issue 18), console.go
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, s.QuickStart())
@@ -550,6 +551,7 @@ const quickStart = `After-sales local stack
   EventBridge    {EVENTS}   (PutEvents of the outbox publisher and of state machines' tasks; GET /dev/events shows the bus)
   Kuaidi100      {KUAIDI100}   (stand-in of the courier aggregator: number recognition, subscriptions, signed pushes)
   Mall coupons   {MALL}   (stand-in of the mall's coupon service: redemption queries, signed both ways)
+  Console        {API}/console/   (the merchant console: sign in with any staff id and a role)
   Any AWS credentials are accepted by the emulated endpoints.
 
 Quick start (copy and paste into a shell; ids are picked out with sed, no jq needed):
