@@ -353,7 +353,7 @@ func TestBundleInsuranceRefundedWhilePhoneReturns(t *testing.T) {
 	if sum := ledgerSum(t, st, "o-1008", 409800); sum != 9900 {
 		t.Errorf("while the phone travels the ledger holds %d, want the insurance's 9900", sum)
 	}
-	act(t, buyer, "/v1/cases/"+phone.ID+"/return-shipment", map[string]any{"courier": "shunfeng", "tracking_number": "SF5550001"}, http.StatusOK)
+	act(t, buyer, "/v1/cases/"+phone.ID+"/return-shipment", map[string]any{"courier": "shunfeng", "tracking_number": "SF5550001000"}, http.StatusOK)
 	st.settle(t)
 	act(t, admin, "/v1/staff/cases/"+phone.ID+"/receipt", map[string]any{"condition": "sellable"}, http.StatusOK)
 	st.settle(t)
