@@ -1,7 +1,7 @@
 // Package dynamo is the DynamoDB adapter of the after-sales domain: one
 // Store implements aftersales.CaseStore, IdempotencyStore, OrderStore,
-// RefundStore, NotificationStore, ReviewJobStore, RuleSetStore, InboxStore
-// and DeliveryStore on a
+// RefundStore, NotificationStore, ReviewJobStore, RuleSetStore, InboxStore,
+// DeliveryStore and OutboxStore on a
 // single table. The CDK stack and the local stack create the table as
 // TableSchema describes it; this comment is the reference for both.
 //
