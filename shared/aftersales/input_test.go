@@ -173,3 +173,30 @@ func TestDefaultRuleSetTextIsFit(t *testing.T) {
 		t.Errorf("fields %+v, want rules[1].when.categories[1]", f)
 	}
 }
+
+// TestMallTextIsFit: the words of the mall settings, which reach the
+// mall's services in events, pass the same checks, each named by its path.
+func TestMallTextIsFit(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(m *MallSettings)
+		want   string
+	}{
+		{"a coupon code with a line break", func(m *MallSettings) { m.Coupons = []CouponRule{{ID: "c", Coupon: "SAVE\n10"}} }, "mall.coupons[0].coupon"},
+		{"a coupon condition's tier reversed", func(m *MallSettings) {
+			m.Coupons = []CouponRule{{ID: "c", Coupon: "SAVE10", When: Condition{MemberTiers: []string{"gold\u202e"}}}}
+		}, "mall.coupons[0].when.member_tiers[0]"},
+		{"a follow-up tier with a control character", func(m *MallSettings) { m.FollowUp.MemberTiers = []string{"dia\x07mond"} }, "mall.follow_up.member_tiers[0]"},
+		{"an invisible points tier", func(m *MallSettings) { m.SLAPoints = map[string]int{"\u200b": 5} }, "mall.sla_points"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := DefaultRuleSet()
+			tc.change(&rs.Mall)
+			f := FieldsOf(rs.ValidateText())
+			if len(f) != 1 || f[0].Field != tc.want {
+				t.Errorf("fields %+v, want %s", f, tc.want)
+			}
+		})
+	}
+}

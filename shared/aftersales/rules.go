@@ -659,6 +659,23 @@ func (rs *RuleSet) ValidateText() error {
 			CheckText(&v, fmt.Sprintf("%s.when.member_tiers[%d]", p, j), t, OneLine, maxRuleNameRunes)
 		}
 	}
+	// The mall settings' words reach the mall's services in events.
+	for i, c := range rs.Mall.Coupons {
+		p := fmt.Sprintf("mall.coupons[%d]", i)
+		CheckText(&v, p+".coupon", c.Coupon, OneLine, MaxCouponCodeLen)
+		for j, cat := range c.When.Categories {
+			CheckText(&v, fmt.Sprintf("%s.when.categories[%d]", p, j), cat, OneLine, maxRuleNameRunes)
+		}
+		for j, t := range c.When.MemberTiers {
+			CheckText(&v, fmt.Sprintf("%s.when.member_tiers[%d]", p, j), t, OneLine, maxRuleNameRunes)
+		}
+	}
+	for tier := range rs.Mall.SLAPoints {
+		CheckText(&v, "mall.sla_points", tier, OneLine, maxRuleNameRunes)
+	}
+	for j, t := range rs.Mall.FollowUp.MemberTiers {
+		CheckText(&v, fmt.Sprintf("mall.follow_up.member_tiers[%d]", j), t, OneLine, maxRuleNameRunes)
+	}
 	return v.Err("ruleset.validate")
 }
 

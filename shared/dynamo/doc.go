@@ -1,7 +1,7 @@
 // Package dynamo is the DynamoDB adapter of the after-sales domain: one
 // Store implements aftersales.CaseStore, IdempotencyStore, OrderStore,
-// RefundStore, NotificationStore, ReviewJobStore, RuleSetStore, InboxStore
-// and DeliveryStore on a
+// RefundStore, NotificationStore, ReviewJobStore, RuleSetStore, InboxStore,
+// DeliveryStore and OutboxStore on a
 // single table. The CDK stack and the local stack create the table as
 // TableSchema describes it; this comment is the reference for both.
 //
@@ -27,7 +27,7 @@
 //	outbox event     OUTBOX#<0..7>               <at>#<event id>         a domain event to publish; see outbox.go
 //
 // Every item has an entity attribute (case, event, refund, order, line,
-// idem, hook, upload, quota, review_job, review_item, ruleset) so that exports and
+// idem, hook, upload, quota, review_job, review_item, ruleset, outbox) so that exports and
 // streams can tell items apart without parsing keys. Refund keys sort after
 // the timeline (EVT$), so reading a case never reads its refunds. Times are strings in UTC with nine fraction digits
 // (2006-01-02T15:04:05.000000000Z), so that they sort as instants do.

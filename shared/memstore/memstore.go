@@ -3,7 +3,8 @@
 // of the DynamoDB adapter (package dynamo): all-or-nothing case creation,
 // one request at a time on an idempotency key, one active case per order
 // line, optimistic locking on the case version, refunds booked on the order
-// ledger all or nothing and never past what was paid, expiry judged by an
+// ledger all or nothing and never past what was paid, the events a change
+// raised put in the outbox with it or not at all, expiry judged by an
 // injected clock, and the same list order and cursors. Unit tests of the
 // service and of handlers use it; storetest holds both implementations to
 // one suite.

@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite of the storage ports
 // (aftersales.CaseStore, IdempotencyStore and OrderStore in Run; RefundStore
 // and NotificationStore in RunRefunds; ReviewJobStore and RuleSetStore in
-// RunJobs and RunRuleSets). Every implementation runs the same suites, so
+// RunJobs and RunRuleSets; the outbox of raised events, OutboxStore, in
+// RunOutbox). Every implementation runs the same suites, so
 // that the in-memory store used by unit tests behaves exactly like the
 // DynamoDB adapter used in production: same errors, same all-or-nothing
 // writes, same refusal of a refund beyond what was paid, same list order
