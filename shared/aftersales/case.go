@@ -106,6 +106,7 @@ type Case struct {
 	Return          *Shipment // the buyer's return parcel
 	ReturnCondition string    // sellable or defective, from the merchant's inspection
 	Replacement     *Shipment // the replacement of an exchange
+	Pickup          *Pickup   // a courier pickup of the return, once booked (F21)
 
 	// Dispute is the buyer's dispute of a rejection or an amount (F15), nil
 	// until one is opened.
@@ -195,6 +196,10 @@ func (c *Case) Next() *NextStep {
 		n.Actor, n.Action = ActorMerchant, "retry_refund"
 	case c.Status == StatusRefunding && c.RefundManual:
 		n.Actor, n.Action = ActorMerchant, NextMarkRefundPaid
+	case c.Status == StatusAwaitingReturn && c.Pickup == nil && c.Bulky():
+		n.Action = NextBookPickup
+	case c.Status == StatusAwaitingReturn && c.Pickup != nil && c.Pickup.Status == PickupBooked:
+		n.Actor, n.Action = ActorCourier, "collect_pickup"
 	}
 	if !c.PromisedBy.IsZero() && c.PromisedBy.Before(c.Deadline) {
 		n.Deadline, n.DefaultAt = c.PromisedBy, c.Deadline

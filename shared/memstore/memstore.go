@@ -364,6 +364,11 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 		out.Decision = &d
 	}
 	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
+	if c.Pickup != nil {
+		pk := *c.Pickup
+		pk.WindowStart, pk.WindowEnd, pk.BookedAt = utc(pk.WindowStart), utc(pk.WindowEnd), utc(pk.BookedAt)
+		out.Pickup = &pk
+	}
 	out.Dispute = cloneDispute(c.Dispute)
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
 	out.PromisedBy, out.RemindedFor = utc(c.PromisedBy), utc(c.RemindedFor)
@@ -376,6 +381,7 @@ func cloneShipment(sh *aftersales.Shipment) *aftersales.Shipment {
 	}
 	out := *sh
 	out.At = utc(sh.At)
+	out.CollectedAt, out.MovedAt, out.AlertedAt = utc(sh.CollectedAt), utc(sh.MovedAt), utc(sh.AlertedAt)
 	return &out
 }
 

@@ -165,7 +165,7 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	}
 	return apigw.NewServer(apigw.Services{Inbox: svc.Inbox, Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
 		Refunds: svc.Refunds, RuleSets: svc.RuleSets, Disputes: svc.Disputes,
-		Policies: svc.Policies}, auth, b.d.Logger), nil
+		Policies: svc.Policies, Pickups: svc.Returns}, auth, b.d.Logger), nil
 }
 
 // Webhooks builds the handler of the webhook routes (functions/webhooks):
@@ -213,7 +213,7 @@ func couriers(cfg config.Config) aftersales.Couriers {
 		return nil
 	}
 	return &kuaidi100.Couriers{Client: kuaidi100.New(k.Settings, nil, nil), Salts: kuaidi100.Salts{Key: []byte(k.SaltKey)},
-		Callback: k.CallbackURL}
+		Callback: k.CallbackURL, Warehouse: k.ReturnTo}
 }
 
 // Tasks builds the handler of the workflow's task states (functions/tasks).

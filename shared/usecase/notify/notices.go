@@ -36,6 +36,7 @@ var buyerKinds = map[aftersales.Action]string{
 	aftersales.ActReturnCollected:     "return_collected",      // on its way
 	aftersales.ActParcelProblem:       "parcel_problem",        // returned, refused, held or stalled
 	aftersales.ActWaybillNotCollected: "waybill_not_collected", // correct the waybill
+	aftersales.ActPickupFailed:        "pickup_failed",         // book again or ship
 }
 
 // staffKinds are the staff inbox's notices of actions.
