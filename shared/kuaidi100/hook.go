@@ -29,7 +29,6 @@ const maxPush = 256 << 10
 type Hook struct {
 	Salts   Salts
 	Parcels Parcels
-	Clock   aftersales.Clock
 	Logger  *slog.Logger
 }
 

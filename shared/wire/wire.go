@@ -202,7 +202,7 @@ func webhookRoutes(cfg config.Config, svc *usecase.Services, d Deps) ([]webhookR
 		&mallhook.Handler{Secret: cfg.MallWebhookSecret, Orders: svc.Orders, Clock: d.Clock}},
 		// Courier pushes (issue 15); with no salt key every push is refused.
 		webhookRoute{"POST", "/webhooks/kuaidi100", &kuaidi100.Hook{Salts: kuaidi100.Salts{Key: []byte(cfg.Kuaidi100.SaltKey)},
-			Parcels: svc.Returns, Clock: d.Clock, Logger: d.Logger}}), err
+			Parcels: svc.Returns, Logger: d.Logger}}), err
 }
 
 // couriers is the courier aggregator when Kuaidi100 is configured, nil
