@@ -34,6 +34,7 @@ var providerSecrets = []struct {
 		secretFields(config.EnvWeChatMiniSecretARN), config.EnvWeChatMiniSecretARN},
 	{"kuaidi100", "Kuaidi100 (courier tracking, issue 15): customer (company code), key and secret of the account, and " +
 		"salt, a random string of at least 32 characters of your own that keys every parcel's push signature; " +
+		"return_name, return_mobile and return_address, where courier pickups deliver returns; " +
 		"leave key empty to turn courier tracking off",
 		secretFields(config.EnvKuaidi100SecretARN), config.EnvKuaidi100SecretARN},
 }

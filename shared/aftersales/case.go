@@ -109,6 +109,7 @@ type Case struct {
 	Return          *Shipment // the buyer's return parcel
 	ReturnCondition string    // sellable or defective, from the merchant's inspection
 	Replacement     *Shipment // the replacement of an exchange
+	Pickup          *Pickup   // a courier pickup of the return, once booked (F21)
 
 	// Charges are the fees and perks applied to the case (F29, F24): who
 	// bears the return postage, the restocking fee. Nil for cases that
@@ -220,6 +221,10 @@ func (c *Case) Next() *NextStep {
 		n.Actor, n.Action = ActorMerchant, "retry_refund"
 	case c.Status == StatusRefunding && c.RefundManual:
 		n.Actor, n.Action = ActorMerchant, NextMarkRefundPaid
+	case c.Status == StatusAwaitingReturn && c.Pickup == nil && c.Bulky():
+		n.Action = NextBookPickup
+	case c.Status == StatusAwaitingReturn && c.Pickup != nil && c.Pickup.Status == PickupBooked:
+		n.Actor, n.Action = ActorCourier, "collect_pickup"
 	}
 	if !c.PromisedBy.IsZero() && c.PromisedBy.Before(c.Deadline) {
 		n.Deadline, n.DefaultAt = c.PromisedBy, c.Deadline

@@ -16,7 +16,6 @@ func TestMallSettingsValidate(t *testing.T) {
 		want   string // "" for valid
 	}{
 		{"the defaults", func(*MallSettings) {}, ""},
-		{"negative points", func(m *MallSettings) { m.SLAPoints = map[string]int{"gold": -1} }, "mall.sla_points.gold"},
 		{"a coupon without a code", func(m *MallSettings) { m.Coupons = []CouponRule{{ID: "a"}} }, "mall.coupons[0].coupon"},
 		{"a coupon of negative value", func(m *MallSettings) { m.Coupons = []CouponRule{{ID: "a", Coupon: "X", Amount: -5}} }, "mall.coupons[0].amount"},
 		{"two coupons of one id", func(m *MallSettings) {

@@ -103,6 +103,67 @@ func CourierCode(s string) string {
 	return k
 }
 
+// Pickup is a courier pickup booked for a return (F21): the courier comes
+// to the buyer's address within the window, and the waybill it assigns
+// arrives by the pickup order's callback.
+type Pickup struct {
+	OrderID     string // the aggregator's order
+	TaskID      string
+	Courier     string
+	Address     string
+	WindowStart time.Time
+	WindowEnd   time.Time
+	BookedAt    time.Time
+	Status      string // PickupBooked, PickupCollected or PickupFailed
+}
+
+// Pickup statuses.
+const (
+	PickupBooked    = "booked"
+	PickupCollected = "collected"
+	PickupFailed    = "failed"
+)
+
+// PickupRequest is what a buyer asks of a pickup.
+type PickupRequest struct {
+	Courier     string // empty: the default for the case's goods (DefaultPickupCourier)
+	Address     string
+	WindowStart time.Time
+	WindowEnd   time.Time
+}
+
+// Pickup actions.
+const (
+	ActBookPickup   Action = "book_pickup"   // the buyer booked a courier pickup of the return
+	ActPickupFailed Action = "pickup_failed" // the courier could not collect it, or cancelled: the buyer books again or ships
+)
+
+// NextBookPickup is the next step of a return of large appliances: they
+// default to a courier pickup rather than a waybill the buyer brings to a
+// counter (F21).
+const NextBookPickup = "book_pickup"
+
+// Bulky reports whether the case returns large goods (appliances), which
+// default to a pickup.
+func (c *Case) Bulky() bool {
+	for _, l := range c.Lines {
+		if l.Kind == KindAppliance {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultPickupCourier is the courier booked when the buyer names none:
+// Deppon for appliances (it carries large goods to the door), SF Express
+// otherwise.
+func DefaultPickupCourier(c *Case) string {
+	if c.Bulky() {
+		return "debangkuaidi"
+	}
+	return "shunfeng"
+}
+
 // ParcelKind says what a courier push is about.
 type ParcelKind string
 
@@ -144,6 +205,11 @@ type Couriers interface {
 	Recognize(ctx context.Context, number string) ([]string, error)
 	// Track subscribes the case's return parcel to pushes.
 	Track(ctx context.Context, caseID string, sh Shipment, phone string) error
+	// Book books a courier pickup of the case's return from the buyer
+	// (name and phone) to the merchant's warehouse; its progress, the
+	// waybill among it, arrives as ParcelPickup pushes, and the waybill's
+	// tracking as ParcelTracking pushes.
+	Book(ctx context.Context, caseID string, r PickupRequest, buyerName, buyerPhone string) (Pickup, error)
 }
 
 // NoteOf is the timeline note of a push: its phase and scan.

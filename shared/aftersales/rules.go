@@ -670,9 +670,6 @@ func (rs *RuleSet) ValidateText() error {
 			CheckText(&v, fmt.Sprintf("%s.when.member_tiers[%d]", p, j), t, OneLine, maxRuleNameRunes)
 		}
 	}
-	for tier := range rs.Mall.SLAPoints {
-		CheckText(&v, "mall.sla_points", tier, OneLine, maxRuleNameRunes)
-	}
 	for j, t := range rs.Mall.FollowUp.MemberTiers {
 		CheckText(&v, fmt.Sprintf("mall.follow_up.member_tiers[%d]", j), t, OneLine, maxRuleNameRunes)
 	}

@@ -131,6 +131,8 @@ var Transitions = append([]Transition{
 	{StatusAwaitingEvidence, ActCancel, nil, StatusCancelled},
 
 	{StatusAwaitingReturn, ActShipReturn, returnTypes, StatusReturnInTransit},
+	{StatusAwaitingReturn, ActBookPickup, returnTypes, StatusAwaitingReturn},
+	{StatusAwaitingReturn, ActPickupFailed, returnTypes, StatusAwaitingReturn},
 	{StatusAwaitingReturn, ActExpire, returnTypes, StatusClosed},
 	{StatusAwaitingReturn, ActCancel, returnTypes, StatusCancelled},
 

@@ -32,6 +32,7 @@ type caseJSON struct {
 	Return      *shipmentJSON  `json:"return,omitempty"`
 	Condition   string         `json:"return_condition,omitempty"`
 	Replacement *shipmentJSON  `json:"replacement,omitempty"`
+	Pickup      *pickupJSON    `json:"pickup,omitempty"`
 	Dispute     *disputeJSON   `json:"dispute,omitempty"`
 	Charges     *chargesJSON   `json:"charges,omitempty"`
 	// Bundle and Components link the cases one application returning a
@@ -119,6 +120,7 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		Lines: make([]caseLineJSON, 0, len(c.Lines)), Evidence: make([]evidenceJSON, 0, len(c.Evidence)),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		Return: toShipmentJSON(c.Return), Condition: c.ReturnCondition, Replacement: toShipmentJSON(c.Replacement),
+		Pickup:  toPickupJSON(c.Pickup),
 		Dispute: toDisputeJSON(c.Dispute), Charges: toChargesJSON(c.Charges), Bundle: c.Bundle, Components: c.Components,
 	}
 	for _, l := range c.Lines {

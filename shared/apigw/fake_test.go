@@ -44,7 +44,7 @@ type fakeServices struct {
 }
 
 func (f *fakeServices) services() Services {
-	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f, Disputes: f, Policies: f, Inbox: f}
+	return Services{Cases: f, Reviews: f, Returns: f, Refunds: f, RuleSets: f, Disputes: f, Policies: f, Inbox: f, Pickups: f}
 }
 
 // List plays the inbox: one unread item of the caller's.
@@ -172,6 +172,10 @@ func (f *fakeServices) GetReviewJob(_ context.Context, p aftersales.Principal, i
 
 func (f *fakeServices) ShipReturn(_ context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment) (*aftersales.Case, error) {
 	return f.answer("ShipReturn", p, caseID, sh)
+}
+
+func (f *fakeServices) BookPickup(_ context.Context, p aftersales.Principal, caseID string, r aftersales.PickupRequest) (*aftersales.Case, error) {
+	return f.answer("BookPickup", p, caseID, r)
 }
 
 func (f *fakeServices) ConfirmReceipt(_ context.Context, p aftersales.Principal, caseID, condition, note string) (*aftersales.Case, error) {

@@ -64,6 +64,7 @@ func NewServer(svc Services, auth *Authenticator, log *slog.Logger) *Server {
 		{"GET", "/v1/staff/cases", CaseReaders, s.listStaffCases},
 		{"GET", "/v1/staff/cases/{id}", CaseReaders, s.getCase},
 		{"POST", "/v1/cases/{id}/return-shipment", BuyerOnly, caseAction(s.returnShipment)},
+		{"POST", "/v1/cases/{id}/pickup", BuyerOnly, caseAction(s.bookPickup)},
 		{"POST", "/v1/staff/cases/{id}/approve", StaffOnly, caseAction(s.approve)},
 		{"POST", "/v1/staff/cases/{id}/reject", StaffOnly, caseAction(s.reject)},
 		{"POST", "/v1/staff/cases/{id}/request-evidence", StaffOnly, caseAction(s.requestEvidence)},

@@ -74,4 +74,5 @@ type Services struct {
 	Disputes Disputes
 	Policies Policies
 	Inbox    Inbox
+	Pickups  Pickups // courier pickups (issue 15); nil: none booked here
 }

@@ -97,6 +97,10 @@ const (
 	EnvKuaidi100CallbackURL = "KUAIDI100_CALLBACK_URL"
 	EnvKuaidi100Endpoint    = "KUAIDI100_ENDPOINT" // base URL override (local stand-in); empty: the provider's hosts
 	EnvKuaidi100SecretARN   = "KUAIDI100_SECRET_ARN"
+	// The merchant's return address, where pickups deliver (F21).
+	EnvKuaidi100ReturnName    = "KUAIDI100_RETURN_NAME"
+	EnvKuaidi100ReturnMobile  = "KUAIDI100_RETURN_MOBILE"
+	EnvKuaidi100ReturnAddress = "KUAIDI100_RETURN_ADDRESS"
 
 	// Endpoint overrides point the SDK clients at local stand-ins. They are
 	// empty in the cloud, where the SDK resolves the regional endpoints.
@@ -141,6 +145,8 @@ type Kuaidi100 struct {
 	kuaidi100.Settings
 	SaltKey     string // HMAC key of the per-subscription salts
 	CallbackURL string // the webhook's URL, https://.../webhooks/kuaidi100
+	// ReturnTo is the merchant's return address, where pickups deliver.
+	ReturnTo kuaidi100.Warehouse
 }
 
 // Configured reports whether courier tracking is on.
@@ -228,7 +234,9 @@ func Load(getenv func(string) string, required ...string) (Config, error) {
 			SMSOrigination: getenv(EnvSMSOrigination), SMSEndpoint: getenv(EnvSMSEndpoint)},
 		Kuaidi100: Kuaidi100{Settings: kuaidi100.Settings{Customer: getenv(EnvKuaidi100Customer), Key: getenv(EnvKuaidi100Key),
 			Secret: getenv(EnvKuaidi100Secret), Base: getenv(EnvKuaidi100Endpoint)},
-			SaltKey: getenv(EnvKuaidi100SaltKey), CallbackURL: getenv(EnvKuaidi100CallbackURL)},
+			SaltKey: getenv(EnvKuaidi100SaltKey), CallbackURL: getenv(EnvKuaidi100CallbackURL),
+			ReturnTo: kuaidi100.Warehouse{Name: getenv(EnvKuaidi100ReturnName), Mobile: getenv(EnvKuaidi100ReturnMobile),
+				Address: getenv(EnvKuaidi100ReturnAddress)}},
 	}
 	if c.ProviderMode == "" {
 		c.ProviderMode = ProviderLive // never fake money unless asked to by name
@@ -408,6 +416,7 @@ var ProviderSecrets = []SecretSpec{
 	// that subscribe parcels (api) and verify their pushes (webhooks).
 	{Name: "kuaidi100", ARNEnv: EnvKuaidi100SecretARN, Fields: map[string]string{
 		"customer": EnvKuaidi100Customer, "key": EnvKuaidi100Key, "secret": EnvKuaidi100Secret, "salt": EnvKuaidi100SaltKey,
+		"return_name": EnvKuaidi100ReturnName, "return_mobile": EnvKuaidi100ReturnMobile, "return_address": EnvKuaidi100ReturnAddress,
 	}},
 }
 

@@ -50,6 +50,7 @@ var caseShape = shape[aftersales.Case]{
 	optional(attrReturn, func(c *aftersales.Case) **aftersales.Shipment { return &c.Return }, shipmentShape),
 	text(attrReturnCondition, func(c *aftersales.Case) *string { return &c.ReturnCondition }),
 	optional(attrReplacement, func(c *aftersales.Case) **aftersales.Shipment { return &c.Replacement }, shipmentShape),
+	optional(attrPickup, func(c *aftersales.Case) **aftersales.Pickup { return &c.Pickup }, pickupShape),
 	number(attrRefundSeq, func(c *aftersales.Case) *int { return &c.RefundSeq }),
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
 	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
@@ -162,6 +163,17 @@ var shipmentShape = shape[aftersales.Shipment]{
 	instant(attrCollectedAt, func(s *aftersales.Shipment) *time.Time { return &s.CollectedAt }),
 	instant(attrMovedAt, func(s *aftersales.Shipment) *time.Time { return &s.MovedAt }),
 	instant(attrAlertedAt, func(s *aftersales.Shipment) *time.Time { return &s.AlertedAt }),
+}
+
+var pickupShape = shape[aftersales.Pickup]{
+	text(attrOrderID, func(p *aftersales.Pickup) *string { return &p.OrderID }),
+	text(attrTaskID, func(p *aftersales.Pickup) *string { return &p.TaskID }),
+	text(attrCourier, func(p *aftersales.Pickup) *string { return &p.Courier }),
+	text(attrAddress, func(p *aftersales.Pickup) *string { return &p.Address }),
+	instant(attrWindowStart, func(p *aftersales.Pickup) *time.Time { return &p.WindowStart }),
+	instant(attrWindowEnd, func(p *aftersales.Pickup) *time.Time { return &p.WindowEnd }),
+	instant(attrAt, func(p *aftersales.Pickup) *time.Time { return &p.BookedAt }),
+	text(attrStatus, func(p *aftersales.Pickup) *string { return &p.Status }),
 }
 
 // event is one immutable timeline entry of a case, as its item holds it.

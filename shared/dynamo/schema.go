@@ -117,6 +117,11 @@ const (
 	attrCollectedAt     = "collected_at" // when the courier collected the parcel
 	attrMovedAt         = "moved_at"     // the parcel's newest scan's time
 	attrAlertedAt       = "alerted_at"   // when a stalled parcel was last reported
+	attrPickup          = "pickup"       // a courier pickup of the return (F21)
+	attrTaskID          = "task_id"
+	attrAddress         = "address"
+	attrWindowStart     = "window_start"
+	attrWindowEnd       = "window_end"
 	attrLevel           = "level"
 	attrQuantity        = "quantity"
 	attrAmount          = "amount"

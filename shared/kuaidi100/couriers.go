@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/url"
 
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -31,12 +32,24 @@ func CallbackURL(base, caseID, ref string) string {
 	return base + "?" + url.Values{"case": {caseID}, "ref": {ref}}.Encode()
 }
 
+// PickupRef is the subscription reference of a case's pickup: its order's
+// callbacks and its waybill's pushes are signed with the salt of it (the
+// provider signs both with the order's one salt).
+const PickupRef = "pickup"
+
+// Warehouse is where returns are sent: the merchant's return address.
+type Warehouse struct {
+	Name, Mobile, Address string
+}
+
 // Couriers is the courier aggregator port on Kuaidi100.
 type Couriers struct {
 	Client *Client
 	Salts  Salts
 	// Callback is the webhook's URL (https://.../webhooks/kuaidi100).
 	Callback string
+	// Warehouse receives the pickups.
+	Warehouse Warehouse
 }
 
 var _ aftersales.Couriers = (*Couriers)(nil)
@@ -59,4 +72,26 @@ func (c *Couriers) Recognize(ctx context.Context, number string) ([]string, erro
 func (c *Couriers) Track(ctx context.Context, caseID string, sh aftersales.Shipment, phone string) error {
 	return c.Client.Subscribe(ctx, Subscription{Company: sh.Courier, Number: sh.TrackingNumber, Phone: phone,
 		CallbackURL: CallbackURL(c.Callback, caseID, sh.TrackingNumber), Salt: c.Salts.Of(caseID, sh.TrackingNumber)})
+}
+
+// Book books a C-end pickup from the buyer's address to the warehouse; the
+// order's callbacks (?kind=order) and its waybill's tracking come back to
+// the webhook signed with the case's pickup salt.
+func (c *Couriers) Book(ctx context.Context, caseID string, r aftersales.PickupRequest, buyerName, buyerPhone string) (aftersales.Pickup, error) {
+	salt := c.Salts.Of(caseID, PickupRef)
+	b, err := c.Client.Book(ctx, PickupOrder{Company: r.Courier, SenderName: buyerName, SenderMobile: buyerPhone, SenderAddress: r.Address,
+		RecipientName: c.Warehouse.Name, RecipientMobile: c.Warehouse.Mobile, RecipientAddress: c.Warehouse.Address,
+		Cargo: "退货", Remark: "售后 " + caseID, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd,
+		CallbackURL: CallbackURL(c.Callback, caseID, PickupRef) + "&kind=order", Salt: salt,
+		PollCallbackURL: CallbackURL(c.Callback, caseID, PickupRef)})
+	var e *Error
+	switch {
+	case errors.As(err, &e) && !e.Temporary():
+		// The courier does not serve the address or the window.
+		return aftersales.Pickup{}, aftersales.Invalid("case.pickup", "address", "the courier %s refused the pickup: %s", r.Courier, e.Message)
+	case err != nil:
+		return aftersales.Pickup{}, aftersales.Wrap(aftersales.KindTransient, "case.pickup", err)
+	}
+	return aftersales.Pickup{OrderID: b.OrderID, TaskID: b.TaskID, Courier: r.Courier, Address: r.Address,
+		WindowStart: r.WindowStart.UTC(), WindowEnd: r.WindowEnd.UTC(), Status: aftersales.PickupBooked}, nil
 }

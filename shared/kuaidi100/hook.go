@@ -29,7 +29,6 @@ const maxPush = 256 << 10
 type Hook struct {
 	Salts   Salts
 	Parcels Parcels
-	Clock   aftersales.Clock
 	Logger  *slog.Logger
 }
 
@@ -92,12 +91,17 @@ func (h *Hook) parse(r *http.Request) (aftersales.ParcelNotice, int, error) {
 	if !Verify(param, h.Salts.Of(caseID, ref), sign) {
 		return aftersales.ParcelNotice{}, http.StatusUnauthorized, errSignature
 	}
+	if ref == PickupRef && q.Get("kind") == "order" {
+		return pickupNotice(caseID, param)
+	}
 	p, err := ParsePush(param)
 	if err != nil {
 		return aftersales.ParcelNotice{}, http.StatusBadRequest, err
 	}
-	if p.LastResult.Number != ref {
-		// Signed for one parcel, about another: never from the provider.
+	if p.LastResult.Number != ref && ref != PickupRef {
+		// A pickup's waybill is known only once collected: its pushes
+		// name it, and the case checks it is its return's.
+		// Else signed for one parcel, about another: never from the provider.
 		return aftersales.ParcelNotice{}, http.StatusBadRequest, errors.New("the push is about another parcel than its subscription")
 	}
 	id := sha256.Sum256([]byte(caseID + "\x00" + param))
@@ -110,6 +114,26 @@ func (h *Hook) parse(r *http.Request) (aftersales.ParcelNotice, int, error) {
 	}
 	if n.Courier == "" {
 		n.Courier = p.ComNew
+	}
+	return n, 0, nil
+}
+
+// pickupNotice decodes a pickup order's callback: collected (with the
+// waybill the courier assigned), failed or cancelled; other progress
+// (accepted, on the way) changes nothing and carries no phase.
+func pickupNotice(caseID, param string) (aftersales.ParcelNotice, int, error) {
+	cb, err := ParseOrderCallback(param)
+	if err != nil {
+		return aftersales.ParcelNotice{}, http.StatusBadRequest, err
+	}
+	id := sha256.Sum256([]byte(caseID + "\x00order\x00" + param))
+	n := aftersales.ParcelNotice{ID: hex.EncodeToString(id[:16]), Kind: aftersales.ParcelPickup, CaseID: caseID,
+		Courier: cb.Company, Number: cb.Number, OrderID: cb.Data.OrderID, Scan: cb.Message}
+	switch cb.OrderStatus() {
+	case OrderCollected:
+		n.Collected, n.Phase = cb.Number != "", aftersales.ParcelCollected
+	case OrderFailed, OrderCancelled, OrderVoided:
+		n.Phase = aftersales.ParcelProblem
 	}
 	return n, 0, nil
 }

@@ -382,6 +382,11 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 		out.Decision = &d
 	}
 	out.Return, out.Replacement = cloneShipment(c.Return), cloneShipment(c.Replacement)
+	if c.Pickup != nil {
+		pk := *c.Pickup
+		pk.WindowStart, pk.WindowEnd, pk.BookedAt = utc(pk.WindowStart), utc(pk.WindowEnd), utc(pk.BookedAt)
+		out.Pickup = &pk
+	}
 	out.Dispute = cloneDispute(c.Dispute)
 	if c.Charges != nil {
 		ch := *c.Charges
@@ -399,6 +404,7 @@ func cloneShipment(sh *aftersales.Shipment) *aftersales.Shipment {
 	}
 	out := *sh
 	out.At = utc(sh.At)
+	out.CollectedAt, out.MovedAt, out.AlertedAt = utc(sh.CollectedAt), utc(sh.MovedAt), utc(sh.AlertedAt)
 	return &out
 }
 

@@ -36,6 +36,11 @@ func (c *couriers) Track(_ context.Context, caseID string, sh aftersales.Shipmen
 	return nil
 }
 
+func (c *couriers) Book(_ context.Context, caseID string, r aftersales.PickupRequest, _, _ string) (aftersales.Pickup, error) {
+	return aftersales.Pickup{OrderID: "KD1", Courier: r.Courier, Address: r.Address, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd,
+		Status: aftersales.PickupBooked}, nil
+}
+
 // inTransit approves a return, records its wait and ships it: the case is
 // in return_in_transit, waiting on token "tok-transit".
 func inTransit(t *testing.T, svc *usecase.Services) *aftersales.Case {

@@ -180,7 +180,7 @@ func API(ctx context.Context, cfg config.Config, d Deps) (http.Handler, error) {
 	}
 	return apigw.NewServer(apigw.Services{Inbox: svc.Inbox, Cases: svc.Cases, Reviews: svc.Review, Returns: svc.Returns,
 		Refunds: svc.Refunds, RuleSets: svc.RuleSets, Disputes: svc.Disputes,
-		Policies: svc.Policies}, auth, b.d.Logger), nil
+		Policies: svc.Policies, Pickups: svc.Returns}, auth, b.d.Logger), nil
 }
 
 // Webhooks builds the handler of the webhook routes (functions/webhooks):
@@ -225,7 +225,7 @@ func webhookRoutes(cfg config.Config, svc *usecase.Services, d Deps) ([]webhookR
 			&mallhook.CustomsHandler{Secret: cfg.MallWebhookSecret, Customs: svc.Cases, Clock: d.Clock}},
 		// Courier pushes (issue 15); with no salt key every push is refused.
 		webhookRoute{"POST", "/webhooks/kuaidi100", &kuaidi100.Hook{Salts: kuaidi100.Salts{Key: []byte(cfg.Kuaidi100.SaltKey)},
-			Parcels: svc.Returns, Clock: d.Clock, Logger: d.Logger}}), err
+			Parcels: svc.Returns, Logger: d.Logger}}), err
 }
 
 // couriers is the courier aggregator when Kuaidi100 is configured, nil
@@ -236,7 +236,7 @@ func couriers(cfg config.Config) aftersales.Couriers {
 		return nil
 	}
 	return &kuaidi100.Couriers{Client: kuaidi100.New(k.Settings, nil, nil), Salts: kuaidi100.Salts{Key: []byte(k.SaltKey)},
-		Callback: k.CallbackURL}
+		Callback: k.CallbackURL, Warehouse: k.ReturnTo}
 }
 
 // Tasks builds the handler of the workflow's task states (functions/tasks).

@@ -13,6 +13,7 @@ import (
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/apigw"
 	"github.com/aftersales/aftersales/shared/config"
+	"github.com/aftersales/aftersales/shared/kuaidi100"
 )
 
 // startCouriers starts the Kuaidi100 stand-in on the stack's clock and
@@ -28,7 +29,8 @@ func (s *Stack) startCouriers(o Options) error {
 		return err
 	}
 	s.Config.Kuaidi100 = config.Kuaidi100{Settings: s.Kuaidi100.Settings(base), SaltKey: randomHex(32),
-		CallbackURL: s.URL + "/webhooks/kuaidi100"}
+		CallbackURL: s.URL + "/webhooks/kuaidi100",
+		ReturnTo:    kuaidi100.Warehouse{Name: "售后仓", Mobile: "02100000000", Address: "上海市青浦区华新镇售后仓1号"}}
 	s.log.Info("courier stand-in", slog.String("kuaidi100", base))
 	return nil
 }

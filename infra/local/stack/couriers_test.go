@@ -219,3 +219,63 @@ func (st *Stack) inboxHas(t *testing.T, c *client, kind string) bool {
 	}
 	return false
 }
+
+func TestAppliancePickupGetsItsWaybillByCallback(t *testing.T) {
+	st := startStack(t)
+	buyer, staff := st.as(t, "buyer-2", "buyer"), st.as(t, "staff-1", "admin")
+	c := st.apply(t, buyer, app("o-1005", "return_refund", "size_not_fit", "l1", 1))
+	if c.Status == "pending_review" {
+		act(t, staff, "/v1/staff/cases/"+c.ID+"/approve", map[string]any{}, http.StatusOK)
+		st.settle(t)
+	}
+	c = st.get(t, buyer, c.ID)
+	wantStatus(t, c, "awaiting_return")
+	if c.Next == nil || c.Next.Action != "book_pickup" {
+		t.Fatalf("next %+v, want book_pickup: a refrigerator defaults to a pickup", c.Next)
+	}
+
+	now := st.Clock.Now()
+	res := buyer.do("POST", "/v1/cases/"+c.ID+"/pickup", map[string]any{"address": "上海市浦东新区世纪大道1号",
+		"window_start": now.Add(-time.Hour), "window_end": now.Add(time.Hour)})
+	if p := res.problem(t, http.StatusUnprocessableEntity); !p.names("window_start") {
+		t.Errorf("a window in the past: %s", res.body)
+	}
+	c = act(t, buyer, "/v1/cases/"+c.ID+"/pickup", map[string]any{"address": "上海市浦东新区世纪大道1号",
+		"window_start": now.Add(24 * time.Hour), "window_end": now.Add(26 * time.Hour)}, http.StatusOK)
+	var booked struct {
+		Pickup struct {
+			OrderID         string `json:"order_id"`
+			Courier, Status string
+		} `json:"pickup"`
+		Return *struct {
+			Courier        string
+			TrackingNumber string `json:"tracking_number"`
+			Tracked        bool
+			Phase          string
+		} `json:"return"`
+	}
+	buyer.do("GET", "/v1/cases/"+c.ID, nil).decode(t, &booked)
+	if booked.Pickup.OrderID == "" || booked.Pickup.Courier != "debangkuaidi" || booked.Pickup.Status != "booked" || !contains(actions(c), "book_pickup") {
+		t.Fatalf("pickup %+v, timeline %v", booked.Pickup, actions(c))
+	}
+
+	// The courier accepts, then collects: the waybill arrives by the
+	// order's signed callback and the return is in transit, tracked.
+	st.advance(t, 3*time.Hour)
+	c = st.get(t, buyer, c.ID)
+	wantStatus(t, c, "return_in_transit")
+	buyer.do("GET", "/v1/cases/"+c.ID, nil).decode(t, &booked)
+	if booked.Return == nil || !strings.HasPrefix(booked.Return.TrackingNumber, "DPK") || booked.Return.Courier != "debangkuaidi" ||
+		booked.Pickup.Status != "collected" {
+		t.Fatalf("return %+v, pickup %+v", booked.Return, booked.Pickup)
+	}
+	// Its tracking was subscribed with the order: signed for at the
+	// warehouse two days on, the receipt deadline starts.
+	st.advance(t, 48*time.Hour)
+	wantStatus(t, st.get(t, buyer, c.ID), "awaiting_receipt")
+	for _, p := range st.Kuaidi100.Snapshot().Pushes {
+		if p.Answer != string(kuaidi100.Accepted) {
+			t.Errorf("a %s push answered %d %s", p.Kind, p.Status, p.Answer)
+		}
+	}
+}

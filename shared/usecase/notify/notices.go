@@ -37,6 +37,7 @@ var buyerKinds = map[aftersales.Action]string{
 	aftersales.ActParcelProblem:       "parcel_problem",        // returned, refused, held or stalled
 	aftersales.ActWaybillNotCollected: "waybill_not_collected", // correct the waybill
 	aftersales.ActAutoRefund:          "auto_refund",           // F17: refunded with no application, and why
+	aftersales.ActPickupFailed:        "pickup_failed",         // book again or ship
 }
 
 // staffKinds are the staff inbox's notices of actions.

@@ -32,20 +32,26 @@ func (s *Service) AcceptParcel(ctx context.Context, n aftersales.ParcelNotice) (
 }
 
 // ParcelNotified applies a verified courier push (from the inbound queue)
-// to its case. A push about another parcel than the case's return (a
+// to its case: a scan of the return (applyScan) or a pickup's progress
+// (applyPickup). A push about another parcel than the case's return (a
 // waybill the buyer corrected since), an older scan than the one recorded,
 // or a case no longer in transit changes nothing: pushes arrive out of
 // order and after the fact. A push that changes the case resumes its
 // transit wait, so that the next deadline counts from this scan, or (signed
 // for) the receipt deadline starts.
 func (s *Service) ParcelNotified(ctx context.Context, n aftersales.ParcelNotice) error {
-	if n.Kind != aftersales.ParcelTracking && n.Kind != "" {
-		return nil // pickups and interceptions: not served by this deployment yet
+	apply := s.applyScan
+	switch n.Kind {
+	case aftersales.ParcelTracking, "":
+	case aftersales.ParcelPickup:
+		apply = s.applyPickup
+	default:
+		return nil // interceptions: not served by this deployment yet
 	}
 	var token string
 	c, wrote, err := casework.Update(ctx, s.Cases, n.CaseID, s.Cases.GetCase, func(c *aftersales.Case) error {
 		token = c.TaskToken
-		return s.applyScan(c, n)
+		return apply(c, n)
 	})
 	if errors.Is(err, aftersales.ErrNotFound) {
 		return nil // a case that never existed: nothing to retry
