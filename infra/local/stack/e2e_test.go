@@ -34,6 +34,11 @@ func startStack(t testing.TB) *Stack {
 			t.Errorf("close stack: %v", err)
 		}
 	})
+	// The seed's own asynchronous work (the produce order's claim-window
+	// reminder, issue 17) is done before a test counts anything.
+	if err := st.WaitIdle(t.Context()); err != nil {
+		t.Fatalf("start stack: %v", err)
+	}
 	return st
 }
 
