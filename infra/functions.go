@@ -56,8 +56,11 @@ var specs = map[string]fnSpec{
 	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: slices.Concat(serviceEnv, providerEnv)},
 	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv)},
 	// Starts executions only (wire.Intake uses the workflows, never the
-	// service's payment routes or events).
-	"intake": {memory: 256, timeout: 10, required: config.Intake},
+	// service's payment routes or events). 60 s: a StartExecution
+	// throttled by the account's bucket (300/s refill) retries with
+	// back-off for up to 45 s (awsenv.Retryer); the queue's visibility
+	// timeout follows (6 x 60 s).
+	"intake": {memory: 256, timeout: 60, required: config.Intake},
 	// One notification settles one case: a few writes, SendTaskSuccess and
 	// at most one event.
 	"inbound": {memory: 256, timeout: 30, required: config.Inbound, extra: serviceEnv},
