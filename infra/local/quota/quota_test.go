@@ -1,6 +1,8 @@
 package quota
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -216,6 +218,41 @@ func TestDynamoThroughput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
 			tc.run(t, NewTable(Defaults(), clk.Now), clk)
+		})
+	}
+}
+
+// TestDynamoRequest: the units and partitions charged for each kind of
+// request, before it runs.
+func TestDynamoRequest(t *testing.T) {
+	big := `"x":{"S":"` + strings.Repeat("a", 1500) + `"}`
+	for _, tc := range []struct {
+		name       string
+		op, body   string
+		partitions []string
+		wcu, rcu   float64
+	}{
+		{name: "put of a small item", op: "PutItem", body: `{"TableName":"t","Item":{"pk":{"S":"CASE#1"},"sk":{"S":"A"}}}`,
+			partitions: []string{"CASE#1"}, wcu: 1},
+		{name: "put of a 1.5 KB item", op: "PutItem", body: `{"TableName":"t","Item":{"pk":{"S":"CASE#1"},` + big + `}}`,
+			partitions: []string{"CASE#1"}, wcu: 2},
+		{name: "transaction of a put and an update: twice each", op: "TransactWriteItems",
+			body:       `{"TransactItems":[{"Put":{"TableName":"t","Item":{"pk":{"S":"CASE#1"}}}},{"Update":{"TableName":"t","Key":{"pk":{"S":"CASE#2"}}}}]}`,
+			partitions: []string{"CASE#1", "CASE#2"}, wcu: 4},
+		{name: "batch write", op: "BatchWriteItem",
+			body:       `{"RequestItems":{"t":[{"PutRequest":{"Item":{"pk":{"S":"A"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"B"}}}}]}}`,
+			partitions: []string{"A", "B"}, wcu: 2},
+		{name: "get", op: "GetItem", body: `{"Key":{"pk":{"S":"CASE#1"},"sk":{"S":"A"}}}`, partitions: []string{"CASE#1"}, rcu: 1},
+		{name: "query names its partition by the key condition's value", op: "Query",
+			body: `{"KeyConditionExpression":"#p = :p","ExpressionAttributeValues":{":p":{"S":"STATUS#pending_review#3"}}}`,
+			partitions: []string{"STATUS#pending_review#3"}, rcu: 1},
+		{name: "not JSON", op: "PutItem", body: `{`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, w, r := DynamoRequest(tc.op, []byte(tc.body))
+			if !slices.Equal(p, tc.partitions) || w != tc.wcu || r != tc.rcu {
+				t.Errorf("got %v %v WCU %v RCU, want %v %v %v", p, w, r, tc.partitions, tc.wcu, tc.rcu)
+			}
 		})
 	}
 }
