@@ -90,6 +90,24 @@ type StepResult struct {
 	WaitSeconds int64  `json:"wait_seconds"`
 }
 
+// The workflow's wait loop (statemachines/case.asl.json, state Await):
+// a wait begun by the "next" task is stored with its task token marked
+// by LoopPrefix, so that whoever ends it knows the execution loops back to
+// Await and ends with the error Finished when the case needs no more
+// waiting (an execution of the former definition, whose waits began with
+// "wait" or "refund", routes on the status instead and gets
+// SendTaskSuccess whatever it is). NoWaitSeconds is the wait_seconds of a
+// step whose status has no wait: Await needs a positive timeout, and its
+// task ends such an execution at once.
+const (
+	LoopPrefix    = "loop:"
+	Finished      = "AfterSales.Finished"
+	NoWaitSeconds = 60
+)
+
+// LoopToken marks token as the token of a wait of the loop.
+func LoopToken(token string) string { return LoopPrefix + token }
+
 // StepResultOf converts a step result to its JSON shape.
 func StepResultOf(r aftersales.StepResult) StepResult {
 	return StepResult{CaseID: r.CaseID, Status: string(r.Status), WaitSeconds: r.WaitSeconds}

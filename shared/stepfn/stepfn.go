@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -63,13 +64,28 @@ func (w *Workflows) StartRun(ctx context.Context, caseID, run string) error {
 	}
 }
 
-// CompleteWait resumes the workflow waiting on token.
+// CompleteWait resumes the workflow waiting on token. A wait of the loop
+// (messages.LoopToken) is ended with the error AfterSales.Finished when the
+// case needs no more waiting, which the state machine catches to Done: one
+// billed transition fewer than a Choice after every wait; its next wait's
+// length is at least messages.NoWaitSeconds.
 func (w *Workflows) CompleteWait(ctx context.Context, token string, r aftersales.StepResult) error {
-	out, err := json.Marshal(messages.StepResultOf(r))
+	res := messages.StepResultOf(r)
+	token, loop := strings.CutPrefix(token, messages.LoopPrefix)
+	_, waiting := aftersales.WaitOf(r.Status)
+	if loop {
+		res.WaitSeconds = max(res.WaitSeconds, messages.NoWaitSeconds)
+	}
+	out, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
-	_, err = w.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(out))})
+	if loop && !waiting && r.Status != aftersales.StatusSubmitted {
+		_, err = w.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token),
+			Error: aws.String(messages.Finished), Cause: aws.String(string(out))})
+	} else {
+		_, err = w.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(out))})
+	}
 	var (
 		gone    *types.TaskDoesNotExist
 		timeout *types.TaskTimedOut

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/aftersales/aftersales/infra/local/vclock"
 	"github.com/aftersales/aftersales/shared/aftersales"
 	"github.com/aftersales/aftersales/shared/awsenv"
+	"github.com/aftersales/aftersales/shared/messages"
 	"github.com/aftersales/aftersales/shared/stepfn"
 )
 
@@ -289,6 +291,51 @@ func TestThrottlingIsRetried(t *testing.T) {
 			}
 			if err := wf.CompleteWait(t.Context(), tok, aftersales.StepResult{CaseID: "as_1", Status: aftersales.StatusCompleted}); err != nil || calls.Load() != int64(tc.throttled)+1 {
 				t.Fatalf("complete: %v after %d calls", err, calls.Load())
+			}
+		})
+	}
+}
+
+// TestCompleteWaitOfTheLoop: a wait of the wait loop (its token marked by
+// messages.LoopToken) ends with AfterSales.Finished when the case needs no
+// more waiting, and with the next status otherwise; an unmarked token (an
+// execution of the former definition) always gets SendTaskSuccess.
+func TestCompleteWaitOfTheLoop(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		loop       bool
+		status     aftersales.Status
+		wantStatus string // the execution's status
+		wantError  string // the execution's error (the machine has no Catch)
+	}{
+		{name: "loop, case completed: Finished", loop: true, status: aftersales.StatusCompleted, wantStatus: "FAILED", wantError: messages.Finished},
+		{name: "loop, case waits again: success", loop: true, status: aftersales.StatusAwaitingReturn, wantStatus: "SUCCEEDED"},
+		{name: "loop, case back to submitted: success", loop: true, status: aftersales.StatusSubmitted, wantStatus: "SUCCEEDED"},
+		{name: "former definition, case completed: success", status: aftersales.StatusCompleted, wantStatus: "SUCCEEDED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			if err := e.wf.Start(t.Context(), "as_3"); err != nil {
+				t.Fatal(err)
+			}
+			tok := e.token(t)
+			if tc.loop {
+				tok = messages.LoopToken(tok)
+			}
+			if err := e.wf.CompleteWait(t.Context(), tok, aftersales.StepResult{CaseID: "as_3", Status: tc.status}); err != nil {
+				t.Fatal(err)
+			}
+			e.executions(t)
+			out, err := e.client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{
+				ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:case:as_3")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out.Status) != tc.wantStatus || aws.ToString(out.Error) != tc.wantError {
+				t.Fatalf("execution %s error %q, want %s %q", out.Status, aws.ToString(out.Error), tc.wantStatus, tc.wantError)
+			}
+			if tc.loop && tc.wantStatus == "SUCCEEDED" && !strings.Contains(aws.ToString(out.Output), `"wait_seconds":60`) {
+				t.Errorf("output %s: the loop's next wait needs a positive timeout", aws.ToString(out.Output))
 			}
 		})
 	}
