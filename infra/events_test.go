@@ -43,7 +43,7 @@ func TestEventBus(t *testing.T) {
 			if got := s.grantees(t, "events:PutEvents", busID); !slices.Equal(got, want) {
 				t.Errorf("PutEvents granted to %v, want %v", got, want)
 			}
-			if builders := []string{"api", "evidence", "inbound", "reviews", "sweeper", "tasks", "webhooks"}; !slices.Equal(want, builders) {
+			if builders := []string{"api", "evidence", "inbound", "intake", "reviews", "sweeper", "tasks", "webhooks"}; !slices.Equal(want, builders) {
 				t.Errorf("functions with %s: %v, want %v", config.EnvEventBusName, want, builders)
 			}
 			for id, sts := range allowStatements(s) {

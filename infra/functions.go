@@ -55,12 +55,12 @@ var specs = map[string]fnSpec{
 	// Providers retry when we answer slowly (WeChat Pay waits 5 s).
 	"webhooks": {memory: 256, timeout: 10, required: config.Webhooks, extra: slices.Concat(serviceEnv, providerEnv)},
 	"tasks":    {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv)},
-	// Starts executions only (wire.Intake uses the workflows, never the
-	// service's payment routes or events). 60 s: a StartExecution
-	// throttled by the account's bucket (300/s refill) retries with
-	// back-off for up to 45 s (awsenv.Retryer); the queue's visibility
-	// timeout follows (6 x 60 s).
-	"intake": {memory: 256, timeout: 60, required: config.Intake},
+	// Applies the merchant's rules, then starts the execution at the wait
+	// they call for (issue 20: the review is no longer a state of its own).
+	// 60 s: a StartExecution throttled by the account's bucket (300/s
+	// refill) retries with back-off for up to 45 s (awsenv.Retryer); the
+	// queue's visibility timeout follows (6 x 60 s).
+	"intake": {memory: 256, timeout: 60, required: config.Intake, extra: serviceEnv},
 	// One notification settles one case: a few writes, SendTaskSuccess and
 	// at most one event.
 	"inbound": {memory: 256, timeout: 30, required: config.Inbound, extra: serviceEnv},

@@ -46,7 +46,7 @@ func TestFunctions(t *testing.T) {
 		"api":      slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys}, serviceVars),
 		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars),
 		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars),
-		"intake":   config.Intake,
+		"intake":   slices.Concat(config.Intake, serviceVars), // applies the rules (issue 20)
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
 		"reviews":  slices.Concat(config.Reviews, serviceVars),
 		"sweeper":  slices.Concat(config.Sweeper, []string{config.EnvSweepGrace}, serviceVars),

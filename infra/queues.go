@@ -69,7 +69,7 @@ var queueSpecs = []queueSpec{
 	// Case changes to tell buyers and staff (F6): every function that
 	// builds the service announces the changes it stores.
 	{id: "Notifications", urlEnv: config.EnvNotificationsQueueURL, consumer: "notifier", concurrency: notifierConcurrency,
-		senders: []string{"api", "webhooks", "tasks", "inbound", "reviews", "sweeper"}},
+		senders: []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "sweeper"}},
 	// The evidence bucket's event notifications of files kept under
 	// evidence/ (issue 16); S3 sends them (evidenceNotifications).
 	{id: "Evidence", consumer: "evidence", concurrency: evidenceConcurrency},

@@ -44,7 +44,16 @@ func (w *Workflows) Start(ctx context.Context, caseID string) error {
 // stays taken for 90 days). The same name makes repeats harmless as in
 // Start; run "" is the first execution.
 func (w *Workflows) StartRun(ctx context.Context, caseID, run string) error {
-	input, err := json.Marshal(map[string]string{"case_id": caseID})
+	return w.StartReviewed(ctx, caseID, run, aftersales.StepResult{CaseID: caseID, Status: aftersales.StatusSubmitted})
+}
+
+// StartReviewed is StartRun for a case whose rules review (or, for a later
+// run, whose status) first gave first: the execution begins with the wait
+// first calls for, saving the review state's transition (issue 20).
+func (w *Workflows) StartReviewed(ctx context.Context, caseID, run string, first aftersales.StepResult) error {
+	in := messages.StepResultOf(first)
+	in.CaseID, in.WaitSeconds = caseID, max(in.WaitSeconds, messages.NoWaitSeconds)
+	input, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
@@ -65,10 +74,11 @@ func (w *Workflows) StartRun(ctx context.Context, caseID, run string) error {
 }
 
 // CompleteWait resumes the workflow waiting on token. A wait of the loop
-// (messages.LoopToken) is ended with the error AfterSales.Finished when the
-// case needs no more waiting, which the state machine catches to Done: one
-// billed transition fewer than a Choice after every wait; its next wait's
-// length is at least messages.NoWaitSeconds.
+// (messages.LoopToken) after which the case waits again is ended with the
+// error AfterSales.Next, its cause the next wait's StepResult (length at
+// least messages.NoWaitSeconds), which the state machine catches back to
+// its wait state; the last one with success, which ends the execution:
+// no Choice after a wait and no final state to bill (docs/WORKFLOW.md).
 func (w *Workflows) CompleteWait(ctx context.Context, token string, r aftersales.StepResult) error {
 	res := messages.StepResultOf(r)
 	token, loop := strings.CutPrefix(token, messages.LoopPrefix)
@@ -80,9 +90,9 @@ func (w *Workflows) CompleteWait(ctx context.Context, token string, r aftersales
 	if err != nil {
 		return err
 	}
-	if loop && !waiting && r.Status != aftersales.StatusSubmitted {
+	if loop && (waiting || r.Status == aftersales.StatusSubmitted) {
 		_, err = w.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token),
-			Error: aws.String(messages.Finished), Cause: aws.String(string(out))})
+			Error: aws.String(messages.Next), Cause: aws.String(string(out))})
 	} else {
 		_, err = w.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(out))})
 	}

@@ -297,9 +297,10 @@ func TestThrottlingIsRetried(t *testing.T) {
 }
 
 // TestCompleteWaitOfTheLoop: a wait of the wait loop (its token marked by
-// messages.LoopToken) ends with AfterSales.Finished when the case needs no
-// more waiting, and with the next status otherwise; an unmarked token (an
-// execution of the former definition) always gets SendTaskSuccess.
+// messages.LoopToken) ends with AfterSales.Next and the next wait when the
+// case waits again, with success when it needs no more waiting; an
+// unmarked token (an execution of the former definition) always gets
+// SendTaskSuccess.
 func TestCompleteWaitOfTheLoop(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -308,9 +309,9 @@ func TestCompleteWaitOfTheLoop(t *testing.T) {
 		wantStatus string // the execution's status
 		wantError  string // the execution's error (the machine has no Catch)
 	}{
-		{name: "loop, case completed: Finished", loop: true, status: aftersales.StatusCompleted, wantStatus: "FAILED", wantError: messages.Finished},
-		{name: "loop, case waits again: success", loop: true, status: aftersales.StatusAwaitingReturn, wantStatus: "SUCCEEDED"},
-		{name: "loop, case back to submitted: success", loop: true, status: aftersales.StatusSubmitted, wantStatus: "SUCCEEDED"},
+		{name: "loop, case completed: success", loop: true, status: aftersales.StatusCompleted, wantStatus: "SUCCEEDED"},
+		{name: "loop, case waits again: Next", loop: true, status: aftersales.StatusAwaitingReturn, wantStatus: "FAILED", wantError: messages.Next},
+		{name: "loop, case back to submitted: Next", loop: true, status: aftersales.StatusSubmitted, wantStatus: "FAILED", wantError: messages.Next},
 		{name: "former definition, case completed: success", status: aftersales.StatusCompleted, wantStatus: "SUCCEEDED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,8 +335,8 @@ func TestCompleteWaitOfTheLoop(t *testing.T) {
 			if string(out.Status) != tc.wantStatus || aws.ToString(out.Error) != tc.wantError {
 				t.Fatalf("execution %s error %q, want %s %q", out.Status, aws.ToString(out.Error), tc.wantStatus, tc.wantError)
 			}
-			if tc.loop && tc.wantStatus == "SUCCEEDED" && !strings.Contains(aws.ToString(out.Output), `"wait_seconds":60`) {
-				t.Errorf("output %s: the loop's next wait needs a positive timeout", aws.ToString(out.Output))
+			if tc.wantError != "" && !strings.Contains(aws.ToString(out.Cause), `"wait_seconds":60`) {
+				t.Errorf("cause %s: the loop's next wait needs a positive timeout", aws.ToString(out.Cause))
 			}
 		})
 	}

@@ -230,7 +230,8 @@ func Intake(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Intake, e
 	if err != nil {
 		return nil, err
 	}
-	return &sqsevent.Intake{Workflows: b.workflows(), Logger: b.d.Logger}, nil
+	// The rules review runs here, before the execution starts (issue 20).
+	return &sqsevent.Intake{Workflows: b.workflows(), Rules: b.services(b.ports()).Workflow, Logger: b.d.Logger}, nil
 }
 
 // Sweeper builds the scheduled sweep (functions/sweeper): it re-enqueues

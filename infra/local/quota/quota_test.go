@@ -244,7 +244,7 @@ func TestDynamoRequest(t *testing.T) {
 			partitions: []string{"A", "B"}, wcu: 2},
 		{name: "get", op: "GetItem", body: `{"Key":{"pk":{"S":"CASE#1"},"sk":{"S":"A"}}}`, partitions: []string{"CASE#1"}, rcu: 1},
 		{name: "query names its partition by the key condition's value", op: "Query",
-			body: `{"KeyConditionExpression":"#p = :p","ExpressionAttributeValues":{":p":{"S":"STATUS#pending_review#3"}}}`,
+			body:       `{"KeyConditionExpression":"#p = :p","ExpressionAttributeValues":{":p":{"S":"STATUS#pending_review#3"}}}`,
 			partitions: []string{"STATUS#pending_review#3"}, rcu: 1},
 		{name: "not JSON", op: "PutItem", body: `{`},
 	} {
