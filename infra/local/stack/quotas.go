@@ -81,6 +81,7 @@ func (q *quotas) httpAPI(next http.Handler) http.Handler {
 		if ok, _ := q.api.Take(1); !ok {
 			q.count("HTTP API: 429 Too Many Requests")
 			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Request-Id", requestIDOf(r))
 			w.WriteHeader(http.StatusTooManyRequests)
 			_, _ = w.Write([]byte(`{"message":"Too Many Requests"}`))
 			return
