@@ -56,8 +56,10 @@ type Config struct {
 	// paced, batch and latency phases: D11Cases applications over
 	// D11Over, half of them in the first tenth of the time.
 	Double11 bool
-	D11Cases int
-	D11Over  time.Duration
+	// QuotaScale is what Quotas were scaled by (1: AWS's defaults).
+	QuotaScale float64
+	D11Cases   int
+	D11Over    time.Duration
 }
 
 func (c Config) withDefaults() Config {

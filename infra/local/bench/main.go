@@ -32,6 +32,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Functions, "functions", true, "build the bootstraps and run the per-function Go benchmarks (from the repository)")
 	fs.DurationVar(&cfg.Sample, "sample", 0, "how often the intake queue depth is sampled (default 100ms)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "longest wait for a phase's cases to be decided (default 10m)")
+	quotaScale := fs.Float64("quota-scale", 1, "with --cloud-quotas: multiply every quota by this (0.1 with --d11-cases 10000 is a 1/10 scale model of Double 11 on the same clock)")
 	cloudQuotas := fs.Bool("cloud-quotas", false, "enforce AWS's default quotas in the local services (docs/PERFORMANCE.md, \"Cloud quotas\")")
 	fs.BoolVar(&cfg.Double11, "double11", false, "run the Double 11 phase (--d11-cases over --d11-over, half in the first tenth) instead of the burst, paced, batch and latency phases")
 	fs.IntVar(&cfg.D11Cases, "d11-cases", 100000, "applications in the Double 11 phase")
@@ -46,8 +47,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *cloudQuotas {
-		q := quota.Defaults()
+		if *quotaScale <= 0 {
+			fmt.Fprintln(stderr, "bench: --quota-scale must be positive")
+			return 2
+		}
+		q := quota.Defaults().Scaled(*quotaScale)
 		cfg.Quotas = &q
+		cfg.QuotaScale = *quotaScale
 	}
 	if !*quiet {
 		cfg.Progress = stderr

@@ -137,7 +137,7 @@ type PathStats struct {
 }
 
 func reportConfig(c Config) map[string]any {
-	return map[string]any{"double11": c.Double11, "double11_cases": c.D11Cases, "double11_over": c.D11Over.String(), "cloud_quotas": c.Quotas != nil, "cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch, "cost_cases_per_path": c.CostCases, "latency_cases": c.Latency, "functions": c.Functions,
+	return map[string]any{"double11": c.Double11, "double11_cases": c.D11Cases, "double11_over": c.D11Over.String(), "cloud_quotas": c.Quotas != nil, "quota_scale": c.QuotaScale, "cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch, "cost_cases_per_path": c.CostCases, "latency_cases": c.Latency, "functions": c.Functions,
 		"sample": c.Sample.String(), "store": "memory", "clock": "virtual, fixed (wall time measured)"}
 }
 

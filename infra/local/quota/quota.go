@@ -206,3 +206,18 @@ func (c *Concurrency) Denied() int64 {
 	defer c.mu.Unlock()
 	return c.denied
 }
+
+// Scaled returns s with every rate, burst, throughput and concurrency
+// multiplied by f: a scale model of the account, for a benchmark that runs
+// f times the load on the same clock (the Double 11 phase at 1/10 of its
+// volume on a machine that cannot play all of it). The scaling window's
+// length is kept.
+func (s Settings) Scaled(f float64) Settings {
+	r := func(x Rate) Rate { return Rate{Burst: x.Burst * f, PerSecond: x.PerSecond * f} }
+	i := func(n int) int { return max(1, int(float64(n)*f+0.5)) }
+	s.StartExecution, s.TaskTokens, s.HTTPAPI = r(s.StartExecution), r(s.TaskTokens), r(s.HTTPAPI)
+	s.LambdaConcurrency, s.LambdaScaling = i(s.LambdaConcurrency), i(s.LambdaScaling)
+	s.DynamoTableWrites, s.DynamoTableReads = s.DynamoTableWrites*f, s.DynamoTableReads*f
+	s.DynamoPartitionWrites, s.DynamoPartitionReads = s.DynamoPartitionWrites*f, s.DynamoPartitionReads*f
+	return s
+}

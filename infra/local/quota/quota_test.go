@@ -256,3 +256,12 @@ func TestDynamoRequest(t *testing.T) {
 		})
 	}
 }
+
+func TestScaled(t *testing.T) {
+	s := Defaults().Scaled(0.1)
+	if s.StartExecution != (Rate{Burst: 130, PerSecond: 30}) || s.TaskTokens != (Rate{Burst: 300, PerSecond: 50}) ||
+		s.HTTPAPI != (Rate{Burst: 500, PerSecond: 1000}) || s.LambdaConcurrency != 100 || s.LambdaScaling != 100 ||
+		s.LambdaScalingEvery != 10*time.Second || s.DynamoTableWrites != 400 || s.DynamoPartitionWrites != 100 {
+		t.Errorf("a tenth of the defaults: %+v", s)
+	}
+}
