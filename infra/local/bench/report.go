@@ -146,8 +146,13 @@ func (r *Report) Markdown() string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("# Promotion-day benchmark (local stack)\n\n")
-	w("Run %s, %s in all. Cases %v, clients %v, paced %v, batch %v; memory store, virtual clock (fixed), wall time measured.\n\n",
-		r.StartedAt.Format(time.RFC3339), r.Elapsed, r.Config["cases"], r.Config["clients"], r.Config["paced"], r.Config["batch"])
+	if r.Double11 != nil {
+		w("Run %s, %s in all. Double 11: %v applications over %v, clients %v, cloud quotas x %v; memory store, virtual clock (fixed), wall time measured.\n\n",
+			r.StartedAt.Format(time.RFC3339), r.Elapsed, r.Config["double11_cases"], r.Config["double11_over"], r.Config["clients"], r.Config["quota_scale"])
+	} else {
+		w("Run %s, %s in all. Cases %v, clients %v, paced %v, batch %v; memory store, virtual clock (fixed), wall time measured.\n\n",
+			r.StartedAt.Format(time.RFC3339), r.Elapsed, r.Config["cases"], r.Config["clients"], r.Config["paced"], r.Config["batch"])
+	}
 	goalsMarkdown(w, r.Goals())
 	if r.Double11 != nil {
 		r.Double11.markdown(w)
