@@ -72,9 +72,12 @@ var specs = map[string]fnSpec{
 	// The review step asks the mall's coupon service, signed with the
 	// mall's secret (F18).
 	"tasks": {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv, mallCouponEnv)},
-	// Starts executions only (wire.Intake uses the workflows, never the
-	// service's payment routes or events).
-	"intake": {memory: 256, timeout: 10, required: config.Intake},
+	// Applies the merchant's rules, then starts the execution at the wait
+	// they call for (issue 20: the review is no longer a state of its own).
+	// 60 s: a StartExecution throttled by the account's bucket (300/s
+	// refill) retries with back-off for up to 45 s (awsenv.Retryer); the
+	// queue's visibility timeout follows (6 x 60 s).
+	"intake": {memory: 256, timeout: 60, required: config.Intake, extra: slices.Concat(serviceEnv, mallCouponEnv)},
 	// One notification settles one case: a few writes, SendTaskSuccess and
 	// at most one event.
 	"inbound": {memory: 256, timeout: 30, required: config.Inbound, extra: serviceEnv},

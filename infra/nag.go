@@ -83,9 +83,9 @@ func (b *builder) suppress(secrets []awssecretsmanager.Secret, api awsapigateway
 	for name, fn := range b.fns {
 		role := fn.Role()
 		suppress(role, "AwsSolutions-IAM5", reasonXRay, `/^Resource::\*$/`)
-		if name != "intake" {
-			suppress(role, "AwsSolutions-IAM5", reasonIndexes, `/^Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*$/`)
-		}
+		// Every function uses the table (the intake too, since it applies
+		// the rules: issue 20).
+		suppress(role, "AwsSolutions-IAM5", reasonIndexes, `/^Resource::<Table[0-9A-F]{8}\.Arn>\/index\/\*$/`)
 		if name == "notifier" {
 			suppress(role, "AwsSolutions-IAM5", reasonSMS,
 				`/^Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:(phone-number|sender-id|pool|opt-out-list)\/\*$/`)

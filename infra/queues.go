@@ -16,8 +16,13 @@ import (
 const (
 	maxReceiveCount = 5
 	batchSize       = 10
-	// Starting executions is throttled per account (300/s refill in large
-	// regions, 150/s elsewhere); 5 pollers of 10 stay far below.
+	// Starting executions is throttled per account (1,300 burst, 300/s
+	// refill in large regions, 800 and 150 elsewhere). Each intake batch
+	// starts 10 executions one after another (about 30 ms each in AWS), so
+	// 5 concurrent batches start about 170 a second: under the refill, so
+	// a backlog drains without throttling, and a throttled start (another
+	// caller took the tokens) waits in the SDK's back-off instead of
+	// failing its message (docs/PERFORMANCE.md, "Cloud quotas").
 	intakeConcurrency = 5
 	// Batch decisions call SendTaskSuccess (500/s refill): the mapping's
 	// concurrency is what paces a 10,000-case batch.
@@ -64,7 +69,7 @@ var queueSpecs = []queueSpec{
 	// Case changes to tell buyers and staff (F6): every function that
 	// builds the service announces the changes it stores.
 	{id: "Notifications", urlEnv: config.EnvNotificationsQueueURL, consumer: "notifier", concurrency: notifierConcurrency,
-		senders: []string{"api", "webhooks", "tasks", "inbound", "reviews", "sweeper"}},
+		senders: []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "sweeper"}},
 	// The evidence bucket's event notifications of files kept under
 	// evidence/ (issue 16); S3 sends them (evidenceNotifications).
 	{id: "Evidence", consumer: "evidence", concurrency: evidenceConcurrency},

@@ -87,7 +87,7 @@ func projectionType(t sdkdynamodb.ProjectionType) awsdynamodb.ProjectionType {
 
 // grantTable gives each function the access to the table its code needs.
 func (b *builder) grantTable(table awsdynamodb.Table) {
-	for _, name := range []string{"api", "webhooks", "tasks", "inbound", "reviews", "evidence"} {
+	for _, name := range []string{"api", "webhooks", "tasks", "intake", "inbound", "reviews", "evidence"} {
 		table.GrantReadWriteData(b.fns[name])
 	}
 	// Lists cases; writes reminders and missed review promises (with their

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aftersales/aftersales/infra/local/bench"
+	"github.com/aftersales/aftersales/infra/local/quota"
 	"github.com/aftersales/aftersales/infra/local/stack"
 	"github.com/aftersales/aftersales/infra/local/vclock"
 )
@@ -41,7 +42,12 @@ func main() {
 	demo := flag.Bool("demo-cases", true, "open three cases waiting for review, for the console (needs -seed)")
 	speed := flag.Float64("speed", 1, "how many times faster than wall time the clock runs (deadlines come sooner)")
 	level := flag.String("log-level", "info", "log level: debug, info, warn, error")
+	cloudQuotas := flag.Bool("cloud-quotas", false, "enforce AWS's default quotas with AWS's throttling errors (docs/PERFORMANCE.md, \"Cloud quotas\")")
 	flag.Parse()
+	if *cloudQuotas {
+		q := quota.Defaults()
+		o.CloudQuotas = &q
+	}
 	if err := run(o, *speed, *level, *demo); err != nil {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)

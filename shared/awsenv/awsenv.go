@@ -8,8 +8,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -46,15 +49,47 @@ func fromEnvironment(region string) (aws.Config, error) {
 	return aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN")),
+		Retryer:     Retryer,
 	}, nil
 }
 
-// Local is the SDK configuration for local stand-ins: static credentials, no
-// retries beyond the SDK default, and the given region.
+// Retry settings of every client (issue 20, docs/PERFORMANCE.md "Cloud
+// quotas"): the SDK's standard retryer, which classifies ThrottlingException,
+// ProvisionedThroughputExceededException, TooManyRequestsException and the
+// like as throttles and backs off exponentially with full jitter, with
+// more attempts than its default 3 and without its client-side retry
+// quota. That quota (500 tokens, 5 per retry) is meant to stop a client
+// hammering a failing service; under a quota's throttling it empties in
+// 100 retries and then fails every call at once, which would turn a
+// promotion's throttled StartExecution calls into failed intake messages
+// and, after 5 receives, dead letters. Throttled calls wait instead: 8
+// attempts with back-off capped at 10 s wait about 22 s on average and 45 s
+// at most, inside the timeout of the functions whose calls a promotion
+// throttles (intake, which starts executions, 60 s; reviews and inbound,
+// which complete task tokens, 30 s, at 500/s refill); a call cut short by
+// its function's timeout leaves its message on the queue, never lost.
+const (
+	RetryMaxAttempts = 8
+	RetryMaxBackoff  = 10 * time.Second
+)
+
+// Retryer builds the retryer of every client (aws.Config.Retryer).
+func Retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = RetryMaxAttempts
+		o.MaxBackoff = RetryMaxBackoff
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+// Local is the SDK configuration for local stand-ins: static credentials,
+// the cloud's Retryer (the stand-ins throttle as AWS does in the local
+// stack's --cloud-quotas mode), and the given region.
 func Local(region string) aws.Config {
 	return aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		Retryer:     Retryer,
 	}
 }
 

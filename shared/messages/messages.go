@@ -90,6 +90,26 @@ type StepResult struct {
 	WaitSeconds int64  `json:"wait_seconds"`
 }
 
+// The workflow's wait loop (statemachines/case.asl.json, state Await):
+// a wait begun by the "next" task is stored with its task token marked
+// by LoopPrefix, so that whoever ends it knows how: with the error Next
+// (its cause the StepResult of the next wait, which the state machine
+// catches back to Await) when the case waits again, with success (which
+// ends the execution) when it needs no more waiting. An execution of the
+// former definition, whose waits began with "wait" or "refund", routes on
+// the status instead and gets SendTaskSuccess whatever it is.
+// NoWaitSeconds is the wait_seconds of a step whose status has no wait:
+// Await needs a positive timeout, and its task ends such an execution at
+// once.
+const (
+	LoopPrefix    = "loop:"
+	Next          = "AfterSales.Next"
+	NoWaitSeconds = 60
+)
+
+// LoopToken marks token as the token of a wait of the loop.
+func LoopToken(token string) string { return LoopPrefix + token }
+
 // StepResultOf converts a step result to its JSON shape.
 func StepResultOf(r aftersales.StepResult) StepResult {
 	return StepResult{CaseID: r.CaseID, Status: string(r.Status), WaitSeconds: r.WaitSeconds}

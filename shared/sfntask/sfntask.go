@@ -24,6 +24,9 @@ type Workflow interface {
 	Deadline(ctx context.Context, caseID string, waitedIn aftersales.Status) (aftersales.StepResult, error)
 	BeginWait(ctx context.Context, caseID, token string, seconds int64) error
 	RecordFailure(ctx context.Context, caseID, cause string) error
+	// EndWait hands the case back to the workflow waiting on token as it
+	// is now (for a case whose status has no wait: the end of the run).
+	EndWait(ctx context.Context, caseID, token string) error
 }
 
 // Refunds asks the payment route for a case's money and waits for it.
@@ -69,8 +72,13 @@ func (h *Handler) run(ctx context.Context, in messages.Task) (*messages.StepResu
 	switch in.Task {
 	case "review":
 		res, err = h.Workflow.Review(ctx, in.CaseID)
+		res.WaitSeconds = max(res.WaitSeconds, messages.NoWaitSeconds)
 	case "deadline":
 		res, err = h.Workflow.Deadline(ctx, in.CaseID, aftersales.Status(in.Status))
+		res.WaitSeconds = max(res.WaitSeconds, messages.NoWaitSeconds)
+	case "next":
+		err = h.next(ctx, in)
+		res = aftersales.StepResult{CaseID: in.CaseID}
 	case "wait":
 		err = h.Workflow.BeginWait(ctx, in.CaseID, in.Token, in.WaitSeconds)
 		res = aftersales.StepResult{CaseID: in.CaseID}
@@ -91,6 +99,28 @@ func (h *Handler) run(ctx context.Context, in messages.Task) (*messages.StepResu
 }
 
 // failureNote keeps the error name of a Catch result for the timeline.
+// next is the task of the wait loop (state Await): it begins the wait the
+// case's status is in, as the state machine's former Choice routed to one
+// wait state per status; "wait" and "refund" remain for executions that
+// started on that definition. A case that was handed back submitted is
+// reviewed first; one without a wait ends the run.
+func (h *Handler) next(ctx context.Context, in messages.Task) error {
+	token := messages.LoopToken(in.Token)
+	status := aftersales.Status(in.Status)
+	if status == aftersales.StatusRefunding {
+		return h.Refunds.RequestRefund(ctx, in.CaseID, token, in.WaitSeconds)
+	}
+	if _, waiting := aftersales.WaitOf(status); waiting {
+		return h.Workflow.BeginWait(ctx, in.CaseID, token, in.WaitSeconds)
+	}
+	if status == aftersales.StatusSubmitted {
+		if _, err := h.Workflow.Review(ctx, in.CaseID); err != nil {
+			return err
+		}
+	}
+	return h.Workflow.EndWait(ctx, in.CaseID, token)
+}
+
 func failureNote(raw json.RawMessage) string {
 	var e struct{ Error, Cause string }
 	if json.Unmarshal(raw, &e) != nil || e.Error == "" {

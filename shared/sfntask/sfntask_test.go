@@ -47,6 +47,10 @@ func (f *fakeUseCases) RecordFailure(_ context.Context, caseID, cause string) er
 	return f.record("RecordFailure", caseID, cause)
 }
 
+func (f *fakeUseCases) EndWait(_ context.Context, caseID, token string) error {
+	return f.record("EndWait", caseID, token)
+}
+
 func (f *fakeUseCases) RequestRefund(_ context.Context, caseID, token string, seconds int64) error {
 	return f.record("RequestRefund", caseID, token, seconds)
 }
@@ -73,6 +77,14 @@ func TestDispatch(t *testing.T) {
 			messages.StepResult{CaseID: "as_1"}},
 		{"refund", messages.Task{Task: "refund", CaseID: "as_1", Token: "tok", WaitSeconds: 600}, "RequestRefund as_1 tok 600",
 			messages.StepResult{CaseID: "as_1"}},
+		{"review of a case that ends: the loop still gets a valid timeout", messages.Task{Task: "review", CaseID: "as_2"}, "Review as_2",
+			messages.StepResult{CaseID: "as_2", Status: "closed", WaitSeconds: messages.NoWaitSeconds}},
+		{"next in a waiting status begins its wait, token marked for the loop", messages.Task{Task: "next", CaseID: "as_1", Status: "awaiting_return", Token: "tok", WaitSeconds: 60},
+			"BeginWait as_1 loop:tok 60", messages.StepResult{CaseID: "as_1"}},
+		{"next in refunding requests the refund", messages.Task{Task: "next", CaseID: "as_1", Status: "refunding", Token: "tok", WaitSeconds: 600},
+			"RequestRefund as_1 loop:tok 600", messages.StepResult{CaseID: "as_1"}},
+		{"next in an ended status ends the run", messages.Task{Task: "next", CaseID: "as_1", Status: "completed", Token: "tok", WaitSeconds: 60},
+			"EndWait as_1 loop:tok", messages.StepResult{CaseID: "as_1"}},
 		{"fail names the caught error", messages.Task{Task: "fail", CaseID: "as_1", Error: json.RawMessage(`{"Error":"States.Timeout","Cause":"x"}`)},
 			"RecordFailure as_1 workflow failed: States.Timeout", messages.StepResult{CaseID: "as_1"}},
 		{"fail without an error", messages.Task{Task: "fail", CaseID: "as_1"}, "RecordFailure as_1 workflow failed", messages.StepResult{CaseID: "as_1"}},
@@ -82,6 +94,9 @@ func TestDispatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeUseCases{result: waiting}
+			if tt.in.CaseID == "as_2" {
+				f.result = aftersales.StepResult{CaseID: "as_2", Status: aftersales.StatusClosed}
+			}
 			got, err := newHandler(f).Handle(context.Background(), tt.in)
 			if err != nil {
 				t.Fatal(err)
@@ -161,4 +176,16 @@ func TestReplayFixtures(t *testing.T) {
 			t.Errorf("calls %q, want %q", f.got, want)
 		}
 	})
+}
+
+// TestNextReviewsASubmittedCase: a wait handed back "submitted" is
+// reviewed, then the case goes back to the loop as it is after the review.
+func TestNextReviewsASubmittedCase(t *testing.T) {
+	f := &fakeUseCases{}
+	if _, err := newHandler(f).Handle(context.Background(), messages.Task{Task: "next", CaseID: "as_1", Status: "submitted", Token: "tok", WaitSeconds: 60}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Review as_1", "EndWait as_1 loop:tok"}; !reflect.DeepEqual(f.got, want) {
+		t.Errorf("calls %q, want %q", f.got, want)
+	}
 }

@@ -33,9 +33,17 @@ func (f *fakeUseCases) call(key string) error {
 	return f.fail[key]
 }
 
-func (f *fakeUseCases) StartRun(_ context.Context, caseID, run string) error {
+func (f *fakeUseCases) Review(_ context.Context, caseID string) (aftersales.StepResult, error) {
+	return aftersales.StepResult{CaseID: caseID, Status: aftersales.StatusRefunding, WaitSeconds: 60}, f.call("review:" + caseID)
+}
+
+// StartReviewed records the run's key and the status the review gave it.
+func (f *fakeUseCases) StartReviewed(_ context.Context, caseID, run string, first aftersales.StepResult) error {
 	if run != "" {
 		caseID += "-" + run
+	}
+	if first.Status != aftersales.StatusRefunding || first.WaitSeconds != 60 {
+		return fmt.Errorf("started without the review's result: %+v", first)
 	}
 	return f.call(caseID)
 }
@@ -65,7 +73,7 @@ type handler func(context.Context, events.SQSEvent) (events.SQSEventResponse, er
 func consumer(name string, f *fakeUseCases, log *slog.Logger) handler {
 	switch name {
 	case "intake":
-		return (&Intake{Workflows: f, Logger: log}).Handle
+		return (&Intake{Workflows: f, Rules: f, Logger: log}).Handle
 	case "inbound":
 		return (&Inbound{Notices: f, Logger: log}).Handle
 	case "reviews":
@@ -122,13 +130,15 @@ func TestConsumers(t *testing.T) {
 		log      string
 	}{
 		{name: "every workflow started", consumer: "intake", bodies: []string{`{"case_id":"as_1"}`, `{"case_id":"as_2","v":2}`},
-			calls: []string{"as_1", "as_2"}, log: `"msg":"workflow started","case_id":"as_2"`},
+			calls: []string{"review:as_1", "as_1", "review:as_2", "as_2"}, log: `"msg":"workflow started","case_id":"as_2"`},
 		{name: "a dispute's run started", consumer: "intake", bodies: []string{`{"case_id":"as_1","run":"dispute"}`},
-			calls: []string{"as_1-dispute"}, log: `"msg":"workflow started","case_id":"as_1","run":"dispute"`},
+			calls: []string{"review:as_1", "as_1-dispute"}, log: `"msg":"workflow started","case_id":"as_1","run":"dispute"`},
 		{name: "intake messages that are not intake messages are dropped", consumer: "intake",
 			bodies: []string{`as_1`, `{"id":"as_1"}`, `{"case_id":""}`, `{"case_id":7}`}, log: "intake message dropped"},
 		{name: "a failed start is retried alone", consumer: "intake", bodies: []string{`{"case_id":"as_1"}`, `{"case_id":"as_2"}`},
-			fail: map[string]error{"as_1": transient}, calls: []string{"as_1", "as_2"}, failed: []string{"m1"}, log: "the message will be retried"},
+			fail: map[string]error{"as_1": transient}, calls: []string{"review:as_1", "as_1", "review:as_2", "as_2"}, failed: []string{"m1"}, log: "the message will be retried"},
+		{name: "a failed review is retried alone, nothing started", consumer: "intake", bodies: []string{`{"case_id":"as_1"}`, `{"case_id":"as_2"}`},
+			fail: map[string]error{"review:as_2": transient}, calls: []string{"review:as_1", "as_1", "review:as_2"}, failed: []string{"m2"}, log: "review failed; the message will be retried"},
 		{name: "notices taken", consumer: "inbound", bodies: []string{notice("as_1-1"), notice("as_2-1")},
 			calls: []string{"as_1-1", "as_2-1"}, log: "refund notice taken"},
 		{name: "inbound messages that are not notices are dropped", consumer: "inbound",
@@ -183,7 +193,18 @@ func TestConsumers(t *testing.T) {
 			if !strings.Contains(log.String(), tt.log) {
 				t.Errorf("log %s, want %s", log.String(), tt.log)
 			}
-			if dropped := len(tt.bodies) - len(tt.calls); strings.Count(log.String(), "dropped") != dropped {
+			// Messages that reached the use cases: for intake, each is
+			// reviewed first (a "review:" call), started after.
+			reached := len(tt.calls)
+			if tt.consumer == "intake" {
+				reached = 0
+				for _, c := range tt.calls {
+					if strings.HasPrefix(c, "review:") {
+						reached++
+					}
+				}
+			}
+			if dropped := len(tt.bodies) - reached; strings.Count(log.String(), "dropped") != dropped {
 				t.Errorf("%d drops logged, want %d", strings.Count(log.String(), "dropped"), dropped)
 			}
 		})
@@ -199,7 +220,7 @@ func TestReplayFixtures(t *testing.T) {
 		notices  []aftersales.RefundNotice
 	}
 	tests := map[string]replay{
-		"sqs/intake.json":  {consumer: "intake", calls: []string{caseID}},
+		"sqs/intake.json":  {consumer: "intake", calls: []string{"review:" + caseID, caseID}},
 		"sqs/reviews.json": {consumer: "reviews", calls: []string{jobID + "/" + caseID}},
 		// The S3 notification of a file a case took, as the evidence queue delivers it.
 		"sqs/evidence.json": {consumer: "evidence", calls: []string{"evidence/buyer-1/" + evidenceID}},

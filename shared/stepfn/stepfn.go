@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -43,7 +44,16 @@ func (w *Workflows) Start(ctx context.Context, caseID string) error {
 // stays taken for 90 days). The same name makes repeats harmless as in
 // Start; run "" is the first execution.
 func (w *Workflows) StartRun(ctx context.Context, caseID, run string) error {
-	input, err := json.Marshal(map[string]string{"case_id": caseID})
+	return w.StartReviewed(ctx, caseID, run, aftersales.StepResult{CaseID: caseID, Status: aftersales.StatusSubmitted})
+}
+
+// StartReviewed is StartRun for a case whose rules review (or, for a later
+// run, whose status) first gave first: the execution begins with the wait
+// first calls for, saving the review state's transition (issue 20).
+func (w *Workflows) StartReviewed(ctx context.Context, caseID, run string, first aftersales.StepResult) error {
+	in := messages.StepResultOf(first)
+	in.CaseID, in.WaitSeconds = caseID, max(in.WaitSeconds, messages.NoWaitSeconds)
+	input, err := json.Marshal(in)
 	if err != nil {
 		return err
 	}
@@ -63,13 +73,29 @@ func (w *Workflows) StartRun(ctx context.Context, caseID, run string) error {
 	}
 }
 
-// CompleteWait resumes the workflow waiting on token.
+// CompleteWait resumes the workflow waiting on token. A wait of the loop
+// (messages.LoopToken) after which the case waits again is ended with the
+// error AfterSales.Next, its cause the next wait's StepResult (length at
+// least messages.NoWaitSeconds), which the state machine catches back to
+// its wait state; the last one with success, which ends the execution:
+// no Choice after a wait and no final state to bill (docs/WORKFLOW.md).
 func (w *Workflows) CompleteWait(ctx context.Context, token string, r aftersales.StepResult) error {
-	out, err := json.Marshal(messages.StepResultOf(r))
+	res := messages.StepResultOf(r)
+	token, loop := strings.CutPrefix(token, messages.LoopPrefix)
+	_, waiting := aftersales.WaitOf(r.Status)
+	if loop {
+		res.WaitSeconds = max(res.WaitSeconds, messages.NoWaitSeconds)
+	}
+	out, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
-	_, err = w.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(out))})
+	if loop && (waiting || r.Status == aftersales.StatusSubmitted) {
+		_, err = w.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token),
+			Error: aws.String(messages.Next), Cause: aws.String(string(out))})
+	} else {
+		_, err = w.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(out))})
+	}
 	var (
 		gone    *types.TaskDoesNotExist
 		timeout *types.TaskTimedOut

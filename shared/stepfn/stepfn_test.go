@@ -6,10 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -17,6 +20,8 @@ import (
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
 	"github.com/aftersales/aftersales/infra/local/vclock"
 	"github.com/aftersales/aftersales/shared/aftersales"
+	"github.com/aftersales/aftersales/shared/awsenv"
+	"github.com/aftersales/aftersales/shared/messages"
 	"github.com/aftersales/aftersales/shared/stepfn"
 )
 
@@ -215,6 +220,123 @@ func TestServiceTroubleIsTransient(t *testing.T) {
 				if !errors.As(err, &ae) || ae.Kind != aftersales.KindTransient {
 					t.Errorf("%s: got %v, want a transient error", name, err)
 				}
+			}
+		})
+	}
+}
+
+// TestThrottlingIsRetried: with the functions' retryer (awsenv.Retryer), a
+// StartExecution or SendTaskSuccess answered ThrottlingException by the
+// account's token bucket is retried with back-off until the bucket has a
+// token; only a throttle outlasting every attempt reaches the caller, as a
+// transient error (its queue message is retried, never dead-lettered for
+// it alone).
+func TestThrottlingIsRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		throttled int // calls refused before the bucket has a token again
+		wantErr   bool
+	}{
+		{name: "a few throttles are absorbed", throttled: 5},
+		{name: "throttled on every attempt", throttled: awsenv.RetryMaxAttempts, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var refused atomic.Int64
+			var calls atomic.Int64
+			svc := sfnlocal.New(sfnlocal.Options{Clock: vclock.New(time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)), SettleGrace: 50 * time.Millisecond,
+				Throttle: func(op string) bool {
+					if op != "StartExecution" && op != "SendTaskSuccess" {
+						return true
+					}
+					calls.Add(1)
+					return refused.Add(1) > int64(tc.throttled)
+				}})
+			t.Cleanup(svc.Close)
+			tokens := make(chan string, 1)
+			svc.RegisterFunction("collect", func(_ context.Context, payload json.RawMessage) (json.RawMessage, error) {
+				var in struct{ Token string }
+				_ = json.Unmarshal(payload, &in)
+				tokens <- in.Token
+				return json.RawMessage(`{}`), nil
+			})
+			srv := httptest.NewServer(svc.Handler())
+			t.Cleanup(srv.Close)
+			ac := awsenv.Local("us-east-1")
+			// The retryer as deployed, with its back-off shortened so the
+			// test does not wait seconds for it.
+			ac.Retryer = func() aws.Retryer { return retry.AddWithMaxBackoffDelay(awsenv.Retryer(), time.Millisecond) }
+			client := awsenv.SFN(ac, srv.URL)
+			m, err := svc.CreateStateMachine("case", waitMachine, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wf := stepfn.New(client, m.ARN)
+			err = wf.Start(t.Context(), "as_1")
+			if tc.wantErr {
+				if aftersales.KindOf(err) != aftersales.KindTransient || calls.Load() != awsenv.RetryMaxAttempts {
+					t.Fatalf("throttled on all %d attempts: %v after %d calls, want a transient error after %d", tc.throttled, err, calls.Load(), awsenv.RetryMaxAttempts)
+				}
+				return
+			}
+			if err != nil || calls.Load() != int64(tc.throttled)+1 {
+				t.Fatalf("start: %v after %d calls, want success on call %d", err, calls.Load(), tc.throttled+1)
+			}
+			refused.Store(0)
+			calls.Store(0)
+			var tok string
+			select {
+			case tok = <-tokens:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no task token")
+			}
+			if err := wf.CompleteWait(t.Context(), tok, aftersales.StepResult{CaseID: "as_1", Status: aftersales.StatusCompleted}); err != nil || calls.Load() != int64(tc.throttled)+1 {
+				t.Fatalf("complete: %v after %d calls", err, calls.Load())
+			}
+		})
+	}
+}
+
+// TestCompleteWaitOfTheLoop: a wait of the wait loop (its token marked by
+// messages.LoopToken) ends with AfterSales.Next and the next wait when the
+// case waits again, with success when it needs no more waiting; an
+// unmarked token (an execution of the former definition) always gets
+// SendTaskSuccess.
+func TestCompleteWaitOfTheLoop(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		loop       bool
+		status     aftersales.Status
+		wantStatus string // the execution's status
+		wantError  string // the execution's error (the machine has no Catch)
+	}{
+		{name: "loop, case completed: success", loop: true, status: aftersales.StatusCompleted, wantStatus: "SUCCEEDED"},
+		{name: "loop, case waits again: Next", loop: true, status: aftersales.StatusAwaitingReturn, wantStatus: "FAILED", wantError: messages.Next},
+		{name: "loop, case back to submitted: Next", loop: true, status: aftersales.StatusSubmitted, wantStatus: "FAILED", wantError: messages.Next},
+		{name: "former definition, case completed: success", status: aftersales.StatusCompleted, wantStatus: "SUCCEEDED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			if err := e.wf.Start(t.Context(), "as_3"); err != nil {
+				t.Fatal(err)
+			}
+			tok := e.token(t)
+			if tc.loop {
+				tok = messages.LoopToken(tok)
+			}
+			if err := e.wf.CompleteWait(t.Context(), tok, aftersales.StepResult{CaseID: "as_3", Status: tc.status}); err != nil {
+				t.Fatal(err)
+			}
+			e.executions(t)
+			out, err := e.client.DescribeExecution(t.Context(), &sfn.DescribeExecutionInput{
+				ExecutionArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:case:as_3")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out.Status) != tc.wantStatus || aws.ToString(out.Error) != tc.wantError {
+				t.Fatalf("execution %s error %q, want %s %q", out.Status, aws.ToString(out.Error), tc.wantStatus, tc.wantError)
+			}
+			if tc.wantError != "" && !strings.Contains(aws.ToString(out.Cause), `"wait_seconds":60`) {
+				t.Errorf("cause %s: the loop's next wait needs a positive timeout", aws.ToString(out.Cause))
 			}
 		})
 	}

@@ -271,7 +271,11 @@ func Intake(ctx context.Context, cfg config.Config, d Deps) (*sqsevent.Intake, e
 	if err != nil {
 		return nil, err
 	}
-	return &sqsevent.Intake{Workflows: b.workflows(), Logger: b.d.Logger}, nil
+	// The rules review runs here, before the execution starts (issue 20),
+	// asking the mall's coupon service about virtual goods (F18).
+	p := b.ports()
+	p.Coupons = b.coupons()
+	return &sqsevent.Intake{Workflows: b.workflows(), Rules: b.services(p).Workflow, Logger: b.d.Logger}, nil
 }
 
 // Sweeper builds the scheduled sweep (functions/sweeper): it re-enqueues

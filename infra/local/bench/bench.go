@@ -14,10 +14,12 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/aftersales/aftersales/infra/local/quota"
 	"github.com/aftersales/aftersales/infra/local/stack"
 	"github.com/aftersales/aftersales/infra/local/vclock"
 	"github.com/aftersales/aftersales/shared/aftersales"
@@ -47,6 +49,17 @@ type Config struct {
 	ProgressEvery time.Duration
 	// Timeout bounds the wait for the stack to decide every case of a phase.
 	Timeout time.Duration
+	// Quotas, when set, are enforced by the stack's services
+	// (--cloud-quotas: quota.Defaults(), AWS's defaults).
+	Quotas *quota.Settings
+	// Double11 runs the Double 11 phase (issue 20) instead of the burst,
+	// paced, batch and latency phases: D11Cases applications over
+	// D11Over, half of them in the first tenth of the time.
+	Double11 bool
+	// QuotaScale is what Quotas were scaled by (1: AWS's defaults).
+	QuotaScale float64
+	D11Cases   int
+	D11Over    time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -64,6 +77,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Minute
+	}
+	if c.D11Cases <= 0 {
+		c.D11Cases = 100000
+	}
+	if c.D11Over <= 0 {
+		c.D11Over = 10 * time.Minute
 	}
 	return c
 }
@@ -108,7 +127,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg = cfg.withDefaults()
 	b := &bench{cfg: cfg, refunds: map[string][]time.Time{}}
 	st, err := stack.Start(ctx, stack.Options{
-		AnyPorts: true, Clock: vclock.New(epoch), MemoryStore: true, OnRefund: b.onRefund,
+		AnyPorts: true, Clock: vclock.New(epoch), MemoryStore: true, OnRefund: b.onRefund, CloudQuotas: cfg.Quotas,
 	})
 	if err != nil {
 		return nil, err
@@ -120,7 +139,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer b.http.CloseIdleConnections()
 
 	rep := &Report{Config: reportConfig(cfg), Prices: Prices, StartedAt: time.Now().UTC()}
-	if rep.Burst, err = b.intake(ctx, "burst", cfg.Cases, 0); err != nil {
+	if cfg.Double11 {
+		if rep.Double11, err = b.double11(ctx); err != nil {
+			return nil, err
+		}
+		cfg.Paced, cfg.Batch, cfg.Latency = 0, 0, 0
+	} else if rep.Burst, err = b.intake(ctx, "burst", cfg.Cases, 0); err != nil {
 		return nil, err
 	}
 	if cfg.Paced > 0 {
@@ -166,6 +190,9 @@ type bench struct {
 	refunds map[string][]time.Time // case id -> every refund request seen
 	cases   []benchCase            // every accepted case, all phases
 	tokens  sync.Map               // buyer -> bearer token
+	// retryClients has the clients retry answers of no capacity (the
+	// Double 11 phase); set only between phases.
+	retryClients bool
 }
 
 // benchCase is one accepted application.
@@ -227,27 +254,35 @@ func buyerOf(i int) string { return fmt.Sprintf("bench-buyer-%d", i%1000) }
 
 // result is the answer to one application.
 type result struct {
-	path      string
-	submitted time.Time
-	latency   time.Duration
-	status    int
-	caseID    string
-	reject    string // "" when accepted
+	retried    map[string]int // answers retried, by kind (applyRetrying)
+	retryAfter time.Duration  // the answer's Retry-After, if any
+	path       string
+	submitted  time.Time
+	latency    time.Duration
+	status     int
+	caseID     string
+	reject     string // "" when accepted
 }
 
 // post sends one JSON request and returns the status and body.
 func (b *bench) post(ctx context.Context, method, path, token string, body any, headers ...string) (int, []byte, error) {
+	status, raw, _, err := b.postH(ctx, method, path, token, body, headers...)
+	return status, raw, err
+}
+
+// postH is post that also returns the answer's headers.
+func (b *bench) postH(ctx context.Context, method, path, token string, body any, headers ...string) (int, []byte, http.Header, error) {
 	var rd io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, b.st.URL+path, rd)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -258,11 +293,11 @@ func (b *bench) post(ctx context.Context, method, path, token string, body any, 
 	}
 	res, err := b.http.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
-	return res.StatusCode, raw, err
+	return res.StatusCode, raw, res.Header, err
 }
 
 // apply submits application i of a phase.
@@ -274,8 +309,11 @@ func (b *bench) apply(ctx context.Context, phase string, i int, path string, app
 		return r
 	}
 	r.submitted = time.Now()
-	status, body, err := b.post(ctx, "POST", "/v1/cases", tok, app, "Idempotency-Key", fmt.Sprintf("%s-%d", phase, i))
+	status, body, hdr, err := b.postH(ctx, "POST", "/v1/cases", tok, app, "Idempotency-Key", fmt.Sprintf("%s-%d", phase, i))
 	r.latency, r.status = time.Since(r.submitted), status
+	if secs, perr := strconv.Atoi(hdr.Get("Retry-After")); perr == nil && secs > 0 {
+		r.retryAfter = time.Duration(secs) * time.Second
+	}
 	switch {
 	case err != nil:
 		r.reject = "transport error"
@@ -303,6 +341,17 @@ func (b *bench) apply(ctx context.Context, phase string, i int, path string, app
 // submitAll sends n applications from cfg.Clients clients, paced over
 // `paced` when it is positive, and returns every answer.
 func (b *bench) submitAll(ctx context.Context, phase string, apps []map[string]any, paced time.Duration, pathFor func(int) string, done *atomic.Int64) ([]result, error) {
+	var due func(int) time.Duration
+	if paced > 0 {
+		n := len(apps)
+		due = func(i int) time.Duration { return time.Duration(int64(paced) * int64(i) / int64(n)) }
+	}
+	return b.submitScheduled(ctx, phase, apps, due, pathFor, done)
+}
+
+// submitScheduled sends application i at due(i) after the start (as fast
+// as the clients go when due is nil) and returns every answer.
+func (b *bench) submitScheduled(ctx context.Context, phase string, apps []map[string]any, due func(int) time.Duration, pathFor func(int) string, done *atomic.Int64) ([]result, error) {
 	n := len(apps)
 	results := make([]result, n)
 	var next atomic.Int64
@@ -313,10 +362,10 @@ func (b *bench) submitAll(ctx context.Context, phase string, apps []map[string]a
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				if paced > 0 {
-					// Pacing, not waiting for async work: application i is due
-					// at i/n of the paced duration.
-					at := began.Add(time.Duration(int64(paced) * int64(i) / int64(n)))
+				if due != nil {
+					// Pacing, not waiting for async work: application i is
+					// sent when it is due.
+					at := began.Add(due(i))
 					if d := time.Until(at); d > 0 {
 						t := time.NewTimer(d)
 						select {
@@ -327,7 +376,11 @@ func (b *bench) submitAll(ctx context.Context, phase string, apps []map[string]a
 						}
 					}
 				}
-				results[i] = b.apply(ctx, phase, i, pathFor(i), apps[i])
+				if b.retryClients {
+					results[i] = b.applyRetrying(ctx, phase, i, pathFor(i), apps[i])
+				} else {
+					results[i] = b.apply(ctx, phase, i, pathFor(i), apps[i])
+				}
 				done.Add(1)
 			}
 		}()
@@ -446,6 +499,22 @@ func (b *bench) settle(ctx context.Context, ids []string) (map[string]*aftersale
 // intake runs one intake phase: n applications, as fast as they go
 // (paced == 0) or spread over paced.
 func (b *bench) intake(ctx context.Context, phase string, n int, paced time.Duration) (*Intake, error) {
+	var due func(int) time.Duration
+	if paced > 0 {
+		due = func(i int) time.Duration { return time.Duration(int64(paced) * int64(i) / int64(n)) }
+	}
+	in, err := b.intakeScheduled(ctx, phase, n, due, false)
+	if in != nil && paced > 0 {
+		in.PacedOver = Duration(paced)
+	}
+	return in, err
+}
+
+// intakeScheduled runs one intake phase: n applications, application i
+// sent at due(i) (as fast as they go when due is nil); with retry, each
+// client retries an answer of no capacity as the mini-program does
+// (applyRetrying).
+func (b *bench) intakeScheduled(ctx context.Context, phase string, n int, due func(int) time.Duration, retry bool) (*Intake, error) {
 	apps, err := b.prepare(ctx, phase, n, pathOf)
 	if err != nil {
 		return nil, err
@@ -460,7 +529,9 @@ func (b *bench) intake(ctx context.Context, phase string, n int, paced time.Dura
 		return fmt.Sprintf("answered %d/%d, refunds requested %d, intake queue %d visible + %d in flight, executions running %d",
 			sent.Load(), n, b.refundCount()-refundsBefore, v, f, m.Running)
 	})
-	results, err := b.submitAll(ctx, phase, apps, paced, pathOf, &sent)
+	b.retryClients = retry
+	results, err := b.submitScheduled(ctx, phase, apps, due, pathOf, &sent)
+	b.retryClients = false
 	submitDone := time.Since(began)
 	if err != nil {
 		stopProgress()
@@ -482,15 +553,15 @@ func (b *bench) intake(ctx context.Context, phase string, n int, paced time.Dura
 	}
 
 	in := &Intake{Submitted: n, Rejected: map[string]int{}, SubmitDuration: Duration(submitDone), AllDecided: Duration(decidedAt),
-		Statuses: map[string]map[string]int{}, QueueDepth: depth}
-	if paced > 0 {
-		in.PacedOver = Duration(paced)
-	}
+		Statuses: map[string]map[string]int{}, QueueDepth: depth, Retried: map[string]int{}}
 	var lat []time.Duration
 	var decision []time.Duration
 	seen := map[string]int{}
 	b.mu.Lock()
 	for _, r := range results {
+		for why, k := range r.retried {
+			in.Retried[why] += k
+		}
 		if r.reject != "" {
 			in.Rejected[r.reject]++
 			continue

@@ -22,8 +22,16 @@ func WriteSVG(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
 	b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
 
-	// Queue depth over time.
+	// Queue depth over time: the Double 11 phase's when it ran.
 	in := r.Burst
+	title := "Intake queue during a burst of %d applications"
+	if r.Double11 != nil {
+		in = &r.Double11.Intake
+		title = "Intake queue during Double 11 (%d applications, cloud quotas)"
+	}
+	if in == nil {
+		in = &Intake{}
+	}
 	var maxT int64 = 1
 	maxD := 1
 	for _, s := range in.QueueDepth {
@@ -32,7 +40,7 @@ func WriteSVG(w io.Writer, r *Report) error {
 	}
 	x := func(ms int64) float64 { return pad + float64(ms)/float64(maxT)*plotW }
 	y := func(d int) float64 { return pad + plotH - float64(d)/float64(maxD)*plotH }
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="bold">Intake queue during a burst of %d applications</text>`+"\n", pad, pad-20, in.Submitted)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-weight="bold">`+title+`</text>`+"\n", pad, pad-20, in.Submitted)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/><line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n",
 		pad, pad, pad, pad+plotH, pad, pad+plotH, pad+plotW, pad+plotH)
 	fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text><text x="%d" y="%d" text-anchor="end">%d</text><text x="%d" y="%d" text-anchor="end">0</text>`+"\n",

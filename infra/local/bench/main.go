@@ -10,6 +10,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
+
+	"github.com/aftersales/aftersales/infra/local/quota"
 )
 
 // Main runs `go run ./infra/local bench [flags]` with the arguments after
@@ -29,6 +32,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Functions, "functions", true, "build the bootstraps and run the per-function Go benchmarks (from the repository)")
 	fs.DurationVar(&cfg.Sample, "sample", 0, "how often the intake queue depth is sampled (default 100ms)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 0, "longest wait for a phase's cases to be decided (default 10m)")
+	quotaScale := fs.Float64("quota-scale", 1, "with --cloud-quotas: multiply every quota by this (0.1 with --d11-cases 10000 is a 1/10 scale model of Double 11 on the same clock)")
+	cloudQuotas := fs.Bool("cloud-quotas", false, "enforce AWS's default quotas in the local services (docs/PERFORMANCE.md, \"Cloud quotas\")")
+	fs.BoolVar(&cfg.Double11, "double11", false, "run the Double 11 phase (--d11-cases over --d11-over, half in the first tenth) instead of the burst, paced, batch and latency phases")
+	fs.IntVar(&cfg.D11Cases, "d11-cases", 100000, "applications in the Double 11 phase")
+	fs.DurationVar(&cfg.D11Over, "d11-over", 10*time.Minute, "how long the Double 11 phase's applications are spread over")
 	out := fs.String("out", "docs/bench", "directory for bench.md and bench.json; empty writes no files")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
@@ -37,6 +45,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 || cfg.Cases <= 0 || cfg.Clients <= 0 || cfg.Batch < 0 || cfg.Paced < 0 || cfg.CostCases < 0 || cfg.Latency < 0 {
 		fmt.Fprintln(stderr, "bench: --cases and --clients must be positive, --batch, --paced, --latency and --cost-cases not negative; no arguments")
 		return 2
+	}
+	if *cloudQuotas {
+		if *quotaScale <= 0 {
+			fmt.Fprintln(stderr, "bench: --quota-scale must be positive")
+			return 2
+		}
+		q := quota.Defaults().Scaled(*quotaScale)
+		cfg.Quotas = &q
+		cfg.QuotaScale = *quotaScale
 	}
 	if !*quiet {
 		cfg.Progress = stderr
@@ -62,7 +79,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "bench: wrote bench.md, bench.json and bench.svg in %s\n", *out)
 	}
-	if rep.Burst.Lost+rep.Burst.Duplicated > 0 || (rep.Paced != nil && rep.Paced.Lost+rep.Paced.Duplicated > 0) {
+	bad := 0
+	for _, in := range []*Intake{rep.Burst, rep.Paced} {
+		if in != nil {
+			bad += in.Lost + in.Duplicated
+		}
+	}
+	if d := rep.Double11; d != nil {
+		bad += d.Lost + d.Duplicated + d.RejectedTotal()
+	}
+	if bad > 0 {
 		fmt.Fprintln(stderr, "bench: cases were lost or duplicated")
 		return 1
 	}

@@ -35,7 +35,8 @@ type Report struct {
 	Config     map[string]any  `json:"config"`
 	StartedAt  time.Time       `json:"started_at"`
 	Elapsed    Duration        `json:"elapsed_ms"`
-	Burst      *Intake         `json:"burst"`
+	Burst      *Intake         `json:"burst,omitempty"`
+	Double11   *Double11       `json:"double11,omitempty"`
 	Paced      *Intake         `json:"paced,omitempty"`
 	Batch      *Batch          `json:"batch,omitempty"`
 	Completion *Completion     `json:"completion,omitempty"`
@@ -57,10 +58,13 @@ type ExecutionCounts struct {
 
 // Intake is one intake phase.
 type Intake struct {
-	Submitted       int                       `json:"submitted"`
-	PacedOver       Duration                  `json:"paced_over_ms,omitempty"`
-	Accepted        int                       `json:"accepted"`
-	Rejected        map[string]int            `json:"rejected"` // by "status problem-type"
+	Submitted int            `json:"submitted"`
+	PacedOver Duration       `json:"paced_over_ms,omitempty"`
+	Accepted  int            `json:"accepted"`
+	Rejected  map[string]int `json:"rejected"` // by "status problem-type"
+	// Retried counts the answers the clients retried (Double 11: 429 and
+	// the like), by kind; empty when clients do not retry.
+	Retried         map[string]int            `json:"retried,omitempty"`
 	Lost            int                       `json:"lost"`
 	LostIDs         []string                  `json:"lost_ids,omitempty"`
 	Duplicated      int                       `json:"duplicated"`
@@ -133,7 +137,7 @@ type PathStats struct {
 }
 
 func reportConfig(c Config) map[string]any {
-	return map[string]any{"cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch, "cost_cases_per_path": c.CostCases, "latency_cases": c.Latency, "functions": c.Functions,
+	return map[string]any{"double11": c.Double11, "double11_cases": c.D11Cases, "double11_over": c.D11Over.String(), "cloud_quotas": c.Quotas != nil, "quota_scale": c.QuotaScale, "cases": c.Cases, "clients": c.Clients, "paced": c.Paced.String(), "batch": c.Batch, "cost_cases_per_path": c.CostCases, "latency_cases": c.Latency, "functions": c.Functions,
 		"sample": c.Sample.String(), "store": "memory", "clock": "virtual, fixed (wall time measured)"}
 }
 
@@ -142,9 +146,17 @@ func (r *Report) Markdown() string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("# Promotion-day benchmark (local stack)\n\n")
-	w("Run %s, %s in all. Cases %v, clients %v, paced %v, batch %v; memory store, virtual clock (fixed), wall time measured.\n\n",
-		r.StartedAt.Format(time.RFC3339), r.Elapsed, r.Config["cases"], r.Config["clients"], r.Config["paced"], r.Config["batch"])
+	if r.Double11 != nil {
+		w("Run %s, %s in all. Double 11: %v applications over %v, clients %v, cloud quotas x %v; memory store, virtual clock (fixed), wall time measured.\n\n",
+			r.StartedAt.Format(time.RFC3339), r.Elapsed, r.Config["double11_cases"], r.Config["double11_over"], r.Config["clients"], r.Config["quota_scale"])
+	} else {
+		w("Run %s, %s in all. Cases %v, clients %v, paced %v, batch %v; memory store, virtual clock (fixed), wall time measured.\n\n",
+			r.StartedAt.Format(time.RFC3339), r.Elapsed, r.Config["cases"], r.Config["clients"], r.Config["paced"], r.Config["batch"])
+	}
 	goalsMarkdown(w, r.Goals())
+	if r.Double11 != nil {
+		r.Double11.markdown(w)
+	}
 	for _, ph := range []struct {
 		name string
 		in   *Intake

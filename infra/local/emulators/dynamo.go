@@ -1,12 +1,15 @@
 package emulators
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -143,8 +146,23 @@ func (d *Dynamo) Close() error {
 // would be a data race (and can crash the process with a concurrent map
 // write). Item operations still run concurrently with each other.
 type dynamoTableGuard struct {
-	mu   sync.RWMutex
-	next http.Handler
+	mu       sync.RWMutex
+	next     http.Handler
+	throttle atomic.Pointer[func(op string, body []byte) string]
+}
+
+// Throttle has every data request asked about first: f sees the operation
+// and the request body and returns "" to let it run, or the error code
+// DynamoDB would answer (ThrottlingException,
+// ProvisionedThroughputExceededException), sent with status 400 as the
+// service does; the SDK retries both as throttles. The local stack's
+// --cloud-quotas mode sets it (infra/local/quota); nil clears it.
+func (d *Dynamo) Throttle(f func(op string, body []byte) string) {
+	if f == nil {
+		d.guard.throttle.Store(nil)
+		return
+	}
+	d.guard.throttle.Store(&f)
 }
 
 func (g *dynamoTableGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -155,6 +173,25 @@ func (g *dynamoTableGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 	default:
+		if f := g.throttle.Load(); f != nil {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if code := (*f)(op, body); code != "" {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+				w.Header().Set("X-Amzn-ErrorType", code)
+				w.WriteHeader(http.StatusBadRequest)
+				msg := "Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly."
+				if code == "ProvisionedThroughputExceededException" {
+					msg = "The level of configured provisioned throughput for the table was exceeded."
+				}
+				fmt.Fprintf(w, `{"__type":"com.amazonaws.dynamodb.v20120810#%s","message":%q}`, code, msg)
+				return
+			}
+		}
 		g.mu.RLock()
 		defer g.mu.RUnlock()
 	}

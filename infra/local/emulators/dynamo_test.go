@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
@@ -204,4 +205,46 @@ func TestDynamoClose(t *testing.T) {
 		t.Fatalf("port still taken after Close: %v", err)
 	}
 	ln.Close()
+}
+
+// TestDynamoThrottle: a throttled request is answered with DynamoDB's own
+// error, which the SDK classifies as a throttle and retries; clearing the
+// throttle lets everything through.
+func TestDynamoThrottle(t *testing.T) {
+	d := startDynamo(t, "127.0.0.1:0")
+	c := d.Client(func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+	createTable(t, c, "t")
+	for _, tc := range []struct {
+		name     string
+		code     string // what the throttle answers
+		wantCode string
+	}{
+		{"hot partition", "ProvisionedThroughputExceededException", "ProvisionedThroughputExceededException"},
+		{"table over its throughput", "ThrottlingException", "ThrottlingException"},
+		{"cleared", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var seen string
+			if tc.code != "" {
+				d.Throttle(func(op string, body []byte) string {
+					seen = op + " " + string(body)
+					return tc.code
+				})
+			} else {
+				d.Throttle(nil)
+			}
+			_, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String("t"), Key: key("p", "s")})
+			var ae smithy.APIError
+			switch {
+			case tc.wantCode == "" && err != nil:
+				t.Fatalf("got %v, want no error", err)
+			case tc.wantCode != "" && (!errors.As(err, &ae) || ae.ErrorCode() != tc.wantCode):
+				t.Fatalf("got %v, want %s", err, tc.wantCode)
+			case tc.wantCode != "" && !strings.Contains(seen, "GetItem {"):
+				t.Fatalf("the throttle saw %q, want the operation and its body", seen)
+			case tc.wantCode != "" && !(retry.ThrottleErrorCode{Codes: retry.DefaultThrottleErrorCodes}).IsErrorThrottle(err).Bool():
+				t.Fatalf("the SDK does not classify %v as a throttle", err)
+			}
+		})
+	}
 }

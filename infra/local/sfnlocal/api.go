@@ -60,6 +60,10 @@ func (s *Service) serveHTTP(w http.ResponseWriter, req *http.Request) {
 			return
 		}
 	}
+	if s.throttle != nil && !s.throttle(op) {
+		writeAPIError(w, http.StatusBadRequest, apiErr(CodeThrottling, "Rate exceeded"))
+		return
+	}
 	out, err := s.dispatch(op, &in)
 	if err != nil {
 		var ae *APIError

@@ -73,6 +73,12 @@ type Options struct {
 	// a task handler that is still running before it assumes the handler is
 	// blocked until its timeout fires. Default 2s.
 	SettleGrace time.Duration
+	// Throttle, when set, is asked before every JSON API call (the
+	// operation's name, e.g. "StartExecution"); false answers the call
+	// with ThrottlingException ("Rate exceeded", status 400), as the
+	// service does when an action's token bucket is empty. The local
+	// stack's --cloud-quotas mode sets it (infra/local/quota).
+	Throttle func(op string) bool
 }
 
 // Service is the local Step Functions: state machines, executions, task
@@ -90,6 +96,7 @@ type Service struct {
 	cancelBase  context.CancelFunc
 	endpoints   map[string]string // guarded by mu
 	httpClient  *http.Client
+	throttle    func(op string) bool
 
 	randMu sync.Mutex
 	rnd    *rand.Rand
@@ -232,6 +239,7 @@ func New(opts Options) *Service {
 		region:      opts.Region,
 		account:     opts.AccountID,
 		settleGrace: opts.SettleGrace,
+		throttle:    opts.Throttle,
 		pool:        newPool(opts.Workers, opts.HandlerWorkers),
 		rnd:         opts.Rand,
 		machines:    map[string]*machineRecord{},
@@ -358,6 +366,9 @@ const (
 	CodeUnknownOperation         = "UnknownOperationException"
 	CodeMissingUpdate            = "MissingRequiredParameter"
 	CodeExecutionNotRedrivable   = "ExecutionNotRedrivable"
+	// CodeThrottling is the answer of a call over its action's quota
+	// (Options.Throttle); the SDKs retry it with back-off as a throttle.
+	CodeThrottling = "ThrottlingException"
 )
 
 // APIError is an error of the Step Functions API, such as

@@ -31,6 +31,7 @@ import (
 	"github.com/aftersales/aftersales/infra/local/fakesms"
 	"github.com/aftersales/aftersales/infra/local/fakewechat"
 	"github.com/aftersales/aftersales/infra/local/fakewechatmsg"
+	"github.com/aftersales/aftersales/infra/local/quota"
 	"github.com/aftersales/aftersales/infra/local/sfnlocal"
 	"github.com/aftersales/aftersales/infra/local/sqslocal"
 	"github.com/aftersales/aftersales/infra/local/vclock"
@@ -101,6 +102,12 @@ type Options struct {
 	Observe Observer
 	Clock   *vclock.Clock
 	Logger  *slog.Logger
+	// CloudQuotas, when set, has the local services enforce these quotas
+	// (quota.Defaults() are AWS's defaults) with AWS's own throttling
+	// errors: `go run ./infra/local --cloud-quotas` (quotas.go).
+	CloudQuotas *quota.Settings
+	// QuotaNow is the quotas' clock; default wall time.
+	QuotaNow func() time.Time
 }
 
 // Observer sees function invocations; see Options.Observe.
@@ -197,6 +204,7 @@ type Stack struct {
 	store    usecase.Store
 	svc      *usecase.Services
 	observer Observer
+	quotas   *quotas   // nil without CloudQuotas
 	fns      functions // tasks, intake, reviews, inbound, sweeper (api and hooks above)
 	mu       sync.Mutex
 	orders   []string // ids of seeded and posted orders, in order
@@ -223,6 +231,9 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	if s.dynamo, err = emulators.StartDynamo(o.DynamoAddr); err != nil {
 		return nil, err
 	}
+	if s.quotas = newQuotas(o.CloudQuotas, o.QuotaNow); s.quotas != nil {
+		s.dynamo.Throttle(s.quotas.dynamoThrottle)
+	}
 	s.closers = append(s.closers, func(context.Context) error { return s.dynamo.Close() })
 	// The bucket notification of the cloud (infra/buckets.go): files kept
 	// under evidence/ go to the evidence queue, once that exists.
@@ -234,7 +245,11 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	// Our task handlers always return (none blocks until its timeout), so
 	// waiting for them is right even when a loaded machine makes them slow;
 	// the default grace of 2 s let WaitIdle return early under -race.
-	s.SFN = sfnlocal.New(sfnlocal.Options{Clock: o.Clock, Logger: o.Logger, SettleGrace: 30 * time.Second})
+	sfnOpts := sfnlocal.Options{Clock: o.Clock, Logger: o.Logger, SettleGrace: 30 * time.Second}
+	if s.quotas != nil {
+		sfnOpts.Throttle = s.quotas.sfnThrottle
+	}
+	s.SFN = sfnlocal.New(sfnOpts)
 	s.closers = append(s.closers, func(context.Context) error { s.SFN.Close(); return nil })
 	if s.sfnURL, err = s.serve("step functions", o.SFNAddr, s.SFN.Handler()); err != nil {
 		return nil, fmt.Errorf("stack: step functions: %w", err)
@@ -462,8 +477,8 @@ func (s *Stack) SFNURL() string { return s.sfnURL }
 // API Gateway would, and serves the dev routes directly.
 func (s *Stack) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", s.lambda(FunctionAPI, func() apigw.LambdaHandler { return s.api }))
-	mux.Handle("/webhooks/", s.lambda(FunctionWebhooks, func() apigw.LambdaHandler { return s.hooks }))
+	mux.Handle("/v1/", s.quotas.httpAPI(s.lambda(FunctionAPI, func() apigw.LambdaHandler { return s.api })))
+	mux.Handle("/webhooks/", s.quotas.httpAPI(s.lambda(FunctionWebhooks, func() apigw.LambdaHandler { return s.hooks })))
 	mux.Handle("POST /dev/token", apigw.Middleware(s.log, http.HandlerFunc(s.devToken)))
 	mux.Handle("GET /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devListOrders)))
 	mux.Handle("POST /dev/orders", apigw.Middleware(s.log, http.HandlerFunc(s.devPostOrder)))
@@ -493,9 +508,12 @@ func (s *Stack) lambda(name string, fn func() apigw.LambdaHandler) http.Handler 
 			return
 		}
 		var resp events.APIGatewayV2HTTPResponse
-		s.observe(r.Context(), name, func(ctx context.Context) { resp, err = fn()(ctx, ev) })
+		if terr := s.invoke(r.Context(), name, func(ctx context.Context) { resp, err = fn()(ctx, ev) }); terr != nil {
+			err = terr
+		}
 		if err != nil {
-			// A Lambda error reaches API Gateway clients as a bare 500.
+			// A Lambda error, or a throttled invocation, reaches API
+			// Gateway clients as a bare 500.
 			http.Error(w, `{"message":"Internal Server Error"}`, http.StatusInternalServerError)
 			return
 		}

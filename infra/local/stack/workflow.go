@@ -46,6 +46,17 @@ const (
 	maxReceives = 5
 )
 
+// visibilityOf is a queue's visibility timeout in seconds: the cloud's (six
+// times its consumer's timeout, infra/queues.go) for the intake queue,
+// whose StartExecution calls may wait out a throttle in the SDK's back-off
+// for up to 45 s; 30 s for the others.
+func visibilityOf(queue string) string {
+	if queue == IntakeQueue {
+		return "360"
+	}
+	return "30"
+}
+
 // createQueue creates a queue with its dead-letter queue and returns its URL.
 func createQueue(ctx context.Context, client *sqs.Client, name, dlq string) (string, error) {
 	d, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(dlq)})
@@ -63,7 +74,7 @@ func createQueue(ctx context.Context, client *sqs.Client, name, dlq string) (str
 	})
 	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: map[string]string{
 		string(sqstypes.QueueAttributeNameRedrivePolicy):     string(redrive),
-		string(sqstypes.QueueAttributeNameVisibilityTimeout): "30",
+		string(sqstypes.QueueAttributeNameVisibilityTimeout): visibilityOf(name),
 	}})
 	if err != nil {
 		return "", err
@@ -162,7 +173,9 @@ func (s *Stack) startWorkflow(ctx context.Context) error {
 // failures), with at most concurrency batches at once.
 func (s *Stack) consume(ctx context.Context, client *sqs.Client, url, function string, handler esm.Handler, concurrency int) error {
 	observed := func(ctx context.Context, ev events.SQSEvent) (res events.SQSEventResponse, err error) {
-		s.observe(ctx, function, func(ctx context.Context) { res, err = handler(ctx, ev) })
+		if terr := s.invoke(ctx, function, func(ctx context.Context) { res, err = handler(ctx, ev) }); terr != nil {
+			return res, terr // the batch comes back after its visibility timeout
+		}
 		return res, err
 	}
 	m, err := esm.Start(context.WithoutCancel(ctx), client, url, observed, esm.Options{BatchSize: 10, MaximumConcurrency: concurrency, Logger: s.log})
@@ -214,7 +227,10 @@ func (s *Stack) lambdaTask(h *sfntask.Handler) sfnlocal.Handler {
 		}
 		var out *messages.StepResult
 		var err error
-		s.observe(ctx, FunctionTasks, func(ctx context.Context) { out, err = h.Handle(ctx, in) })
+		if terr := s.invoke(ctx, FunctionTasks, func(ctx context.Context) { out, err = h.Handle(ctx, in) }); terr != nil {
+			// The workflow's Retry on Lambda.TooManyRequestsException takes it.
+			return nil, &sfnlocal.TaskError{Name: "Lambda.TooManyRequestsException", Cause: terr.Error()}
+		}
 		var ie lambdamsg.InvokeResponse_Error
 		if errors.As(err, &ie) {
 			return nil, &sfnlocal.TaskError{Name: ie.Type, Cause: ie.Message}

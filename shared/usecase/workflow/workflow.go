@@ -116,6 +116,17 @@ func (s *Service) Resume(ctx context.Context, token string, c *aftersales.Case) 
 	return err
 }
 
+// EndWait hands the case back to the workflow waiting on token as it is
+// now: the wait loop's task for a case whose status has no wait (the run
+// ends) or that was just reviewed.
+func (s *Service) EndWait(ctx context.Context, caseID, token string) error {
+	c, err := s.Cases.GetCase(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	return s.Resume(ctx, token, c)
+}
+
 // BeginWait records that the workflow waits on token for the wait of the
 // case's status, with its deadline (F5, F25). If the case has already moved
 // on (someone acted before the wait began), it completes the wait at once.
