@@ -161,10 +161,11 @@ func checkCost(t *testing.T, c *CostPhase, k int) {
 			t.Errorf("%s: %.2f transitions per case, docs/WORKFLOW.md says %.0f", path, got, want)
 		}
 	}
-	// The claim uploads one photo straight to S3, under pending/,
-	// attaching it copies it under evidence/ (a PUT-class request), and
-	// the evidence check stores its thumbnail; the others touch no S3.
-	if by[CostClaimEvidence].PerCase.S3Put != 3 || by[CostRefundAuto].PerCase.S3Put != 0 {
+	// The claim uploads two photos (the item's and the label's) straight
+	// to S3, under pending/, attaching each copies it under evidence/ (a
+	// PUT-class request), and the evidence check stores each thumbnail; the
+	// others touch no S3.
+	if by[CostClaimEvidence].PerCase.S3Put != 6 || by[CostRefundAuto].PerCase.S3Put != 0 {
 		t.Errorf("S3 PUTs per case: claim %.2f, refund %.2f", by[CostClaimEvidence].PerCase.S3Put, by[CostRefundAuto].PerCase.S3Put)
 	}
 	var mix float64

@@ -195,7 +195,7 @@ var costPaths = []costPath{
 		steps: "apply; to a person; staff approve; buyer ships; staff confirm receipt; refund confirmed by notification; buyer views the case",
 		after: []costStep{staffApprove(nil), shipReturn, confirmReceipt}},
 	{name: CostClaimEvidence, order: PathClaimToEvidence, want: aftersales.StatusCompleted,
-		steps: "apply without a photo; evidence asked; upload URL, photo PUT to S3, attach; rules again, to a person; staff approve a partial amount; refund confirmed by notification; buyer views the case",
+		steps: "apply without a photo; evidence asked; upload URLs, the item's and the label's photos PUT to S3, attach; rules again, to a person; staff approve a partial amount; refund confirmed by notification; buyer views the case",
 		after: []costStep{attachEvidence, staffApprove(map[string]any{"amount": 1000, "note": "one of five jin spoiled"})}},
 }
 
@@ -355,14 +355,21 @@ func viewCase(ctx context.Context, b *bench, _ *meter.Meter, i int, id string) e
 	return err
 }
 
-// attachEvidence asks for an upload URL, PUTs a photo to it (as the
-// buyer's phone does, straight to S3) and attaches it to the case. The
-// photo is a real JPEG of its own per case: the evidence check decodes it
-// and would flag a photo reused across cases.
+// attachEvidence asks for upload URLs, PUTs the photos to them (as the
+// buyer's phone does, straight to S3) and attaches them to the case. A
+// produce claim needs two named photos, the item's and its label's (the
+// rule set's evidence.slots, issue 17). Each photo is a real JPEG of its
+// own: the evidence check decodes it and would flag a photo reused across
+// cases.
 func attachEvidence(ctx context.Context, b *bench, m *meter.Meter, i int, id string) error {
-	photo := inspecttest.JPEG(inspecttest.Photo(64, 48, i+1), 80)
-	raw, err := b.do(ctx, buyerOf(i), "buyer", "POST", "/v1/cases/"+id+"/evidence-uploads",
-		map[string]any{"files": []map[string]any{{"content_type": "image/jpeg", "size": len(photo)}}}, http.StatusCreated)
+	slots := []string{"item", "label"}
+	photos := make([][]byte, len(slots))
+	files := make([]map[string]any, len(slots))
+	for k, slot := range slots {
+		photos[k] = inspecttest.JPEG(inspecttest.Photo(64, 48, 2*i+k+1), 80)
+		files[k] = map[string]any{"content_type": "image/jpeg", "size": len(photos[k]), "slot": slot}
+	}
+	raw, err := b.do(ctx, buyerOf(i), "buyer", "POST", "/v1/cases/"+id+"/evidence-uploads", map[string]any{"files": files}, http.StatusCreated)
 	if err != nil {
 		return err
 	}
@@ -373,26 +380,30 @@ func attachEvidence(ctx context.Context, b *bench, m *meter.Meter, i int, id str
 			Headers    map[string]string `json:"headers"`
 		} `json:"uploads"`
 	}
-	if err := json.Unmarshal(raw, &ups); err != nil || len(ups.Uploads) != 1 {
-		return fmt.Errorf("upload URL: %v %s", err, raw)
+	if err := json.Unmarshal(raw, &ups); err != nil || len(ups.Uploads) != len(slots) {
+		return fmt.Errorf("upload URLs: %v %s", err, raw)
 	}
-	req, err := http.NewRequestWithContext(ctx, "PUT", ups.Uploads[0].URL, bytes.NewReader(photo))
-	if err != nil {
-		return err
+	ids := make([]string, len(slots))
+	for k, up := range ups.Uploads {
+		req, err := http.NewRequestWithContext(ctx, "PUT", up.URL, bytes.NewReader(photos[k]))
+		if err != nil {
+			return err
+		}
+		for h, v := range up.Headers {
+			req.Header.Set(h, v)
+		}
+		res, err := b.http.Do(req)
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("PUT the photo: %d", res.StatusCode)
+		}
+		m.S3Upload()
+		ids[k] = up.EvidenceID
 	}
-	for k, v := range ups.Uploads[0].Headers {
-		req.Header.Set(k, v)
-	}
-	res, err := b.http.Do(req)
-	if err != nil {
-		return err
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("PUT the photo: %d", res.StatusCode)
-	}
-	m.S3Upload()
-	_, err = b.do(ctx, buyerOf(i), "buyer", "POST", "/v1/cases/"+id+"/evidence", map[string]any{"evidence_ids": []string{ups.Uploads[0].EvidenceID}}, http.StatusOK)
+	_, err = b.do(ctx, buyerOf(i), "buyer", "POST", "/v1/cases/"+id+"/evidence", map[string]any{"evidence_ids": ids}, http.StatusOK)
 	return err
 }
 
