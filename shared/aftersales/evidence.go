@@ -2,6 +2,7 @@ package aftersales
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -27,6 +28,37 @@ var evidenceTypes = map[string]int64{
 	"image/png":  MaxImageBytes,
 	"image/webp": MaxImageBytes,
 	"video/mp4":  MaxVideoBytes,
+}
+
+// Documents of a large appliance (F21): its installation record and the
+// installer's inspection report, which come as PDF or as photos of the
+// paper. A PDF is accepted for these slots only: anywhere else evidence is
+// what a camera takes.
+const (
+	SlotInstallRecord    = "install_record"
+	SlotInspectionReport = "inspection_report"
+	// TypePDF is the content type of a document.
+	TypePDF = "application/pdf"
+	// MaxDocumentBytes is the size limit of a PDF document.
+	MaxDocumentBytes = 10 << 20
+)
+
+// DocumentSlots are the slots that take documents, of appliance lines.
+var DocumentSlots = []string{SlotInstallRecord, SlotInspectionReport}
+
+// IsDocumentSlot reports whether slot takes a document (DocumentSlots).
+func IsDocumentSlot(slot string) bool { return slices.Contains(DocumentSlots, slot) }
+
+// CheckDocumentSlots records, for a case with lines, every file declared for
+// a document slot when the case has no appliance line: only appliances come
+// with installation records and inspection reports.
+func CheckDocumentSlots(v *Validation, field string, files []UploadFile, c *Case) {
+	if slices.ContainsFunc(c.Lines, func(l CaseLine) bool { return l.Kind == KindAppliance }) {
+		return
+	}
+	for i, f := range files {
+		v.Check(!IsDocumentSlot(f.Slot), fmt.Sprintf("%s[%d].slot", field, i), "%s is for large appliances; this case has none", f.Slot)
+	}
 }
 
 // UploadFile is what a client declares before uploading a file.
@@ -76,7 +108,14 @@ func ValidateUploadFiles(files []UploadFile, already int) error {
 	for i, f := range files {
 		p := fmt.Sprintf("files[%d]", i)
 		limit, ok := evidenceTypes[f.ContentType]
-		if !v.Check(ok, p+".content_type", "must be one of image/jpeg, image/png, image/webp, video/mp4") {
+		if f.ContentType == TypePDF {
+			// A document, for the slots that take one (F21).
+			limit, ok = MaxDocumentBytes, IsDocumentSlot(f.Slot)
+			if !v.Check(ok, p+".content_type", "application/pdf is accepted for the slots %s and %s only (an appliance's documents)", SlotInstallRecord, SlotInspectionReport) {
+				continue
+			}
+		}
+		if !v.Check(ok, p+".content_type", "must be one of image/jpeg, image/png, image/webp, video/mp4 (application/pdf for an appliance's documents)") {
 			continue
 		}
 		switch {

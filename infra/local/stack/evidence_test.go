@@ -16,6 +16,8 @@ import (
 // evidenceView is the evidence part of the case view (issue 16).
 type evidenceView struct {
 	ID            string     `json:"id"`
+	ContentType   string     `json:"content_type"`
+	Slot          string     `json:"slot"`
 	Status        string     `json:"status"`
 	Checks        []string   `json:"checks"`
 	ReusedFrom    string     `json:"reused_from"`

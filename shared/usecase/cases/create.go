@@ -325,6 +325,7 @@ func (s *Service) buildCase(ctx context.Context, p aftersales.Principal, id stri
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	aftersales.CheckDocumentSlots(&v, "evidence", filesOf(ups), c) // an appliance's documents (F21)
 	if err := v.Err(op); err != nil {
 		return nil, nil, nil, err
 	}

@@ -40,6 +40,10 @@ func (s *Service) RequestUploads(ctx context.Context, p aftersales.Principal, ca
 		if err := aftersales.ValidateUploadFiles(files, len(c.Evidence)); err != nil {
 			return nil, err
 		}
+		var v aftersales.Validation
+		if aftersales.CheckDocumentSlots(&v, "files", files, c); !v.Valid() {
+			return nil, v.Err(op)
+		}
 	}
 	now := s.Clock.Now().UTC()
 	if err := s.Cases.TakeQuota(ctx, len(files), aftersales.UploadQuotas(p.ID, caseID, now)...); err != nil {
@@ -89,6 +93,12 @@ func (s *Service) AttachEvidence(ctx context.Context, p aftersales.Principal, ca
 		return nil, err
 	}
 	return s.change(ctx, p, caseID, true, func(c *aftersales.Case) error {
+		// Files declared before the case existed are checked here: an
+		// appliance's documents go to appliance cases only (F21).
+		var dv aftersales.Validation
+		if aftersales.CheckDocumentSlots(&dv, "evidence_ids", filesOf(ups), c); !dv.Valid() {
+			return dv.Err(op)
+		}
 		if err := c.AttachEvidence(evidenceOf(ups), p.Actor(), s.Clock.Now()); err != nil {
 			return err
 		}
@@ -221,4 +231,13 @@ func (s *Service) EvidenceLinks(ctx context.Context, p aftersales.Principal, c *
 		out[e.ID] = l
 	}
 	return out, nil
+}
+
+// filesOf are the declarations of uploads, in their order.
+func filesOf(ups []aftersales.Upload) []aftersales.UploadFile {
+	out := make([]aftersales.UploadFile, len(ups))
+	for i, up := range ups {
+		out[i] = aftersales.UploadFile{ContentType: up.ContentType, Size: up.Size, Slot: up.Slot}
+	}
+	return out
 }
