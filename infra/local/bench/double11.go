@@ -61,10 +61,10 @@ func (b *bench) double11(ctx context.Context) (*Double11, error) {
 // 5xx, a broken connection) is retried with the same Idempotency-Key after
 // a back-off doubling from clientBackoff up to clientMaxBackoff, with full
 // jitter, or after Retry-After when the answer gives one; clientAttempts
-// in all. The key makes a retry of an application already stored return
+// in all (about 2.5 minutes of a buyer's patience). The key makes a retry of an application already stored return
 // that case (no duplicate).
 const (
-	clientAttempts   = 12
+	clientAttempts   = 30
 	clientBackoff    = 200 * time.Millisecond
 	clientMaxBackoff = 10 * time.Second
 )
