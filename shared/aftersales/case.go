@@ -189,6 +189,7 @@ func (c *Case) Apply(ch Change) error {
 	}
 	from := c.Status
 	c.Status = to
+	c.Type = TypeAfter(ch.Action, c.Type)
 	c.Version++
 	c.UpdatedAt = ch.At.UTC()
 	if from != to {

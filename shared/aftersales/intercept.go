@@ -40,6 +40,21 @@ var interceptionTransitions = []Transition{
 	{StatusIntercepting, ActInterceptionLapsed, []CaseType{RefundOnly}, StatusRefunding},
 }
 
+// typeChanges are the actions that change a case's type: a refund-only
+// whose parcel could not be stopped goes on as a return and refund.
+var typeChanges = map[Action]map[CaseType]CaseType{
+	ActInterceptionFailed: {RefundOnly: ReturnRefund},
+}
+
+// TypeAfter is the type a case of type t has after action: t itself
+// unless the action changes it.
+func TypeAfter(action Action, t CaseType) CaseType {
+	if nt, ok := typeChanges[action][t]; ok {
+		return nt
+	}
+	return t
+}
+
 // When an intercepted parcel's money goes back (InterceptionSettings.RefundAt).
 const (
 	RefundAtSuccess = "success" // at the courier's confirmation (the default)
