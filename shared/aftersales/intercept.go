@@ -103,10 +103,10 @@ type Interception struct {
 
 // Interceptable reports whether approving case c of order o must first
 // intercept the order's parcel: a refund-only (the goods stay with the
-// buyer otherwise) not yet refunded, of an order shipped and not
-// delivered whose outbound waybill is known.
+// buyer otherwise), not refunded yet nor retried by staff, of an order
+// shipped and not delivered whose outbound waybill is known.
 func Interceptable(c *Case, o *Order, s InterceptionSettings) bool {
-	return !s.Disabled && c.Type == RefundOnly && c.Interception == nil && c.Refunded == 0 &&
+	return !s.Disabled && c.Type == RefundOnly && c.Interception == nil && c.Refunded == 0 && c.CurrentRefundSeq() == 1 &&
 		o != nil && o.Status == OrderShipped && o.DeliveredAt.IsZero() &&
 		o.Outbound != nil && o.Outbound.Courier != "" && o.Outbound.TrackingNumber != ""
 }

@@ -45,9 +45,7 @@ func TestInterception(t *testing.T) {
 					t.Fatalf("put ruleset: %d %s", res.status, res.body)
 				}
 			}
-			if err := st.Kuaidi100.SetInterceptOutcome(SeedOutboundWaybill, tc.outcome); err != nil {
-				t.Fatal(err)
-			}
+			devPost(t, st, "/dev/kuaidi100/intercept", map[string]any{"number": SeedOutboundWaybill, "outcome": tc.outcome})
 			c := st.apply(t, buyer, app("o-1014", "refund_only", "wrong_item", "l1", 1))
 			if c.Status == "pending_review" {
 				act(t, staff, "/v1/staff/cases/"+c.ID+"/approve", map[string]any{}, http.StatusOK)
