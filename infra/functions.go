@@ -49,7 +49,8 @@ var serviceEnv = []string{config.EnvNotificationsQueueURL}
 
 // courierEnv is the courier aggregator's account (its secret's ARN) and the
 // webhook its pushes come back to: the api checks and subscribes waybills,
-// the webhooks verify the pushes (issue 15).
+// the webhooks verify the pushes (issue 15), the tasks intercept the
+// parcels of refund-only cases approved while shipped (F30).
 var courierEnv = []string{config.EnvKuaidi100SecretARN, config.EnvKuaidi100CallbackURL}
 
 // mallCouponEnv are the mall's coupon service (F18) and the secret its
@@ -71,7 +72,7 @@ var specs = map[string]fnSpec{
 		extra: slices.Concat(serviceEnv, providerEnv, courierEnv, []string{config.EnvIntakeQueueURL})},
 	// The review step asks the mall's coupon service, signed with the
 	// mall's secret (F18).
-	"tasks": {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv, mallCouponEnv)},
+	"tasks": {memory: 512, timeout: 30, required: config.Tasks, extra: slices.Concat(serviceEnv, providerEnv, mallCouponEnv, courierEnv)},
 	// Applies the merchant's rules, then starts the execution at the wait
 	// they call for (issue 20: the review is no longer a state of its own).
 	// 60 s: a StartExecution throttled by the account's bucket (300/s

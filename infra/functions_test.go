@@ -54,8 +54,8 @@ func TestFunctions(t *testing.T) {
 		"api": slices.Concat(config.API, []string{config.EnvJWTHS256Secret, config.EnvJWTPublicKeys,
 			config.EnvStaffJWTIssuer, config.EnvStaffJWTClientID}, serviceVars, courierVars, mallCouponVars),
 		"webhooks": slices.Concat(config.Webhooks, serviceVars, providerVars, courierVars, []string{config.EnvIntakeQueueURL}),
-		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars, mallCouponVars),
-		"intake":   slices.Concat(config.Intake, serviceVars, mallCouponVars), // applies the rules (issue 20), asking the coupon service (F18)
+		"tasks":    slices.Concat(config.Tasks, serviceVars, providerVars, mallCouponVars, courierVars), // intercepts parcels (F30)
+		"intake":   slices.Concat(config.Intake, serviceVars, mallCouponVars),                           // applies the rules (issue 20), asking the coupon service (F18)
 		"inbound":  slices.Concat(config.Inbound, serviceVars),
 		"reviews":  slices.Concat(config.Reviews, serviceVars),
 		"sweeper":  slices.Concat(config.Sweeper, []string{config.EnvSweepGrace}, serviceVars),

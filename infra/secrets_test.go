@@ -83,8 +83,8 @@ func TestProviderSecretReaders(t *testing.T) {
 	}
 	t.Run("who reads kuaidi100", func(t *testing.T) {
 		id, _ := s.only(t, "AWS::SecretsManager::Secret", "Providerkuaidi100")
-		if got := s.grantees(t, "secretsmanager:GetSecretValue", id); fmt.Sprint(got) != "[api webhooks]" {
-			t.Errorf("readers %v, want the api (subscribes waybills) and the webhooks (verifies pushes)", got)
+		if got := s.grantees(t, "secretsmanager:GetSecretValue", id); fmt.Sprint(got) != "[api tasks webhooks]" {
+			t.Errorf("readers %v, want the api (subscribes waybills), the tasks (intercept parcels, F30) and the webhooks (verifies pushes)", got)
 		}
 	})
 	t.Run("who reads notify", func(t *testing.T) {

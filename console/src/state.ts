@@ -29,6 +29,6 @@ export async function adminAbove(): Promise<number | null> {
 }
 
 export const STATUSES = ["submitted", "pending_review", "awaiting_evidence", "awaiting_return", "return_in_transit", "awaiting_receipt",
-  "refunding", "reshipping", "rejected", "disputed", "escalated", "completed", "closed", "cancelled"];
+  "refunding", "reshipping", "rejected", "disputed", "escalated", "completed", "closed", "cancelled", "intercepting"];
 export const TYPES = ["refund_only", "return_refund", "exchange", "claim", "goodwill"];
 export const KINDS = ["physical", "virtual", "produce", "appliance", "cross_border", "presale"];

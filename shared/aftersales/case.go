@@ -110,6 +110,9 @@ type Case struct {
 	ReturnCondition string    // sellable or defective, from the merchant's inspection
 	Replacement     *Shipment // the replacement of an exchange
 	Pickup          *Pickup   // a courier pickup of the return, once booked (F21)
+	// Interception is the interception of the order's outbound parcel
+	// (F30), nil unless one was asked.
+	Interception *Interception
 
 	// Charges are the fees and perks applied to the case (F29, F24): who
 	// bears the return postage, the restocking fee. Nil for cases that
@@ -186,6 +189,7 @@ func (c *Case) Apply(ch Change) error {
 	}
 	from := c.Status
 	c.Status = to
+	c.Type = TypeAfter(ch.Action, c.Type)
 	c.Version++
 	c.UpdatedAt = ch.At.UTC()
 	if from != to {

@@ -61,9 +61,12 @@ type Deadlines struct {
 	// buyer to correct it; a stalled parcel is reported to staff and buyer.
 	Collection time.Duration
 	Stalled    time.Duration
-	Reship     time.Duration // merchant ships an exchange's replacement; then staff are reminded
-	Refund     time.Duration // provider's refund notification; then the refund status is queried
-	Dispute    time.Duration // buyer may dispute a rejection or a partial refund; then the case is closed
+	// Interception bounds the courier's interception of an outbound
+	// parcel (F30), from the request; then the case is refunded.
+	Interception time.Duration
+	Reship       time.Duration // merchant ships an exchange's replacement; then staff are reminded
+	Refund       time.Duration // provider's refund notification; then the refund status is queried
+	Dispute      time.Duration // buyer may dispute a rejection or a partial refund; then the case is closed
 	// DisputeAnswer bounds the merchant's first answer to a dispute (a
 	// message or a proposal), DisputeAgreement the whole negotiation; both
 	// count from the dispute's opening, and missing either escalates.
@@ -84,6 +87,7 @@ func DefaultDeadlines() Deadlines {
 		Receipt:         10 * 24 * time.Hour,
 		Collection:      3 * 24 * time.Hour,
 		Stalled:         3 * 24 * time.Hour,
+		Interception:    5 * 24 * time.Hour,
 		Reship:          3 * 24 * time.Hour,
 		Refund:          10 * time.Minute,
 		Dispute:         7 * 24 * time.Hour,
@@ -116,6 +120,8 @@ func (d Deadlines) For(wait string, c *Case, o *Order) time.Duration {
 			return d.Receipt
 		}
 		return d.TransitDue(c).Sub(c.Return.At)
+	case WaitInterception:
+		return d.Interception
 	case WaitReship:
 		return d.Reship
 	case WaitRefund:
@@ -182,6 +188,7 @@ func (d Deadlines) validate(v *Validation) {
 	check("deadlines.receipt", d.Receipt)
 	check("deadlines.collection", d.Collection)
 	check("deadlines.stalled", d.Stalled)
+	check("deadlines.interception", d.Interception)
 	check("deadlines.reship", d.Reship)
 	check("deadlines.refund", d.Refund)
 	check("deadlines.dispute", d.Dispute)

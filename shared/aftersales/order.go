@@ -105,9 +105,13 @@ type Order struct {
 	PaidAt      time.Time
 	ShippedAt   time.Time // zero when not shipped
 	DeliveredAt time.Time // zero when not delivered
-	Currency    string
-	Payment     Payment
-	MemberTier  string
+	// Outbound is the parcel that carries the goods to the buyer (courier
+	// and tracking number), nil when not shipped or not told: what an
+	// interception stops (F30).
+	Outbound   *Shipment
+	Currency   string
+	Payment    Payment
+	MemberTier string
 	// Language is the buyer's language for notifications (LangZhCN or
 	// LangEN); empty means LangZhCN, the mall's default.
 	Language string
@@ -192,6 +196,10 @@ func (o *Order) Validate() error {
 	v.Check(o.Language == "" || Languages[o.Language], "language", "must be one of zh-CN, en")
 	for i, ch := range o.NotifyChannels {
 		v.Check(ch == ChannelWeChat || ch == ChannelSMS, fmt.Sprintf("notify_channels[%d]", i), "must be one of wechat, sms")
+	}
+	if sh := o.Outbound; sh != nil {
+		v.Check(sh.Courier != "" && len(sh.Courier) <= 40, "shipment.courier", "is required with a shipment (a courier code such as zhongtong), at most 40 bytes")
+		v.Check(sh.TrackingNumber != "" && len(sh.TrackingNumber) <= 40, "shipment.tracking_number", "is required with a shipment, at most 40 bytes")
 	}
 	v.Check(channels[o.Payment.Channel], "payment.channel", "must be one of wechatpay, alipay, bankcard, balance")
 	checkAmount(&v, "payment.amount", o.Payment.Amount)

@@ -69,9 +69,11 @@ type RuleSet struct {
 	// Bundles say how an application returning a bundle is handled (F20).
 	Bundles BundleSettings
 	// Presale are the merchant's presale terms (F19).
-	Presale   PresaleSettings
-	UpdatedAt time.Time
-	UpdatedBy string
+	Presale PresaleSettings
+	// Interception are the interception terms (F30).
+	Interception InterceptionSettings
+	UpdatedAt    time.Time
+	UpdatedBy    string
 }
 
 // Rule is one line of the merchant's policy: when a case matches When, Then
@@ -453,6 +455,7 @@ func (rs *RuleSet) Validate() error {
 	rs.VirtualGoods.validate(&v)
 	rs.Bundles.validate(&v)
 	rs.Presale.validate(&v)
+	rs.Interception.validate(&v)
 	v.Check(rs.Evidence.ReuseMaxDistance >= 0 && rs.Evidence.ReuseMaxDistance <= MaxReuseMaxDistance,
 		"evidence.reuse_max_distance", "must be from 0 to %d bits", MaxReuseMaxDistance)
 	if v.Check(len(rs.Evidence.RecognitionCategories) <= MaxRules, "evidence.recognition_categories", "must list at most %d categories", MaxRules) {
@@ -740,6 +743,7 @@ func DefaultRuleSet() *RuleSet {
 		VirtualGoods:       DefaultVirtualGoodsSettings(),
 		Bundles:            DefaultBundleSettings(),
 		Presale:            DefaultPresaleSettings(),
+		Interception:       DefaultInterceptionSettings(),
 	}
 }
 

@@ -21,6 +21,9 @@ const (
 	StatusCompleted        Status = "completed"
 	StatusClosed           Status = "closed"
 	StatusCancelled        Status = "cancelled"
+	// StatusIntercepting: a refund-only approved while its parcel was on
+	// its way to the buyer waits for the courier to intercept it (F30).
+	StatusIntercepting Status = "intercepting"
 )
 
 // Statuses lists every status a case can be in.
@@ -28,6 +31,7 @@ var Statuses = []Status{
 	StatusSubmitted, StatusPendingReview, StatusAwaitingEvidence, StatusAwaitingReturn,
 	StatusReturnInTransit, StatusAwaitingReceipt, StatusRefunding, StatusReshipping,
 	StatusRejected, StatusDisputed, StatusEscalated, StatusCompleted, StatusClosed, StatusCancelled,
+	StatusIntercepting,
 }
 
 // Valid reports whether s is one of Statuses.
@@ -199,7 +203,7 @@ var Transitions = append([]Transition{
 	{StatusDisputed, ActAwait, nil, StatusDisputed},
 	{StatusEscalated, ActAwait, nil, StatusEscalated},
 	{StatusReshipping, ActRemind, goodsBack, StatusReshipping},
-}, append(stays(ActWorkflowFailed), stays(ActCheckEvidence)...)...)
+}, append(append(interceptionTransitions, stays(ActWorkflowFailed)...), stays(ActCheckEvidence)...)...)
 
 // stays lists, for every status a case can still leave, a row where action
 // keeps the case where it is.
@@ -261,4 +265,5 @@ var waits = map[Status]struct {
 	StatusRejected:         {ActorBuyer, "dispute_or_accept"},
 	StatusDisputed:         {ActorMerchant, "resolve_dispute"},
 	StatusEscalated:        {ActorPlatform, "arbitrate"},
+	StatusIntercepting:     {ActorCourier, "intercept_parcel"},
 }

@@ -87,34 +87,54 @@ func TestTransitionTableShape(t *testing.T) {
 }
 
 // TestEveryStatusReachableAndEnds checks, per case type, that each status the
-// type can reach is reachable from a new case and can still reach an end.
+// type can reach is reachable from a new case and can still reach an end,
+// following an action that changes the case's type (TypeAfter) into the
+// new type's statuses.
 func TestEveryStatusReachableAndEnds(t *testing.T) {
+	ends := map[CaseType]map[Status]bool{}
+	for _, typ := range CaseTypes {
+		ends[typ] = map[Status]bool{}
+		for _, s := range Statuses {
+			ends[typ][s] = s.Terminal()
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, typ := range CaseTypes {
+			for _, tr := range Transitions {
+				if to, ok := Next(tr.From, tr.Action, typ); ok && ends[TypeAfter(tr.Action, typ)][to] && !ends[typ][tr.From] {
+					ends[typ][tr.From], changed = true, true
+				}
+			}
+		}
+	}
 	for _, typ := range CaseTypes {
 		t.Run(string(typ), func(t *testing.T) {
-			reach := map[Status]bool{StatusNone: true}
+			// Reachable (status, type) pairs: a type change moves on in
+			// the new type's rows.
+			type at struct {
+				s Status
+				t CaseType
+			}
+			reachAt := map[at]bool{{StatusNone, typ}: true}
 			for changed := true; changed; {
 				changed = false
 				for _, tr := range Transitions {
-					if to, ok := Next(tr.From, tr.Action, typ); ok && reach[tr.From] && !reach[to] {
-						reach[to], changed = true, true
+					for from := range reachAt {
+						if from.s != tr.From {
+							continue
+						}
+						if to, ok := Next(tr.From, tr.Action, from.t); ok && !reachAt[at{to, TypeAfter(tr.Action, from.t)}] {
+							reachAt[at{to, TypeAfter(tr.Action, from.t)}], changed = true, true
+						}
 					}
 				}
 			}
-			ends := map[Status]bool{}
-			for _, s := range Statuses {
-				ends[s] = s.Terminal()
-			}
-			for changed := true; changed; {
-				changed = false
-				for _, tr := range Transitions {
-					if to, ok := Next(tr.From, tr.Action, typ); ok && ends[to] && !ends[tr.From] {
-						ends[tr.From], changed = true, true
-					}
-				}
-			}
-			for s := range reach {
-				if s != StatusNone && !ends[s] {
-					t.Errorf("%s can get stuck in %s", typ, s)
+			reach := map[Status]bool{}
+			for p := range reachAt {
+				reach[p.s] = true
+				if p.s != StatusNone && !ends[p.t][p.s] {
+					t.Errorf("%s can get stuck in %s (as %s)", typ, p.s, p.t)
 				}
 			}
 			for _, must := range []Status{StatusCompleted, StatusClosed, StatusCancelled, StatusRefunding} {

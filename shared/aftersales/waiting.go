@@ -60,6 +60,7 @@ var waitOf = map[Status]string{
 	StatusRejected:         WaitDispute,
 	StatusDisputed:         WaitResolution,
 	StatusEscalated:        WaitArbitration,
+	StatusIntercepting:     WaitInterception,
 }
 
 // WaitOf names the wait a case in status s is in; ok is false for statuses

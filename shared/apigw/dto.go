@@ -33,8 +33,10 @@ type caseJSON struct {
 	Condition   string         `json:"return_condition,omitempty"`
 	Replacement *shipmentJSON  `json:"replacement,omitempty"`
 	Pickup      *pickupJSON    `json:"pickup,omitempty"`
-	Dispute     *disputeJSON   `json:"dispute,omitempty"`
-	Charges     *chargesJSON   `json:"charges,omitempty"`
+	// Interception is the interception of the order's parcel (F30).
+	Interception *interceptionJSON `json:"interception,omitempty"`
+	Dispute      *disputeJSON      `json:"dispute,omitempty"`
+	Charges      *chargesJSON      `json:"charges,omitempty"`
 	// Bundle and Components link the cases one application returning a
 	// bundle was split into (F20); each shows its own progress.
 	Bundle     string    `json:"bundle,omitempty"`
@@ -120,8 +122,9 @@ func toCaseJSON(c *aftersales.Case) caseJSON {
 		Lines: make([]caseLineJSON, 0, len(c.Lines)), Evidence: make([]evidenceJSON, 0, len(c.Evidence)),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		Return: toShipmentJSON(c.Return), Condition: c.ReturnCondition, Replacement: toShipmentJSON(c.Replacement),
-		Pickup:  toPickupJSON(c.Pickup),
-		Dispute: toDisputeJSON(c.Dispute), Charges: toChargesJSON(c.Charges), Bundle: c.Bundle, Components: c.Components,
+		Pickup:       toPickupJSON(c.Pickup),
+		Interception: toInterceptionJSON(c.Interception),
+		Dispute:      toDisputeJSON(c.Dispute), Charges: toChargesJSON(c.Charges), Bundle: c.Bundle, Components: c.Components,
 	}
 	for _, l := range c.Lines {
 		out.Lines = append(out.Lines, caseLineJSON{l.LineID, l.SKU, l.Name, string(l.Kind), l.Category, l.Quantity, l.Amount})

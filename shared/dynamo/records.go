@@ -51,6 +51,7 @@ var caseShape = shape[aftersales.Case]{
 	text(attrReturnCondition, func(c *aftersales.Case) *string { return &c.ReturnCondition }),
 	optional(attrReplacement, func(c *aftersales.Case) **aftersales.Shipment { return &c.Replacement }, shipmentShape),
 	optional(attrPickup, func(c *aftersales.Case) **aftersales.Pickup { return &c.Pickup }, pickupShape),
+	optional(attrInterception, func(c *aftersales.Case) **aftersales.Interception { return &c.Interception }, interceptionShape),
 	number(attrRefundSeq, func(c *aftersales.Case) *int { return &c.RefundSeq }),
 	flag(attrRefundFailed, func(c *aftersales.Case) *bool { return &c.RefundFailed }),
 	flag(attrRefundManual, func(c *aftersales.Case) *bool { return &c.RefundManual }),
@@ -176,6 +177,17 @@ var pickupShape = shape[aftersales.Pickup]{
 	text(attrStatus, func(p *aftersales.Pickup) *string { return &p.Status }),
 }
 
+var interceptionShape = shape[aftersales.Interception]{
+	text(attrCourier, func(i *aftersales.Interception) *string { return &i.Courier }),
+	text(attrTracking, func(i *aftersales.Interception) *string { return &i.TrackingNumber }),
+	text(attrTaskID, func(i *aftersales.Interception) *string { return &i.TaskID }),
+	instant(attrRequestedAt, func(i *aftersales.Interception) *time.Time { return &i.RequestedAt }),
+	text(attrRefundAt, func(i *aftersales.Interception) *string { return &i.RefundAt }),
+	text(attrStatus, func(i *aftersales.Interception) *string { return &i.Status }),
+	instant(attrAt, func(i *aftersales.Interception) *time.Time { return &i.At }),
+	text(attrNote, func(i *aftersales.Interception) *string { return &i.Note }),
+}
+
 // event is one immutable timeline entry of a case, as its item holds it.
 type event struct {
 	caseID string
@@ -226,6 +238,7 @@ var orderShape = shape[aftersales.Order]{
 	objects(attrLines, func(o *aftersales.Order) *[]aftersales.OrderLine { return &o.Lines }, orderLineShape),
 	object(attrFees, func(o *aftersales.Order) *aftersales.Fees { return &o.Fees }, feesShape),
 	optional(attrPresale, func(o *aftersales.Order) **aftersales.Presale { return &o.Presale }, presaleShape),
+	optional(attrOutbound, func(o *aftersales.Order) **aftersales.Shipment { return &o.Outbound }, shipmentShape),
 	instant(attrUpdatedAt, func(o *aftersales.Order) *time.Time { return &o.UpdatedAt }),
 }
 

@@ -118,6 +118,10 @@ const (
 	attrMovedAt         = "moved_at"     // the parcel's newest scan's time
 	attrAlertedAt       = "alerted_at"   // when a stalled parcel was last reported
 	attrPickup          = "pickup"       // a courier pickup of the return (F21)
+	attrOutbound        = "outbound"     // an order's parcel to the buyer (F30)
+	attrInterception    = "interception" // the interception of that parcel (F30)
+	attrRequestedAt     = "requested_at"
+	attrRefundAt        = "refund_at"
 	attrTaskID          = "task_id"
 	attrAddress         = "address"
 	attrWindowStart     = "window_start"

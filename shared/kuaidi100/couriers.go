@@ -37,6 +37,10 @@ func CallbackURL(base, caseID, ref string) string {
 // provider signs both with the order's one salt).
 const PickupRef = "pickup"
 
+// InterceptRef is the subscription reference of a case's interception:
+// its result callback (?kind=intercept) is signed with the salt of it.
+const InterceptRef = "intercept"
+
 // Warehouse is where returns are sent: the merchant's return address.
 type Warehouse struct {
 	Name, Mobile, Address string
@@ -52,7 +56,10 @@ type Couriers struct {
 	Warehouse Warehouse
 }
 
-var _ aftersales.Couriers = (*Couriers)(nil)
+var (
+	_ aftersales.Couriers    = (*Couriers)(nil)
+	_ aftersales.Interceptor = (*Couriers)(nil)
+)
 
 // Recognize returns the courier codes number may belong to.
 func (c *Couriers) Recognize(ctx context.Context, number string) ([]string, error) {
@@ -94,4 +101,22 @@ func (c *Couriers) Book(ctx context.Context, caseID string, r aftersales.PickupR
 	}
 	return aftersales.Pickup{OrderID: b.OrderID, TaskID: b.TaskID, Courier: r.Courier, Address: r.Address,
 		WindowStart: r.WindowStart.UTC(), WindowEnd: r.WindowEnd.UTC(), Status: aftersales.PickupBooked}, nil
+}
+
+// Intercept asks the courier to send the order's parcel sh back to the
+// sender (the merchant), its outcome called back to the webhook signed
+// with the case's interception salt and naming the case as its order id.
+func (c *Couriers) Intercept(ctx context.Context, caseID string, sh aftersales.Shipment, reason string) (string, error) {
+	task, err := c.Client.Intercept(ctx, Interception{Company: sh.Courier, Number: sh.TrackingNumber, Reason: reason, OrderID: caseID,
+		CallbackURL: CallbackURL(c.Callback, caseID, InterceptRef) + "&kind=intercept", Salt: c.Salts.Of(caseID, InterceptRef)})
+	var e *Error
+	switch {
+	case errors.As(err, &e) && !e.Temporary():
+		// Refused (a courier that does not intercept, a number it does
+		// not know): the caller refunds as if there were nothing to stop.
+		return "", aftersales.E(aftersales.KindInvalid, "case.intercept", "the courier refused the interception: "+e.Message)
+	case err != nil:
+		return "", aftersales.Wrap(aftersales.KindTransient, "case.intercept", err)
+	}
+	return task, nil
 }

@@ -94,6 +94,9 @@ func (h *Hook) parse(r *http.Request) (aftersales.ParcelNotice, int, error) {
 	if ref == PickupRef && q.Get("kind") == "order" {
 		return pickupNotice(caseID, param)
 	}
+	if ref == InterceptRef && q.Get("kind") == "intercept" {
+		return interceptNotice(caseID, param)
+	}
 	p, err := ParsePush(param)
 	if err != nil {
 		return aftersales.ParcelNotice{}, http.StatusBadRequest, err
@@ -134,6 +137,25 @@ func pickupNotice(caseID, param string) (aftersales.ParcelNotice, int, error) {
 		n.Collected, n.Phase = cb.Number != "", aftersales.ParcelCollected
 	case OrderFailed, OrderCancelled, OrderVoided:
 		n.Phase = aftersales.ParcelProblem
+	}
+	return n, 0, nil
+}
+
+// interceptNotice decodes an interception's result callback: succeeded or
+// failed; still processing changes nothing and carries no outcome.
+func interceptNotice(caseID, param string) (aftersales.ParcelNotice, int, error) {
+	cb, err := ParseInterceptCallback(param)
+	if err != nil {
+		return aftersales.ParcelNotice{}, http.StatusBadRequest, err
+	}
+	id := sha256.Sum256([]byte(caseID + "\x00intercept\x00" + param))
+	n := aftersales.ParcelNotice{ID: hex.EncodeToString(id[:16]), Kind: aftersales.ParcelInterception, CaseID: caseID,
+		Courier: cb.Company, Number: cb.Number, OrderID: cb.OrderID, Scan: cb.Message}
+	switch cb.Status {
+	case InterceptSucceeded:
+		n.Intercepted, n.Phase = true, aftersales.ParcelReturned
+	case InterceptFailed:
+		n.Phase = aftersales.ParcelSigned
 	}
 	return n, 0, nil
 }

@@ -185,3 +185,54 @@ func TestReplayFixture(t *testing.T) {
 		t.Errorf("handed on %+v", p.got)
 	}
 }
+
+// TestHookInterception: an interception's result callback, verified with
+// the case's interception salt, becomes an interception notice with its
+// outcome; one signed with another salt is refused.
+func TestHookInterception(t *testing.T) {
+	salts := kuaidi100.Salts{Key: []byte("merchant salt key")}
+	const query = "case=as_1&ref=intercept&kind=intercept"
+	tests := []struct {
+		name        string
+		param       string
+		salt        string
+		status      int
+		intercepted bool
+		phase       aftersales.ParcelPhase
+	}{
+		{"succeeded", `{"kuaidicom":"zhongtong","kuaidinum":"ZT1","orderId":"as_1","interceptStatus":"SUCCESS","message":"拦截成功"}`,
+			salts.Of("as_1", kuaidi100.InterceptRef), 200, true, aftersales.ParcelReturned},
+		{"failed", `{"kuaidicom":"zhongtong","kuaidinum":"ZT1","orderId":"as_1","interceptStatus":"FAIL","message":"已签收"}`,
+			salts.Of("as_1", kuaidi100.InterceptRef), 200, false, aftersales.ParcelSigned},
+		{"still processing", `{"kuaidicom":"zhongtong","kuaidinum":"ZT1","orderId":"as_1","interceptStatus":"PROCESSING"}`,
+			salts.Of("as_1", kuaidi100.InterceptRef), 200, false, ""},
+		{"signed with the tracking salt", `{"kuaidicom":"zhongtong","kuaidinum":"ZT1","interceptStatus":"SUCCESS"}`,
+			salts.Of("as_1", "ZT1"), 401, false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &parcels{seen: map[string]bool{}}
+			h := &kuaidi100.Hook{Salts: salts, Parcels: p}
+			form := url.Values{"param": {tc.param}, "sign": {kuaidi100.Sign(tc.param, tc.salt)}}
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/kuaidi100?"+query, strings.NewReader(form.Encode()))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d (%s)", rec.Code, tc.status, rec.Body)
+			}
+			if tc.status != 200 {
+				if len(p.got) != 0 {
+					t.Errorf("queued %+v", p.got)
+				}
+				return
+			}
+			if len(p.got) != 1 {
+				t.Fatalf("queued %d", len(p.got))
+			}
+			n := p.got[0]
+			if n.Kind != aftersales.ParcelInterception || n.CaseID != "as_1" || n.Number != "ZT1" || n.Intercepted != tc.intercepted || n.Phase != tc.phase {
+				t.Errorf("notice %+v", n)
+			}
+		})
+	}
+}

@@ -53,3 +53,44 @@ func TestDecodeOrderNamesFields(t *testing.T) {
 		t.Errorf("unknown field: %v", err)
 	}
 }
+
+// TestDecodeOrderShipment: the optional outbound shipment (F30) is read,
+// its courier normalised, written back by FromOrder, and refused without
+// its number.
+func TestDecodeOrderShipment(t *testing.T) {
+	const head = `{"order_id":"o-1","version":1,"event_id":"ev-1","buyer_id":"b","status":"shipped","currency":"CNY",
+		"payment":{"channel":"wechatpay","transaction_id":"1","amount":100},
+		"lines":[{"line_id":"l1","sku":"s","name":"n","kind":"physical","quantity":1,"unit_price":100,"paid_amount":100}],"fees":{}`
+	tests := []struct {
+		name      string
+		shipment  string
+		want      *aftersales.Shipment
+		wantField string
+	}{
+		{"absent", ``, nil, ""},
+		{"normalised courier", `,"shipment":{"courier":"zto","tracking_number":"ZT75310000001"}`,
+			&aftersales.Shipment{Courier: "zhongtong", TrackingNumber: "ZT75310000001"}, ""},
+		{"no number", `,"shipment":{"courier":"zhongtong","tracking_number":""}`, nil, "shipment.tracking_number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := DecodeOrder([]byte(head + tt.shipment + `}`))
+			if tt.wantField != "" {
+				if f := aftersales.FieldsOf(err); len(f) != 1 || f[0].Field != tt.wantField {
+					t.Fatalf("fields = %+v, want %s", f, tt.wantField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (o.Outbound == nil) != (tt.want == nil) || (o.Outbound != nil && *o.Outbound != *tt.want) {
+				t.Fatalf("Outbound = %+v, want %+v", o.Outbound, tt.want)
+			}
+			back := FromOrder(o)
+			if (back.Shipment == nil) != (tt.want == nil) || (back.Shipment != nil && back.Shipment.TrackingNumber != tt.want.TrackingNumber) {
+				t.Errorf("FromOrder shipment = %+v", back.Shipment)
+			}
+		})
+	}
+}

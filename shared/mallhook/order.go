@@ -10,19 +10,22 @@ import (
 
 // OrderJSON is the order snapshot as the mall sends it (docs/API.md).
 type OrderJSON struct {
-	OrderID     string      `json:"order_id"`
-	Version     int64       `json:"version"`
-	EventID     string      `json:"event_id"`
-	BuyerID     string      `json:"buyer_id"`
-	BuyerPhone  string      `json:"buyer_phone,omitempty"`
-	ShopID      string      `json:"shop_id,omitempty"`
-	Status      string      `json:"status"`
-	PaidAt      *time.Time  `json:"paid_at"`
-	ShippedAt   *time.Time  `json:"shipped_at"`
-	DeliveredAt *time.Time  `json:"delivered_at"`
-	Currency    string      `json:"currency"`
-	Payment     PaymentJSON `json:"payment"`
-	MemberTier  string      `json:"member_tier,omitempty"`
+	OrderID     string     `json:"order_id"`
+	Version     int64      `json:"version"`
+	EventID     string     `json:"event_id"`
+	BuyerID     string     `json:"buyer_id"`
+	BuyerPhone  string     `json:"buyer_phone,omitempty"`
+	ShopID      string     `json:"shop_id,omitempty"`
+	Status      string     `json:"status"`
+	PaidAt      *time.Time `json:"paid_at"`
+	ShippedAt   *time.Time `json:"shipped_at"`
+	DeliveredAt *time.Time `json:"delivered_at"`
+	// Shipment is the parcel carrying the goods to the buyer, once
+	// shipped: what an interception stops (F30). Optional.
+	Shipment   *ShipmentJSON `json:"shipment,omitempty"`
+	Currency   string        `json:"currency"`
+	Payment    PaymentJSON   `json:"payment"`
+	MemberTier string        `json:"member_tier,omitempty"`
 	// Language, BuyerOpenID and NotifyChannels say how to tell the buyer
 	// (F6): in which language, to which mini-program openid, on which
 	// channels (none listed: every channel the merchant enables).
@@ -34,6 +37,13 @@ type OrderJSON struct {
 	// Presale is how a presale order was paid (F19): the deposit, and the
 	// balance once paid, each its own payment.
 	Presale *PresaleJSON `json:"presale,omitempty"`
+}
+
+// ShipmentJSON is an order's outbound parcel: the courier's Kuaidi100 code
+// (or a common name such as "sf", normalised) and the tracking number.
+type ShipmentJSON struct {
+	Courier        string `json:"courier"`
+	TrackingNumber string `json:"tracking_number"`
 }
 
 // PresaleJSON are the two payments of a presale order.
@@ -107,6 +117,9 @@ func (in OrderJSON) Order() *aftersales.Order {
 		Fees:     aftersales.Fees{Shipping: in.Fees.Shipping, Tariff: in.Fees.Tariff},
 		Language: in.Language, BuyerOpenID: in.BuyerOpenID,
 	}
+	if sh := in.Shipment; sh != nil {
+		o.Outbound = &aftersales.Shipment{Courier: aftersales.CourierCode(sh.Courier), TrackingNumber: sh.TrackingNumber}
+	}
 	for _, ch := range in.NotifyChannels {
 		o.NotifyChannels = append(o.NotifyChannels, aftersales.Channel(ch))
 	}
@@ -132,6 +145,9 @@ func FromOrder(o *aftersales.Order) OrderJSON {
 		Payment:    PaymentJSON{string(o.Payment.Channel), o.Payment.TransactionID, o.Payment.Amount},
 		MemberTier: o.MemberTier, Fees: FeesJSON{o.Fees.Shipping, o.Fees.Tariff},
 		Language: o.Language, BuyerOpenID: o.BuyerOpenID,
+	}
+	if sh := o.Outbound; sh != nil {
+		out.Shipment = &ShipmentJSON{Courier: sh.Courier, TrackingNumber: sh.TrackingNumber}
 	}
 	for _, ch := range o.NotifyChannels {
 		out.NotifyChannels = append(out.NotifyChannels, string(ch))

@@ -387,6 +387,11 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 		pk.WindowStart, pk.WindowEnd, pk.BookedAt = utc(pk.WindowStart), utc(pk.WindowEnd), utc(pk.BookedAt)
 		out.Pickup = &pk
 	}
+	if c.Interception != nil {
+		ic := *c.Interception
+		ic.RequestedAt, ic.At = utc(ic.RequestedAt), utc(ic.At)
+		out.Interception = &ic
+	}
 	out.Dispute = cloneDispute(c.Dispute)
 	if c.Charges != nil {
 		ch := *c.Charges
@@ -420,6 +425,7 @@ func cloneOrder(o *aftersales.Order) *aftersales.Order {
 	out.Lines = cloneSlice(o.Lines)
 	out.NotifyChannels = cloneSlice(o.NotifyChannels)
 	out.FeeLedger = cloneSlice(o.FeeLedger)
+	out.Outbound = cloneShipment(o.Outbound)
 	if o.Presale != nil {
 		p := *o.Presale
 		p.DepositPaidAt, p.BalancePaidAt = utc(p.DepositPaidAt), utc(p.BalancePaidAt)

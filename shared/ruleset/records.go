@@ -29,6 +29,15 @@ type ruleSetJSON struct {
 	VirtualGoods *virtualJSON        `json:"virtual_goods,omitempty"`
 	Bundles      *bundlesJSON        `json:"bundles,omitempty"`
 	Presale      *presaleJSON        `json:"presale,omitempty"`
+	Interception *interceptionJSON   `json:"interception,omitempty"`
+}
+
+// interceptionJSON are the interception terms (F30); left out, the
+// default (aftersales.DefaultInterceptionSettings): intercept, refund at
+// the courier's confirmation.
+type interceptionJSON struct {
+	Enabled  *bool  `json:"enabled,omitempty"`
+	RefundAt string `json:"refund_at,omitempty"`
 }
 
 // mallJSON are the mall settings (issue 15); left out, or any part of
@@ -158,6 +167,7 @@ type deadlinesJSON struct {
 	Receipt         *duration           `json:"receipt"`
 	Collection      *duration           `json:"collection,omitempty"`
 	Stalled         *duration           `json:"stalled,omitempty"`
+	Interception    *duration           `json:"interception,omitempty"`
 	Reship          *duration           `json:"reship"`
 	Refund          *duration           `json:"refund"`
 	Dispute         *duration           `json:"dispute"`
@@ -257,6 +267,15 @@ func (r *ruleSetJSON) toDomain() *aftersales.RuleSet {
 			rs.Presale.LateShipment = r.Presale.LateShipment
 		}
 	}
+	rs.Interception = aftersales.DefaultInterceptionSettings()
+	if r.Interception != nil {
+		if r.Interception.Enabled != nil {
+			rs.Interception.Disabled = !*r.Interception.Enabled
+		}
+		if r.Interception.RefundAt != "" {
+			rs.Interception.RefundAt = r.Interception.RefundAt
+		}
+	}
 	rs.Bundles = aftersales.DefaultBundleSettings()
 	if r.Bundles != nil && r.Bundles.VirtualComponents != "" {
 		rs.Bundles.VirtualComponents = r.Bundles.VirtualComponents
@@ -282,7 +301,7 @@ func (d *deadlinesJSON) toDomain() aftersales.Deadlines {
 	}{
 		{d.ReviewUnshipped, &out.ReviewUnshipped}, {d.ReviewShipped, &out.ReviewShipped},
 		{d.Evidence, &out.Evidence}, {d.Return, &out.Return}, {d.Receipt, &out.Receipt},
-		{d.Collection, &out.Collection}, {d.Stalled, &out.Stalled},
+		{d.Collection, &out.Collection}, {d.Stalled, &out.Stalled}, {d.Interception, &out.Interception},
 		{d.Reship, &out.Reship}, {d.Refund, &out.Refund}, {d.Dispute, &out.Dispute},
 		{d.DisputeAnswer, &out.DisputeAnswer}, {d.Agreement, &out.DisputeAgreement}, {d.Arbitration, &out.Arbitration},
 	} {
@@ -320,6 +339,8 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		WhenUnavailable: cmp.Or(vg.WhenUnavailable, def.WhenUnavailable)}
 	days := cmp.Or(rs.Presale.ShipWithinDays, aftersales.DefaultPresaleShipDays)
 	out.Presale = &presaleJSON{ShipWithinDays: &days, LateShipment: cmp.Or(rs.Presale.LateShipment, aftersales.LateDoubleDeposit)}
+	enabled := !rs.Interception.Disabled
+	out.Interception = &interceptionJSON{Enabled: &enabled, RefundAt: cmp.Or(rs.Interception.RefundAt, aftersales.RefundAtSuccess)}
 	out.Bundles = &bundlesJSON{VirtualComponents: cmp.Or(rs.Bundles.VirtualComponents, aftersales.VirtualRefundAtOnce)}
 	for _, r := range rs.Rules {
 		out.Rules = append(out.Rules, ruleJSON{ID: r.ID, Description: r.Description,
@@ -344,7 +365,7 @@ func fromDomain(rs *aftersales.RuleSet) ruleSetJSON {
 		// Always an object, never absent: absent would read back as the default SLAs.
 		ReviewSLA: make(map[string]duration, len(d.ReviewSLA)),
 		Evidence:  dur(d.Evidence), Return: dur(d.Return), Receipt: dur(d.Receipt),
-		Collection: dur(d.Collection), Stalled: dur(d.Stalled),
+		Collection: dur(d.Collection), Stalled: dur(d.Stalled), Interception: dur(d.Interception),
 		Reship: dur(d.Reship), Refund: dur(d.Refund), Dispute: dur(d.Dispute),
 		DisputeAnswer: dur(d.DisputeAnswer), Agreement: dur(d.DisputeAgreement), Arbitration: dur(d.Arbitration),
 	}

@@ -23,6 +23,7 @@ func fullRuleSet() *aftersales.RuleSet {
 		VirtualGoods:       aftersales.VirtualGoodsSettings{RedemptionCheck: aftersales.RedemptionSnapshot, WhenUnavailable: aftersales.UnavailableSnapshot},
 		Bundles:            aftersales.BundleSettings{VirtualComponents: aftersales.VirtualWithTheReturn},
 		Presale:            aftersales.PresaleSettings{ShipWithinDays: 10, LateShipment: aftersales.LateNone},
+		Interception:       aftersales.InterceptionSettings{RefundAt: aftersales.RefundAtArrival},
 		Rules: []aftersales.Rule{
 			{ID: "everything", Description: "every condition at once",
 				When: aftersales.Condition{
@@ -54,7 +55,7 @@ func fullRuleSet() *aftersales.RuleSet {
 		Deadlines: aftersales.Deadlines{
 			ReviewUnshipped: 2 * time.Hour, ReviewShipped: 90 * time.Minute, ReviewSLA: map[string]time.Duration{},
 			Evidence: 24 * time.Hour, Return: 30 * 24 * time.Hour, Receipt: 45 * time.Second, Reship: time.Hour + 30*time.Minute,
-			Refund: 5 * time.Minute, Dispute: 72 * time.Hour, Collection: 2 * time.Hour, Stalled: 5 * time.Hour,
+			Refund: 5 * time.Minute, Dispute: 72 * time.Hour, Collection: 2 * time.Hour, Stalled: 5 * time.Hour, Interception: 4 * 24 * time.Hour,
 			DisputeAnswer: 24 * time.Hour, DisputeAgreement: 96 * time.Hour, Arbitration: 36 * time.Hour,
 		},
 		Mall: aftersales.MallSettings{
@@ -140,6 +141,8 @@ func TestDecodeDefaults(t *testing.T) {
 		{"explicit zero admin threshold", `{"admin_approval_above": 0, ` + minimalRules + `}`, 0, func(*aftersales.Deadlines) {}},
 		{"one deadline given", `{"deadlines": {"evidence": "24h"}, ` + minimalRules + `}`, 50000,
 			func(d *aftersales.Deadlines) { d.Evidence = 24 * time.Hour }},
+		{"interception deadline given", `{"deadlines": {"interception": "36h"}, ` + minimalRules + `}`, 50000,
+			func(d *aftersales.Deadlines) { d.Interception = 36 * time.Hour }},
 		{"no SLA for any tier", `{"deadlines": {"review_sla": {}}, ` + minimalRules + `}`, 50000,
 			func(d *aftersales.Deadlines) { d.ReviewSLA = map[string]time.Duration{} }},
 		{"SLA for other tiers replaces the default", `{"deadlines": {"review_sla": {"platinum": "2h"}}, ` + minimalRules + `}`, 50000,
@@ -190,6 +193,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown bundle handling", set(`"bundles": {"virtual_components": "never"}`), []string{"bundles.virtual_components"}, ""},
 		{"presale promise too long", set(`"presale": {"ship_within_days": 400}`), []string{"presale.ship_within_days"}, ""},
 		{"unknown late shipment terms", set(`"presale": {"late_shipment": "triple"}`), []string{"presale.late_shipment"}, ""},
+		{"unknown interception refund moment", set(`"interception": {"refund_at": "never"}`), []string{"interception.refund_at"}, ""},
 		{"every unknown field at once", `{"b": 1, "a": 2, "rules": [{"id": "x", "zz": 1, "when": {"yy": 2}, "then": {}}]}`,
 			[]string{"a", "b", "rules[0].when.yy", "rules[0].zz"}, ""},
 

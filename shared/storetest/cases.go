@@ -38,6 +38,9 @@ func fullCase(t *testing.T, o *aftersales.Order) *aftersales.Case {
 	c.Return = &aftersales.Shipment{Courier: "shunfeng", TrackingNumber: "SF1234567890", At: at.Add(time.Hour + 3)}
 	c.ReturnCondition = aftersales.ConditionDefective
 	c.Replacement = &aftersales.Shipment{Courier: "yuantong", TrackingNumber: "YT0987654321", At: at.Add(2 * time.Hour)}
+	c.Interception = &aftersales.Interception{Courier: "zhongtong", TrackingNumber: "ZT75310000001", TaskID: "IT100001",
+		RequestedAt: at.Add(time.Hour + 9), RefundAt: aftersales.RefundAtArrival, Status: aftersales.InterceptionReturning,
+		At: at.Add(2*time.Hour + 1), Note: "拦截成功"}
 	c.Timeline[0].Note = "applied from the mini-program"
 	c.RefundSeq, c.RefundFailed, c.RefundManual = 2, true, true
 	c.Dispute = &aftersales.Dispute{Kind: aftersales.DisputeAmount, Reason: "partial refund", Description: "只退了一半\n(half)",

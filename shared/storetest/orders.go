@@ -23,6 +23,8 @@ func testOrderRoundTrip(t *testing.T, s Stores) {
 		Balance:       aftersales.Payment{Channel: aftersales.ChannelAlipay, TransactionID: "2026-b", Amount: 228700},
 		BalancePaidAt: Epoch.Add(-72 * time.Hour),
 	}
+	// So does the parcel carrying the goods out (F30).
+	o.Outbound = &aftersales.Shipment{Courier: "zhongtong", TrackingNumber: "ZT75310000001"}
 	in := *o
 	in.Lines = append([]aftersales.OrderLine(nil), o.Lines...)
 	in.Lines[0].Refunded, in.Lines[0].ActiveCaseID = 500, "as_forged"

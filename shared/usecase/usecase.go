@@ -55,6 +55,9 @@ type Ports struct {
 	// Couriers checks and tracks return parcels (Kuaidi100, issue 15);
 	// nil: no courier aggregator, waybills are checked by form only.
 	Couriers aftersales.Couriers
+	// Interceptor stops parcels on their way to buyers (F30); nil: no
+	// interceptions, refund-only cases of shipped orders refund at once.
+	Interceptor aftersales.Interceptor
 	// Parcels queues verified courier pushes for the inbound consumer.
 	Parcels aftersales.ParcelQueue
 
@@ -103,14 +106,18 @@ func New(p Ports) *Services {
 	rf := &refunds.Service{Cases: p.Cases, Orders: p.Orders, Refunds: p.Refunds, Payments: p.Payments,
 		Notifications: p.Notifications, Notices: p.Notices, Workflow: wf, Clock: p.Clock}
 	wf.Polls = rf
+	rt := &returns.Service{Cases: p.Cases, Orders: p.Orders, Workflow: wf, Clock: p.Clock, Couriers: p.Couriers,
+		Notifications: p.Notifications, Parcels: p.Parcels, Logger: p.Logger, Interceptor: p.Interceptor, Rules: p.Rules}
+	if p.Interceptor != nil {
+		rf.Interceptions = rt // F30: a refund-only's parcel is stopped before its refund
+	}
 	cs := &cases.Service{Cases: p.Cases, Orders: p.Orders, Idempotency: p.Idempotency, Evidence: p.Evidence, Rules: p.Rules,
 		Intake: p.Intake, Workflow: wf, Clock: p.Clock, IDs: p.IDs, Coupons: p.Coupons}
 	return &Services{
 		Cases: cs,
 		Review: &review.Service{Cases: p.Cases, Rules: p.Rules, Jobs: p.Jobs, Queue: p.Reviews, Workflow: wf,
 			Clock: p.Clock, IDs: p.IDs},
-		Returns: &returns.Service{Cases: p.Cases, Orders: p.Orders, Workflow: wf, Clock: p.Clock, Couriers: p.Couriers,
-			Notifications: p.Notifications, Parcels: p.Parcels, Logger: p.Logger},
+		Returns:  rt,
 		Refunds:  rf,
 		Workflow: wf,
 		RuleSets: &rulesets.Service{Rules: p.Rules, Clock: p.Clock},

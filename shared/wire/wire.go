@@ -256,6 +256,11 @@ func Tasks(ctx context.Context, cfg config.Config, d Deps) (*sfntask.Handler, er
 	}
 	p := b.resuming()
 	p.Coupons = b.coupons() // the review step asks whether virtual goods were used (F18)
+	if c := couriers(cfg); c != nil {
+		// The refund step intercepts a shipped refund-only's parcel
+		// first (F30), tracking it when refunding at its arrival.
+		p.Couriers, p.Interceptor = c, c.(aftersales.Interceptor)
+	}
 	b.decorate(&p)
 	if p.Payments, err = payments(cfg, b.d); err != nil {
 		return nil, err

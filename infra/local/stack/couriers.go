@@ -110,3 +110,25 @@ func (s *Stack) devKuaidi100Journey(w http.ResponseWriter, r *http.Request) {
 	_ = s.Kuaidi100.SetJourney(req.Number, req.Journey)
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// devKuaidi100Intercept serves POST /dev/kuaidi100/intercept {"number",
+// "outcome"}: how the courier answers interceptions of the parcel (F30):
+// succeeded (SUCCESS, the default) or failed because it was delivered
+// (FAIL).
+func (s *Stack) devKuaidi100Intercept(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Number  string `json:"number"`
+		Outcome string `json:"outcome"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	var v aftersales.Validation
+	v.Check(req.Number != "", "number", "is required")
+	v.Check(req.Outcome == kuaidi100.InterceptSucceeded || req.Outcome == kuaidi100.InterceptFailed, "outcome", "must be %s or %s",
+		kuaidi100.InterceptSucceeded, kuaidi100.InterceptFailed)
+	if err := v.Err("dev.kuaidi100_intercept"); err != nil {
+		apigw.WriteError(w, r, err)
+		return
+	}
+	_ = s.Kuaidi100.SetInterceptOutcome(req.Number, req.Outcome)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -86,7 +86,21 @@ func SeedOrders(now time.Time) []*aftersales.Order {
 		english(order("o-1010", "buyer-3", aftersales.OrderShipped, at(3*day), at(2*day), none, "regular", alipay(39000, "2026112722001010"),
 			aftersales.Fees{Shipping: 2500, Tariff: 4500},
 			line("l1", "VITAMINS-AU", "Vitamins (Australia)", aftersales.KindCrossBorder, "health", 2, 16000))),
+		// F30: shipped yesterday by ZTO and not delivered: a refund-only
+		// approved now asks the courier to intercept the parcel first.
+		outbound(order("o-1014", "buyer-1", aftersales.OrderShipped, at(2*day), at(1*day), none, "regular", wechat(25900, "4200001014"), aftersales.Fees{},
+			line("l1", "JACKET-RAIN", "Rain jacket", aftersales.KindPhysical, "apparel", 1, 25900)), "zhongtong", SeedOutboundWaybill),
 	}
+}
+
+// SeedOutboundWaybill is the ZTO waybill carrying o-1014 to its buyer
+// (F30: what an interception stops).
+const SeedOutboundWaybill = "731400001014"
+
+// outbound gives o the parcel carrying it to the buyer.
+func outbound(o *aftersales.Order, courier, number string) *aftersales.Order {
+	o.Outbound = &aftersales.Shipment{Courier: courier, TrackingNumber: number}
+	return o
 }
 
 // presale gives o its deposit and balance payments (an unpaid balance is

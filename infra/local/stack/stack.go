@@ -491,6 +491,7 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/kuaidi100", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100)))
 	mux.Handle("POST /dev/kuaidi100/move", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Move)))
 	mux.Handle("POST /dev/kuaidi100/journey", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Journey)))
+	mux.Handle("POST /dev/kuaidi100/intercept", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Intercept)))
 	s.routeConsole(mux) // the merchant console (issue 18), console.go
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -705,6 +706,14 @@ Quick start (copy and paste into a shell; ids are picked out with sed, no jq nee
   curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $BUYER2" -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-7' \
     -d '{"order_id":"o-1007","type":"refund_only","reason":"not_shipped","lines":[{"line_id":"l1","quantity":1}]}'
   sleep 3; curl -s '{API}/v1/staff/refunds?order_id=o-1007' -H "Authorization: Bearer $STAFF"
+  #    interception (F30): buyer-1's rain jacket (o-1014) left yesterday with ZTO 731400001014; a refund-only
+  #    approved now asks the courier to intercept it (intercepting); the stand-in confirms an hour later and it is
+  #    refunded (told {"outcome":"FAIL"} first via /dev/kuaidi100/intercept, the case becomes a return instead)
+  R=$(curl -s -X POST {API}/v1/cases -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-8' \
+    -d '{"order_id":"o-1014","type":"refund_only","reason":"wrong_item","lines":[{"line_id":"l1","quantity":1}]}')
+  CASE=$(echo "$R" | sed -E 's/^\{"id":"([^"]+)".*/\1/'); sleep 1
+  curl -s -X POST {API}/v1/staff/cases/$CASE/approve -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{}'
+  sleep 1; curl -s -X POST {API}/dev/clock -d '{"advance":"2h"}'; curl -s {API}/v1/cases/$CASE -H "Authorization: Bearer $TOKEN"
 `
 
 // memoryStore is every store port in memory.

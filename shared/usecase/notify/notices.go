@@ -38,6 +38,8 @@ var buyerKinds = map[aftersales.Action]string{
 	aftersales.ActWaybillNotCollected: "waybill_not_collected", // correct the waybill
 	aftersales.ActAutoRefund:          "auto_refund",           // F17: refunded with no application, and why
 	aftersales.ActPickupFailed:        "pickup_failed",         // book again or ship
+	// F30: the parcel could not be stopped: the buyer sends it back.
+	aftersales.ActInterceptionFailed: "interception_failed",
 }
 
 // staffKinds are the staff inbox's notices of actions.
@@ -50,6 +52,8 @@ var staffKinds = map[aftersales.Action]string{
 	aftersales.ActArbitrate:      "staff_dispute_resolved",
 	aftersales.ActDismiss:        "staff_dispute_resolved",
 	aftersales.ActParcelProblem:  "staff_parcel_problem",
+	// F30: refunded without word from the courier; staff follow the parcel.
+	aftersales.ActInterceptionLapsed: "staff_interception_lapsed",
 }
 
 // platformKinds are the arbitrators' notices of actions.

@@ -50,6 +50,16 @@ type Service struct {
 	Notices       aftersales.NoticeQueue
 	Workflow      Workflow
 	Clock         aftersales.Clock
+	// Interceptions may stop the parcel of a refund-only approved while
+	// shipped before its first refund (F30); nil: refunds go at once.
+	Interceptions Interceptions
+}
+
+// Interceptions is what refunds need of interceptions (returns.Service): to
+// be asked, before a case's first refund, whether its parcel is being
+// intercepted instead.
+type Interceptions interface {
+	InterceptFirst(ctx context.Context, c *aftersales.Case) (bool, error)
 }
 
 // maxAttempts bounds retries of a lost race on a refund's status.
@@ -78,6 +88,12 @@ func (s *Service) RequestRefund(ctx context.Context, caseID, token string, secon
 		return err
 	}
 	r, err := s.currentRefund(ctx, c)
+	if errors.Is(err, aftersales.ErrNotFound) && s.Interceptions != nil {
+		// No refund made yet: the parcel may still be stopped first.
+		if stopped, err := s.Interceptions.InterceptFirst(ctx, c); err != nil || stopped {
+			return err
+		}
+	}
 	if errors.Is(err, aftersales.ErrNotFound) {
 		r, err = s.beginRefund(ctx, c)
 	}

@@ -45,8 +45,10 @@ func (s *Service) ParcelNotified(ctx context.Context, n aftersales.ParcelNotice)
 	case aftersales.ParcelTracking, "":
 	case aftersales.ParcelPickup:
 		apply = s.applyPickup
+	case aftersales.ParcelInterception:
+		apply = s.applyInterception
 	default:
-		return nil // interceptions: not served by this deployment yet
+		return nil // a kind this version does not know: nothing to retry
 	}
 	var token string
 	c, wrote, err := casework.Update(ctx, s.Cases, n.CaseID, s.Cases.GetCase, func(c *aftersales.Case) error {
@@ -64,6 +66,9 @@ func (s *Service) ParcelNotified(ctx context.Context, n aftersales.ParcelNotice)
 
 // applyScan records a scan on c, or says ErrNoChange.
 func (s *Service) applyScan(c *aftersales.Case, n aftersales.ParcelNotice) error {
+	if c.Status == aftersales.StatusIntercepting {
+		return s.applyInterceptedScan(c, n)
+	}
 	sh := c.Return
 	if c.Status != aftersales.StatusReturnInTransit || sh == nil || sh.TrackingNumber != n.Number {
 		return casework.ErrNoChange

@@ -31,7 +31,12 @@ type Service struct {
 	// (AcceptParcel): replays are dropped, new ones queued.
 	Notifications aftersales.NotificationStore
 	Parcels       aftersales.ParcelQueue
-	Logger        *slog.Logger
+	// Interceptor stops an approved refund-only's parcel on its way to
+	// the buyer (F30), by the rule set Rules; nil: no courier aggregator,
+	// such cases refund at once.
+	Interceptor aftersales.Interceptor
+	Rules       aftersales.RuleSetStore
+	Logger      *slog.Logger
 }
 
 // ShipReturn records the buyer's return waybill (any terminal, F4). With a

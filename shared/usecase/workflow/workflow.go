@@ -77,6 +77,10 @@ func (s *Service) Step(ctx context.Context, c *aftersales.Case) (aftersales.Step
 		// A return in transit is due from its waybill until collected,
 		// then from its last scan: every push begins the wait again.
 		d = rs.Deadlines.TransitDue(c).Sub(s.Clock.Now())
+	case aftersales.WaitInterception:
+		// Due from the request, whatever the courier said since (an
+		// interception confirmed goes on waiting for the parcel).
+		d = rs.Deadlines.InterceptionDue(c).Sub(s.Clock.Now())
 	}
 	res.WaitSeconds = max(int64(d/time.Second), 1)
 	return res, nil
@@ -171,6 +175,9 @@ func (s *Service) promise(ctx context.Context, wait string, c *aftersales.Case) 
 	if wait == aftersales.WaitTransit {
 		return rs.Deadlines.TransitDue(c).UTC(), nil
 	}
+	if wait == aftersales.WaitInterception {
+		return rs.Deadlines.InterceptionDue(c).UTC(), nil
+	}
 	return s.Clock.Now().Add(rs.Deadlines.Promised(wait, c, o)).UTC(), nil
 }
 
@@ -216,6 +223,21 @@ func (s *Service) Deadline(ctx context.Context, caseID string, waitedIn aftersal
 				return casework.ErrNoChange // a push moved the deadline; Step says how long is left
 			}
 			return transitDeadline(rs.Deadlines, c, &ch)
+		case aftersales.WaitInterception:
+			rs, err := casework.RuleSet(ctx, s.Rules)
+			if err != nil {
+				return err
+			}
+			if ch.At.Before(rs.Deadlines.InterceptionDue(c)) {
+				return casework.ErrNoChange // Step says how long is left
+			}
+			// The buyer's money is not held hostage to a silent courier:
+			// the merchant chose to intercept, and approved the refund.
+			ic := c.Interception
+			ic.Status, ic.At = aftersales.InterceptionLapsed, ch.At.UTC()
+			ch.Action = aftersales.ActInterceptionLapsed
+			ch.Note = fmt.Sprintf("no word of %s %s within %s (interception deadline): refunded as approved; staff may follow the parcel up",
+				ic.Courier, ic.TrackingNumber, aftersales.FormatDuration(rs.Deadlines.Interception))
 		case aftersales.WaitReship:
 			ch.Action, ch.Note = aftersales.ActRemind, "replacement not shipped in time"
 		case aftersales.WaitRefund:
