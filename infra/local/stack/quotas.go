@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,7 +80,14 @@ func (q *quotas) httpAPI(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ok, _ := q.api.Take(1); !ok {
-			q.count("HTTP API: 429 Too Many Requests")
+			kind := "HTTP API: 429 Too Many Requests"
+			if strings.HasPrefix(r.URL.Path, "/webhooks/") {
+				// Counted apart: a provider's notification refused here
+				// is sent again on the provider's schedule, not the
+				// buyer's, and a refund waits for it meanwhile.
+				kind += " (provider notifications)"
+			}
+			q.count(kind)
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Request-Id", requestIDOf(r))
 			w.WriteHeader(http.StatusTooManyRequests)
