@@ -79,13 +79,7 @@ func (m MallSettings) validate(v *Validation) {
 	ids := map[string]int{}
 	for i, r := range m.Coupons {
 		p := fmt.Sprintf("mall.coupons[%d]", i)
-		if v.Check(validRuleID(r.ID), p+".id", "must be 1 to %d letters, digits, '-', '_' or '.'", MaxRuleIDLen) {
-			if j, dup := ids[r.ID]; dup {
-				v.Add(p+".id", "repeats the id of mall.coupons[%d]; ids must be unique because events carry them", j)
-			} else {
-				ids[r.ID] = i
-			}
-		}
+		checkUniqueID(v, ids, "mall.coupons", i, r.ID, "events carry them")
 		v.Check(r.Coupon != "" && len(r.Coupon) <= MaxCouponCodeLen, p+".coupon", "must be the mall's coupon code, 1 to %d bytes", MaxCouponCodeLen)
 		v.Check(r.Amount >= 0, p+".amount", "must not be negative (minor units: 1000 is 10.00 CNY)")
 		// The buyer's refund history is not read for coupons: a condition

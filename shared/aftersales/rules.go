@@ -472,13 +472,7 @@ func (rs *RuleSet) Validate() error {
 	ids := map[string]int{}
 	for i, r := range rs.Rules {
 		p := fmt.Sprintf("rules[%d]", i)
-		if v.Check(validRuleID(r.ID), p+".id", "must be 1 to %d letters, digits, '-', '_' or '.'", MaxRuleIDLen) {
-			if j, dup := ids[r.ID]; dup {
-				v.Add(p+".id", "repeats the id of rules[%d]; ids must be unique because decisions record them", j)
-			} else {
-				ids[r.ID] = i
-			}
-		}
+		checkUniqueID(&v, ids, "rules", i, r.ID, "decisions record them")
 		v.Check(utf8.RuneCountInString(r.Description) <= MaxRuleDescRunes, p+".description", "must be at most %d characters", MaxRuleDescRunes)
 		r.When.validate(&v, p+".when")
 		r.Then.validate(&v, p+".then")
@@ -748,3 +742,18 @@ func DefaultRuleSet() *RuleSet {
 }
 
 func rulePtr[T any](v T) *T { return &v }
+
+// checkUniqueID records at list[i].id an id that is not a rule id, or one
+// that repeats an earlier one of list (seen: id -> index); why says what
+// makes ids worth keeping unique.
+func checkUniqueID(v *Validation, seen map[string]int, list string, i int, id, why string) {
+	p := fmt.Sprintf("%s[%d].id", list, i)
+	if !v.Check(validRuleID(id), p, "must be 1 to %d letters, digits, '-', '_' or '.'", MaxRuleIDLen) {
+		return
+	}
+	if j, dup := seen[id]; dup {
+		v.Add(p, "repeats the id of %s[%d]; ids must be unique because %s", list, j, why)
+		return
+	}
+	seen[id] = i
+}
