@@ -24,7 +24,9 @@ import (
 func TestCloudQuotasAreAbsorbed(t *testing.T) {
 	q := quota.Defaults()
 	q.HTTPAPI = quota.Rate{Burst: 2, PerSecond: 20}
-	q.StartExecution = quota.Rate{Burst: 1, PerSecond: 10}
+	// One start every 2 s: six intakes in a row throttle however slowly the
+	// throttled DynamoDB lets them come (the SDK retries for up to 45 s).
+	q.StartExecution = quota.Rate{Burst: 1, PerSecond: 0.5}
 	q.TaskTokens = quota.Rate{Burst: 1, PerSecond: 10}
 	q.DynamoTableWrites, q.DynamoPartitionWrites = 150, 15
 	st, err := Start(context.Background(), Options{AnyPorts: true, Seed: true, Clock: vclock.New(start), CloudQuotas: &q})
