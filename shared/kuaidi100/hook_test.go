@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -157,32 +158,50 @@ func TestSalts(t *testing.T) {
 	}
 }
 
-// TestReplayFixture replays events/webhooks/kuaidi100-push.json through the
-// hook as API Gateway delivers it, signed with the salt of its
-// subscription.
-func TestReplayFixture(t *testing.T) {
-	var ev events.APIGatewayV2HTTPRequest
-	fixtures.Load(t, "webhooks/kuaidi100-push.json", func(key string) (string, bool) { return "as_fixture", key == "case_id" }, &ev)
+// TestReplayFixtures replays the Kuaidi100 callbacks of events/webhooks
+// through the hook as API Gateway delivers them, each signed with the salt
+// of its subscription: a tracking push and an interception's outcome.
+func TestReplayFixtures(t *testing.T) {
 	salts := kuaidi100.Salts{Key: []byte("fixture key")}
-	form, err := url.ParseQuery(ev.Body)
-	if err != nil {
-		t.Fatal(err)
+	tests := map[string]struct {
+		ref  string // the subscription whose salt signs it
+		want aftersales.ParcelNotice
+	}{
+		"webhooks/kuaidi100-push.json": {"SF1234567890", aftersales.ParcelNotice{Kind: aftersales.ParcelTracking, CaseID: "as_fixture",
+			Courier: "shunfeng", Number: "SF1234567890", Phase: aftersales.ParcelCollected, Scan: "[深圳市]顺丰速运 已收取快件"}},
+		"webhooks/kuaidi100-intercept.json": {kuaidi100.InterceptRef, aftersales.ParcelNotice{Kind: aftersales.ParcelInterception,
+			CaseID: "as_fixture", Courier: "zhongtong", Number: "731400001014", OrderID: "as_fixture", Intercepted: true,
+			Phase: aftersales.ParcelReturned, Scan: "拦截成功，快件将退回寄件地址"}},
 	}
-	form.Set("sign", kuaidi100.Sign(form.Get("param"), salts.Of("as_fixture", "SF1234567890")))
-	ev.Body = form.Encode()
-	req, err := apigw.RequestFromEvent(context.Background(), ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &parcels{seen: map[string]bool{}}
-	rec := httptest.NewRecorder()
-	(&kuaidi100.Hook{Salts: salts, Parcels: p}).ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK || rec.Body.String() != string(kuaidi100.Accepted) {
-		t.Fatalf("answer %d %s", rec.Code, rec.Body)
-	}
-	if len(p.got) != 1 || p.got[0].CaseID != "as_fixture" || p.got[0].Phase != aftersales.ParcelCollected ||
-		p.got[0].Scan != "[深圳市]顺丰速运 已收取快件" {
-		t.Errorf("handed on %+v", p.got)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var ev events.APIGatewayV2HTTPRequest
+			fixtures.Load(t, name, func(key string) (string, bool) { return "as_fixture", key == "case_id" }, &ev)
+			form, err := url.ParseQuery(ev.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			form.Set("sign", kuaidi100.Sign(form.Get("param"), salts.Of("as_fixture", tc.ref)))
+			ev.Body = form.Encode()
+			req, err := apigw.RequestFromEvent(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &parcels{seen: map[string]bool{}}
+			rec := httptest.NewRecorder()
+			(&kuaidi100.Hook{Salts: salts, Parcels: p}).ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || rec.Body.String() != string(kuaidi100.Accepted) {
+				t.Fatalf("answer %d %s", rec.Code, rec.Body)
+			}
+			if len(p.got) != 1 {
+				t.Fatalf("handed on %d notices, want 1", len(p.got))
+			}
+			got := p.got[0]
+			got.ID, got.At = "", time.Time{} // a digest of the body and the scan's time: not what this checks
+			if got != tc.want {
+				t.Errorf("handed on %+v\nwant       %+v", got, tc.want)
+			}
+		})
 	}
 }
 

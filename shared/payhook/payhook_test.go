@@ -181,7 +181,8 @@ func TestReplayFixtures(t *testing.T) {
 	}
 	tests := map[string]replay{
 		"webhooks/mall-order.json":                        {skip: "mallhook's TestReplayFixture replays it"},
-		"webhooks/kuaidi100-push.json":                    {skip: "kuaidi100's TestReplayFixture replays it"},
+		"webhooks/kuaidi100-push.json":                    {skip: "kuaidi100's TestReplayFixtures replays it"},
+		"webhooks/kuaidi100-intercept.json":               {skip: "kuaidi100's TestReplayFixtures replays it"},
 		"webhooks/mall-customs.json":                      {skip: "the local stack's TestReplayFixtures replays it; mallhook's TestCustomsHandler tests its handler"},
 		"webhooks/wechatpay-refund-success.resource.json": {skip: "the plaintext of the WeChat Pay fixture's encrypted resource, not an event"},
 		"webhooks/wechatpay-refund-success.json": {provider: "wechatpay", answer: WeChatPay,
