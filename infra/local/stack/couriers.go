@@ -94,41 +94,34 @@ func (s *Stack) devKuaidi100Move(w http.ResponseWriter, r *http.Request) {
 // devKuaidi100Journey serves POST /dev/kuaidi100/journey {"number",
 // "journey"}: the journey the parcel takes once subscribed (standard,
 // manual, never_collected, stuck, returned).
-func (s *Stack) devKuaidi100Journey(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Number  string `json:"number"`
-		Journey string `json:"journey"`
-	}
-	_ = json.NewDecoder(r.Body).Decode(&req)
-	var v aftersales.Validation
-	v.Check(req.Number != "", "number", "is required")
-	v.Check(slices.Contains(fakekuaidi100.Journeys, req.Journey), "journey", "must be one of %s", strings.Join(fakekuaidi100.Journeys, ", "))
-	if err := v.Err("dev.kuaidi100_journey"); err != nil {
-		apigw.WriteError(w, r, err)
-		return
-	}
-	_ = s.Kuaidi100.SetJourney(req.Number, req.Journey)
-	w.WriteHeader(http.StatusNoContent)
+func (s *Stack) devKuaidi100Journey() http.HandlerFunc {
+	return devParcelSetting("dev.kuaidi100_journey", "journey", fakekuaidi100.Journeys, s.Kuaidi100.SetJourney)
 }
 
 // devKuaidi100Intercept serves POST /dev/kuaidi100/intercept {"number",
 // "outcome"}: how the courier answers interceptions of the parcel (F30):
 // succeeded (SUCCESS, the default) or failed because it was delivered
 // (FAIL).
-func (s *Stack) devKuaidi100Intercept(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Number  string `json:"number"`
-		Outcome string `json:"outcome"`
+func (s *Stack) devKuaidi100Intercept() http.HandlerFunc {
+	return devParcelSetting("dev.kuaidi100_intercept", "outcome",
+		[]string{kuaidi100.InterceptSucceeded, kuaidi100.InterceptFailed}, s.Kuaidi100.SetInterceptOutcome)
+}
+
+// devParcelSetting serves a control that tells the Kuaidi100 stand-in how
+// to treat one parcel: POST {"number", field} with field's value one of
+// allowed, handed to set; 204, or a problem naming the field.
+func devParcelSetting(op, field string, allowed []string, set func(number, value string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&req) // a body that is no such object is told by the checks below
+		var v aftersales.Validation
+		v.Check(req["number"] != "", "number", "is required")
+		v.Check(slices.Contains(allowed, req[field]), field, "must be one of %s", strings.Join(allowed, ", "))
+		if err := v.Err(op); err != nil {
+			apigw.WriteError(w, r, err)
+			return
+		}
+		_ = set(req["number"], req[field]) // the checks above are the stand-in's own
+		w.WriteHeader(http.StatusNoContent)
 	}
-	_ = json.NewDecoder(r.Body).Decode(&req)
-	var v aftersales.Validation
-	v.Check(req.Number != "", "number", "is required")
-	v.Check(req.Outcome == kuaidi100.InterceptSucceeded || req.Outcome == kuaidi100.InterceptFailed, "outcome", "must be %s or %s",
-		kuaidi100.InterceptSucceeded, kuaidi100.InterceptFailed)
-	if err := v.Err("dev.kuaidi100_intercept"); err != nil {
-		apigw.WriteError(w, r, err)
-		return
-	}
-	_ = s.Kuaidi100.SetInterceptOutcome(req.Number, req.Outcome)
-	w.WriteHeader(http.StatusNoContent)
 }

@@ -279,3 +279,34 @@ func TestAppliancePickupGetsItsWaybillByCallback(t *testing.T) {
 		}
 	}
 }
+
+// TestDevParcelControls: the stand-in's controls refuse what they cannot
+// do with a problem naming the field, and change nothing.
+func TestDevParcelControls(t *testing.T) {
+	st := startStack(t)
+	tests := []struct {
+		name  string
+		path  string
+		body  any
+		field string
+	}{
+		{"journey without a number", "/dev/kuaidi100/journey", map[string]any{"journey": "manual"}, "number"},
+		{"unknown journey", "/dev/kuaidi100/journey", map[string]any{"number": "SF1", "journey": "teleport"}, "journey"},
+		{"journey not a string", "/dev/kuaidi100/journey", map[string]any{"number": "SF1", "journey": 3}, "journey"},
+		{"interception outcome unknown", "/dev/kuaidi100/intercept", map[string]any{"number": "ZT1", "outcome": "MAYBE"}, "outcome"},
+		{"interception without a number", "/dev/kuaidi100/intercept", map[string]any{"outcome": "FAIL"}, "number"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := st.as(t, "").do("POST", tc.path, tc.body)
+			if res.status != http.StatusBadRequest && res.status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d %s, want a client error", res.status, res.body)
+			}
+			if !strings.Contains(string(res.body), `"field":"`+tc.field+`"`) {
+				t.Errorf("%s names no field %q", res.body, tc.field)
+			}
+		})
+	}
+	devPost(t, st, "/dev/kuaidi100/intercept", map[string]any{"number": "ZT1", "outcome": "FAIL"})
+	devPost(t, st, "/dev/kuaidi100/journey", map[string]any{"number": "SF1", "journey": "manual"})
+}

@@ -490,8 +490,8 @@ func (s *Stack) routes() http.Handler {
 	mux.Handle("GET /dev/sms", apigw.Middleware(s.log, http.HandlerFunc(s.devSMS)))
 	mux.Handle("GET /dev/kuaidi100", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100)))
 	mux.Handle("POST /dev/kuaidi100/move", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Move)))
-	mux.Handle("POST /dev/kuaidi100/journey", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Journey)))
-	mux.Handle("POST /dev/kuaidi100/intercept", apigw.Middleware(s.log, http.HandlerFunc(s.devKuaidi100Intercept)))
+	mux.Handle("POST /dev/kuaidi100/journey", apigw.Middleware(s.log, s.devKuaidi100Journey()))
+	mux.Handle("POST /dev/kuaidi100/intercept", apigw.Middleware(s.log, s.devKuaidi100Intercept()))
 	s.routeConsole(mux) // the merchant console (issue 18), console.go
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
