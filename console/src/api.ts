@@ -67,7 +67,14 @@ export interface Case {
   timeline?: { seq: number; at: string; actor: string; action: string; from: string; to: string; note: string }[];
   return?: { courier: string; tracking_number: string; at: string }; return_condition?: string;
   replacement?: { courier: string; tracking_number: string; at: string }; dispute?: Dispute;
+  charges?: Charges;
   created_at: string; updated_at: string;
+}
+/** What a return costs whom (F29, F24), fixed when the case was opened; the postage once the buyer states it. */
+export interface Charges {
+  return_shipping_paid_by: string; return_postage_cap?: number; free_return_shipping: boolean;
+  restocking_fee: number; restocking_note?: string; restocking_deducted: number;
+  postage_paid?: number; postage_reimbursed?: number;
 }
 export interface Refund {
   id: string; out_refund_no: string; case_id: string; order_id: string; buyer_id: string; buyer_phone?: string; amount: number; currency: string;

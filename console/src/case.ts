@@ -24,6 +24,7 @@ export async function caseScreen(root: HTMLElement, _p: URLSearchParams, id: str
         kv(t("col.reason"), reasonLabel(reasons, c.reason)), kv(t("case.description"), c.description || "—"),
         kv(t("case.requested"), money(c.requested_amount, c.currency)), kv(t("case.approved"), h("span", { "data-approved": String(c.approved_amount) }, money(c.approved_amount, c.currency))),
         kv(t("case.refunded"), money(c.refunded_amount, c.currency)), kv(t("case.refund_to"), t("refund_to." + c.refund_to)),
+        ...charges(c),
         kv(t("col.created"), dateTime(c.created_at)), kv(t("case.version"), String(c.version)))),
       h("section", { class: "card" }, h("h2", null, t("case.decision")), c.decision ? h("dl", { class: "kv", "data-decision": "" },
         kv(t("case.outcome"), t("outcome." + c.decision.outcome)), kv(t("case.by"), c.decision.by),
@@ -70,6 +71,24 @@ export async function caseScreen(root: HTMLElement, _p: URLSearchParams, id: str
 }
 
 function kv(k: string, v: string | Node): Node[] { return [h("dt", null, k), h("dd", null, v)]; }
+
+// charges are the rows of a return's fees (F29, F24): who bears the return
+// postage and how much of it the merchant pays back, and the restocking
+// fee, so that staff see them before deciding the amount.
+function charges(c: Case): Node[] {
+  const ch = c.charges;
+  if (!ch) return [];
+  const m = (n: number) => money(n, c.currency);
+  let postage = t("payer." + ch.return_shipping_paid_by);
+  if (ch.return_shipping_paid_by === "merchant") postage += ch.free_return_shipping ? t("case.postage_free") : ch.return_postage_cap ? t("case.postage_cap", m(ch.return_postage_cap)) : "";
+  const rows = kv(t("case.postage"), h("span", { "data-charges": ch.return_shipping_paid_by }, postage));
+  if (ch.postage_paid) rows.push(...kv(t("case.postage_claim"), `${m(ch.postage_paid)} / ${m(ch.postage_reimbursed ?? 0)}`));
+  if (ch.restocking_fee > 0) {
+    const note = ch.restocking_note ? ` (${ch.restocking_note})` : "";
+    rows.push(...kv(t("case.restocking"), h("span", { "data-restocking": String(ch.restocking_fee) }, m(ch.restocking_fee) + note + (ch.restocking_deducted ? t("case.deducted") : ""))));
+  }
+  return rows;
+}
 
 function nextStep(c: Case): HTMLElement {
   const n = c.next!;

@@ -278,6 +278,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	if got := eval[string](p, `document.querySelector("[data-decision]").textContent`); !strings.Contains(got, "default") {
 		t.Errorf("decision block %q does not name the rule", got)
 	}
+	// A size that does not fit is the buyer's choice: the buyer bears the
+	// return postage (F29), which staff see before deciding.
+	if got := eval[string](p, `document.querySelector("[data-charges]")?.dataset.charges ?? "none"`); got != "buyer" {
+		t.Errorf("the case page says the return postage is borne by %q, want buyer", got)
+	}
 	p.shot("case-with-evidence")
 
 	// Approve 300.00 of 499.00 with a note: a partial refund.
