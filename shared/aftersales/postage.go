@@ -55,13 +55,14 @@ func (ch *Charges) Reimbursement(postage int64) int64 {
 // RecordPostage records the postage the buyer stated with the return
 // waybill on the case's charges, and what the merchant reimburses of it,
 // and returns the timeline's words on it ("" when the case has no charges:
-// a case opened before they existed, or one that returns nothing). A
+// a case opened before they existed, or one that returns nothing; and
+// when the buyer stated none, postage 0, which reimburses nothing). A
 // return to be refunded that is owed a reimbursement opens its ledger
 // account in the same write (Opened); an exchange has no refund to pay it
 // with, so its reimbursement is recorded but not paid.
 func (c *Case) RecordPostage(postage int64) string {
 	ch := c.Charges
-	if ch == nil {
+	if ch == nil || postage <= 0 {
 		return ""
 	}
 	ch.PostagePaid, ch.PostageReimbursed = postage, ch.Reimbursement(postage)
@@ -69,8 +70,6 @@ func (c *Case) RecordPostage(postage int64) string {
 	switch {
 	case ch.ReturnShippingPaidBy != PayerMerchant:
 		return fmt.Sprintf("return postage %s: borne by the buyer", stated)
-	case ch.PostageReimbursed == 0:
-		return fmt.Sprintf("return postage %s: nothing to reimburse", stated)
 	}
 	terms := "no cap"
 	switch {
