@@ -60,16 +60,28 @@ func (ch *Charges) Reimbursement(postage int64) int64 {
 // return to be refunded that is owed a reimbursement opens its ledger
 // account in the same write (Opened); an exchange has no refund to pay it
 // with, so its reimbursement is recorded but not paid.
+//
+// A waybill the courier never collected sends the case back for another
+// (ActWaybillNotCollected): the new waybill's postage replaces the old,
+// and the account, opened already, is set to the new reimbursement (0
+// included). The stores allow that only while nothing is booked on it,
+// which holds: refunds come after the receipt, and no waybill after them.
 func (c *Case) RecordPostage(postage int64) string {
 	ch := c.Charges
-	if ch == nil || postage <= 0 {
+	if ch == nil || postage <= 0 && ch.PostagePaid == 0 {
 		return ""
 	}
+	opened := ch.PostageReimbursed > 0
 	ch.PostagePaid, ch.PostageReimbursed = postage, ch.Reimbursement(postage)
+	if opened && ch.PostageReimbursed == 0 && c.Type == ReturnRefund {
+		c.Opened = append(c.Opened, c.postageAccount())
+	}
 	stated := Money{postage, c.Currency}
 	switch {
 	case ch.ReturnShippingPaidBy != PayerMerchant:
 		return fmt.Sprintf("return postage %s: borne by the buyer", stated)
+	case ch.PostageReimbursed == 0:
+		return fmt.Sprintf("return postage %s: nothing to reimburse", stated)
 	}
 	terms := "no cap"
 	switch {
@@ -82,8 +94,7 @@ func (c *Case) RecordPostage(postage int64) string {
 	if c.Type != ReturnRefund {
 		return fmt.Sprintf("return postage %s: the merchant owes %s (%s), not paid by this system for an exchange", stated, owed, terms)
 	}
-	c.Opened = append(c.Opened, OrderLine{LineID: ReturnPostageID(c.ID), SKU: ReturnPostageID(c.ID), Name: "Return postage",
-		Kind: KindCompensation, Quantity: 1, UnitPrice: ch.PostageReimbursed, PaidAmount: ch.PostageReimbursed})
+	c.Opened = append(c.Opened, c.postageAccount())
 	return fmt.Sprintf("return postage %s: the merchant reimburses %s with the refund (%s)", stated, owed, terms)
 }
 
@@ -133,4 +144,12 @@ func (c *Case) hasStage(stage string) bool {
 		}
 	}
 	return false
+}
+
+// postageAccount is the ledger account of the case's reimbursement of
+// return postage, with what it reimburses as its paid amount: the most
+// refunds may book on it.
+func (c *Case) postageAccount() OrderLine {
+	id, r := ReturnPostageID(c.ID), c.Charges.PostageReimbursed
+	return OrderLine{LineID: id, SKU: id, Name: "Return postage", Kind: KindCompensation, Quantity: 1, UnitPrice: r, PaidAmount: r}
 }

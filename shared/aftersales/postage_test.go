@@ -57,6 +57,20 @@ func TestRecordPostage(t *testing.T) {
 	if words := c.RecordPostage(1200); words != "" || len(c.Opened) > 0 {
 		t.Errorf("a case without charges recorded %q", words)
 	}
+
+	// A second waybill (the first never collected) replaces the postage,
+	// and the account's amount with it, down to 0.
+	c.Charges = ChargesFor(DefaultRuleSet(), c, ruleOrder())
+	c.RecordPostage(1200)
+	for _, tc := range []struct {
+		postage, want int64
+	}{{3500, 2000}, {0, 0}} {
+		c.Opened = nil
+		c.RecordPostage(tc.postage)
+		if c.Charges.PostagePaid != tc.postage || c.Charges.PostageReimbursed != tc.want || len(c.Opened) != 1 || c.Opened[0].PaidAmount != tc.want {
+			t.Errorf("new waybill with %d: charges %+v, opened %+v; want %d reimbursed", tc.postage, c.Charges, c.Opened, tc.want)
+		}
+	}
 }
 
 func TestAddPostageTranche(t *testing.T) {

@@ -282,7 +282,7 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 	case anyFailed(reasons, 1, 1+events):
 		return aftersales.ErrVersionConflict.For(op)
 	case anyFailed(reasons, firstAccount, firstAccount+len(c.Opened)):
-		return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("case %s: a ledger account it opens exists with another amount", c.ID))
+		return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("case %s: a ledger account it opens has bookings and another amount", c.ID))
 	case anyFailed(reasons, firstLine, firstAccount):
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("case %s ended but does not hold all its order lines", c.ID))
@@ -391,10 +391,11 @@ func (s *Store) get(ctx context.Context, pk, sk string) (item, error) {
 
 // openAccounts are the writes that open the ledger accounts of c.Opened on
 // its order (F29): line items like the order's own, with the paid amount
-// the change gives them, on condition that none exists or that it has that
-// amount (a retry of the change rewrites what it wrote; the refunded amount
-// is never touched). The paid amount bounds what refunds book on the item,
-// as for any line (BeginRefund).
+// the change gives them, on condition that none exists, that it has that
+// amount (a retry of the change rewrites what it wrote), or that nothing is
+// booked on it (a new waybill's postage replaces the old); the refunded
+// amount is never touched. The paid amount bounds what refunds book on the
+// item, as for any line (BeginRefund).
 func (s *Store) openAccounts(c *aftersales.Case) []types.TransactWriteItem {
 	out := make([]types.TransactWriteItem, 0, len(c.Opened))
 	for _, a := range c.Opened {
@@ -411,8 +412,8 @@ func (s *Store) openAccounts(c *aftersales.Case) []types.TransactWriteItem {
 		out = append(out, types.TransactWriteItem{Update: &types.Update{
 			TableName: s.table, Key: s.key(orderPK(c.OrderID), lineSK(a.LineID)),
 			UpdateExpression: aws.String("SET " + strings.Join(set, ", ")),
-			ConditionExpression: aws.String(fmt.Sprintf("attribute_not_exists(%s) OR %s = %s",
-				n.name(AttrPK), paid, n.value(avN(a.PaidAmount)))),
+			ConditionExpression: aws.String(fmt.Sprintf("attribute_not_exists(%s) OR %s = %s OR %s = %s",
+				n.name(AttrPK), paid, n.value(avN(a.PaidAmount)), n.name(attrRefunded), n.value(avN(0)))),
 			ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
 		}})
 	}

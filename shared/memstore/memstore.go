@@ -195,11 +195,12 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 		timeline = append(timeline, e)
 	}
 	// The accounts the change opens (F29) exist after it, with the paid
-	// amount it gives them: one written before (a retry) is taken as is,
-	// one with another amount is a conflict and the change writes nothing.
+	// amount it gives them: one written before (a retry, or a new waybill)
+	// takes it while nothing is booked on it; once something is, another
+	// amount is a conflict and the change writes nothing.
 	for _, a := range c.Opened {
-		if led, ok := s.ledgers[lineRef{c.OrderID, a.LineID}]; ok && led.paid != a.PaidAmount {
-			return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("ledger account %s exists with another amount", a.LineID))
+		if led, ok := s.ledgers[lineRef{c.OrderID, a.LineID}]; ok && led.paid != a.PaidAmount && led.refunded != 0 {
+			return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("ledger account %s has bookings and another amount", a.LineID))
 		}
 	}
 	if err := s.raise(op, c); err != nil {
@@ -207,9 +208,9 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 	}
 	for _, a := range c.Opened {
 		ref := lineRef{c.OrderID, a.LineID}
-		if _, ok := s.ledgers[ref]; !ok {
-			s.ledgers[ref] = ledger{paid: a.PaidAmount}
-		}
+		led := s.ledgers[ref]
+		led.paid = a.PaidAmount
+		s.ledgers[ref] = led
 	}
 	stored := cloneCase(c)
 	stored.Timeline = timeline

@@ -954,8 +954,10 @@ func testFeesBookedUpToPaid(t *testing.T, s RefundStores) {
 // case's own (the return postage the merchant reimburses, F29), written
 // with the case in one write. Refunds then book on it up to its paid
 // amount and no further: the database refuses a second reimbursement. A
-// retry that opens it again with the same amount changes nothing on it;
-// one with another amount is refused, and the case change with it.
+// change that opens it again sets its amount while nothing is booked on
+// it (a new waybill); once something is, a retry with the same amount
+// changes nothing on it, one with another amount is refused, and the case
+// change with it.
 func testCaseOpensAccount(t *testing.T, s RefundStores) {
 	o := storedOrder(t, s.Stores, 9900)
 	c := submitted(t, "as_post1", o, aftersales.ReturnRefund, "quality_issue", Epoch, "l1")
@@ -974,6 +976,22 @@ func testCaseOpensAccount(t *testing.T, s RefundStores) {
 	if got := getCase(t, s.Stores, c.ID); len(got.Opened) != 0 {
 		t.Errorf("a loaded case carries the accounts it opened: %+v", got.Opened)
 	}
+
+	// A new waybill (the first was never collected) sets another amount
+	// while nothing is booked on the account.
+	reopen := func(paid int64, at time.Duration) {
+		t.Helper()
+		prev := c.Version
+		apply(t, c, aftersales.ActAttachEvidence, "buyer:buyer-1", Epoch.Add(at))
+		a := account
+		a.UnitPrice, a.PaidAmount = paid, paid
+		c.Opened = []aftersales.OrderLine{a}
+		update(t, s.Stores, c, prev)
+	}
+	reopen(800, 90*time.Second)
+	wantErr(t, "a booking past the new amount", s.Refunds.BeginRefund(t.Context(),
+		newRefund(c.ID, 8, o, Epoch.Add(100*time.Second), map[string]int64{id: 801})), aftersales.ErrOverRefund)
+	reopen(1200, 110*time.Second)
 
 	// A retry of the change (the same amount) keeps what was booked.
 	begin(t, s, newRefund(c.ID, 1, o, Epoch.Add(2*time.Minute), map[string]int64{id: 700}))
