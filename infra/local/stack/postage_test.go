@@ -1,9 +1,13 @@
 package stack
 
 import (
+	"bytes"
+	"encoding/csv"
 	"net/http"
+	"slices"
 	"testing"
 
+	"github.com/aftersales/aftersales/shared/apigw/ledgercsv"
 	"github.com/aftersales/aftersales/shared/inspect/inspecttest"
 )
 
@@ -218,5 +222,28 @@ func TestReturnPostageReimbursed(t *testing.T) {
 		if r.Amount == 3500 && r.Channel != "balance" || r.Amount != 3500 && (r.Amount != 15900 || r.Channel != "alipay") {
 			t.Errorf("ledger row of o-1013 %+v", r)
 		}
+	}
+	// Finance's CSV has the reimbursement as a row of its own.
+	res := st.as(t, "auditor", "reviewer").do("GET", "/v1/staff/refunds/export?order_id=o-1013", nil)
+	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(res.body, []byte(ledgercsv.BOM))))
+	cr.FieldsPerRecord = -1
+	recs, err := cr.ReadAll()
+	if res.status != http.StatusOK || err != nil || len(recs) < 3 {
+		t.Fatalf("export of o-1013: %d %v %q", res.status, err, res.body)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	var csvRows []string
+	for _, rec := range recs[1:] {
+		if len(rec) != len(recs[0]) { // the totals after the rows
+			break
+		}
+		csvRows = append(csvRows, rec[col["case_id"]]+" "+rec[col["amount_fen"]]+" "+rec[col["channel"]])
+	}
+	slices.Sort(csvRows)
+	if want := []string{lamp + " 15900 alipay", lamp + " 3500 balance"}; !slices.Equal(csvRows, want) {
+		t.Errorf("CSV rows %q, want %q", csvRows, want)
 	}
 }
