@@ -120,11 +120,11 @@ func (c *Case) AddPostageTranche(at time.Time) (bool, error) {
 		left -= t.Amount
 		tranches = append(tranches, t)
 	}
-	if len(tranches) == 0 || left > 0 {
-		tranches = []Tranche{{StageGoods, goods}}
-	}
-	if goods <= 0 {
-		tranches = nil
+	if left > 0 {
+		// No tranches yet (a case paid back in one refund), or (never
+		// seen: approvals stay within the request) more approved than
+		// they hold: the rest is one more goods tranche.
+		tranches = append(tranches, Tranche{StageGoods, left})
 	}
 	note := fmt.Sprintf("return postage %s reimbursed to the store balance after the goods refund of %s, booked on %s",
 		Money{ch.PostageReimbursed, c.Currency}, Money{goods, c.Currency}, ReturnPostageID(c.ID))

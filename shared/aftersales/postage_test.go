@@ -86,6 +86,7 @@ func TestAddPostageTranche(t *testing.T) {
 		{"partial approval lowers the goods only", 5000, 0, nil, 1200, []Tranche{{StageGoods, 5000}, {StageReturnPostage, 1200}}},
 		{"presale tranches kept, cut to the approval", 6000, 0, []Tranche{{StageDeposit, 5000}, {StageBalance, 4900}}, 1200,
 			[]Tranche{{StageDeposit, 5000}, {StageBalance, 1000}, {StageReturnPostage, 1200}}},
+		{"a restocking fee took all the goods: the postage alone", 0, 0, nil, 1200, []Tranche{{StageReturnPostage, 1200}}},
 		{"already added: once", 11100, 0, []Tranche{{StageGoods, 9900}, {StageReturnPostage, 1200}}, 1200, nil},
 		{"after a refund (a dispute's): never again", 9900, 9900, nil, 1200, nil},
 		{"nothing reimbursed", 9900, 0, nil, 0, nil},
