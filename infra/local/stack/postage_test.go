@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/aftersales/aftersales/infra/local/fakekuaidi100"
 	"github.com/aftersales/aftersales/shared/apigw/ledgercsv"
 	"github.com/aftersales/aftersales/shared/inspect/inspecttest"
 )
@@ -245,5 +247,70 @@ func TestReturnPostageReimbursed(t *testing.T) {
 	slices.Sort(csvRows)
 	if want := []string{lamp + " 15900 alipay", lamp + " 3500 balance"}; !slices.Equal(csvRows, want) {
 		t.Errorf("CSV rows %q, want %q", csvRows, want)
+	}
+}
+
+// TestReturnPostageNewWaybillAndCancel (F29) with courier tracking: a
+// waybill the courier never collects sends the case back for another, whose
+// postage replaces the first (35.00 stated, then 12.00: 12.00 reimbursed,
+// not the 20.00 cap); a case cancelled after its waybill was never collected
+// pays no postage at all.
+func TestReturnPostageNewWaybillAndCancel(t *testing.T) {
+	st := startStack(t)
+	buyer := st.as(t, "buyer-1", "buyer")
+	staff := st.as(t, "staff-1", "reviewer")
+	ship := func(c *client, id, number, journey string, postage int64) {
+		t.Helper()
+		devPost(t, st, "/dev/kuaidi100/journey", map[string]any{"number": number, "journey": journey})
+		act(t, c, "/v1/cases/"+id+"/return-shipment", map[string]any{"courier": "shunfeng", "tracking_number": number, "postage": postage}, http.StatusOK)
+		st.settle(t)
+	}
+
+	phone := qualityReturn(t, st, buyer, "o-1012", "l2", 37)
+	act(t, staff, "/v1/staff/cases/"+phone+"/approve", map[string]any{}, http.StatusOK)
+	st.settle(t)
+	ship(buyer, phone, "SF1234567890", fakekuaidi100.JourneyNeverCollected, 3500)
+
+	buyer2 := st.as(t, "buyer-2", "buyer")
+	lamp := qualityReturn(t, st, buyer2, "o-1013", "l1", 41)
+	act(t, staff, "/v1/staff/cases/"+lamp+"/approve", map[string]any{}, http.StatusOK)
+	st.settle(t)
+	ship(buyer2, lamp, "SF1234567892", fakekuaidi100.JourneyNeverCollected, 3500)
+	if c := st.postage(t, buyer2, lamp); c.Postage.PostageReimbursed != 3500 {
+		t.Fatalf("lamp charges %+v", c.Postage)
+	}
+
+	st.advance(t, 3*24*time.Hour+time.Minute)
+	for _, id := range []string{phone, lamp} {
+		who := buyer
+		if id == lamp {
+			who = buyer2
+		}
+		if c := st.postage(t, who, id); c.Status != "awaiting_return" {
+			t.Fatalf("case %s is %s after its waybill was never collected", id, c.Status)
+		}
+	}
+
+	// The new waybill's postage replaces the first.
+	ship(buyer, phone, "SF1234567891", fakekuaidi100.JourneyStandard, 1200)
+	st.advance(t, 49*time.Hour)
+	act(t, staff, "/v1/staff/cases/"+phone+"/receipt", map[string]any{"condition": "sellable"}, http.StatusOK)
+	st.settle(t)
+	c := st.postage(t, buyer, phone)
+	if c.Status != "completed" || c.Postage.PostagePaid != 1200 || c.Postage.PostageReimbursed != 1200 || c.RefundedAmount != 4900+1200 {
+		t.Fatalf("phone case: %s refunded %d, postage %+v, timeline %+v", c.Status, c.RefundedAmount, c.Postage, c.Timeline)
+	}
+	if rows := refundRows(t, st, "o-1012"); len(rows) != 2 || rows[0].Amount+rows[1].Amount != 6100 {
+		t.Errorf("ledger of o-1012: %+v", rows)
+	}
+
+	// Cancelled without a refund: no postage paid.
+	act(t, buyer2, "/v1/cases/"+lamp+"/cancel", nil, http.StatusOK)
+	st.advance(t, time.Hour)
+	if c := st.postage(t, buyer2, lamp); c.Status != "cancelled" || c.RefundedAmount != 0 {
+		t.Fatalf("cancelled lamp case: %s refunded %d", c.Status, c.RefundedAmount)
+	}
+	if rows := refundRows(t, st, "o-1013"); len(rows) != 0 {
+		t.Errorf("a cancelled case paid: %+v", rows)
 	}
 }
