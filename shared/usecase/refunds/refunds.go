@@ -299,6 +299,12 @@ func (s *Service) refuseRefund(ctx context.Context, r *aftersales.Refund) error 
 // deposit; so does the return postage the merchant reimburses (F29), on
 // the case's postage account, whose bound is the reimbursement.
 func trancheRefund(r *aftersales.Refund, c *aftersales.Case, o *aftersales.Order, t aftersales.Tranche) {
+	if t.Stage == aftersales.StageGoods {
+		// The goods of a case paid back in one refund before its postage
+		// tranche: the refund it always was, for this amount.
+		r.Amount.Amount, r.Shares = t.Amount, sharesOf(c.Lines, t.Amount)
+		return
+	}
 	pay := o.StagePayment(t.Stage)
 	r.Amount.Amount = t.Amount
 	r.TransactionID, r.OrderTotal = pay.TransactionID, pay.Amount
@@ -310,7 +316,6 @@ func trancheRefund(r *aftersales.Refund, c *aftersales.Case, o *aftersales.Order
 		// Money on top of what was paid (F29), like the compensation: to
 		// the store balance, on the case's own postage account.
 		r.Channel, r.Destination = aftersales.ChannelBalance, aftersales.RefundBalance
-		r.TransactionID, r.OrderTotal = o.Payment.TransactionID, o.Payment.Amount
 		r.Shares = map[string]int64{aftersales.ReturnPostageID(c.ID): t.Amount}
 		return
 	}
