@@ -167,6 +167,11 @@ type Case struct {
 	// Raise). The store writes them to its outbox with the case and never
 	// reads them back: a loaded case has none.
 	Raised []DomainEvent
+	// Opened are the ledger accounts of the case's order the change being
+	// written opens (the return postage reimbursement, F29). Like Raised,
+	// the store writes them with the case, in the same write, and never
+	// reads them back: a loaded case has none. See OpenAccount.
+	Opened []OrderLine
 }
 
 // Change is one thing happening to a case.

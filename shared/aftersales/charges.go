@@ -136,6 +136,12 @@ type Charges struct {
 	// Deducted is the restocking fee taken off the approved amount when the
 	// refund was made; 0 until then. It makes the deduction happen once.
 	Deducted int64
+	// PostagePaid is what the buyer stated the courier charged for the
+	// return parcel, with the waybill; PostageReimbursed is what the
+	// merchant pays back of it, fixed then (Reimbursement): the refund
+	// pays it on a ledger account of its own (ReturnPostageID).
+	PostagePaid       int64
+	PostageReimbursed int64
 }
 
 // ChargesFor works out the charges of case c of order o under the rule

@@ -165,6 +165,11 @@ type chargesJSON struct {
 	RestockingNote     string `json:"restocking_note,omitempty"`
 	// RestockingDeducted is the fee taken off the refund, once it was made.
 	RestockingDeducted int64 `json:"restocking_deducted"`
+	// PostagePaid is the return postage the buyer stated with the waybill;
+	// PostageReimbursed what the merchant pays back of it with the refund
+	// (F29). Absent until stated (and when 0).
+	PostagePaid       int64 `json:"postage_paid,omitempty"`
+	PostageReimbursed int64 `json:"postage_reimbursed,omitempty"`
 }
 
 func toChargesJSON(ch *aftersales.Charges) *chargesJSON {
@@ -173,7 +178,7 @@ func toChargesJSON(ch *aftersales.Charges) *chargesJSON {
 	}
 	return &chargesJSON{ReturnShippingPaidBy: string(ch.ReturnShippingPaidBy), ReturnPostageCap: ch.ReturnPostageCap,
 		FreeReturnShipping: ch.FreeReturnShipping, RestockingFee: ch.RestockingFee, RestockingNote: ch.RestockingNote,
-		RestockingDeducted: ch.Deducted}
+		RestockingDeducted: ch.Deducted, PostagePaid: ch.PostagePaid, PostageReimbursed: ch.PostageReimbursed}
 }
 
 type pageJSON[T any] struct {

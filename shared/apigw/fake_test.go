@@ -170,7 +170,7 @@ func (f *fakeServices) GetReviewJob(_ context.Context, p aftersales.Principal, i
 		Failures: []aftersales.ReviewFailure{{CaseID: "as_2", Error: "the case is no longer in review"}}}, nil
 }
 
-func (f *fakeServices) ShipReturn(_ context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment) (*aftersales.Case, error) {
+func (f *fakeServices) ShipReturn(_ context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment, _ int64) (*aftersales.Case, error) {
 	return f.answer("ShipReturn", p, caseID, sh)
 }
 

@@ -31,6 +31,15 @@ type shipmentRequest struct {
 	TrackingNumber string `json:"tracking_number"`
 }
 
+// returnShipmentRequest is the buyer's return waybill, with what the buyer
+// paid the courier (F29, minor units; optional, 0 when not stated): only a
+// return parcel has postage the merchant may reimburse.
+type returnShipmentRequest struct {
+	Courier        string `json:"courier"`
+	TrackingNumber string `json:"tracking_number"`
+	Postage        int64  `json:"postage"`
+}
+
 func (r shipmentRequest) shipment() aftersales.Shipment {
 	return aftersales.Shipment{Courier: r.Courier, TrackingNumber: r.TrackingNumber}
 }
@@ -71,8 +80,8 @@ func (s *Server) reship(r *http.Request, p aftersales.Principal, id string, b sh
 	return s.svc.Returns.Reship(r.Context(), p, id, b.shipment())
 }
 
-func (s *Server) returnShipment(r *http.Request, p aftersales.Principal, id string, b shipmentRequest) (*aftersales.Case, error) {
-	return s.svc.Returns.ShipReturn(r.Context(), p, id, b.shipment())
+func (s *Server) returnShipment(r *http.Request, p aftersales.Principal, id string, b returnShipmentRequest) (*aftersales.Case, error) {
+	return s.svc.Returns.ShipReturn(r.Context(), p, id, shipmentRequest{b.Courier, b.TrackingNumber}.shipment(), b.Postage)
 }
 
 func (s *Server) getRuleSet(w http.ResponseWriter, r *http.Request) error {

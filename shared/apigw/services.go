@@ -38,7 +38,7 @@ type Reviews interface {
 
 // Returns serves the goods' way back and the replacement's way out.
 type Returns interface {
-	ShipReturn(ctx context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment) (*aftersales.Case, error)
+	ShipReturn(ctx context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment, postage int64) (*aftersales.Case, error)
 	ConfirmReceipt(ctx context.Context, p aftersales.Principal, caseID, condition, note string) (*aftersales.Case, error)
 	Reship(ctx context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment) (*aftersales.Case, error)
 }

@@ -218,8 +218,9 @@ func (s *Store) batchGetKeys(ctx context.Context, op string, keys []item, found 
 }
 
 // UpdateCase replaces the case item on condition that its version is still
-// prev, adds the timeline entries after prev, and releases the case's order
-// lines when this change ended it — all in one transaction.
+// prev, adds the timeline entries after prev, releases the case's order
+// lines when this change ended it, and opens the ledger accounts the change
+// opens (Case.Opened) — all in one transaction.
 func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) error {
 	const op = "dynamo.update_case"
 	var n names
@@ -258,6 +259,8 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 			}})
 		}
 	}
+	firstAccount := len(ops)
+	ops = append(ops, s.openAccounts(c)...)
 	// The events the change raised come last: unconditional, they never
 	// cancel the transaction, and the indexes above stay as they are.
 	raised, err := s.outboxPuts(op, c)
@@ -278,7 +281,9 @@ func (s *Store) UpdateCase(ctx context.Context, c *aftersales.Case, prev int) er
 		return s.changedOrMissing(ctx, op, reasons[0], casePK(c.ID), skCase, aftersales.ErrVersionConflict, "no such case")
 	case anyFailed(reasons, 1, 1+events):
 		return aftersales.ErrVersionConflict.For(op)
-	case anyFailed(reasons, firstLine, len(ops)):
+	case anyFailed(reasons, firstAccount, firstAccount+len(c.Opened)):
+		return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("case %s: a ledger account it opens has bookings and another amount", c.ID))
+	case anyFailed(reasons, firstLine, firstAccount):
 		return aftersales.Wrap(aftersales.KindInternal, op,
 			fmt.Errorf("case %s ended but does not hold all its order lines", c.ID))
 	}
@@ -382,4 +387,35 @@ func (s *Store) get(ctx context.Context, pk, sk string) (item, error) {
 		return nil, nil
 	}
 	return out.Item, nil
+}
+
+// openAccounts are the writes that open the ledger accounts of c.Opened on
+// its order (F29): line items like the order's own, with the paid amount
+// the change gives them, on condition that none exists, that it has that
+// amount (a retry of the change rewrites what it wrote), or that nothing is
+// booked on it (a new waybill's postage replaces the old); the refunded
+// amount is never touched. The paid amount bounds what refunds book on the
+// item, as for any line (BeginRefund).
+func (s *Store) openAccounts(c *aftersales.Case) []types.TransactWriteItem {
+	out := make([]types.TransactWriteItem, 0, len(c.Opened))
+	for _, a := range c.Opened {
+		var n names
+		paid := n.name(attrPaidAmount)
+		set := []string{
+			n.name(attrEntity) + " = " + n.value(avS(entityLine)),
+			n.name(attrOrderID) + " = " + n.value(avS(c.OrderID)),
+			n.name(attrLineID) + " = " + n.value(avS(a.LineID)),
+			paid + " = " + n.value(avN(a.PaidAmount)),
+			n.name(attrQuantity) + " = " + n.value(avN(int64(a.Quantity))),
+			fmt.Sprintf("%s = if_not_exists(%[1]s, %s)", n.name(attrRefunded), n.value(avN(0))),
+		}
+		out = append(out, types.TransactWriteItem{Update: &types.Update{
+			TableName: s.table, Key: s.key(orderPK(c.OrderID), lineSK(a.LineID)),
+			UpdateExpression: aws.String("SET " + strings.Join(set, ", ")),
+			ConditionExpression: aws.String(fmt.Sprintf("attribute_not_exists(%s) OR %s = %s OR %s = %s",
+				n.name(AttrPK), paid, n.value(avN(a.PaidAmount)), n.name(attrRefunded), n.value(avN(0)))),
+			ExpressionAttributeNames: n.names, ExpressionAttributeValues: n.values,
+		}})
+	}
+	return out
 }

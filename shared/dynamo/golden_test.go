@@ -105,7 +105,7 @@ func everyFieldCase() *aftersales.Case {
 	c.PromisedBy = at.Add(24 * time.Hour)
 	c.RefundManual = true
 	c.Charges = &aftersales.Charges{ReturnShippingPaidBy: aftersales.PayerMerchant, ReturnPostageCap: 2000, FreeReturnShipping: true,
-		RestockingFee: 90, RestockingNote: "10% of 9.00 CNY (fruit)", Deducted: 90}
+		RestockingFee: 90, RestockingNote: "10% of 9.00 CNY (fruit)", Deducted: 90, PostagePaid: 3500, PostageReimbursed: 3500}
 	c.Bundle, c.Components = "phone-care", []string{"as_2"}
 	c.Tranches = []aftersales.Tranche{{Stage: aftersales.StageDeposit, Amount: 3}, {Stage: aftersales.StageCompensation, Amount: 3}}
 	c.Timeline = []aftersales.TimelineEntry{{Seq: 1, At: at, Actor: "buyer:b-1", Action: aftersales.ActSubmit}}
@@ -172,7 +172,8 @@ func TestGoldenItems(t *testing.T) {
 					"note": gS("n"), "at": ts(4 * time.Hour), "status": gS("accepted")})),
 				"outcome": gS("agreed")}),
 			"charges": gM(item{"shipping_paid_by": gS("merchant"), "postage_cap": gN("2000"), "free_shipping": gN("1"),
-				"restocking_fee": gN("90"), "restocking_note": gS("10% of 9.00 CNY (fruit)"), "deducted": gN("90")}),
+				"restocking_fee": gN("90"), "restocking_note": gS("10% of 9.00 CNY (fruit)"), "deducted": gN("90"),
+				"postage_paid": gN("3500"), "postage_reimbursed": gN("3500")}),
 			"bundle": gS("phone-care"), "components": gL(gS("as_2")),
 			"tranches": gL(gM(item{"stage": gS("deposit"), "amount": gN("3")}), gM(item{"stage": gS("compensation"), "amount": gN("3")})),
 		}},

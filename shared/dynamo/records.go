@@ -70,6 +70,8 @@ var chargesShape = shape[aftersales.Charges]{
 	number(attrRestockingFee, func(c *aftersales.Charges) *int64 { return &c.RestockingFee }),
 	text(attrRestockingNote, func(c *aftersales.Charges) *string { return &c.RestockingNote }),
 	number(attrDeducted, func(c *aftersales.Charges) *int64 { return &c.Deducted }),
+	number(attrPostagePaid, func(c *aftersales.Charges) *int64 { return &c.PostagePaid }),
+	number(attrPostageRepaid, func(c *aftersales.Charges) *int64 { return &c.PostageReimbursed }),
 }
 
 var disputeShape = shape[aftersales.Dispute]{

@@ -199,6 +199,8 @@ const (
 	attrRestockingFee  = "restocking_fee"
 	attrRestockingNote = "restocking_note"
 	attrDeducted       = "deducted"
+	attrPostagePaid    = "postage_paid"
+	attrPostageRepaid  = "postage_reimbursed"
 	attrSlot           = "slot" // an evidence file's named slot (F16)
 	attrProposals      = "proposals"
 	attrOpenedAt       = "opened_at"

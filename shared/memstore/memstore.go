@@ -161,8 +161,9 @@ func (s *Store) CasesExist(_ context.Context, ids []string) (map[string]bool, er
 
 // UpdateCase replaces the case if its version is still prev, appends the
 // timeline entries after prev (stored entries are immutable) and releases
-// the case's order lines when this change ended it. It books nothing on the
-// ledger: BeginRefund and UpdateRefund do.
+// the case's order lines when this change ended it, and opens the ledger
+// accounts the change opens (Case.Opened). It books nothing on the ledger:
+// BeginRefund and UpdateRefund do.
 func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) error {
 	const op = "memstore.update_case"
 	s.mu.Lock()
@@ -193,8 +194,23 @@ func (s *Store) UpdateCase(_ context.Context, c *aftersales.Case, prev int) erro
 		}
 		timeline = append(timeline, e)
 	}
+	// The accounts the change opens (F29) exist after it, with the paid
+	// amount it gives them: one written before (a retry, or a new waybill)
+	// takes it while nothing is booked on it; once something is, another
+	// amount is a conflict and the change writes nothing.
+	for _, a := range c.Opened {
+		if led, ok := s.ledgers[lineRef{c.OrderID, a.LineID}]; ok && led.paid != a.PaidAmount && led.refunded != 0 {
+			return aftersales.E(aftersales.KindConflict, op, fmt.Sprintf("ledger account %s has bookings and another amount", a.LineID))
+		}
+	}
 	if err := s.raise(op, c); err != nil {
 		return err
+	}
+	for _, a := range c.Opened {
+		ref := lineRef{c.OrderID, a.LineID}
+		led := s.ledgers[ref]
+		led.paid = a.PaidAmount
+		s.ledgers[ref] = led
 	}
 	stored := cloneCase(c)
 	stored.Timeline = timeline
@@ -400,6 +416,7 @@ func cloneCase(c *aftersales.Case) *aftersales.Case {
 	out.Deadline, out.CreatedAt, out.UpdatedAt = utc(c.Deadline), utc(c.CreatedAt), utc(c.UpdatedAt)
 	out.PromisedBy, out.RemindedFor = utc(c.PromisedBy), utc(c.RemindedFor)
 	out.Raised = nil // the outbox keeps them; a case never carries them back
+	out.Opened = nil // the ledger keeps them
 	return &out
 }
 

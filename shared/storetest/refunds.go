@@ -43,6 +43,7 @@ func RunRefunds(t *testing.T, open func(t *testing.T) RefundStores) {
 		{"RefundStatusGuard", testRefundStatusGuard},
 		{"ClosedRefundGivesBack", testClosedRefundGivesBack},
 		{"CaseEndKeepsRefundBooking", testCaseEndKeepsBooking},
+		{"CaseOpensAccount", testCaseOpensAccount},
 		{"ListRefunds", testListRefunds},
 		{"ListRefundsEmptyAndBadCursor", testListRefundsEdges},
 		{"Notifications", testNotifications},
@@ -947,4 +948,78 @@ func testFeesBookedUpToPaid(t *testing.T, s RefundStores) {
 	if err := s.Refunds.BeginRefund(t.Context(), again); !errors.Is(err, aftersales.ErrOverRefund) {
 		t.Errorf("one fen more of shipping: %v, want ErrOverRefund", err)
 	}
+}
+
+// testCaseOpensAccount: a case change may open a ledger account of the
+// case's own (the return postage the merchant reimburses, F29), written
+// with the case in one write. Refunds then book on it up to its paid
+// amount and no further: the database refuses a second reimbursement. A
+// change that opens it again sets its amount while nothing is booked on
+// it (a new waybill); once something is, a retry with the same amount
+// changes nothing on it, one with another amount is refused, and the case
+// change with it.
+func testCaseOpensAccount(t *testing.T, s RefundStores) {
+	o := storedOrder(t, s.Stores, 9900)
+	c := submitted(t, "as_post1", o, aftersales.ReturnRefund, "quality_issue", Epoch, "l1")
+	create(t, s.Stores, c, nil)
+	id := aftersales.ReturnPostageID(c.ID)
+	account := aftersales.OrderLine{LineID: id, SKU: id, Kind: aftersales.KindCompensation, Quantity: 1, UnitPrice: 1200, PaidAmount: 1200}
+
+	// Before the change opens it, the account takes nothing.
+	wantErr(t, "refund on an account not opened", s.Refunds.BeginRefund(t.Context(),
+		newRefund(c.ID, 9, o, Epoch, map[string]int64{id: 1})), aftersales.ErrOverRefund)
+
+	prev := c.Version
+	apply(t, c, aftersales.ActSendToReview, "system:workflow", Epoch.Add(time.Minute))
+	c.Opened = []aftersales.OrderLine{account}
+	update(t, s.Stores, c, prev)
+	if got := getCase(t, s.Stores, c.ID); len(got.Opened) != 0 {
+		t.Errorf("a loaded case carries the accounts it opened: %+v", got.Opened)
+	}
+
+	// A new waybill (the first was never collected) sets another amount
+	// while nothing is booked on the account.
+	reopen := func(paid int64, at time.Duration) {
+		t.Helper()
+		prev := c.Version
+		apply(t, c, aftersales.ActAttachEvidence, "buyer:buyer-1", Epoch.Add(at))
+		a := account
+		a.UnitPrice, a.PaidAmount = paid, paid
+		c.Opened = []aftersales.OrderLine{a}
+		update(t, s.Stores, c, prev)
+	}
+	reopen(800, 90*time.Second)
+	wantErr(t, "a booking past the new amount", s.Refunds.BeginRefund(t.Context(),
+		newRefund(c.ID, 8, o, Epoch.Add(100*time.Second), map[string]int64{id: 801})), aftersales.ErrOverRefund)
+	reopen(1200, 110*time.Second)
+
+	// A retry of the change (the same amount) keeps what was booked.
+	begin(t, s, newRefund(c.ID, 1, o, Epoch.Add(2*time.Minute), map[string]int64{id: 700}))
+	prev = c.Version
+	apply(t, c, aftersales.ActAttachEvidence, "buyer:buyer-1", Epoch.Add(3*time.Minute))
+	c.Opened = []aftersales.OrderLine{account}
+	update(t, s.Stores, c, prev)
+
+	// Up to the reimbursement, and not a fen further.
+	wantErr(t, "a booking past the reimbursement", s.Refunds.BeginRefund(t.Context(),
+		newRefund(c.ID, 2, o, Epoch.Add(4*time.Minute), map[string]int64{id: 501})), aftersales.ErrOverRefund)
+	begin(t, s, newRefund(c.ID, 3, o, Epoch.Add(5*time.Minute), map[string]int64{id: 500}))
+	wantErr(t, "a second reimbursement", s.Refunds.BeginRefund(t.Context(),
+		newRefund(c.ID, 4, o, Epoch.Add(6*time.Minute), map[string]int64{id: 1})), aftersales.ErrOverRefund)
+
+	// Another amount for the same account is a conflict: nothing written.
+	prev = c.Version
+	apply(t, c, aftersales.ActAttachEvidence, "buyer:buyer-1", Epoch.Add(7*time.Minute))
+	c.Opened = []aftersales.OrderLine{{LineID: id, SKU: id, Kind: aftersales.KindCompensation, Quantity: 1, UnitPrice: 5000, PaidAmount: 5000}}
+	err := s.Cases.UpdateCase(t.Context(), c, prev)
+	if aftersales.KindOf(err) != aftersales.KindConflict {
+		t.Fatalf("reopening the account with another amount: got %v, want a conflict", err)
+	}
+	if got := getCase(t, s.Stores, c.ID); got.Version != prev {
+		t.Errorf("the refused change was written: version %d, want %d", got.Version, prev)
+	}
+	wantErr(t, "a booking after the refused reopening", s.Refunds.BeginRefund(t.Context(),
+		newRefund(c.ID, 5, o, Epoch.Add(8*time.Minute), map[string]int64{id: 1})), aftersales.ErrOverRefund)
+	// The goods' line is untouched by all of it.
+	same(t, "goods ledger", ledger(t, s.Stores, o.ID), map[string]int64{"l1": 0})
 }

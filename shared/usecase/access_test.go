@@ -55,7 +55,7 @@ func TestNoKnownRoleIsRefusedByEveryUseCase(t *testing.T) {
 			return err
 		}},
 		{"ship the return", func(svc *usecase.Services, p aftersales.Principal, id string) error {
-			_, err := svc.Returns.ShipReturn(t.Context(), p, id, aftersales.Shipment{Courier: "SF", TrackingNumber: "SF1234567"})
+			_, err := svc.Returns.ShipReturn(t.Context(), p, id, aftersales.Shipment{Courier: "SF", TrackingNumber: "SF1234567"}, 0)
 			return err
 		}},
 		{"approve", func(svc *usecase.Services, p aftersales.Principal, id string) error {

@@ -333,7 +333,7 @@ func TestFreeTextRefused(t *testing.T) {
 			return err
 		}},
 		{"courier", "courier", func(ctx context.Context, svc *usecase.Services, c *aftersales.Case, text string) error {
-			_, err := svc.Returns.ShipReturn(ctx, buyer, c.ID, aftersales.Shipment{Courier: text, TrackingNumber: "SF1234567"})
+			_, err := svc.Returns.ShipReturn(ctx, buyer, c.ID, aftersales.Shipment{Courier: text, TrackingNumber: "SF1234567"}, 0)
 			return err
 		}},
 		{"rule description", "rules[0].description", func(ctx context.Context, svc *usecase.Services, _ *aftersales.Case, text string) error {

@@ -52,7 +52,7 @@ func inTransit(t *testing.T, svc *usecase.Services) *aftersales.Case {
 	if err := svc.Workflow.BeginWait(t.Context(), c.ID, "tok-return", 7*24*3600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := svc.Returns.ShipReturn(t.Context(), buyer, c.ID, aftersales.Shipment{Courier: "sf", TrackingNumber: "SF1234567890"})
+	got, err := svc.Returns.ShipReturn(t.Context(), buyer, c.ID, aftersales.Shipment{Courier: "sf", TrackingNumber: "SF1234567890"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestShipReturnChecksAndTracks(t *testing.T) {
 			if err := svc.Workflow.BeginWait(t.Context(), c.ID, "tok-return", 7*24*3600); err != nil {
 				t.Fatal(err)
 			}
-			got, err := svc.Returns.ShipReturn(t.Context(), buyer, c.ID, aftersales.Shipment{Courier: tc.courier, TrackingNumber: tc.number})
+			got, err := svc.Returns.ShipReturn(t.Context(), buyer, c.ID, aftersales.Shipment{Courier: tc.courier, TrackingNumber: tc.number}, 0)
 			if tc.wantErr != "" {
 				var e *aftersales.Error
 				if !errors.As(err, &e) || e.Kind != aftersales.KindInvalid || len(e.Fields) == 0 || e.Fields[0].Field != tc.wantErr {

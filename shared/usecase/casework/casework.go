@@ -57,8 +57,9 @@ func Update(ctx context.Context, cases aftersales.CaseStore, id string, load Loa
 			return nil, false, err
 		}
 		// The raised events are in the outbox now: a caller that writes
-		// this case again must not raise them again.
-		c.Raised = nil
+		// this case again must not raise them again; the accounts it
+		// opened are on the ledger likewise.
+		c.Raised, c.Opened = nil, nil
 		return c, true, nil
 	}
 }

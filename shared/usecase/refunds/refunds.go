@@ -159,20 +159,29 @@ func (s *Service) beginRefund(ctx context.Context, c *aftersales.Case) (*aftersa
 	return r, nil
 }
 
-// deductCharges takes the case's restocking fee off its approved amount
-// before its first refund is stored (F29), with its line on the timeline,
-// and returns the case as it stands then. It is a case change of its own,
-// made once (Charges.Deducted): a step run again finds it made.
+// deductCharges applies the case's charges before its first refund is
+// stored (F29), each with its line on the timeline, and returns the case as
+// it stands then: the restocking fee comes off the approved amount, then
+// the return postage the merchant reimburses becomes the refund's last
+// tranche (after the fee, so the fee never eats the reimbursement). It is
+// one case change, made once (Charges.Deducted, the postage tranche): a
+// step run again finds it made.
 func (s *Service) deductCharges(ctx context.Context, c *aftersales.Case, seq int) (*aftersales.Case, error) {
-	if ch := c.Charges; ch == nil || ch.RestockingFee <= 0 || ch.Deducted > 0 {
+	ch := c.Charges
+	if ch == nil || (ch.RestockingFee <= 0 || ch.Deducted > 0) && ch.PostageReimbursed <= 0 {
 		return c, nil
 	}
 	out, _, err := casework.Update(ctx, s.Cases, c.ID, s.Cases.GetCase, func(x *aftersales.Case) error {
 		if x.Status != aftersales.StatusRefunding || x.CurrentRefundSeq() != seq {
 			return casework.ErrNoChange
 		}
-		changed, err := x.DeductCharges(s.Clock.Now())
-		if err == nil && !changed {
+		now := s.Clock.Now()
+		deducted, err := x.DeductCharges(now)
+		if err != nil {
+			return err
+		}
+		added, err := x.AddPostageTranche(now)
+		if err == nil && !deducted && !added {
 			return casework.ErrNoChange
 		}
 		return err
@@ -287,8 +296,15 @@ func (s *Service) refuseRefund(ctx context.Context, r *aftersales.Refund) error 
 // booked on the goods' lines. The compensation is money the buyer never
 // paid: no provider refunds a transaction past its amount, so it goes to
 // the store balance, booked on its own ledger line, whose bound is the
-// deposit.
+// deposit; so does the return postage the merchant reimburses (F29), on
+// the case's postage account, whose bound is the reimbursement.
 func trancheRefund(r *aftersales.Refund, c *aftersales.Case, o *aftersales.Order, t aftersales.Tranche) {
+	if t.Stage == aftersales.StageGoods {
+		// The goods of a case paid back in one refund before its postage
+		// tranche: the refund it always was, for this amount.
+		r.Amount.Amount, r.Shares = t.Amount, sharesOf(c.Lines, t.Amount)
+		return
+	}
 	pay := o.StagePayment(t.Stage)
 	r.Amount.Amount = t.Amount
 	r.TransactionID, r.OrderTotal = pay.TransactionID, pay.Amount
@@ -296,6 +312,13 @@ func trancheRefund(r *aftersales.Refund, c *aftersales.Case, o *aftersales.Order
 		r.Channel = pay.Channel
 	}
 	r.Reason = c.Reason + ": " + t.Stage
+	if t.Stage == aftersales.StageReturnPostage {
+		// Money on top of what was paid (F29), like the compensation: to
+		// the store balance, on the case's own postage account.
+		r.Channel, r.Destination = aftersales.ChannelBalance, aftersales.RefundBalance
+		r.Shares = map[string]int64{aftersales.ReturnPostageID(c.ID): t.Amount}
+		return
+	}
 	if t.Stage == aftersales.StageCompensation {
 		r.Channel, r.Destination = aftersales.ChannelBalance, aftersales.RefundBalance
 		r.Shares = map[string]int64{aftersales.PresaleCompensationID: t.Amount}

@@ -44,11 +44,20 @@ type Service struct {
 // the parcel is subscribed before the waybill is stored, so that no stored
 // waybill misses its pushes; when the aggregator cannot be reached the
 // waybill is kept untracked rather than refused.
-func (s *Service) ShipReturn(ctx context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment) (*aftersales.Case, error) {
+//
+// postage is what the buyer says the courier charged, in minor units (0:
+// not stated). The case's charges record it with what the merchant
+// reimburses of it, fixed then, and a return to be refunded opens the
+// reimbursement's ledger account in the same write (F29,
+// Case.RecordPostage); the refund pays it.
+func (s *Service) ShipReturn(ctx context.Context, p aftersales.Principal, caseID string, sh aftersales.Shipment, postage int64) (*aftersales.Case, error) {
 	const op = "case.return_shipment"
 	sh.Courier = aftersales.CourierCode(sh.Courier)
 	if err := validateShipment(sh, op); err != nil {
 		return nil, err
+	}
+	if postage < 0 || postage > aftersales.MaxPostage {
+		return nil, aftersales.Invalid(op, "postage", "must be between 0 and %d (minor units)", aftersales.MaxPostage)
 	}
 	if s.Couriers != nil {
 		c, err := casework.Visible(ctx, s.Cases, p, caseID)
@@ -72,6 +81,9 @@ func (s *Service) ShipReturn(ctx context.Context, p aftersales.Principal, caseID
 		note := sh.Courier + " " + sh.TrackingNumber
 		if s.Couriers != nil && !sh.Tracked {
 			note += " (courier tracking unavailable: the receipt deadline runs from now)"
+		}
+		if words := c.RecordPostage(postage); words != "" {
+			note += "; " + words
 		}
 		return c.Apply(aftersales.Change{Action: aftersales.ActShipReturn, Actor: p.Actor(), At: sh.At, Note: note})
 	})
